@@ -1,0 +1,348 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import {Nonces} from "@openzeppelin/contracts/utils/Nonces.sol";
+import {IServiceCoin} from "../interfaces/IServiceCoin.sol";
+import {
+    IActivityRegistry, Activity, Attestation, Centre, CategoryRule, VolunteerTotals
+} from "../interfaces/IActivityRegistry.sol";
+import {ActivityRules} from "./ActivityRules.sol";
+import {ActivityIds} from "./libraries/ActivityIds.sol";
+import {AttestationPages} from "./libraries/AttestationPages.sol";
+
+/// @title ActivityRegistry
+/// @notice Coordinators of volunteer centres attest activities; each attestation mints its coins in the same
+/// transaction. See {IActivityRegistry} for the storage model (pages of 16 with a hash chain).
+contract ActivityRegistry is ActivityRules, EIP712, Nonces {
+    using AttestationPages for uint256;
+
+    bytes32 public constant ATTEST_TYPEHASH = keccak256(
+        "Attest(bytes32 id,address volunteer,uint16 category,uint32 units,uint40 time,bytes32 evidenceHash,uint256 nonce,uint256 deadline)"
+    );
+
+    /// @dev Domain tag of the leaf hash, so a leaf can never be taken for another hash of ours.
+    bytes32 public constant LEAF_TYPEHASH = keccak256(
+        "Attestation(bytes32 id,address volunteer,uint16 category,uint32 units,uint40 time,bytes32 evidenceHash,uint32 ruleVersion,uint96 amount,uint40 attestedAt)"
+    );
+
+    IServiceCoin private immutable _coin;
+
+    mapping(uint32 centreId => mapping(uint64 pageIndex => uint256)) private _pages;
+    mapping(address volunteer => VolunteerTotals) private _volunteers;
+
+    constructor(IServiceCoin coin_, address admin, uint32 revocationWindow_)
+        ActivityRules(admin, revocationWindow_)
+        EIP712("VolunteerBank ActivityRegistry", "1")
+    {
+        _coin = coin_;
+    }
+
+    // ---------------------------------------------------------------- attestation
+
+    /// @inheritdoc IActivityRegistry
+    function attest(Activity calldata activity) external returns (uint96 amount) {
+        uint32 centreId = ActivityIds.centreOf(activity.id);
+        _checkCoordinator(centreId, msg.sender);
+        return _attestOne(centreId, activity);
+    }
+
+    /// @inheritdoc IActivityRegistry
+    function attestBySig(Activity calldata activity, address coordinator, uint256 deadline, bytes calldata signature)
+        external
+        returns (uint96 amount)
+    {
+        if (block.timestamp > deadline) revert ExpiredSignature(deadline);
+        bytes32 structHash = keccak256(
+            abi.encode(
+                ATTEST_TYPEHASH,
+                activity.id,
+                activity.volunteer,
+                activity.category,
+                activity.units,
+                activity.time,
+                activity.evidenceHash,
+                _useNonce(coordinator),
+                deadline
+            )
+        );
+        // ECDSA.recover rejects malleable (high-s) signatures and bad lengths with its own errors.
+        address signer = ECDSA.recover(_hashTypedDataV4(structHash), signature);
+        if (signer != coordinator) revert InvalidSigner(signer, coordinator);
+        uint32 centreId = ActivityIds.centreOf(activity.id);
+        _checkCoordinator(centreId, coordinator);
+        return _attestOne(centreId, activity);
+    }
+
+    /// @inheritdoc IActivityRegistry
+    function attestBatch(Activity[] calldata activities) external returns (uint256 total) {
+        if (activities.length == 0) revert EmptyBatch();
+        uint32 centreId = ActivityIds.centreOf(activities[0].id);
+        _checkCoordinator(centreId, msg.sender);
+        Centre memory c = _openCentre(centreId);
+
+        // Effects first (pages, totals, cap); the coins are minted once everything is written.
+        address[] memory recipients = new address[](activities.length);
+        uint256[] memory mints = new uint256[](activities.length);
+        BatchCursor memory cur = BatchCursor({
+            pageIndex: type(uint64).max,
+            pageWord: 0,
+            ruleCategory: 0,
+            rule: CategoryRule(0, 0, 0, 0, false),
+            runVolunteer: address(0),
+            runAmount: 0,
+            runCount: 0,
+            runs: 0
+        });
+
+        for (uint256 i = 0; i < activities.length; ++i) {
+            Activity calldata a = activities[i];
+            if (ActivityIds.centreOf(a.id) != centreId) revert ActivityCentreMismatch(a.id, centreId);
+            if (cur.rule.version == 0 || cur.ruleCategory != a.category) {
+                cur.rule = _activeRule(a.category);
+                cur.ruleCategory = a.category;
+            }
+            uint96 amount = _price(a, cur.rule);
+
+            uint64 serial = ActivityIds.serialOf(a.id);
+            uint64 index = AttestationPages.pageIndexOf(serial);
+            if (index != cur.pageIndex) {
+                if (cur.pageIndex != type(uint64).max) _pages[centreId][cur.pageIndex] = cur.pageWord;
+                cur.pageIndex = index;
+                cur.pageWord = _pages[centreId][index];
+            }
+            cur.pageWord = _append(cur.pageWord, a, cur.rule.version, amount);
+
+            if (a.volunteer != cur.runVolunteer) {
+                if (cur.runCount != 0) {
+                    recipients[cur.runs] = cur.runVolunteer;
+                    mints[cur.runs] = _credit(cur.runVolunteer, cur.runAmount, cur.runCount);
+                    ++cur.runs;
+                }
+                cur.runVolunteer = a.volunteer;
+                cur.runAmount = 0;
+                cur.runCount = 0;
+            }
+            cur.runAmount += amount;
+            ++cur.runCount;
+            total += amount;
+        }
+        _pages[centreId][cur.pageIndex] = cur.pageWord;
+        recipients[cur.runs] = cur.runVolunteer;
+        mints[cur.runs] = _credit(cur.runVolunteer, cur.runAmount, cur.runCount);
+        ++cur.runs;
+        _consumeCap(centreId, c, total);
+
+        for (uint256 r = 0; r < cur.runs; ++r) {
+            if (mints[r] != 0) _coin.mint(recipients[r], mints[r]);
+        }
+    }
+
+    /// @inheritdoc IActivityRegistry
+    function revoke(Attestation calldata attestation, bytes32 accBefore, bytes32[] calldata laterLeaves, bytes32 reasonHash)
+        external
+    {
+        _markRevoked(attestation, accBefore, laterLeaves);
+
+        address volunteer = attestation.volunteer;
+        uint96 amount = attestation.amount;
+        uint256 balance = _coin.balanceOf(volunteer);
+        uint96 clawedBack = balance < amount ? uint96(balance) : amount;
+        uint96 debtAdded = amount - clawedBack;
+
+        VolunteerTotals memory t = _volunteers[volunteer];
+        t.earned -= amount; // the attestation's amount was added to `earned` when it was attested
+        t.debt += debtAdded;
+        ++t.revocations;
+        _volunteers[volunteer] = t;
+
+        emit ActivityRevoked(attestation.id, volunteer, msg.sender, amount, clawedBack, debtAdded, reasonHash);
+        if (clawedBack != 0) _coin.burn(volunteer, clawedBack);
+    }
+
+    /// @inheritdoc IActivityRegistry
+    function useNonce() external returns (uint256) {
+        return _useNonce(msg.sender);
+    }
+
+    // ---------------------------------------------------------------- views
+
+    /// @inheritdoc IActivityRegistry
+    function isAttested(bytes32 id) external view returns (bool) {
+        (uint256 pageWord, uint256 slot) = _pageOf(id);
+        return pageWord.isAttested(slot);
+    }
+
+    /// @inheritdoc IActivityRegistry
+    function isRevoked(bytes32 id) external view returns (bool) {
+        (uint256 pageWord, uint256 slot) = _pageOf(id);
+        return pageWord.isRevoked(slot);
+    }
+
+    /// @inheritdoc IActivityRegistry
+    function verifyAttestation(Attestation calldata attestation, bytes32 accBefore, bytes32[] calldata laterLeaves)
+        external
+        view
+        returns (bool valid, bool revoked)
+    {
+        (uint256 pageWord, uint256 slot) = _pageOf(attestation.id);
+        valid = pageWord.isAttested(slot) && pageWord.proves(accBefore, attestationLeaf(attestation), laterLeaves);
+        revoked = valid && pageWord.isRevoked(slot);
+    }
+
+    /// @inheritdoc IActivityRegistry
+    function attestationLeaf(Attestation calldata a) public pure returns (bytes32) {
+        return keccak256(
+            abi.encode(
+                LEAF_TYPEHASH, a.id, a.volunteer, a.category, a.units, a.time, a.evidenceHash, a.ruleVersion, a.amount, a.attestedAt
+            )
+        );
+    }
+
+    /// @inheritdoc IActivityRegistry
+    function page(uint32 centreId, uint64 pageIndex)
+        external
+        view
+        returns (uint16 attestedBits, uint16 revokedBits, bytes32 accumulator)
+    {
+        uint256 pageWord = _pages[centreId][pageIndex];
+        return (uint16(pageWord), uint16(pageWord >> 16), pageWord.accumulator());
+    }
+
+    /// @inheritdoc IActivityRegistry
+    function activityId(uint32 centreId, uint64 serial, bytes32 recordHash) external pure returns (bytes32) {
+        return ActivityIds.encode(centreId, serial, recordHash);
+    }
+
+    /// @inheritdoc IActivityRegistry
+    function volunteerTotals(address volunteer) external view returns (VolunteerTotals memory) {
+        return _volunteers[volunteer];
+    }
+
+    /// @inheritdoc IActivityRegistry
+    function coin() external view returns (address) {
+        return address(_coin);
+    }
+
+    /// @notice The EIP-712 domain separator of signed attestations.
+    // solhint-disable-next-line func-name-mixedcase
+    function DOMAIN_SEPARATOR() external view returns (bytes32) {
+        return _domainSeparatorV4();
+    }
+
+    // ---------------------------------------------------------------- internal
+
+    /// @dev Walking state of {attestBatch}, kept in memory to stay clear of "stack too deep".
+    struct BatchCursor {
+        uint64 pageIndex;
+        uint256 pageWord;
+        uint16 ruleCategory;
+        CategoryRule rule;
+        address runVolunteer;
+        uint256 runAmount;
+        uint32 runCount;
+        uint256 runs;
+    }
+
+    function _attestOne(uint32 centreId, Activity calldata a) private returns (uint96 amount) {
+        Centre memory c = _openCentre(centreId);
+        CategoryRule memory rule = _activeRule(a.category);
+        amount = _price(a, rule);
+
+        uint64 serial = ActivityIds.serialOf(a.id);
+        uint64 index = AttestationPages.pageIndexOf(serial);
+        _pages[centreId][index] = _append(_pages[centreId][index], a, rule.version, amount);
+        uint256 minted = _credit(a.volunteer, amount, 1);
+        _consumeCap(centreId, c, amount);
+
+        if (minted != 0) _coin.mint(a.volunteer, minted);
+    }
+
+    /// @dev Checks the slot of `a` is free, appends its leaf and emits {ActivityAttested}.
+    function _append(uint256 pageWord, Activity calldata a, uint32 ruleVersion, uint96 amount)
+        private
+        returns (uint256)
+    {
+        uint256 slot = AttestationPages.slotOf(ActivityIds.serialOf(a.id));
+        if (pageWord.isAttested(slot)) revert ActivityAlreadyAttested(a.id);
+        bytes32 leaf = keccak256(
+            abi.encode(
+                LEAF_TYPEHASH,
+                a.id,
+                a.volunteer,
+                a.category,
+                a.units,
+                a.time,
+                a.evidenceHash,
+                ruleVersion,
+                amount,
+                uint40(block.timestamp)
+            )
+        );
+        emit ActivityAttested(a.id, a.volunteer, a.category, ruleVersion, a.units, a.time, a.evidenceHash, amount);
+        return pageWord.append(slot, leaf);
+    }
+
+    /// @dev Validates `a` against `rule` and returns what it is worth.
+    function _price(Activity calldata a, CategoryRule memory rule) private view returns (uint96 amount) {
+        if (a.volunteer == address(0)) revert InvalidVolunteer(a.id);
+        if (a.time > block.timestamp) revert ActivityInFuture(a.id, a.time);
+        if (a.units == 0 || a.units > rule.maxUnits) revert InvalidUnits(a.id, a.units, rule.maxUnits);
+        amount = _reward(rule, a.units);
+        if (amount == 0) revert RewardTooSmall(a.id);
+    }
+
+    function _activeRule(uint16 category) private view returns (CategoryRule memory rule) {
+        rule = _rules[category];
+        if (!rule.active) revert CategoryInactive(category);
+    }
+
+    function _openCentre(uint32 centreId) private view returns (Centre memory c) {
+        c = _centres[centreId];
+        if (c.periodLength == 0) revert UnknownCentre(centreId);
+        if (!c.active) revert CentreInactive(centreId);
+    }
+
+    /// @dev Books `amount` earned by `volunteer` over `count` activities; returns what to mint after
+    /// netting the volunteer's debt.
+    function _credit(address volunteer, uint256 amount, uint32 count) private returns (uint256 toMint) {
+        VolunteerTotals memory t = _volunteers[volunteer];
+        uint256 repaid = t.debt < amount ? t.debt : amount;
+        // Fits: the centre cap (uint88) bounds one transaction's amount, and earned is a lifetime sum in uint96.
+        t.earned += uint96(amount);
+        t.activities += count;
+        if (repaid != 0) {
+            t.debt -= uint96(repaid);
+            emit DebtNetted(volunteer, repaid, t.debt);
+        }
+        _volunteers[volunteer] = t;
+        return amount - repaid;
+    }
+
+    /// @dev Checks the caller may revoke `attestation`, that it is attested exactly so, not yet revoked and
+    /// inside its window; then sets its revoked bit.
+    function _markRevoked(Attestation calldata attestation, bytes32 accBefore, bytes32[] calldata laterLeaves) private {
+        bytes32 id = attestation.id;
+        uint32 centreId = ActivityIds.centreOf(id);
+        if (!hasRole(coordinatorRole(centreId), msg.sender) && !hasRole(DEFAULT_ADMIN_ROLE, msg.sender)) {
+            revert NotRevoker(msg.sender, centreId);
+        }
+        uint64 serial = ActivityIds.serialOf(id);
+        uint64 index = AttestationPages.pageIndexOf(serial);
+        uint256 slot = AttestationPages.slotOf(serial);
+        uint256 pageWord = _pages[centreId][index];
+        if (!pageWord.isAttested(slot)) revert ActivityNotAttested(id);
+        if (pageWord.isRevoked(slot)) revert ActivityAlreadyRevoked(id);
+        if (!pageWord.proves(accBefore, attestationLeaf(attestation), laterLeaves)) revert InvalidAttestationProof(id);
+        uint256 closesAt = uint256(attestation.attestedAt) + revocationWindow();
+        if (block.timestamp > closesAt) revert RevocationWindowClosed(id, closesAt);
+        _pages[centreId][index] = pageWord.markRevoked(slot);
+    }
+
+    function _pageOf(bytes32 id) private view returns (uint256 pageWord, uint256 slot) {
+        uint64 serial = ActivityIds.serialOf(id);
+        pageWord = _pages[ActivityIds.centreOf(id)][AttestationPages.pageIndexOf(serial)];
+        slot = AttestationPages.slotOf(serial);
+    }
+}
