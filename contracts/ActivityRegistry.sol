@@ -77,65 +77,69 @@ contract ActivityRegistry is ActivityRules, EIP712, Nonces {
 
     /// @inheritdoc IActivityRegistry
     function attestBatch(Activity[] calldata activities) external returns (uint256 total) {
-        if (activities.length == 0) revert EmptyBatch();
+        uint256 n = activities.length;
+        if (n == 0) revert EmptyBatch();
         uint32 centreId = ActivityIds.centreOf(activities[0].id);
         _checkCoordinator(centreId, msg.sender);
         Centre memory c = _openCentre(centreId);
 
-        // Effects first (pages, totals, cap); the coins are minted once everything is written.
-        address[] memory recipients = new address[](activities.length);
-        uint256[] memory mints = new uint256[](activities.length);
-        BatchCursor memory cur = BatchCursor({
-            pageIndex: type(uint64).max,
-            pageWord: 0,
-            ruleCategory: 0,
-            rule: CategoryRule(0, 0, 0, 0, false),
-            runVolunteer: address(0),
-            runAmount: 0,
-            runCount: 0,
-            runs: 0
-        });
+        // Effects first (pages, totals, cap); the coins are minted once everything is written,
+        // one mint per run of consecutive activities of the same volunteer.
+        address[] memory recipients = new address[](n);
+        uint256[] memory mints = new uint256[](n);
+        uint256 runs;
+        uint256 runStart;
+        uint256 runAmount;
 
-        for (uint256 i = 0; i < activities.length; ++i) {
+        uint64 pageIndex = type(uint64).max;
+        uint256 pageWord;
+        CategoryRule memory rule; // version 0: none loaded yet
+        uint16 ruleCategory;
+
+        for (uint256 i = 0; i < n;) {
             Activity calldata a = activities[i];
-            if (ActivityIds.centreOf(a.id) != centreId) revert ActivityCentreMismatch(a.id, centreId);
-            if (cur.rule.version == 0 || cur.ruleCategory != a.category) {
-                cur.rule = _activeRule(a.category);
-                cur.ruleCategory = a.category;
+            bytes32 id = a.id;
+            if (ActivityIds.centreOf(id) != centreId) revert ActivityCentreMismatch(id, centreId);
+            uint16 category = a.category;
+            if (rule.version == 0 || category != ruleCategory) {
+                rule = _activeRule(category);
+                ruleCategory = category;
             }
-            uint96 amount = _price(a, cur.rule);
+            uint96 amount = _price(a, rule);
 
-            uint64 serial = ActivityIds.serialOf(a.id);
-            uint64 index = AttestationPages.pageIndexOf(serial);
-            if (index != cur.pageIndex) {
-                if (cur.pageIndex != type(uint64).max) _pages[centreId][cur.pageIndex] = cur.pageWord;
-                cur.pageIndex = index;
-                cur.pageWord = _pages[centreId][index];
+            uint64 index = AttestationPages.pageIndexOf(ActivityIds.serialOf(id));
+            if (index != pageIndex) {
+                if (pageIndex != type(uint64).max) _pages[centreId][pageIndex] = pageWord;
+                pageIndex = index;
+                pageWord = _pages[centreId][index];
             }
-            cur.pageWord = _append(cur.pageWord, a, cur.rule.version, amount);
+            pageWord = _append(pageWord, a, rule.version, amount);
 
-            if (a.volunteer != cur.runVolunteer) {
-                if (cur.runCount != 0) {
-                    recipients[cur.runs] = cur.runVolunteer;
-                    mints[cur.runs] = _credit(cur.runVolunteer, cur.runAmount, cur.runCount);
-                    ++cur.runs;
+            // Cannot overflow: n uint96 amounts, n < 2^64.
+            unchecked {
+                runAmount += amount;
+                total += amount;
+                ++i;
+            }
+            address volunteer = a.volunteer;
+            if (i == n || activities[i].volunteer != volunteer) {
+                recipients[runs] = volunteer;
+                mints[runs] = _credit(volunteer, runAmount, uint32(i - runStart));
+                unchecked {
+                    ++runs;
                 }
-                cur.runVolunteer = a.volunteer;
-                cur.runAmount = 0;
-                cur.runCount = 0;
+                runAmount = 0;
+                runStart = i;
             }
-            cur.runAmount += amount;
-            ++cur.runCount;
-            total += amount;
         }
-        _pages[centreId][cur.pageIndex] = cur.pageWord;
-        recipients[cur.runs] = cur.runVolunteer;
-        mints[cur.runs] = _credit(cur.runVolunteer, cur.runAmount, cur.runCount);
-        ++cur.runs;
+        _pages[centreId][pageIndex] = pageWord;
         _consumeCap(centreId, c, total);
 
-        for (uint256 r = 0; r < cur.runs; ++r) {
+        for (uint256 r = 0; r < runs;) {
             if (mints[r] != 0) _coin.mint(recipients[r], mints[r]);
+            unchecked {
+                ++r;
+            }
         }
     }
 
@@ -147,8 +151,8 @@ contract ActivityRegistry is ActivityRules, EIP712, Nonces {
 
         address volunteer = attestation.volunteer;
         uint96 amount = attestation.amount;
-        uint256 balance = _coin.balanceOf(volunteer);
-        uint96 clawedBack = balance < amount ? uint96(balance) : amount;
+        // What the volunteer still holds is burned; the rest was spent and becomes debt.
+        uint96 clawedBack = uint96(_coin.clawBack(volunteer, amount));
         uint96 debtAdded = amount - clawedBack;
 
         VolunteerTotals memory t = _volunteers[volunteer];
@@ -158,7 +162,6 @@ contract ActivityRegistry is ActivityRules, EIP712, Nonces {
         _volunteers[volunteer] = t;
 
         emit ActivityRevoked(attestation.id, volunteer, msg.sender, amount, clawedBack, debtAdded, reasonHash);
-        if (clawedBack != 0) _coin.burn(volunteer, clawedBack);
     }
 
     /// @inheritdoc IActivityRegistry
@@ -233,18 +236,6 @@ contract ActivityRegistry is ActivityRules, EIP712, Nonces {
 
     // ---------------------------------------------------------------- internal
 
-    /// @dev Walking state of {attestBatch}, kept in memory to stay clear of "stack too deep".
-    struct BatchCursor {
-        uint64 pageIndex;
-        uint256 pageWord;
-        uint16 ruleCategory;
-        CategoryRule rule;
-        address runVolunteer;
-        uint256 runAmount;
-        uint32 runCount;
-        uint256 runs;
-    }
-
     function _attestOne(uint32 centreId, Activity calldata a) private returns (uint96 amount) {
         Centre memory c = _openCentre(centreId);
         CategoryRule memory rule = _activeRule(a.category);
@@ -266,22 +257,25 @@ contract ActivityRegistry is ActivityRules, EIP712, Nonces {
     {
         uint256 slot = AttestationPages.slotOf(ActivityIds.serialOf(a.id));
         if (pageWord.isAttested(slot)) revert ActivityAlreadyAttested(a.id);
-        bytes32 leaf = keccak256(
-            abi.encode(
-                LEAF_TYPEHASH,
-                a.id,
-                a.volunteer,
-                a.category,
-                a.units,
-                a.time,
-                a.evidenceHash,
-                ruleVersion,
-                amount,
-                uint40(block.timestamp)
-            )
-        );
+        bytes32 leaf = _leafOf(a, ruleVersion, amount);
         emit ActivityAttested(a.id, a.volunteer, a.category, ruleVersion, a.units, a.time, a.evidenceHash, amount);
         return pageWord.append(slot, leaf);
+    }
+
+    /// @dev Same hash as {attestationLeaf} for `a` attested now, built in scratch memory: the batch loop
+    /// would otherwise allocate 352 bytes per activity. The emit that follows reads every field of `a`
+    /// through the ABI decoder, so malformed (dirty) calldata still reverts.
+    function _leafOf(Activity calldata a, uint32 ruleVersion, uint96 amount) private view returns (bytes32 leaf) {
+        bytes32 typehash = LEAF_TYPEHASH;
+        assembly ("memory-safe") {
+            let m := mload(0x40)
+            mstore(m, typehash)
+            calldatacopy(add(m, 0x20), a, 0xc0) // id, volunteer, category, units, time, evidenceHash
+            mstore(add(m, 0xe0), ruleVersion)
+            mstore(add(m, 0x100), amount)
+            mstore(add(m, 0x120), timestamp())
+            leaf := keccak256(m, 0x140)
+        }
     }
 
     /// @dev Validates `a` against `rule` and returns what it is worth.

@@ -11,27 +11,47 @@ import {IServiceCoin} from "../interfaces/IServiceCoin.sol";
 /// @notice The volunteer bank's ERC-20 with EIP-2612 permit. See {IServiceCoin} for who may mint, burn,
 /// spend and pause.
 contract ServiceCoin is ERC20, ERC20Permit, ERC20Pausable, AccessControl, IServiceCoin {
-    bytes32 public constant MINTER_ROLE = keccak256("MINTER_ROLE");
-    bytes32 public constant BURNER_ROLE = keccak256("BURNER_ROLE");
-    bytes32 public constant SPENDER_ROLE = keccak256("SPENDER_ROLE");
+    address private immutable _registry;
+    address private immutable _redemption;
 
-    constructor(string memory name_, string memory symbol_, address admin) ERC20(name_, symbol_) ERC20Permit(name_) {
+    /// @param registry_ the ActivityRegistry (deployed right after this contract; its address is predicted)
+    /// @param redemption_ the Redemption contract (likewise)
+    constructor(string memory name_, string memory symbol_, address admin, address registry_, address redemption_)
+        ERC20(name_, symbol_)
+        ERC20Permit(name_)
+    {
         if (admin == address(0)) revert ServiceCoinInvalidAdmin(admin);
+        if (registry_ == address(0) || redemption_ == address(0)) {
+            revert ServiceCoinInvalidModule(registry_, redemption_);
+        }
+        _registry = registry_;
+        _redemption = redemption_;
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
     }
 
     /// @inheritdoc IServiceCoin
-    function mint(address to, uint256 amount) external onlyRole(MINTER_ROLE) {
+    function mint(address to, uint256 amount) external {
+        _only(_registry);
         _mint(to, amount);
     }
 
     /// @inheritdoc IServiceCoin
-    function burn(address from, uint256 amount) external onlyRole(BURNER_ROLE) {
+    function clawBack(address from, uint256 amount) external returns (uint256 burned) {
+        _only(_registry);
+        uint256 balance = balanceOf(from);
+        burned = balance < amount ? balance : amount;
+        if (burned != 0) _burn(from, burned);
+    }
+
+    /// @inheritdoc IServiceCoin
+    function burn(address from, uint256 amount) external {
+        _only(_redemption);
         _burn(from, amount);
     }
 
     /// @inheritdoc IServiceCoin
-    function spend(address from, address to, uint256 amount) external onlyRole(SPENDER_ROLE) {
+    function spend(address from, address to, uint256 amount) external {
+        _only(_redemption);
         _transfer(from, to, amount);
     }
 
@@ -45,8 +65,22 @@ contract ServiceCoin is ERC20, ERC20Permit, ERC20Pausable, AccessControl, IServi
         _unpause();
     }
 
+    /// @inheritdoc IServiceCoin
+    function registry() external view returns (address) {
+        return _registry;
+    }
+
+    /// @inheritdoc IServiceCoin
+    function redemption() external view returns (address) {
+        return _redemption;
+    }
+
     /// @dev Every balance change passes the pause check of ERC20Pausable.
     function _update(address from, address to, uint256 value) internal override(ERC20, ERC20Pausable) {
         super._update(from, to, value);
+    }
+
+    function _only(address module) private view {
+        if (msg.sender != module) revert ServiceCoinUnauthorized(msg.sender);
     }
 }

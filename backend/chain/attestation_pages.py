@@ -1,0 +1,126 @@
+"""Off-chain mirror of the registry's attestation ids, leaves and page hash chains.
+
+The ActivityRegistry commits to attestations in pages of 16 (see docs/contracts.md). To revoke or
+verify an attestation you replay its page's chain, so whoever revokes needs, for that page, every
+leaf in the order it was attested. This module computes ids, leaves and those proofs exactly as the
+contract does (contracts/libraries/AttestationPages.sol, ActivityRegistry.attestationLeaf).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+from eth_abi import encode
+from eth_utils import keccak
+
+PAGE_SLOTS = 16
+_ACC_MASK = (1 << 224) - 1
+
+LEAF_TYPEHASH = keccak(
+    text=(
+        "Attestation(bytes32 id,address volunteer,uint16 category,uint32 units,uint40 time,"
+        "bytes32 evidenceHash,uint32 ruleVersion,uint96 amount,uint40 attestedAt)"
+    )
+)
+
+
+def activity_id(centre_id: int, serial: int, record_hash: bytes) -> bytes:
+    """centreId (32 bits) | serial (64 bits) | low 160 bits of the salted record hash."""
+    if not 0 < centre_id < 2**32:
+        raise ValueError(f"centre id {centre_id} out of range")
+    if not 0 <= serial < 2**64:
+        raise ValueError(f"serial {serial} out of range")
+    if len(record_hash) != 32:
+        raise ValueError("record hash must be 32 bytes")
+    low = int.from_bytes(record_hash, "big") & ((1 << 160) - 1)
+    return ((centre_id << 224) | (serial << 160) | low).to_bytes(32, "big")
+
+
+def centre_of(activity_id_: bytes) -> int:
+    return int.from_bytes(activity_id_, "big") >> 224
+
+
+def serial_of(activity_id_: bytes) -> int:
+    return (int.from_bytes(activity_id_, "big") >> 160) & ((1 << 64) - 1)
+
+
+def page_of(activity_id_: bytes) -> tuple[int, int, int]:
+    """(centre id, page index, slot in page) of an id."""
+    serial = serial_of(activity_id_)
+    return centre_of(activity_id_), serial // PAGE_SLOTS, serial % PAGE_SLOTS
+
+
+@dataclass(frozen=True)
+class AttestationRecord:
+    """An attestation exactly as the registry committed it (the Solidity `Attestation` struct)."""
+
+    id: bytes
+    volunteer: str
+    category: int
+    units: int
+    time: int
+    evidence_hash: bytes
+    rule_version: int
+    amount: int
+    attested_at: int
+
+    def as_tuple(self) -> tuple:
+        return (
+            self.id,
+            self.volunteer,
+            self.category,
+            self.units,
+            self.time,
+            self.evidence_hash,
+            self.rule_version,
+            self.amount,
+            self.attested_at,
+        )
+
+    def leaf(self) -> bytes:
+        return keccak(
+            encode(
+                ["bytes32", "bytes32", "address", "uint16", "uint32", "uint40", "bytes32", "uint32", "uint96", "uint40"],
+                [
+                    LEAF_TYPEHASH,
+                    self.id,
+                    self.volunteer,
+                    self.category,
+                    self.units,
+                    self.time,
+                    self.evidence_hash,
+                    self.rule_version,
+                    self.amount,
+                    self.attested_at,
+                ],
+            )
+        )
+
+
+def chain_step(acc: int, leaf: bytes) -> int:
+    return int.from_bytes(keccak(acc.to_bytes(32, "big") + leaf), "big") & _ACC_MASK
+
+
+def chain_value(leaves: Iterable[bytes]) -> int:
+    acc = 0
+    for leaf in leaves:
+        acc = chain_step(acc, leaf)
+    return acc
+
+
+@dataclass(frozen=True)
+class PageProof:
+    acc_before: bytes
+    later_leaves: list[bytes]
+
+
+def prove(page_records: Sequence[AttestationRecord], target_id: bytes) -> PageProof:
+    """Proof for `target_id` from all records of its page, in the order they were attested."""
+    acc = 0
+    for position, record in enumerate(page_records):
+        if record.id == target_id:
+            later = [r.leaf() for r in page_records[position + 1 :]]
+            return PageProof(acc.to_bytes(32, "big"), later)
+        acc = chain_step(acc, record.leaf())
+    raise KeyError(f"{target_id.hex()} is not among the page's records")

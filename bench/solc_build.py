@@ -1,0 +1,44 @@
+"""Compiles the baseline contracts in bench/contracts with the project's pinned solc (the shim)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def compile_baselines() -> dict[str, dict]:
+    sources = {
+        f"bench/contracts/{p.name}": {"content": p.read_text()} for p in sorted((ROOT / "bench/contracts").glob("*.sol"))
+    }
+    standard_input = {
+        "language": "Solidity",
+        "sources": sources,
+        "settings": {
+            "remappings": ["@openzeppelin/=node_modules/@openzeppelin/"],
+            "optimizer": {"enabled": True, "runs": 1000},
+            "evmVersion": "shanghai",
+            "outputSelection": {"*": {"*": ["abi", "evm.bytecode.object"]}},
+        },
+    }
+    solc = Path(os.environ.get("SOLCX_BINARY_PATH", ROOT / "tools/solc")) / "solc-v0.8.28"
+    out = subprocess.run(
+        [str(solc), "--standard-json", "--allow-paths", str(ROOT)],
+        input=json.dumps(standard_input),
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=True,
+    )
+    result = json.loads(out.stdout)
+    errors = [e for e in result.get("errors", []) if e["severity"] == "error"]
+    if errors:
+        raise RuntimeError("\n".join(e["formattedMessage"] for e in errors))
+    return {
+        name: {"abi": c["abi"], "bytecode": "0x" + c["evm"]["bytecode"]["object"]}
+        for file in result["contracts"].values()
+        for name, c in file.items()
+    }

@@ -1,0 +1,49 @@
+"""Deploys and wires the three core contracts. Used by scripts, tests and benchmarks alike."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+DAY = 24 * 60 * 60
+COIN = 10**18
+
+
+@dataclass
+class Core:
+    coin: Any
+    registry: Any
+    redemption: Any
+
+
+def deploy_core(
+    containers: Any,
+    admin: Any,
+    *,
+    name: str = "Volunteer Service Coin",
+    symbol: str = "VSC",
+    revocation_window: int = 30 * DAY,
+    won_per_coin: int = 200,
+) -> Core:
+    """Deploys ServiceCoin, ActivityRegistry and Redemption from `admin`, in that order, in three
+    consecutive transactions: the registry mints and claws back, Redemption spends on residents' requests
+    and burns on settlement.
+
+    `containers` is anything with the Brownie contract containers as attributes (a loaded project, or the
+    `brownie` module inside `brownie run` / `brownie test`).
+    """
+    tx = {"from": admin}
+    # The coin fixes its registry and redemption addresses at construction (nobody can mint otherwise),
+    # so they are predicted from the deployer's next nonces and checked after deployment.
+    nonce = admin.nonce
+    registry_at = admin.get_deployment_address(nonce + 1)
+    redemption_at = admin.get_deployment_address(nonce + 2)
+    coin = containers.ServiceCoin.deploy(name, symbol, admin, registry_at, redemption_at, tx)
+    registry = containers.ActivityRegistry.deploy(coin, admin, revocation_window, tx)
+    redemption = containers.Redemption.deploy(coin, admin, won_per_coin, tx)
+    if (registry.address, redemption.address) != (registry_at, redemption_at):
+        raise RuntimeError(
+            "another transaction from the deployer landed during deployment; the coin is wired to "
+            f"{registry_at}/{redemption_at} but got {registry.address}/{redemption.address}. Deploy again."
+        )
+    return Core(coin, registry, redemption)
