@@ -87,13 +87,23 @@ contract ActivityRegistry is ActivityRules, EIP712, Nonces {
         // one mint per run of consecutive activities of the same volunteer.
         address[] memory recipients = new address[](n);
         uint256[] memory mints = new uint256[](n);
+        // Deliberately zero: Solidity zero-initialises locals, and these counters start at 0.
+        // slither-disable-next-line uninitialized-local
         uint256 runs;
+        // slither-disable-next-line uninitialized-local
         uint256 runStart;
+        // slither-disable-next-line uninitialized-local
         uint256 runAmount;
 
         uint64 pageIndex = type(uint64).max;
+        // Read only after the first iteration loads it: no serial maps to the pageIndex sentinel (serial >> 4 < 2^60).
+        // slither-disable-next-line uninitialized-local
         uint256 pageWord;
+        // Deliberately zero: version 0 means no rule loaded yet, so the first iteration loads one.
+        // slither-disable-next-line uninitialized-local
         CategoryRule memory rule; // version 0: none loaded yet
+        // Read only once rule.version != 0, i.e. after the first iteration has set it.
+        // slither-disable-next-line uninitialized-local
         uint16 ruleCategory;
 
         for (uint256 i = 0; i < n;) {
@@ -294,6 +304,8 @@ contract ActivityRegistry is ActivityRules, EIP712, Nonces {
 
     function _openCentre(uint32 centreId) private view returns (Centre memory c) {
         c = _centres[centreId];
+        // periodLength 0 is the "no such centre" sentinel (addCentre/setCentreCap reject 0), not a time or balance.
+        // slither-disable-next-line incorrect-equality
         if (c.periodLength == 0) revert UnknownCentre(centreId);
         if (!c.active) revert CentreInactive(centreId);
     }

@@ -124,3 +124,50 @@ def prove(page_records: Sequence[AttestationRecord], target_id: bytes) -> PagePr
             return PageProof(acc.to_bytes(32, "big"), later)
         acc = chain_step(acc, record.leaf())
     raise KeyError(f"{target_id.hex()} is not among the page's records")
+
+
+ACTIVITY_ATTESTED_TOPIC = keccak(text="ActivityAttested(bytes32,address,uint16,uint32,uint32,uint40,bytes32,uint96)")
+
+
+def record_from_log(log: dict, attested_at: int) -> AttestationRecord:
+    """Decodes an ActivityAttested log; `attested_at` is the timestamp of the log's block."""
+    from eth_abi import decode
+
+    topics = [bytes(t) for t in log["topics"]]
+    if topics[0] != ACTIVITY_ATTESTED_TOPIC:
+        raise ValueError("not an ActivityAttested log")
+    category, rule_version, units, time, evidence_hash, amount = decode(
+        ["uint16", "uint32", "uint32", "uint40", "bytes32", "uint96"], bytes(log["data"])
+    )
+    from eth_utils import to_checksum_address
+
+    return AttestationRecord(
+        id=topics[1],
+        volunteer=to_checksum_address(topics[2][12:]),
+        category=category,
+        units=units,
+        time=time,
+        evidence_hash=evidence_hash,
+        rule_version=rule_version,
+        amount=amount,
+        attested_at=attested_at,
+    )
+
+
+def page_records_from_chain(web3, registry_address: str, centre_id: int, page_index: int, from_block: int = 0):
+    """All attestations of one page, in the order they were attested, read from the chain's logs."""
+    logs = web3.eth.get_logs(
+        {"address": registry_address, "fromBlock": from_block, "toBlock": "latest", "topics": [ACTIVITY_ATTESTED_TOPIC]}
+    )
+    block_times: dict[int, int] = {}
+    records = []
+    for log in sorted(logs, key=lambda entry: (entry["blockNumber"], entry["logIndex"])):
+        aid = bytes(log["topics"][1])
+        centre, index, _ = page_of(aid)
+        if (centre, index) != (centre_id, page_index):
+            continue
+        number = log["blockNumber"]
+        if number not in block_times:
+            block_times[number] = web3.eth.get_block(number)["timestamp"]
+        records.append(record_from_log(log, block_times[number]))
+    return records
