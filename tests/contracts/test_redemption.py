@@ -1,0 +1,178 @@
+import brownie
+import pytest
+
+from tests.contracts.conftest import COIN, error, plain
+
+ZERO = "0x" + "00" * 20
+
+
+@pytest.fixture
+def funded(bank, residents):
+    """residents[0] holds 24 coins."""
+    bank.attest(residents[0], units=480)
+    return residents[0]
+
+
+@pytest.fixture
+def offer(redemption, provider):
+    return redemption.createOffer(5 * COIN, 2, {"from": provider}).return_value
+
+
+# ------------------------------------------------------------------ offers
+
+
+def test_providers_publish_and_edit_offers(redemption, provider):
+    tx = redemption.createOffer(5 * COIN, 10, {"from": provider})
+    assert tx.return_value == 1
+    assert plain(tx.events["OfferCreated"].values()) == [1, provider.address, 5 * COIN, 10]
+    assert plain(redemption.offer(1)) == [provider.address, 5 * COIN, 10, 0, True]
+    tx = redemption.updateOffer(1, 4 * COIN, 20, False, {"from": provider})
+    assert plain(tx.events["OfferUpdated"].values()) == [1, 4 * COIN, 20, False]
+    assert redemption.offerCount() == 1
+
+
+def test_offer_errors(redemption, provider, rando, admin, offer):
+    with brownie.reverts(error("NotProvider", rando)):
+        redemption.createOffer(COIN, 1, {"from": rando})
+    with brownie.reverts(error("InvalidOffer", 0, 1)):
+        redemption.createOffer(0, 1, {"from": provider})
+    with brownie.reverts(error("InvalidOffer", COIN, 0)):
+        redemption.createOffer(COIN, 0, {"from": provider})
+    with brownie.reverts(error("UnknownOffer", 77)):
+        redemption.updateOffer(77, COIN, 1, True, {"from": provider})
+    redemption.grantRole(redemption.PROVIDER_ROLE(), rando, {"from": admin})
+    with brownie.reverts(error("NotOfferProvider", rando, offer)):
+        redemption.updateOffer(offer, COIN, 1, True, {"from": rando})
+
+
+# ------------------------------------------------------------------ redeem and vouchers
+
+
+def test_redeem_pays_the_provider_and_issues_a_voucher(redemption, coin, funded, provider, offer):
+    tx = redemption.redeem(offer, 5 * COIN, {"from": funded})
+    voucher = tx.return_value
+    assert voucher == offer << 32
+    assert plain(tx.events["VoucherIssued"].values()) == [voucher, funded.address, provider.address, 5 * COIN]
+    assert coin.balanceOf(provider) == 5 * COIN
+    assert coin.balanceOf(funded) == 19 * COIN
+    assert plain(redemption.voucherStatus(voucher)) == [True, provider.address, False]
+    assert redemption.redeem(offer, 5 * COIN, {"from": funded}).return_value == (offer << 32) | 1
+
+
+def test_redeem_errors_change_nothing(redemption, coin, funded, provider, offer, residents):
+    with brownie.reverts(error("UnknownOffer", 99)):
+        redemption.redeem(99, COIN, {"from": funded})
+    with brownie.reverts(error("PriceAboveMax", offer, 5 * COIN, 4 * COIN)):
+        redemption.redeem(offer, 4 * COIN, {"from": funded})
+    with brownie.reverts(error("ERC20InsufficientBalance", residents[1], 0, 5 * COIN)):
+        redemption.redeem(offer, 5 * COIN, {"from": residents[1]})
+    redemption.redeem(offer, 5 * COIN, {"from": funded})
+    redemption.redeem(offer, 5 * COIN, {"from": funded})
+    with brownie.reverts(error("OfferSoldOut", offer, 2)):
+        redemption.redeem(offer, 5 * COIN, {"from": funded})
+    redemption.updateOffer(offer, 5 * COIN, 3, False, {"from": provider})
+    with brownie.reverts(error("OfferInactive", offer)):
+        redemption.redeem(offer, 5 * COIN, {"from": funded})
+    with brownie.reverts(error("InvalidOffer", 5 * COIN, 1)):
+        redemption.updateOffer(offer, 5 * COIN, 1, True, {"from": provider})  # below what was sold
+    assert coin.balanceOf(funded) == 14 * COIN
+    assert plain(redemption.offer(offer))[3] == 2
+
+
+def test_provider_fulfils_each_voucher_once(redemption, funded, provider, offer, admin, rando):
+    voucher = redemption.redeem(offer, 5 * COIN, {"from": funded}).return_value
+    redemption.grantRole(redemption.PROVIDER_ROLE(), rando, {"from": admin})
+    with brownie.reverts(error("NotOfferProvider", rando, offer)):
+        redemption.fulfill(voucher, {"from": rando})
+    with brownie.reverts(error("UnknownVoucher", voucher + 1)):
+        redemption.fulfill(voucher + 1, {"from": provider})
+    tx = redemption.fulfill(voucher, {"from": provider})
+    assert plain(tx.events["VoucherFulfilled"].values()) == [voucher, provider.address]
+    assert plain(redemption.voucherStatus(voucher)) == [True, provider.address, True]
+    with brownie.reverts(error("VoucherAlreadyFulfilled", voucher)):
+        redemption.fulfill(voucher, {"from": provider})
+    assert plain(redemption.voucherStatus(12345 << 32)) == [False, ZERO, False]
+
+
+# ------------------------------------------------------------------ settlement
+
+
+def test_settlement_burns_coins_and_records_the_won_owed(redemption, coin, funded, provider, offer):
+    redemption.redeem(offer, 5 * COIN, {"from": funded})
+    supply = coin.totalSupply()
+    tx = redemption.settle(5 * COIN, {"from": provider})
+    assert plain(tx.events["Settled"].values()) == [1, provider.address, 5 * COIN, 1_000, 200]
+    assert coin.balanceOf(provider) == 0
+    assert coin.totalSupply() == supply - 5 * COIN
+
+
+def test_settlement_rate_is_set_by_admin(redemption, admin, rando, funded, provider, offer):
+    with brownie.reverts(error("AccessControlUnauthorizedAccount", rando, bytes(32))):
+        redemption.setWonPerCoin(300, {"from": rando})
+    with brownie.reverts(error("InvalidRate")):
+        redemption.setWonPerCoin(0, {"from": admin})
+    assert redemption.setWonPerCoin(300, {"from": admin}).events["WonPerCoinSet"]["wonPerCoin"] == 300
+    redemption.redeem(offer, 5 * COIN, {"from": funded})
+    assert redemption.settle(5 * COIN // 2, {"from": provider}).events["Settled"]["wonAmount"] == 750
+
+
+def test_settlement_errors(redemption, rando, provider):
+    with brownie.reverts(error("NotProvider", rando)):
+        redemption.settle(COIN, {"from": rando})
+    with brownie.reverts(error("ZeroAmount")):
+        redemption.settle(0, {"from": provider})
+    with brownie.reverts(error("ERC20InsufficientBalance", provider, 0, COIN)):
+        redemption.settle(COIN, {"from": provider})
+
+
+# ------------------------------------------------------------------ donations and payments
+
+
+def test_donation_to_a_registered_charity_issues_a_receipt(redemption, coin, funded, charity):
+    tx = redemption.donate(charity, 2 * COIN, {"from": funded})
+    assert plain(tx.events["Donated"].values()) == [1, funded.address, charity.address, 2 * COIN]
+    assert redemption.donate(charity, COIN, {"from": funded}).return_value == 2
+    assert coin.balanceOf(charity) == 3 * COIN
+
+
+def test_donation_errors(redemption, funded, rando, charity):
+    with brownie.reverts(error("NotCharity", rando)):
+        redemption.donate(rando, COIN, {"from": funded})
+    with brownie.reverts(error("ZeroAmount")):
+        redemption.donate(charity, 0, {"from": funded})
+
+
+def test_residents_pay_each_other_for_a_service(redemption, coin, funded, residents):
+    ref = b"\x07" * 32
+    tx = redemption.payForService(residents[1], 3 * COIN, ref, {"from": funded})
+    assert plain(tx.events["ServicePaid"].values()) == [funded.address, residents[1].address, ref, 3 * COIN]
+    assert coin.balanceOf(residents[1]) == 3 * COIN
+
+
+def test_payment_errors(redemption, funded, residents):
+    with brownie.reverts(error("InvalidPayee", funded)):
+        redemption.payForService(funded, COIN, bytes(32), {"from": funded})
+    with brownie.reverts(error("InvalidPayee", ZERO)):
+        redemption.payForService(ZERO, COIN, bytes(32), {"from": funded})
+    with brownie.reverts(error("ZeroAmount")):
+        redemption.payForService(residents[1], 0, bytes(32), {"from": funded})
+
+
+def test_spending_stops_while_paused(redemption, coin, admin, funded, offer):
+    coin.pause({"from": admin})
+    with brownie.reverts(error("EnforcedPause")):
+        redemption.redeem(offer, 5 * COIN, {"from": funded})
+
+
+def test_no_personal_data_fits_in_any_argument_or_event(coin, registry, redemption):
+    """Only addresses, hashes and numbers cross the chain: no string or bytes field anywhere but the
+    coin's constructor name/symbol and opaque signatures."""
+    allowed = {("constructor", "name_"), ("constructor", "symbol_"), ("name", ""), ("symbol", "")}
+    for contract in (coin, registry, redemption):
+        for item in contract.abi:
+            if item["type"] not in ("function", "event", "constructor"):
+                continue
+            for field in item.get("inputs", []):
+                if field["type"] in ("string", "bytes"):
+                    label = (item.get("name", item["type"]), field["name"])
+                    assert label in allowed or field["name"] == "signature" or item["type"] == "constructor", label
