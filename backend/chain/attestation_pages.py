@@ -15,6 +15,8 @@ from eth_abi import encode
 from eth_utils import keccak
 
 PAGE_SLOTS = 16
+# Solidity types of the Attestation struct, in order (the leaf hashes them after LEAF_TYPEHASH).
+LEAF_FIELD_TYPES = ("bytes32", "address", "uint16", "uint32", "uint40", "bytes32", "uint32", "uint96", "uint40")
 _ACC_MASK = (1 << 224) - 1
 
 LEAF_TYPEHASH = keccak(
@@ -79,23 +81,7 @@ class AttestationRecord:
         )
 
     def leaf(self) -> bytes:
-        return keccak(
-            encode(
-                ["bytes32", "bytes32", "address", "uint16", "uint32", "uint40", "bytes32", "uint32", "uint96", "uint40"],
-                [
-                    LEAF_TYPEHASH,
-                    self.id,
-                    self.volunteer,
-                    self.category,
-                    self.units,
-                    self.time,
-                    self.evidence_hash,
-                    self.rule_version,
-                    self.amount,
-                    self.attested_at,
-                ],
-            )
-        )
+        return keccak(encode(["bytes32", *LEAF_FIELD_TYPES], [LEAF_TYPEHASH, *self.as_tuple()]))
 
 
 def chain_step(acc: int, leaf: bytes) -> int:

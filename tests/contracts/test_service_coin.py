@@ -1,7 +1,7 @@
 import brownie
 import pytest
 
-from tests.contracts.conftest import COIN, error
+from tests.contracts.conftest import COIN, error, sign_typed
 
 
 def test_metadata_and_wiring(coin, registry, redemption, admin):
@@ -62,33 +62,12 @@ def test_only_admin_pauses(coin, rando):
 
 
 def test_permit_sets_allowance_without_gas_from_owner(bank, coin, signer, rando, chain):
-    from eth_account import Account
-    from eth_account.messages import encode_typed_data
-
     bank.attest(signer, 60)
     deadline = chain.time() + 3600
-    full = {
-        "types": {
-            "EIP712Domain": [
-                {"name": "name", "type": "string"},
-                {"name": "version", "type": "string"},
-                {"name": "chainId", "type": "uint256"},
-                {"name": "verifyingContract", "type": "address"},
-            ],
-            "Permit": [
-                {"name": "owner", "type": "address"},
-                {"name": "spender", "type": "address"},
-                {"name": "value", "type": "uint256"},
-                {"name": "nonce", "type": "uint256"},
-                {"name": "deadline", "type": "uint256"},
-            ],
-        },
-        "primaryType": "Permit",
-        "domain": {"name": coin.name(), "version": "1", "chainId": chain.id, "verifyingContract": coin.address},
-        "message": {"owner": signer.address, "spender": rando.address, "value": COIN, "nonce": 0, "deadline": deadline},
-    }
-    sig = Account.sign_message(encode_typed_data(full_message=full), signer.private_key)
-    coin.permit(signer, rando, COIN, deadline, sig.v, sig.r.to_bytes(32, "big"), sig.s.to_bytes(32, "big"), {"from": rando})
+    fields = [("owner", "address"), ("spender", "address"), ("value", "uint256"), ("nonce", "uint256"), ("deadline", "uint256")]
+    message = {"owner": signer.address, "spender": rando.address, "value": COIN, "nonce": 0, "deadline": deadline}
+    sig = sign_typed(signer.private_key, coin, coin.name(), "Permit", fields, message)
+    coin.permit(signer, rando, COIN, deadline, sig[64], sig[:32], sig[32:64], {"from": rando})
     assert coin.allowance(signer, rando) == COIN
     coin.transferFrom(signer, rando, COIN, {"from": rando})
     assert coin.balanceOf(rando) == COIN
