@@ -176,3 +176,14 @@ def test_no_personal_data_fits_in_any_argument_or_event(coin, registry, redempti
                 if field["type"] in ("string", "bytes"):
                     label = (item.get("name", item["type"]), field["name"])
                     assert label in allowed or field["name"] == "signature" or item["type"] == "constructor", label
+
+
+def test_constructor_rejects_a_zero_rate(Redemption, coin, admin):
+    with brownie.reverts(error("InvalidRate")):
+        Redemption.deploy(coin, admin, 0, {"from": admin})
+
+
+def test_use_nonce_cancels_a_residents_outstanding_requests(redemption, residents):
+    assert redemption.nonces(residents[0]) == 0
+    redemption.useNonce({"from": residents[0]})
+    assert redemption.nonces(residents[0]) == 1
