@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 os.chdir(ROOT)
 
 from bench.solc_build import compile_baselines  # noqa: E402
-from backend.chain.attestation_pages import AttestationRecord, activity_id, prove  # noqa: E402
+from backend.chain.attestation_pages import AttestationRecord, activity_id, page_of, prove  # noqa: E402
 from scripts.core import COIN, DAY, deploy_core  # noqa: E402
 
 TARGETS = {
@@ -88,8 +88,7 @@ def measure(proj, accounts, chain, web3) -> dict:
                 bytes(ev["id"]), ev["volunteer"], ev["category"], ev["units"], ev["time"],
                 bytes(ev["evidenceHash"]), ev["ruleVersion"], ev["amount"], block_time,
             )
-            page = (int.from_bytes(rec.id, "big") >> 160 & (2**64 - 1)) // 16
-            records.setdefault(page, []).append(rec)
+            records.setdefault(page_of(rec.id)[1], []).append(rec)
 
     # Every volunteer and the resident already hold coins; pages 0-1 are in use.
     warm = [activity(v) for v in volunteers] + [activity(resident, 8 * 60)]
