@@ -24,15 +24,17 @@ def deploy_core(
     symbol: str = "VSC",
     revocation_window: int = 30 * DAY,
     won_per_coin: int = 200,
+    tx_params: dict | None = None,
 ) -> Core:
     """Deploys ServiceCoin, ActivityRegistry and Redemption from `admin`, in that order, in three
     consecutive transactions: the registry mints and claws back, Redemption spends on residents' requests
     and burns on settlement.
 
     `containers` is anything with the Brownie contract containers as attributes (a loaded project, or the
-    `brownie` module inside `brownie run` / `brownie test`).
+    `brownie` module inside `brownie run` / `brownie test`). `tx_params` adds Brownie transaction parameters
+    (fees, confirmations) to each deployment.
     """
-    tx = {"from": admin}
+    tx = {"from": admin, **(tx_params or {})}
     # The coin fixes its registry and redemption addresses at construction (nobody can mint otherwise),
     # so they are predicted from the deployer's next nonces and checked after deployment.
     nonce = admin.nonce
