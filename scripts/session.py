@@ -172,6 +172,16 @@ def _load_signer(session_live: bool, account: str | None):
         raise CommandError(f"cannot unlock keystore {account!r}: {exc} (wrong password?)") from None
 
 
+def _skip_brownie_deployment_artifacts() -> None:
+    """Brownie 1.22.2 fails to save its own deployment records on live networks (a mypyc-compiled helper raises
+    TypeError in a background thread, and the half-written map.json then breaks the next call). Our manifest is the
+    record of a deployment, so Brownie's is switched off for these commands."""
+    import brownie.network.contract as contract_module
+
+    contract_module._add_deployment = lambda *args, **kwargs: None
+    contract_module.ProjectContract._save_deployment = lambda self: None
+
+
 def open_session(args: argparse.Namespace) -> Session:
     """Loads the project, connects to the network and unlocks the signer, or raises CommandError."""
     warnings.filterwarnings("ignore", category=FutureWarning)  # Brownie's own deprecated rpc.* calls
@@ -180,6 +190,7 @@ def open_session(args: argparse.Namespace) -> Session:
 
     os.environ.setdefault("SOLCX_BINARY_PATH", str(ROOT / "tools" / "solc"))
     os.environ.setdefault("NODE_PATH", str(ROOT / "node_modules"))
+    _skip_brownie_deployment_artifacts()
     loaded = project.get_loaded_projects()
     if loaded:
         proj = loaded[0]
