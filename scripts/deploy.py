@@ -11,6 +11,7 @@ A deployment interrupted while configuring is resumed by the next run. See READM
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import time
@@ -174,6 +175,11 @@ def _resolved_config(session: Session, config: DeploymentConfig) -> dict:
     }
 
 
+def compiled_abi(name: str) -> list[dict]:
+    """The ABI exactly as the compiler wrote it (Brownie's in-memory copy has additions, e.g. a constructor name)."""
+    return json.loads((ROOT / "build" / "contracts" / f"{name}.json").read_text(encoding="utf-8"))["abi"]
+
+
 def build_manifest(session: Session, config: DeploymentConfig, core, block_hash: str) -> dict:
     from brownie import web3
 
@@ -181,13 +187,14 @@ def build_manifest(session: Session, config: DeploymentConfig, core, block_hash:
     for name, contract in zip(CONTRACT_NAMES, (core.coin, core.registry, core.redemption), strict=True):
         build = contract._build
         compiler = compiler or build["compiler"]
-        abi_file = export_abi(name, build["abi"])
+        abi = compiled_abi(name)
+        abi_file = export_abi(name, abi)
         contracts[name] = {
             "address": contract.address,
             "transaction": contract.tx.txid,
             "block": contract.tx.block_number,
             "abi": os.path.relpath(abi_file, ROOT),
-            "abiSha256": abi_sha256(build["abi"]),
+            "abiSha256": abi_sha256(abi),
             "runtimeCodeSha256": _code_hash(web3, contract.address),
         }
     first = contracts["ServiceCoin"]
@@ -246,7 +253,7 @@ def contracts_from_manifest(session: Session, manifest: dict):
     out = []
     for name in CONTRACT_NAMES:
         entry = manifest["contracts"][name]
-        abi = getattr(session.project, name).abi
+        abi = compiled_abi(name)
         if abi_sha256(abi) != entry["abiSha256"]:
             raise CommandError(
                 f"the compiled {name} differs from the one deployed at {entry['address']} (the contracts changed "

@@ -111,7 +111,7 @@ def coins_to_units(value: Any, where: str, *, maximum: int, allow_zero: bool = F
         raise ConfigError(f"{where}: {value} has more than 18 decimals")
     units = int(units)
     if units < 0 or (units == 0 and not allow_zero):
-        raise ConfigError(f"{where}: must be {'' if allow_zero else 'more than '}zero coins, got {value}")
+        raise ConfigError(f"{where}: must be {'zero coins or more' if allow_zero else 'more than zero coins'}, got {value}")
     if units > maximum:
         raise ConfigError(f"{where}: {value} coins is more than the contract can hold ({maximum / COIN:.6g})")
     return units
@@ -195,7 +195,11 @@ def parse_config(data: Any, path: str = "<config>", sha256: str = "") -> Deploym
         )
     if not categories:
         raise ConfigError("categories: at least one category is needed")
-    _unique(categories, "id", "categories")
+    ids: dict[int, str] = {}
+    for cat in categories:
+        if cat.id in ids:
+            raise ConfigError(f"categories.{cat.key}.id: {cat.id} is also the id of {ids[cat.id]}")
+        ids[cat.id] = cat.key
 
     centres = []
     for i, spec in enumerate(_list(top["centres"], "centres")):
