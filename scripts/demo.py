@@ -1,20 +1,31 @@
-"""A short scripted scenario on a local chain: deploy, configure Seocho-style rules, earn, spend, revoke.
+"""A short scripted scenario on the deployed volunteer bank: earn, spend, donate, pay, settle, revoke.
 
-    tools/run            (or: brownie run scripts/demo.py)
+    tools/run                               (deploys first, then runs this on the same chain)
+    python -m scripts.demo [--rpc-url …]    (deploys with config/deployment.yaml if the chain has no deployment)
+    brownie run scripts/demo.py
+
+It acts as centre 1's first coordinator, the first provider and the first charity of the manifest, and as two
+residents (dev accounts 7 and 8), so it runs on development chains only.
 """
 
 from __future__ import annotations
 
-import contextlib
 import io
 import os
+import secrets
 import sys
+from pathlib import Path
 
-import brownie
-from brownie import accounts, chain, network, web3
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
 
-from backend.chain.attestation_pages import activity_id, page_of, page_records_from_chain, prove
-from scripts.core import COIN, DAY, deploy_core
+from backend.chain.attestation_pages import activity_id, page_of, page_records_from_chain, prove  # noqa: E402
+from backend.chain.deployment import manifest_path, read_manifest  # noqa: E402
+from scripts.core import COIN  # noqa: E402
+from scripts.deploy import build_parser, check_deployment, contracts_from_manifest, deploy  # noqa: E402
+from scripts.deploy_config import load_config  # noqa: E402
+from scripts.session import CommandError, close_session, open_session  # noqa: E402
 
 VOLUNTEERING, CLASS, RECYCLING, NEIGHBOUR_FOUND = 1, 2, 3, 4
 
@@ -23,36 +34,58 @@ def coins(amount: int) -> str:
     return f"{amount / COIN:g} coins"
 
 
+def minted(tx) -> int:
+    """Coins an attestation transaction issued (from its events: return values need a tracing node)."""
+    return sum(int(e["amount"]) for e in tx.events["ActivityAttested"])
+
+
+def run(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        session = open_session(args)
+        try:
+            if session.live:
+                raise CommandError("the demo acts as residents with unlocked dev accounts; run it on a development chain")
+            path = manifest_path(session.chain_id, args.manifest_dir)
+            with session.quiet():
+                manifest = read_manifest(path)
+                deployed = manifest is not None and manifest.get("status") == "complete"
+                if not deployed or check_deployment(session, manifest):
+                    deploy(args, session, load_config(args.config), out=io.StringIO())
+                manifest = read_manifest(path)
+            out = sys.stdout
+            with session.quiet():
+                _scenario(session, manifest, lambda *a: print(*a, file=out, flush=True))
+            return 0
+        finally:
+            close_session()
+    except CommandError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+
 def main() -> None:
-    # Brownie narrates every transaction; show only the scenario.
-    out = sys.stdout
-    with contextlib.redirect_stdout(io.StringIO()):
-        _scenario(lambda *a: print(*a, file=out))
+    """Entry point for `brownie run scripts/demo.py`."""
+    from brownie import network
+
+    code = run(["--network", network.show_active()])
+    if code:
+        sys.exit(code)
 
 
-def _scenario(print) -> None:  # noqa: A002 - prints to the real stdout
-    admin, coordinator, provider, charity = accounts[0], accounts[1], accounts[2], accounts[3]
-    alice, bob = accounts[4], accounts[5]
-    quiet = {"from": admin, "silent": True}
-    print(f"\nnetwork: {network.show_active()} (chain id {chain.id})")
+def _scenario(session, manifest: dict, print) -> None:  # noqa: A002 - prints to the real stdout
+    from brownie import accounts, chain, web3
 
-    core = deploy_core(brownie, admin)
-    coin, registry, redemption = core.coin, core.registry, core.redemption
-    print(f"ServiceCoin      {coin.address}  ({coin.name()}, {coin.symbol()})")
-    print(f"ActivityRegistry {registry.address}")
-    print(f"Redemption       {redemption.address}")
+    coin, registry, redemption = contracts_from_manifest(session, manifest)
+    config = manifest["config"]
+    coordinator = accounts.at(config["centres"][0]["coordinators"][0], force=True)
+    provider = accounts.at(config["providers"][0]["address"], force=True)
+    charity = accounts.at(config["charities"][0]["address"], force=True)
+    alice, bob = accounts[7], accounts[8]
+    print(f"\nScenario on chain {session.chain_id}: {config['centres'][0]['name']} (centre 1), "
+          f"{config['providers'][0]['name']}, {config['charities'][0]['name']}")
 
-    registry.addCentre(50_000 * COIN, 30 * DAY, quiet)
-    registry.addCoordinator(1, coordinator, quiet)
-    registry.setCategoryRule(VOLUNTEERING, 3 * COIN, 60, 8 * 60, True, quiet)  # 3 coins per hour
-    registry.setCategoryRule(CLASS, COIN, 1, 4, True, quiet)  # 1 coin per class attended
-    registry.setCategoryRule(RECYCLING, COIN // 10, 1, 100, True, quiet)  # 0.1 coin per item
-    registry.setCategoryRule(NEIGHBOUR_FOUND, 5 * COIN, 1, 1, True, quiet)  # a neighbour in need found
-    redemption.grantRole(redemption.PROVIDER_ROLE(), provider, quiet)
-    redemption.grantRole(redemption.CHARITY_ROLE(), charity, quiet)
-    print("centre 1 with a cap of 50,000 coins / 30 days; 4 category rules; 1 provider, 1 charity\n")
-
-    serial = iter(range(10**6))
+    serial = iter(range(secrets.randbelow(2**40), 2**48))  # fresh serials, so the scenario can run again
 
     def activity(volunteer, units, category=VOLUNTEERING):
         aid = activity_id(1, next(serial), os.urandom(32))
@@ -60,19 +93,19 @@ def _scenario(print) -> None:  # noqa: A002 - prints to the real stdout
 
     by = {"from": coordinator, "silent": True}
     tx = registry.attest(activity(alice, 120), by)
-    print(f"alice volunteers 2 hours          -> +{coins(tx.return_value)} (gas {tx.gas_used:,})")
+    print(f"alice volunteers 2 hours          -> +{coins(minted(tx))} (gas {tx.gas_used:,})")
     batch = [activity(alice, 2, CLASS), activity(alice, 30, RECYCLING), activity(bob, 90), activity(bob, 1, NEIGHBOUR_FOUND)]
     tx = registry.attestBatch(batch, by)
-    print(f"batch of 4 activities (2 people)  -> +{coins(tx.return_value)} (gas {tx.gas_used:,})")
+    print(f"batch of 4 activities (2 people)  -> +{coins(minted(tx))} (gas {tx.gas_used:,})")
 
-    offer = redemption.createOffer(4 * COIN, 20, {"from": provider, "silent": True}).return_value
+    offer = redemption.createOffer(4 * COIN, 20, {"from": provider, "silent": True}).events["OfferCreated"]["offerId"]
     tx = redemption.redeem(offer, 4 * COIN, {"from": alice, "silent": True})
-    voucher = tx.return_value
+    voucher = tx.events["VoucherIssued"]["voucherId"]
     print(f"alice redeems a gym session       -> voucher {voucher:#x} at the welfare centre")
     redemption.fulfill(voucher, {"from": provider, "silent": True})
     print(f"provider checks it: {redemption.voucherStatus(voucher)}")
     tx = redemption.donate(charity, COIN, {"from": bob, "silent": True})
-    print(f"bob donates 1 coin                -> receipt #{tx.return_value}")
+    print(f"bob donates 1 coin                -> receipt #{tx.events['Donated']['receiptId']}")
     redemption.payForService(alice, 2 * COIN, b"\x01" * 32, {"from": bob, "silent": True})
     print("bob pays alice 2 coins for help moving house (time-bank exchange)")
     tx = redemption.settle(4 * COIN, {"from": provider, "silent": True})
@@ -97,3 +130,7 @@ def _scenario(print) -> None:  # noqa: A002 - prints to the real stdout
         totals = registry.volunteerTotals(who)
         print(f"  {name:9} {coins(coin.balanceOf(who)):>12}   earned {coins(totals[0])}, debt {coins(totals[1])}")
     print(f"  total supply {coins(coin.totalSupply())}")
+
+
+if __name__ == "__main__":
+    sys.exit(run())
