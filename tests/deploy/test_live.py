@@ -143,3 +143,14 @@ def test_an_unfunded_signer_is_told_to_use_a_faucet(live_node, live_config, live
     err = refused(run("deploy", "--network", "live", "--config", str(live_config), "--manifest-dir", str(tmp_path), "--yes",
                       env=live_env(VB_KEYSTORE=str(poor))))
     assert "has no ETH to pay for gas" in err and "faucet" in err
+
+
+def test_a_brownie_account_id_names_the_keystore(live_node, keystore, live_env, live_deployment, tmp_path):
+    """`brownie accounts new vb-deployer` stores the key encrypted in ~/.brownie/accounts; VB_KEYSTORE=vb-deployer."""
+    home = tmp_path / "home"
+    (home / ".brownie" / "accounts").mkdir(parents=True)
+    (home / ".brownie" / "accounts" / "vb-deployer.json").write_text(keystore[0].read_text())
+    manifest_dir, _ = live_deployment
+    out = ok(run("admin", "status", "--network", "live", "--manifest-dir", str(manifest_dir),
+                 env=live_env(VB_KEYSTORE="vb-deployer", HOME=str(home))))
+    assert f"as {keystore[1]}" in out and "signer is admin   True" in out
