@@ -246,3 +246,15 @@ def test_manifest_path_and_loader_refuse_a_foreign_abi(anvil, manifest_dir, tmp_
         load_deployment(manifest_path(ANVIL_CHAIN_ID, manifest_dir), abi_dir)
     with pytest.raises(ManifestError, match="no deployment manifest"):
         load_deployment(manifest_path(5, manifest_dir))
+
+
+def test_admin_commands_on_ganache(ganache, manifest_dir):
+    ok(run("deploy", *dev_args(ganache, manifest_dir)))
+    out = ok(run("admin", "set-cap", "2", "12345", *dev_args(ganache, manifest_dir)))
+    assert f"chain id {GANACHE_CHAIN_ID}" in out and "tx 0x" in out
+    ok(run("admin", "grant-coordinator", "2", "dev:6", *dev_args(ganache, manifest_dir)))
+    registry = contracts(ganache, read_manifest(manifest_dir, GANACHE_CHAIN_ID))["ActivityRegistry"].functions
+    assert registry.centre(2).call()[0] == 12345 * COIN
+    assert registry.hasRole(registry.coordinatorRole(2).call(), dev_account(ganache, 6)).call()
+    err = refused(run("admin", "grant-coordinator", "3", "dev:6", *dev_args(ganache, manifest_dir)))
+    assert "centre 3 does not exist" in err
