@@ -22,7 +22,9 @@ fi
 lock_hash="$(sha256sum requirements.lock | cut -d' ' -f1)"
 if [ "$(cat .venv/.lock-hash 2>/dev/null || true)" != "$lock_hash" ]; then
   echo "==> installing Python packages (requirements.lock)"
-  .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+  # --no-deps: the lock lists every package with its exact version. eth-brownie pins python-dotenv 0.16.0, which
+  # pydantic-settings declares too old although it works (we read no .env file); a resolver would refuse the pair.
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps -r requirements.lock
   echo "$lock_hash" > .venv/.lock-hash
 fi
 
