@@ -1,0 +1,76 @@
+"""The FastAPI application: routers, error handlers, and the startup that migrates the database, connects to the
+chain through the manifest and, for development, can run the chain writer and indexer in-process."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import threading
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from backend.api.routes import activities, auth, chain_views, health, staff
+from backend.chain.client import ChainClient
+from backend.config import Settings, get_settings
+from backend.domain.activities import DomainError
+from backend.services import sync_centres
+from backend.store.db import make_engine, make_session_factory, migrate
+
+log = logging.getLogger("backend")
+
+
+def create_app(settings: Settings | None = None, *, chain: ChainClient | None = None, run_worker: bool = False) -> FastAPI:
+    settings = settings or get_settings()
+    if not settings.jwt_secret:
+        # Tokens then last as long as this process; set VB_JWT_SECRET to keep them across restarts and processes.
+        settings = settings.model_copy(update={"jwt_secret": secrets.token_urlsafe(32)})
+        log.warning("VB_JWT_SECRET is not set: using a random secret for this process")
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        migrate(settings.database_url)
+        app.state.chain = chain or _connect(settings)
+        if app.state.chain is not None:
+            sync_centres(app.state.sessions, app.state.chain)
+        stop = threading.Event()
+        threads = []
+        if run_worker and app.state.chain is not None:
+            from backend.worker import start_in_process
+
+            threads = start_in_process(settings, app.state.sessions, app.state.chain, stop)
+        yield
+        stop.set()
+        for t in threads:
+            t.join(10)
+
+    app = FastAPI(title="Volunteer Bank", version="0.1.0", lifespan=lifespan,
+                  description="Coordinators record and verify volunteer activity; the backend puts it on-chain exactly once.")
+    engine = make_engine(settings.database_url)
+    app.state.settings, app.state.engine = settings, engine
+    app.state.sessions = make_session_factory(engine)
+    app.state.chain = chain
+
+    @app.exception_handler(DomainError)
+    async def domain_error(_: Request, exc: DomainError) -> JSONResponse:
+        return JSONResponse({"error": exc.code, "detail": exc.message}, status_code=exc.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = [f"{'.'.join(str(p) for p in e['loc'][1:]) or e['loc'][0]}: {e['msg']}" for e in exc.errors()]
+        return JSONResponse({"error": "invalid_request", "detail": "; ".join(problems), "problems": exc.errors()},
+                            status_code=422)
+
+    for router in (auth.router, staff.router, activities.router, chain_views.router, health.router):
+        app.include_router(router)
+    return app
+
+
+def _connect(settings: Settings) -> ChainClient | None:
+    try:
+        return ChainClient(settings)
+    except Exception as exc:
+        log.error("chain not available: %s", exc)
+        return None

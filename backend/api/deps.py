@@ -1,0 +1,87 @@
+"""Dependencies injected into the routers (FastAPI `Depends`): settings, database session, chain, principal."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Annotated
+
+import jwt
+from fastapi import Depends, Header, Request
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backend.api.security import Principal, api_key_matches, decode_token, split_api_key
+from backend.chain.client import ChainClient
+from backend.config import Settings
+from backend.domain.activities import DomainError
+from backend.store.models import ApiKey, StaffUser
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_db(request: Request) -> Iterator[Session]:
+    with request.app.state.sessions() as session:
+        yield session
+
+
+def get_chain(request: Request) -> ChainClient:
+    chain = request.app.state.chain
+    if chain is None:
+        raise DomainError(503, "chain_unavailable", "the chain is not reachable yet; try again shortly")
+    return chain
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+DbDep = Annotated[Session, Depends(get_db)]
+ChainDep = Annotated[ChainClient, Depends(get_chain)]
+
+
+def unauthorized(message: str) -> DomainError:
+    return DomainError(401, "unauthorized", message)
+
+
+def current_principal(
+    settings: SettingsDep,
+    db: DbDep,
+    authorization: Annotated[str | None, Header()] = None,
+    x_api_key: Annotated[str | None, Header()] = None,
+) -> Principal:
+    if x_api_key:
+        parts = split_api_key(x_api_key)
+        row = db.scalar(select(ApiKey).where(ApiKey.prefix == parts[0])) if parts else None
+        if row is None or row.revoked_at is not None or not api_key_matches(parts[1], row.secret_sha256) or not row.user.active:
+            raise unauthorized("invalid or revoked API key")
+        u = row.user
+        return Principal(u.id, u.username, u.role, u.centre_id, "api_key")
+    if not authorization or not authorization.lower().startswith("bearer "):
+        raise unauthorized("sign in first: Authorization: Bearer <token> (POST /auth/login) or X-API-Key")
+    try:
+        claims = decode_token(settings.jwt_secret, settings.jwt_issuer, authorization[7:].strip())
+    except jwt.ExpiredSignatureError:
+        raise unauthorized("the token has expired; sign in again") from None
+    except jwt.PyJWTError as exc:
+        raise unauthorized(f"invalid token: {exc}") from None
+    user = db.get(StaffUser, int(claims["sub"])) if str(claims["sub"]).isdigit() else None
+    if user is None or not user.active:
+        raise unauthorized("the account of this token no longer exists or is disabled")
+    return Principal(user.id, user.username, user.role, user.centre_id, "jwt")
+
+
+PrincipalDep = Annotated[Principal, Depends(current_principal)]
+
+
+def require(*roles: str) -> Callable[[Principal], Principal]:
+    def check(principal: PrincipalDep) -> Principal:
+        if principal.role not in roles:
+            raise DomainError(403, "forbidden", f"this needs the role {' or '.join(roles)}; you are {principal.role}")
+        return principal
+
+    return check
+
+
+def check_centre(principal: Principal, centre_id: int) -> None:
+    """Coordinators and welfare officers act for their own centre only; the admin for all."""
+    if principal.role != "admin" and principal.centre_id != centre_id:
+        raise DomainError(403, "forbidden", f"you act for centre {principal.centre_id}, not centre {centre_id}")

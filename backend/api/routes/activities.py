@@ -1,0 +1,143 @@
+"""The coordinator's workflow: record (or take a self-report), correct, approve or reject, revoke; and read."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import select
+
+from backend.api.deps import ChainDep, DbDep, check_centre, require
+from backend.api.idempotency import request_fingerprint, run_idempotent
+from backend.api.schemas import ActivityIn, ActivityOut, ActivityPatch, AuditOut, ReasonIn
+from backend.api.security import Principal
+from backend.chain.client import ChainClient
+from backend.domain.activities import DomainError, check_units, not_found, parse_address
+from backend.store import activities as repo
+from backend.store.models import Activity, ActivityAudit
+
+router = APIRouter(prefix="/activities", tags=["activities"])
+Coordinator = Annotated[Principal, Depends(require("admin", "coordinator"))]
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key")]
+
+
+def to_out(a: Activity) -> ActivityOut:
+    return ActivityOut(
+        id=a.id, centre_id=a.centre_id, volunteer=a.resident.address, category=a.category, units=a.units,
+        occurred_at=a.occurred_at, place=a.place, description=a.description, status=a.status, source=a.source,
+        recorded_by=a.recorded_by, reviewed_by=a.reviewed_by, review_reason=a.review_reason, reward=a.reward,
+        chain_id=a.chain_id_hex, tx_hash=a.tx_hash, block_number=a.block_number, failure=a.failure,
+    )
+
+
+def _reward(chain: ChainClient, category: int, units: int) -> int:
+    return check_units(chain.rule(category), category, units)
+
+
+def _approve(db, chain: ChainClient, a: Activity, principal: Principal) -> Activity:
+    reward = _reward(chain, a.category, a.units)
+    return repo.approve(db, a, principal.name, reward, chain.remaining_cap(a.centre_id))
+
+
+@router.post("", response_model=ActivityOut, status_code=201)
+def record_activity(body: ActivityIn, request: Request, db: DbDep, chain: ChainDep, principal: Coordinator,
+                    idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    """Records an activity for a centre (a coordinator's own, or a resident's self-report waiting for review).
+    With `approve: true` it is approved in the same step and queued for the chain."""
+    check_centre(principal, body.centre_id)
+    volunteer = parse_address(body.volunteer, "volunteer")
+    reward = _reward(chain, body.category, body.units)  # refuse a category or units the rules refuse, now
+    if body.approve and body.source == "self_report":
+        raise DomainError(422, "self_report_needs_review", "a self-report waits for a coordinator; do not approve it in the same step")
+
+    def handler():
+        resident = repo.resident_for(db, volunteer)
+        a = repo.record(db, principal.name, body.centre_id, resident, body.category, body.units, body.occurred_at,
+                        body.place, body.description, body.source)
+        if body.approve:
+            repo.approve(db, a, principal.name, reward, chain.remaining_cap(a.centre_id))
+        return to_out(a)
+
+    return run_idempotent(db, principal, idempotency_key, request_fingerprint("POST", request.url.path, body), handler, 201)
+
+
+def _owned(db, principal: Principal, activity_id: int, for_update: bool = False) -> Activity:
+    a = repo.load_for_update(db, activity_id) if for_update else db.get(Activity, activity_id)
+    if a is None:
+        raise not_found(f"activity {activity_id}")
+    check_centre(principal, a.centre_id)
+    return a
+
+
+@router.get("", response_model=list[ActivityOut])
+def list_activities(db: DbDep, principal: Coordinator, centre_id: int | None = None, status: str | None = None,
+                    after_id: Annotated[int, Query(ge=0)] = 0, limit: Annotated[int, Query(ge=1, le=500)] = 100):
+    q = select(Activity).where(Activity.id > after_id).order_by(Activity.id).limit(limit)
+    if principal.role != "admin":
+        if centre_id is not None and centre_id != principal.centre_id:
+            check_centre(principal, centre_id)
+        centre_id = principal.centre_id
+    if centre_id is not None:
+        q = q.where(Activity.centre_id == centre_id)
+    if status is not None:
+        q = q.where(Activity.status == status)
+    return [to_out(a) for a in db.scalars(q)]
+
+
+@router.get("/{activity_id}", response_model=ActivityOut)
+def get_activity(activity_id: int, db: DbDep, principal: Coordinator) -> ActivityOut:
+    return to_out(_owned(db, principal, activity_id))
+
+
+@router.get("/{activity_id}/audit", response_model=list[AuditOut])
+def get_audit(activity_id: int, db: DbDep, principal: Coordinator) -> list[AuditOut]:
+    _owned(db, principal, activity_id)
+    rows = db.scalars(select(ActivityAudit).where(ActivityAudit.activity_id == activity_id).order_by(ActivityAudit.id))
+    return [AuditOut(actor=r.actor, action=r.action, before=r.before, after=r.after, reason=r.reason, at=r.at) for r in rows]
+
+
+@router.patch("/{activity_id}", response_model=ActivityOut)
+def correct_activity(activity_id: int, body: ActivityPatch, db: DbDep, chain: ChainDep, principal: Coordinator) -> ActivityOut:
+    """Corrects an activity before approval; every change is audited with its reason."""
+    changes = body.model_dump(exclude_unset=True, exclude={"reason"})
+    if not changes:
+        raise DomainError(422, "nothing_to_change", "give at least one field to correct")
+    db.rollback()
+    with db.begin():
+        a = _owned(db, principal, activity_id, for_update=True)
+        _reward(chain, changes.get("category", a.category), changes.get("units", a.units))
+        repo.correct(db, a, principal.name, changes, body.reason)
+        out = to_out(a)
+    return out
+
+
+def _decision(action: str):
+    def endpoint(activity_id: int, request: Request, db: DbDep, chain: ChainDep, principal: Coordinator,
+                 body: ReasonIn | None = None, idempotency_key: IdempotencyKey = None) -> JSONResponse:
+        def handler():
+            a = _owned(db, principal, activity_id, for_update=True)
+            if action == "approve":
+                _approve(db, chain, a, principal)
+            elif action == "reject":
+                if body is None:
+                    raise DomainError(422, "reason_required", "give the reason for rejecting")
+                repo.reject(db, a, principal.name, body.reason)
+            else:
+                if body is None:
+                    raise DomainError(422, "reason_required", "give the reason for revoking")
+                repo.request_revocation(db, a, principal.name, body.reason)
+            return to_out(a)
+
+        return run_idempotent(db, principal, idempotency_key, request_fingerprint("POST", request.url.path, body), handler)
+
+    endpoint.__name__ = f"{action}_activity"
+    return endpoint
+
+
+router.add_api_route("/{activity_id}/approve", _decision("approve"), methods=["POST"], response_model=ActivityOut,
+                     summary="Approve: fixes the reward and the on-chain id, queues it for the chain")
+router.add_api_route("/{activity_id}/reject", _decision("reject"), methods=["POST"], response_model=ActivityOut,
+                     summary="Reject, with a reason")
+router.add_api_route("/{activity_id}/revoke", _decision("revoke"), methods=["POST"], response_model=ActivityOut,
+                     summary="Revoke a confirmed activity on-chain, with a reason")

@@ -1,0 +1,56 @@
+"""/health: database, chain (height, chain id against the manifest), worker and indexer lag."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import func, select, text
+
+from backend.store.models import KeyValue, OutboxItem
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/health")
+def health(request: Request) -> JSONResponse:
+    state = request.app.state
+    out: dict = {"status": "ok"}
+    try:
+        with state.sessions() as s:
+            s.execute(text("SELECT 1"))
+            beat = s.get(KeyValue, "worker.heartbeat")
+            cursor = s.get(KeyValue, "indexer.next_block")
+            oldest = s.scalar(select(func.min(OutboxItem.created_at)).where(OutboxItem.state == "queued"))
+            queued = s.scalar(select(func.count()).select_from(OutboxItem).where(OutboxItem.state.in_(("queued", "in_tx"))))
+        out["database"] = {"ok": True}
+    except Exception as exc:
+        out["database"] = {"ok": False, "error": str(exc)}
+        out["status"] = "degraded"
+        beat = cursor = oldest = None
+        queued = None
+    chain = state.chain
+    try:
+        if chain is None:
+            raise RuntimeError("not connected")
+        height, node_chain_id = chain.web3.eth.block_number, chain.web3.eth.chain_id
+        out["chain"] = {"ok": node_chain_id == chain.deployment.chain_id, "block": height, "chain_id": node_chain_id,
+                        "manifest_chain_id": chain.deployment.chain_id}
+        if node_chain_id != chain.deployment.chain_id:
+            out["status"] = "degraded"
+    except Exception as exc:
+        out["chain"] = {"ok": False, "error": str(exc)}
+        out["status"] = "degraded"
+        height = None
+    now = datetime.now(UTC)
+    beat_at = datetime.fromisoformat(beat.value) if beat else None
+    out["worker"] = {
+        "last_seen_s": round((now - beat_at).total_seconds(), 3) if beat_at else None,
+        "pending": queued,
+        "oldest_queued_s": round((now - (oldest if oldest.tzinfo else oldest.replace(tzinfo=UTC))).total_seconds(), 3)
+        if oldest else 0,
+    }
+    out["indexer"] = {"next_block": int(cursor.value) if cursor else None,
+                      "lag_blocks": (height - int(cursor.value) + 1) if (cursor and height is not None) else None}
+    return JSONResponse(out, status_code=200 if out["status"] == "ok" else 503)

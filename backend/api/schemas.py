@@ -1,0 +1,139 @@
+"""Request and response bodies. Strict types: 1.5 units or "60" as a string are refused, not coerced."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictInt, StrictStr
+
+UINT32_MAX = 2**32 - 1
+Text = Field(default=None, max_length=2000)
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class LoginIn(Strict):
+    username: StrictStr = Field(min_length=1, max_length=64)
+    password: StrictStr = Field(min_length=1, max_length=200)
+
+
+class TokenOut(BaseModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_in: int
+
+
+class StaffIn(Strict):
+    username: StrictStr = Field(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9_.@-]+$")
+    password: StrictStr = Field(min_length=10, max_length=200)
+    role: Literal["admin", "coordinator", "welfare_officer", "provider"]
+    centre_id: StrictInt | None = Field(default=None, ge=1, le=UINT32_MAX)
+    address: StrictStr | None = None
+
+
+class StaffOut(BaseModel):
+    id: int
+    username: str
+    role: str
+    centre_id: int | None
+    address: str | None
+    active: bool
+
+
+class ApiKeyIn(Strict):
+    label: StrictStr = Field(min_length=1, max_length=100)
+
+
+class ApiKeyOut(BaseModel):
+    id: int
+    prefix: str
+    label: str
+    key: str | None = None  # shown once, at creation
+
+
+class ResidentIn(Strict):
+    address: StrictStr
+    name: StrictStr | None = Field(default=None, max_length=200)
+    phone: StrictStr | None = Field(default=None, max_length=40)
+    email: StrictStr | None = Field(default=None, max_length=200)
+
+
+class ResidentOut(BaseModel):
+    id: int
+    address: str
+    name: str | None
+    phone: str | None
+    email: str | None
+
+
+class ActivityIn(Strict):
+    centre_id: StrictInt = Field(ge=1, le=UINT32_MAX)
+    volunteer: StrictStr = Field(description="the resident's wallet address")
+    category: StrictInt = Field(ge=1, le=2**16 - 1)
+    units: StrictInt = Field(gt=0, le=UINT32_MAX)
+    occurred_at: AwareDatetime
+    place: StrictStr | None = Field(default=None, max_length=300)
+    description: StrictStr | None = Text
+    source: Literal["coordinator", "self_report"] = "coordinator"
+    approve: bool = Field(default=False, description="record and approve in one step (a coordinator's own verified record)")
+
+
+class ActivityPatch(Strict):
+    category: StrictInt | None = Field(default=None, ge=1, le=2**16 - 1)
+    units: StrictInt | None = Field(default=None, gt=0, le=UINT32_MAX)
+    occurred_at: AwareDatetime | None = None
+    place: StrictStr | None = Field(default=None, max_length=300)
+    description: StrictStr | None = Text
+    reason: StrictStr = Field(min_length=1, max_length=2000)
+
+
+class ReasonIn(Strict):
+    reason: StrictStr = Field(min_length=1, max_length=2000)
+
+
+class ActivityOut(BaseModel):
+    id: int
+    centre_id: int
+    volunteer: str
+    category: int
+    units: int
+    occurred_at: datetime
+    place: str | None
+    description: str | None
+    status: str
+    source: str
+    recorded_by: str
+    reviewed_by: str | None
+    review_reason: str | None
+    reward: str | None
+    chain_id: str | None
+    tx_hash: str | None
+    block_number: int | None
+    failure: str | None
+
+
+class AuditOut(BaseModel):
+    actor: str
+    action: str
+    before: dict | None
+    after: dict | None
+    reason: str | None
+    at: datetime
+
+
+class EventOut(BaseModel):
+    block_number: int
+    tx_hash: str
+    log_index: int
+    contract: str
+    event: str
+    args: dict
+
+
+class BalanceOut(BaseModel):
+    address: str
+    balance: str
+    indexed_block: int | None

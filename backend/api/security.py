@@ -1,0 +1,73 @@
+"""Passwords (argon2id), access tokens (JWT, HS256 pinned), API keys (random secret, SHA-256 stored)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import time
+from dataclasses import dataclass
+
+import jwt
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+ALGORITHM = "HS256"  # the only algorithm accepted; "none" and any other are refused by PyJWT's allow-list
+ROLES = ("admin", "coordinator", "welfare_officer", "provider")
+_hasher = PasswordHasher()
+# Verifying against this when the user does not exist keeps the timing the same as a wrong password.
+_DUMMY_HASH = _hasher.hash("not a password")
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is asking: a staff user by password (JWT) or a machine client by API key acting as one."""
+
+    user_id: int
+    username: str
+    role: str
+    centre_id: int | None
+    via: str  # jwt | api_key
+
+    @property
+    def name(self) -> str:
+        return f"{self.username}" if self.via == "jwt" else f"{self.username} (api key)"
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def issue_token(secret: str, issuer: str, ttl_s: int, user_id: int, role: str, centre_id: int | None) -> str:
+    now = int(time.time())
+    claims = {"sub": str(user_id), "role": role, "centre": centre_id, "iat": now, "exp": now + ttl_s, "iss": issuer}
+    return jwt.encode(claims, secret, algorithm=ALGORITHM)
+
+
+def decode_token(secret: str, issuer: str, token: str) -> dict:
+    """The claims of a valid token; jwt.PyJWTError (expired, bad signature, wrong algorithm, …) otherwise."""
+    return jwt.decode(token, secret, algorithms=[ALGORITHM], issuer=issuer,
+                      options={"require": ["exp", "iat", "sub", "iss"]})
+
+
+def new_api_key() -> tuple[str, str, str]:
+    """(full key shown once, prefix stored in clear, SHA-256 of the secret stored)."""
+    prefix = "vbk_" + secrets.token_hex(4)
+    secret = secrets.token_urlsafe(32)
+    return f"{prefix}.{secret}", prefix, hashlib.sha256(secret.encode()).hexdigest()
+
+
+def split_api_key(key: str) -> tuple[str, str] | None:
+    prefix, dot, secret = key.partition(".")
+    return (prefix, secret) if dot and prefix.startswith("vbk_") and secret else None
+
+
+def api_key_matches(secret: str, stored_sha256: str) -> bool:
+    return hmac.compare_digest(hashlib.sha256(secret.encode()).hexdigest(), stored_sha256)

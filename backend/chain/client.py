@@ -1,0 +1,146 @@
+"""The backend's view of the chain: a web3.py connection, the contracts from the manifest, decoded custom errors."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+
+from eth_abi import decode
+from eth_utils import keccak
+from web3 import Web3
+from web3.contract import Contract
+
+from backend.chain.deployment import Deployment, load_deployment, manifest_path
+from backend.config import Settings
+from backend.domain.activities import Rule
+
+
+class ChainUnavailable(RuntimeError):
+    """The node cannot be reached (or answers nonsense)."""
+
+
+@dataclass(frozen=True)
+class CustomError:
+    name: str
+    args: tuple
+
+    def __str__(self) -> str:
+        shown = ", ".join(a.hex() if isinstance(a, bytes) else str(a) for a in self.args)
+        return f"{self.name}({shown})"
+
+
+class ChainClient:
+    def __init__(self, settings: Settings, deployment: Deployment | None = None):
+        self.settings = settings
+        self.web3 = Web3(Web3.HTTPProvider(settings.rpc_url, request_kwargs={"timeout": 10}))
+        try:
+            chain_id = self.web3.eth.chain_id
+        except Exception as exc:
+            raise ChainUnavailable(f"cannot reach the node at {settings.rpc_url}: {exc}") from None
+        self.deployment = deployment or load_deployment(manifest_path(chain_id, settings.deployments_dir))
+        if self.deployment.chain_id != chain_id:
+            raise ChainUnavailable(f"the node is chain {chain_id}, the manifest is for chain {self.deployment.chain_id}")
+        self.chain_id = chain_id
+        c = self.deployment.contracts
+        self.coin: Contract = self.web3.eth.contract(address=c["ServiceCoin"].address, abi=c["ServiceCoin"].abi)
+        self.registry: Contract = self.web3.eth.contract(address=c["ActivityRegistry"].address, abi=c["ActivityRegistry"].abi)
+        self.redemption: Contract = self.web3.eth.contract(address=c["Redemption"].address, abi=c["Redemption"].abi)
+        self._errors = {}
+        for contract in c.values():
+            for item in contract.abi:
+                if item.get("type") == "error":
+                    types = [i["type"] if i["type"] != "tuple" else _tuple_type(i) for i in item["inputs"]]
+                    selector = keccak(text=f"{item['name']}({','.join(types)})")[:4]
+                    self._errors[selector] = (item["name"], types)
+        self._rules: dict[int, tuple[float, Rule]] = {}
+        self._lock = threading.Lock()
+
+    # ------------------------------------------------------------------ reads
+
+    def rule(self, category: int, max_age_s: float = 5.0) -> Rule | None:
+        """The category's current rule (cached for a few seconds; rules change rarely, by admin transactions)."""
+        now = time.monotonic()
+        with self._lock:
+            cached = self._rules.get(category)
+        if cached and now - cached[0] < max_age_s:
+            return cached[1]
+        if not 0 < category < 2**16:
+            return None
+        coins, units, max_units, version, active = self.registry.functions.categoryRule(category).call()
+        rule = Rule(category, coins, units, max_units, version, active)
+        with self._lock:
+            self._rules[category] = (now, rule)
+        return rule
+
+    def remaining_cap(self, centre_id: int) -> int:
+        return self.registry.functions.remainingCap(centre_id).call()
+
+    def centre_exists(self, centre_id: int) -> bool:
+        return self.registry.functions.centre(centre_id).call()[3] != 0
+
+    def is_coordinator(self, centre_id: int, address: str) -> bool:
+        role = self.registry.functions.coordinatorRole(centre_id).call()
+        return self.registry.functions.hasRole(role, address).call()
+
+    def is_attested(self, activity_id: bytes) -> bool:
+        return self.registry.functions.isAttested(activity_id).call()
+
+    def attestation_log(self, activity_id: bytes):
+        """The ActivityAttested log of exactly this id, or None."""
+        from backend.chain.attestation_pages import ACTIVITY_ATTESTED_TOPIC
+
+        topic0 = ACTIVITY_ATTESTED_TOPIC
+        logs = self.web3.eth.get_logs({"address": self.registry.address, "fromBlock": self.deployment.deployment_block,
+                                       "toBlock": "latest", "topics": [topic0, activity_id]})
+        return logs[0] if logs else None
+
+    def attested_exactly(self, activity_id: bytes) -> bool | None:
+        """True: this id is attested. False: its serial is free. None: its serial holds another id (a collision)."""
+        if not self.is_attested(activity_id):
+            return False
+        return True if self.attestation_log(activity_id) is not None else None
+
+    def highest_serials(self) -> dict[int, int]:
+        """centre id → the highest serial attested on-chain, from the registry's logs."""
+        from backend.chain.attestation_pages import ACTIVITY_ATTESTED_TOPIC, centre_of, serial_of
+
+        out: dict[int, int] = {}
+        head, start = self.web3.eth.block_number, self.deployment.deployment_block
+        while start <= head:
+            end = min(head, start + 9_999)
+            for entry in self.web3.eth.get_logs({"address": self.registry.address, "fromBlock": start, "toBlock": end,
+                                                 "topics": [ACTIVITY_ATTESTED_TOPIC]}):
+                aid = bytes(entry["topics"][1])
+                out[centre_of(aid)] = max(out.get(centre_of(aid), -1), serial_of(aid))
+            start = end + 1
+        return out
+
+    def is_revoked(self, activity_id: bytes) -> bool:
+        return self.registry.functions.isRevoked(activity_id).call()
+
+    # ------------------------------------------------------------------ errors
+
+    def decode_error(self, data: bytes | str | None) -> CustomError | None:
+        """The custom error in revert data, if it is one of ours."""
+        if isinstance(data, str):
+            data = bytes.fromhex(data.removeprefix("0x")) if data.startswith("0x") else None
+        if not data or len(data) < 4 or data[:4] not in self._errors:
+            return None
+        name, types = self._errors[data[:4]]
+        try:
+            return CustomError(name, tuple(decode(types, data[4:])))
+        except Exception:
+            return CustomError(name, ())
+
+    def explain(self, exc: Exception) -> str:
+        """A readable reason for a failed call or estimate (web3.py puts revert data in exc.data)."""
+        data = getattr(exc, "data", None)
+        if isinstance(data, dict):
+            data = data.get("data")
+        err = self.decode_error(data) if data else None
+        return str(err) if err else str(exc)
+
+
+def _tuple_type(item: dict) -> str:
+    return "(" + ",".join(c["type"] if c["type"] != "tuple" else _tuple_type(c) for c in item["components"]) + ")"

@@ -1,0 +1,162 @@
+"""The indexer: follows the three contracts' events from the deployment block into the database.
+
+It keeps the hashes of the blocks it indexed last; when the chain's hash at one of them differs, the chain was
+reorganised: events from the fork point on are deleted, the balances they touched recomputed, and indexing
+resumes from the fork point. It can go back as far as it keeps hashes (REORG_DEPTH blocks).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import defaultdict
+
+from sqlalchemy import delete, func, or_, select
+from sqlalchemy.orm import Session, sessionmaker
+from web3._utils.events import get_event_data
+
+from backend.chain.client import ChainClient
+from backend.store.db import transaction
+from backend.store.models import Balance, ChainEvent, IndexedBlock, KeyValue
+
+log = logging.getLogger("backend.indexer")
+REORG_DEPTH = 64
+CHUNK = 2_000
+ZERO = "0x0000000000000000000000000000000000000000"
+# Which arguments of an event name the parties its history belongs to.
+PARTIES = {
+    "Transfer": ("from", "to"),
+    "ActivityAttested": ("volunteer", None),
+    "ActivityRevoked": ("volunteer", "revoker"),
+    "DebtNetted": ("volunteer", None),
+    "VoucherIssued": ("resident", "provider"),
+    "VoucherFulfilled": ("provider", None),
+    "Settled": ("provider", None),
+    "Donated": ("donor", "charity"),
+    "ServicePaid": ("payer", "payee"),
+}
+
+
+def _plain(value):
+    if isinstance(value, bytes):
+        return "0x" + value.hex()
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value) if abs(value) >= 2**53 else value
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+class Indexer:
+    def __init__(self, sessions: sessionmaker[Session], client: ChainClient):
+        self.sessions, self.client, self.web3 = sessions, client, client.web3
+        self.addresses = {c.address: name for name, c in (
+            ("ServiceCoin", client.coin), ("ActivityRegistry", client.registry), ("Redemption", client.redemption))}
+        self.abis = {}
+        for name, contract in (("ServiceCoin", client.coin), ("ActivityRegistry", client.registry),
+                               ("Redemption", client.redemption)):
+            for item in contract.abi:
+                if item.get("type") == "event" and not item.get("anonymous"):
+                    topic = self.web3.keccak(text=f"{item['name']}({','.join(_type(i) for i in item['inputs'])})")
+                    self.abis[(name, bytes(topic))] = item
+
+    def cursor(self, s: Session) -> int:
+        kv = s.get(KeyValue, "indexer.next_block")
+        return int(kv.value) if kv else self.client.deployment.deployment_block
+
+    def run(self, stop: threading.Event, interval: float = 0.5) -> None:
+        while not stop.is_set():
+            try:
+                if not self.step():
+                    stop.wait(interval)
+            except Exception as exc:
+                log.warning("indexer: %s; retrying", exc)
+                stop.wait(max(interval, 1.0))
+
+    def step(self) -> bool:
+        """Indexes up to CHUNK more blocks; True if it did anything."""
+        head = self.web3.eth.block_number
+        with self.sessions() as s:
+            start = self.cursor(s)
+        fork = self._find_fork(start)
+        if fork is not None:
+            self._rollback(fork)
+            return True
+        if start > head:
+            return False
+        end = min(head, start + CHUNK - 1)
+        logs = self.web3.eth.get_logs({"fromBlock": start, "toBlock": end, "address": list(self.addresses)})
+        end_hash = "0x" + bytes(self.web3.eth.get_block(end)["hash"]).hex()
+        deltas: dict[str, int] = defaultdict(int)
+        with transaction(self.sessions) as s:
+            for entry in logs:
+                contract = self.addresses[entry["address"]]
+                abi = self.abis.get((contract, bytes(entry["topics"][0]))) if entry["topics"] else None
+                if abi is None:
+                    continue
+                data = get_event_data(self.web3.codec, abi, entry)
+                args = {k: _plain(v) for k, v in data["args"].items()}
+                first, second = PARTIES.get(abi["name"], (None, None))
+                s.add(ChainEvent(
+                    block_number=entry["blockNumber"], block_hash="0x" + bytes(entry["blockHash"]).hex(),
+                    tx_hash="0x" + bytes(entry["transactionHash"]).hex(), log_index=entry["logIndex"],
+                    contract=contract, event=abi["name"], args=args,
+                    address1=args.get(first) if first else None, address2=args.get(second) if second else None,
+                ))
+                if contract == "ServiceCoin" and abi["name"] == "Transfer":
+                    value = int(args["value"])
+                    if args["from"] != ZERO:
+                        deltas[args["from"]] -= value
+                    if args["to"] != ZERO:
+                        deltas[args["to"]] += value
+            for address, delta in deltas.items():
+                row = s.get(Balance, address) or s.merge(Balance(address=address, amount="0"))
+                row.amount = str(int(row.amount) + delta)
+            s.merge(IndexedBlock(number=end, hash=end_hash))
+            s.execute(delete(IndexedBlock).where(IndexedBlock.number < end - REORG_DEPTH))
+            s.merge(KeyValue(key="indexer.next_block", value=str(end + 1)))
+        return True
+
+    def _find_fork(self, start: int) -> int | None:
+        """The first block to re-index if the chain changed under what we indexed, else None."""
+        with self.sessions() as s:
+            known = list(s.execute(select(IndexedBlock.number, IndexedBlock.hash).order_by(IndexedBlock.number.desc())))
+        for i, (number, stored) in enumerate(known):
+            block = self.web3.eth.get_block(number) if number <= self.web3.eth.block_number else None
+            if block is not None and "0x" + bytes(block["hash"]).hex() == stored:
+                return None if i == 0 else number + 1
+        if known:
+            return self.client.deployment.deployment_block  # deeper than we keep: index again from the start
+        return None
+
+    def _rollback(self, fork: int) -> None:
+        log.warning("chain reorganised: re-indexing from block %d", fork)
+        with transaction(self.sessions) as s:
+            touched = set()
+            for a1, a2 in s.execute(select(ChainEvent.address1, ChainEvent.address2).where(
+                    ChainEvent.block_number >= fork, ChainEvent.event == "Transfer")):
+                touched.update(x for x in (a1, a2) if x and x != ZERO)
+            s.execute(delete(ChainEvent).where(ChainEvent.block_number >= fork))
+            s.execute(delete(IndexedBlock).where(IndexedBlock.number >= fork))
+            for address in touched:
+                s.merge(Balance(address=address, amount=str(self._balance_from_events(s, address))))
+            s.merge(KeyValue(key="indexer.next_block", value=str(fork)))
+
+    @staticmethod
+    def _balance_from_events(s: Session, address: str) -> int:
+        total = 0
+        for args, a1, a2 in s.execute(select(ChainEvent.args, ChainEvent.address1, ChainEvent.address2).where(
+                ChainEvent.event == "Transfer", or_(ChainEvent.address1 == address, ChainEvent.address2 == address))):
+            value = int(args["value"])
+            total += (value if a2 == address else 0) - (value if a1 == address else 0)
+        return total
+
+
+def _type(item: dict) -> str:
+    if item["type"].startswith("tuple"):
+        return "(" + ",".join(_type(c) for c in item["components"]) + ")" + item["type"][5:]
+    return item["type"]
+
+
+def indexed_height(s: Session) -> int | None:
+    return s.scalar(select(func.max(IndexedBlock.number)))

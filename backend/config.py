@@ -1,0 +1,65 @@
+"""Settings of the backend, from environment variables prefixed VB_ (pydantic-settings).
+
+Defaults are the embedded local setup of `tools/run`: a SQLite file under .run/, Anvil at 127.0.0.1:8545, the
+manifest in deployments/. Everything else is set per deployment through the environment.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parents[1]
+LOCAL_CHAIN_IDS = frozenset({31337, 1337})  # Anvil, Ganache: the only chains a plaintext key is accepted on
+EIP7825_TX_GAS_CAP = 2**24  # 16,777,216: the per-transaction gas cap from Osaka on
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="VB_", extra="ignore")
+
+    # storage
+    database_url: str = Field(default=f"sqlite:///{ROOT / '.run' / 'volunteer-bank.db'}", validation_alias="DATABASE_URL")
+
+    # chain
+    rpc_url: str = "http://127.0.0.1:8545"
+    deployments_dir: Path = ROOT / "deployments"
+    confirmations: int = Field(default=1, ge=1, le=64)
+    # Per-centre signing keys: <keystore_dir>/centre-<id>.json (Web3 Secret Storage), unlocked with
+    # VB_KEYSTORE_PASSWORD. On a local dev chain, VB_DEV_CENTRE_KEYS="1=0xkey,2=0xkey" is accepted instead.
+    keystore_dir: Path = ROOT / ".run" / "keys"
+    keystore_password: str | None = None
+    dev_centre_keys: str | None = None
+
+    # chain writer
+    batch_max_size: int = Field(default=100, ge=1, le=1400)
+    batch_max_wait_s: float = Field(default=0.5, ge=0)
+    batch_gas_budget: int = Field(default=15_000_000, ge=100_000, le=EIP7825_TX_GAS_CAP)
+    stuck_after_s: float = Field(default=30.0, gt=0)
+    fee_bump_percent: int = Field(default=13, ge=11, le=200)  # geth needs +10%, web3.py's nodes +12.5%
+    poll_interval_s: float = Field(default=0.2, gt=0)
+
+    # auth
+    jwt_secret: str = Field(default="", repr=False)
+    jwt_ttl_s: int = Field(default=900, ge=30, le=86400)
+    jwt_issuer: str = "volunteer-bank"
+
+    # HTTP
+    idempotency_ttl_s: int = 24 * 3600
+
+    @field_validator("database_url")
+    @classmethod
+    def _sqlalchemy_url(cls, value: str) -> str:
+        # Heroku-style URLs name the driver "postgres"; SQLAlchemy wants postgresql+psycopg.
+        if value.startswith("postgres://"):
+            value = "postgresql://" + value[len("postgres://"):]
+        if value.startswith("postgresql://"):
+            value = "postgresql+psycopg://" + value[len("postgresql://"):]
+        return value
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,153 @@
+"""Repository of the activity workflow: each function is one step, inside the caller's database transaction, with
+the audit row written beside the change. Chain facts the rules need (the rule, the centre's remaining cap) are
+passed in by the caller, so this layer does no network I/O."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime
+
+from eth_utils import keccak
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from backend.domain.activities import (
+    EDITABLE,
+    ON_CHAIN_PENDING,
+    DomainError,
+    canonical_record,
+    chain_activity_id,
+    check_cap,
+    check_transition,
+    not_found,
+)
+from backend.store.models import Activity, ActivityAudit, Centre, OutboxItem, Resident
+
+AUDITED_FIELDS = ("category", "units", "occurred_at", "place", "description", "status", "reward", "review_reason")
+
+
+def snapshot(a: Activity) -> dict:
+    out = {}
+    for field in AUDITED_FIELDS:
+        value = getattr(a, field)
+        out[field] = value.isoformat() if isinstance(value, datetime) else value
+    return out
+
+
+def audit(s: Session, a: Activity, actor: str, action: str, before: dict | None, reason: str | None = None) -> None:
+    s.add(ActivityAudit(activity_id=a.id, actor=actor, action=action, before=before, after=snapshot(a), reason=reason))
+
+
+def resident_for(s: Session, address: str, **details) -> Resident:
+    resident = s.scalar(select(Resident).where(Resident.address == address))
+    if resident is None:
+        resident = Resident(address=address, **{k: v for k, v in details.items() if v is not None})
+        s.add(resident)
+        s.flush()
+    return resident
+
+
+def load_for_update(s: Session, activity_id: int) -> Activity:
+    """The activity, locked until the transaction ends (PostgreSQL; SQLite's writer lock covers it)."""
+    a = s.scalar(select(Activity).where(Activity.id == activity_id).with_for_update())
+    if a is None:
+        raise not_found(f"activity {activity_id}")
+    return a
+
+
+def record(s: Session, actor: str, centre_id: int, resident: Resident, category: int, units: int,
+           occurred_at: datetime, place: str | None, description: str | None, source: str) -> Activity:
+    if s.get(Centre, centre_id) is None:
+        raise DomainError(422, "unknown_centre", f"centre {centre_id} is not known to this backend")
+    if occurred_at.astimezone(UTC) > datetime.now(UTC):
+        raise DomainError(422, "in_future", "occurred_at is in the future; record an activity after it happened")
+    a = Activity(centre_id=centre_id, resident_id=resident.id, category=category, units=units, occurred_at=occurred_at,
+                 place=place, description=description, source=source, recorded_by=actor,
+                 status="pending_review" if source == "self_report" else "recorded")
+    s.add(a)
+    s.flush()
+    audit(s, a, actor, "recorded", None)
+    return a
+
+
+def correct(s: Session, a: Activity, actor: str, changes: dict, reason: str) -> Activity:
+    if a.status not in EDITABLE:
+        raise DomainError(409, "not_editable",
+                          f"an activity that is {a.status} cannot be corrected; once on-chain only revocation remains")
+    if "occurred_at" in changes and changes["occurred_at"].astimezone(UTC) > datetime.now(UTC):
+        raise DomainError(422, "in_future", "occurred_at is in the future")
+    before = snapshot(a)
+    for field, value in changes.items():
+        setattr(a, field, value)
+    audit(s, a, actor, "corrected", before, reason)
+    return a
+
+
+def pending_rewards(s: Session, centre_id: int) -> int:
+    """Coins approved for the centre but not yet confirmed on-chain (they count against its cap already)."""
+    return sum(int(r or 0) for r in s.scalars(
+        select(Activity.reward).where(Activity.centre_id == centre_id, Activity.status.in_(ON_CHAIN_PENDING))))
+
+
+def next_serial(s: Session, centre_id: int) -> int:
+    return s.execute(update(Centre).where(Centre.id == centre_id).values(next_serial=Centre.next_serial + 1)
+                     .returning(Centre.next_serial)).scalar_one() - 1
+
+
+def _assign_chain_id(s: Session, a: Activity, salt: bytes) -> None:
+    occurred = a.occurred_at if a.occurred_at.tzinfo else a.occurred_at.replace(tzinfo=UTC)
+    rec = canonical_record(a.resident.address, a.category, a.units, occurred, a.place, a.description)
+    a.serial = next_serial(s, a.centre_id)
+    chain_id, evidence = chain_activity_id(a.centre_id, a.serial, salt, rec)
+    a.salt, a.chain_id_hex, a.evidence_hash = "0x" + salt.hex(), "0x" + chain_id.hex(), "0x" + evidence.hex()
+    a.chain_time = int(occurred.timestamp())
+
+
+def reassign_serial(s: Session, a: Activity) -> None:
+    """Gives a not-yet-attested activity a new serial, when its serial turned out to be taken on-chain."""
+    before = snapshot(a)
+    _assign_chain_id(s, a, bytes.fromhex(a.salt[2:]))
+    audit(s, a, "chain writer", "serial reassigned", before, "the serial was already used on-chain")
+
+
+def approve(s: Session, a: Activity, actor: str, reward: int, remaining_cap: int) -> Activity:
+    check_transition(a.status, "approved")
+    check_cap(a.centre_id, reward, remaining_cap, pending_rewards(s, a.centre_id))
+    before = snapshot(a)
+    # One serial per activity, for ever: the registry refuses a serial twice, which is what makes a resend harmless.
+    _assign_chain_id(s, a, secrets.token_bytes(32))
+    a.reward, a.status, a.reviewed_by, a.failure = str(reward), "approved", actor, None
+    s.add(OutboxItem(kind="attest", activity_id=a.id, centre_id=a.centre_id, state="queued"))
+    audit(s, a, actor, "approved", before)
+    return a
+
+
+def reject(s: Session, a: Activity, actor: str, reason: str) -> Activity:
+    check_transition(a.status, "rejected")
+    before = snapshot(a)
+    a.status, a.reviewed_by, a.review_reason = "rejected", actor, reason
+    audit(s, a, actor, "rejected", before, reason)
+    return a
+
+
+def request_revocation(s: Session, a: Activity, actor: str, reason: str) -> Activity:
+    if a.status in ("revoking", "revoked"):
+        raise DomainError(409, "already_revoked", f"activity {a.id} is already {a.status}")
+    if a.status != "confirmed":
+        raise DomainError(409, "not_on_chain",
+                          f"activity {a.id} is {a.status}; only a confirmed activity is revoked (reject or correct it instead)")
+    before = snapshot(a)
+    # The reason stays here; the chain gets a salted hash of it.
+    reason_hash = keccak(b"vb:reason:" + bytes.fromhex((a.salt or "0x")[2:]) + reason.encode())
+    a.status, a.review_reason = "revoking", reason
+    s.add(OutboxItem(kind="revoke", activity_id=a.id, centre_id=a.centre_id, state="queued",
+                     reason_hash="0x" + reason_hash.hex()))
+    audit(s, a, actor, "revocation requested", before, reason)
+    return a
+
+
+def erase_salt(s: Session, a: Activity, actor: str) -> None:
+    """Drops the salt: the on-chain id and evidence hash can no longer be linked to this record."""
+    before = snapshot(a)
+    a.salt = None
+    audit(s, a, actor, "salt erased", before)

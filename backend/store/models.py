@@ -1,0 +1,233 @@
+"""SQLAlchemy 2 models. Personal data (names, phone numbers, places, descriptions) lives here and only here; the
+chain gets pseudonymous addresses and salted hashes.
+
+Token amounts are uint256 on-chain, so they are stored as decimal strings (exact on SQLite and PostgreSQL alike).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Centre(Base):
+    """A volunteer centre; `id` is its on-chain centre id."""
+
+    __tablename__ = "centres"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    area: Mapped[str | None] = mapped_column(String(100))
+    next_serial: Mapped[int] = mapped_column(BigInteger, default=0)  # serials are handed out here, once each
+
+
+class StaffUser(Base):
+    __tablename__ = "staff_users"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(32))  # admin | coordinator | welfare_officer | provider
+    centre_id: Mapped[int | None] = mapped_column(ForeignKey("centres.id"))
+    address: Mapped[str | None] = mapped_column(String(42))  # a provider's address
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ApiKey(Base):
+    """A machine client acting as a staff user. Only a SHA-256 of the secret is kept."""
+
+    __tablename__ = "api_keys"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    prefix: Mapped[str] = mapped_column(String(16), unique=True)
+    secret_sha256: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id"))
+    label: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    user: Mapped[StaffUser] = relationship()
+
+
+class Resident(Base):
+    """A resident (volunteer and beneficiary): a wallet address on-chain, personal details here only."""
+
+    __tablename__ = "residents"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    address: Mapped[str] = mapped_column(String(42), unique=True)
+    name: Mapped[str | None] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    email: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Activity(Base):
+    """A volunteer activity from record to chain.
+
+    status: pending_review (a self-report) → recorded (by a coordinator) → approved (queued in the outbox)
+            → submitted (in a signed transaction) → confirmed (N confirmations) ; rejected ; revoking → revoked
+    """
+
+    __tablename__ = "activities"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"), index=True)
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"), index=True)
+    category: Mapped[int] = mapped_column(Integer)
+    units: Mapped[int] = mapped_column(BigInteger)
+    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    place: Mapped[str | None] = mapped_column(String(300))
+    description: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    source: Mapped[str] = mapped_column(String(20))  # coordinator | self_report
+    recorded_by: Mapped[str] = mapped_column(String(100))
+    reviewed_by: Mapped[str | None] = mapped_column(String(100))
+    review_reason: Mapped[str | None] = mapped_column(Text)
+    # Fixed at approval: the serial (once per centre), the salt (off-chain only; erasing it unlinks the chain
+    # entry), the on-chain id and evidence hash, and the reward the rules give.
+    serial: Mapped[int | None] = mapped_column(BigInteger)
+    salt: Mapped[str | None] = mapped_column(String(66))
+    chain_id_hex: Mapped[str | None] = mapped_column(String(66), unique=True)
+    evidence_hash: Mapped[str | None] = mapped_column(String(66))
+    chain_time: Mapped[int | None] = mapped_column(BigInteger)
+    reward: Mapped[str | None] = mapped_column(String(80))
+    tx_hash: Mapped[str | None] = mapped_column(String(66))
+    block_number: Mapped[int | None] = mapped_column(BigInteger)
+    failure: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    resident: Mapped[Resident] = relationship()
+    __table_args__ = (UniqueConstraint("centre_id", "serial"),)
+
+
+class ActivityAudit(Base):
+    """Every change to an activity: who, what, before and after, why."""
+
+    __tablename__ = "activity_audit"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id"), index=True)
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(40))
+    before: Mapped[dict | None] = mapped_column(JSON)
+    after: Mapped[dict | None] = mapped_column(JSON)
+    reason: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class IdempotencyRecord(Base):
+    __tablename__ = "idempotency_keys"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    principal: Mapped[str] = mapped_column(String(100))
+    key: Mapped[str] = mapped_column(String(200))
+    request_sha256: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    response: Mapped[dict | list | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    __table_args__ = (UniqueConstraint("principal", "key"),)
+
+
+class OutboxItem(Base):
+    """Work for the chain writer, written in the same database transaction as the decision that causes it."""
+
+    __tablename__ = "outbox"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # attest | revoke
+    activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id"))
+    centre_id: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(20), index=True)  # queued | in_tx | done | failed
+    chain_tx_id: Mapped[int | None] = mapped_column(ForeignKey("chain_txs.id"), index=True)
+    reason_hash: Mapped[str | None] = mapped_column(String(66))
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    activity: Mapped[Activity] = relationship()
+    __table_args__ = (Index("ix_outbox_queue", "state", "centre_id", "id"),)
+
+
+class ChainTx(Base):
+    """One nonce of one sender. Its signed attempts (the original and fee bumps) are recorded before broadcast."""
+
+    __tablename__ = "chain_txs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sender: Mapped[str] = mapped_column(String(42))
+    nonce: Mapped[int] = mapped_column(BigInteger)
+    kind: Mapped[str] = mapped_column(String(20))
+    centre_id: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20), index=True)  # signed | broadcast | mined | confirmed | failed | dropped
+    tx_hash: Mapped[str | None] = mapped_column(String(66))  # the attempt that was mined
+    block_number: Mapped[int | None] = mapped_column(BigInteger)
+    block_hash: Mapped[str | None] = mapped_column(String(66))
+    gas_used: Mapped[int | None] = mapped_column(BigInteger)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    attempts: Mapped[list[TxAttempt]] = relationship(order_by="TxAttempt.id", back_populates="chain_tx")
+    __table_args__ = (UniqueConstraint("sender", "nonce"),)
+
+
+class TxAttempt(Base):
+    __tablename__ = "tx_attempts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chain_tx_id: Mapped[int] = mapped_column(ForeignKey("chain_txs.id"), index=True)
+    tx_hash: Mapped[str] = mapped_column(String(66), unique=True)
+    raw_tx: Mapped[str] = mapped_column(Text)
+    max_fee: Mapped[str] = mapped_column(String(80))
+    priority_fee: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    chain_tx: Mapped[ChainTx] = relationship(back_populates="attempts")
+
+
+class IndexedBlock(Base):
+    """Hashes of recently indexed blocks, to notice a reorganisation."""
+
+    __tablename__ = "indexed_blocks"
+    number: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    hash: Mapped[str] = mapped_column(String(66))
+
+
+class ChainEvent(Base):
+    """A contract event as indexed; `args` holds its decoded arguments (addresses, amounts as strings)."""
+
+    __tablename__ = "chain_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    block_number: Mapped[int] = mapped_column(BigInteger, index=True)
+    block_hash: Mapped[str] = mapped_column(String(66))
+    tx_hash: Mapped[str] = mapped_column(String(66))
+    log_index: Mapped[int] = mapped_column(Integer)
+    contract: Mapped[str] = mapped_column(String(32))
+    event: Mapped[str] = mapped_column(String(40), index=True)
+    args: Mapped[dict] = mapped_column(JSON)
+    address1: Mapped[str | None] = mapped_column(String(42), index=True)  # the parties, for history queries
+    address2: Mapped[str | None] = mapped_column(String(42), index=True)
+    __table_args__ = (UniqueConstraint("tx_hash", "log_index"),)
+
+
+class Balance(Base):
+    __tablename__ = "balances"
+    address: Mapped[str] = mapped_column(String(42), primary_key=True)
+    amount: Mapped[str] = mapped_column(String(80), default="0")
+
+
+class KeyValue(Base):
+    """Small state: the indexer's cursor, the worker's heartbeat."""
+
+    __tablename__ = "kv"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)

@@ -1,0 +1,201 @@
+"""Fixtures for the backend suite: a real Anvil, the contracts deployed by tools/deploy, the real app served by
+uvicorn on a free port and spoken to over HTTP, a real database file (SQLite; PostgreSQL when VB_TEST_DATABASE_URL
+is set), and the real chain writer driven step by step.
+
+Run with plain pytest and Brownie's plugin off (tools/test does): `pytest -p no:pytest-brownie tests/backend`.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+
+from nodes import Node, command_env, free_port, start_node  # noqa: E402
+
+from backend.api.app import create_app  # noqa: E402
+from backend.api.security import hash_password  # noqa: E402
+from backend.chain.client import ChainClient  # noqa: E402
+from backend.chain.indexer import Indexer  # noqa: E402
+from backend.chain.keys import dev_key, load_centre_signers  # noqa: E402
+from backend.chain.writer import ChainWriter  # noqa: E402
+from backend.config import Settings  # noqa: E402
+from backend.store.db import make_engine, make_session_factory, migrate, transaction  # noqa: E402
+from backend.store.models import Activity, OutboxItem, StaffUser  # noqa: E402
+
+ADMIN_PASSWORD = "admin-password-1"
+PASSWORD = "staff-password-1"
+COIN = 10**18
+
+
+@pytest.fixture(scope="session")
+def node():
+    n = start_node("anvil")
+    yield n
+    n.stop()
+
+
+@pytest.fixture(scope="session")
+def manifest_dir(node, tmp_path_factory) -> Path:
+    directory = tmp_path_factory.mktemp("deployments")
+    result = subprocess.run(
+        [sys.executable, "-m", "scripts.deploy", "--network", "development", "--rpc-url", node.url,
+         "--manifest-dir", str(directory)],
+        cwd=ROOT, env=command_env(), capture_output=True, text=True, timeout=600,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return directory
+
+
+def database_url(tmp_path: Path) -> str:
+    import os
+
+    base = os.environ.get("VB_TEST_DATABASE_URL")
+    if not base:
+        return f"sqlite:///{tmp_path / 'backend.db'}"
+    # A database of its own per module, on the given PostgreSQL server.
+    from sqlalchemy import create_engine, text
+
+    name = f"vb_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return base.rsplit("/", 1)[0] + "/" + name
+
+
+@dataclass
+class Backend:
+    """The running app and the pieces a test pokes at."""
+
+    url: str
+    settings: Settings
+    app: object
+    node: Node
+    chain: ChainClient
+    writer: ChainWriter
+    indexer: Indexer
+    http: httpx.Client
+
+    @property
+    def sessions(self):
+        return self.app.state.sessions
+
+    def login(self, username: str, password: str = PASSWORD) -> dict:
+        r = self.http.post("/auth/login", json={"username": username, "password": password})
+        assert r.status_code == 200, r.text
+        return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+    def drain(self, timeout: float = 60) -> None:
+        """Runs the chain writer until nothing is queued or in flight, then the indexer to the head."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for centre in sorted(self.writer.signers):
+                self.writer.dispatch(centre, flush=True)
+            self.writer.track()
+            with self.sessions() as s:
+                open_items = s.query(OutboxItem).filter(OutboxItem.state.in_(("queued", "in_tx"))).count()
+            if not open_items:
+                break
+            time.sleep(0.05)
+        else:
+            raise AssertionError("the outbox did not drain")
+        while self.indexer.step():
+            pass
+
+    def activity(self, activity_id: int) -> Activity:
+        with self.sessions() as s:
+            a = s.get(Activity, activity_id)
+            s.expunge_all()
+            return a
+
+
+class _Server(uvicorn.Server):
+    def install_signal_handlers(self) -> None:  # runs in a thread
+        pass
+
+
+@pytest.fixture(scope="module")
+def backend(node, manifest_dir, tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("backend")
+    keys = ",".join(f"{c}={dev_key(c).key.hex()}" for c in (1, 2))  # the config's dev:1 and dev:2 coordinators
+    settings = Settings(
+        database_url=database_url(tmp), rpc_url=node.url, deployments_dir=manifest_dir, dev_centre_keys=keys,
+        keystore_dir=tmp / "no-keys", jwt_secret="test-secret-" + uuid.uuid4().hex, batch_max_wait_s=0.0,
+        poll_interval_s=0.05, confirmations=1, stuck_after_s=3600,
+    )
+    migrate(settings.database_url)
+    sessions = make_session_factory(make_engine(settings.database_url))
+    with transaction(sessions) as s:
+        s.add(StaffUser(username="admin", password_hash=hash_password(ADMIN_PASSWORD), role="admin"))
+    chain = ChainClient(settings)
+    app = create_app(settings, chain=chain)
+    port = free_port()
+    server = _Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{port}"
+    http = httpx.Client(base_url=url, timeout=60)
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert time.monotonic() < deadline, "the app did not start"
+        time.sleep(0.05)
+    writer = ChainWriter(settings, app.state.sessions, chain, load_centre_signers(settings, chain.chain_id))
+    b = Backend(url, settings, app, node, chain, writer, Indexer(app.state.sessions, chain), http)
+    admin = b.login("admin", ADMIN_PASSWORD)
+    for username, role, centre in (("coord1", "coordinator", 1), ("coord2", "coordinator", 2),
+                                   ("officer1", "welfare_officer", 1)):
+        r = http.post("/staff", json={"username": username, "password": PASSWORD, "role": role, "centre_id": centre},
+                      headers=admin)
+        assert r.status_code == 201, r.text
+    r = http.post("/staff", json={"username": "gym", "password": PASSWORD, "role": "provider",
+                                  "address": node.web3.eth.accounts[3]}, headers=admin)
+    assert r.status_code == 201, r.text
+    yield b
+    server.should_exit = True
+    thread.join(10)
+    http.close()
+
+
+@pytest.fixture(scope="module")
+def admin_headers(backend):
+    return backend.login("admin", ADMIN_PASSWORD)
+
+
+@pytest.fixture(scope="module")
+def coord1(backend):
+    return backend.login("coord1")
+
+
+@pytest.fixture(scope="module")
+def coord2(backend):
+    return backend.login("coord2")
+
+
+def new_resident(backend) -> str:
+    """A fresh wallet address nobody has used."""
+    from eth_account import Account
+
+    return Account.create().address
+
+
+def activity_body(volunteer: str, **overrides) -> dict:
+    from datetime import UTC, datetime, timedelta
+
+    body = {"centre_id": 1, "volunteer": volunteer, "category": 1, "units": 120,
+            "occurred_at": (datetime.now(UTC) - timedelta(hours=3)).isoformat(),
+            "place": "Seocho-daero 74 community kitchen", "description": "served lunch with 김민지 (010-1234-5678)"}
+    body.update(overrides)
+    return body

@@ -1,0 +1,101 @@
+"""The coordinator's workflow over HTTP, onto the real chain: record, correct, approve, confirm, reject, revoke."""
+
+from __future__ import annotations
+
+from conftest import COIN, activity_body, new_resident
+
+
+def coin_balance(backend, address: str) -> int:
+    return backend.chain.coin.functions.balanceOf(address).call()
+
+
+def test_record_approve_and_confirm_on_chain(backend, coord1):
+    volunteer = new_resident(backend)
+    r = backend.http.post("/activities", json=activity_body(volunteer), headers=coord1)
+    assert r.status_code == 201, r.text
+    a = r.json()
+    assert a["status"] == "recorded" and a["chain_id"] is None and a["recorded_by"] == "coord1"
+
+    r = backend.http.post(f"/activities/{a['id']}/approve", headers=coord1)
+    assert r.status_code == 200, r.text
+    approved = r.json()
+    assert approved["status"] == "approved" and approved["reward"] == str(6 * COIN)  # 2 hours × 3 coins
+    assert approved["chain_id"].startswith("0x00000001")  # centre 1 in the id's top 32 bits
+
+    backend.drain()
+    done = backend.http.get(f"/activities/{a['id']}", headers=coord1).json()
+    assert done["status"] == "confirmed" and done["tx_hash"] and done["block_number"]
+    assert coin_balance(backend, volunteer) == 6 * COIN
+    assert backend.chain.registry.functions.isAttested(bytes.fromhex(done["chain_id"][2:])).call()
+    # The indexer saw it too.
+    bal = backend.http.get(f"/balances/{volunteer}").json()
+    assert bal["balance"] == str(6 * COIN)
+    events = [e["event"] for e in backend.http.get(f"/history/{volunteer}").json()]
+    assert "ActivityAttested" in events and "Transfer" in events
+
+
+def test_self_report_waits_for_review_and_correction_is_audited(backend, coord1):
+    volunteer = new_resident(backend)
+    r = backend.http.post("/activities", json=activity_body(volunteer, source="self_report", units=90), headers=coord1)
+    assert r.status_code == 201 and r.json()["status"] == "pending_review"
+    aid = r.json()["id"]
+    r = backend.http.patch(f"/activities/{aid}", json={"units": 60, "reason": "the sign-in sheet says one hour"},
+                           headers=coord1)
+    assert r.status_code == 200 and r.json()["units"] == 60
+    audit = backend.http.get(f"/activities/{aid}/audit", headers=coord1).json()
+    assert [x["action"] for x in audit] == ["recorded", "corrected"]
+    assert audit[1]["before"]["units"] == 90 and audit[1]["after"]["units"] == 60
+    assert audit[1]["reason"] == "the sign-in sheet says one hour" and audit[1]["actor"] == "coord1"
+
+    assert backend.http.post(f"/activities/{aid}/approve", headers=coord1).json()["reward"] == str(3 * COIN)
+    # After approval, no more corrections: only revocation once it is on-chain.
+    r = backend.http.patch(f"/activities/{aid}", json={"units": 30, "reason": "oops"}, headers=coord1)
+    assert r.status_code == 409 and "cannot be corrected" in r.json()["detail"]
+    backend.drain()
+
+
+def test_reject_with_reason(backend, coord1):
+    aid = backend.http.post("/activities", json=activity_body(new_resident(backend)), headers=coord1).json()["id"]
+    r = backend.http.post(f"/activities/{aid}/reject", json={"reason": "not a volunteer activity"}, headers=coord1)
+    assert r.status_code == 200 and r.json()["status"] == "rejected" and r.json()["review_reason"] == "not a volunteer activity"
+    r = backend.http.post(f"/activities/{aid}/approve", headers=coord1)
+    assert r.status_code == 409 and "rejected cannot become approved" in r.json()["detail"]
+    r = backend.http.post(f"/activities/{aid}/reject", headers=coord1)
+    assert r.status_code in (409, 422)
+
+
+def test_revocation_claws_back_on_chain_and_twice_is_refused(backend, coord1):
+    volunteer = new_resident(backend)
+    aid = backend.http.post("/activities", json=activity_body(volunteer, approve=True), headers=coord1).json()["id"]
+    r = backend.http.post(f"/activities/{aid}/revoke", json={"reason": "x"}, headers=coord1)
+    assert r.status_code == 409 and "only a confirmed activity is revoked" in r.json()["detail"]
+    backend.drain()
+    assert coin_balance(backend, volunteer) == 6 * COIN
+
+    r = backend.http.post(f"/activities/{aid}/revoke", json={"reason": "the volunteer was not there"}, headers=coord1)
+    assert r.status_code == 200 and r.json()["status"] == "revoking"
+    r = backend.http.post(f"/activities/{aid}/revoke", json={"reason": "again"}, headers=coord1)
+    assert r.status_code == 409 and "already revoking" in r.json()["detail"]
+    backend.drain()
+    a = backend.http.get(f"/activities/{aid}", headers=coord1).json()
+    assert a["status"] == "revoked"
+    assert coin_balance(backend, volunteer) == 0
+    assert backend.chain.registry.functions.isRevoked(bytes.fromhex(a["chain_id"][2:])).call()
+    r = backend.http.post(f"/activities/{aid}/revoke", json={"reason": "third time"}, headers=coord1)
+    assert r.status_code == 409 and "already revoked" in r.json()["detail"]
+
+
+def test_batches_mint_once_per_activity(backend, coord1):
+    volunteers = [new_resident(backend) for _ in range(30)]
+    ids = []
+    for v in volunteers:
+        r = backend.http.post("/activities", json=activity_body(v, approve=True, units=60), headers=coord1)
+        assert r.status_code == 201, r.text
+        ids.append(r.json()["id"])
+    supply = backend.chain.coin.functions.totalSupply().call()
+    backend.drain()
+    assert backend.chain.coin.functions.totalSupply().call() - supply == 30 * 3 * COIN
+    txs = {backend.http.get(f"/activities/{i}", headers=coord1).json()["tx_hash"] for i in ids}
+    assert len(txs) < 30  # batched
+    for v in volunteers:
+        assert coin_balance(backend, v) == 3 * COIN
