@@ -54,6 +54,7 @@ def current_principal(
         if row is None or row.revoked_at is not None or not api_key_matches(parts[1], row.secret_sha256) or not row.user.active:
             raise unauthorized("invalid or revoked API key")
         u = row.user
+        db.rollback()  # hold no transaction between the dependency and the endpoint
         return Principal(u.id, u.username, u.role, u.centre_id, "api_key")
     if not authorization or not authorization.lower().startswith("bearer "):
         raise unauthorized("sign in first: Authorization: Bearer <token> (POST /auth/login) or X-API-Key")
@@ -66,6 +67,7 @@ def current_principal(
     user = db.get(StaffUser, int(claims["sub"])) if str(claims["sub"]).isdigit() else None
     if user is None or not user.active:
         raise unauthorized("the account of this token no longer exists or is disabled")
+    db.rollback()  # hold no transaction between the dependency and the endpoint
     return Principal(user.id, user.username, user.role, user.centre_id, "jwt")
 
 

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from backend.api.security import Principal
 from backend.domain.activities import DomainError
+from backend.store.db import write_transaction
 from backend.store.models import IdempotencyRecord
 
 MAX_KEY_LENGTH = 200
@@ -34,13 +35,12 @@ def run_idempotent(db: Session, principal: Principal, key: str | None, fingerpri
     if key is not None and not 1 <= len(key) <= MAX_KEY_LENGTH:
         raise DomainError(422, "invalid_idempotency_key", f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters")
     owner = f"{principal.via}:{principal.user_id}"
-    db.rollback()  # end the reads of authentication; the work below is one transaction of its own
     if key is not None:
         replay = _stored(db, owner, key, fingerprint)
         if replay is not None:
             return replay
     try:
-        with db.begin():
+        with write_transaction(db):
             body = jsonable_encoder(handler())
             if key is not None:
                 db.add(IdempotencyRecord(principal=owner, key=key, request_sha256=fingerprint, status_code=status_code,

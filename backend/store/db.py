@@ -30,9 +30,11 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
         @event.listens_for(engine, "begin")
-        def _sqlite_begin_immediate(conn):
-            # Take the write lock at BEGIN, so two writers queue instead of one failing on upgrade.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        def _sqlite_begin(conn):
+            # Readers: a plain BEGIN (WAL lets them run beside the writer). Writers (write_transaction) take the
+            # write lock at BEGIN, so they queue on the busy timeout instead of failing when upgrading a snapshot.
+            immediate = conn.get_execution_options().get("sqlite_immediate")
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
         # Let SQLAlchemy's "begin" event issue BEGIN instead of pysqlite's implicit one.
         @event.listens_for(engine, "connect")
@@ -48,9 +50,20 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
 
 
 @contextmanager
+def write_transaction(session: Session) -> Iterator[Session]:
+    """A write transaction on `session`: committed at the end of the block, rolled back on an exception. Any
+    transaction already open on the session (reads) is ended first. On SQLite it holds the write lock from BEGIN."""
+    if session.in_transaction():
+        session.rollback()
+    with session.begin():
+        session.connection(execution_options={"sqlite_immediate": True})
+        yield session
+
+
+@contextmanager
 def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """A session whose work is committed at the end of the block, or rolled back on an exception."""
-    with factory() as session, session.begin():
+    """A new session in a write transaction (see write_transaction)."""
+    with factory() as session, write_transaction(session):
         yield session
 
 

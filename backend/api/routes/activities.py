@@ -15,6 +15,7 @@ from backend.api.security import Principal
 from backend.chain.client import ChainClient
 from backend.domain.activities import DomainError, check_units, not_found, parse_address
 from backend.store import activities as repo
+from backend.store.db import write_transaction
 from backend.store.models import Activity, ActivityAudit
 
 router = APIRouter(prefix="/activities", tags=["activities"])
@@ -103,8 +104,7 @@ def correct_activity(activity_id: int, body: ActivityPatch, db: DbDep, chain: Ch
     changes = body.model_dump(exclude_unset=True, exclude={"reason"})
     if not changes:
         raise DomainError(422, "nothing_to_change", "give at least one field to correct")
-    db.rollback()
-    with db.begin():
+    with write_transaction(db):
         a = _owned(db, principal, activity_id, for_update=True)
         _reward(chain, changes.get("category", a.category), changes.get("units", a.units))
         repo.correct(db, a, principal.name, changes, body.reason)

@@ -10,6 +10,7 @@ from backend.api.deps import DbDep, PrincipalDep, SettingsDep
 from backend.api.schemas import ApiKeyIn, ApiKeyOut, LoginIn, TokenOut
 from backend.api.security import issue_token, new_api_key, verify_password
 from backend.domain.activities import DomainError, not_found
+from backend.store.db import write_transaction
 from backend.store.models import ApiKey, StaffUser
 
 router = APIRouter(prefix="/auth", tags=["auth"])
@@ -30,17 +31,17 @@ def create_api_key(body: ApiKeyIn, db: DbDep, principal: PrincipalDep) -> ApiKey
     if principal.via != "jwt":
         raise DomainError(403, "forbidden", "sign in with a password to create API keys")
     key, prefix, digest = new_api_key()
-    row = ApiKey(prefix=prefix, secret_sha256=digest, user_id=principal.user_id, label=body.label)
-    db.add(row)
-    db.commit()
+    with write_transaction(db):
+        row = ApiKey(prefix=prefix, secret_sha256=digest, user_id=principal.user_id, label=body.label)
+        db.add(row)
     return ApiKeyOut(id=row.id, prefix=prefix, label=row.label, key=key)
 
 
 @router.delete("/api-keys/{key_id}", status_code=204)
 def revoke_api_key(key_id: int, db: DbDep, principal: PrincipalDep) -> None:
-    row = db.get(ApiKey, key_id)
-    if row is None or (row.user_id != principal.user_id and principal.role != "admin"):
-        raise not_found(f"API key {key_id}")
-    row.revoked_at = row.revoked_at or datetime.now(UTC)
-    db.commit()
+    with write_transaction(db):
+        row = db.get(ApiKey, key_id)
+        if row is None or (row.user_id != principal.user_id and principal.role != "admin"):
+            raise not_found(f"API key {key_id}")
+        row.revoked_at = row.revoked_at or datetime.now(UTC)
 
