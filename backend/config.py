@@ -49,6 +49,13 @@ class Settings(BaseSettings):
     # HTTP
     idempotency_ttl_s: int = 24 * 3600
 
+    @field_validator("jwt_secret")
+    @classmethod
+    def _long_secret(cls, value: str) -> str:
+        if value and len(value.encode()) < 32:
+            raise ValueError("VB_JWT_SECRET must be at least 32 bytes (e.g. python -c 'import secrets; print(secrets.token_urlsafe(32))')")
+        return value
+
     @field_validator("database_url")
     @classmethod
     def _sqlalchemy_url(cls, value: str) -> str:

@@ -26,6 +26,7 @@ from web3.exceptions import TransactionNotFound
 
 from backend.chain.attestation_pages import page_of, page_records_from_chain, prove
 from backend.chain.client import ChainClient
+from backend.chain.faults import crash_point
 from backend.config import Settings
 from backend.store.activities import reassign_serial
 from backend.store.db import transaction
@@ -229,8 +230,10 @@ class ChainWriter:
         return 2 * base + tip, tip
 
     def _broadcast(self, chain_tx_id: int, raw: str) -> None:
+        crash_point("before_broadcast")
         try:
             self.web3.eth.send_raw_transaction(raw)
+            crash_point("after_broadcast")
         except Exception as exc:
             text = str(exc).lower()
             # Already in the pool or already mined, or the nonce is used: track() sorts it out from receipts.
@@ -393,11 +396,12 @@ def _hex(value) -> str:
 def _decode_raw(raw: str) -> dict:
     """The fields of a signed EIP-1559 transaction, to sign a replacement with the same nonce and data."""
     import rlp
+    from eth_utils import to_checksum_address
 
     payload = bytes.fromhex(raw.removeprefix("0x"))
     assert payload[0] == 2, "only type-2 transactions are sent"
     chain_id, nonce, tip, max_fee, gas, to, value, data, access_list, *_sig = rlp.decode(payload[1:])
     as_int = lambda b: int.from_bytes(b, "big")  # noqa: E731
     return {"type": 2, "chainId": as_int(chain_id), "nonce": as_int(nonce), "maxPriorityFeePerGas": as_int(tip),
-            "maxFeePerGas": as_int(max_fee), "gas": as_int(gas), "to": "0x" + to.hex(), "value": as_int(value),
+            "maxFeePerGas": as_int(max_fee), "gas": as_int(gas), "to": to_checksum_address("0x" + to.hex()), "value": as_int(value),
             "data": "0x" + data.hex(), "accessList": []}
