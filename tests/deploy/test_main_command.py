@@ -1,4 +1,5 @@
-"""The README's main command, tools/run: a local chain, the deployment, the scenario; serving until Ctrl-C."""
+"""The README's main command, tools/run: a local chain, the deployment, the scenario, the backend; serving until
+Ctrl-C."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import subprocess
 import time
 
 from deploy_helpers import ANVIL_CHAIN_ID, ROOT, command_env, free_port, read_manifest
+import httpx
+import pytest
 from web3 import Web3
 
 
@@ -19,34 +22,42 @@ def port_open(port: int) -> bool:
 
 
 def test_run_once_deploys_runs_the_scenario_and_stops_its_chain(tmp_path):
-    port = free_port()
+    port, api_port = free_port(), free_port()
     result = subprocess.run([str(ROOT / "tools" / "run"), "--once"], cwd=ROOT, capture_output=True, text=True, timeout=600,
-                            env=command_env(VB_PORT=str(port), VB_DEPLOYMENTS_DIR=str(tmp_path)))
+                            env=command_env(VB_PORT=str(port), VB_API_PORT=str(api_port), VB_DEPLOYMENTS_DIR=str(tmp_path),
+                                            DATABASE_URL=f"sqlite:///{tmp_path / 'backend.db'}"))
     assert result.returncode == 0, result.stdout + result.stderr
     out = result.stdout
     assert "Done. Manifest:" in out and "provider settles 4 coins with the city -> 800 won owed" in out
-    assert f"RPC URL    http://127.0.0.1:{port}" in out
+    assert f"RPC URL    http://127.0.0.1:{port}" in out and f"API        http://127.0.0.1:{api_port}" in out
+    assert "through the API: coord1 recorded 90 minutes" in out and "-> confirmed, 4.5 coins" in out
+    assert "coord1 " in out and "coordinator, centre 1" in out
     assert read_manifest(tmp_path, ANVIL_CHAIN_ID)["status"] == "complete"
     assert not port_open(port)  # the chain it started is stopped
 
 
 def test_run_serves_until_interrupted(tmp_path):
-    port = free_port()
+    port, api_port = free_port(), free_port()
     proc = subprocess.Popen([str(ROOT / "tools" / "run")], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True, env=command_env(VB_PORT=str(port), VB_DEPLOYMENTS_DIR=str(tmp_path)))
+                            text=True, env=command_env(VB_PORT=str(port), VB_API_PORT=str(api_port),
+                                                       VB_DEPLOYMENTS_DIR=str(tmp_path),
+                                                       DATABASE_URL=f"sqlite:///{tmp_path / 'backend.db'}"))
     lines = []
     try:
         deadline = time.monotonic() + 300
         for line in proc.stdout:
             lines.append(line)
-            if "Ctrl-C stops the chain." in line or time.monotonic() > deadline:
+            if "Ctrl-C stops everything." in line or time.monotonic() > deadline:
                 break
-        assert "Ctrl-C stops the chain.\n" in lines, "".join(lines)
+        assert "Ctrl-C stops everything.\n" in lines, "".join(lines)
         time.sleep(1)
         assert port_open(port) and proc.poll() is None  # still serving
+        assert httpx.get(f"http://127.0.0.1:{api_port}/health", timeout=5).json()["chain"]["chain_id"] == 31337
         proc.send_signal(signal.SIGINT)
         proc.wait(30)
         assert not port_open(port)
+        with pytest.raises(httpx.HTTPError):
+            httpx.get(f"http://127.0.0.1:{api_port}/health", timeout=2)
     finally:
         if proc.poll() is None:
             proc.kill()

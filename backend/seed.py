@@ -1,0 +1,57 @@
+"""Seeds a demo on a fresh local deployment (used by tools/run):
+
+    python -m backend.seed      → prints the demo accounts as JSON
+
+Staff: an admin, a coordinator and a welfare officer of centre 1, a provider (the manifest's first provider);
+residents: dev accounts 7 and 8 with made-up names (personal data, so in the database only). Passwords are random
+on every run, printed once. Existing accounts are left alone."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import sys
+
+from sqlalchemy import select
+
+from backend.api.security import hash_password
+from backend.chain.client import ChainClient
+from backend.chain.keys import dev_key
+from backend.config import get_settings
+from backend.services import sync_centres
+from backend.store.activities import resident_for
+from backend.store.db import make_engine, make_session_factory, migrate, transaction
+from backend.store.models import StaffUser
+
+
+def main() -> int:
+    settings = get_settings()
+    migrate(settings.database_url)
+    sessions = make_session_factory(make_engine(settings.database_url))
+    chain = ChainClient(settings)
+    sync_centres(sessions, chain)
+    provider = chain.deployment.manifest["config"]["providers"][0]["address"]
+    accounts = {}
+    with transaction(sessions) as s:
+        for username, role, centre, address in (("admin", "admin", None, None), ("coord1", "coordinator", 1, None),
+                                                ("officer1", "welfare_officer", 1, None), ("gym", "provider", None, provider)):
+            user = s.scalar(select(StaffUser).where(StaffUser.username == username))
+            password = secrets.token_urlsafe(9)
+            if user is None:
+                s.add(StaffUser(username=username, password_hash=hash_password(password), role=role, centre_id=centre,
+                                address=address))
+            else:
+                user.password_hash = hash_password(password)  # a fresh demo password each run
+            accounts[username] = {"role": role, "password": password, "centre_id": centre}
+        residents = {}
+        for index, name in ((7, "Kim Minji (demo)"), (8, "Park Jisoo (demo)")):
+            address = dev_key(index).address
+            resident_for(s, address, name=name)
+            residents[name] = address
+    json.dump({"staff": accounts, "residents": residents}, sys.stdout, ensure_ascii=False)
+    print()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
