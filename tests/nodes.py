@@ -43,10 +43,15 @@ class Node:
     url: str
     process: subprocess.Popen
     web3: Web3
+    extra: tuple = ()
 
     @property
     def block(self) -> int:
         return self.web3.eth.block_number
+
+    @property
+    def port(self) -> int:
+        return int(self.url.rsplit(":", 1)[1])
 
     def stop(self) -> None:
         self.process.terminate()
@@ -55,9 +60,13 @@ class Node:
         except subprocess.TimeoutExpired:
             self.process.kill()
 
+    def start_again(self) -> None:
+        """Starts the node again on the same port (with `--state FILE` in `extra`, on the same chain)."""
+        self.process = start_node(self.kind, *self.extra, port=self.port).process
 
-def start_node(kind: str, *extra: str) -> Node:
-    port = free_port()
+
+def start_node(kind: str, *extra: str, port: int | None = None) -> Node:
+    port = port or free_port()
     if kind == "anvil":
         cmd = [str(ROOT / "node_modules" / ".bin" / "anvil"), "--port", str(port), "--silent", *extra]
     else:  # ganache, as Brownie's ganache-cli network starts it (mnemonic "brownie", shanghai)
@@ -76,4 +85,4 @@ def start_node(kind: str, *extra: str) -> Node:
                 process.kill()
                 raise RuntimeError(f"{kind} did not start on port {port}") from None
             time.sleep(0.2)
-    return Node(kind, url, process, web3)
+    return Node(kind, url, process, web3, tuple(extra))

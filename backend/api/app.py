@@ -8,6 +8,7 @@ import secrets
 import threading
 from contextlib import asynccontextmanager
 
+import requests
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -56,6 +57,12 @@ def create_app(settings: Settings | None = None, *, chain: ChainClient | None = 
     @app.exception_handler(DomainError)
     async def domain_error(_: Request, exc: DomainError) -> JSONResponse:
         return JSONResponse({"error": exc.code, "detail": exc.message}, status_code=exc.status)
+
+    @app.exception_handler(requests.exceptions.RequestException)
+    async def node_unreachable(_: Request, exc: requests.exceptions.RequestException) -> JSONResponse:
+        return JSONResponse({"error": "chain_unavailable",
+                             "detail": "the chain node is not reachable; nothing was changed, try again shortly"},
+                            status_code=503)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
