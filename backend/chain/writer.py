@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 
 from eth_account.signers.local import LocalAccount
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, object_session, sessionmaker
+from sqlalchemy.orm import Session, object_session, selectinload, sessionmaker
 from web3.exceptions import TransactionNotFound
 
 from backend.chain.attestation_pages import page_of, page_records_from_chain, prove
@@ -84,6 +84,7 @@ class ChainWriter:
         with transaction(self.sessions) as s:
             items = list(s.scalars(
                 select(OutboxItem).where(OutboxItem.state == "queued", OutboxItem.centre_id == centre_id)
+                .options(selectinload(OutboxItem.activity).selectinload(Activity.resident))
                 .order_by(OutboxItem.id).limit(self.settings.batch_max_size)
             ))
             if not items:
@@ -118,7 +119,8 @@ class ChainWriter:
         raw = "0x" + signed.raw_transaction.hex().removeprefix("0x")
         with transaction(self.sessions) as s:
             ids = [p[0] for p in payload]
-            still = s.scalars(select(OutboxItem).where(OutboxItem.id.in_(ids), OutboxItem.state == "queued")).all()
+            still = s.scalars(select(OutboxItem).where(OutboxItem.id.in_(ids), OutboxItem.state == "queued")
+                              .options(selectinload(OutboxItem.activity))).all()
             if len(still) != len(ids):
                 return True  # something changed under us; plan again
             row = ChainTx(sender=signer.address, nonce=nonce, kind=kind, centre_id=centre_id, status="signed")
@@ -349,7 +351,8 @@ class ChainWriter:
             row.status = "confirmed" if ok else "failed"
             row.tx_hash, row.block_number = _hex(receipt["transactionHash"]), receipt["blockNumber"]
             row.block_hash, row.gas_used = _hex(receipt["blockHash"]), receipt["gasUsed"]
-            items = list(s.scalars(select(OutboxItem).where(OutboxItem.chain_tx_id == chain_tx_id)))
+            items = list(s.scalars(select(OutboxItem).where(OutboxItem.chain_tx_id == chain_tx_id)
+                                   .options(selectinload(OutboxItem.activity))))
             for item in items:
                 a = item.activity
                 if ok:

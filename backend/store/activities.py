@@ -8,7 +8,7 @@ import secrets
 from datetime import UTC, datetime
 
 from eth_utils import keccak
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from backend.domain.activities import (
@@ -84,9 +84,11 @@ def correct(s: Session, a: Activity, actor: str, changes: dict, reason: str) -> 
 
 
 def pending_rewards(s: Session, centre_id: int) -> int:
-    """Coins approved for the centre but not yet confirmed on-chain (they count against its cap already)."""
-    return sum(int(r or 0) for r in s.scalars(
-        select(Activity.reward).where(Activity.centre_id == centre_id, Activity.status.in_(ON_CHAIN_PENDING))))
+    """Coins approved for the centre but not yet confirmed on-chain (they count against its cap already), rounded
+    up to the gwei per activity: an upper bound, so the check errs on the safe side by under a gwei each."""
+    total = s.scalar(select(func.coalesce(func.sum(Activity.reward_gwei_ceil), 0)).where(
+        Activity.centre_id == centre_id, Activity.status.in_(ON_CHAIN_PENDING)))
+    return int(total) * 10**9
 
 
 def next_serial(s: Session, centre_id: int) -> int:
@@ -116,7 +118,8 @@ def approve(s: Session, a: Activity, actor: str, reward: int, remaining_cap: int
     before = snapshot(a)
     # One serial per activity, for ever: the registry refuses a serial twice, which is what makes a resend harmless.
     _assign_chain_id(s, a, secrets.token_bytes(32))
-    a.reward, a.status, a.reviewed_by, a.failure = str(reward), "approved", actor, None
+    a.reward, a.reward_gwei_ceil = str(reward), -(-reward // 10**9)
+    a.status, a.reviewed_by, a.failure = "approved", actor, None
     s.add(OutboxItem(kind="attest", activity_id=a.id, centre_id=a.centre_id, state="queued"))
     audit(s, a, actor, "approved", before)
     return a

@@ -109,13 +109,15 @@ class Activity(Base):
     evidence_hash: Mapped[str | None] = mapped_column(String(66))
     chain_time: Mapped[int | None] = mapped_column(BigInteger)
     reward: Mapped[str | None] = mapped_column(String(80))
+    # The reward in gwei rounded up: summed in SQL for the cap check (exact wei do not fit a 64-bit integer).
+    reward_gwei_ceil: Mapped[int | None] = mapped_column(BigInteger)
     tx_hash: Mapped[str | None] = mapped_column(String(66))
     block_number: Mapped[int | None] = mapped_column(BigInteger)
     failure: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
     resident: Mapped[Resident] = relationship()
-    __table_args__ = (UniqueConstraint("centre_id", "serial"),)
+    __table_args__ = (UniqueConstraint("centre_id", "serial"), Index("ix_activities_centre_status", "centre_id", "status"))
 
 
 class ActivityAudit(Base):

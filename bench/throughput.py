@@ -1,0 +1,284 @@
+"""End-to-end throughput of the coordinator backend on Anvil, against a naive baseline measured in the same run.
+
+    python bench/throughput.py [--json] [--max 100000] [--clients 32]
+
+It starts its own Anvil, deploys with tools/deploy, raises centre 1's cap, and runs the API (uvicorn) and the
+worker (python -m backend.worker) as processes on a fresh SQLite file. Measured:
+
+- e2e_per_s_batch{1,10,100}: activities recorded and approved through the API (POST /activities, approve: true,
+  by `--clients` concurrent clients) until all are confirmed on-chain, per second, with the worker's batch size
+  1, 10 and 100;
+- naive_per_s: one web3.py `attest` transaction per activity, sent and awaited one after the other;
+- e2e_per_s_at_{1k,10k,100k}: at batch 100, the rate over the window of activities ending at 1k, 10k and 100k
+  submitted (is it flat as the database grows?);
+- read/write p50/p99: 50 concurrent clients, GET /activities/{id} and POST /activities (record only).
+
+Figures are machine-dependent; compare them with each other (ratios), not across machines.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+
+from nodes import command_env, free_port, start_node  # noqa: E402
+
+from backend.api.security import hash_password  # noqa: E402
+from backend.chain.keys import dev_key  # noqa: E402
+
+PASSWORD = "bench-password-1"
+
+
+def log(*args) -> None:
+    print(*args, file=sys.stderr, flush=True)
+
+
+class Stack:
+    """Anvil + deployment + API + worker on a fresh database."""
+
+    def __init__(self, workdir: Path):
+        self.workdir = workdir
+        self.node = start_node("anvil")
+        self.manifests = workdir / "deployments"
+        env = command_env()
+        run = lambda *a: subprocess.run([sys.executable, "-m", *a], cwd=ROOT, env=env, capture_output=True,  # noqa: E731
+                                        text=True, check=True, timeout=600)
+        run("scripts.deploy", "--rpc-url", self.node.url, "--manifest-dir", str(self.manifests))
+        run("scripts.admin", "set-cap", "1", "300000000", "--rpc-url", self.node.url, "--manifest-dir", str(self.manifests))
+        self.api = self.worker = None
+        self.db_index = 0
+
+    def env(self, db: Path, batch: int) -> dict:
+        keys = ",".join(f"{c}={dev_key(c).key.hex()}" for c in (1, 2))
+        return command_env(DATABASE_URL=f"sqlite:///{db}", VB_RPC_URL=self.node.url,
+                           VB_DEPLOYMENTS_DIR=str(self.manifests), VB_DEV_CENTRE_KEYS=keys,
+                           VB_JWT_SECRET=secrets.token_urlsafe(32), VB_BATCH_MAX_SIZE=str(batch),
+                           VB_BATCH_MAX_WAIT_S="0.2", VB_POLL_INTERVAL_S="0.05", VB_KEYSTORE_DIR=str(self.workdir / "none"))
+
+    def start(self, batch: int) -> None:
+        """A fresh database, API and worker, with the worker's batch size."""
+        self.stop_services()
+        self.db_index += 1
+        self.db = self.workdir / f"bench-{self.db_index}.db"
+        env = self.env(self.db, batch)
+        subprocess.run([sys.executable, "-c", _SEED], cwd=ROOT, env=env, check=True, timeout=120)
+        port = free_port()
+        self.url = f"http://127.0.0.1:{port}"
+        self.api = subprocess.Popen([sys.executable, "-m", "uvicorn", "backend.api.app:create_app", "--factory",
+                                     "--port", str(port), "--log-level", "warning", "--no-access-log"],
+                                    cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.worker = subprocess.Popen([sys.executable, "-m", "backend.worker"], cwd=ROOT, env=env,
+                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                httpx.get(f"{self.url}/health", timeout=2)
+                break
+            except httpx.HTTPError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("the API did not start") from None
+                time.sleep(0.2)
+        token = httpx.post(f"{self.url}/auth/login", json={"username": "coord1", "password": PASSWORD}).json()
+        self.headers = {"Authorization": f"Bearer {token['access_token']}"}
+
+    def confirmed(self) -> int:
+        with sqlite3.connect(self.db, timeout=30) as c:
+            return c.execute("select count(*) from activities where status = 'confirmed'").fetchone()[0]
+
+    def stop_services(self) -> None:
+        for p in (self.api, self.worker):
+            if p and p.poll() is None:
+                p.terminate()
+                p.wait(30)
+
+    def close(self) -> None:
+        self.stop_services()
+        self.node.stop()
+
+
+_SEED = f"""
+from backend.api.security import hash_password
+from backend.config import get_settings
+from backend.store.db import make_engine, make_session_factory, migrate, transaction
+from backend.store.models import StaffUser
+from backend.chain.client import ChainClient
+from backend.services import sync_centres
+s = get_settings(); migrate(s.database_url)
+sessions = make_session_factory(make_engine(s.database_url))
+sync_centres(sessions, ChainClient(s))
+with transaction(sessions) as db:
+    db.add(StaffUser(username="coord1", password_hash=hash_password({PASSWORD!r}), role="coordinator", centre_id=1))
+"""
+assert hash_password  # the seed runs in the services' environment, with the same hashing
+
+
+def body(volunteer: str, approve: bool = True) -> dict:
+    return {"centre_id": 1, "volunteer": volunteer, "category": 1, "units": 60, "approve": approve,
+            "occurred_at": (datetime.now(UTC) - timedelta(hours=1)).isoformat()}
+
+
+def submit(stack: Stack, n: int, clients: int, volunteers: list[str], approve: bool = True,
+           marks: list[int] | None = None) -> tuple[float, list[float]]:
+    """Posts n activities with `clients` concurrent clients; returns (seconds, latencies in ms)."""
+    counter = iter(range(n))
+    lock = threading.Lock()
+    latencies: list[float] = []
+
+    def client() -> None:
+        with httpx.Client(base_url=stack.url, headers=stack.headers, timeout=60) as c:
+            while True:
+                with lock:
+                    i = next(counter, None)
+                if i is None:
+                    return
+                t = time.perf_counter()
+                r = c.post("/activities", json=body(volunteers[i % len(volunteers)], approve))
+                latencies.append((time.perf_counter() - t) * 1000)
+                if r.status_code != 201:
+                    raise RuntimeError(f"POST /activities: {r.status_code} {r.text}")
+
+    start = time.perf_counter()
+    with ThreadPoolExecutor(clients) as pool:
+        for f in [pool.submit(client) for _ in range(clients)]:
+            f.result()
+    return time.perf_counter() - start, latencies
+
+
+def wait_confirmed(stack: Stack, total: int, timeout: float = 3600) -> None:
+    deadline = time.monotonic() + timeout
+    while stack.confirmed() < total:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"only {stack.confirmed()} of {total} confirmed")
+        time.sleep(0.05)
+
+
+def e2e_rate(stack: Stack, batch: int, n: int, clients: int, volunteers: list[str]) -> float:
+    stack.start(batch)
+    start = time.perf_counter()
+    submit(stack, n, clients, volunteers)
+    wait_confirmed(stack, n)
+    return n / (time.perf_counter() - start)
+
+
+def naive_rate(stack: Stack, n: int, volunteers: list[str]) -> float:
+    """One attest transaction per activity from web3.py, each awaited: what a backend without batching does."""
+    from web3 import Web3
+
+    from backend.chain.attestation_pages import activity_id
+    from backend.chain.deployment import load_deployment, manifest_path
+
+    w3 = Web3(Web3.HTTPProvider(stack.node.url))
+    dep = load_deployment(manifest_path(w3.eth.chain_id, stack.manifests))
+    registry = w3.eth.contract(address=dep.registry.address, abi=dep.registry.abi)
+    key = dev_key(1)
+    nonce = w3.eth.get_transaction_count(key.address)
+    base = 10**12 + secrets.randbelow(10**9)  # serials far from the backend's
+    start = time.perf_counter()
+    for i in range(n):
+        act = (activity_id(1, base + i, os.urandom(32)), volunteers[i % len(volunteers)], 1, 60,
+               int(time.time()) - 3600, os.urandom(32))
+        tx = registry.functions.attest(act).build_transaction({"from": key.address, "nonce": nonce + i, "gas": 300_000})
+        h = w3.eth.send_raw_transaction(key.sign_transaction(tx).raw_transaction)
+        assert w3.eth.wait_for_transaction_receipt(h)["status"] == 1
+    return n / (time.perf_counter() - start)
+
+
+def latency(stack: Stack, volunteers: list[str], clients: int = 50, per_client: int = 40) -> dict:
+    stack.start(100)
+    _, _ = submit(stack, 200, 10, volunteers, approve=False)
+    ids = [a["id"] for a in httpx.get(f"{stack.url}/activities?limit=200", headers=stack.headers).json()]
+    reads: list[float] = []
+    lock = threading.Lock()
+
+    def reader(k: int) -> None:
+        with httpx.Client(base_url=stack.url, headers=stack.headers, timeout=60) as c:
+            for j in range(per_client):
+                t = time.perf_counter()
+                c.get(f"/activities/{ids[(k * per_client + j) % len(ids)]}").raise_for_status()
+                with lock:
+                    reads.append((time.perf_counter() - t) * 1000)
+
+    with ThreadPoolExecutor(clients) as pool:
+        list(pool.map(reader, range(clients)))
+    _, writes = submit(stack, clients * per_client, clients, volunteers, approve=False)
+    pct = lambda xs, p: statistics.quantiles(xs, n=100)[p - 1]  # noqa: E731
+    return {"read_p50_ms": round(pct(reads, 50), 2), "read_p99_ms": round(pct(reads, 99), 2),
+            "write_p50_ms": round(pct(writes, 50), 2), "write_p99_ms": round(pct(writes, 99), 2)}
+
+
+def scale(stack: Stack, total: int, clients: int, volunteers: list[str]) -> dict:
+    """At batch 100, submits up to `total` in chunks; the rate of the 1,000 activities ending at each mark."""
+    stack.start(100)
+    out, done, window = {}, 0, 1000
+    marks = [m for m in (1_000, 10_000, 100_000) if m <= total]
+    for mark in marks:
+        if mark - window > done:  # fill up to the window's start without timing
+            submit(stack, mark - window - done, clients, volunteers)
+            wait_confirmed(stack, mark - window)
+            done = mark - window
+        start = time.perf_counter()
+        submit(stack, window, clients, volunteers)
+        wait_confirmed(stack, mark)
+        out[f"e2e_per_s_at_{mark // 1000}k"] = round(window / (time.perf_counter() - start), 1)
+        done = mark
+        log(f"  at {mark:,}: {out[f'e2e_per_s_at_{mark // 1000}k']}/s")
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--max", type=int, default=100_000, help="largest scale mark (1000, 10000 or 100000)")
+    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--quick", action="store_true", help="small runs, to check the benchmark itself works")
+    args = parser.parse_args()
+    sizes = ((1, 30), (10, 100), (100, 300)) if args.quick else ((1, 200), (10, 1000), (100, 3000))
+    naive_n, per_client = (30, 5) if args.quick else (200, 40)
+    if args.quick:
+        args.max = min(args.max, 1000)
+    volunteers = [dev_key(100 + i).address for i in range(50)]
+    with tempfile.TemporaryDirectory(prefix="vb-bench-") as tmp:
+        stack = Stack(Path(tmp))
+        try:
+            results: dict = {}
+            for batch, n in sizes:
+                log(f"e2e at batch {batch} ({n} activities)…")
+                results[f"e2e_per_s_batch{batch}"] = round(e2e_rate(stack, batch, n, args.clients, volunteers), 1)
+            log(f"naive baseline ({naive_n} activities)…")
+            results["naive_per_s"] = round(naive_rate(stack, naive_n, volunteers), 1)
+            log("API latency at 50 clients…")
+            results.update(latency(stack, volunteers, per_client=per_client))
+            log(f"scale to {args.max:,}…")
+            results.update(scale(stack, args.max, args.clients, volunteers))
+            results["batch100_vs_naive"] = round(results["e2e_per_s_batch100"] / results["naive_per_s"], 2)
+            results["clients"] = args.clients
+        finally:
+            stack.close()
+    if args.json:
+        print(json.dumps(results))
+    else:
+        for k, v in results.items():
+            print(f"{k:<24} {v}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
