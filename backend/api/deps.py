@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from typing import Annotated
 
 import jwt
@@ -17,16 +17,22 @@ from backend.domain.activities import DomainError
 from backend.store.models import ApiKey, StaffUser
 
 
-def get_settings(request: Request) -> Settings:
+# Dependencies that do no blocking I/O are `async def`: FastAPI then runs them in the event loop instead of
+# handing each to the thread pool, which costs a thread switch per dependency per request.
+
+
+async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_db(request: Request) -> Iterator[Session]:
+async def get_db(request: Request) -> AsyncIterator[Session]:
+    # A sync session used from the event loop: SQLite and PostgreSQL calls here take well under a millisecond,
+    # cheaper than the two thread hand-offs a sync generator dependency costs.
     with request.app.state.sessions() as session:
         yield session
 
 
-def get_chain(request: Request) -> ChainClient:
+async def get_chain(request: Request) -> ChainClient:
     chain = request.app.state.chain
     if chain is None:
         raise DomainError(503, "chain_unavailable", "the chain is not reachable yet; try again shortly")
@@ -42,7 +48,7 @@ def unauthorized(message: str) -> DomainError:
     return DomainError(401, "unauthorized", message)
 
 
-def current_principal(
+async def current_principal(
     settings: SettingsDep,
     db: DbDep,
     authorization: Annotated[str | None, Header()] = None,
@@ -75,7 +81,7 @@ PrincipalDep = Annotated[Principal, Depends(current_principal)]
 
 
 def require(*roles: str) -> Callable[[Principal], Principal]:
-    def check(principal: PrincipalDep) -> Principal:
+    async def check(principal: PrincipalDep) -> Principal:
         if principal.role not in roles:
             raise DomainError(403, "forbidden", f"this needs the role {' or '.join(roles)}; you are {principal.role}")
         return principal

@@ -74,8 +74,9 @@ def _owned(db, principal: Principal, activity_id: int, for_update: bool = False)
     return a
 
 
+# Reads are `async def`: their queries are short, and the event loop saves two thread hand-offs per request.
 @router.get("", response_model=list[ActivityOut])
-def list_activities(db: DbDep, principal: Coordinator, centre_id: int | None = None, status: str | None = None,
+async def list_activities(db: DbDep, principal: Coordinator, centre_id: int | None = None, status: str | None = None,
                     after_id: Annotated[int, Query(ge=0)] = 0, limit: Annotated[int, Query(ge=1, le=500)] = 100):
     q = select(Activity).where(Activity.id > after_id).order_by(Activity.id).limit(limit)
     if principal.role != "admin":
@@ -90,12 +91,12 @@ def list_activities(db: DbDep, principal: Coordinator, centre_id: int | None = N
 
 
 @router.get("/{activity_id}", response_model=ActivityOut)
-def get_activity(activity_id: int, db: DbDep, principal: Coordinator) -> ActivityOut:
+async def get_activity(activity_id: int, db: DbDep, principal: Coordinator) -> ActivityOut:
     return to_out(_owned(db, principal, activity_id))
 
 
 @router.get("/{activity_id}/audit", response_model=list[AuditOut])
-def get_audit(activity_id: int, db: DbDep, principal: Coordinator) -> list[AuditOut]:
+async def get_audit(activity_id: int, db: DbDep, principal: Coordinator) -> list[AuditOut]:
     _owned(db, principal, activity_id)
     rows = db.scalars(select(ActivityAudit).where(ActivityAudit.activity_id == activity_id).order_by(ActivityAudit.id))
     return [AuditOut(actor=r.actor, action=r.action, before=r.before, after=r.after, reason=r.reason, at=r.at) for r in rows]

@@ -17,14 +17,14 @@ router = APIRouter(tags=["chain"])
 
 
 @router.get("/balances/{address}", response_model=BalanceOut)
-def balance(address: str, db: DbDep) -> BalanceOut:
+async def balance(address: str, db: DbDep) -> BalanceOut:
     address = parse_address(address)
     row = db.get(Balance, address)
     return BalanceOut(address=address, balance=row.amount if row else "0", indexed_block=indexed_height(db))
 
 
 @router.get("/history/{address}", response_model=list[EventOut])
-def history(address: str, db: DbDep, after_id: Annotated[int, Query(ge=0)] = 0,
+async def history(address: str, db: DbDep, after_id: Annotated[int, Query(ge=0)] = 0,
             limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[EventOut]:
     """Everything on-chain that involves the address, oldest first: attestations, revocations, transfers,
     vouchers, donations, payments."""

@@ -63,5 +63,5 @@ def get_resident(resident_id: int, db: DbDep, _: Staff) -> ResidentOut:
 
 
 @router.get("/centres")
-def list_centres(db: DbDep) -> list[dict]:
+async def list_centres(db: DbDep) -> list[dict]:
     return [{"id": c.id, "key": c.key, "name": c.name} for c in db.scalars(select(Centre).order_by(Centre.id))]
