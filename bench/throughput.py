@@ -84,9 +84,11 @@ class Stack:
         self.url = f"http://127.0.0.1:{port}"
         self.api = subprocess.Popen([sys.executable, "-m", "uvicorn", "backend.api.app:create_app", "--factory",
                                      "--port", str(port), "--log-level", "warning", "--no-access-log"],
-                                    cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                    cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                                    stderr=open(self.workdir / f"api-{self.db_index}.log", "w"))
         self.worker = subprocess.Popen([sys.executable, "-m", "backend.worker"], cwd=ROOT, env=env,
-                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                       stdout=subprocess.DEVNULL,
+                                       stderr=open(self.workdir / f"worker-{self.db_index}.log", "w"))
         deadline = time.monotonic() + 60
         while True:
             try:

@@ -17,7 +17,9 @@ def make_engine(url: str) -> Engine:
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        # More connections than the API's thread pool (40), so a request never waits for one while holding another.
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=50,
+                               max_overflow=50)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):
