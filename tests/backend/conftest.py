@@ -47,9 +47,8 @@ def node():
     n.stop()
 
 
-@pytest.fixture(scope="session")
-def manifest_dir(node, tmp_path_factory) -> Path:
-    directory = tmp_path_factory.mktemp("deployments")
+def deploy_contracts(node: Node, directory: Path) -> Path:
+    """Deploys with tools/deploy (the default config) to `node`; the manifest goes to `directory`."""
     result = subprocess.run(
         [sys.executable, "-m", "scripts.deploy", "--network", "development", "--rpc-url", node.url,
          "--manifest-dir", str(directory)],
@@ -57,6 +56,11 @@ def manifest_dir(node, tmp_path_factory) -> Path:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     return directory
+
+
+@pytest.fixture(scope="session")
+def manifest_dir(node, tmp_path_factory) -> Path:
+    return deploy_contracts(node, tmp_path_factory.mktemp("deployments"))
 
 
 def database_url(tmp_path: Path) -> str:

@@ -7,7 +7,7 @@ import threading
 import time
 
 import pytest
-from conftest import activity_body, new_resident
+from conftest import activity_body, deploy_contracts, new_resident
 from nodes import start_node
 from test_worker_faults import assert_exactly_once, queue, wait_confirmed
 
@@ -22,18 +22,7 @@ def node(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def manifest_dir(node, tmp_path_factory):
-    import subprocess
-    import sys
-
-    from conftest import ROOT
-    from nodes import command_env
-
-    directory = tmp_path_factory.mktemp("deployments")
-    result = subprocess.run([sys.executable, "-m", "scripts.deploy", "--network", "development", "--rpc-url", node.url,
-                             "--manifest-dir", str(directory)], cwd=ROOT, env=command_env(), capture_output=True,
-                            text=True, timeout=600)
-    assert result.returncode == 0, result.stdout + result.stderr
-    return directory
+    return deploy_contracts(node, tmp_path_factory.mktemp("deployments"))
 
 
 def test_node_down_and_up_while_activities_are_queued(backend, coord1):
