@@ -8,7 +8,7 @@ import secrets
 from datetime import UTC, datetime
 
 from eth_utils import keccak
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from backend.domain.activities import (
@@ -83,11 +83,16 @@ def correct(s: Session, a: Activity, actor: str, changes: dict, reason: str) -> 
     return a
 
 
-def pending_rewards(s: Session, centre_id: int) -> int:
-    """Coins approved for the centre but not yet confirmed on-chain (they count against its cap already), rounded
-    up to the gwei per activity: an upper bound, so the check errs on the safe side by under a gwei each."""
+def pending_rewards(s: Session, centre_id: int, after_block: int | None = None) -> int:
+    """Coins of the centre's activities that the remaining cap read at `after_block` does not count yet: those
+    approved and not yet mined, and those mined after that block. Rounded up to the gwei per activity: an upper
+    bound, so the check errs on the safe side by under a gwei each."""
+    not_counted = Activity.status.in_(ON_CHAIN_PENDING)
+    if after_block is not None:
+        not_counted = or_(not_counted, and_(Activity.status.in_(("confirmed", "revoking")),
+                                            Activity.block_number > after_block))
     total = s.scalar(select(func.coalesce(func.sum(Activity.reward_gwei_ceil), 0)).where(
-        Activity.centre_id == centre_id, Activity.status.in_(ON_CHAIN_PENDING)))
+        Activity.centre_id == centre_id, not_counted))
     return int(total) * 10**9
 
 
@@ -112,9 +117,10 @@ def reassign_serial(s: Session, a: Activity) -> None:
     audit(s, a, "chain writer", "serial reassigned", before, "the serial was already used on-chain")
 
 
-def approve(s: Session, a: Activity, actor: str, reward: int, remaining_cap: int) -> Activity:
+def approve(s: Session, a: Activity, actor: str, reward: int, remaining_cap: int, cap_block: int | None = None) -> Activity:
+    """`remaining_cap` is the registry's remainingCap(centre) read at block `cap_block` (None: at the newest)."""
     check_transition(a.status, "approved")
-    check_cap(a.centre_id, reward, remaining_cap, pending_rewards(s, a.centre_id))
+    check_cap(a.centre_id, reward, remaining_cap, pending_rewards(s, a.centre_id, cap_block))
     before = snapshot(a)
     # One serial per activity, for ever: the registry refuses a serial twice, which is what makes a resend harmless.
     _assign_chain_id(s, a, secrets.token_bytes(32))

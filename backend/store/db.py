@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -51,15 +53,28 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
+# SQLite has one writer at a time. Letting dozens of threads of one process queue on its lock makes the holder
+# compete with all of them for the GIL, so it holds the lock far longer than its work takes; a few slots per
+# process keep the queue in Python, where waiting costs nothing. (PostgreSQL writers run concurrently: no limit.)
+SQLITE_WRITE_SLOTS = threading.BoundedSemaphore(int(os.environ.get("VB_SQLITE_WRITE_SLOTS", "2")))
+
+
 @contextmanager
 def write_transaction(session: Session) -> Iterator[Session]:
     """A write transaction on `session`: committed at the end of the block, rolled back on an exception. Any
     transaction already open on the session (reads) is ended first. On SQLite it holds the write lock from BEGIN."""
     if session.in_transaction():
         session.rollback()
-    with session.begin():
-        session.connection(execution_options={"sqlite_immediate": True})
-        yield session
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    if sqlite:
+        SQLITE_WRITE_SLOTS.acquire()
+    try:
+        with session.begin():
+            session.connection(execution_options={"sqlite_immediate": True})
+            yield session
+    finally:
+        if sqlite:
+            SQLITE_WRITE_SLOTS.release()
 
 
 @contextmanager

@@ -36,9 +36,9 @@ def _reward(chain: ChainClient, category: int, units: int) -> int:
     return check_units(chain.rule(category), category, units)
 
 
-def _approve(db, chain: ChainClient, a: Activity, principal: Principal, remaining_cap: int) -> Activity:
+def _approve(db, chain: ChainClient, a: Activity, principal: Principal, cap: tuple[int, int]) -> Activity:
     reward = _reward(chain, a.category, a.units)
-    return repo.approve(db, a, principal.name, reward, remaining_cap)
+    return repo.approve(db, a, principal.name, reward, *cap)
 
 
 @router.post("", response_model=ActivityOut, status_code=201)
@@ -53,14 +53,14 @@ def record_activity(body: ActivityIn, request: Request, db: DbDep, chain: ChainD
         raise DomainError(422, "self_report_needs_review", "a self-report waits for a coordinator; do not approve it in the same step")
     # Read from the node before the write transaction, so no write lock is held across a network call. What is
     # already queued is counted inside the transaction.
-    remaining = chain.remaining_cap(body.centre_id) if body.approve else 0
+    cap = chain.remaining_cap_at(body.centre_id) if body.approve else (0, 0)
 
     def handler():
         resident = repo.resident_for(db, volunteer)
         a = repo.record(db, principal.name, body.centre_id, resident, body.category, body.units, body.occurred_at,
                         body.place, body.description, body.source)
         if body.approve:
-            repo.approve(db, a, principal.name, reward, remaining)
+            repo.approve(db, a, principal.name, reward, *cap)
         return to_out(a)
 
     return run_idempotent(db, principal, idempotency_key, request_fingerprint("POST", request.url.path, body), handler, 201)
@@ -119,15 +119,15 @@ def correct_activity(activity_id: int, body: ActivityPatch, db: DbDep, chain: Ch
 def _decision(action: str):
     def endpoint(activity_id: int, request: Request, db: DbDep, chain: ChainDep, principal: Coordinator,
                  body: ReasonIn | None = None, idempotency_key: IdempotencyKey = None) -> JSONResponse:
-        remaining = 0
+        cap = (0, 0)
         if action == "approve":
             centre_id = db.scalar(select(Activity.centre_id).where(Activity.id == activity_id))
-            remaining = chain.remaining_cap(centre_id) if centre_id is not None else 0  # before the write lock
+            cap = chain.remaining_cap_at(centre_id) if centre_id is not None else (0, 0)  # before the write lock
 
         def handler():
             a = _owned(db, principal, activity_id, for_update=True)
             if action == "approve":
-                _approve(db, chain, a, principal, remaining)
+                _approve(db, chain, a, principal, cap)
             elif action == "reject":
                 if body is None:
                     raise DomainError(422, "reason_required", "give the reason for rejecting")
