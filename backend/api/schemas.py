@@ -81,6 +81,23 @@ class ActivityIn(Strict):
     approve: bool = Field(default=False, description="record and approve in one step (a coordinator's own verified record)")
 
 
+class ActivityItem(Strict):
+    """One line of a sheet (POST /activities/batch)."""
+
+    centre_id: StrictInt = Field(ge=1, le=UINT32_MAX)
+    volunteer: StrictStr
+    category: StrictInt = Field(ge=1, le=2**16 - 1)
+    units: StrictInt = Field(gt=0, le=UINT32_MAX)
+    occurred_at: AwareDatetime
+    place: StrictStr | None = Field(default=None, max_length=300)
+    description: StrictStr | None = Text
+
+
+class ActivityBatchIn(Strict):
+    activities: list[ActivityItem] = Field(min_length=1, max_length=500)
+    approve: bool = Field(default=False, description="approve them all in the same step")
+
+
 class ActivityPatch(Strict):
     category: StrictInt | None = Field(default=None, ge=1, le=2**16 - 1)
     units: StrictInt | None = Field(default=None, gt=0, le=UINT32_MAX)

@@ -117,10 +117,13 @@ def reassign_serial(s: Session, a: Activity) -> None:
     audit(s, a, "chain writer", "serial reassigned", before, "the serial was already used on-chain")
 
 
-def approve(s: Session, a: Activity, actor: str, reward: int, remaining_cap: int, cap_block: int | None = None) -> Activity:
-    """`remaining_cap` is the registry's remainingCap(centre) read at block `cap_block` (None: at the newest)."""
+def approve(s: Session, a: Activity, actor: str, reward: int, remaining_cap: int | None,
+            cap_block: int | None = None) -> Activity:
+    """`remaining_cap` is the registry's remainingCap(centre) read at block `cap_block` (None: at the newest).
+    None for `remaining_cap` means the caller checked the cap already (approve_many)."""
     check_transition(a.status, "approved")
-    check_cap(a.centre_id, reward, remaining_cap, pending_rewards(s, a.centre_id, cap_block))
+    if remaining_cap is not None:
+        check_cap(a.centre_id, reward, remaining_cap, pending_rewards(s, a.centre_id, cap_block))
     before = snapshot(a)
     # One serial per activity, for ever: the registry refuses a serial twice, which is what makes a resend harmless.
     _assign_chain_id(s, a, secrets.token_bytes(32))
@@ -160,3 +163,13 @@ def erase_salt(s: Session, a: Activity, actor: str) -> None:
     before = snapshot(a)
     a.salt = None
     audit(s, a, actor, "salt erased", before)
+
+
+def approve_many(s: Session, activities: list[Activity], rewards: list[int], actor: str, remaining_cap: int,
+                 cap_block: int | None) -> None:
+    """Approves activities of one centre together: one cap check for their sum, then each as `approve` does."""
+    if activities:
+        check_cap(activities[0].centre_id, sum(rewards), remaining_cap,
+                  pending_rewards(s, activities[0].centre_id, cap_block))
+    for a, reward in zip(activities, rewards, strict=True):
+        approve(s, a, actor, reward, None)

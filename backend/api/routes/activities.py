@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from backend.api.deps import ChainDep, DbDep, check_centre, require
 from backend.api.idempotency import request_fingerprint, run_idempotent
-from backend.api.schemas import ActivityIn, ActivityOut, ActivityPatch, AuditOut, ReasonIn
+from backend.api.schemas import ActivityBatchIn, ActivityIn, ActivityOut, ActivityPatch, AuditOut, ReasonIn
 from backend.api.security import Principal
 from backend.chain.client import ChainClient
 from backend.domain.activities import DomainError, check_units, not_found, parse_address
@@ -62,6 +62,38 @@ def record_activity(body: ActivityIn, request: Request, db: DbDep, chain: ChainD
         if body.approve:
             repo.approve(db, a, principal.name, reward, *cap)
         return to_out(a)
+
+    return run_idempotent(db, principal, idempotency_key, request_fingerprint("POST", request.url.path, body), handler, 201)
+
+
+@router.post("/batch", response_model=list[ActivityOut], status_code=201)
+def record_batch(body: ActivityBatchIn, request: Request, db: DbDep, chain: ChainDep, principal: Coordinator,
+                 idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    """Records (and with `approve: true` approves) a sheet of up to 500 activities of one centre, all or none: one
+    request, one database transaction, one cap check for their sum. A refused line is named by its index."""
+    centre_id = body.activities[0].centre_id
+    for i, item in enumerate(body.activities):
+        if item.centre_id != centre_id:
+            raise DomainError(422, "mixed_centres", f"activities[{i}]: one sheet is for one centre ({centre_id})")
+    check_centre(principal, centre_id)
+    volunteers, rewards = [], []
+    for i, item in enumerate(body.activities):
+        try:
+            volunteers.append(parse_address(item.volunteer, "volunteer"))
+            rewards.append(_reward(chain, item.category, item.units))
+        except DomainError as exc:
+            raise DomainError(exc.status, exc.code, f"activities[{i}]: {exc.message}") from None
+    cap = chain.remaining_cap_at(centre_id) if body.approve else (0, 0)
+
+    def handler():
+        recorded = []
+        for item, volunteer in zip(body.activities, volunteers, strict=True):
+            resident = repo.resident_for(db, volunteer)
+            recorded.append(repo.record(db, principal.name, centre_id, resident, item.category, item.units,
+                                        item.occurred_at, item.place, item.description, "coordinator"))
+        if body.approve:
+            repo.approve_many(db, recorded, rewards, principal.name, *cap)
+        return [to_out(a) for a in recorded]
 
     return run_idempotent(db, principal, idempotency_key, request_fingerprint("POST", request.url.path, body), handler, 201)
 
