@@ -9,6 +9,7 @@ worker (python -m backend.worker) as processes on a fresh SQLite file. Measured:
   by `--clients` concurrent clients) until all are confirmed on-chain, per second, with the worker's batch size
   1, 10 and 100;
 - naive_per_s: one web3.py `attest` transaction per activity, sent and awaited one after the other;
+- e2e_per_s_sheets100: the same, posted as sheets of 100 (POST /activities/batch) by 4 clients;
 - e2e_per_s_at_{1k,10k,100k}: at batch 100, the rate over the window of activities ending at 1k, 10k and 100k
   submitted (is it flat as the database grows?);
 - read/write p50/p99: 50 concurrent clients, GET /activities/{id} and POST /activities (record only).
@@ -180,6 +181,27 @@ def e2e_rate(stack: Stack, batch: int, n: int, clients: int, volunteers: list[st
     return n / (time.perf_counter() - start)
 
 
+def sheet_rate(stack: Stack, n: int, per_sheet: int, clients: int, volunteers: list[str]) -> float:
+    """As e2e at batch 100, but posted as sheets of `per_sheet` (POST /activities/batch, approve: true)."""
+    stack.start(100)
+    sheets = n // per_sheet
+    start = time.perf_counter()
+
+    def post(k: int) -> None:
+        items = [dict(body(volunteers[(k * per_sheet + j) % len(volunteers)]), approve=None) for j in range(per_sheet)]
+        for item in items:
+            item.pop("approve")
+        with httpx.Client(base_url=stack.url, headers=stack.headers, timeout=120) as c:
+            r = c.post("/activities/batch", json={"activities": items, "approve": True})
+            if r.status_code != 201:
+                raise RuntimeError(f"POST /activities/batch: {r.status_code} {r.text}")
+
+    with ThreadPoolExecutor(min(clients, sheets)) as pool:
+        list(pool.map(post, range(sheets)))
+    wait_confirmed(stack, sheets * per_sheet)
+    return sheets * per_sheet / (time.perf_counter() - start)
+
+
 def naive_rate(stack: Stack, n: int, volunteers: list[str]) -> float:
     """One attest transaction per activity from web3.py, each awaited: what a backend without batching does."""
     from web3 import Web3
@@ -264,6 +286,9 @@ def main() -> int:
             for batch, n in sizes:
                 log(f"e2e at batch {batch} ({n} activities)…")
                 results[f"e2e_per_s_batch{batch}"] = round(e2e_rate(stack, batch, n, args.clients, volunteers), 1)
+            sheet_n = 1000 if args.quick else 5000
+            log(f"e2e as sheets of 100 ({sheet_n} activities)…")
+            results["e2e_per_s_sheets100"] = round(sheet_rate(stack, sheet_n, 100, 4, volunteers), 1)
             log(f"naive baseline ({naive_n} activities)…")
             results["naive_per_s"] = round(naive_rate(stack, naive_n, volunteers), 1)
             log("API latency at 50 clients…")
@@ -271,6 +296,7 @@ def main() -> int:
             log(f"scale to {args.max:,}…")
             results.update(scale(stack, args.max, args.clients, volunteers))
             results["batch100_vs_naive"] = round(results["e2e_per_s_batch100"] / results["naive_per_s"], 2)
+            results["sheets100_vs_naive"] = round(results["e2e_per_s_sheets100"] / results["naive_per_s"], 2)
             results["clients"] = args.clients
         finally:
             stack.close()
