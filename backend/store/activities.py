@@ -101,10 +101,10 @@ def next_serial(s: Session, centre_id: int) -> int:
                      .returning(Centre.next_serial)).scalar_one() - 1
 
 
-def _assign_chain_id(s: Session, a: Activity, salt: bytes) -> None:
+def _assign_chain_id(s: Session, a: Activity, salt: bytes, serial: int | None = None) -> None:
     occurred = a.occurred_at if a.occurred_at.tzinfo else a.occurred_at.replace(tzinfo=UTC)
     rec = canonical_record(a.resident.address, a.category, a.units, occurred, a.place, a.description)
-    a.serial = next_serial(s, a.centre_id)
+    a.serial = next_serial(s, a.centre_id) if serial is None else serial
     chain_id, evidence = chain_activity_id(a.centre_id, a.serial, salt, rec)
     a.salt, a.chain_id_hex, a.evidence_hash = "0x" + salt.hex(), "0x" + chain_id.hex(), "0x" + evidence.hex()
     a.chain_time = int(occurred.timestamp())
@@ -165,11 +165,52 @@ def erase_salt(s: Session, a: Activity, actor: str) -> None:
     audit(s, a, actor, "salt erased", before)
 
 
+def residents_for(s: Session, addresses: list[str]) -> dict[str, Resident]:
+    """address → resident for many addresses at once, registering the ones not seen before."""
+    wanted = set(addresses)
+    found = {r.address: r for r in s.scalars(select(Resident).where(Resident.address.in_(wanted)))}
+    new = [Resident(address=a) for a in sorted(wanted - found.keys())]
+    if new:
+        s.add_all(new)
+        s.flush()
+        found.update({r.address: r for r in new})
+    return found
+
+
+def record_many(s: Session, actor: str, centre_id: int, lines: list[tuple]) -> list[Activity]:
+    """Records a sheet of one centre in bulk. `lines`: (resident, category, units, occurred_at, place, description)."""
+    if s.get(Centre, centre_id) is None:
+        raise DomainError(422, "unknown_centre", f"centre {centre_id} is not known to this backend")
+    now = datetime.now(UTC)
+    for i, line in enumerate(lines):
+        if line[3].astimezone(UTC) > now:
+            raise DomainError(422, "in_future", f"activities[{i}]: occurred_at is in the future")
+    activities = [Activity(centre_id=centre_id, resident=r, resident_id=r.id, category=c, units=u, occurred_at=t, place=p,
+                           description=d, source="coordinator", recorded_by=actor, status="recorded")
+                  for r, c, u, t, p, d in lines]
+    s.add_all(activities)
+    s.flush()
+    s.add_all([ActivityAudit(activity_id=a.id, actor=actor, action="recorded", before=None, after=snapshot(a))
+               for a in activities])
+    return activities
+
+
 def approve_many(s: Session, activities: list[Activity], rewards: list[int], actor: str, remaining_cap: int,
                  cap_block: int | None) -> None:
-    """Approves activities of one centre together: one cap check for their sum, then each as `approve` does."""
-    if activities:
-        check_cap(activities[0].centre_id, sum(rewards), remaining_cap,
-                  pending_rewards(s, activities[0].centre_id, cap_block))
-    for a, reward in zip(activities, rewards, strict=True):
-        approve(s, a, actor, reward, None)
+    """Approves activities of one centre together: one cap check for their sum, one range of serials, then each
+    as `approve` does."""
+    if not activities:
+        return
+    centre_id = activities[0].centre_id
+    check_cap(centre_id, sum(rewards), remaining_cap, pending_rewards(s, centre_id, cap_block))
+    n = len(activities)
+    first = s.execute(update(Centre).where(Centre.id == centre_id).values(next_serial=Centre.next_serial + n)
+                      .returning(Centre.next_serial)).scalar_one() - n
+    for i, (a, reward) in enumerate(zip(activities, rewards, strict=True)):
+        check_transition(a.status, "approved")
+        before = snapshot(a)
+        _assign_chain_id(s, a, secrets.token_bytes(32), first + i)
+        a.reward, a.reward_gwei_ceil = str(reward), -(-reward // 10**9)
+        a.status, a.reviewed_by, a.failure = "approved", actor, None
+        s.add(OutboxItem(kind="attest", activity_id=a.id, centre_id=centre_id, state="queued"))
+        audit(s, a, actor, "approved", before)

@@ -86,11 +86,10 @@ def record_batch(body: ActivityBatchIn, request: Request, db: DbDep, chain: Chai
     cap = chain.remaining_cap_at(centre_id) if body.approve else (0, 0)
 
     def handler():
-        recorded = []
-        for item, volunteer in zip(body.activities, volunteers, strict=True):
-            resident = repo.resident_for(db, volunteer)
-            recorded.append(repo.record(db, principal.name, centre_id, resident, item.category, item.units,
-                                        item.occurred_at, item.place, item.description, "coordinator"))
+        residents = repo.residents_for(db, volunteers)
+        recorded = repo.record_many(db, principal.name, centre_id, [
+            (residents[v], item.category, item.units, item.occurred_at, item.place, item.description)
+            for item, v in zip(body.activities, volunteers, strict=True)])
         if body.approve:
             repo.approve_many(db, recorded, rewards, principal.name, *cap)
         return [to_out(a) for a in recorded]
