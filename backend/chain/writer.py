@@ -380,6 +380,8 @@ class ChainWriter:
         exact = self.client.attested_exactly(aid) if item.kind == "attest" else False
         if exact:
             item.state, a.status = "done", "confirmed"
+            found = self.client.attestation_log(aid)  # the transaction that did attest it, whoever sent it
+            a.tx_hash, a.block_number = _hex(found["transactionHash"]), found["blockNumber"]
         elif item.kind == "revoke" and self.client.is_revoked(aid):
             item.state, a.status = "done", "revoked"
         else:

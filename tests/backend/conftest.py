@@ -131,6 +131,24 @@ class _Server(uvicorn.Server):
         pass
 
 
+def serve(app) -> tuple[str, callable]:
+    """Serves `app` with uvicorn on a free port in a thread; returns its URL and a function that stops it."""
+    port = free_port()
+    server = _Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert time.monotonic() < deadline, "the app did not start"
+        time.sleep(0.05)
+
+    def stop() -> None:
+        server.should_exit = True
+        thread.join(10)
+
+    return f"http://127.0.0.1:{port}", stop
+
+
 @pytest.fixture(scope="module")
 def backend(node, manifest_dir, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("backend")
@@ -146,16 +164,8 @@ def backend(node, manifest_dir, tmp_path_factory):
         s.add(StaffUser(username="admin", password_hash=hash_password(ADMIN_PASSWORD), role="admin"))
     chain = ChainClient(settings)
     app = create_app(settings, chain=chain)
-    port = free_port()
-    server = _Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{port}"
+    url, stop_server = serve(app)
     http = httpx.Client(base_url=url, timeout=60)
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert time.monotonic() < deadline, "the app did not start"
-        time.sleep(0.05)
     writer = ChainWriter(settings, app.state.sessions, chain, load_centre_signers(settings, chain.chain_id))
     b = Backend(url, settings, app, node, chain, writer, Indexer(app.state.sessions, chain), http)
     admin = b.login("admin", ADMIN_PASSWORD)
@@ -168,8 +178,7 @@ def backend(node, manifest_dir, tmp_path_factory):
                                   "address": node.web3.eth.accounts[3]}, headers=admin)
     assert r.status_code == 201, r.text
     yield b
-    server.should_exit = True
-    thread.join(10)
+    stop_server()
     http.close()
 
 

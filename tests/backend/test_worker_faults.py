@@ -111,3 +111,32 @@ def test_a_pending_transaction_is_replaced_with_a_higher_fee(backend, coord1):
     mined = {a.tx_hash for a in rows}
     assert len(mined) == 1 and first_hash not in mined  # the replacement was mined, the original dropped
     assert_exactly_once(backend, rows, supply, total)
+
+
+def test_a_replacement_sent_by_another_process_is_recognised(backend, coord1):
+    """The same nonce and data, signed with the centre's key elsewhere (another process, an operator), mined
+    instead of ours: the writer finds none of its hashes mined, sees the nonce used, and asks the registry."""
+    from backend.chain.writer import _decode_raw
+
+    web3 = backend.node.web3
+    supply = backend.chain.coin.functions.totalSupply().call()
+    ids, total = queue(backend, coord1, 3)
+    web3.provider.make_request("evm_setAutomine", [False])
+    try:
+        backend.writer.dispatch(1, flush=True)
+        with backend.sessions() as s:
+            tx = s.scalars(select(ChainTx).order_by(ChainTx.id.desc())).first()
+            fields = _decode_raw(tx.attempts[0].raw_tx)
+        fields.update(maxFeePerGas=fields["maxFeePerGas"] * 2, maxPriorityFeePerGas=fields["maxPriorityFeePerGas"] * 2)
+        foreign = backend.writer.signers[1].sign_transaction(fields)
+        web3.eth.send_raw_transaction(foreign.raw_transaction)
+    finally:
+        web3.provider.make_request("evm_setAutomine", [True])
+        web3.provider.make_request("evm_mine", [])
+    backend.drain()
+    rows = wait_confirmed(backend, ids, timeout=10)
+    foreign_hash = "0x" + bytes(foreign.hash).hex()
+    assert {a.tx_hash for a in rows} == {foreign_hash}  # the transaction that actually attested them
+    with backend.sessions() as s:
+        assert s.get(ChainTx, tx.id).status == "dropped"
+    assert_exactly_once(backend, rows, supply, total)
