@@ -22,6 +22,8 @@ from datetime import UTC, datetime
 from eth_account.signers.local import LocalAccount
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, object_session, selectinload, sessionmaker
+from eth_abi import encode as abi_encode
+from eth_utils import keccak
 from web3.exceptions import TransactionNotFound
 
 from backend.chain.attestation_pages import page_of, page_records_from_chain, prove
@@ -149,7 +151,7 @@ class ChainWriter:
         fit = max(1, min(len(payload), (budget - BATCH_BASE_GAS) // PER_ACTIVITY_GAS))
         payload = payload[:fit]
         while True:
-            data = self.client.registry.encode_abi("attestBatch", args=[[p[2] for p in payload]])
+            data = encode_attest_batch([p[2] for p in payload])
             try:
                 gas = self.web3.eth.estimate_gas({"from": signer.address, "to": self.client.registry.address, "data": data})
             except Exception:  # some activity is refused (or already attested): find which, then plan again
@@ -261,12 +263,15 @@ class ChainWriter:
             busy |= self._track_one(chain_tx_id, head)
         return busy
 
-    def _receipt(self, hashes: list[str]):
+    def _receipt(self, hashes: list[str]) -> dict | None:
+        """The receipt of whichever attempt was mined: status, block, gas (raw JSON-RPC: web3.py's formatting of a
+        batch's 200 logs cost a tenth of a second per receipt, and the writer needs none of them)."""
         for h in reversed(hashes):
-            try:
-                return self.web3.eth.get_transaction_receipt(h)
-            except TransactionNotFound:
-                continue
+            raw = self.web3.provider.make_request("eth_getTransactionReceipt", [h]).get("result")
+            if raw:
+                return {"status": int(raw["status"], 16), "blockNumber": int(raw["blockNumber"], 16),
+                        "blockHash": bytes.fromhex(raw["blockHash"][2:]),
+                        "transactionHash": bytes.fromhex(raw["transactionHash"][2:]), "gasUsed": int(raw["gasUsed"], 16)}
         return None
 
     def _track_one(self, chain_tx_id: int, head: int) -> bool:
@@ -390,6 +395,15 @@ class ChainWriter:
                 a.status, a.tx_hash = "approved", None
                 if exact is None:
                     reassign_serial(s, a)
+
+
+ATTEST_BATCH_SELECTOR = keccak(text="attestBatch((bytes32,address,uint16,uint32,uint40,bytes32)[])")[:4]
+
+
+def encode_attest_batch(activities: list[tuple]) -> str:
+    """Calldata of attestBatch(Activity[]) with eth_abi directly (web3.py's encode_abi took ~150 ms for 100)."""
+    return "0x" + (ATTEST_BATCH_SELECTOR + abi_encode(["(bytes32,address,uint16,uint32,uint40,bytes32)[]"],
+                                                      [activities])).hex()
 
 
 def _hex(value) -> str:
