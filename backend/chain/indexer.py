@@ -13,7 +13,8 @@ from collections import defaultdict
 
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session, sessionmaker
-from web3._utils.events import get_event_data
+from eth_abi import decode as abi_decode
+from eth_utils import to_checksum_address
 
 from backend.chain.client import ChainClient
 from backend.store.db import transaction
@@ -94,8 +95,7 @@ class Indexer:
                 abi = self.abis.get((contract, bytes(entry["topics"][0]))) if entry["topics"] else None
                 if abi is None:
                     continue
-                data = get_event_data(self.web3.codec, abi, entry)
-                args = {k: _plain(v) for k, v in data["args"].items()}
+                args = decode_event(abi, entry)
                 first, second = PARTIES.get(abi["name"], (None, None))
                 s.add(ChainEvent(
                     block_number=entry["blockNumber"], block_hash="0x" + bytes(entry["blockHash"]).hex(),
@@ -150,6 +150,30 @@ class Indexer:
             value = int(args["value"])
             total += (value if a2 == address else 0) - (value if a1 == address else 0)
         return total
+
+
+def decode_event(abi: dict, entry) -> dict:
+    """An event's arguments with eth_abi directly (web3.py's get_event_data was the indexer's largest cost):
+    indexed ones from the topics, the others from the data; addresses checksummed, big integers as strings."""
+    topics = [bytes(t) for t in entry["topics"][1:]]
+    indexed = [i for i in abi["inputs"] if i.get("indexed")]
+    plain = [i for i in abi["inputs"] if not i.get("indexed")]
+    values = dict(zip((i["name"] for i in plain), abi_decode([_type(i) for i in plain], bytes(entry["data"])), strict=True))
+    for item, topic in zip(indexed, topics, strict=True):
+        kind = _type(item)
+        # Indexed dynamic values (strings, arrays) are stored as their hash: keep the hash.
+        values[item["name"]] = abi_decode([kind], topic)[0] if kind in _STATIC or kind.startswith(("uint", "int", "bytes")) \
+            and kind != "bytes" else topic
+    out = {}
+    for item in abi["inputs"]:
+        value = values[item["name"]]
+        if item["type"] == "address":
+            value = to_checksum_address(value)
+        out[item["name"]] = _plain(value)
+    return out
+
+
+_STATIC = {"address", "bool"}
 
 
 def _type(item: dict) -> str:
