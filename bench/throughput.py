@@ -66,6 +66,7 @@ class Stack:
         run("scripts.admin", "set-cap", "1", "300000000", "--rpc-url", self.node.url, "--manifest-dir", str(self.manifests))
         self.api = self.worker = None
         self.db_index = 0
+        self.api_workers = int(os.environ.get("VB_BENCH_API_WORKERS", "1"))
 
     def env(self, db: Path, batch: int) -> dict:
         keys = ",".join(f"{c}={dev_key(c).key.hex()}" for c in (1, 2))
@@ -84,7 +85,8 @@ class Stack:
         port = free_port()
         self.url = f"http://127.0.0.1:{port}"
         self.api = subprocess.Popen([sys.executable, "-m", "uvicorn", "backend.api.app:create_app", "--factory",
-                                     "--port", str(port), "--log-level", "warning", "--no-access-log"],
+                                     "--port", str(port), "--log-level", "warning", "--no-access-log",
+                                     "--workers", str(self.api_workers)],
                                     cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                                     stderr=open(self.workdir / f"api-{self.db_index}.log", "w"))
         self.worker = subprocess.Popen([sys.executable, "-m", "backend.worker"], cwd=ROOT, env=env,
