@@ -117,21 +117,25 @@ def reassign_serial(s: Session, a: Activity) -> None:
     audit(s, a, "chain writer", "serial reassigned", before, "the serial was already used on-chain")
 
 
-def approve(s: Session, a: Activity, actor: str, reward: int, remaining_cap: int | None,
+def approve(s: Session, a: Activity, actor: str, reward: int, remaining_cap: int,
             cap_block: int | None = None) -> Activity:
-    """`remaining_cap` is the registry's remainingCap(centre) read at block `cap_block` (None: at the newest).
-    None for `remaining_cap` means the caller checked the cap already (approve_many)."""
+    """`remaining_cap` is the registry's remainingCap(centre) read at block `cap_block` (None: at the newest)."""
     check_transition(a.status, "approved")
-    if remaining_cap is not None:
-        check_cap(a.centre_id, reward, remaining_cap, pending_rewards(s, a.centre_id, cap_block))
+    check_cap(a.centre_id, reward, remaining_cap, pending_rewards(s, a.centre_id, cap_block))
+    _approve_checked(s, a, actor, reward, next_serial(s, a.centre_id))
+    return a
+
+
+def _approve_checked(s: Session, a: Activity, actor: str, reward: int, serial: int) -> None:
+    """Approval once the transition and the cap are checked: fixes the reward, the serial, salt and on-chain id,
+    and queues the attestation in the outbox."""
     before = snapshot(a)
     # One serial per activity, for ever: the registry refuses a serial twice, which is what makes a resend harmless.
-    _assign_chain_id(s, a, secrets.token_bytes(32))
+    _assign_chain_id(s, a, secrets.token_bytes(32), serial)
     a.reward, a.reward_gwei_ceil = str(reward), -(-reward // 10**9)
     a.status, a.reviewed_by, a.failure = "approved", actor, None
     s.add(OutboxItem(kind="attest", activity_id=a.id, centre_id=a.centre_id, state="queued"))
     audit(s, a, actor, "approved", before)
-    return a
 
 
 def reject(s: Session, a: Activity, actor: str, reason: str) -> Activity:
@@ -208,9 +212,4 @@ def approve_many(s: Session, activities: list[Activity], rewards: list[int], act
                       .returning(Centre.next_serial)).scalar_one() - n
     for i, (a, reward) in enumerate(zip(activities, rewards, strict=True)):
         check_transition(a.status, "approved")
-        before = snapshot(a)
-        _assign_chain_id(s, a, secrets.token_bytes(32), first + i)
-        a.reward, a.reward_gwei_ceil = str(reward), -(-reward // 10**9)
-        a.status, a.reviewed_by, a.failure = "approved", actor, None
-        s.add(OutboxItem(kind="attest", activity_id=a.id, centre_id=centre_id, state="queued"))
-        audit(s, a, actor, "approved", before)
+        _approve_checked(s, a, actor, reward, first + i)
