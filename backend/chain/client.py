@@ -95,13 +95,6 @@ class ChainClient:
             self._caps[centre_id] = (now, remaining, block)
         return remaining, block
 
-    def centre_exists(self, centre_id: int) -> bool:
-        return self.registry.functions.centre(centre_id).call()[3] != 0
-
-    def is_coordinator(self, centre_id: int, address: str) -> bool:
-        role = self.registry.functions.coordinatorRole(centre_id).call()
-        return self.registry.functions.hasRole(role, address).call()
-
     def is_attested(self, activity_id: bytes) -> bool:
         return self.registry.functions.isAttested(activity_id).call()
 

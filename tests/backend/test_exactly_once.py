@@ -93,3 +93,30 @@ def test_no_personal_data_in_any_transaction_or_event(backend, coord1):
                 for digits in ("01098765432", "9001012345678", "01012345678"):
                     assert digits not in hexed  # not even as packed digits
     assert scanned > 10
+
+
+def test_erasing_the_salt_unlinks_the_chain_entry(backend, coord1, admin_headers):
+    from backend.domain.activities import canonical_record, chain_activity_id
+
+    r = backend.http.post("/activities", json=activity_body(new_resident(backend), approve=True), headers=coord1)
+    aid = r.json()["id"]
+    r = backend.http.post(f"/activities/{aid}/erase-link", json={"reason": "asked to be forgotten"}, headers=admin_headers)
+    assert r.status_code == 409 and "once the chain has settled it" in r.json()["detail"]
+    backend.drain()
+    a = backend.activity(aid)
+    with backend.sessions() as s:
+        resident = s.get(type(a).resident.property.mapper.class_, a.resident_id).address
+    from datetime import UTC
+
+    occurred = a.occurred_at if a.occurred_at.tzinfo else a.occurred_at.replace(tzinfo=UTC)  # SQLite drops the zone
+    record = canonical_record(resident, a.category, a.units, occurred, a.place, a.description)
+    assert chain_activity_id(a.centre_id, a.serial, bytes.fromhex(a.salt[2:]), record)[0].hex() == a.chain_id_hex[2:]
+
+    assert backend.http.post(f"/activities/{aid}/erase-link", json={"reason": "x"}, headers=coord1).status_code == 403
+    r = backend.http.post(f"/activities/{aid}/erase-link", json={"reason": "asked to be forgotten"}, headers=admin_headers)
+    assert r.status_code == 200
+    assert backend.activity(aid).salt is None  # nothing left to recompute the id or evidence hash from
+    audit = backend.http.get(f"/activities/{aid}/audit", headers=coord1).json()
+    assert audit[-1]["action"] == "link to the chain erased" and audit[-1]["reason"] == "asked to be forgotten"
+    r = backend.http.post(f"/activities/{aid}/erase-link", json={"reason": "again"}, headers=admin_headers)
+    assert r.status_code == 409

@@ -175,6 +175,15 @@ def _decision(action: str):
     return endpoint
 
 
+@router.post("/{activity_id}/erase-link", response_model=ActivityOut)
+def erase_link(activity_id: int, body: ReasonIn, db: DbDep, principal: Annotated[Principal, Depends(require("admin"))]):
+    """The city erases the salt of a settled activity (e.g. on a resident's request to be forgotten): its on-chain id
+    and evidence hash can then no longer be linked to this record. The record stays, for the accounts."""
+    with write_transaction(db):
+        a = _owned(db, principal, activity_id, for_update=True)
+        return to_out(repo.erase_salt(db, a, principal.name, body.reason))
+
+
 router.add_api_route("/{activity_id}/approve", _decision("approve"), methods=["POST"], response_model=ActivityOut,
                      summary="Approve: fixes the reward and the on-chain id, queues it for the chain")
 router.add_api_route("/{activity_id}/reject", _decision("reject"), methods=["POST"], response_model=ActivityOut,
