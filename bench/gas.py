@@ -63,7 +63,7 @@ def measure(proj, accounts, chain, web3) -> dict:
     admin, coordinator, provider, charity, resident = accounts[0], accounts[1], accounts[2], accounts[3], accounts[4]
     volunteers = [accounts.add() for _ in range(20)]
     core = deploy_core(proj, admin)
-    coin, registry, redemption = core.coin, core.registry, core.redemption
+    registry, redemption = core.registry, core.redemption
     tx = {"from": admin}
     registry.addCentre(10**8 * COIN, 30 * DAY, tx)
     centre = 1

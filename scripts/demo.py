@@ -22,16 +22,13 @@ if str(ROOT) not in sys.path:
 
 from backend.chain.attestation_pages import activity_id, page_of, page_records_from_chain, prove  # noqa: E402
 from backend.chain.deployment import manifest_path, read_manifest  # noqa: E402
+from backend.domain.activities import coins  # noqa: E402
 from scripts.core import COIN  # noqa: E402
 from scripts.deploy import build_parser, check_deployment, contracts_from_manifest, deploy  # noqa: E402
 from scripts.deploy_config import load_config  # noqa: E402
 from scripts.session import CommandError, close_session, open_session  # noqa: E402
 
 VOLUNTEERING, CLASS, RECYCLING, NEIGHBOUR_FOUND = 1, 2, 3, 4
-
-
-def coins(amount: int) -> str:
-    return f"{amount / COIN:g} coins"
 
 
 def minted(tx) -> int:

@@ -36,8 +36,9 @@ from backend.chain.deployment import (  # noqa: E402
     read_manifest,
     write_json_atomic,
 )
+from backend.domain.activities import coins  # noqa: E402
 from scripts.core import deploy_core  # noqa: E402
-from scripts.deploy_config import COIN, ConfigError, DeploymentConfig, load_config  # noqa: E402
+from scripts.deploy_config import ConfigError, DeploymentConfig, load_config  # noqa: E402
 from scripts.session import (  # noqa: E402
     CommandError,
     Session,
@@ -48,13 +49,6 @@ from scripts.session import (  # noqa: E402
 )
 
 DEFAULT_CONFIG = ROOT / "config" / "deployment.yaml"
-
-
-def coins(amount: int) -> str:
-    text = f"{Decimal(amount) / COIN:,f}"
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return f"{text} coin{'' if text == '1' else 's'}"
 
 
 def per(count: int, unit: str) -> str:

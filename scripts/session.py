@@ -69,12 +69,7 @@ class Session:
                 f"{address!r} names an unlocked account of a local development chain; on the live network "
                 f"{self.network!r} use real addresses"
             )
-        from brownie import accounts
-
-        index = int(m.group(1))
-        if index >= len(accounts):
-            raise CommandError(f"{address!r}: the node has only {len(accounts)} unlocked accounts")
-        return accounts[index].address
+        return _unlocked_account(int(m.group(1)), repr(address)).address
 
     def describe(self) -> str:
         kind = "live network" if self.live else "local development chain"
@@ -141,16 +136,22 @@ def _register_network(name: str, rpc_url: str | None) -> None:
                 net.setdefault("cmd_settings", {})["port"] = port
 
 
+def _unlocked_account(index: int, label: str):
+    """The node's index-th unlocked account (dev:N), or a CommandError naming `label`."""
+    from brownie import accounts
+
+    if index >= len(accounts):
+        raise CommandError(f"{label}: the node has only {len(accounts)} unlocked accounts")
+    return accounts[index]
+
+
 def _load_signer(session_live: bool, account: str | None):
     from brownie import accounts
 
-    if account and DEV_ACCOUNT.match(account):
+    if account and (m := DEV_ACCOUNT.match(account)):
         if session_live:
             raise CommandError(f"--account {account}: dev accounts exist only on a local development chain")
-        index = int(DEV_ACCOUNT.match(account).group(1))
-        if index >= len(accounts):
-            raise CommandError(f"--account {account}: the node has only {len(accounts)} unlocked accounts")
-        return accounts[index]
+        return _unlocked_account(int(m.group(1)), f"--account {account}")
     if not account:
         if session_live:
             raise CommandError("a live network needs a signer: set VB_KEYSTORE (keystore file or Brownie account id) or pass --account")

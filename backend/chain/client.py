@@ -11,6 +11,7 @@ from eth_utils import keccak
 from web3 import Web3
 from web3.contract import Contract
 
+from backend.chain.attestation_pages import ACTIVITY_ATTESTED_TOPIC, centre_of, serial_of
 from backend.chain.deployment import Deployment, load_deployment, manifest_path
 from backend.config import Settings
 from backend.domain.activities import Rule
@@ -98,25 +99,18 @@ class ChainClient:
     def is_attested(self, activity_id: bytes) -> bool:
         return self.registry.functions.isAttested(activity_id).call()
 
-    def attestation_log(self, activity_id: bytes):
-        """The ActivityAttested log of exactly this id, or None."""
-        from backend.chain.attestation_pages import ACTIVITY_ATTESTED_TOPIC
-
-        topic0 = ACTIVITY_ATTESTED_TOPIC
-        logs = self.web3.eth.get_logs({"address": self.registry.address, "fromBlock": self.deployment.deployment_block,
-                                       "toBlock": "latest", "topics": [topic0, activity_id]})
-        return logs[0] if logs else None
-
-    def attested_exactly(self, activity_id: bytes) -> bool | None:
-        """True: this id is attested. False: its serial is free. None: its serial holds another id (a collision)."""
+    def attestation(self, activity_id: bytes) -> tuple[str, dict | None]:
+        """Where the registry stands on this exact id: ("attested", its ActivityAttested log), ("free", None) when
+        its serial is unused, or ("collision", None) when its serial holds another id (`isAttested` looks at the
+        serial only)."""
         if not self.is_attested(activity_id):
-            return False
-        return True if self.attestation_log(activity_id) is not None else None
+            return "free", None
+        logs = self.web3.eth.get_logs({"address": self.registry.address, "fromBlock": self.deployment.deployment_block,
+                                       "toBlock": "latest", "topics": [ACTIVITY_ATTESTED_TOPIC, activity_id]})
+        return ("attested", logs[0]) if logs else ("collision", None)
 
     def highest_serials(self) -> dict[int, int]:
         """centre id → the highest serial attested on-chain, from the registry's logs."""
-        from backend.chain.attestation_pages import ACTIVITY_ATTESTED_TOPIC, centre_of, serial_of
-
         out: dict[int, int] = {}
         head, start = self.web3.eth.block_number, self.deployment.deployment_block
         while start <= head:

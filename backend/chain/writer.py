@@ -16,7 +16,6 @@ from __future__ import annotations
 import logging
 import math
 import threading
-import time
 from datetime import UTC, datetime
 
 from eth_account.signers.local import LocalAccount
@@ -117,8 +116,7 @@ class ChainWriter:
         tx = {"type": 2, "chainId": self.client.chain_id, "nonce": nonce, "to": self.client.registry.address,
               "data": data, "gas": gas, "maxFeePerGas": max_fee, "maxPriorityFeePerGas": tip, "value": 0}
         signed = signer.sign_transaction(tx)
-        tx_hash = "0x" + signed.hash.hex().removeprefix("0x")
-        raw = "0x" + signed.raw_transaction.hex().removeprefix("0x")
+        tx_hash, raw = _hex(signed.hash), _hex(signed.raw_transaction)
         with transaction(self.sessions) as s:
             ids = [p[0] for p in payload]
             still = s.scalars(select(OutboxItem).where(OutboxItem.id.in_(ids), OutboxItem.state == "queued")
@@ -167,12 +165,12 @@ class ChainWriter:
         """Finds which activities the registry refuses: already attested ones are confirmed, others failed."""
         outcomes = {}
         for item_id, activity_id, act, chain_id_hex, _ in payload:
-            exact = self.client.attested_exactly(bytes.fromhex(chain_id_hex[2:]))
-            if exact is None:  # its serial holds another id (the database was reset?): take a new serial
+            state, found = self.client.attestation(bytes.fromhex(chain_id_hex[2:]))
+            if state == "collision":  # its serial holds another id (the database was reset?): take a new serial
                 outcomes[item_id] = ("reserial", None)
                 continue
-            if exact:
-                outcomes[item_id] = ("done", None)
+            if state == "attested":
+                outcomes[item_id] = ("done", found)
                 continue
             data = self.client.registry.encode_abi("attest", args=[act])
             try:
@@ -180,17 +178,19 @@ class ChainWriter:
             except Exception as exc:
                 outcomes[item_id] = ("failed", self.client.explain(exc))
         with transaction(self.sessions) as s:
-            for item_id, (state, error) in outcomes.items():
+            for item_id, (state, detail) in outcomes.items():
                 item = s.get(OutboxItem, item_id)
                 if item.state != "queued":
                     continue
                 if state == "reserial":
                     reassign_serial(s, item.activity)
-                    continue
-                item.state, item.error = state, error
-                item.activity.status = "confirmed" if state == "done" else "failed"
-                item.activity.failure = error
-                log.warning("activity %d: %s %s", item.activity_id, state, error or "(already on-chain)")
+                elif state == "done":
+                    _mark_attested(item, detail)
+                    log.warning("activity %d: already on-chain", item.activity_id)
+                else:
+                    item.state, item.error = "failed", detail
+                    item.activity.status, item.activity.failure = "failed", detail
+                    log.warning("activity %d: refused by the registry: %s", item.activity_id, detail)
         return len(outcomes)
 
     def _plan_revoke(self, centre_id: int, signer: LocalAccount, entry: tuple) -> tuple:
@@ -382,19 +382,24 @@ class ChainWriter:
         s = object_session(item)
         a = item.activity
         aid = bytes.fromhex(a.chain_id_hex[2:])
-        exact = self.client.attested_exactly(aid) if item.kind == "attest" else False
-        if exact:
-            item.state, a.status = "done", "confirmed"
-            found = self.client.attestation_log(aid)  # the transaction that did attest it, whoever sent it
-            a.tx_hash, a.block_number = _hex(found["transactionHash"]), found["blockNumber"]
+        state, found = self.client.attestation(aid) if item.kind == "attest" else ("", None)
+        if state == "attested":
+            _mark_attested(item, found)
         elif item.kind == "revoke" and self.client.is_revoked(aid):
             item.state, a.status = "done", "revoked"
         else:
             item.state, item.chain_tx_id = "queued", None
             if item.kind == "attest":
                 a.status, a.tx_hash = "approved", None
-                if exact is None:
+                if state == "collision":
                     reassign_serial(s, a)
+
+
+def _mark_attested(item: OutboxItem, found: dict) -> None:
+    """The registry holds this activity: confirmed, with the transaction that attested it, whoever sent it."""
+    item.state = "done"
+    a = item.activity
+    a.status, a.tx_hash, a.block_number = "confirmed", _hex(found["transactionHash"]), found["blockNumber"]
 
 
 ATTEST_BATCH_SELECTOR = keccak(text="attestBatch((bytes32,address,uint16,uint32,uint40,bytes32)[])")[:4]

@@ -101,10 +101,11 @@ def check_cap(centre_id: int, reward: int, remaining_on_chain: int, pending: int
 
 
 def coins(amount: int) -> str:
-    text = f"{Decimal(amount) / COIN:f}"
+    """An amount in the coin's smallest unit as people read it: "50,000 coins", "0.1 coins", "1 coin"."""
+    text = f"{Decimal(amount) / COIN:,f}"
     if "." in text:
         text = text.rstrip("0").rstrip(".")
-    return f"{text} coins"
+    return f"{text} coin{'' if text == '1' else 's'}"
 
 
 def canonical_record(resident_address: str, category: int, units: int, occurred_at: datetime, place: str | None,

@@ -57,17 +57,8 @@ def load_for_update(s: Session, activity_id: int) -> Activity:
 
 def record(s: Session, actor: str, centre_id: int, resident: Resident, category: int, units: int,
            occurred_at: datetime, place: str | None, description: str | None, source: str) -> Activity:
-    if s.get(Centre, centre_id) is None:
-        raise DomainError(422, "unknown_centre", f"centre {centre_id} is not known to this backend")
-    if occurred_at.astimezone(UTC) > datetime.now(UTC):
-        raise DomainError(422, "in_future", "occurred_at is in the future; record an activity after it happened")
-    a = Activity(centre_id=centre_id, resident_id=resident.id, category=category, units=units, occurred_at=occurred_at,
-                 place=place, description=description, source=source, recorded_by=actor,
-                 status="pending_review" if source == "self_report" else "recorded")
-    s.add(a)
-    s.flush()
-    audit(s, a, actor, "recorded", None)
-    return a
+    return record_many(s, actor, centre_id, [(resident, category, units, occurred_at, place, description)],
+                       source=source, sheet=False)[0]
 
 
 def correct(s: Session, a: Activity, actor: str, changes: dict, reason: str) -> Activity:
@@ -187,16 +178,20 @@ def residents_for(s: Session, addresses: list[str]) -> dict[str, Resident]:
     return found
 
 
-def record_many(s: Session, actor: str, centre_id: int, lines: list[tuple]) -> list[Activity]:
-    """Records a sheet of one centre in bulk. `lines`: (resident, category, units, occurred_at, place, description)."""
+def record_many(s: Session, actor: str, centre_id: int, lines: list[tuple], source: str = "coordinator",
+                sheet: bool = True) -> list[Activity]:
+    """Records activities of one centre in bulk (one flush). `lines`: (resident, category, units, occurred_at,
+    place, description). A self-report waits for review. On a sheet, a refusal names the line."""
     if s.get(Centre, centre_id) is None:
         raise DomainError(422, "unknown_centre", f"centre {centre_id} is not known to this backend")
     now = datetime.now(UTC)
     for i, line in enumerate(lines):
         if line[3].astimezone(UTC) > now:
-            raise DomainError(422, "in_future", f"activities[{i}]: occurred_at is in the future")
+            where = f"activities[{i}]: " if sheet else ""
+            raise DomainError(422, "in_future", f"{where}occurred_at is in the future; record an activity after it happened")
+    status = "pending_review" if source == "self_report" else "recorded"
     activities = [Activity(centre_id=centre_id, resident=r, resident_id=r.id, category=c, units=u, occurred_at=t, place=p,
-                           description=d, source="coordinator", recorded_by=actor, status="recorded")
+                           description=d, source=source, recorded_by=actor, status=status)
                   for r, c, u, t, p, d in lines]
     s.add_all(activities)
     s.flush()
