@@ -49,6 +49,11 @@ class Settings(BaseSettings):
     # HTTP
     idempotency_ttl_s: int = 24 * 3600
 
+    # community layer: the key sealing neighbour reports (32 bytes, base64 or hex), older keys still opening them
+    reports_key: str = Field(default="", repr=False)
+    reports_old_keys: str = Field(default="", repr=False)
+    resident_challenge_ttl_s: int = Field(default=300, ge=30, le=3600)
+
     @field_validator("jwt_secret")
     @classmethod
     def _long_secret(cls, value: str) -> str:

@@ -10,10 +10,14 @@ from contextlib import asynccontextmanager
 
 import requests
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from backend.api import community
+from backend.domain.messages import localized, pick_language, validation_detail
 from backend.api.routes import activities, auth, chain_views, health, staff
+from backend.api.routes import community_matching, community_proposals, community_reports, residents_auth
 from backend.chain.client import ChainClient
 from backend.config import Settings, get_settings
 from backend.domain.activities import DomainError
@@ -36,6 +40,7 @@ def create_app(settings: Settings | None = None, *, chain: ChainClient | None = 
         app.state.chain = chain or _connect(settings)
         if app.state.chain is not None:
             sync_centres(app.state.sessions, app.state.chain)
+        community.start(app, settings)
         stop = threading.Event()
         threads = []
         if run_worker and app.state.chain is not None:
@@ -55,8 +60,10 @@ def create_app(settings: Settings | None = None, *, chain: ChainClient | None = 
     app.state.chain = chain
 
     @app.exception_handler(DomainError)
-    async def domain_error(_: Request, exc: DomainError) -> JSONResponse:
-        return JSONResponse({"error": exc.code, "detail": exc.message}, status_code=exc.status)
+    async def domain_error(request: Request, exc: DomainError) -> JSONResponse:
+        language = pick_language(request.headers.get("accept-language"))
+        return JSONResponse({"error": exc.code, "detail": localized(exc, language)}, status_code=exc.status,
+                            headers={"Content-Language": language})
 
     @app.exception_handler(requests.exceptions.RequestException)
     async def node_unreachable(_: Request, exc: requests.exceptions.RequestException) -> JSONResponse:
@@ -65,12 +72,15 @@ def create_app(settings: Settings | None = None, *, chain: ChainClient | None = 
                             status_code=503)
 
     @app.exception_handler(RequestValidationError)
-    async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
-        problems = [f"{'.'.join(str(p) for p in e['loc'][1:]) or e['loc'][0]}: {e['msg']}" for e in exc.errors()]
-        return JSONResponse({"error": "invalid_request", "detail": "; ".join(problems), "problems": exc.errors()},
-                            status_code=422)
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        language = pick_language(request.headers.get("accept-language"))
+        return JSONResponse({"error": "invalid_request", "detail": validation_detail(exc.errors(), language),
+                             "problems": jsonable_encoder(exc.errors())}, status_code=422,
+                            headers={"Content-Language": language})
 
-    for router in (auth.router, staff.router, activities.router, chain_views.router, health.router):
+    for router in (auth.router, staff.router, activities.router, chain_views.router, health.router,
+                   residents_auth.router, community_matching.router, community_reports.router,
+                   community_proposals.router):
         app.include_router(router)
     return app
 

@@ -402,6 +402,19 @@ class MatchIndex:
         top = heapq.nlargest(k, scored)
         return [self._ranked(need, query, wanted, docs[d], score, talent, text) for score, d, talent, text in top]
 
+    def explain(self, need: NeedQuery, offer_id: int) -> Ranked | None:
+        """The factors of one offer for the need, wherever it ranks (None: the offer is not indexed)."""
+        d = self._by_offer.get(offer_id)
+        if d is None:
+            return None
+        query = features(need.text)
+        acc, best = self.text_scores(query)
+        wanted = talents_of(query)
+        text = min(acc.get(d, 0.0) / best, 1.0) if best > 0 else 0.0
+        talent = talent_share(wanted, self._tf[d], text)
+        doc = self._docs[d]
+        return self._ranked(need, query, wanted, doc, self.scorer.total(talent, text, need, doc), talent, text)
+
     def _ranked(self, need: NeedQuery, query: Counter[str], wanted: frozenset[str], doc: OfferDoc, score: float,
                 talent: float, text: float) -> Ranked:
         tf = self._tf[self._by_offer[doc.offer_id]]

@@ -233,3 +233,7 @@ class KeyValue(Base):
     __tablename__ = "kv"
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+# The community layer's tables (talent matching, neighbour reports, proposals) live in their own module.
+from backend.store import community_models  # noqa: E402,F401

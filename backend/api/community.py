@@ -1,0 +1,74 @@
+"""The community layer's state in the API process: the matching index (following the offers' version counter, so
+several API processes each keep theirs current) and the sealer of neighbour reports."""
+
+from __future__ import annotations
+
+import threading
+
+from fastapi import FastAPI, Request
+from sqlalchemy.orm import Session
+
+from backend.config import LOCAL_CHAIN_IDS, Settings
+from backend.domain.matching import MatchIndex, NeedQuery, Ranked, Scorer
+from backend.domain.messages import Refusal
+from backend.store.community import area_map, offer_doc, offers_changed_since, version
+from backend.store.sealing import Sealer
+
+
+class OfferMatcher:
+    """The offers' index, brought up to date from the database before each query: a read of two counters when
+    nothing changed, the changed offers otherwise."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.index = MatchIndex({})
+        self.offers_version = 0
+        self.areas_version = -1
+
+    def refresh(self, s: Session) -> None:
+        offers_v, areas_v = version(s, "offers"), version(s, "areas")
+        if offers_v == self.offers_version and areas_v == self.areas_version:
+            return
+        with self._lock:
+            if areas_v != self.areas_version:
+                self.index.scorer = Scorer(area_map(s), self.index.scorer.weights)
+                self.areas_version = areas_v
+            if offers_v > self.offers_version:
+                for offer, rel in offers_changed_since(s, self.offers_version):
+                    if offer.status == "active":
+                        self.index.upsert(offer_doc(offer, rel))
+                    else:
+                        self.index.remove(offer.id)
+                self.offers_version = offers_v
+
+    def rank(self, s: Session, need: NeedQuery, k: int) -> list[Ranked]:
+        self.refresh(s)
+        with self._lock:
+            return self.index.rank(need, k)
+
+    def explain(self, s: Session, need: NeedQuery, offer_id: int) -> Ranked | None:
+        self.refresh(s)
+        with self._lock:
+            return self.index.explain(need, offer_id)
+
+
+def start(app: FastAPI, settings: Settings) -> None:
+    """At startup: the index (filled on first use) and the sealer (a dev key only on a local chain)."""
+    chain = app.state.chain
+    local = chain is not None and chain.chain_id in LOCAL_CHAIN_IDS
+    app.state.matcher = OfferMatcher()
+    app.state.sealer = Sealer.from_settings(settings.reports_key, settings.reports_old_keys, local)
+
+
+def matcher(request: Request) -> OfferMatcher:
+    m = getattr(request.app.state, "matcher", None)
+    if m is None:
+        m = request.app.state.matcher = OfferMatcher()
+    return m
+
+
+def sealer(request: Request) -> Sealer:
+    s = getattr(request.app.state, "sealer", None)
+    if s is None:
+        raise Refusal(503, "reports_unavailable")
+    return s
