@@ -113,9 +113,9 @@ class _Blank(dict):
 class Refusal(DomainError):
     """A refusal whose message comes from the catalogue, in English here and in Korean on request."""
 
-    def __init__(self, status: int, code: str, **params):
+    def __init__(self, http_status: int, code: str, /, **params):
         self.params = params
-        super().__init__(status, code, CATALOGUE[code]["en"].format_map(_Blank(params)))
+        super().__init__(http_status, code, CATALOGUE[code]["en"].format_map(_Blank(params)))
 
 
 def localized(exc: DomainError, language: str) -> str:

@@ -244,7 +244,9 @@ def reward_reporter(s: Session, report: NeighbourReport, actor: str, reward: int
     """A confirmed report: a "neighbour found" activity for the reporter, approved (the officer verified it) and
     queued for the chain. Its record names no neighbour and no place."""
     reporter = s.get(Resident, report.reporter_id)
-    a = activity_repo.record(s, actor, report.centre_id, reporter, NEIGHBOUR_FOUND, 1, datetime.now(UTC), None,
+    # It happened when the resident reported it (to the minute: no finer trace of when they were there).
+    found_at = aware(report.created_at).replace(second=0, microsecond=0)
+    a = activity_repo.record(s, actor, report.centre_id, reporter, NEIGHBOUR_FOUND, 1, found_at, None,
                              "neighbour-in-need report confirmed by a welfare officer", source="report")
     activity_repo.approve(s, a, actor, reward, remaining_cap, cap_block)
     report.activity_id = a.id

@@ -1,0 +1,476 @@
+"""The community layer over HTTP, onto the real chain: talent ↔ need matching to a volunteer activity on-chain and to
+a payment between residents, neighbour-in-need reports (sealed, area-only, logged, rewarded), community proposals
+to projects; access control, bad inputs that change nothing, Korean in and out."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from conftest import COIN, PASSWORD, activity_body
+from eth_account import Account
+from eth_account.messages import encode_defunct
+from sqlalchemy import func, select
+
+from backend.store.community_models import Match, Need, NeighbourReport, ProposalSupport, ReportAccess, TalentOffer
+
+AREAS = {  # code: (name, lat, lon)
+    "seocho-banpo1": ("반포1동", 37.5045, 127.0050),
+    "seocho-banpo2": ("반포2동", 37.5080, 126.9960),
+    "seocho-seocho3": ("서초3동", 37.4830, 127.0110),
+    "nowon-sanggye1": ("상계1동", 37.6690, 127.0570),
+}
+
+
+def sign_in(backend, account) -> dict:
+    """A resident signs the challenge with their wallet and gets a resident token."""
+    r = backend.http.post("/auth/resident/challenge", json={"address": account.address})
+    assert r.status_code == 200, r.text
+    signature = account.sign_message(encode_defunct(text=r.json()["message"])).signature
+    r = backend.http.post("/auth/resident/login", json={"address": account.address, "signature": "0x" + bytes(signature).hex()})
+    assert r.status_code == 200, r.text
+    return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+
+@pytest.fixture(scope="module")
+def community(backend, admin_headers):
+    """Areas; centre 1 serves 반포1동, centre 2 serves 상계1동 (with a welfare officer of its own)."""
+    for code, (name, lat, lon) in AREAS.items():
+        r = backend.http.put(f"/areas/{code}", json={"name": name, "lat": lat, "lon": lon}, headers=admin_headers)
+        assert r.status_code == 200, r.text
+    for centre, area in ((1, "seocho-banpo1"), (2, "nowon-sanggye1")):
+        r = backend.http.patch(f"/centres/{centre}", json={"area": area}, headers=admin_headers)
+        assert r.status_code == 200, r.text
+    r = backend.http.post("/staff", json={"username": "officer2", "password": PASSWORD, "role": "welfare_officer",
+                                          "centre_id": 2}, headers=admin_headers)
+    assert r.status_code == 201, r.text
+    return backend
+
+
+def resident(backend):
+    account = Account.create()
+    return account, sign_in(backend, account)
+
+
+def later(hours: float) -> str:
+    return (datetime.now(UTC) + timedelta(hours=hours)).isoformat()
+
+
+def offer(backend, headers, title, area, availability=("sat", "sun"), **extra) -> dict:
+    r = backend.http.post("/offers", json={"title": title, "area": area, "availability": list(availability), **extra},
+                          headers=headers)
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+def count(backend, model, *where) -> int:
+    with backend.sessions() as s:
+        return s.scalar(select(func.count()).select_from(model).where(*where))
+
+
+def balance(backend, address: str) -> int:
+    return backend.chain.coin.functions.balanceOf(address).call()
+
+
+# ------------------------------------------------------------------------------------------------ sign-in
+
+
+def test_resident_sign_in_needs_the_wallets_signature_once(community):
+    backend = community
+    account, other = Account.create(), Account.create()
+    msg = backend.http.post("/auth/resident/challenge", json={"address": account.address}).json()["message"]
+    forged = other.sign_message(encode_defunct(text=msg)).signature
+    r = backend.http.post("/auth/resident/login", json={"address": account.address, "signature": "0x" + bytes(forged).hex()})
+    assert r.status_code == 401 and r.json()["error"] == "bad_signature"
+    good = account.sign_message(encode_defunct(text=msg)).signature
+    body = {"address": account.address, "signature": "0x" + bytes(good).hex()}
+    assert backend.http.post("/auth/resident/login", json=body).status_code == 200
+    r = backend.http.post("/auth/resident/login", json=body)  # the challenge is used up
+    assert r.status_code == 401 and r.json()["error"] == "challenge_unknown"
+    # A resident token opens no staff endpoint.
+    headers = sign_in(backend, account)
+    assert backend.http.get("/activities", headers=headers).status_code == 401
+
+
+# ------------------------------------------------------------------------------------------------ talents and needs
+
+
+def test_organisation_need_matched_confirmed_and_attested_on_chain(community, admin_headers, coord1):
+    backend = community
+    farmer, farmer_h = resident(backend)
+    r = backend.http.post("/organisations", json={"name": "반포 사과농장", "kind": "farm", "area": "seocho-banpo1",
+                                                  "centre_id": 1, "representative": farmer.address}, headers=coord1)
+    assert r.status_code == 201, r.text
+    farm = r.json()["id"]
+
+    near, near_h = resident(backend)
+    english, english_h = resident(backend)
+    far, far_h = resident(backend)
+    cook, cook_h = resident(backend)
+    near_offer = offer(backend, near_h, "과수원 수확 일손 돕기", "seocho-banpo2", ("any",),
+                       skills=["수확", "농사"], description="주말마다 시간이 있어요")
+    english_offer = offer(backend, english_h, "Orchard harvest helper", "seocho-seocho3", ("any",),
+                          skills=["farm work"], description="I can help harvesting fruit on weekends")
+    offer(backend, far_h, "과수원 수확 경험 많아요", "nowon-sanggye1", ("any",))
+    offer(backend, cook_h, "반찬 만들기 요리 봉사", "seocho-banpo1", ("any",))
+
+    # A need that started an hour ago and ends soon (so the beneficiary can confirm it in this test).
+    start = datetime.now(UTC) - timedelta(hours=1)
+    r = backend.http.post("/needs", json={
+        "title": "사과 수확 일손이 필요합니다", "description": "과수원에서 사과를 따고 상자에 담는 일",
+        "area": "seocho-banpo1", "starts_at": start.isoformat(), "ends_at": (start + timedelta(hours=2)).isoformat(),
+        "people_needed": 1, "organisation_id": farm}, headers=farmer_h)
+    assert r.status_code == 201, r.text
+    need = r.json()
+    assert need["centre_id"] == 1 and need["settlement"] == "volunteer_activity" and need["status"] == "open"
+
+    r = backend.http.get(f"/needs/{need['id']}/candidates", headers=farmer_h)
+    assert r.status_code == 200, r.text
+    ranked = r.json()
+    ids = [c["offer"]["id"] for c in ranked]
+    assert ids[0] == near_offer["id"] and english_offer["id"] in ids[:3]  # Korean need finds the English offer too
+    top = ranked[0]
+    assert set(top["factors"]) == {"talent", "text", "distance", "schedule", "reliability"}
+    assert abs(sum(f["contribution"] for f in top["factors"].values()) - top["score"]) < 1e-3
+    assert "farming" in top["matched_terms"]
+    far_rank = next((c for c in ranked if c["offer"]["area"] == "nowon-sanggye1"), None)
+    assert far_rank is None or far_rank["factors"]["distance"]["value"] < 0.01
+
+    # The farm picks the near volunteer; only the two sides may act.
+    r = backend.http.post(f"/needs/{need['id']}/matches", json={"offer_id": near_offer["id"]}, headers=farmer_h)
+    assert r.status_code == 201, r.text
+    match = r.json()
+    assert match["status"] == "proposed" and match["need_accepted"] and not match["offer_accepted"]
+    assert backend.http.post(f"/matches/{match['id']}/accept", headers=cook_h).json()["error"] == "not_a_party"
+    r = backend.http.post(f"/matches/{match['id']}/accept", headers=near_h)
+    assert r.status_code == 200 and r.json()["status"] == "scheduled"
+    assert backend.http.get(f"/needs/{need['id']}", headers=farmer_h).json()["status"] == "filled"
+    # A filled need takes no more matches.
+    r = backend.http.post(f"/needs/{need['id']}/matches", json={"offer_id": english_offer["id"]}, headers=english_h)
+    assert r.status_code == 409 and r.json()["error"] == "need_not_open"
+
+    # Only the beneficiary confirms: not the volunteer (their own activity), not a coordinator.
+    for headers in (near_h, coord1):
+        r = backend.http.post(f"/matches/{match['id']}/confirm", json={"happened": True}, headers=headers)
+        assert r.status_code == 403 and r.json()["error"] in ("not_beneficiary", "not_a_party"), r.text
+    assert count(backend, Match, Match.id == match["id"], Match.status == "scheduled") == 1
+
+    r = backend.http.post(f"/matches/{match['id']}/confirm", json={"happened": True, "minutes": 90}, headers=farmer_h)
+    assert r.status_code == 200, r.text
+    done = r.json()
+    assert done["status"] == "completed" and done["activity_status"] == "recorded" and done["minutes"] == 90
+    r = backend.http.post(f"/matches/{match['id']}/confirm", json={"happened": True}, headers=farmer_h)
+    assert r.status_code == 409 and r.json()["error"] == "match_not_scheduled"
+
+    # Into the coordinator's existing workflow: approval puts it on-chain (90 minutes = 4.5 coins).
+    activity = backend.http.get(f"/activities/{done['activity_id']}", headers=coord1).json()
+    assert activity["volunteer"] == near.address and activity["units"] == 90 and activity["source"] == "match"
+    r = backend.http.post(f"/activities/{done['activity_id']}/approve", headers=coord1)
+    assert r.status_code == 200, r.text
+    backend.drain()
+    assert backend.http.get(f"/matches/{match['id']}", headers=farmer_h).json()["activity_status"] == "confirmed"
+    assert balance(backend, near.address) == 45 * COIN // 10
+    assert backend.http.get(f"/needs/{need['id']}", headers=farmer_h).json()["status"] == "done"
+
+
+def test_payment_between_two_residents_is_settled_on_chain(community, coord1):
+    backend = community
+    elder, elder_h = resident(backend)
+    helper, helper_h = resident(backend)
+    # The elder has coins (earned earlier) and a little ETH for gas.
+    r = backend.http.post("/activities", json=activity_body(elder.address, approve=True, units=120), headers=coord1)
+    assert r.status_code == 201, r.text
+    backend.drain()
+    w3 = backend.node.web3
+    w3.eth.send_transaction({"from": w3.eth.accounts[0], "to": elder.address, "value": 10**17})
+
+    help_offer = offer(backend, helper_h, "스마트폰 사용법 알려드려요", "seocho-banpo2", ("any",))
+    start = datetime.now(UTC) - timedelta(minutes=50)
+    r = backend.http.post("/needs", json={"title": "스마트폰 키오스크 사용법을 배우고 싶어요", "area": "seocho-banpo1",
+                                          "starts_at": start.isoformat(),
+                                          "ends_at": (start + timedelta(hours=1)).isoformat(),
+                                          "settlement": "payment"}, headers=elder_h)
+    assert r.status_code == 201, r.text
+    need = r.json()
+    assert need["centre_id"] is None
+    # The helper volunteers; the elder accepts.
+    r = backend.http.post(f"/needs/{need['id']}/matches", json={"offer_id": help_offer["id"]}, headers=helper_h)
+    assert r.status_code == 201 and r.json()["offer_accepted"], r.text
+    mid = r.json()["id"]
+    assert r.json()["factors"]["talent"]["value"] == 1.0
+    assert backend.http.post(f"/matches/{mid}/accept", headers=elder_h).json()["status"] == "scheduled"
+    r = backend.http.post(f"/matches/{mid}/confirm", json={"happened": True}, headers=elder_h)
+    assert r.status_code == 200, r.text
+    payment = r.json()["payment"]
+    assert payment["status"] == "awaiting_payment" and payment["amount"] == str(3 * COIN)  # an hour
+    assert payment["payer"] == elder.address and payment["payee"] == helper.address
+    assert r.json()["activity_id"] is None  # no coins minted for a paid service
+
+    # The elder pays from their wallet with the reference; the indexer sees ServicePaid; the match is paid.
+    tx = backend.chain.redemption.functions.payForService(
+        helper.address, int(payment["amount"]), bytes.fromhex(payment["request_ref"][2:])).build_transaction(
+        {"from": elder.address, "nonce": w3.eth.get_transaction_count(elder.address), "gas": 200_000,
+         "maxFeePerGas": 10**10, "maxPriorityFeePerGas": 10**9, "chainId": w3.eth.chain_id})
+    tx_hash = w3.eth.send_raw_transaction(elder.sign_transaction(tx).raw_transaction)
+    assert w3.eth.wait_for_transaction_receipt(tx_hash).status == 1
+    backend.drain()
+    r = backend.http.get(f"/matches/{mid}", headers=helper_h)
+    assert r.json()["payment"]["status"] == "paid" and r.json()["payment"]["tx_hash"] == "0x" + bytes(tx_hash).hex()
+    assert balance(backend, helper.address) == 3 * COIN and balance(backend, elder.address) == 3 * COIN
+
+
+def test_no_show_lowers_reliability_and_closed_needs_refuse_matching(community):
+    backend = community
+    owner, owner_h = resident(backend)
+    vol, vol_h = resident(backend)
+    o = offer(backend, vol_h, "dog walking in the evening", "seocho-banpo1", ("any",))
+    start = datetime.now(UTC) - timedelta(hours=1)
+    body = {"title": "Need someone for dog walking", "area": "seocho-banpo1", "starts_at": start.isoformat(),
+            "ends_at": (start + timedelta(hours=2)).isoformat(), "settlement": "payment"}
+    need = backend.http.post("/needs", json=body, headers=owner_h).json()
+    mid = backend.http.post(f"/needs/{need['id']}/matches", json={"offer_id": o["id"]}, headers=owner_h).json()["id"]
+    backend.http.post(f"/matches/{mid}/accept", headers=vol_h)
+    r = backend.http.post(f"/matches/{mid}/confirm", json={"happened": False, "reason": "nobody came"}, headers=owner_h)
+    assert r.status_code == 200 and r.json()["status"] == "no_show"
+    second = backend.http.post("/needs", json=body, headers=owner_h).json()
+    cands = backend.http.get(f"/needs/{second['id']}/candidates", headers=owner_h).json()
+    mine = next(c for c in cands if c["offer"]["id"] == o["id"])
+    assert mine["factors"]["reliability"]["value"] == pytest.approx(1 / 3, abs=1e-4)  # (0 + 1) / (0 + 1 + 2)
+
+    r = backend.http.post(f"/needs/{second['id']}/close", json={"reason": "found help elsewhere"}, headers=owner_h)
+    assert r.status_code == 200 and r.json()["status"] == "closed"
+    before = count(backend, Match)
+    r = backend.http.post(f"/needs/{second['id']}/matches", json={"offer_id": o["id"]}, headers=owner_h)
+    assert r.status_code == 409 and r.json()["error"] == "need_not_open"
+    assert backend.http.get(f"/needs/{second['id']}/candidates", headers=owner_h).status_code == 409
+    assert count(backend, Match) == before
+
+
+def test_confirming_before_the_activity_and_matching_yourself_are_refused(community):
+    backend = community
+    owner, owner_h = resident(backend)
+    vol, vol_h = resident(backend)
+    own = offer(backend, owner_h, "피아노 레슨", "seocho-banpo1")
+    o = offer(backend, vol_h, "피아노 레슨 가능", "seocho-banpo1")
+    need = backend.http.post("/needs", json={"title": "피아노 배우고 싶어요", "area": "seocho-banpo1",
+                                             "starts_at": later(24), "ends_at": later(25), "settlement": "payment"},
+                             headers=owner_h).json()
+    r = backend.http.post(f"/needs/{need['id']}/matches", json={"offer_id": own["id"]}, headers=owner_h)
+    assert r.status_code == 409 and r.json()["error"] == "own_offer"
+    cands = backend.http.get(f"/needs/{need['id']}/candidates", headers=owner_h).json()
+    assert own["id"] not in [c["offer"]["id"] for c in cands] and o["id"] in [c["offer"]["id"] for c in cands]
+    mid = backend.http.post(f"/needs/{need['id']}/matches", json={"offer_id": o["id"]}, headers=owner_h).json()["id"]
+    r = backend.http.post(f"/needs/{need['id']}/matches", json={"offer_id": o["id"]}, headers=owner_h)
+    assert r.status_code == 409 and r.json()["error"] == "match_exists"
+    backend.http.post(f"/matches/{mid}/accept", headers=vol_h)
+    r = backend.http.post(f"/matches/{mid}/confirm", json={"happened": True}, headers=owner_h)
+    assert r.status_code == 409 and r.json()["error"] == "too_early"
+    assert count(backend, Match, Match.id == mid, Match.status == "scheduled") == 1
+
+
+def test_bad_inputs_are_refused_clearly_in_korean_or_english_and_change_nothing(community):
+    backend = community
+    _, h = resident(backend)
+    before = count(backend, TalentOffer), count(backend, Need)
+    cases = [
+        {"title": "   ", "area": "seocho-banpo1", "availability": ["sat"]},  # blank
+        {"title": "가" * 201, "area": "seocho-banpo1", "availability": ["sat"]},  # oversized
+        {"title": "요리", "description": "나" * 2001, "area": "seocho-banpo1", "availability": ["sat"]},
+        {"title": "요리", "area": "seocho-banpo1", "availability": []},
+        {"title": "요리", "area": "seocho-banpo1", "availability": ["someday"]},
+        {"title": "요리", "area": "no-such-area", "availability": ["sat"]},
+        {"title": "요리", "area": "seocho-banpo1", "availability": ["sat"], "extra": 1},
+    ]
+    for body in cases:
+        r = backend.http.post("/offers", json=body, headers=h)
+        assert r.status_code == 422, (body, r.text)
+        assert r.json()["error"] in ("invalid_request", "invalid_slots", "unknown_area") and r.json()["detail"]
+    r = backend.http.post("/offers", json=cases[1], headers={**h, "Accept-Language": "ko-KR,ko;q=0.9,en;q=0.8"})
+    assert r.json()["detail"] == "title: 200자 이하여야 합니다" and r.headers["content-language"] == "ko"
+    r = backend.http.post("/offers", json=cases[5], headers={**h, "Accept-Language": "ko"})
+    assert r.json()["error"] == "unknown_area" and "지역이 등록되어 있지 않습니다" in r.json()["detail"]
+    r = backend.http.post("/offers", json=cases[5], headers={**h, "Accept-Language": "en;q=0.9,ko;q=0.5"})
+    assert "is not known" in r.json()["detail"]
+
+    need = {"title": "도움", "area": "seocho-banpo1", "settlement": "payment"}
+    bad_needs = [
+        {**need, "starts_at": later(3), "ends_at": later(2)},  # ends before it starts
+        {**need, "starts_at": later(1), "ends_at": later(10)},  # longer than 8 hours
+        {**need, "starts_at": later(-5), "ends_at": later(-4)},  # over
+        {**need, "starts_at": "2026-12-01T10:00:00", "ends_at": "2026-12-01T11:00:00"},  # no time zone
+        {**need, "starts_at": later(1), "ends_at": later(2), "settlement": "volunteer_activity"},  # no centre
+        {**need, "starts_at": later(1), "ends_at": later(2), "people_needed": 0},
+    ]
+    for body in bad_needs:
+        r = backend.http.post("/needs", json=body, headers=h)
+        assert r.status_code == 422, (body, r.text)
+    assert (count(backend, TalentOffer), count(backend, Need)) == before
+    assert backend.http.get("/needs/999999", headers={**h, "Accept-Language": "ko"}).json()["detail"] == \
+        "요청 999999을(를) 찾을 수 없습니다"
+    # No token: 401 for writes; proposals stay public to read.
+    assert backend.http.post("/offers", json=cases[0]).status_code == 401
+    assert backend.http.get("/proposals").status_code == 200
+
+
+def test_search_finds_korean_and_english_offers(community):
+    backend = community
+    _, h = resident(backend)
+    ko = offer(backend, h, "어르신 말벗 봉사", "seocho-banpo1", description="독거 어르신께 안부 전화")
+    en = offer(backend, resident(backend)[1], "Companionship for the elderly", "seocho-banpo2")
+    r = backend.http.get("/offers/search", params={"q": "어르신 말벗", "area": "seocho-banpo1"}, headers=h)
+    assert r.status_code == 200, r.text
+    ids = [c["offer"]["id"] for c in r.json()]
+    assert ids[0] == ko["id"] and en["id"] in ids
+    r = backend.http.get("/offers/search", params={"q": "elderly"}, headers=h)
+    assert {ko["id"], en["id"]} <= {c["offer"]["id"] for c in r.json()}
+
+
+# ------------------------------------------------------------------------------------------------ neighbour reports
+
+
+def test_neighbour_report_read_only_by_its_areas_officers_logged_and_rewarded(community, coord1, admin_headers):
+    backend = community
+    reporter, reporter_h = resident(backend)
+    situation = "반지하에 혼자 사시는 할머니가 며칠째 보이지 않아요. 우편물이 쌓여 있습니다"
+    r = backend.http.post("/reports", json={"area": "seocho-banpo1", "place": "반포동 12-3 반지하",
+                                            "situation": situation, "neighbour": "80대 할머니"}, headers=reporter_h)
+    assert r.status_code == 201, r.text
+    receipt = r.json()
+    assert set(receipt) == {"id", "area", "status", "created_at"} and receipt["status"] == "new"
+    rid = receipt["id"]
+    # The reward counts from the report's time, and the registry refuses activities later than the newest block: a
+    # public chain makes blocks all the time, an idle Anvil only on transactions.
+    backend.node.web3.provider.make_request("evm_mine", [])
+
+    # Sealed at rest: the database holds no word of it.
+    with backend.sessions() as s:
+        row = s.get(NeighbourReport, rid)
+        assert "할머니".encode() not in row.sealed and "반지하".encode() not in row.sealed
+        assert row.key_id and len(row.sealed) > 28
+
+    officer1, officer2 = backend.login("officer1"), backend.login("officer2")
+    other, other_h = resident(backend)
+    refused = [(reporter_h, "staff_required"), (other_h, "staff_required"), (coord1, "staff_required"),
+               (admin_headers, "staff_required"), (officer2, "not_your_area")]
+    for headers, code in refused:
+        r = backend.http.get(f"/reports/{rid}", headers=headers)
+        assert r.status_code == 403 and r.json()["error"] == code, r.text
+    r = backend.http.get(f"/reports/{rid}", headers={**officer2, "Accept-Language": "ko"})
+    assert "해당 지역 복지 담당자만" in r.json()["detail"]
+    assert rid not in [x["id"] for x in backend.http.get("/reports", headers=officer2).json()]
+    r = backend.http.post(f"/reports/{rid}/triage", json={"decision": "confirmed", "note": "x"}, headers=officer2)
+    assert r.status_code == 403
+    assert count(backend, ReportAccess, ReportAccess.report_id == rid) == 0  # refusals read nothing
+
+    assert rid in [x["id"] for x in backend.http.get("/reports", headers=officer1).json()]
+    r = backend.http.get(f"/reports/{rid}", headers=officer1)
+    assert r.status_code == 200 and r.json()["situation"] == situation and r.json()["neighbour"] == "80대 할머니"
+    r = backend.http.post(f"/reports/{rid}/triage", json={"decision": "in_review", "note": "내일 방문 예정"},
+                          headers=officer1)
+    assert r.status_code == 200 and r.json()["status"] == "in_review"
+    r = backend.http.post(f"/reports/{rid}/triage", json={"decision": "confirmed", "note": "방문 확인, 긴급 지원 연계"},
+                          headers=officer1)
+    assert r.status_code == 200, r.text
+    assert [n["decision"] for n in r.json()["notes"]] == ["in_review", "confirmed"]
+    activity_id = r.json()["activity_id"]
+    r = backend.http.post(f"/reports/{rid}/triage", json={"decision": "confirmed", "note": "again"}, headers=officer1)
+    assert r.status_code == 409 and r.json()["error"] == "report_decided"
+
+    # The reward: a "neighbour found" activity (category 4, 5 coins), approved and attested; nothing of the
+    # neighbour in its record (and so in its hashes).
+    with backend.sessions() as s:
+        from backend.store.models import Activity
+
+        a = s.get(Activity, activity_id)
+        assert (a.category, a.units, a.status, a.resident.address) == (4, 1, "approved", reporter.address)
+        assert a.place is None and "할머니" not in a.description and "반포동" not in a.description
+    backend.drain()
+    assert balance(backend, reporter.address) == 5 * COIN
+    assert [x["status"] for x in backend.http.get("/me/reports", headers=reporter_h).json()] == ["confirmed"]
+
+    log = backend.http.get(f"/reports/{rid}/access-log", headers=admin_headers).json()
+    assert [x["action"] for x in log] == ["listed", "read", "triaged", "triaged"]
+    assert {x["actor"] for x in log} == {"officer1"}
+    assert backend.http.get(f"/reports/{rid}/access-log", headers=officer2).status_code == 403
+
+
+def test_reports_are_refused_without_a_sealing_key(community):
+    """Without VB_REPORTS_KEY (and not on a local chain) the report endpoints answer 503 and store nothing."""
+    from backend.store.sealing import Sealer, SealingError
+
+    assert Sealer.from_settings("", "", local_chain=False) is None
+    with pytest.raises(SealingError):
+        Sealer.from_settings("too-short", "", local_chain=False)
+    backend = community
+    _, h = resident(backend)
+    saved, backend.app.state.sealer = backend.app.state.sealer, Sealer.from_settings("", "", local_chain=False)
+    try:
+        before = count(backend, NeighbourReport)
+        r = backend.http.post("/reports", json={"area": "seocho-banpo1", "place": "x", "situation": "y"}, headers=h)
+        assert r.status_code == 503 and r.json()["error"] == "reports_unavailable"
+        assert count(backend, NeighbourReport) == before
+    finally:
+        backend.app.state.sealer = saved
+
+
+# ------------------------------------------------------------------------------------------------ proposals
+
+
+def test_proposal_supported_commented_made_a_project_and_filled_by_matching(community, coord1, coord2):
+    backend = community
+    author, author_h = resident(backend)
+    r = backend.http.post("/proposals", json={"kind": "problem", "title": "골목길 쓰레기 무단투기",
+                                              "body": "반포1동 골목에 쓰레기가 쌓여 있어요. 함께 치우고 분리수거 안내를 했으면 합니다",
+                                              "area": "seocho-banpo1"}, headers=author_h)
+    assert r.status_code == 201, r.text
+    pid = r.json()["id"]
+    r = backend.http.post(f"/proposals/{pid}/support", headers=author_h)
+    assert r.status_code == 409 and r.json()["error"] == "own_proposal"
+    supporters = [resident(backend) for _ in range(3)]
+    for _, h in supporters:
+        assert backend.http.post(f"/proposals/{pid}/support", headers=h).json()["supporters"] >= 1
+    r = backend.http.post(f"/proposals/{pid}/support", headers=supporters[0][1])
+    assert r.status_code == 409 and r.json()["error"] == "already_supported"
+    assert count(backend, ProposalSupport, ProposalSupport.proposal_id == pid) == 3
+    r = backend.http.post(f"/proposals/{pid}/comments", json={"body": "저도 매일 봐요. 토요일 오전에 참여할게요"},
+                          headers=supporters[1][1])
+    assert r.status_code == 201 and r.json()["author"] == "resident"
+    assert backend.http.post(f"/proposals/{pid}/comments", json={"body": " "}, headers=author_h).status_code == 422
+    listed = backend.http.get("/proposals", params={"q": "쓰레기", "order": "support"}).json()
+    assert listed[0]["id"] == pid and listed[0]["supporters"] == 3
+
+    # Another centre's coordinator cannot adopt it for centre 1; centre 1's can.
+    start = datetime.now(UTC) - timedelta(minutes=30)
+    project = {"centre_id": 1, "needs": [{"title": "골목 쓰레기 줍기 (플로깅)", "description": "집게와 봉투 제공",
+                                          "starts_at": start.isoformat(),
+                                          "ends_at": (start + timedelta(hours=1)).isoformat(), "people_needed": 1}]}
+    assert backend.http.post(f"/proposals/{pid}/project", json=project, headers=coord2).status_code == 403
+    r = backend.http.post(f"/proposals/{pid}/project", json=project, headers=coord1)
+    assert r.status_code == 200, r.text
+    detail = r.json()
+    assert detail["status"] == "project" and len(detail["needs"]) == 1 and detail["comments"][0]["author"] == "resident"
+    need = detail["needs"][0]
+    assert need["centre_id"] == 1 and need["proposal_id"] == pid and need["settlement"] == "volunteer_activity"
+
+    # The matching fills it: a resident who offers plogging volunteers; the coordinator accepts and confirms.
+    vol, vol_h = resident(backend)
+    o = offer(backend, vol_h, "플로깅, 쓰레기 줍기 봉사", "seocho-banpo1", ("any",))
+    cands = backend.http.get(f"/needs/{need['id']}/candidates", headers=coord1).json()
+    assert cands[0]["offer"]["id"] == o["id"]
+    r = backend.http.post(f"/needs/{need['id']}/matches", json={"offer_id": o["id"]}, headers=coord1)
+    assert r.status_code == 201, r.text
+    mid = r.json()["id"]
+    assert backend.http.post(f"/matches/{mid}/accept", headers=vol_h).json()["status"] == "scheduled"
+    r = backend.http.post(f"/proposals/{pid}/done", headers=coord1)
+    assert r.status_code == 409 and r.json()["error"] == "match_pending"
+    r = backend.http.post(f"/matches/{mid}/confirm", json={"happened": True}, headers=coord1)
+    assert r.status_code == 200 and r.json()["activity_status"] == "recorded", r.text
+    assert backend.http.post(f"/activities/{r.json()['activity_id']}/approve", headers=coord1).status_code == 200
+    backend.drain()
+    assert balance(backend, vol.address) == 3 * COIN
+    r = backend.http.post(f"/proposals/{pid}/done", headers=coord1)
+    assert r.status_code == 200 and r.json()["status"] == "done"
+    assert backend.http.get(f"/proposals/{pid}").json()["needs"][0]["status"] == "done"
+    # A done proposal takes no more support.
+    r = backend.http.post(f"/proposals/{pid}/support", headers=resident(backend)[1])
+    assert r.status_code == 409 and r.json()["error"] == "proposal_not_open"
