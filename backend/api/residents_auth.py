@@ -32,6 +32,12 @@ class ResidentPrincipal:
     resident_id: int
     address: str
     role: str = RESIDENT_ROLE
+    via: str = "resident"  # Idempotency-Key records are kept per (via, user_id)
+    centre_id: None = None
+
+    @property
+    def user_id(self) -> int:
+        return self.resident_id
 
     @property
     def name(self) -> str:
@@ -78,6 +84,14 @@ async def current_actor(
 
 
 ActorDep = Annotated[Actor, Depends(current_actor)]
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key")]
+
+
+def once(db, actor: Actor, request, body, key: str | None, handler, status_code: int = 201):
+    """Runs `handler` in one write transaction; with an Idempotency-Key, a retry returns the first response."""
+    from backend.api.idempotency import request_fingerprint, run_idempotent
+
+    return run_idempotent(db, actor, key, request_fingerprint("POST", request.url.path, body), handler, status_code)
 
 
 def who(actor: Actor) -> str:

@@ -133,7 +133,7 @@ def localized(exc: DomainError, language: str) -> str:
     elif exc.code == "not_found":  # an older DomainError: "activity 5 not found"
         head, _, tail = exc.message.removesuffix(" not found").partition(" ")
         params["what"] = f"{THINGS_KO.get(head, head)} {tail}".strip()
-    params.setdefault("why_ko", "")
+    params.setdefault("why_ko", params.get("why", ""))  # the English reason beats none
     text = template.format_map(_Blank(params))
     return text.removesuffix(": ").rstrip()
 

@@ -394,6 +394,20 @@ def test_neighbour_report_read_only_by_its_areas_officers_logged_and_rewarded(co
     assert backend.http.get(f"/reports/{rid}/access-log", headers=officer2).status_code == 403
 
 
+def test_a_retried_report_with_its_idempotency_key_is_stored_once(community):
+    backend = community
+    _, h = resident(backend)
+    body = {"area": "seocho-banpo1", "place": "서초구 반포동", "situation": "혼자 사시는 분이 아파 보여요"}
+    before = count(backend, NeighbourReport)
+    first = backend.http.post("/reports", json=body, headers={**h, "Idempotency-Key": "report-1"})
+    again = backend.http.post("/reports", json=body, headers={**h, "Idempotency-Key": "report-1"})
+    assert first.status_code == again.status_code == 201 and first.json() == again.json()
+    assert again.headers["idempotent-replayed"] == "true"
+    assert count(backend, NeighbourReport) == before + 1
+    other = backend.http.post("/reports", json={**body, "situation": "다른 내용"}, headers={**h, "Idempotency-Key": "report-1"})
+    assert other.status_code == 409 and other.json()["error"] == "idempotency_key_reused"
+
+
 def test_reports_are_refused_without_a_sealing_key(community):
     """Without VB_REPORTS_KEY (and not on a local chain) the report endpoints answer 503 and store nothing."""
     from backend.store.sealing import Sealer, SealingError

@@ -31,7 +31,7 @@ from backend.api.community_schemas import (
     ReasonIn,
 )
 from backend.api.deps import ChainDep, DbDep, check_centre
-from backend.api.residents_auth import Actor, ActorDep, ResidentDep, ResidentPrincipal, staff_only
+from backend.api.residents_auth import Actor, ActorDep, IdempotencyKey, ResidentDep, ResidentPrincipal, once, staff_only
 from backend.api.security import Principal
 from backend.domain.activities import check_units, parse_address
 from backend.domain.matching import NeedQuery, Ranked, parse_slots, slot_names, slots_between
@@ -144,10 +144,12 @@ def _offer_out(o: TalentOffer, actor: Actor | None = None) -> OfferOut:
 
 
 @router.post("/offers", response_model=OfferOut, status_code=201)
-def create_offer(body: OfferIn, db: DbDep, resident: ResidentDep) -> OfferOut:
+def create_offer(body: OfferIn, request: Request, db: DbDep, resident: ResidentDep,
+                 idempotency_key: IdempotencyKey = None):
     """A resident offers a talent (for themselves, or for the organisation they represent)."""
     availability = _slots(body.availability)
-    with write_transaction(db):
+
+    def handler() -> OfferOut:
         repo.area_or_refuse(db, body.area)
         org = _organisation_of(db, resident, body.organisation_id)
         offer = TalentOffer(resident_id=resident.resident_id, organisation_id=org.id if org else None,
@@ -156,6 +158,8 @@ def create_offer(body: OfferIn, db: DbDep, resident: ResidentDep) -> OfferOut:
         db.add(offer)
         db.flush()
         return _offer_out(offer, resident)
+
+    return once(db, resident, request, body, idempotency_key, handler)
 
 
 def _own_offer(db, resident: ResidentPrincipal, offer_id: int) -> TalentOffer:
@@ -279,10 +283,11 @@ def new_need(db, *, title: str, description: str | None, area: str, starts_at: d
 
 
 @router.post("/needs", response_model=NeedOut, status_code=201)
-def create_need(body: NeedIn, db: DbDep, actor: ActorDep) -> NeedOut:
+def create_need(body: NeedIn, request: Request, db: DbDep, actor: ActorDep, idempotency_key: IdempotencyKey = None):
     """A resident (for themselves or their organisation) or a coordinator (for the centre) asks for help.
     Volunteer activity names the centre whose coordinators approve it; payment is between two residents."""
-    with write_transaction(db):
+
+    def handler() -> NeedOut:
         if isinstance(actor, ResidentPrincipal):
             org = _organisation_of(db, actor, body.organisation_id)
             centre_id = org.centre_id if org else body.centre_id
@@ -309,6 +314,8 @@ def create_need(body: NeedIn, db: DbDep, actor: ActorDep) -> NeedOut:
                             starts_at=body.starts_at, ends_at=body.ends_at, people_needed=body.people_needed,
                             settlement="volunteer_activity", centre_id=centre_id, created_by=actor.name)
         return _need_out(need, actor)
+
+    return once(db, actor, request, body, idempotency_key, handler)
 
 
 @router.get("/needs", response_model=list[NeedOut])
@@ -394,11 +401,13 @@ def close_need(need_id: int, body: ReasonIn, db: DbDep, actor: ActorDep) -> Need
 
 
 @router.post("/needs/{need_id}/matches", response_model=MatchOut, status_code=201)
-def propose_match(need_id: int, body: MatchIn, request: Request, db: DbDep, actor: ActorDep) -> MatchOut:
+def propose_match(need_id: int, body: MatchIn, request: Request, db: DbDep, actor: ActorDep,
+                  idempotency_key: IdempotencyKey = None):
     """The requester (or the centre's coordinator) picks an offer, or a resident volunteers one of their own
     offers for the need. The side that proposes has accepted; the other side accepts or declines."""
     matcher(request).refresh(db)
-    with write_transaction(db):
+
+    def handler() -> MatchOut:
         need = _need(db, need_id, for_update=True)
         offer = db.get(TalentOffer, body.offer_id)
         if offer is None:
@@ -414,6 +423,8 @@ def propose_match(need_id: int, body: MatchIn, request: Request, db: DbDep, acto
                        "note": f.note} for k, f in ranked.factors.items()} if ranked else None
         m = repo.add_match(db, need, offer, actor.name, need_side, ranked.score if ranked else None, factors)
         return match_out(db, m)
+
+    return once(db, actor, request, body, idempotency_key, handler)
 
 
 def _match(db, match_id: int, for_update: bool = False) -> Match:

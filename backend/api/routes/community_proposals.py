@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from sqlalchemy import or_, select
 
 from backend.api.community_schemas import CommentIn, CommentOut, ProjectIn, ProposalDetail, ProposalIn, ProposalOut, ReasonIn
 from backend.api.deps import DbDep, check_centre
-from backend.api.residents_auth import Actor, ActorDep, ResidentDep, ResidentPrincipal, staff_only
+from backend.api.residents_auth import Actor, ActorDep, IdempotencyKey, ResidentDep, ResidentPrincipal, once, staff_only
 from backend.api.routes.community_matching import _need_out, new_need
 from backend.api.security import Principal
 from backend.domain.messages import Refusal
@@ -43,14 +43,19 @@ def _proposal(db, proposal_id: int, for_update: bool = False) -> Proposal:
 
 
 @router.post("", response_model=ProposalOut, status_code=201)
-def create_proposal(body: ProposalIn, db: DbDep, resident: ResidentDep) -> ProposalOut:
-    with write_transaction(db):
+def create_proposal(body: ProposalIn, request: Request, db: DbDep, resident: ResidentDep,
+                    idempotency_key: IdempotencyKey = None):
+    """A resident proposes a local problem to solve or a meeting (e.g. an alley meeting) in their area."""
+
+    def handler() -> ProposalOut:
         repo.area_or_refuse(db, body.area)
         p = Proposal(author_id=resident.resident_id, kind=body.kind, title=body.title, body=body.body, area=body.area,
                      status="open", supporters=0)
         db.add(p)
         db.flush()
         return _out(db, p, resident)
+
+    return once(db, resident, request, body, idempotency_key, handler)
 
 
 @router.get("", response_model=list[ProposalOut])
@@ -92,9 +97,11 @@ def support_proposal(proposal_id: int, db: DbDep, resident: ResidentDep) -> Prop
 
 
 @router.post("/{proposal_id}/comments", response_model=CommentOut, status_code=201)
-def comment(proposal_id: int, body: CommentIn, db: DbDep, actor: ActorDep) -> CommentOut:
+def comment(proposal_id: int, body: CommentIn, request: Request, db: DbDep, actor: ActorDep,
+            idempotency_key: IdempotencyKey = None):
     """A resident or a staff member comments; residents are shown as "resident", staff by role and centre."""
-    with write_transaction(db):
+
+    def handler() -> CommentOut:
         p = _proposal(db, proposal_id)
         if p.status == "closed":
             raise Refusal(409, "proposal_not_open", proposal_id=proposal_id, status=p.status)
@@ -107,6 +114,8 @@ def comment(proposal_id: int, body: CommentIn, db: DbDep, actor: ActorDep) -> Co
         db.add(c)
         db.flush()
         return CommentOut(id=c.id, author=c.author, body=c.body, at=repo.aware(c.at))
+
+    return once(db, actor, request, body, idempotency_key, handler)
 
 
 @router.post("/{proposal_id}/project", response_model=ProposalDetail)

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from backend.api.community import sealer
 from backend.api.community_schemas import AccessOut, ReportIn, ReportOut, ReportReceipt, TriageIn
 from backend.api.deps import ChainDep, DbDep
-from backend.api.residents_auth import ResidentDep, staff_only
+from backend.api.residents_auth import IdempotencyKey, ResidentDep, once, staff_only
 from backend.api.security import Principal
 from backend.domain.activities import check_units
 from backend.domain.messages import Refusal
@@ -40,10 +40,12 @@ def _receipt(r: NeighbourReport) -> ReportReceipt:
 
 
 @router.post("/reports", response_model=ReportReceipt, status_code=201)
-def create_report(body: ReportIn, db: DbDep, resident: ResidentDep, seal: SealerDep) -> ReportReceipt:
+def create_report(body: ReportIn, request: Request, db: DbDep, resident: ResidentDep, seal: SealerDep,
+                  idempotency_key: IdempotencyKey = None):
     """A resident reports a neighbour who may need help. The place, the situation and what helps find them are
-    sealed before they are written; the receipt echoes none of it."""
-    with write_transaction(db):
+    sealed before they are written; the receipt echoes none of it (nor does a replayed Idempotency-Key)."""
+
+    def handler() -> ReportReceipt:
         repo.area_or_refuse(db, body.area)
         centre = repo.centre_for_area(db, body.area)
         report = NeighbourReport(ref=secrets.token_hex(16), reporter_id=resident.resident_id, area=body.area,
@@ -53,6 +55,8 @@ def create_report(body: ReportIn, db: DbDep, resident: ResidentDep, seal: Sealer
         db.add(report)
         db.flush()
         return _receipt(report)
+
+    return once(db, resident, request, body, idempotency_key, handler)
 
 
 @router.get("/me/reports", response_model=list[ReportReceipt])
