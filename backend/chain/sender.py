@@ -1,0 +1,190 @@
+"""The generic durable sender: every transaction the backend sends for someone else — a resident's signed request
+it relays (paying the gas), a provider's offer or fulfilment, a change the city asks for — goes through here.
+
+It is the chain writer (backend/chain/writer.py) with another source of work: the `chain_ops` table instead of the
+activity outbox. The pieces are the writer's: nonces from its own records and the chain, the signed transaction
+committed to the database before it is broadcast, fees bumped when stuck, lost transactions rebroadcast, a nonce
+used by a foreign transaction resolved from the contract's state, N confirmations, and on restart simply the same
+steps again. One sender runs per worker, so each sending key has one nonce manager.
+
+Before signing, each operation is estimated (eth_estimateGas) from its sending key: what the contract would refuse
+is marked failed with the contract's reason, and nothing is sent. Operations of one subject (a resident, a
+provider, the admin) go one at a time, in the order accepted, because a resident's EIP-712 nonces are sequential
+and a later request is only valid after the earlier one is mined.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from datetime import UTC, datetime
+
+from eth_account.signers.local import LocalAccount
+from requests.exceptions import RequestException
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+from web3.exceptions import ContractLogicError, Web3RPCError
+
+from backend.chain.client import ChainClient
+from backend.chain.indexer import _type, decode_event
+from backend.chain.writer import ChainWriter, _hex
+from backend.config import Settings
+from backend.store.db import transaction
+from backend.store.models import ChainOp, ChainTx, OfferDetails, TxAttempt
+
+log = logging.getLogger("backend.sender")
+LIVE = ("queued", "in_tx")
+ROUND = 50  # operations signed per round at most
+
+
+class OpSender(ChainWriter):
+    TRACKED_KINDS = ("op",)
+
+    def __init__(self, settings: Settings, sessions: sessionmaker[Session], client: ChainClient,
+                 keys: dict[str, dict[str, LocalAccount]]):
+        super().__init__(settings, sessions, client, signers={})
+        self.keys = keys
+        self.by_address = {address: account for role in keys.values() for address, account in role.items()}
+        self.events = {}
+        for contract in (client.redemption, client.registry, client.coin):
+            for item in contract.abi:
+                if item.get("type") == "event":
+                    topic = bytes(self.web3.keccak(text=f"{item['name']}({','.join(_type(i) for i in item['inputs'])})"))
+                    self.events[(contract.address, topic)] = item
+
+    def step(self) -> bool:
+        return self.track() | self.dispatch_ops()
+
+    def _signer_of(self, centre_id: int, sender: str) -> LocalAccount:
+        return self.by_address[sender]
+
+    def key_for(self, op: ChainOp) -> LocalAccount | None:
+        pool = self.keys.get(op.signer_role, {})
+        if op.signer_role == "provider":
+            return pool.get(op.subject)
+        return pool[sorted(pool)[0]] if pool else None
+
+    # ------------------------------------------------------------------ sending
+
+    def dispatch_ops(self) -> bool:
+        with self.sessions() as s:
+            in_flight = set(s.scalars(select(ChainOp.subject).where(ChainOp.state == "in_tx")))
+            queued = list(s.scalars(select(ChainOp).where(ChainOp.state == "queued").order_by(ChainOp.id).limit(ROUND * 4)))
+            s.expunge_all()
+        picked, seen = [], set(in_flight)
+        for op in queued:
+            lane = op.subject or f"role:{op.signer_role}"
+            if lane in seen:
+                continue  # an earlier operation of the same subject is not mined yet
+            seen.add(lane)
+            picked.append(op)
+            if len(picked) >= ROUND:
+                break
+        for op in picked:
+            self._send_op(op)
+        return bool(picked)
+
+    def _send_op(self, op: ChainOp) -> None:
+        key = self.key_for(op)
+        if key is None:
+            self._fail(op.id, f"the backend holds no {op.signer_role} key to send this with")
+            return
+        try:
+            estimate = self.web3.eth.estimate_gas({"from": key.address, "to": op.to, "data": op.data})
+        except (ContractLogicError, Web3RPCError, ValueError) as exc:
+            if isinstance(exc, RequestException):
+                raise
+            self._fail(op.id, f"refused by the contract: {self.client.explain(exc)}")
+            return
+        gas = math.ceil(estimate * 1.2)
+        nonce = self._next_nonce(key.address)
+        max_fee, tip = self._fees()
+        signed = key.sign_transaction({"type": 2, "chainId": self.client.chain_id, "nonce": nonce, "to": op.to,
+                                       "data": op.data, "gas": gas, "maxFeePerGas": max_fee,
+                                       "maxPriorityFeePerGas": tip, "value": 0})
+        tx_hash, raw = _hex(signed.hash), _hex(signed.raw_transaction)
+        with transaction(self.sessions) as s:
+            row = s.get(ChainOp, op.id)
+            if row is None or row.state != "queued":
+                return
+            tx = ChainTx(sender=key.address, nonce=nonce, kind="op", centre_id=row.centre_id or 0, status="signed")
+            tx.attempts.append(TxAttempt(tx_hash=tx_hash, raw_tx=raw, max_fee=str(max_fee), priority_fee=str(tip)))
+            s.add(tx)
+            s.flush()
+            row.state, row.chain_tx_id, row.sender, row.tx_hash = "in_tx", tx.id, key.address, tx_hash
+            chain_tx_id = tx.id
+        # Recorded first: if we die now, track() finds it "signed" and broadcasts it (or finds it mined).
+        self._broadcast(chain_tx_id, raw)
+        log.info("sent %s (op %d) from %s: nonce %d, %s", op.kind, op.id, key.address, nonce, tx_hash)
+
+    def _fail(self, op_id: int, error: str) -> None:
+        with transaction(self.sessions) as s:
+            row = s.get(ChainOp, op_id)
+            if row is not None and row.state == "queued":
+                row.state, row.error, row.nonce_slot = "failed", error, None
+                row.gas = 0  # nothing was spent
+        log.warning("op %d failed before sending: %s", op_id, error)
+
+    # ------------------------------------------------------------------ outcomes
+
+    def _finalise(self, chain_tx_id: int, receipt) -> None:
+        ok = receipt["status"] == 1
+        result = self._result(receipt["transactionHash"]) if ok else None
+        with transaction(self.sessions) as s:
+            tx = s.get(ChainTx, chain_tx_id)
+            tx.status = "confirmed" if ok else "failed"
+            tx.tx_hash, tx.block_number = _hex(receipt["transactionHash"]), receipt["blockNumber"]
+            tx.block_hash, tx.gas_used = _hex(receipt["blockHash"]), receipt["gasUsed"]
+            for op in s.scalars(select(ChainOp).where(ChainOp.chain_tx_id == chain_tx_id)):
+                op.tx_hash, op.block_number, op.gas = tx.tx_hash, tx.block_number, receipt["gasUsed"]
+                if ok:
+                    op.state, op.result = "confirmed", result
+                    self._after_confirmed(s, op, result or {})
+                else:
+                    op.state, op.nonce_slot = "failed", None
+                    op.error = f"the transaction reverted in block {receipt['blockNumber']}"
+        if not ok:
+            log.warning("op tx %d reverted in block %d", chain_tx_id, receipt["blockNumber"])
+
+    def _result(self, tx_hash) -> dict:
+        """The events of the mined transaction, decoded: {"VoucherIssued": {...}, ...}."""
+        receipt = self.web3.eth.get_transaction_receipt(tx_hash)
+        out: dict = {}
+        for entry in receipt["logs"]:
+            abi = self.events.get((entry["address"], bytes(entry["topics"][0]))) if entry["topics"] else None
+            if abi is not None and abi["name"] not in out:
+                out[abi["name"]] = decode_event(abi, entry)
+        return out
+
+    @staticmethod
+    def _after_confirmed(s: Session, op: ChainOp, result: dict) -> None:
+        if op.kind == "create_offer" and "OfferCreated" in result:
+            offer_id = int(result["OfferCreated"]["offerId"])
+            s.merge(OfferDetails(offer_id=offer_id, provider=op.subject, title=op.params.get("title") or f"Offer {offer_id}",
+                                 description=op.params.get("description")))
+        elif op.kind == "update_offer" and (op.params.get("title") is not None or op.params.get("description") is not None):
+            details = s.get(OfferDetails, op.offer_id) or OfferDetails(offer_id=op.offer_id, provider=op.subject,
+                                                                       title=f"Offer {op.offer_id}")
+            if op.params.get("title") is not None:
+                details.title = op.params["title"]
+            if op.params.get("description") is not None:
+                details.description = op.params["description"]
+            s.merge(details)
+
+    def _resolve_by_state(self, chain_tx_id: int) -> None:
+        """Our nonce went to a transaction we never signed. A resident's request may have been relayed by someone
+        else (anyone may relay a signature): then the resident's EIP-712 nonce is used and the request is done.
+        Anything else is queued again; the estimate then says whether the contract still accepts it."""
+        with transaction(self.sessions) as s:
+            tx = s.get(ChainTx, chain_tx_id)
+            tx.status = "dropped"
+            for op in s.scalars(select(ChainOp).where(ChainOp.chain_tx_id == chain_tx_id)):
+                if op.signed_nonce is not None and self.client.redemption.functions.nonces(op.subject).call() > op.signed_nonce:
+                    op.state, op.error = "confirmed", "relayed by a transaction the backend did not send"
+                else:
+                    op.state, op.chain_tx_id, op.tx_hash = "queued", None, None
+        log.warning("op tx %d: nonce used elsewhere; its operation was checked against the contract", chain_tx_id)
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
