@@ -159,7 +159,9 @@ class BalanceOut(BaseModel):
 # ---------------------------------------------------------------------------------------------- residents, providers,
 # the city (issue 6). Coin amounts are strings of base units (18 decimals): they do not fit a JSON number.
 
-Amount = Field(pattern=r"^[0-9]{1,78}$", description="coins in base units (1 coin = 10^18), as a decimal string")
+AMOUNT_PATTERN = r"^[0-9]{1,78}$"
+Amount = Field(pattern=AMOUNT_PATTERN, description="coins in base units (1 coin = 10^18), as a decimal string")
+OptionalAmount = Field(default=None, pattern=AMOUNT_PATTERN, description="coins in base units, as a decimal string")
 Hex65 = Field(pattern=r"^0x[0-9a-fA-F]{130}$", description="a 65-byte signature, 0x-prefixed hex")
 
 
@@ -188,10 +190,10 @@ class PrepareIn(Strict):
 
     kind: Literal["redeem", "donate", "pay"]
     offer_id: StrictInt | None = Field(default=None, ge=1)
-    max_price: StrictStr | None = Amount
+    max_price: StrictStr | None = OptionalAmount
     charity: StrictStr | None = None
     payee: StrictStr | None = None
-    amount: StrictStr | None = Amount
+    amount: StrictStr | None = OptionalAmount
     request_ref: StrictStr | None = Field(default=None, pattern=r"^0x[0-9a-fA-F]{64}$")
     memo: StrictStr | None = Field(default=None, max_length=500, description="hashed into request_ref if none is given")
     valid_for_s: StrictInt = Field(default=3600, ge=60, le=7 * 86400)
@@ -246,7 +248,7 @@ class OfferIn(Strict):
 class OfferPatch(Strict):
     title: StrictStr | None = Field(default=None, min_length=1, max_length=200)
     description: StrictStr | None = Field(default=None, max_length=2000)
-    price: StrictStr | None = Amount
+    price: StrictStr | None = OptionalAmount
     capacity: StrictInt | None = Field(default=None, ge=1, le=UINT32_MAX)
     active: bool | None = None
 
