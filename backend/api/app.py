@@ -13,7 +13,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from backend.api.routes import activities, auth, chain_views, health, residents, staff
+from backend.api import operations
+from backend.api.routes import activities, admin, auth, chain_views, health, providers, residents, staff
 from backend.chain.client import ChainClient
 from backend.config import Settings, get_settings
 from backend.domain.activities import DomainError
@@ -70,7 +71,8 @@ def create_app(settings: Settings | None = None, *, chain: ChainClient | None = 
         return JSONResponse({"error": "invalid_request", "detail": "; ".join(problems), "problems": exc.errors()},
                             status_code=422)
 
-    for router in (auth.router, staff.router, activities.router, chain_views.router, health.router, residents.router):
+    for router in (auth.router, staff.router, activities.router, chain_views.router, health.router, residents.router,
+                   providers.router, admin.router, operations.router):
         app.include_router(router)
     return app
 

@@ -30,7 +30,7 @@ from backend.chain.indexer import _type, decode_event
 from backend.chain.writer import ChainWriter, _hex
 from backend.config import Settings
 from backend.store.db import transaction
-from backend.store.models import ChainOp, ChainTx, OfferDetails, TxAttempt
+from backend.store.models import Centre, ChainOp, ChainTx, OfferDetails, TxAttempt
 
 log = logging.getLogger("backend.sender")
 LIVE = ("queued", "in_tx")
@@ -162,6 +162,10 @@ class OpSender(ChainWriter):
             offer_id = int(result["OfferCreated"]["offerId"])
             s.merge(OfferDetails(offer_id=offer_id, provider=op.subject, title=op.params.get("title") or f"Offer {offer_id}",
                                  description=op.params.get("description")))
+        elif op.kind == "admin_add_centre" and "CentreAdded" in result:
+            centre_id = int(result["CentreAdded"]["centreId"])
+            if s.get(Centre, centre_id) is None:
+                s.add(Centre(id=centre_id, key=op.params["key"], name=op.params["name"], next_serial=0))
         elif op.kind == "update_offer" and (op.params.get("title") is not None or op.params.get("description") is not None):
             details = s.get(OfferDetails, op.offer_id) or OfferDetails(offer_id=op.offer_id, provider=op.subject,
                                                                        title=f"Offer {op.offer_id}")

@@ -77,7 +77,7 @@ def test_the_whole_resident_path_without_eth(backend, coord1):
     assert {k: o["state"] for k, o in ops.items()} == {"redeem": "confirmed", "donate": "confirmed", "pay": "confirmed"}
     voucher = int(ops["redeem"]["result"]["VoucherIssued"]["voucherId"])
     assert voucher >> 32 == offer_id
-    assert backend.chain.redemption.functions.voucherStatus(voucher).call() == [True, web3.eth.accounts[3], False]
+    assert tuple(backend.chain.redemption.functions.voucherStatus(voucher).call()) == (True, web3.eth.accounts[3], False)
 
     coin = backend.chain.coin.functions
     assert coin.balanceOf(alice.address).call() == 2 * COIN
