@@ -20,10 +20,9 @@ import math
 from datetime import UTC, datetime
 
 from eth_account.signers.local import LocalAccount
-from requests.exceptions import RequestException
+from eth_utils import to_checksum_address
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
-from web3.exceptions import ContractLogicError, Web3RPCError
 
 from backend.chain.client import ChainClient
 from backend.chain.indexer import _type, decode_event
@@ -80,25 +79,42 @@ class OpSender(ChainWriter):
             picked.append(op)
             if len(picked) >= ROUND:
                 break
+        if not picked:
+            return False
+        nonces: dict[str, int] = {}  # per sending key, taken once a round and counted up locally
+        fees = self._fees()
         for op in picked:
-            self._send_op(op)
-        return bool(picked)
+            self._send_op(op, nonces, fees)
+        return True
 
-    def _send_op(self, op: ChainOp) -> None:
+    def _estimate(self, sender: str, to: str, data: str) -> tuple[int | None, str | None]:
+        """(gas, None), or (None, the contract's reason) when it would revert (raw JSON-RPC: web3.py's formatting
+        and exception handling cost more than the node's work)."""
+        answer = self.web3.provider.make_request("eth_estimateGas", [{"from": sender, "to": to, "data": data}])
+        if "error" not in answer:
+            return int(answer["result"], 16), None
+        error = answer["error"]
+        data_ = error.get("data") if isinstance(error, dict) else None
+        if isinstance(data_, dict):
+            data_ = data_.get("data")
+        decoded = self.client.decode_error(data_) if isinstance(data_, str) else None
+        return None, str(decoded) if decoded else (error.get("message") if isinstance(error, dict) else str(error))
+
+    def _send_op(self, op: ChainOp, nonces: dict[str, int], fees: tuple[int, int]) -> None:
         key = self.key_for(op)
         if key is None:
             self._fail(op.id, f"the backend holds no {op.signer_role} key to send this with")
             return
-        try:
-            estimate = self.web3.eth.estimate_gas({"from": key.address, "to": op.to, "data": op.data})
-        except (ContractLogicError, Web3RPCError, ValueError) as exc:
-            if isinstance(exc, RequestException):
-                raise
-            self._fail(op.id, f"refused by the contract: {self.client.explain(exc)}")
+        estimate, reason = self._estimate(key.address, op.to, op.data)
+        if estimate is None:
+            self._fail(op.id, f"refused by the contract: {reason}")
             return
         gas = math.ceil(estimate * 1.2)
-        nonce = self._next_nonce(key.address)
-        max_fee, tip = self._fees()
+        if key.address not in nonces:
+            nonces[key.address] = self._next_nonce(key.address)
+        nonce = nonces[key.address]
+        nonces[key.address] += 1
+        max_fee, tip = fees
         signed = key.sign_transaction({"type": 2, "chainId": self.client.chain_id, "nonce": nonce, "to": op.to,
                                        "data": op.data, "gas": gas, "maxFeePerGas": max_fee,
                                        "maxPriorityFeePerGas": tip, "value": 0})
@@ -148,12 +164,13 @@ class OpSender(ChainWriter):
 
     def _result(self, tx_hash) -> dict:
         """The events of the mined transaction, decoded: {"VoucherIssued": {...}, ...}."""
-        receipt = self.web3.eth.get_transaction_receipt(tx_hash)
+        raw = self.web3.provider.make_request("eth_getTransactionReceipt", [_hex(tx_hash)]).get("result") or {}
         out: dict = {}
-        for entry in receipt["logs"]:
-            abi = self.events.get((entry["address"], bytes(entry["topics"][0]))) if entry["topics"] else None
+        for log_ in raw.get("logs", []):
+            topics = [bytes.fromhex(t[2:]) for t in log_["topics"]]
+            abi = self.events.get((to_checksum_address(log_["address"]), topics[0])) if topics else None
             if abi is not None and abi["name"] not in out:
-                out[abi["name"]] = decode_event(abi, entry)
+                out[abi["name"]] = decode_event(abi, {"topics": topics, "data": bytes.fromhex(log_["data"][2:])})
         return out
 
     @staticmethod

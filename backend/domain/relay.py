@@ -62,3 +62,18 @@ def signature_hash(signature: str) -> str:
 def request_ref(text: str) -> str:
     """A payment's request reference from its off-chain description (only the hash goes on-chain)."""
     return "0x" + keccak(text=text).hex()
+
+
+_CALLS = {
+    "redeem": ("redeemBySig", ["address", "uint256", "uint256", "uint256", "bytes"]),
+    "donate": ("donateBySig", ["address", "address", "uint256", "uint256", "bytes"]),
+    "pay": ("payForServiceBySig", ["address", "address", "uint256", "bytes32", "uint256", "bytes"]),
+}
+
+
+def calldata(kind: str, *args) -> str:
+    """Calldata of the contract's …BySig function for `kind` (eth_abi directly: web3.py's encode_abi is slower)."""
+    from eth_abi import encode
+
+    name, types = _CALLS[kind]
+    return "0x" + (keccak(text=f"{name}({','.join(types)})")[:4] + encode(types, list(args))).hex()

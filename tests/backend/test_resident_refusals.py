@@ -204,3 +204,26 @@ def test_a_resident_without_a_centre_is_told_why(backend, funded):
     body = sign_request(backend, stranger, "pay", 0, payee=alice.address, amount=1, request_ref="0x" + "33" * 32)
     refused(backend.http.post("/me/pay", json=body, headers=theirs), 403, "no_centre")
     assert ops_count(backend) == before
+
+
+def test_a_request_the_contract_refuses_at_sending_fails_with_its_reason(backend, funded):
+    """Accepted, then the offer is switched off before the sender gets to it: the sender's estimate refuses it, nothing
+    is sent, the reason is the contract's, and the nonce is free for the next request."""
+    alice, me, _ = funded
+    web3, redemption = backend.node.web3, backend.chain.redemption
+    offer = create_offer_on_chain(backend, COIN, 5)
+    nonce = backend.http.get("/me", headers=me).json()["next_nonce"]
+    r = backend.http.post("/me/redeem", json=sign_request(backend, alice, "redeem", nonce, offer_id=offer, max_price=COIN),
+                          headers=me)
+    assert r.status_code == 202, r.text
+    web3.eth.wait_for_transaction_receipt(redemption.functions.updateOffer(offer, COIN, 5, False)
+                                          .transact({"from": web3.eth.accounts[3]}))
+    relayer_nonce = web3.eth.get_transaction_count(sorted(backend.sender.keys["relayer"])[0])
+    backend.drain()
+    op = backend.http.get(f"/me/operations/{r.json()['id']}", headers=me).json()
+    assert op["state"] == "failed" and "OfferInactive" in op["error"] and op["tx_hash"] is None
+    assert web3.eth.get_transaction_count(sorted(backend.sender.keys["relayer"])[0]) == relayer_nonce  # nothing sent
+    assert backend.http.get("/me", headers=me).json()["next_nonce"] == nonce
+    assert backend.http.post("/me/pay", json=sign_request(backend, alice, "pay", nonce, payee=dev_key(8).address, amount=1,
+                                                          request_ref="0x" + "55" * 32), headers=me).status_code == 202
+    backend.drain()

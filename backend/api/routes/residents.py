@@ -21,6 +21,7 @@ from backend.api.deps import ChainDep, DbDep, PrincipalDep, SettingsDep
 from backend.api.schemas import (DonateIn, OfferOut, OperationOut, PayIn, PrepareIn, RedeemIn, ResidentTokenOut,
                                  SiweNonceOut, SiweVerifyIn)
 from backend.api.security import RESIDENT_ROLE, Principal, issue_resident_token
+from backend.chain import reads
 from backend.chain.client import ChainClient
 from backend.config import Settings
 from backend.domain import relay, siwe
@@ -112,7 +113,7 @@ def _names(chain: ChainClient, listing: str) -> dict[str, str]:
 
 
 def offer_view(db, chain: ChainClient, offer_id: int) -> OfferOut | None:
-    provider, price, capacity, sold, active = chain.redemption.functions.offer(offer_id).call()
+    provider, price, capacity, sold, active = reads.offer(chain, offer_id)
     if int(provider, 16) == 0:
         return None
     details = db.get(OfferDetails, offer_id)
@@ -145,12 +146,12 @@ def me(who: Resident, db: DbDep, chain: ChainDep) -> dict:
     """Balance (on-chain now, and as indexed), coins held for requests in flight, the next EIP-712 nonce, the centre
     whose gas budget pays for my requests."""
     address = who.username
-    on_chain = chain.coin.functions.balanceOf(address).call()
+    on_chain = reads.balance(chain, address)
     indexed = db.get(Balance, address)
     pending = ops.pending_out(db, address)
     return {"address": address, "balance": str(on_chain), "indexed_balance": indexed.amount if indexed else "0",
             "pending_out": str(pending), "available": str(max(on_chain - pending, 0)),
-            "next_nonce": chain.redemption.functions.nonces(address).call() + ops.pending_relays(db, address),
+            "next_nonce": reads.relay_nonce(chain, address) + ops.pending_relays(db, address),
             "centre_id": ops.resident_centre(db, address)}
 
 
@@ -225,7 +226,7 @@ def my_operation(op_id: int, who: Resident, db: DbDep) -> dict:
 def prepare(body: PrepareIn, who: Resident, db: DbDep, chain: ChainDep) -> dict:
     """The EIP-712 typed data to sign in the wallet (eth_signTypedData_v4), with the next nonce and a deadline."""
     address = who.username
-    nonce = chain.redemption.functions.nonces(address).call() + ops.pending_relays(db, address)
+    nonce = reads.relay_nonce(chain, address) + ops.pending_relays(db, address)
     deadline = int(time.time()) + body.valid_for_s
     if body.kind == "redeem":
         if body.offer_id is None:
@@ -260,7 +261,7 @@ def _check_deadline(deadline: int, settings: Settings) -> None:
 
 
 def _relay(kind: str, body, message: dict, who: Principal, db, chain: ChainClient, settings: Settings, *,
-           amount_out: int, check_chain, data: str, params: dict, offer_id: int | None = None) -> dict:
+           amount_out: int, check_chain, data: str, params: dict, offer: tuple[int, int, int] | None = None) -> dict:
     """The checks every relayed request shares, then the operation recorded (one database transaction)."""
     address = who.username
     _check_deadline(body.deadline, settings)
@@ -271,13 +272,13 @@ def _relay(kind: str, body, message: dict, who: Principal, db, chain: ChainClien
     signer = relay.signer_of(typed, body.signature)
     if signer != address:
         raise DomainError(403, "wrong_signer", f"the request was signed by {signer}, not by you ({address})")
-    chain_nonce = chain.redemption.functions.nonces(address).call()
+    chain_nonce = reads.relay_nonce(chain, address)
     if body.nonce < chain_nonce:
         raise DomainError(409, "nonce_used", f"nonce {body.nonce} was already used on-chain (next is {chain_nonce}); "
                                              "sign a new request")
-    if chain.coin.functions.paused().call():
+    if reads.paused(chain):
         raise DomainError(409, "coin_paused", "the city has paused the coin; nothing can be spent until it resumes")
-    balance = chain.coin.functions.balanceOf(address).call()
+    balance = reads.balance(chain, address)
     check_chain()
     centre = ops.resident_centre(db, address)
     if centre is None:
@@ -294,8 +295,11 @@ def _relay(kind: str, body, message: dict, who: Principal, db, chain: ChainClien
             if amount_out > available:
                 raise DomainError(409, "insufficient_balance", f"this needs {amount_out} base units, you have "
                                                                f"{max(available, 0)} available")
-            if offer_id is not None:
-                _check_capacity(db, chain, offer_id)
+            if offer is not None:
+                offer_id, capacity, sold = offer
+                if sold + ops.pending_redemptions(db, offer_id) >= capacity:
+                    raise DomainError(409, "offer_sold_out", f"offer {offer_id} has no voucher left ({capacity} sold "
+                                                             "or being sold)")
             count, oldest = ops.recent_requests(db, address, settings.relay_rate_window_s)
             if count >= settings.relay_rate_limit:
                 wait = settings.relay_rate_window_s - int((now - oldest).total_seconds()) if oldest else settings.relay_rate_window_s
@@ -309,7 +313,7 @@ def _relay(kind: str, body, message: dict, who: Principal, db, chain: ChainClien
                                   "00:00 UTC")
             op = ChainOp(kind=kind, signer_role="relayer", requested_by=f"resident {address}", subject=address,
                          centre_id=centre, to=chain.redemption.address, data=data, params=params,
-                         amount=str(amount_out), offer_id=offer_id, signed_nonce=body.nonce,
+                         amount=str(amount_out), offer_id=offer[0] if offer else None, signed_nonce=body.nonce,
                          nonce_slot=f"{address}:{body.nonce}", signature_hash=sig_hash, gas=reserve, state="queued")
             db.add(op)
             db.flush()
@@ -319,17 +323,11 @@ def _relay(kind: str, body, message: dict, who: Principal, db, chain: ChainClien
                                            "submitted") from None
 
 
-def _check_capacity(db, chain: ChainClient, offer_id: int) -> None:
-    _, _, capacity, sold, _ = chain.redemption.functions.offer(offer_id).call()
-    if sold + ops.pending_redemptions(db, offer_id) >= capacity:
-        raise DomainError(409, "offer_sold_out", f"offer {offer_id} has no voucher left ({capacity} sold or being sold)")
-
-
 @router.post("/me/redeem", response_model=OperationOut, status_code=202)
 def redeem(body: RedeemIn, who: Resident, db: DbDep, chain: ChainDep, settings: SettingsDep) -> dict:
     """Redeems a voucher of an offer with a signed `Redeem` request; the backend pays the gas."""
     max_price = int(body.max_price)
-    provider, price, capacity, sold, active = chain.redemption.functions.offer(body.offer_id).call()
+    provider, price, capacity, sold, active = reads.offer(chain, body.offer_id)
 
     def check_chain() -> None:
         if int(provider, 16) == 0:
@@ -343,10 +341,9 @@ def redeem(body: RedeemIn, who: Resident, db: DbDep, chain: ChainDep, settings: 
 
     message = {"resident": who.username, "offerId": body.offer_id, "maxPrice": max_price, "nonce": body.nonce,
                "deadline": body.deadline}
-    data = chain.redemption.encode_abi("redeemBySig", args=[who.username, body.offer_id, max_price, body.deadline,
-                                                            bytes.fromhex(body.signature[2:])])
+    data = relay.calldata("redeem", who.username, body.offer_id, max_price, body.deadline, bytes.fromhex(body.signature[2:]))
     return _relay("redeem", body, message, who, db, chain, settings, amount_out=price, check_chain=check_chain,
-                  data=data, offer_id=body.offer_id,
+                  data=data, offer=(body.offer_id, capacity, sold),
                   params={"offer_id": body.offer_id, "max_price": str(max_price), "price": str(price),
                           "provider": provider, "nonce": body.nonce, "deadline": body.deadline})
 
@@ -364,8 +361,7 @@ def donate(body: DonateIn, who: Resident, db: DbDep, chain: ChainDep, settings: 
             raise DomainError(422, "not_a_charity", f"{charity} is not a registered charity")
 
     message = {"donor": who.username, "charity": charity, "amount": amount, "nonce": body.nonce, "deadline": body.deadline}
-    data = chain.redemption.encode_abi("donateBySig", args=[who.username, charity, amount, body.deadline,
-                                                            bytes.fromhex(body.signature[2:])])
+    data = relay.calldata("donate", who.username, charity, amount, body.deadline, bytes.fromhex(body.signature[2:]))
     return _relay("donate", body, message, who, db, chain, settings, amount_out=amount, check_chain=check_chain,
                   data=data, params={"charity": charity, "amount": str(amount), "nonce": body.nonce,
                                      "deadline": body.deadline})
@@ -381,9 +377,8 @@ def pay(body: PayIn, who: Resident, db: DbDep, chain: ChainDep, settings: Settin
         raise DomainError(422, "zero_amount", "pay more than 0")
     message = {"payer": who.username, "payee": payee, "amount": amount, "requestRef": body.request_ref,
                "nonce": body.nonce, "deadline": body.deadline}
-    data = chain.redemption.encode_abi("payForServiceBySig", args=[who.username, payee, amount,
-                                                                   bytes.fromhex(body.request_ref[2:]), body.deadline,
-                                                                   bytes.fromhex(body.signature[2:])])
+    data = relay.calldata("pay", who.username, payee, amount, bytes.fromhex(body.request_ref[2:]), body.deadline,
+                          bytes.fromhex(body.signature[2:]))
     return _relay("pay", body, message, who, db, chain, settings, amount_out=amount, check_chain=lambda: None,
                   data=data, params={"payee": payee, "amount": str(amount), "request_ref": body.request_ref,
                                      "nonce": body.nonce, "deadline": body.deadline})
