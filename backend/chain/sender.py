@@ -81,10 +81,10 @@ class OpSender(ChainWriter):
                 break
         if not picked:
             return False
-        nonces: dict[str, int] = {}  # per sending key, taken once a round and counted up locally
         fees = self._fees()
-        for op in picked:
-            self._send_op(op, nonces, fees)
+        signed = [p for p in (self._sign_op(op, fees) for op in picked) if p is not None]
+        if signed:
+            self._record_and_broadcast(signed)
         return True
 
     def _estimate(self, sender: str, to: str, data: str) -> tuple[int | None, str | None]:
@@ -100,38 +100,51 @@ class OpSender(ChainWriter):
         decoded = self.client.decode_error(data_) if isinstance(data_, str) else None
         return None, str(decoded) if decoded else (error.get("message") if isinstance(error, dict) else str(error))
 
-    def _send_op(self, op: ChainOp, nonces: dict[str, int], fees: tuple[int, int]) -> None:
+    def _sign_op(self, op: ChainOp, fees: tuple[int, int]) -> dict | None:
+        """Estimates (refusals are marked failed, nothing sent) and signs; the nonce is assigned at recording."""
         key = self.key_for(op)
         if key is None:
             self._fail(op.id, f"the backend holds no {op.signer_role} key to send this with")
-            return
+            return None
         estimate, reason = self._estimate(key.address, op.to, op.data)
         if estimate is None:
             self._fail(op.id, f"refused by the contract: {reason}")
-            return
-        gas = math.ceil(estimate * 1.2)
-        if key.address not in nonces:
-            nonces[key.address] = self._next_nonce(key.address)
-        nonce = nonces[key.address]
-        nonces[key.address] += 1
-        max_fee, tip = fees
-        signed = key.sign_transaction({"type": 2, "chainId": self.client.chain_id, "nonce": nonce, "to": op.to,
-                                       "data": op.data, "gas": gas, "maxFeePerGas": max_fee,
-                                       "maxPriorityFeePerGas": tip, "value": 0})
-        tx_hash, raw = _hex(signed.hash), _hex(signed.raw_transaction)
+            return None
+        return {"op": op, "key": key, "gas": math.ceil(estimate * 1.2), "fees": fees}
+
+    def _record_and_broadcast(self, prepared: list[dict]) -> None:
+        """Nonces in order per key, the signed transactions of the whole round committed in one database transaction,
+        then broadcast. All or nothing: a nonce is never recorded for a transaction that is not."""
+        nonces: dict[str, int] = {}
+        for p in prepared:
+            address = p["key"].address
+            if address not in nonces:
+                nonces[address] = self._next_nonce(address)
+            p["nonce"] = nonces[address]
+            nonces[address] += 1
+            max_fee, tip = p["fees"]
+            tx = p["key"].sign_transaction({"type": 2, "chainId": self.client.chain_id, "nonce": p["nonce"],
+                                            "to": p["op"].to, "data": p["op"].data, "gas": p["gas"],
+                                            "maxFeePerGas": max_fee, "maxPriorityFeePerGas": tip, "value": 0})
+            p["hash"], p["raw"] = _hex(tx.hash), _hex(tx.raw_transaction)
         with transaction(self.sessions) as s:
-            row = s.get(ChainOp, op.id)
-            if row is None or row.state != "queued":
-                return
-            tx = ChainTx(sender=key.address, nonce=nonce, kind="op", centre_id=row.centre_id or 0, status="signed")
-            tx.attempts.append(TxAttempt(tx_hash=tx_hash, raw_tx=raw, max_fee=str(max_fee), priority_fee=str(tip)))
-            s.add(tx)
-            s.flush()
-            row.state, row.chain_tx_id, row.sender, row.tx_hash = "in_tx", tx.id, key.address, tx_hash
-            chain_tx_id = tx.id
-        # Recorded first: if we die now, track() finds it "signed" and broadcasts it (or finds it mined).
-        self._broadcast(chain_tx_id, raw)
-        log.info("sent %s (op %d) from %s: nonce %d, %s", op.kind, op.id, key.address, nonce, tx_hash)
+            rows = {r.id: r for r in s.scalars(select(ChainOp).where(ChainOp.id.in_([p["op"].id for p in prepared])))}
+            if any(rows.get(p["op"].id) is None or rows[p["op"].id].state != "queued" for p in prepared):
+                return  # changed under us: record nothing, plan again next round
+            for p in prepared:
+                row = rows[p["op"].id]
+                max_fee, tip = p["fees"]
+                tx = ChainTx(sender=p["key"].address, nonce=p["nonce"], kind="op", centre_id=row.centre_id or 0,
+                             status="signed")
+                tx.attempts.append(TxAttempt(tx_hash=p["hash"], raw_tx=p["raw"], max_fee=str(max_fee), priority_fee=str(tip)))
+                s.add(tx)
+                s.flush()
+                row.state, row.chain_tx_id, row.sender, row.tx_hash = "in_tx", tx.id, p["key"].address, p["hash"]
+                p["chain_tx_id"] = tx.id
+        # Recorded first: if we die now, track() finds them "signed" and broadcasts them (or finds them mined).
+        for p in prepared:
+            self._broadcast(p["chain_tx_id"], p["raw"])
+            log.info("sent %s (op %d) from %s: nonce %d, %s", p["op"].kind, p["op"].id, p["key"].address, p["nonce"], p["hash"])
 
     def _fail(self, op_id: int, error: str) -> None:
         with transaction(self.sessions) as s:
