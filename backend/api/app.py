@@ -14,13 +14,13 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from backend.api import community
-from backend.domain.messages import localized, pick_language, validation_detail
-from backend.api.routes import activities, auth, chain_views, health, staff
-from backend.api.routes import community_matching, community_proposals, community_reports, residents_auth
+from backend.api import community, operations
+from backend.api.routes import activities, admin, auth, chain_views, health, providers, residents, staff
+from backend.api.routes import community_matching, community_proposals, community_reports
 from backend.chain.client import ChainClient
 from backend.config import Settings, get_settings
 from backend.domain.activities import DomainError
+from backend.domain.messages import localized, pick_language, validation_detail
 from backend.services import sync_centres
 from backend.store.db import make_engine, make_session_factory, migrate
 
@@ -78,9 +78,9 @@ def create_app(settings: Settings | None = None, *, chain: ChainClient | None = 
                              "problems": jsonable_encoder(exc.errors())}, status_code=422,
                             headers={"Content-Language": language})
 
-    for router in (auth.router, staff.router, activities.router, chain_views.router, health.router,
-                   residents_auth.router, community_matching.router, community_reports.router,
-                   community_proposals.router):
+    for router in (auth.router, staff.router, activities.router, chain_views.router, health.router, residents.router,
+                   providers.router, admin.router, operations.router, community_matching.router,
+                   community_reports.router, community_proposals.router):
         app.include_router(router)
     return app
 

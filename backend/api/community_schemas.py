@@ -58,10 +58,10 @@ class OrganisationOut(BaseModel):
     representative: str
 
 
-# -------------------------------------------------------------------------------------------- offers and needs
+# -------------------------------------------------------------------------------------------- talents and needs
 
 
-class OfferIn(Strict):
+class TalentIn(Strict):
     title: Title
     description: Body | None = None
     skills: list[Text(50)] = Field(default_factory=list, max_length=20)
@@ -71,7 +71,7 @@ class OfferIn(Strict):
     organisation_id: StrictInt | None = Field(default=None, ge=1)
 
 
-class OfferPatch(Strict):
+class TalentPatch(Strict):
     title: Title | None = None
     description: Body | None = None
     skills: list[Text(50)] | None = Field(default=None, max_length=20)
@@ -79,7 +79,7 @@ class OfferPatch(Strict):
     availability: list[Slot] | None = Field(default=None, min_length=1, max_length=21)
 
 
-class OfferOut(BaseModel):
+class TalentOut(BaseModel):
     id: int
     title: str
     description: str | None
@@ -140,14 +140,14 @@ class FactorOut(BaseModel):
 
 
 class CandidateOut(BaseModel):
-    offer: OfferOut
+    talent: TalentOut
     score: float
     factors: dict[str, FactorOut]
     matched_terms: list[str]
 
 
 class MatchIn(Strict):
-    offer_id: StrictInt = Field(ge=1)
+    talent_id: StrictInt = Field(ge=1)
 
 
 class ReasonIn(Strict):
@@ -174,10 +174,10 @@ class PaymentOut(BaseModel):
 class MatchOut(BaseModel):
     id: int
     need_id: int
-    offer_id: int
+    talent_id: int
     status: str
     need_accepted: bool
-    offer_accepted: bool
+    volunteer_accepted: bool
     score: float | None
     factors: dict | None
     minutes: int | None

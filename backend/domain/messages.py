@@ -21,13 +21,9 @@ CATALOGUE: dict[str, dict[str, str]] = {
                           "ko": "블록체인 노드에 연결할 수 없습니다. 아무것도 바뀌지 않았으니 잠시 후 다시 시도하세요"},
     "invalid_status": {"en": "{why}", "ko": "지금 상태에서는 할 수 없는 요청입니다"},
     "over_centre_cap": {"en": "{why}", "ko": "센터의 이번 기간 발행 한도를 넘습니다"},
-    # residents' sign-in (until SIWE)
-    "challenge_unknown": {"en": "no sign-in challenge is open for {address}, or it has expired: ask for a new one",
-                          "ko": "{address}의 로그인 요청이 없거나 만료되었습니다. 새로 요청하세요"},
-    "bad_signature": {"en": "the signature is not {address}'s signature of the challenge",
-                      "ko": "서명이 {address}의 로그인 요청 서명이 아닙니다"},
-    "resident_required": {"en": "this is done by a resident signed in with their wallet; you are {who}",
-                          "ko": "지갑으로 로그인한 주민만 할 수 있습니다. 현재: {who}"},
+    # who may
+    "resident_required": {"en": "this is done by a resident signed in with their wallet (GET /siwe/nonce, POST /siwe/verify); you are {who}",
+                          "ko": "지갑으로 로그인한 주민만 할 수 있습니다 (GET /siwe/nonce, POST /siwe/verify). 현재: {who}"},
     "staff_required": {"en": "this needs the role {roles}; you are {who}",
                        "ko": "{roles} 역할이 필요합니다. 현재: {who}"},
     # areas and organisations
@@ -50,10 +46,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "not_owner": {"en": "{what} is not yours", "ko": "본인의 {what_ko}이(가) 아닙니다"},
     "need_not_open": {"en": "need {need_id} is {status}: it takes no more matches",
                       "ko": "{need_id}번 요청은 '{status}' 상태라 더 이상 연결할 수 없습니다"},
-    "offer_not_active": {"en": "offer {offer_id} is withdrawn", "ko": "{offer_id}번 재능 나눔은 철회되었습니다"},
-    "own_offer": {"en": "you cannot be matched with your own need", "ko": "본인의 요청에 본인을 연결할 수 없습니다"},
-    "match_exists": {"en": "offer {offer_id} is already matched with need {need_id} (match {match_id})",
-                     "ko": "{offer_id}번 재능 나눔은 이미 {need_id}번 요청과 연결되어 있습니다 ({match_id}번)"},
+    "talent_withdrawn": {"en": "talent {talent_id} is withdrawn", "ko": "{talent_id}번 재능 나눔은 철회되었습니다"},
+    "own_talent": {"en": "you cannot be matched with your own need", "ko": "본인의 요청에 본인을 연결할 수 없습니다"},
+    "match_exists": {"en": "talent {talent_id} is already matched with need {need_id} (match {match_id})",
+                     "ko": "{talent_id}번 재능 나눔은 이미 {need_id}번 요청과 연결되어 있습니다 ({match_id}번)"},
     "not_a_party": {"en": "you are neither side of match {match_id}", "ko": "{match_id}번 연결의 당사자가 아닙니다"},
     "not_beneficiary": {"en": "only the beneficiary of need {need_id} confirms what happened; you are not",
                         "ko": "{need_id}번 요청의 수혜자만 활동을 확인할 수 있습니다"},
@@ -82,7 +78,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
 }
 
 # Korean names of the things "not_found" and "not_owner" speak of.
-THINGS_KO = {"need": "요청", "offer": "재능 나눔", "match": "연결", "report": "제보", "proposal": "제안",
+THINGS_KO = {"need": "요청", "talent": "재능 나눔", "match": "연결", "report": "제보", "proposal": "제안",
              "organisation": "단체", "area": "지역", "centre": "센터", "resident": "주민", "activity": "활동"}
 
 

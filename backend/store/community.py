@@ -125,12 +125,12 @@ def add_match(s: Session, need: Need, offer: TalentOffer, actor_name: str, need_
     if need.status != "open":
         raise Refusal(409, "need_not_open", need_id=need.id, status=need.status)
     if offer.status != "active":
-        raise Refusal(409, "offer_not_active", offer_id=offer.id)
+        raise Refusal(409, "talent_withdrawn", talent_id=offer.id)
     if need.resident_id is not None and need.resident_id == offer.resident_id:
-        raise Refusal(409, "own_offer")
+        raise Refusal(409, "own_talent")
     existing = s.scalar(select(Match).where(Match.need_id == need.id, Match.offer_id == offer.id))
     if existing is not None:
-        raise Refusal(409, "match_exists", offer_id=offer.id, need_id=need.id, match_id=existing.id)
+        raise Refusal(409, "match_exists", talent_id=offer.id, need_id=need.id, match_id=existing.id)
     m = Match(need_id=need.id, offer_id=offer.id, volunteer_id=offer.resident_id, status="proposed",
               proposed_by=actor_name, score=score, factors=factors,
               need_accepted_by=actor_name if need_side else None, offer_accepted_by=None if need_side else actor_name)
@@ -139,7 +139,7 @@ def add_match(s: Session, need: Need, offer: TalentOffer, actor_name: str, need_
         with s.begin_nested():
             s.flush()
     except IntegrityError:  # the same pair proposed concurrently: the unique constraint decided
-        raise Refusal(409, "match_exists", offer_id=offer.id, need_id=need.id, match_id="?") from None
+        raise Refusal(409, "match_exists", talent_id=offer.id, need_id=need.id, match_id="(concurrent)") from None
     return m
 
 

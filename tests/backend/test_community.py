@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from conftest import COIN, PASSWORD, activity_body
 from eth_account import Account
-from eth_account.messages import encode_defunct
+from residents_helpers import sign_in, sign_request
 from sqlalchemy import func, select
 
 from backend.store.community_models import Match, Need, NeighbourReport, ProposalSupport, ReportAccess, TalentOffer
@@ -22,16 +22,6 @@ AREAS = {  # code: (name, lat, lon)
 }
 
 
-def sign_in(backend, account) -> dict:
-    """A resident signs the challenge with their wallet and gets a resident token."""
-    r = backend.http.post("/auth/resident/challenge", json={"address": account.address})
-    assert r.status_code == 200, r.text
-    signature = account.sign_message(encode_defunct(text=r.json()["message"])).signature
-    r = backend.http.post("/auth/resident/login", json={"address": account.address, "signature": "0x" + bytes(signature).hex()})
-    assert r.status_code == 200, r.text
-    return {"Authorization": f"Bearer {r.json()['access_token']}"}
-
-
 @pytest.fixture(scope="module")
 def community(backend, admin_headers):
     """Areas; centre 1 serves 반포1동, centre 2 serves 상계1동 (with a welfare officer of its own)."""
@@ -39,7 +29,7 @@ def community(backend, admin_headers):
         r = backend.http.put(f"/areas/{code}", json={"name": name, "lat": lat, "lon": lon}, headers=admin_headers)
         assert r.status_code == 200, r.text
     for centre, area in ((1, "seocho-banpo1"), (2, "nowon-sanggye1")):
-        r = backend.http.patch(f"/centres/{centre}", json={"area": area}, headers=admin_headers)
+        r = backend.http.put(f"/centres/{centre}/area", json={"area": area}, headers=admin_headers)
         assert r.status_code == 200, r.text
     r = backend.http.post("/staff", json={"username": "officer2", "password": PASSWORD, "role": "welfare_officer",
                                           "centre_id": 2}, headers=admin_headers)
@@ -48,6 +38,7 @@ def community(backend, admin_headers):
 
 
 def resident(backend):
+    """A new wallet, signed in with SIWE."""
     account = Account.create()
     return account, sign_in(backend, account)
 
@@ -57,7 +48,7 @@ def later(hours: float) -> str:
 
 
 def offer(backend, headers, title, area, availability=("sat", "sun"), **extra) -> dict:
-    r = backend.http.post("/offers", json={"title": title, "area": area, "availability": list(availability), **extra},
+    r = backend.http.post("/talents", json={"title": title, "area": area, "availability": list(availability), **extra},
                           headers=headers)
     assert r.status_code == 201, r.text
     return r.json()
@@ -75,21 +66,25 @@ def balance(backend, address: str) -> int:
 # ------------------------------------------------------------------------------------------------ sign-in
 
 
-def test_resident_sign_in_needs_the_wallets_signature_once(community):
+def test_a_siwe_resident_is_registered_on_first_use_and_is_no_staff(community, coord1):
     backend = community
-    account, other = Account.create(), Account.create()
-    msg = backend.http.post("/auth/resident/challenge", json={"address": account.address}).json()["message"]
-    forged = other.sign_message(encode_defunct(text=msg)).signature
-    r = backend.http.post("/auth/resident/login", json={"address": account.address, "signature": "0x" + bytes(forged).hex()})
-    assert r.status_code == 401 and r.json()["error"] == "bad_signature"
-    good = account.sign_message(encode_defunct(text=msg)).signature
-    body = {"address": account.address, "signature": "0x" + bytes(good).hex()}
-    assert backend.http.post("/auth/resident/login", json=body).status_code == 200
-    r = backend.http.post("/auth/resident/login", json=body)  # the challenge is used up
-    assert r.status_code == 401 and r.json()["error"] == "challenge_unknown"
-    # A resident token opens no staff endpoint.
-    headers = sign_in(backend, account)
-    assert backend.http.get("/activities", headers=headers).status_code == 401
+    account, headers = resident(backend)
+    with backend.sessions() as s:
+        from backend.store.models import Resident
+
+        assert s.scalar(select(Resident).where(Resident.address == account.address)) is None
+    assert backend.http.get("/talents", params={"mine": "true"}, headers=headers).json() == []
+    with backend.sessions() as s:
+        assert s.scalar(select(Resident.id).where(Resident.address == account.address)) is not None
+    # A resident opens no staff endpoint, and staff cannot act as residents.
+    assert backend.http.get("/activities", headers=headers).status_code == 403
+    r = backend.http.post("/organisations", json={"name": "x", "kind": "farm", "area": "seocho-banpo1", "centre_id": 1,
+                                                  "representative": account.address}, headers=headers)
+    assert r.status_code == 403 and r.json()["error"] == "staff_required"
+    r = backend.http.post("/talents", json={"title": "요리", "area": "seocho-banpo1", "availability": ["sat"]},
+                          headers=coord1)
+    assert r.status_code == 403 and r.json()["error"] == "resident_required"
+    assert backend.http.get("/talents").status_code == 401
 
 
 # ------------------------------------------------------------------------------------------------ talents and needs
@@ -127,26 +122,26 @@ def test_organisation_need_matched_confirmed_and_attested_on_chain(community, ad
     r = backend.http.get(f"/needs/{need['id']}/candidates", headers=farmer_h)
     assert r.status_code == 200, r.text
     ranked = r.json()
-    ids = [c["offer"]["id"] for c in ranked]
+    ids = [c["talent"]["id"] for c in ranked]
     assert ids[0] == near_offer["id"] and english_offer["id"] in ids[:3]  # Korean need finds the English offer too
     top = ranked[0]
     assert set(top["factors"]) == {"talent", "text", "distance", "schedule", "reliability"}
     assert abs(sum(f["contribution"] for f in top["factors"].values()) - top["score"]) < 1e-3
     assert "farming" in top["matched_terms"]
-    far_rank = next((c for c in ranked if c["offer"]["area"] == "nowon-sanggye1"), None)
+    far_rank = next((c for c in ranked if c["talent"]["area"] == "nowon-sanggye1"), None)
     assert far_rank is None or far_rank["factors"]["distance"]["value"] < 0.01
 
     # The farm picks the near volunteer; only the two sides may act.
-    r = backend.http.post(f"/needs/{need['id']}/matches", json={"offer_id": near_offer["id"]}, headers=farmer_h)
+    r = backend.http.post(f"/needs/{need['id']}/matches", json={"talent_id": near_offer["id"]}, headers=farmer_h)
     assert r.status_code == 201, r.text
     match = r.json()
-    assert match["status"] == "proposed" and match["need_accepted"] and not match["offer_accepted"]
+    assert match["status"] == "proposed" and match["need_accepted"] and not match["volunteer_accepted"]
     assert backend.http.post(f"/matches/{match['id']}/accept", headers=cook_h).json()["error"] == "not_a_party"
     r = backend.http.post(f"/matches/{match['id']}/accept", headers=near_h)
     assert r.status_code == 200 and r.json()["status"] == "scheduled"
     assert backend.http.get(f"/needs/{need['id']}", headers=farmer_h).json()["status"] == "filled"
     # A filled need takes no more matches.
-    r = backend.http.post(f"/needs/{need['id']}/matches", json={"offer_id": english_offer["id"]}, headers=english_h)
+    r = backend.http.post(f"/needs/{need['id']}/matches", json={"talent_id": english_offer["id"]}, headers=english_h)
     assert r.status_code == 409 and r.json()["error"] == "need_not_open"
 
     # Only the beneficiary confirms: not the volunteer (their own activity), not a coordinator.
@@ -177,12 +172,10 @@ def test_payment_between_two_residents_is_settled_on_chain(community, coord1):
     backend = community
     elder, elder_h = resident(backend)
     helper, helper_h = resident(backend)
-    # The elder has coins (earned earlier) and a little ETH for gas.
+    # The elder has coins, earned earlier (and no ETH: the backend relays the payment).
     r = backend.http.post("/activities", json=activity_body(elder.address, approve=True, units=120), headers=coord1)
     assert r.status_code == 201, r.text
     backend.drain()
-    w3 = backend.node.web3
-    w3.eth.send_transaction({"from": w3.eth.accounts[0], "to": elder.address, "value": 10**17})
 
     help_offer = offer(backend, helper_h, "스마트폰 사용법 알려드려요", "seocho-banpo2", ("any",))
     start = datetime.now(UTC) - timedelta(minutes=50)
@@ -194,8 +187,8 @@ def test_payment_between_two_residents_is_settled_on_chain(community, coord1):
     need = r.json()
     assert need["centre_id"] is None
     # The helper volunteers; the elder accepts.
-    r = backend.http.post(f"/needs/{need['id']}/matches", json={"offer_id": help_offer["id"]}, headers=helper_h)
-    assert r.status_code == 201 and r.json()["offer_accepted"], r.text
+    r = backend.http.post(f"/needs/{need['id']}/matches", json={"talent_id": help_offer["id"]}, headers=helper_h)
+    assert r.status_code == 201 and r.json()["volunteer_accepted"], r.text
     mid = r.json()["id"]
     assert r.json()["factors"]["talent"]["value"] == 1.0
     assert backend.http.post(f"/matches/{mid}/accept", headers=elder_h).json()["status"] == "scheduled"
@@ -206,17 +199,23 @@ def test_payment_between_two_residents_is_settled_on_chain(community, coord1):
     assert payment["payer"] == elder.address and payment["payee"] == helper.address
     assert r.json()["activity_id"] is None  # no coins minted for a paid service
 
-    # The elder pays from their wallet with the reference; the indexer sees ServicePaid; the match is paid.
-    tx = backend.chain.redemption.functions.payForService(
-        helper.address, int(payment["amount"]), bytes.fromhex(payment["request_ref"][2:])).build_transaction(
-        {"from": elder.address, "nonce": w3.eth.get_transaction_count(elder.address), "gas": 200_000,
-         "maxFeePerGas": 10**10, "maxPriorityFeePerGas": 10**9, "chainId": w3.eth.chain_id})
-    tx_hash = w3.eth.send_raw_transaction(elder.sign_transaction(tx).raw_transaction)
-    assert w3.eth.wait_for_transaction_receipt(tx_hash).status == 1
+    # The elder signs PayForService with the match's reference and the backend relays it (POST /me/pay); once the
+    # indexer has seen its ServicePaid, the match is paid.
+    # A payment of less than agreed, with the reference, does not settle it.
+    nonce = backend.http.get("/me", headers=elder_h).json()["next_nonce"]
+    body = sign_request(backend, elder, "pay", nonce=nonce, payee=payment["payee"], amount=str(COIN),
+                        request_ref=payment["request_ref"])
+    assert backend.http.post("/me/pay", json=body, headers=elder_h).status_code == 202
+    backend.drain()
+    assert backend.http.get(f"/matches/{mid}", headers=helper_h).json()["payment"]["status"] == "awaiting_payment"
+    body = sign_request(backend, elder, "pay", nonce=nonce + 1, payee=payment["payee"], amount=payment["amount"],
+                        request_ref=payment["request_ref"])
+    r = backend.http.post("/me/pay", json=body, headers=elder_h)
+    assert r.status_code == 202, r.text
     backend.drain()
     r = backend.http.get(f"/matches/{mid}", headers=helper_h)
-    assert r.json()["payment"]["status"] == "paid" and r.json()["payment"]["tx_hash"] == "0x" + bytes(tx_hash).hex()
-    assert balance(backend, helper.address) == 3 * COIN and balance(backend, elder.address) == 3 * COIN
+    assert r.json()["payment"]["status"] == "paid" and r.json()["payment"]["tx_hash"].startswith("0x")
+    assert balance(backend, helper.address) == 4 * COIN and balance(backend, elder.address) == 2 * COIN
 
 
 def test_no_show_lowers_reliability_and_closed_needs_refuse_matching(community):
@@ -228,19 +227,19 @@ def test_no_show_lowers_reliability_and_closed_needs_refuse_matching(community):
     body = {"title": "Need someone for dog walking", "area": "seocho-banpo1", "starts_at": start.isoformat(),
             "ends_at": (start + timedelta(hours=2)).isoformat(), "settlement": "payment"}
     need = backend.http.post("/needs", json=body, headers=owner_h).json()
-    mid = backend.http.post(f"/needs/{need['id']}/matches", json={"offer_id": o["id"]}, headers=owner_h).json()["id"]
+    mid = backend.http.post(f"/needs/{need['id']}/matches", json={"talent_id": o["id"]}, headers=owner_h).json()["id"]
     backend.http.post(f"/matches/{mid}/accept", headers=vol_h)
     r = backend.http.post(f"/matches/{mid}/confirm", json={"happened": False, "reason": "nobody came"}, headers=owner_h)
     assert r.status_code == 200 and r.json()["status"] == "no_show"
     second = backend.http.post("/needs", json=body, headers=owner_h).json()
     cands = backend.http.get(f"/needs/{second['id']}/candidates", headers=owner_h).json()
-    mine = next(c for c in cands if c["offer"]["id"] == o["id"])
+    mine = next(c for c in cands if c["talent"]["id"] == o["id"])
     assert mine["factors"]["reliability"]["value"] == pytest.approx(1 / 3, abs=1e-4)  # (0 + 1) / (0 + 1 + 2)
 
     r = backend.http.post(f"/needs/{second['id']}/close", json={"reason": "found help elsewhere"}, headers=owner_h)
     assert r.status_code == 200 and r.json()["status"] == "closed"
     before = count(backend, Match)
-    r = backend.http.post(f"/needs/{second['id']}/matches", json={"offer_id": o["id"]}, headers=owner_h)
+    r = backend.http.post(f"/needs/{second['id']}/matches", json={"talent_id": o["id"]}, headers=owner_h)
     assert r.status_code == 409 and r.json()["error"] == "need_not_open"
     assert backend.http.get(f"/needs/{second['id']}/candidates", headers=owner_h).status_code == 409
     assert count(backend, Match) == before
@@ -255,12 +254,12 @@ def test_confirming_before_the_activity_and_matching_yourself_are_refused(commun
     need = backend.http.post("/needs", json={"title": "피아노 배우고 싶어요", "area": "seocho-banpo1",
                                              "starts_at": later(24), "ends_at": later(25), "settlement": "payment"},
                              headers=owner_h).json()
-    r = backend.http.post(f"/needs/{need['id']}/matches", json={"offer_id": own["id"]}, headers=owner_h)
-    assert r.status_code == 409 and r.json()["error"] == "own_offer"
+    r = backend.http.post(f"/needs/{need['id']}/matches", json={"talent_id": own["id"]}, headers=owner_h)
+    assert r.status_code == 409 and r.json()["error"] == "own_talent"
     cands = backend.http.get(f"/needs/{need['id']}/candidates", headers=owner_h).json()
-    assert own["id"] not in [c["offer"]["id"] for c in cands] and o["id"] in [c["offer"]["id"] for c in cands]
-    mid = backend.http.post(f"/needs/{need['id']}/matches", json={"offer_id": o["id"]}, headers=owner_h).json()["id"]
-    r = backend.http.post(f"/needs/{need['id']}/matches", json={"offer_id": o["id"]}, headers=owner_h)
+    assert own["id"] not in [c["talent"]["id"] for c in cands] and o["id"] in [c["talent"]["id"] for c in cands]
+    mid = backend.http.post(f"/needs/{need['id']}/matches", json={"talent_id": o["id"]}, headers=owner_h).json()["id"]
+    r = backend.http.post(f"/needs/{need['id']}/matches", json={"talent_id": o["id"]}, headers=owner_h)
     assert r.status_code == 409 and r.json()["error"] == "match_exists"
     backend.http.post(f"/matches/{mid}/accept", headers=vol_h)
     r = backend.http.post(f"/matches/{mid}/confirm", json={"happened": True}, headers=owner_h)
@@ -282,14 +281,14 @@ def test_bad_inputs_are_refused_clearly_in_korean_or_english_and_change_nothing(
         {"title": "요리", "area": "seocho-banpo1", "availability": ["sat"], "extra": 1},
     ]
     for body in cases:
-        r = backend.http.post("/offers", json=body, headers=h)
+        r = backend.http.post("/talents", json=body, headers=h)
         assert r.status_code == 422, (body, r.text)
         assert r.json()["error"] in ("invalid_request", "invalid_slots", "unknown_area") and r.json()["detail"]
-    r = backend.http.post("/offers", json=cases[1], headers={**h, "Accept-Language": "ko-KR,ko;q=0.9,en;q=0.8"})
+    r = backend.http.post("/talents", json=cases[1], headers={**h, "Accept-Language": "ko-KR,ko;q=0.9,en;q=0.8"})
     assert r.json()["detail"] == "title: 200자 이하여야 합니다" and r.headers["content-language"] == "ko"
-    r = backend.http.post("/offers", json=cases[5], headers={**h, "Accept-Language": "ko"})
+    r = backend.http.post("/talents", json=cases[5], headers={**h, "Accept-Language": "ko"})
     assert r.json()["error"] == "unknown_area" and "지역이 등록되어 있지 않습니다" in r.json()["detail"]
-    r = backend.http.post("/offers", json=cases[5], headers={**h, "Accept-Language": "en;q=0.9,ko;q=0.5"})
+    r = backend.http.post("/talents", json=cases[5], headers={**h, "Accept-Language": "en;q=0.9,ko;q=0.5"})
     assert "is not known" in r.json()["detail"]
 
     need = {"title": "도움", "area": "seocho-banpo1", "settlement": "payment"}
@@ -308,7 +307,7 @@ def test_bad_inputs_are_refused_clearly_in_korean_or_english_and_change_nothing(
     assert backend.http.get("/needs/999999", headers={**h, "Accept-Language": "ko"}).json()["detail"] == \
         "요청 999999을(를) 찾을 수 없습니다"
     # No token: 401 for writes; proposals stay public to read.
-    assert backend.http.post("/offers", json=cases[0]).status_code == 401
+    assert backend.http.post("/talents", json=cases[0]).status_code == 401
     assert backend.http.get("/proposals").status_code == 200
 
 
@@ -317,12 +316,12 @@ def test_search_finds_korean_and_english_offers(community):
     _, h = resident(backend)
     ko = offer(backend, h, "어르신 말벗 봉사", "seocho-banpo1", description="독거 어르신께 안부 전화")
     en = offer(backend, resident(backend)[1], "Companionship for the elderly", "seocho-banpo2")
-    r = backend.http.get("/offers/search", params={"q": "어르신 말벗", "area": "seocho-banpo1"}, headers=h)
+    r = backend.http.get("/talents/search", params={"q": "어르신 말벗", "area": "seocho-banpo1"}, headers=h)
     assert r.status_code == 200, r.text
-    ids = [c["offer"]["id"] for c in r.json()]
+    ids = [c["talent"]["id"] for c in r.json()]
     assert ids[0] == ko["id"] and en["id"] in ids
-    r = backend.http.get("/offers/search", params={"q": "elderly"}, headers=h)
-    assert {ko["id"], en["id"]} <= {c["offer"]["id"] for c in r.json()}
+    r = backend.http.get("/talents/search", params={"q": "elderly"}, headers=h)
+    assert {ko["id"], en["id"]} <= {c["talent"]["id"] for c in r.json()}
 
 
 # ------------------------------------------------------------------------------------------------ neighbour reports
@@ -470,8 +469,8 @@ def test_proposal_supported_commented_made_a_project_and_filled_by_matching(comm
     vol, vol_h = resident(backend)
     o = offer(backend, vol_h, "플로깅, 쓰레기 줍기 봉사", "seocho-banpo1", ("any",))
     cands = backend.http.get(f"/needs/{need['id']}/candidates", headers=coord1).json()
-    assert cands[0]["offer"]["id"] == o["id"]
-    r = backend.http.post(f"/needs/{need['id']}/matches", json={"offer_id": o["id"]}, headers=coord1)
+    assert cands[0]["talent"]["id"] == o["id"]
+    r = backend.http.post(f"/needs/{need['id']}/matches", json={"talent_id": o["id"]}, headers=coord1)
     assert r.status_code == 201, r.text
     mid = r.json()["id"]
     assert backend.http.post(f"/matches/{mid}/accept", headers=vol_h).json()["status"] == "scheduled"

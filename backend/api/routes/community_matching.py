@@ -22,9 +22,9 @@ from backend.api.community_schemas import (
     MatchOut,
     NeedIn,
     NeedOut,
-    OfferIn,
-    OfferOut,
-    OfferPatch,
+    TalentIn,
+    TalentOut,
+    TalentPatch,
     OrganisationIn,
     OrganisationOut,
     PaymentOut,
@@ -77,7 +77,7 @@ async def list_areas(db: DbDep) -> list[AreaOut]:
     return [AreaOut(code=a.code, name=a.name, lat=a.lat, lon=a.lon) for a in db.scalars(select(Area).order_by(Area.code))]
 
 
-@router.patch("/centres/{centre_id}", response_model=dict)
+@router.put("/centres/{centre_id}/area", response_model=dict)
 def set_centre_area(centre_id: int, body: CentreAreaIn, db: DbDep, _: Admin) -> dict:
     """Sets the area a centre serves: its welfare officers read the neighbour reports of that area."""
     with write_transaction(db):
@@ -136,20 +136,20 @@ def _slots(names: list[str]) -> int:
         raise Refusal(422, "invalid_slots", why=str(exc)) from None
 
 
-def _offer_out(o: TalentOffer, actor: Actor | None = None) -> OfferOut:
+def _talent_out(o: TalentOffer, actor: Actor | None = None) -> TalentOut:
     mine = isinstance(actor, ResidentPrincipal) and actor.resident_id == o.resident_id
-    return OfferOut(id=o.id, title=o.title, description=o.description, skills=list(o.skills or []), area=o.area,
+    return TalentOut(id=o.id, title=o.title, description=o.description, skills=list(o.skills or []), area=o.area,
                     availability=slot_names(o.availability), status=o.status, organisation_id=o.organisation_id,
                     mine=mine)
 
 
-@router.post("/offers", response_model=OfferOut, status_code=201)
-def create_offer(body: OfferIn, request: Request, db: DbDep, resident: ResidentDep,
+@router.post("/talents", response_model=TalentOut, status_code=201)
+def create_talent(body: TalentIn, request: Request, db: DbDep, resident: ResidentDep,
                  idempotency_key: IdempotencyKey = None):
     """A resident offers a talent (for themselves, or for the organisation they represent)."""
     availability = _slots(body.availability)
 
-    def handler() -> OfferOut:
+    def handler() -> TalentOut:
         repo.area_or_refuse(db, body.area)
         org = _organisation_of(db, resident, body.organisation_id)
         offer = TalentOffer(resident_id=resident.resident_id, organisation_id=org.id if org else None,
@@ -157,54 +157,54 @@ def create_offer(body: OfferIn, request: Request, db: DbDep, resident: ResidentD
                             availability=availability, status="active", version=repo.next_version(db, "offers"))
         db.add(offer)
         db.flush()
-        return _offer_out(offer, resident)
+        return _talent_out(offer, resident)
 
     return once(db, resident, request, body, idempotency_key, handler)
 
 
-def _own_offer(db, resident: ResidentPrincipal, offer_id: int) -> TalentOffer:
-    offer = db.get(TalentOffer, offer_id)
+def _own_offer(db, resident: ResidentPrincipal, talent_id: int) -> TalentOffer:
+    offer = db.get(TalentOffer, talent_id)
     if offer is None:
-        raise not_found(f"offer {offer_id}")
+        raise not_found(f"talent {talent_id}")
     if offer.resident_id != resident.resident_id:
-        raise Refusal(403, "not_owner", what=f"offer {offer_id}")
+        raise Refusal(403, "not_owner", what=f"talent {talent_id}")
     return offer
 
 
-@router.patch("/offers/{offer_id}", response_model=OfferOut)
-def change_offer(offer_id: int, body: OfferPatch, db: DbDep, resident: ResidentDep) -> OfferOut:
+@router.patch("/talents/{talent_id}", response_model=TalentOut)
+def change_talent(talent_id: int, body: TalentPatch, db: DbDep, resident: ResidentDep) -> TalentOut:
     changes = body.model_dump(exclude_unset=True)
     if not changes:
         raise Refusal(422, "invalid_request", why="give at least one field to change")
     if "availability" in changes:
         changes["availability"] = _slots(changes["availability"])
     with write_transaction(db):
-        offer = _own_offer(db, resident, offer_id)
+        offer = _own_offer(db, resident, talent_id)
         if offer.status != "active":
-            raise Refusal(409, "offer_not_active", offer_id=offer_id)
+            raise Refusal(409, "talent_withdrawn", talent_id=talent_id)
         if "area" in changes:
             repo.area_or_refuse(db, changes["area"])
         for field, value in changes.items():
             setattr(offer, field, value)
         offer.version = repo.next_version(db, "offers")
-        return _offer_out(offer, resident)
+        return _talent_out(offer, resident)
 
 
-@router.post("/offers/{offer_id}/withdraw", response_model=OfferOut)
-def withdraw_offer(offer_id: int, db: DbDep, resident: ResidentDep) -> OfferOut:
+@router.post("/talents/{talent_id}/withdraw", response_model=TalentOut)
+def withdraw_talent(talent_id: int, db: DbDep, resident: ResidentDep) -> TalentOut:
     """Withdraws an offer: it is no longer a candidate; proposed matches with it are cancelled."""
     with write_transaction(db):
-        offer = _own_offer(db, resident, offer_id)
+        offer = _own_offer(db, resident, talent_id)
         if offer.status != "active":
-            raise Refusal(409, "offer_not_active", offer_id=offer_id)
+            raise Refusal(409, "talent_withdrawn", talent_id=talent_id)
         offer.status, offer.version = "withdrawn", repo.next_version(db, "offers")
-        for m in db.scalars(select(Match).where(Match.offer_id == offer_id, Match.status == "proposed")):
+        for m in db.scalars(select(Match).where(Match.talent_id == talent_id, Match.status == "proposed")):
             m.status, m.reason = "cancelled", "the offer was withdrawn"
-        return _offer_out(offer, resident)
+        return _talent_out(offer, resident)
 
 
-@router.get("/offers/search", response_model=list[CandidateOut])
-def search_offers(request: Request, db: DbDep, actor: ActorDep,
+@router.get("/talents/search", response_model=list[CandidateOut])
+def search_talents(request: Request, db: DbDep, actor: ActorDep,
                   q: Annotated[str, Query(min_length=1, max_length=200)], area: str | None = None,
                   limit: Annotated[int, Query(ge=1, le=100)] = 20) -> list[CandidateOut]:
     """Offers for free text in Korean or English, ranked by the matcher (talents, text, distance to `area`), with
@@ -214,32 +214,32 @@ def search_offers(request: Request, db: DbDep, actor: ActorDep,
     return _candidates(db, matcher(request).rank(db, NeedQuery(q, area, 0), limit), actor)
 
 
-@router.get("/offers", response_model=list[OfferOut])
-def list_offers(db: DbDep, actor: ActorDep, area: str | None = None, mine: bool = False,
-                limit: Annotated[int, Query(ge=1, le=100)] = 20) -> list[OfferOut]:
+@router.get("/talents", response_model=list[TalentOut])
+def list_talents(db: DbDep, actor: ActorDep, area: str | None = None, mine: bool = False,
+                limit: Annotated[int, Query(ge=1, le=100)] = 20) -> list[TalentOut]:
     """The newest active offers (of `area`), or the resident's own (`mine=true`, withdrawn ones too)."""
     if mine:
         if not isinstance(actor, ResidentPrincipal):
             raise Refusal(403, "resident_required", who=actor.role)
         query = select(TalentOffer).where(TalentOffer.resident_id == actor.resident_id).order_by(TalentOffer.id.desc())
-        return [_offer_out(o, actor) for o in db.scalars(query.limit(limit))]
+        return [_talent_out(o, actor) for o in db.scalars(query.limit(limit))]
     query = select(TalentOffer).where(TalentOffer.status == "active").order_by(TalentOffer.id.desc()).limit(limit)
     if area:
         query = query.where(TalentOffer.area == area)
-    return [_offer_out(o, actor) for o in db.scalars(query)]
+    return [_talent_out(o, actor) for o in db.scalars(query)]
 
 
-@router.get("/offers/{offer_id}", response_model=OfferOut)
-async def get_offer(offer_id: int, db: DbDep, actor: ActorDep) -> OfferOut:
-    offer = db.get(TalentOffer, offer_id)
+@router.get("/talents/{talent_id}", response_model=TalentOut)
+async def get_talent(talent_id: int, db: DbDep, actor: ActorDep) -> TalentOut:
+    offer = db.get(TalentOffer, talent_id)
     if offer is None:
-        raise not_found(f"offer {offer_id}")
-    return _offer_out(offer, actor)
+        raise not_found(f"talent {talent_id}")
+    return _talent_out(offer, actor)
 
 
 def _candidates(db, ranked: list[Ranked], actor: Actor) -> list[CandidateOut]:
     offers = {o.id: o for o in db.scalars(select(TalentOffer).where(TalentOffer.id.in_([r.offer_id for r in ranked])))}
-    return [CandidateOut(offer=_offer_out(offers[r.offer_id], actor), score=r.score, matched_terms=r.matched_terms,
+    return [CandidateOut(talent=_talent_out(offers[r.offer_id], actor), score=r.score, matched_terms=r.matched_terms,
                          factors={k: FactorOut(value=round(f.value, 4), weight=f.weight,
                                                contribution=round(f.contribution, 4), note=f.note)
                                   for k, f in r.factors.items()})
@@ -409,15 +409,15 @@ def propose_match(need_id: int, body: MatchIn, request: Request, db: DbDep, acto
 
     def handler() -> MatchOut:
         need = _need(db, need_id, for_update=True)
-        offer = db.get(TalentOffer, body.offer_id)
+        offer = db.get(TalentOffer, body.talent_id)
         if offer is None:
-            raise not_found(f"offer {body.offer_id}")
+            raise not_found(f"talent {body.talent_id}")
         need_side = is_need_side(actor, need)
         offer_side = isinstance(actor, ResidentPrincipal) and offer.resident_id == actor.resident_id
         if not need_side and not offer_side:
             raise Refusal(403, "not_owner", what=f"need {need_id}")
         if need_side and offer_side:
-            raise Refusal(409, "own_offer")
+            raise Refusal(409, "own_talent")
         ranked = matcher(request).explain(db, need_query(need), offer.id)
         factors = {k: {"value": round(f.value, 4), "weight": f.weight, "contribution": round(f.contribution, 4),
                        "note": f.note} for k, f in ranked.factors.items()} if ranked else None
@@ -451,8 +451,8 @@ def match_out(db, m: Match, chain=None) -> MatchOut:
             how=("the beneficiary pays with Redemption.payForService(payee, amount, request_ref) from their wallet "
                  "(or payForServiceBySig, relayed); it is marked paid once the indexer has seen the ServicePaid event"))
     activity_status = db.scalar(select(Activity.status).where(Activity.id == m.activity_id)) if m.activity_id else None
-    return MatchOut(id=m.id, need_id=m.need_id, offer_id=m.offer_id, status=m.status,
-                    need_accepted=m.need_accepted_by is not None, offer_accepted=m.offer_accepted_by is not None,
+    return MatchOut(id=m.id, need_id=m.need_id, talent_id=m.offer_id, status=m.status,
+                    need_accepted=m.need_accepted_by is not None, volunteer_accepted=m.offer_accepted_by is not None,
                     score=m.score, factors=m.factors, minutes=m.minutes, reason=m.reason, activity_id=m.activity_id,
                     activity_status=activity_status, payment=payment)
 

@@ -1,10 +1,8 @@
 """the community layer: areas, organisations, talent offers, needs, matches, sealed neighbour reports and their
 access log, proposals with supports and comments, version counters
 
-(down_revision is 0002 on branch issue7; re-link it after the 0003 migrations of issue6 when merging.)
-
 Revision ID: 0004_community
-Revises: 0002
+Revises: 0003
 Create Date: 2026-11-23 17:18:49.226577
 """
 from alembic import op
@@ -12,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '0004_community'
-down_revision = '0002'
+down_revision = '0003'
 branch_labels = None
 depends_on = None
 
