@@ -221,6 +221,7 @@ DISTANCE_SCALE_KM = 3.0
 K1, B = 1.2, 0.75
 TEXT_POOL = 300  # the best text candidates that get the other factors computed
 MIN_TEXT = 0.05  # below this share of the need's own text score an offer is not a candidate
+MAX_DF_SHARE = 0.1  # n-grams in more offers than this share are too common to rank by
 
 
 def haversine_km(a: tuple[float, float], b: tuple[float, float]) -> float:
@@ -365,11 +366,15 @@ class MatchIndex:
         return cached
 
     def text_scores(self, query: Counter[str]) -> tuple[dict[int, float], float]:
-        """BM25 score of each doc sharing a term with the query, and the query's score against itself."""
+        """BM25 score of each doc sharing a term with the query, and the query's score against itself. Terms in more
+        than MAX_DF_SHARE of the offers (endings like 니다, ing) say little and cost the most; they are skipped
+        unless the query has nothing else."""
         acc: dict[int, float] = {}
         best = 0.0
         get = acc.get
-        for term, qtf in query.items():
+        terms = ranking_terms(query, self._df, len(self._by_offer))
+        for term in terms:
+            qtf = query[term]
             idf = self._idf(term)
             if idf <= 0:
                 continue
@@ -390,7 +395,7 @@ class MatchIndex:
         wanted = talents_of(query)
         for term in wanted:  # everyone with one of the need's talents is a candidate, however they put it
             for d, _ in self._weighted(term):
-                candidates.setdefault(d, acc[d])
+                candidates.setdefault(d, acc.get(d, 0.0))
         docs, tfs, scorer, scored = self._docs, self._tf, self.scorer, []
         for d, s in candidates.items():
             doc = docs[d]
@@ -429,6 +434,14 @@ class MatchIndex:
         return Ranked(doc.offer_id, round(score, 6), self.scorer.explain(talent, note, text, need, doc), terms)
 
 
+def ranking_terms(query: Counter[str], df: Mapping[str, int], n: int) -> list[str]:
+    """The query's terms that rank: talents always; n-grams unless in more than MAX_DF_SHARE of the offers (or
+    all of them, when nothing else is left)."""
+    common = max(MAX_DF_SHARE * n, 50)  # a small index prunes nothing
+    terms = [t for t in query if t.startswith("@") or df.get(t, 0) <= common]
+    return terms if any(not t.startswith("@") for t in terms) else list(query)
+
+
 def talents_of(tf: Counter[str]) -> frozenset[str]:
     return frozenset(t for t in tf if t.startswith("@"))
 
@@ -456,7 +469,7 @@ class BruteForceRanker:
         """(score, offer id) of the best k."""
         n, df = len(self.docs), self.df
         query = features(need.text)
-        idf = {t: math.log(1 + (n - df[t] + 0.5) / (df[t] + 0.5)) for t in query if df[t]}
+        idf = {t: math.log(1 + (n - df[t] + 0.5) / (df[t] + 0.5)) for t in ranking_terms(query, df, n) if df[t]}
         best = sum(idf[t] * min(q, CONCEPT_TF) * (K1 + 1) * q / (q + K1) for t, q in query.items() if t in idf)
         if best <= 0:
             return []
