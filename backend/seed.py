@@ -3,8 +3,9 @@
     python -m backend.seed      → prints the demo accounts as JSON
 
 Staff: an admin, a coordinator and a welfare officer of centre 1, a provider (the manifest's first provider);
-residents: dev accounts 7 and 8 with made-up names (personal data, so in the database only). Passwords are random
-on every run, printed once. Existing accounts are left alone."""
+residents: dev accounts 7 and 8 with made-up names (personal data, so in the database only); for the community layer,
+four Seocho areas with their centroids, centre 1 serving 서초2동 and centre 2 반포1동. Passwords are random on every
+run, printed once. Existing accounts are left alone."""
 
 from __future__ import annotations
 
@@ -20,8 +21,18 @@ from backend.chain.keys import dev_key
 from backend.config import get_settings
 from backend.services import sync_centres
 from backend.store.activities import resident_for
+from backend.store.community import next_version
+from backend.store.community_models import Area
 from backend.store.db import make_engine, make_session_factory, migrate, transaction
-from backend.store.models import StaffUser
+from backend.store.models import Centre, StaffUser
+
+DEMO_AREAS = {  # code: (name, latitude, longitude of the centroid)
+    "seocho-seocho2": ("서초2동", 37.4925, 127.0260),
+    "seocho-banpo1": ("반포1동", 37.5045, 127.0050),
+    "seocho-banpo2": ("반포2동", 37.5080, 126.9960),
+    "seocho-yangjae1": ("양재1동", 37.4700, 127.0350),
+}
+CENTRE_AREAS = {1: "seocho-seocho2", 2: "seocho-banpo1"}
 
 
 def main() -> int:
@@ -48,7 +59,14 @@ def main() -> int:
             address = dev_key(index).address
             resident_for(s, address, name=name)
             residents[name] = address
-    json.dump({"staff": accounts, "residents": residents}, sys.stdout, ensure_ascii=False)
+        for code, (name, lat, lon) in DEMO_AREAS.items():
+            s.merge(Area(code=code, name=name, lat=lat, lon=lon))
+        next_version(s, "areas")
+        for centre_id, code in CENTRE_AREAS.items():
+            centre = s.get(Centre, centre_id)
+            if centre is not None and centre.area is None:
+                centre.area = code
+    json.dump({"staff": accounts, "residents": residents, "areas": sorted(DEMO_AREAS)}, sys.stdout, ensure_ascii=False)
     print()
     return 0
 

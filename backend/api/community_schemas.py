@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, Field, StrictBool, StrictInt, StringConstraints
+from pydantic import AwareDatetime, BaseModel, Field, StrictBool, StrictFloat, StrictInt, StringConstraints
 
 from backend.api.schemas import UINT32_MAX, Strict
 
@@ -26,8 +26,8 @@ Slot = Annotated[str, StringConstraints(strict=True, min_length=1, max_length=20
 
 class AreaIn(Strict):
     name: Text(100)
-    lat: float = Field(ge=-90, le=90)
-    lon: float = Field(ge=-180, le=180)
+    lat: StrictFloat = Field(ge=-90, le=90)
+    lon: StrictFloat = Field(ge=-180, le=180)
 
 
 class AreaOut(BaseModel):

@@ -97,6 +97,9 @@ def test_organisation_need_matched_confirmed_and_attested_on_chain(community, ad
                                                   "centre_id": 1, "representative": farmer.address}, headers=coord1)
     assert r.status_code == 201, r.text
     farm = r.json()["id"]
+    listed = backend.http.get("/organisations", params={"area": "seocho-banpo1"}, headers=farmer_h).json()
+    assert {"id": farm, "name": "반포 사과농장", "kind": "farm", "area": "seocho-banpo1", "centre_id": 1,
+            "representative": farmer.address} in listed
 
     near, near_h = resident(backend)
     english, english_h = resident(backend)
@@ -470,10 +473,14 @@ def test_proposal_supported_commented_made_a_project_and_filled_by_matching(comm
     o = offer(backend, vol_h, "플로깅, 쓰레기 줍기 봉사", "seocho-banpo1", ("any",))
     cands = backend.http.get(f"/needs/{need['id']}/candidates", headers=coord1).json()
     assert cands[0]["talent"]["id"] == o["id"]
-    r = backend.http.post(f"/needs/{need['id']}/matches", json={"talent_id": o["id"]}, headers=coord1)
+    # The resident volunteers; the coordinator sees it among the need's matches and accepts for the centre.
+    r = backend.http.post(f"/needs/{need['id']}/matches", json={"talent_id": o["id"]}, headers=vol_h)
     assert r.status_code == 201, r.text
     mid = r.json()["id"]
-    assert backend.http.post(f"/matches/{mid}/accept", headers=vol_h).json()["status"] == "scheduled"
+    waiting = backend.http.get(f"/needs/{need['id']}/matches", headers=coord1).json()
+    assert [(x["id"], x["status"], x["volunteer_accepted"]) for x in waiting] == [(mid, "proposed", True)]
+    assert backend.http.get(f"/needs/{need['id']}/matches", headers=coord2).status_code == 403
+    assert backend.http.post(f"/matches/{mid}/accept", headers=coord1).json()["status"] == "scheduled"
     r = backend.http.post(f"/proposals/{pid}/done", headers=coord1)
     assert r.status_code == 409 and r.json()["error"] == "match_pending"
     r = backend.http.post(f"/matches/{mid}/confirm", json={"happened": True}, headers=coord1)

@@ -22,13 +22,13 @@ from backend.api.community_schemas import (
     MatchOut,
     NeedIn,
     NeedOut,
-    TalentIn,
-    TalentOut,
-    TalentPatch,
     OrganisationIn,
     OrganisationOut,
     PaymentOut,
     ReasonIn,
+    TalentIn,
+    TalentOut,
+    TalentPatch,
 )
 from backend.api.deps import ChainDep, DbDep, check_centre
 from backend.api.residents_auth import Actor, ActorDep, IdempotencyKey, ResidentDep, ResidentPrincipal, once, staff_only
@@ -40,7 +40,7 @@ from backend.store import community as repo
 from backend.store.activities import resident_for
 from backend.store.community_models import Area, Match, Need, Organisation, TalentOffer
 from backend.store.db import write_transaction
-from backend.store.models import Activity, Centre, ChainEvent
+from backend.store.models import Activity, Centre, ChainEvent, Resident
 
 router = APIRouter(tags=["talents and needs"])
 Admin = Annotated[Principal, Depends(staff_only("admin"))]
@@ -113,6 +113,19 @@ def create_organisation(body: OrganisationIn, db: DbDep, principal: Coordinator)
         db.add(org)
         db.flush()
         return _org_out(org, address)
+
+
+@router.get("/organisations", response_model=list[OrganisationOut])
+def list_organisations(db: DbDep, _: ActorDep, area: str | None = None, centre_id: int | None = None,
+                       limit: Annotated[int, Query(ge=1, le=200)] = 100) -> list[OrganisationOut]:
+    """Organisations of an area or centre (residents see who asks; the representative's address is their
+    pseudonymous on-chain identity)."""
+    q = select(Organisation, Resident.address).join(Resident, Resident.id == Organisation.representative_id)
+    if area:
+        q = q.where(Organisation.area == area)
+    if centre_id is not None:
+        q = q.where(Organisation.centre_id == centre_id)
+    return [_org_out(o, address) for o, address in db.execute(q.order_by(Organisation.id).limit(limit))]
 
 
 def _organisation_of(db, actor: ResidentPrincipal, organisation_id: int | None) -> Organisation | None:
@@ -425,6 +438,19 @@ def propose_match(need_id: int, body: MatchIn, request: Request, db: DbDep, acto
         return match_out(db, m)
 
     return once(db, actor, request, body, idempotency_key, handler)
+
+
+@router.get("/needs/{need_id}/matches", response_model=list[MatchOut])
+def need_matches(need_id: int, db: DbDep, actor: ActorDep, request: Request) -> list[MatchOut]:
+    """The need's matches (e.g. residents who volunteered, waiting for the requester's acceptance): for the
+    requester and the need's coordinators."""
+    need = _need(db, need_id)
+    if not can_see_need_matches(actor, need):
+        raise Refusal(403, "not_owner", what=f"need {need_id}")
+    rows = list(db.scalars(select(Match).where(Match.need_id == need_id).order_by(Match.id)))
+    for m in rows:
+        _reconcile(db, m)
+    return [match_out(db, _match(db, m.id), request.app.state.chain) for m in rows]
 
 
 def _match(db, match_id: int, for_update: bool = False) -> Match:
