@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from backend.api.community import sealer
 from backend.api.community_schemas import AccessOut, ReportIn, ReportOut, ReportReceipt, TriageIn
-from backend.api.deps import ChainDep, DbDep
+from backend.api.deps import DbDep
 from backend.api.residents_auth import IdempotencyKey, ResidentDep, once, staff_only
 from backend.api.security import Principal
 from backend.domain.activities import check_units
@@ -29,6 +29,13 @@ router = APIRouter(tags=["neighbour reports"])
 Officer = Annotated[Principal, Depends(staff_only("welfare_officer"))]
 OfficerOrAdmin = Annotated[Principal, Depends(staff_only("welfare_officer", "admin"))]
 SealerDep = Annotated[Sealer, Depends(sealer)]
+
+
+def chain_or_503(request: Request):
+    chain = request.app.state.chain
+    if chain is None:
+        raise Refusal(503, "chain_unavailable")
+    return chain
 
 
 def _associated(r: NeighbourReport) -> str:
@@ -123,12 +130,14 @@ def read_report(report_id: int, db: DbDep, officer: Officer, seal: SealerDep) ->
 
 
 @router.post("/reports/{report_id}/triage", response_model=ReportOut)
-def triage_report(report_id: int, body: TriageIn, db: DbDep, officer: Officer, seal: SealerDep,
-                  chain: ChainDep) -> ReportOut:
+def triage_report(report_id: int, body: TriageIn, request: Request, db: DbDep, officer: Officer,
+                  seal: SealerDep) -> ReportOut:
     """in_review, confirmed or dismissed, with a note (sealed). Confirming rewards the reporter once: a "neighbour
-    found" activity, approved by the officer's verification and queued for the chain."""
+    found" activity, approved by the officer's verification and queued for the chain (so it needs the chain's rule
+    and the centre's cap: 503 while the node is unreachable; the other decisions do not)."""
     reward = cap = None
     if body.decision == "confirmed":
+        chain = chain_or_503(request)
         reward = check_units(chain.rule(repo.NEIGHBOUR_FOUND), repo.NEIGHBOUR_FOUND, 1)
         centre_id = db.scalar(select(NeighbourReport.centre_id).where(NeighbourReport.id == report_id))
         cap = chain.remaining_cap_at(centre_id) if centre_id is not None else (0, 0)  # before the write lock
