@@ -327,6 +327,47 @@ def test_search_finds_korean_and_english_offers(community):
     assert {ko["id"], en["id"]} <= {c["talent"]["id"] for c in r.json()}
 
 
+def test_changed_and_withdrawn_talents_reach_every_api_process(community):
+    """Each API process keeps its own index and follows the offers' version counter: a second app on the same
+    database sees a talent changed and withdrawn through the first."""
+    from conftest import serve
+
+    from backend.api.app import create_app
+
+    backend = community
+    app2 = create_app(backend.settings, chain=backend.chain)
+    url2, stop = serve(app2)
+    try:
+        import httpx
+
+        other = httpx.Client(base_url=url2, timeout=60)
+        owner, owner_h = resident(backend)
+        _, vol_h = resident(backend)
+        t = offer(backend, vol_h, "바느질 옷 수선", "seocho-banpo1", ("any",))
+        need = backend.http.post("/needs", json={"title": "Mending clothes for my father", "area": "seocho-banpo1",
+                                                 "starts_at": later(2), "ends_at": later(3), "settlement": "payment"},
+                                 headers=owner_h).json()
+        ids = lambda client: [c["talent"]["id"] for c in client.get(f"/needs/{need['id']}/candidates",  # noqa: E731
+                                                                     headers=owner_h).json()]
+        assert t["id"] in ids(other) and t["id"] in ids(backend.http)
+        r = backend.http.patch(f"/talents/{t['id']}", json={"title": "피아노 레슨"}, headers=vol_h)
+        assert r.status_code == 200 and r.json()["title"] == "피아노 레슨"
+        assert t["id"] not in ids(other)  # no longer says anything about mending
+        backend.http.patch(f"/talents/{t['id']}", json={"title": "옷 수선, 바느질"}, headers=vol_h)
+        assert t["id"] in ids(other)
+        mid = backend.http.post(f"/needs/{need['id']}/matches", json={"talent_id": t["id"]}, headers=owner_h).json()["id"]
+        assert backend.http.post(f"/talents/{t['id']}/withdraw", headers=vol_h).json()["status"] == "withdrawn"
+        assert other.get(f"/matches/{mid}", headers=owner_h).json()["status"] == "cancelled"
+        assert t["id"] not in ids(other) and t["id"] not in ids(backend.http)
+        r = other.post(f"/needs/{need['id']}/matches", json={"talent_id": t["id"]}, headers=owner_h)
+        assert r.status_code == 409 and r.json()["error"] == "talent_withdrawn"
+        r = other.patch(f"/talents/{t['id']}", json={"title": "x"}, headers=owner_h)
+        assert r.status_code == 403 and r.json()["error"] == "not_owner"
+        other.close()
+    finally:
+        stop()
+
+
 # ------------------------------------------------------------------------------------------------ neighbour reports
 
 

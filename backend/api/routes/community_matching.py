@@ -211,7 +211,7 @@ def withdraw_talent(talent_id: int, db: DbDep, resident: ResidentDep) -> TalentO
         if offer.status != "active":
             raise Refusal(409, "talent_withdrawn", talent_id=talent_id)
         offer.status, offer.version = "withdrawn", repo.next_version(db, "offers")
-        for m in db.scalars(select(Match).where(Match.talent_id == talent_id, Match.status == "proposed")):
+        for m in db.scalars(select(Match).where(Match.offer_id == talent_id, Match.status == "proposed")):
             m.status, m.reason = "cancelled", "the offer was withdrawn"
         return _talent_out(offer, resident)
 
