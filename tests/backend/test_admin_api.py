@@ -65,3 +65,16 @@ def test_admin_refusals_change_nothing(backend, admin_headers, coord1):
     refused(backend.http.post("/admin/centres", json={"key": "seocho-volunteer-centre", "name": "x", "cap": "1",
                                                       "period_days": 1}, headers=admin_headers), 409, "centre_exists")
     assert ops_count(backend) == before and backend.node.web3.eth.block_number == block
+
+
+def test_a_retried_change_with_the_same_idempotency_key_happens_once(backend, admin_headers):
+    charity = new_wallet().address
+    headers = admin_headers | {"Idempotency-Key": "add-charity-" + charity}
+    first = backend.http.post("/admin/charities", json={"address": charity}, headers=headers)
+    before = ops_count(backend)
+    again = backend.http.post("/admin/charities", json={"address": charity}, headers=headers)
+    assert first.status_code == again.status_code == 202 and again.headers.get("Idempotent-Replayed") == "true"
+    assert again.json()["id"] == first.json()["id"] and ops_count(backend) == before
+    other = backend.http.post("/admin/charities", json={"address": new_wallet().address}, headers=headers)
+    refused(other, 409, "idempotency_key_reused")
+    backend.drain()
