@@ -67,12 +67,13 @@ class OpSender(ChainWriter):
 
     def dispatch_ops(self) -> bool:
         with self.sessions() as s:
-            in_flight = set(s.scalars(select(ChainOp.subject).where(ChainOp.state == "in_tx")))
+            in_flight = {_lane(subject, role) for subject, role in
+                         s.execute(select(ChainOp.subject, ChainOp.signer_role).where(ChainOp.state == "in_tx"))}
             queued = list(s.scalars(select(ChainOp).where(ChainOp.state == "queued").order_by(ChainOp.id).limit(ROUND * 4)))
             s.expunge_all()
         picked, seen = [], set(in_flight)
         for op in queued:
-            lane = op.subject or f"role:{op.signer_role}"
+            lane = _lane(op.subject, op.signer_role)
             if lane in seen:
                 continue  # an earlier operation of the same subject is not mined yet
             seen.add(lane)
@@ -218,6 +219,11 @@ class OpSender(ChainWriter):
                 else:
                     op.state, op.chain_tx_id, op.tx_hash = "queued", None, None
         log.warning("op tx %d: nonce used elsewhere; its operation was checked against the contract", chain_tx_id)
+
+
+def _lane(subject: str | None, signer_role: str) -> str:
+    """Operations of one lane go one at a time: a resident's or a provider's (its subject), or the admin's."""
+    return subject or f"role:{signer_role}"
 
 
 def now() -> datetime:
