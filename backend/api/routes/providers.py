@@ -125,16 +125,26 @@ def _voucher(db, chain: ChainClient, address: str, voucher_id: int) -> dict:
         raise DomainError(404, "unknown_voucher", f"voucher {voucher_id} does not exist: it is not a real voucher")
     if provider != address:
         raise DomainError(403, "not_your_voucher", f"voucher {voucher_id} is for another provider, not for you")
-    issued = next((e for e in db.scalars(select(ChainEvent).where(ChainEvent.event == "VoucherIssued",
-                                                                  ChainEvent.address2 == address))
-                   if int(e.args["voucherId"]) == voucher_id), None)
+    issued = _issued(chain, voucher_id)
     fulfilling = db.scalar(select(ChainOp.id).where(ChainOp.kind == "fulfill", ChainOp.voucher_id == str(voucher_id),
                                                     ChainOp.state.in_(ops.LIVE)))
     return {"voucher_id": str(voucher_id), "offer_id": voucher_id >> 32, "serial": voucher_id & 0xFFFFFFFF,
             "exists": True, "provider": provider, "fulfilled": fulfilled, "being_fulfilled": fulfilling is not None,
             "valid": not fulfilled and fulfilling is None,
-            "resident": issued.args["resident"] if issued else None, "price": str(issued.args["price"]) if issued else None,
-            "issued_tx": issued.tx_hash if issued else None, "issued_block": issued.block_number if issued else None}
+            "resident": issued["resident"] if issued else None, "price": issued["price"] if issued else None,
+            "issued_tx": issued["tx_hash"] if issued else None, "issued_block": issued["block_number"] if issued else None}
+
+
+def _issued(chain: ChainClient, voucher_id: int) -> dict | None:
+    """The voucher's VoucherIssued log, found by its indexed id (one eth_getLogs, however many vouchers exist)."""
+    event = chain.redemption.events.VoucherIssued
+    logs = chain.web3.eth.get_logs({"address": chain.redemption.address, "fromBlock": chain.deployment.deployment_block,
+                                    "toBlock": "latest", "topics": [event.topic, "0x" + voucher_id.to_bytes(32, "big").hex()]})
+    if not logs:
+        return None
+    entry = event.process_log(logs[0])
+    return {"resident": entry.args.resident, "price": str(entry.args.price), "tx_hash": "0x" + bytes(entry.transactionHash).hex(),
+            "block_number": entry.blockNumber}
 
 
 @router.get("/vouchers/{voucher_id}")
