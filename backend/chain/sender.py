@@ -24,6 +24,7 @@ from eth_utils import to_checksum_address
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from backend.chain import reads
 from backend.chain.client import ChainClient
 from backend.chain.indexer import _type, decode_event
 from backend.chain.writer import ChainWriter, _hex
@@ -172,9 +173,18 @@ class OpSender(ChainWriter):
                     self._after_confirmed(s, op, result or {})
                 else:
                     op.state, op.nonce_slot = "failed", None
-                    op.error = f"the transaction reverted in block {receipt['blockNumber']}"
+                    op.error = f"the transaction reverted in block {receipt['blockNumber']}" + self._nonce_note(op)
         if not ok:
             log.warning("op tx %d reverted in block %d", chain_tx_id, receipt["blockNumber"])
+
+    def _nonce_note(self, op: ChainOp) -> str:
+        """For a resident's request: if their EIP-712 nonce was used by a transaction other than ours, say so — someone
+        else relayed the same signature (then it took effect: see the resident's history) or the resident cancelled
+        it with useNonce()."""
+        if op.signed_nonce is None or reads.relay_nonce(self.client, op.subject) <= op.signed_nonce:
+            return ""
+        return (f"; the resident's nonce {op.signed_nonce} was used by another transaction (the same signed request "
+                "relayed by someone else, which took effect, or cancelled with useNonce)")
 
     def _result(self, tx_hash) -> dict:
         """The events of the mined transaction, decoded: {"VoucherIssued": {...}, ...}."""
@@ -214,8 +224,9 @@ class OpSender(ChainWriter):
             tx = s.get(ChainTx, chain_tx_id)
             tx.status = "dropped"
             for op in s.scalars(select(ChainOp).where(ChainOp.chain_tx_id == chain_tx_id)):
-                if op.signed_nonce is not None and self.client.redemption.functions.nonces(op.subject).call() > op.signed_nonce:
-                    op.state, op.error = "confirmed", "relayed by a transaction the backend did not send"
+                note = self._nonce_note(op)
+                if note:
+                    op.state, op.nonce_slot, op.gas, op.error = "failed", None, 0, "not sent by the backend" + note
                 else:
                     op.state, op.chain_tx_id, op.tx_hash = "queued", None, None
         log.warning("op tx %d: nonce used elsewhere; its operation was checked against the contract", chain_tx_id)
