@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import logging
 import math
-from datetime import UTC, datetime
-
 from eth_account.signers.local import LocalAccount
 from eth_utils import to_checksum_address
 from sqlalchemy import select
@@ -33,7 +31,6 @@ from backend.store.db import transaction
 from backend.store.models import Centre, ChainOp, ChainTx, OfferDetails, TxAttempt
 
 log = logging.getLogger("backend.sender")
-LIVE = ("queued", "in_tx")
 ROUND = 50  # operations signed per round at most
 
 
@@ -236,6 +233,3 @@ def _lane(subject: str | None, signer_role: str) -> str:
     """Operations of one lane go one at a time: a resident's or a provider's (its subject), or the admin's."""
     return subject or f"role:{signer_role}"
 
-
-def now() -> datetime:
-    return datetime.now(UTC)

@@ -8,7 +8,6 @@ import time
 import pytest
 from conftest import COIN, RELAYER_INDEX
 from residents_helpers import new_wallet, sign_in, sign_request
-from sqlalchemy import select
 from test_residents import earn
 from test_worker_faults import start_worker
 
