@@ -246,7 +246,7 @@ class SiweNonce(Base):
     __tablename__ = "siwe_nonces"
     nonce: Mapped[str] = mapped_column(String(64), primary_key=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)  # expired ones are deleted
     used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     address: Mapped[str | None] = mapped_column(String(42))  # who signed in with it
 
