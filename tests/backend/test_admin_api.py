@@ -42,7 +42,12 @@ def test_admin_changes_go_on_chain_and_are_audited(backend, admin_headers):
     assert int(op["result"]["CentreAdded"]["centreId"]) == count + 1 == registry.centreCount().call()
     assert {"id": count + 1, "key": "jamwon-centre", "name": "Jamwon Centre"} in backend.http.get("/centres").json()
 
-    audit = backend.http.get("/admin/audit", headers=admin_headers).json()
+    confirmed(backend, admin_headers, backend.http.put("/admin/won-per-coin", json={"won_per_coin": 250}, headers=admin_headers))
+    assert redemption.wonPerCoin().call() == 250
+    confirmed(backend, admin_headers, backend.http.put("/admin/won-per-coin", json={"won_per_coin": 200}, headers=admin_headers))
+    refused(backend.http.put("/admin/won-per-coin", json={"won_per_coin": 200}, headers=admin_headers), 409, "no_change")
+
+    audit = backend.http.get("/admin/audit", headers=admin_headers).json()[2:]
     assert [a["action"] for a in audit[:7]] == ["add_centre", "set_rule", "set_cap", "add_coordinator", "remove_provider",
                                                 "add_provider", "add_charity"]
     assert all(a["actor"] == "admin" and a["state"] == "confirmed" and a["tx_hash"] for a in audit[:7])

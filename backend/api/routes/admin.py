@@ -192,6 +192,19 @@ def set_rule(category: int, body: RuleIn, request: Request, principal: Admin, db
                     "max_units": body.max_units, "active": body.active})
 
 
+class RateIn(Strict):
+    won_per_coin: StrictInt = Field(ge=1, le=10**12)
+
+
+@router.put("/won-per-coin", status_code=202)
+def set_won_per_coin(body: RateIn, request: Request, principal: Admin, db: DbDep, chain: ChainDep) -> JSONResponse:
+    """The won a provider is owed per coin at settlement, from the next settlement on."""
+    if chain.redemption.functions.wonPerCoin().call() == body.won_per_coin:
+        raise DomainError(409, "no_change", f"the rate is already {body.won_per_coin} won per coin")
+    return _change(request, db, chain, principal, "set_won_per_coin", chain.redemption, "setWonPerCoin",
+                   [body.won_per_coin], {"won_per_coin": body.won_per_coin})
+
+
 @router.get("/audit")
 def audit(principal: Admin, db: DbDep, limit: int = 100) -> list[dict]:
     """The city's changes, newest first: who asked, what, and where its transaction stands."""
