@@ -28,7 +28,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
@@ -41,6 +40,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
 from nodes import command_env, free_port, start_node  # noqa: E402
+
+import loadgen  # noqa: E402  (bench/ is the script's own folder, first on sys.path)
 
 from backend.api.security import hash_password  # noqa: E402
 from backend.chain.keys import dev_key  # noqa: E402
@@ -140,31 +141,11 @@ def body(volunteer: str, approve: bool = True) -> dict:
             "occurred_at": (datetime.now(UTC) - timedelta(hours=1)).isoformat()}
 
 
-def submit(stack: Stack, n: int, clients: int, volunteers: list[str], approve: bool = True,
-           marks: list[int] | None = None) -> tuple[float, list[float]]:
-    """Posts n activities with `clients` concurrent clients; returns (seconds, latencies in ms)."""
-    counter = iter(range(n))
-    lock = threading.Lock()
-    latencies: list[float] = []
-
-    def client() -> None:
-        with httpx.Client(base_url=stack.url, headers=stack.headers, timeout=60) as c:
-            while True:
-                with lock:
-                    i = next(counter, None)
-                if i is None:
-                    return
-                t = time.perf_counter()
-                r = c.post("/activities", json=body(volunteers[i % len(volunteers)], approve))
-                latencies.append((time.perf_counter() - t) * 1000)
-                if r.status_code != 201:
-                    raise RuntimeError(f"POST /activities: {r.status_code} {r.text}")
-
-    start = time.perf_counter()
-    with ThreadPoolExecutor(clients) as pool:
-        for f in [pool.submit(client) for _ in range(clients)]:
-            f.result()
-    return time.perf_counter() - start, latencies
+def submit(stack: Stack, n: int, clients: int, volunteers: list[str], approve: bool = True) -> tuple[float, list[float]]:
+    """Posts n activities with `clients` concurrent connections; returns (seconds, latencies in ms)."""
+    result = loadgen.run(stack.url, lambda i: ("POST", "/activities", body(volunteers[i % len(volunteers)], approve)),
+                         n, clients, stack.headers, expect=201)
+    return result.seconds, result.latencies_ms
 
 
 def wait_confirmed(stack: Stack, total: int, timeout: float = 3600) -> None:
@@ -231,19 +212,8 @@ def latency(stack: Stack, volunteers: list[str], clients: int = 50, per_client: 
     stack.start(100)
     _, _ = submit(stack, 200, 10, volunteers, approve=False)
     ids = [a["id"] for a in httpx.get(f"{stack.url}/activities?limit=200", headers=stack.headers).json()]
-    reads: list[float] = []
-    lock = threading.Lock()
-
-    def reader(k: int) -> None:
-        with httpx.Client(base_url=stack.url, headers=stack.headers, timeout=60) as c:
-            for j in range(per_client):
-                t = time.perf_counter()
-                c.get(f"/activities/{ids[(k * per_client + j) % len(ids)]}").raise_for_status()
-                with lock:
-                    reads.append((time.perf_counter() - t) * 1000)
-
-    with ThreadPoolExecutor(clients) as pool:
-        list(pool.map(reader, range(clients)))
+    reads = loadgen.run(stack.url, lambda i: ("GET", f"/activities/{ids[i % len(ids)]}", None), clients * per_client,
+                        clients, stack.headers).latencies_ms
     _, writes = submit(stack, clients * per_client, clients, volunteers, approve=False)
     pct = lambda xs, p: statistics.quantiles(xs, n=100)[p - 1]  # noqa: E731
     return {"read_p50_ms": round(pct(reads, 50), 2), "read_p99_ms": round(pct(reads, 99), 2),
@@ -275,6 +245,7 @@ def main() -> int:
     parser.add_argument("--max", type=int, default=100_000, help="largest scale mark (1000, 10000 or 100000)")
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--quick", action="store_true", help="small runs, to check the benchmark itself works")
+    parser.add_argument("--only", help="comma-separated parts: batch1,batch10,batch100,sheets,naive,latency,scale")
     args = parser.parse_args()
     sizes = ((1, 30), (10, 100), (100, 300)) if args.quick else ((1, 200), (10, 1000), (100, 3000))
     naive_n, per_client = (30, 5) if args.quick else (200, 40)
@@ -285,20 +256,28 @@ def main() -> int:
         stack = Stack(Path(tmp))
         try:
             results: dict = {}
+            wanted = lambda part: args.only is None or part in args.only.split(",")  # noqa: E731
             for batch, n in sizes:
-                log(f"e2e at batch {batch} ({n} activities)…")
-                results[f"e2e_per_s_batch{batch}"] = round(e2e_rate(stack, batch, n, args.clients, volunteers), 1)
-            sheet_n = 1000 if args.quick else 5000
-            log(f"e2e as sheets of 100 ({sheet_n} activities)…")
-            results["e2e_per_s_sheets100"] = round(sheet_rate(stack, sheet_n, 100, 4, volunteers), 1)
-            log(f"naive baseline ({naive_n} activities)…")
-            results["naive_per_s"] = round(naive_rate(stack, naive_n, volunteers), 1)
-            log("API latency at 50 clients…")
-            results.update(latency(stack, volunteers, per_client=per_client))
-            log(f"scale to {args.max:,}…")
-            results.update(scale(stack, args.max, args.clients, volunteers))
-            results["batch100_vs_naive"] = round(results["e2e_per_s_batch100"] / results["naive_per_s"], 2)
-            results["sheets100_vs_naive"] = round(results["e2e_per_s_sheets100"] / results["naive_per_s"], 2)
+                if wanted(f"batch{batch}"):
+                    log(f"e2e at batch {batch} ({n} activities)…")
+                    results[f"e2e_per_s_batch{batch}"] = round(e2e_rate(stack, batch, n, args.clients, volunteers), 1)
+            if wanted("sheets"):
+                sheet_n = 1000 if args.quick else 5000
+                log(f"e2e as sheets of 100 ({sheet_n} activities)…")
+                results["e2e_per_s_sheets100"] = round(sheet_rate(stack, sheet_n, 100, 4, volunteers), 1)
+            if wanted("naive"):
+                log(f"naive baseline ({naive_n} activities)…")
+                results["naive_per_s"] = round(naive_rate(stack, naive_n, volunteers), 1)
+            if wanted("latency"):
+                log("API latency at 50 clients…")
+                results.update(latency(stack, volunteers, per_client=per_client))
+            if wanted("scale"):
+                log(f"scale to {args.max:,}…")
+                results.update(scale(stack, args.max, args.clients, volunteers))
+            if "naive_per_s" in results:
+                for key, name in (("e2e_per_s_batch100", "batch100_vs_naive"), ("e2e_per_s_sheets100", "sheets100_vs_naive")):
+                    if key in results:
+                        results[name] = round(results[key] / results["naive_per_s"], 2)
             results["clients"] = args.clients
         finally:
             stack.close()

@@ -13,6 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from backend.api.recorder import ActivityRecorder
 from backend.api.routes import activities, auth, chain_views, health, staff
 from backend.chain.client import ChainClient
 from backend.config import Settings, get_settings
@@ -53,6 +54,7 @@ def create_app(settings: Settings | None = None, *, chain: ChainClient | None = 
     app.state.settings, app.state.engine = settings, engine
     app.state.sessions = make_session_factory(engine)
     app.state.chain = chain
+    app.state.recorder = ActivityRecorder(app.state.sessions, activities.to_out)
 
     @app.exception_handler(DomainError)
     async def domain_error(_: Request, exc: DomainError) -> JSONResponse:
