@@ -34,6 +34,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
+import psutil
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -156,12 +157,29 @@ def wait_confirmed(stack: Stack, total: int, timeout: float = 3600) -> None:
         time.sleep(0.05)
 
 
-def e2e_rate(stack: Stack, batch: int, n: int, clients: int, volunteers: list[str]) -> float:
+def cpu_seconds(stack: Stack) -> dict[str, float]:
+    """CPU time used so far by each part (uvicorn's worker processes included): what a rate costs, whatever else
+    the machine was doing meanwhile."""
+    def total(pid: int) -> float:
+        p = psutil.Process(pid)
+        procs = [p, *p.children(recursive=True)]
+        return sum(sum(q.cpu_times()[:2]) for q in procs)
+
+    return {"api": total(stack.api.pid), "worker": total(stack.worker.pid), "anvil": total(stack.node.process.pid),
+            "client": sum(psutil.Process().cpu_times()[:2])}
+
+
+def e2e_rate(stack: Stack, batch: int, n: int, clients: int, volunteers: list[str], costs: dict | None = None) -> float:
     stack.start(batch)
+    before = cpu_seconds(stack)
     start = time.perf_counter()
     submit(stack, n, clients, volunteers)
     wait_confirmed(stack, n)
-    return n / (time.perf_counter() - start)
+    rate = n / (time.perf_counter() - start)
+    if costs is not None:
+        after = cpu_seconds(stack)
+        costs.update({part: round((after[part] - before[part]) / n * 1000, 3) for part in after})
+    return rate
 
 
 def sheet_rate(stack: Stack, n: int, per_sheet: int, clients: int, volunteers: list[str]) -> float:
@@ -260,7 +278,10 @@ def main() -> int:
             for batch, n in sizes:
                 if wanted(f"batch{batch}"):
                     log(f"e2e at batch {batch} ({n} activities)…")
-                    results[f"e2e_per_s_batch{batch}"] = round(e2e_rate(stack, batch, n, args.clients, volunteers), 1)
+                    costs: dict = {}
+                    results[f"e2e_per_s_batch{batch}"] = round(e2e_rate(stack, batch, n, args.clients, volunteers, costs), 1)
+                    results[f"cpu_ms_per_activity_batch{batch}"] = costs
+                    log(f"  {results[f'e2e_per_s_batch{batch}']}/s; CPU ms per activity: {costs}")
             if wanted("sheets"):
                 sheet_n = 1000 if args.quick else 5000
                 log(f"e2e as sheets of 100 ({sheet_n} activities)…")
