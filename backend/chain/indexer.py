@@ -13,10 +13,9 @@ from collections import defaultdict
 
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session, sessionmaker
-from eth_abi import decode as abi_decode
-from eth_utils import to_checksum_address
 
 from backend.chain.client import ChainClient
+from backend.chain.events import _plain, decode_event, event_abis, log_block_time  # noqa: F401 (_plain: tests)
 from backend.store.db import transaction
 from backend.store.models import Balance, ChainEvent, IndexedBlock, KeyValue
 
@@ -38,28 +37,13 @@ PARTIES = {
 }
 
 
-def _plain(value):
-    if isinstance(value, bytes):
-        return "0x" + value.hex()
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value) if abs(value) >= 2**53 else value
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    return value
-
-
 class Indexer:
     def __init__(self, sessions: sessionmaker[Session], client: ChainClient):
         self.sessions, self.client, self.web3 = sessions, client, client.web3
         self.addresses = {c.address: name for name, c in (
             ("ServiceCoin", client.coin), ("ActivityRegistry", client.registry), ("Redemption", client.redemption))}
-        self.abis = {}
-        for name, contract in (("ServiceCoin", client.coin), ("ActivityRegistry", client.registry),
-                               ("Redemption", client.redemption)):
-            for item in contract.abi:
-                if item.get("type") == "event" and not item.get("anonymous"):
-                    topic = self.web3.keccak(text=f"{item['name']}({','.join(_type(i) for i in item['inputs'])})")
-                    self.abis[(name, bytes(topic))] = item
+        self.abis = event_abis((name, contract.abi) for name, contract in (
+            ("ServiceCoin", client.coin), ("ActivityRegistry", client.registry), ("Redemption", client.redemption)))
 
     def cursor(self, s: Session) -> int:
         kv = s.get(KeyValue, "indexer.next_block")
@@ -89,6 +73,12 @@ class Indexer:
         logs = self.web3.eth.get_logs({"fromBlock": start, "toBlock": end, "address": list(self.addresses)})
         end_hash = "0x" + bytes(self.web3.eth.get_block(end)["hash"]).hex()
         deltas: dict[str, int] = defaultdict(int)
+        times: dict[int, int] = {}  # block → timestamp, when the node's logs do not carry it
+
+        def block_timestamp(number: int) -> int:
+            if number not in times:
+                times[number] = int(self.web3.eth.get_block(number)["timestamp"])
+            return times[number]
         with transaction(self.sessions) as s:
             for entry in logs:
                 contract = self.addresses[entry["address"]]
@@ -99,6 +89,7 @@ class Indexer:
                 first, second = PARTIES.get(abi["name"], (None, None))
                 s.add(ChainEvent(
                     block_number=entry["blockNumber"], block_hash="0x" + bytes(entry["blockHash"]).hex(),
+                    block_time=log_block_time(entry, block_timestamp),
                     tx_hash="0x" + bytes(entry["transactionHash"]).hex(), log_index=entry["logIndex"],
                     contract=contract, event=abi["name"], args=args,
                     address1=args.get(first) if first else None, address2=args.get(second) if second else None,
@@ -150,36 +141,6 @@ class Indexer:
             value = int(args["value"])
             total += (value if a2 == address else 0) - (value if a1 == address else 0)
         return total
-
-
-def decode_event(abi: dict, entry) -> dict:
-    """An event's arguments with eth_abi directly (web3.py's get_event_data was the indexer's largest cost):
-    indexed ones from the topics, the others from the data; addresses checksummed, big integers as strings."""
-    topics = [bytes(t) for t in entry["topics"][1:]]
-    indexed = [i for i in abi["inputs"] if i.get("indexed")]
-    plain = [i for i in abi["inputs"] if not i.get("indexed")]
-    values = dict(zip((i["name"] for i in plain), abi_decode([_type(i) for i in plain], bytes(entry["data"])), strict=True))
-    for item, topic in zip(indexed, topics, strict=True):
-        kind = _type(item)
-        # Indexed dynamic values (strings, arrays) are stored as their hash: keep the hash.
-        values[item["name"]] = abi_decode([kind], topic)[0] if kind in _STATIC or kind.startswith(("uint", "int", "bytes")) \
-            and kind != "bytes" else topic
-    out = {}
-    for item in abi["inputs"]:
-        value = values[item["name"]]
-        if item["type"] == "address":
-            value = to_checksum_address(value)
-        out[item["name"]] = _plain(value)
-    return out
-
-
-_STATIC = {"address", "bool"}
-
-
-def _type(item: dict) -> str:
-    if item["type"].startswith("tuple"):
-        return "(" + ",".join(_type(c) for c in item["components"]) + ")" + item["type"][5:]
-    return item["type"]
 
 
 def indexed_height(s: Session) -> int | None:
