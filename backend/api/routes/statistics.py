@@ -1,0 +1,95 @@
+"""Open statistics (public, no sign-in): coins and hours issued, revoked, redeemed, donated and settled, by month,
+centre, category and organisation, as JSON or CSV, computed from the indexed events up to the last indexed block.
+
+scripts/recompute_statistics.py computes the same bytes from a node alone; see docs/statistics.md.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+
+from backend.api.deps import ChainDep, DbDep
+from backend.chain.deployment import ManifestError, manifest_path, read_manifest
+from backend.domain import statistics as st
+from backend.domain.activities import DomainError
+from backend.store.statistics import NotIndexedYet, indexed_head, statistics_events
+
+router = APIRouter(tags=["statistics"])
+PARAMETERS = ("centre", "category", "from", "to", "format")
+_lock = threading.Lock()
+
+
+def _catalogue(request: Request, chain) -> st.Catalogue:
+    """From the manifest file as it is now (tools/admin records new centres, categories and organisations there),
+    which is the file the recompute script reads; the copy loaded at start if the file cannot be read."""
+    try:
+        manifest = read_manifest(manifest_path(chain.chain_id, request.app.state.settings.deployments_dir))
+    except ManifestError:
+        manifest = None
+    return st.catalogue_from_manifest(manifest or chain.deployment.manifest)
+
+
+def current_statistics(request: Request, db, chain) -> st.Statistics:
+    """The statistics at the last indexed block; recomputed only when that block or the manifest changed."""
+    catalogue = _catalogue(request, chain)
+    with _lock:
+        cached = getattr(request.app.state, "statistics", None)
+        head = indexed_head(db)
+        db.rollback()
+        if cached is not None and head == (cached.to_block, cached.to_block_hash) and cached.catalogue == catalogue:
+            return cached
+        try:
+            block, block_hash, events = statistics_events(db)
+        except NotIndexedYet:
+            raise DomainError(503, "not_indexed_yet", "the indexer has not indexed the chain yet; try again shortly") from None
+        stats = st.aggregate(events, catalogue, block, block_hash)
+        request.app.state.statistics = stats
+        return stats
+
+
+def _answer(request: Request, db, chain, fmt: str, centre: str | None, category: str | None, from_month: str | None,
+            to_month: str | None) -> Response:
+    unknown = sorted({k for k in request.query_params if k not in PARAMETERS})
+    if unknown:
+        raise DomainError(422, "unknown_parameter",
+                          f"unknown query parameter(s) {', '.join(unknown)}; the filters are centre, category, from, to, format")
+    repeated = sorted({k for k in request.query_params if len(request.query_params.getlist(k)) > 1})
+    if repeated:
+        raise DomainError(422, "repeated_parameter", f"give {', '.join(repeated)} once")
+    stats = current_statistics(request, db, chain)
+    filters = st.parse_filters(stats, centre=centre, category=category, from_month=from_month, to_month=to_month)
+    headers = {"X-Statistics-Chain-Id": str(stats.catalogue.chain_id), "X-Statistics-Block": str(stats.to_block),
+               "X-Statistics-Block-Hash": stats.to_block_hash, "Cache-Control": "no-cache"}
+    if fmt == "csv":
+        headers["Content-Disposition"] = f'attachment; filename="{st.file_name(stats, "csv")}"'
+        return Response(st.render_csv(stats, filters), media_type="text/csv; charset=utf-8", headers=headers)
+    return Response(st.render_json(stats, filters), media_type="application/json", headers=headers)
+
+
+Centre = Annotated[str | None, Query(description="a centre id: only its activities (redemptions have no centre)")]
+Category = Annotated[str | None, Query(description="a category id or key (e.g. volunteering): only its activities")]
+FromMonth = Annotated[str | None, Query(alias="from", description="first month, YYYY-MM (UTC)")]
+ToMonth = Annotated[str | None, Query(alias="to", description="last month, YYYY-MM (UTC)")]
+
+
+@router.get("/statistics", response_class=Response, responses={
+    200: {"content": {"application/json": {}, "text/csv": {}},
+          "description": "the statistics, with the block they are computed up to"}})
+def statistics(request: Request, db: DbDep, chain: ChainDep, centre: Centre = None, category: Category = None,
+               from_month: FromMonth = None, to_month: ToMonth = None,
+               format: Annotated[Literal["json", "csv"], Query()] = "json") -> Response:
+    """Hours and coins issued, revoked, redeemed, donated and settled, by month, centre, category and organisation,
+    with their value in won; no personal data. `format=csv` (or /statistics.csv) for a CSV of the rows."""
+    return _answer(request, db, chain, format, centre, category, from_month, to_month)
+
+
+@router.get("/statistics.csv", response_class=Response, responses={200: {"content": {"text/csv": {}}}})
+def statistics_csv(request: Request, db: DbDep, chain: ChainDep, centre: Centre = None, category: Category = None,
+                   from_month: FromMonth = None, to_month: ToMonth = None,
+                   format: Annotated[Literal["csv"], Query()] = "csv") -> Response:
+    """The rows of /statistics as CSV."""
+    return _answer(request, db, chain, "csv", centre, category, from_month, to_month)

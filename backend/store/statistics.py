@@ -1,0 +1,40 @@
+"""The indexed events open statistics are computed from, read consistently up to the last indexed block."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backend.domain.statistics import EVENT_NAMES, ChainLog
+from backend.store.models import ChainEvent, IndexedBlock
+
+
+class NotIndexedYet(RuntimeError):
+    """The indexer has not indexed any block yet."""
+
+
+def indexed_head(s: Session) -> tuple[int, str] | None:
+    """(number, hash) of the last block the indexer finished, or None."""
+    row = s.execute(select(IndexedBlock.number, IndexedBlock.hash).order_by(IndexedBlock.number.desc()).limit(1)).first()
+    return (int(row[0]), row[1]) if row else None
+
+
+def statistics_events(s: Session) -> tuple[int, str, list[ChainLog]]:
+    """(block, its hash, the events statistics read up to it, in chain order), from one snapshot of the database,
+    so an indexer committing or rolling back meanwhile cannot make the block and the events disagree. (SQLite in WAL
+    mode reads one snapshot per transaction; PostgreSQL needs REPEATABLE READ for that.)"""
+    s.rollback()
+    if s.get_bind().dialect.name == "postgresql":
+        s.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+    try:
+        head = indexed_head(s)
+        if head is None:
+            raise NotIndexedYet("the indexer has not indexed any block yet")
+        q = (select(ChainEvent.block_number, ChainEvent.log_index, ChainEvent.block_time, ChainEvent.contract,
+                    ChainEvent.event, ChainEvent.args)
+             .where(ChainEvent.event.in_(sorted(EVENT_NAMES)), ChainEvent.block_number <= head[0])
+             .order_by(ChainEvent.block_number, ChainEvent.log_index))
+        events = [ChainLog(int(n), int(i), None if t is None else int(t), c, e, a) for n, i, t, c, e, a in s.execute(q)]
+    finally:
+        s.rollback()
+    return head[0], head[1], events
