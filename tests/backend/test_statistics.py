@@ -244,8 +244,8 @@ def test_compare_fails_on_a_backend_that_misreports(backend, scenario):
     from backend.store.models import ChainEvent
 
     with transaction(backend.sessions) as s:
-        row = s.scalars(select(ChainEvent).where(ChainEvent.event == "Donated")).first()
-        original = dict(row.args)
+        row = s.scalars(select(ChainEvent).where(ChainEvent.event == "Donated").order_by(ChainEvent.id)).first()
+        row_id, original = row.id, dict(row.args)
         row.args = {**original, "amount": str(int(original["amount"]) + 1)}
     try:
         backend.node.web3.provider.make_request("evm_mine", [])  # a new block, so the API computes again
@@ -256,7 +256,7 @@ def test_compare_fails_on_a_backend_that_misreports(backend, scenario):
         assert "json: " in err and "DIFFERS from the chain" in err and '"coins"' in err
     finally:
         with transaction(backend.sessions) as s:
-            s.scalars(select(ChainEvent).where(ChainEvent.event == "Donated")).first().args = original
+            s.get(ChainEvent, row_id).args = original
         backend.node.web3.provider.make_request("evm_mine", [])
         backend.drain()
     assert run_script(backend, "--compare", backend.url).returncode == 0
