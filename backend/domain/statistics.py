@@ -116,19 +116,16 @@ RowKey = tuple[str, str, int | None, int | None, str | None]  # month, flow, cen
 
 @dataclass
 class Statistics:
+    """The sums at one block (see Aggregator.statistics)."""
+
     catalogue: Catalogue
     to_block: int
     to_block_hash: str
-    won_per_coin: int
+    won_per_coin: int  # the rate in force at to_block
     cells: dict[RowKey, Cell] = field(default_factory=dict)
     centres: set[int] = field(default_factory=set)
     categories: set[int] = field(default_factory=set)
     supply: dict[str, int] = field(default_factory=dict)
-
-    def cell(self, key: RowKey) -> Cell:
-        if key not in self.cells:
-            self.cells[key] = Cell()
-        return self.cells[key]
 
 
 def month_of(timestamp: int) -> str:
@@ -139,73 +136,117 @@ def centre_of_id(activity_id: str) -> int:
     return int(activity_id, 16) >> 224
 
 
-def aggregate(logs: Iterable[ChainLog], catalogue: Catalogue, to_block: int, to_block_hash: str) -> Statistics:
-    """Statistics of every event up to and including block `to_block` (later ones are ignored), taken in chain
-    order (block, log index): the won rate in force and the activity a revocation revokes depend on it."""
-    stats = Statistics(catalogue, to_block, to_block_hash, catalogue.won_per_coin)
-    stats.centres.update(catalogue.centres)
-    stats.categories.update(catalogue.categories)
-    attested: dict[str, tuple[str, int, int, int]] = {}  # activity id → month, centre, category, units
-    vouchers: dict[int, tuple[int, int]] = {}  # voucher id → price, won × 10**18 at redemption
-    supply = dict.fromkeys(("issued", "debt_netted", "clawed_back", "debt_added", "settled"), 0)
-    rate = catalogue.won_per_coin
-    ordered = sorted((e for e in logs if e.block_number <= to_block and e.event in EVENTS.get(e.contract, ())),
-                     key=lambda e: (e.block_number, e.log_index))
-    for e in ordered:
-        a = e.args
+class Aggregator:
+    """Takes events in chain order (block, log index), more at a time as the chain grows, and gives the statistics
+    up to any block it has been fed to. The order matters: the won rate in force and the activity a revocation
+    revokes come from earlier events."""
+
+    def __init__(self, catalogue: Catalogue):
+        self.catalogue = catalogue
+        self.cells: dict[RowKey, Cell] = {}
+        self.centres: set[int] = set(catalogue.centres)
+        self.categories: set[int] = set(catalogue.categories)
+        # Activity id → its month, category and units packed in one int (month index << 48 | category << 32 |
+        # units): kept for every attestation so a revocation finds its row, so kept small.
+        self.attested: dict[int, int] = {}
+        self.vouchers: dict[int, tuple[int, int]] = {}  # voucher id → price, won × 10**18 at redemption
+        self.supply = dict.fromkeys(("issued", "debt_netted", "clawed_back", "debt_added", "settled"), 0)
+        self.rate = catalogue.won_per_coin
+        self.position = (-1, -1)  # (block, log index) of the last event taken
+
+    def cell(self, key: RowKey) -> Cell:
+        if key not in self.cells:
+            self.cells[key] = Cell()
+        return self.cells[key]
+
+    def feed(self, logs: Iterable[ChainLog]) -> None:
+        """Takes `logs` (any order among themselves), all after the events taken so far."""
+        for e in sorted((e for e in logs if e.event in EVENTS.get(e.contract, ())),
+                        key=lambda e: (e.block_number, e.log_index)):
+            if (e.block_number, e.log_index) <= self.position:
+                raise ValueError(f"{e.event} at block {e.block_number} comes before events already counted")
+            self._take(e)
+            self.position = (e.block_number, e.log_index)
+
+    def _take(self, e: ChainLog) -> None:
+        a, rate, catalogue = e.args, self.rate, self.catalogue
         if e.event == "WonPerCoinSet":
-            rate = int(a["wonPerCoin"])
+            self.rate = int(a["wonPerCoin"])
         elif e.event == "CentreAdded":
-            stats.centres.add(int(a["centreId"]))
+            self.centres.add(int(a["centreId"]))
         elif e.event == "CategoryRuleSet":
-            stats.categories.add(int(a["category"]))
+            self.categories.add(int(a["category"]))
         elif e.event == "ActivityAttested":
             centre, category, units, amount = centre_of_id(a["id"]), int(a["category"]), int(a["units"]), int(a["amount"])
-            month = month_of(int(a["time"]))
-            attested[a["id"]] = (month, centre, category, units)
-            stats.cell((month, "issued", centre, category, None)).add(
+            month_index = _month_index(int(a["time"]))
+            self.attested[int(a["id"], 16)] = month_index << 48 | category << 32 | units
+            self.cell((_month_text(month_index), "issued", centre, category, None)).add(
                 Cell(1, units, units * _seconds_per_unit(catalogue, category), amount, amount * rate))
-            supply["issued"] += amount
+            self.supply["issued"] += amount
         elif e.event == "ActivityRevoked":
-            amount = int(a["amount"])
-            # Always known when the events start at the deployment block; otherwise the centre is still in the id.
-            month, centre, category, units = attested.get(a["id"]) or (month_of(_time(e)), centre_of_id(a["id"]), None, 0)
-            stats.cell((month, "revoked", centre, category, None)).add(
+            amount, packed = int(a["amount"]), self.attested.get(int(a["id"], 16))
+            if packed is None:  # only when the events do not start at the deployment block; the id has the centre
+                month, category, units = month_of(_time(e)), None, 0
+            else:
+                month, category, units = _month_text(packed >> 48), packed >> 32 & 0xFFFF, packed & 0xFFFFFFFF
+            self.cell((month, "revoked", centre_of_id(a["id"]), category, None)).add(
                 Cell(1, units, units * _seconds_per_unit(catalogue, category), amount, amount * rate))
-            supply["clawed_back"] += int(a["clawedBack"])
-            supply["debt_added"] += int(a["debtAdded"])
+            self.supply["clawed_back"] += int(a["clawedBack"])
+            self.supply["debt_added"] += int(a["debtAdded"])
         elif e.event == "DebtNetted":
             repaid = int(a["repaid"])
-            stats.cell((month_of(_time(e)), "debt_netted", None, None, None)).add(Cell(1, coins=repaid, won_e18=repaid * rate))
-            supply["debt_netted"] += repaid
+            self.cell((month_of(_time(e)), "debt_netted", None, None, None)).add(Cell(1, coins=repaid, won_e18=repaid * rate))
+            self.supply["debt_netted"] += repaid
         elif e.event == "VoucherIssued":
             price = int(a["price"])
-            vouchers[int(a["voucherId"])] = (price, price * rate)
-            stats.cell((month_of(_time(e)), "redeemed", None, None, a["provider"])).add(
+            self.vouchers[int(a["voucherId"])] = (price, price * rate)
+            self.cell((month_of(_time(e)), "redeemed", None, None, a["provider"])).add(
                 Cell(1, coins=price, won_e18=price * rate))
         elif e.event == "VoucherFulfilled":
-            price, won_e18 = vouchers.get(int(a["voucherId"]), (0, 0))
-            stats.cell((month_of(_time(e)), "fulfilled", None, None, a["provider"])).add(
+            price, won_e18 = self.vouchers.get(int(a["voucherId"]), (0, 0))
+            self.cell((month_of(_time(e)), "fulfilled", None, None, a["provider"])).add(
                 Cell(1, coins=price, won_e18=won_e18))
         elif e.event == "Donated":
             amount = int(a["amount"])
-            stats.cell((month_of(_time(e)), "donated", None, None, a["charity"])).add(
+            self.cell((month_of(_time(e)), "donated", None, None, a["charity"])).add(
                 Cell(1, coins=amount, won_e18=amount * rate))
         elif e.event == "ServicePaid":
             amount = int(a["amount"])
-            stats.cell((month_of(_time(e)), "paid", None, None, None)).add(Cell(1, coins=amount, won_e18=amount * rate))
+            self.cell((month_of(_time(e)), "paid", None, None, None)).add(Cell(1, coins=amount, won_e18=amount * rate))
         elif e.event == "Settled":
             amount = int(a["amount"])
-            stats.cell((month_of(_time(e)), "settled", None, None, a["provider"])).add(
+            self.cell((month_of(_time(e)), "settled", None, None, a["provider"])).add(
                 Cell(1, coins=amount, won_e18=int(a["wonAmount"]) * COIN))
-            supply["settled"] += amount
-    stats.won_per_coin = rate
-    minted = supply["issued"] - supply["debt_netted"]
-    burned = supply["clawed_back"] + supply["settled"]
-    stats.supply = {"issued": supply["issued"], "debt_netted": supply["debt_netted"], "minted": minted,
-                    "clawed_back": supply["clawed_back"], "settled": supply["settled"], "burned": burned,
-                    "circulating": minted - burned, "debt_outstanding": supply["debt_added"] - supply["debt_netted"]}
-    return stats
+            self.supply["settled"] += amount
+
+    def statistics(self, to_block: int, to_block_hash: str) -> Statistics:
+        """A copy of the sums so far, as the statistics at block `to_block` (at or after the last event taken)."""
+        if to_block < self.position[0]:
+            raise ValueError(f"events up to block {self.position[0]} were counted; cannot report block {to_block}")
+        s = self.supply
+        minted, burned = s["issued"] - s["debt_netted"], s["clawed_back"] + s["settled"]
+        supply = {"issued": s["issued"], "debt_netted": s["debt_netted"], "minted": minted,
+                  "clawed_back": s["clawed_back"], "settled": s["settled"], "burned": burned,
+                  "circulating": minted - burned, "debt_outstanding": s["debt_added"] - s["debt_netted"]}
+        cells = {k: Cell(c.count, c.units, c.seconds, c.coins, c.won_e18) for k, c in self.cells.items()}
+        return Statistics(self.catalogue, to_block, to_block_hash, self.rate, cells, set(self.centres),
+                          set(self.categories), supply)
+
+
+def aggregate(logs: Iterable[ChainLog], catalogue: Catalogue, to_block: int, to_block_hash: str) -> Statistics:
+    """Statistics of every event up to and including block `to_block` (later ones are ignored)."""
+    aggregator = Aggregator(catalogue)
+    aggregator.feed(e for e in logs if e.block_number <= to_block)
+    return aggregator.statistics(to_block, to_block_hash)
+
+
+def _month_index(timestamp: int) -> int:
+    t = datetime.fromtimestamp(int(timestamp), UTC)
+    return t.year * 12 + t.month - 1
+
+
+def _month_text(index: int) -> str:
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
 
 
 def _time(e: ChainLog) -> int:

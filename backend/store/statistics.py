@@ -19,10 +19,14 @@ def indexed_head(s: Session) -> tuple[int, str] | None:
     return (int(row[0]), row[1]) if row else None
 
 
-def statistics_events(s: Session) -> tuple[int, str, list[ChainLog]]:
-    """(block, its hash, the events statistics read up to it, in chain order), from one snapshot of the database,
-    so an indexer committing or rolling back meanwhile cannot make the block and the events disagree. (SQLite in WAL
-    mode reads one snapshot per transaction; PostgreSQL needs REPEATABLE READ for that.)"""
+def statistics_events(s: Session, after: tuple[int, str] | None = None) -> tuple[int, str, list[ChainLog], bool]:
+    """(last indexed block, its hash, the events statistics read up to it in chain order, whether they are only
+    those after `after`).
+
+    With `after` = (block, hash) of an earlier answer whose block is still indexed with that hash (no
+    reorganisation reached it), only the events after it are read; otherwise all of them. The whole read is one
+    database snapshot, so an indexer committing or rolling back meanwhile cannot make the block and the events
+    disagree (SQLite in WAL mode reads one snapshot per transaction; PostgreSQL needs REPEATABLE READ for that)."""
     s.rollback()
     if s.get_bind().dialect.name == "postgresql":
         s.connection(execution_options={"isolation_level": "REPEATABLE READ"})
@@ -30,11 +34,17 @@ def statistics_events(s: Session) -> tuple[int, str, list[ChainLog]]:
         head = indexed_head(s)
         if head is None:
             raise NotIndexedYet("the indexer has not indexed any block yet")
+        since = -1
+        if after is not None and after[0] <= head[0]:
+            row = s.get(IndexedBlock, after[0])
+            if row is not None and row.hash == after[1]:
+                since = after[0]
         q = (select(ChainEvent.block_number, ChainEvent.log_index, ChainEvent.block_time, ChainEvent.contract,
                     ChainEvent.event, ChainEvent.args)
-             .where(ChainEvent.event.in_(sorted(EVENT_NAMES)), ChainEvent.block_number <= head[0])
+             .where(ChainEvent.event.in_(sorted(EVENT_NAMES)), ChainEvent.block_number > since,
+                    ChainEvent.block_number <= head[0])
              .order_by(ChainEvent.block_number, ChainEvent.log_index))
         events = [ChainLog(int(n), int(i), None if t is None else int(t), c, e, a) for n, i, t, c, e, a in s.execute(q)]
     finally:
         s.rollback()
-    return head[0], head[1], events
+    return head[0], head[1], events, since >= 0

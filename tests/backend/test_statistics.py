@@ -236,30 +236,50 @@ def test_api_and_script_agree_byte_for_byte(backend, scenario):
     assert filtered.stdout == backend.http.get("/statistics?centre=1&category=volunteering").content
 
 
-def test_compare_fails_on_a_backend_that_misreports(backend, scenario):
-    """A backend whose database no longer matches the chain (here: a donation's amount altered) is caught."""
-    from sqlalchemy import select
+def test_new_blocks_reorganisations_and_a_backend_that_misreports(backend, scenario):
+    """The API adds new blocks to the sums it keeps and starts again after a reorganisation; --compare catches a
+    backend whose database no longer matches the chain (here: a donation's amount altered)."""
+    from sqlalchemy import func, select
 
     from backend.store.db import transaction
     from backend.store.models import ChainEvent
 
-    with transaction(backend.sessions) as s:
-        row = s.scalars(select(ChainEvent).where(ChainEvent.event == "Donated").order_by(ChainEvent.id)).first()
-        row_id, original = row.id, dict(row.args)
-        row.args = {**original, "amount": str(int(original["amount"]) + 1)}
-    try:
-        backend.node.web3.provider.make_request("evm_mine", [])  # a new block, so the API computes again
-        backend.drain()
-        result = run_script(backend, "--compare", backend.url)
-        err = result.stderr.decode()
-        assert result.returncode == 1, err
-        assert "json: " in err and "DIFFERS from the chain" in err and '"coins"' in err
-    finally:
-        with transaction(backend.sessions) as s:
-            s.get(ChainEvent, row_id).args = original
-        backend.node.web3.provider.make_request("evm_mine", [])
-        backend.drain()
+    web3, tx = backend.node.web3, Sender(backend)
+    red, r3 = backend.chain.redemption.functions, scenario.residents[2]
+    N = scenario.next_month
+
+    def donated() -> dict:
+        rows = by_key(backend.http.get("/statistics").json())
+        return rows[(N, "donated", None, None, scenario.charity)] if (N, "donated", None, None, scenario.charity) in rows else None
+
+    assert donated() is None
+    kept = backend.app.state.statistics.aggregator
+    tx.send(red.donate(scenario.charity, COIN // 2), r3)  # 0.5 coins at 250 won
+    backend.drain()
+    assert (donated()["count"], donated()["coins"], donated()["won"]) == (1, "0.5", "125")
+    assert backend.app.state.statistics.aggregator is kept  # the new block was added to the kept sums
     assert run_script(backend, "--compare", backend.url).returncode == 0
+
+    snapshot = web3.provider.make_request("evm_snapshot", [])["result"]
+    tx.send(red.donate(scenario.charity, COIN // 4), r3)
+    backend.drain()
+    with transaction(backend.sessions) as s:
+        row = s.get(ChainEvent, s.scalar(select(func.max(ChainEvent.id)).where(ChainEvent.event == "Donated")))
+        row.args = {**row.args, "amount": str(int(row.args["amount"]) + 1)}
+    result = run_script(backend, "--compare", backend.url)
+    err = result.stderr.decode()
+    assert result.returncode == 1, err
+    assert "json: " in err and "DIFFERS from the chain" in err and '"coins": "0.750000000000000001"' in err
+    assert "csv: " in err and ",2,,,0.750000000000000001," in err
+
+    # The chain drops that block: the indexer rolls back and the API computes from all events again.
+    assert web3.provider.make_request("evm_revert", [snapshot])["result"] is True
+    web3.provider.make_request("evm_mine", [])
+    backend.drain()
+    assert (donated()["count"], donated()["coins"]) == (1, "0.5")
+    assert backend.app.state.statistics.aggregator is not kept  # computed again from all events
+    result = run_script(backend, "--compare", backend.url)
+    assert result.returncode == 0, result.stderr.decode()
 
 
 def test_no_personal_data_in_the_exports(backend, scenario):
@@ -377,6 +397,13 @@ def test_aggregation_is_exact_and_independent_of_input_order():
     shuffled = list(events)
     random.Random(7).shuffle(shuffled)
     assert st.render_json(st.aggregate(shuffled, _catalogue(), 8, "0xabc")) == st.render_json(stats)
+    # Fed in two parts (as the API does when the chain grows), the same; an event from before them is refused.
+    aggregator = st.Aggregator(_catalogue())
+    aggregator.feed(events[:3])
+    aggregator.feed(events[3:7])
+    assert st.render_json(aggregator.statistics(8, "0xabc")) == st.render_json(stats)
+    with pytest.raises(ValueError, match="comes before events already counted"):
+        aggregator.feed([events[2]])
     rows = {(r["month"], r["flow"], r["category_id"]): r for r in st.rows(stats)}
     assert set(rows) == {("2026-03", "issued", 1), ("2026-03", "issued", 2), ("2026-04", "issued", 1),
                          ("2026-03", "revoked", 1)}

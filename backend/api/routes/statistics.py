@@ -7,6 +7,7 @@ scripts/recompute_statistics.py computes the same bytes from a node alone; see d
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
@@ -33,21 +34,35 @@ def _catalogue(request: Request, chain) -> st.Catalogue:
     return st.catalogue_from_manifest(manifest or chain.deployment.manifest)
 
 
+@dataclass
+class _Cache:
+    aggregator: st.Aggregator
+    stats: st.Statistics
+
+
 def current_statistics(request: Request, db, chain) -> st.Statistics:
-    """The statistics at the last indexed block; recomputed only when that block or the manifest changed."""
+    """The statistics at the last indexed block. Kept between requests: a newer block adds only its new events to
+    the sums; a reorganisation below the kept block, or a change of the manifest, starts again from all events."""
     catalogue = _catalogue(request, chain)
     with _lock:
-        cached = getattr(request.app.state, "statistics", None)
-        head = indexed_head(db)
-        db.rollback()
-        if cached is not None and head == (cached.to_block, cached.to_block_hash) and cached.catalogue == catalogue:
-            return cached
+        cache: _Cache | None = getattr(request.app.state, "statistics", None)
+        if cache is not None and cache.aggregator.catalogue != catalogue:
+            cache = None
+        if cache is not None:
+            head = indexed_head(db)
+            db.rollback()
+            if head == (cache.stats.to_block, cache.stats.to_block_hash):
+                return cache.stats
         try:
-            block, block_hash, events = statistics_events(db)
+            known = (cache.stats.to_block, cache.stats.to_block_hash) if cache else None
+            block, block_hash, events, incremental = statistics_events(db, after=known)
         except NotIndexedYet:
             raise DomainError(503, "not_indexed_yet", "the indexer has not indexed the chain yet; try again shortly") from None
-        stats = st.aggregate(events, catalogue, block, block_hash)
-        request.app.state.statistics = stats
+        aggregator = cache.aggregator if cache is not None and incremental else st.Aggregator(catalogue)
+        request.app.state.statistics = None  # until the sums are consistent again
+        aggregator.feed(events)
+        stats = aggregator.statistics(block, block_hash)
+        request.app.state.statistics = _Cache(aggregator, stats)
         return stats
 
 
