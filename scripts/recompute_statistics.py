@@ -125,7 +125,8 @@ class ChainReader:
                 if abi is None:
                     continue
                 out.append(st.ChainLog(int(entry["blockNumber"]), int(entry["logIndex"]),
-                                       log_block_time(entry, self._timestamp), name, abi["name"], decode_event(abi, entry)))
+                                       log_block_time(entry, self._timestamp), name, abi["name"],
+                                       decode_event(abi, entry)))
             start = end + 1
         return out
 

@@ -36,8 +36,10 @@ SCHEMA = "volunteer-bank/statistics/1"
 COIN = 10**18
 # The events statistics read, per contract; everything else (Transfer, roles, offers …) is ignored.
 EVENTS = {
-    "ActivityRegistry": frozenset({"CentreAdded", "CategoryRuleSet", "ActivityAttested", "ActivityRevoked", "DebtNetted"}),
-    "Redemption": frozenset({"WonPerCoinSet", "VoucherIssued", "VoucherFulfilled", "Donated", "ServicePaid", "Settled"}),
+    "ActivityRegistry": frozenset({"CentreAdded", "CategoryRuleSet", "ActivityAttested", "ActivityRevoked",
+                                   "DebtNetted"}),
+    "Redemption": frozenset({"WonPerCoinSet", "VoucherIssued", "VoucherFulfilled", "Donated", "ServicePaid",
+                             "Settled"}),
 }
 EVENT_NAMES = frozenset().union(*EVENTS.values())
 FLOWS = ("issued", "revoked", "debt_netted", "redeemed", "fulfilled", "donated", "settled", "paid")
@@ -177,7 +179,8 @@ class Aggregator:
         elif e.event == "CategoryRuleSet":
             self.categories.add(int(a["category"]))
         elif e.event == "ActivityAttested":
-            centre, category, units, amount = centre_of_id(a["id"]), int(a["category"]), int(a["units"]), int(a["amount"])
+            centre, category = centre_of_id(a["id"]), int(a["category"])
+            units, amount = int(a["units"]), int(a["amount"])
             month_index = _month_index(int(a["time"]))
             self.attested[int(a["id"], 16)] = month_index << 48 | category << 32 | units
             self.cell((_month_text(month_index), "issued", centre, category, None)).add(
@@ -195,7 +198,8 @@ class Aggregator:
             self.supply["debt_added"] += int(a["debtAdded"])
         elif e.event == "DebtNetted":
             repaid = int(a["repaid"])
-            self.cell((month_of(_time(e)), "debt_netted", None, None, None)).add(Cell(1, coins=repaid, won_e18=repaid * rate))
+            self.cell((month_of(_time(e)), "debt_netted", None, None, None)).add(
+                Cell(1, coins=repaid, won_e18=repaid * rate))
             self.supply["debt_netted"] += repaid
         elif e.event == "VoucherIssued":
             price = int(a["price"])
@@ -314,7 +318,8 @@ def parse_filters(stats: Statistics, centre: str | int | None = None, category: 
             months.append(None)
             continue
         if not _MONTH.match(str(value).strip()):
-            raise DomainError(422, "invalid_month", f"{name}: {value!r} is not a month; write it as YYYY-MM, e.g. 2026-03")
+            raise DomainError(422, "invalid_month",
+                              f"{name}: {value!r} is not a month; write it as YYYY-MM, e.g. 2026-03")
         months.append(str(value).strip())
     if months[0] and months[1] and months[0] > months[1]:
         raise DomainError(422, "invalid_range", f"from {months[0]} is after to {months[1]}")

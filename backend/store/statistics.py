@@ -15,7 +15,8 @@ class NotIndexedYet(RuntimeError):
 
 def indexed_head(s: Session) -> tuple[int, str] | None:
     """(number, hash) of the last block the indexer finished, or None."""
-    row = s.execute(select(IndexedBlock.number, IndexedBlock.hash).order_by(IndexedBlock.number.desc()).limit(1)).first()
+    q = select(IndexedBlock.number, IndexedBlock.hash).order_by(IndexedBlock.number.desc()).limit(1)
+    row = s.execute(q).first()
     return (int(row[0]), row[1]) if row else None
 
 

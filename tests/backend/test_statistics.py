@@ -23,8 +23,10 @@ from web3.logs import DISCARD
 from backend.domain import statistics as st
 
 SCRIPT = ROOT / "scripts" / "recompute_statistics.py"
-PEOPLE = [("김민지", "010-1234-5678", "minji@example.kr"), ("Park Jisoo", "010-2222-3333", "jisoo.park@example.com"),
-          ("이서연", "010-9876-5432", "seoyeon@example.org"), ("Choi Hana", "010-5555-6666", "hana.choi@example.net")]
+PEOPLE = [("김민지", "010-1234-5678", "minji@example.kr"),
+          ("Park Jisoo", "010-2222-3333", "jisoo.park@example.com"),
+          ("이서연", "010-9876-5432", "seoyeon@example.org"),
+          ("Choi Hana", "010-5555-6666", "hana.choi@example.net")]
 
 
 @pytest.fixture(scope="module")
@@ -70,8 +72,8 @@ class Sender:
         if isinstance(sender, str):
             tx_hash = call.transact({"from": sender})
         else:
-            tx = call.build_transaction({"from": sender.address, "nonce": self.web3.eth.get_transaction_count(sender.address),
-                                         "chainId": self.web3.eth.chain_id})
+            nonce = self.web3.eth.get_transaction_count(sender.address)
+            tx = call.build_transaction({"from": sender.address, "nonce": nonce, "chainId": self.web3.eth.chain_id})
             tx_hash = self.web3.eth.send_raw_transaction(sender.sign_transaction(tx).raw_transaction)
         receipt = self.web3.eth.wait_for_transaction_receipt(tx_hash)
         assert receipt["status"] == 1
@@ -100,8 +102,8 @@ def scenario(backend, coord1, coord2, admin_headers) -> Scenario:
     charity = manifest["config"]["charities"][0]["address"]
     residents = [Account.create() for _ in PEOPLE]
     for account, (name, phone, email) in zip(residents, PEOPLE, strict=True):
-        r = backend.http.post("/residents", json={"address": account.address, "name": name, "phone": phone, "email": email},
-                              headers=admin_headers)
+        r = backend.http.post("/residents", headers=admin_headers,
+                              json={"address": account.address, "name": name, "phone": phone, "email": email})
         assert r.status_code == 201, r.text
         web3.eth.wait_for_transaction_receipt(web3.eth.send_transaction(
             {"from": web3.eth.accounts[0], "to": account.address, "value": 10**18}))
@@ -130,9 +132,10 @@ def scenario(backend, coord1, coord2, admin_headers) -> Scenario:
     backend.drain()
 
     offer = tx.send(red.createOffer(2 * COIN, 10), provider)
-    offer_id = backend.chain.redemption.events.OfferCreated().process_receipt(offer, errors=DISCARD)[0]["args"]["offerId"]
+    events = backend.chain.redemption.events
+    offer_id = events.OfferCreated().process_receipt(offer, errors=DISCARD)[0]["args"]["offerId"]
     voucher = tx.send(red.redeem(offer_id, 2 * COIN), r1)
-    voucher_id = backend.chain.redemption.events.VoucherIssued().process_receipt(voucher, errors=DISCARD)[0]["args"]["voucherId"]
+    voucher_id = events.VoucherIssued().process_receipt(voucher, errors=DISCARD)[0]["args"]["voucherId"]
     tx.send(red.fulfill(voucher_id), provider)
     tx.send(red.payForService(r3.address, COIN, b"\x01" * 32), r1)
     tx.send(red.settle(2 * COIN), provider)  # 2 coins at 200 won
@@ -153,7 +156,8 @@ def scenario(backend, coord1, coord2, admin_headers) -> Scenario:
 
 
 def by_key(doc: dict) -> dict:
-    return {(r["month"], r["flow"], r["centre_id"], r["category_id"], r["organisation_address"]): r for r in doc["rows"]}
+    return {(r["month"], r["flow"], r["centre_id"], r["category_id"], r["organisation_address"]): r
+            for r in doc["rows"]}
 
 
 def test_figures_follow_the_rules(backend, scenario):
@@ -173,8 +177,9 @@ def test_figures_follow_the_rules(backend, scenario):
 
     # 120 minutes of volunteering = 2 hours = 6 coins = 1,200 won.
     assert figures((M, "issued", 1, 1, None)) == (1, 120, "2", "6", "1200")
-    assert rows[(M, "issued", 1, 1, None)]["category"] == "volunteering" and rows[(M, "issued", 1, 1, None)]["unit"] == "minute"
-    assert rows[(M, "issued", 1, 1, None)]["centre"] == "seocho-volunteer-centre"
+    volunteering = rows[(M, "issued", 1, 1, None)]
+    assert (volunteering["category"], volunteering["unit"], volunteering["centre"]) == (
+        "volunteering", "minute", "seocho-volunteer-centre")
     assert figures((M, "issued", 1, 2, None)) == (1, 2, None, "2", "400")  # classes are not hours
     assert figures((M, "issued", 1, 4, None)) == (1, 1, None, "5", "1000")
     assert figures((M, "issued", 2, 3, None)) == (1, 15, None, "1.5", "300")
@@ -248,9 +253,9 @@ def test_new_blocks_reorganisations_and_a_backend_that_misreports(backend, scena
     red, r3 = backend.chain.redemption.functions, scenario.residents[2]
     N = scenario.next_month
 
-    def donated() -> dict:
+    def donated() -> dict | None:
         rows = by_key(backend.http.get("/statistics").json())
-        return rows[(N, "donated", None, None, scenario.charity)] if (N, "donated", None, None, scenario.charity) in rows else None
+        return rows.get((N, "donated", None, None, scenario.charity))
 
     assert donated() is None
     kept = backend.app.state.statistics.aggregator
@@ -312,7 +317,7 @@ def test_filters(backend, scenario):
     centre1 = rows("?centre=1")
     assert centre1 and all(r["centre_id"] == 1 for r in centre1)
     assert centre1 == [r for r in everything if r["centre_id"] == 1]  # redemptions have no centre
-    assert {r["category_id"] for r in rows("?category=volunteering")} == {1} == {r["category_id"] for r in rows("?category=1")}
+    assert {r["category_id"] for r in rows("?category=volunteering")} == {1}
     assert rows("?category=volunteering") == rows("?category=1")
     assert {r["month"] for r in rows(f"?from={s.next_month}")} == {s.next_month}
     assert all(r["month"] <= s.old_month for r in rows(f"?to={s.old_month}"))
@@ -442,6 +447,7 @@ def test_migration_drops_the_index_so_it_is_rebuilt_with_block_times(tmp_path):
     migrate(url)
     assert "block_time" in {c["name"] for c in inspect(engine).get_columns("chain_events")}
     with engine.connect() as c:
-        assert [c.scalar(text(f"SELECT count(*) FROM {t}")) for t in ("chain_events", "balances", "indexed_blocks")] == [0, 0, 0]
+        counts = [c.scalar(text(f"SELECT count(*) FROM {t}")) for t in ("chain_events", "balances", "indexed_blocks")]
+        assert counts == [0, 0, 0]
         assert c.execute(text("SELECT key FROM kv")).scalars().all() == ["worker.heartbeat"]
     engine.dispose()

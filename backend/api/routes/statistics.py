@@ -57,7 +57,8 @@ def current_statistics(request: Request, db, chain) -> st.Statistics:
             known = (cache.stats.to_block, cache.stats.to_block_hash) if cache else None
             block, block_hash, events, incremental = statistics_events(db, after=known)
         except NotIndexedYet:
-            raise DomainError(503, "not_indexed_yet", "the indexer has not indexed the chain yet; try again shortly") from None
+            raise DomainError(503, "not_indexed_yet",
+                              "the indexer has not indexed the chain yet; try again shortly") from None
         aggregator = cache.aggregator if cache is not None and incremental else st.Aggregator(catalogue)
         request.app.state.statistics = None  # until the sums are consistent again
         aggregator.feed(events)
@@ -70,8 +71,8 @@ def _answer(request: Request, db, chain, fmt: str, centre: str | None, category:
             to_month: str | None) -> Response:
     unknown = sorted({k for k in request.query_params if k not in PARAMETERS})
     if unknown:
-        raise DomainError(422, "unknown_parameter",
-                          f"unknown query parameter(s) {', '.join(unknown)}; the filters are centre, category, from, to, format")
+        raise DomainError(422, "unknown_parameter", f"unknown query parameter(s) {', '.join(unknown)}; "
+                          "the parameters are centre, category, from, to, format")
     repeated = sorted({k for k in request.query_params if len(request.query_params.getlist(k)) > 1})
     if repeated:
         raise DomainError(422, "repeated_parameter", f"give {', '.join(repeated)} once")
