@@ -162,9 +162,11 @@ class Aggregator:
         return self.cells[key]
 
     def feed(self, logs: Iterable[ChainLog]) -> None:
-        """Takes `logs` (any order among themselves), all after the events taken so far."""
-        for e in sorted((e for e in logs if e.event in EVENTS.get(e.contract, ())),
-                        key=lambda e: (e.block_number, e.log_index)):
+        """Takes `logs`, in chain order and after the events taken so far (a stream is fine: nothing is kept of
+        an event but its sums)."""
+        for e in logs:
+            if e.event not in EVENTS.get(e.contract, ()):
+                continue
             if (e.block_number, e.log_index) <= self.position:
                 raise ValueError(f"{e.event} at block {e.block_number} comes before events already counted")
             self._take(e)
@@ -238,9 +240,10 @@ class Aggregator:
 
 
 def aggregate(logs: Iterable[ChainLog], catalogue: Catalogue, to_block: int, to_block_hash: str) -> Statistics:
-    """Statistics of every event up to and including block `to_block` (later ones are ignored)."""
+    """Statistics of every event up to and including block `to_block` (later ones are ignored), in any order."""
     aggregator = Aggregator(catalogue)
-    aggregator.feed(e for e in logs if e.block_number <= to_block)
+    aggregator.feed(sorted((e for e in logs if e.block_number <= to_block),
+                           key=lambda e: (e.block_number, e.log_index)))
     return aggregator.statistics(to_block, to_block_hash)
 
 

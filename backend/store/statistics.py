@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -20,9 +23,11 @@ def indexed_head(s: Session) -> tuple[int, str] | None:
     return (int(row[0]), row[1]) if row else None
 
 
-def statistics_events(s: Session, after: tuple[int, str] | None = None) -> tuple[int, str, list[ChainLog], bool]:
+@contextmanager
+def statistics_events(s: Session, after: tuple[int, str] | None = None
+                      ) -> Iterator[tuple[int, str, Iterator[ChainLog], bool]]:
     """(last indexed block, its hash, the events statistics read up to it in chain order, whether they are only
-    those after `after`).
+    those after `after`), streamed while the block is open.
 
     With `after` = (block, hash) of an earlier answer whose block is still indexed with that hash (no
     reorganisation reached it), only the events after it are read; otherwise all of them. The whole read is one
@@ -44,8 +49,9 @@ def statistics_events(s: Session, after: tuple[int, str] | None = None) -> tuple
                     ChainEvent.event, ChainEvent.args)
              .where(ChainEvent.event.in_(sorted(EVENT_NAMES)), ChainEvent.block_number > since,
                     ChainEvent.block_number <= head[0])
-             .order_by(ChainEvent.block_number, ChainEvent.log_index))
-        events = [ChainLog(int(n), int(i), None if t is None else int(t), c, e, a) for n, i, t, c, e, a in s.execute(q)]
+             .order_by(ChainEvent.block_number, ChainEvent.log_index)
+             .execution_options(yield_per=5_000))
+        events = (ChainLog(int(n), int(i), None if t is None else int(t), c, e, a) for n, i, t, c, e, a in s.execute(q))
+        yield head[0], head[1], events, since >= 0
     finally:
         s.rollback()
-    return head[0], head[1], events, since >= 0

@@ -53,15 +53,15 @@ def current_statistics(request: Request, db, chain) -> st.Statistics:
             db.rollback()
             if head == (cache.stats.to_block, cache.stats.to_block_hash):
                 return cache.stats
+        known = (cache.stats.to_block, cache.stats.to_block_hash) if cache else None
+        request.app.state.statistics = None  # until the sums are consistent again
         try:
-            known = (cache.stats.to_block, cache.stats.to_block_hash) if cache else None
-            block, block_hash, events, incremental = statistics_events(db, after=known)
+            with statistics_events(db, after=known) as (block, block_hash, events, incremental):
+                aggregator = cache.aggregator if cache is not None and incremental else st.Aggregator(catalogue)
+                aggregator.feed(events)
         except NotIndexedYet:
             raise DomainError(503, "not_indexed_yet",
                               "the indexer has not indexed the chain yet; try again shortly") from None
-        aggregator = cache.aggregator if cache is not None and incremental else st.Aggregator(catalogue)
-        request.app.state.statistics = None  # until the sums are consistent again
-        aggregator.feed(events)
         stats = aggregator.statistics(block, block_hash)
         request.app.state.statistics = _Cache(aggregator, stats)
         return stats
