@@ -112,26 +112,32 @@ class ChainReader:
             self._times[number] = int(self.web3.eth.get_block(number)["timestamp"])
         return self._times[number]
 
-    def events(self, to_block: int, chunk: int) -> list[st.ChainLog]:
-        out = []
-        start = self.deployment.deployment_block
-        while start <= to_block:
-            end = min(to_block, start + chunk - 1)
-            logs = self.web3.eth.get_logs({"fromBlock": start, "toBlock": end, "address": list(self.names),
-                                           "topics": [self.topics]})
-            for entry in logs:
-                name = self.names.get(entry["address"])
-                abi = self.abis.get((name, bytes(entry["topics"][0]))) if name and entry["topics"] else None
-                if abi is None:
-                    continue
+    def events(self, start: int, end: int) -> list[st.ChainLog]:
+        """The events statistics read in blocks start…end, in chain order."""
+        out, self._times = [], {}
+        logs = self.web3.eth.get_logs({"fromBlock": start, "toBlock": end, "address": list(self.names),
+                                       "topics": [self.topics]})
+        for entry in logs:
+            name = self.names.get(entry["address"])
+            abi = self.abis.get((name, bytes(entry["topics"][0]))) if name and entry["topics"] else None
+            if abi is not None:
                 out.append(st.ChainLog(int(entry["blockNumber"]), int(entry["logIndex"]),
                                        log_block_time(entry, self._timestamp), name, abi["name"],
                                        decode_event(abi, entry)))
-            start = end + 1
-        return out
+        return sorted(out, key=lambda e: (e.block_number, e.log_index))
 
-    def statistics(self, events: list[st.ChainLog], to_block: int) -> st.Statistics:
-        return st.aggregate(events, self.catalogue, to_block, self.block_hash(to_block))
+    def statistics(self, blocks: list[int], chunk: int) -> dict[int, st.Statistics]:
+        """The statistics at each of `blocks`, reading the chain once, `chunk` blocks per eth_getLogs call, into the
+        same sums the backend keeps (backend/domain/statistics.py)."""
+        aggregator, out = st.Aggregator(self.catalogue), {}
+        start = self.deployment.deployment_block
+        for target in sorted(set(blocks)):
+            while start <= target:
+                end = min(target, start + chunk - 1)
+                aggregator.feed(self.events(start, end))
+                start = end + 1
+            out[target] = aggregator.statistics(target, self.block_hash(target))
+        return out
 
 
 def fetch(url: str) -> tuple[bytes, dict[str, str]]:
@@ -163,10 +169,10 @@ def compare(reader: ChainReader, args: argparse.Namespace, err) -> int:
     highest = max(block for _, block, _ in exports.values())
     if highest > reader.latest():
         raise Failure(f"the backend is at block {highest}, ahead of this node ({reader.latest()}): another chain?")
-    events = reader.events(highest, args.chunk)
+    at = reader.statistics([block for _, block, _ in exports.values()], args.chunk)
     differences = 0
     for fmt, (url, block, body) in exports.items():
-        stats = reader.statistics(events, block)
+        stats = at[block]
         filters = st.parse_filters(stats, args.centre, args.category, args.from_month, args.to_month)
         ours = st.render_json(stats, filters) if fmt == "json" else st.render_csv(stats, filters)
         if ours == body:
@@ -197,7 +203,7 @@ def main(argv: list[str] | None = None, out=None, err=None) -> int:
         if not reader.deployment.deployment_block <= to_block <= latest:
             raise Failure(f"--to-block {to_block} is outside the deployment's blocks "
                           f"({reader.deployment.deployment_block}…{latest})")
-        stats = reader.statistics(reader.events(to_block, args.chunk), to_block)
+        stats = reader.statistics([to_block], args.chunk)[to_block]
         filters = st.parse_filters(stats, args.centre, args.category, args.from_month, args.to_month)
         data = st.render_json(stats, filters) if args.format == "json" else st.render_csv(stats, filters)
         if args.out:

@@ -216,7 +216,7 @@ def test_figures_follow_the_rules(backend, scenario):
     assert sum(t["args"]["value"] for t in transfers if t["args"]["to"] == zero) == 6 * COIN
 
 
-def test_api_and_script_agree_byte_for_byte(backend, scenario):
+def test_api_and_script_agree_byte_for_byte(backend, scenario, tmp_path):
     doc = backend.http.get("/statistics")
     csv_doc = backend.http.get("/statistics.csv")
     assert doc.headers["X-Statistics-Block"] == csv_doc.headers["X-Statistics-Block"]
@@ -228,6 +228,8 @@ def test_api_and_script_agree_byte_for_byte(backend, scenario):
         result = run_script(backend, "--to-block", str(block), "--format", fmt, "--chunk", "7")
         assert result.returncode == 0, result.stderr.decode()
         assert result.stdout == body, fmt
+    result = run_script(backend, "--to-block", str(block), "--format", "csv", "--out", str(tmp_path / "s.csv"))
+    assert result.returncode == 0 and (tmp_path / "s.csv").read_bytes() == csv_doc.content, result.stderr.decode()
     header, *lines = csv_doc.content.decode().splitlines()
     assert header.split(",") == list(st.COLUMNS) and len(lines) == len(doc.json()["rows"])
     # With filters too; and --compare fetches both exports and checks them against the chain itself.
