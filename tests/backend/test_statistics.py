@@ -289,6 +289,26 @@ def test_new_blocks_reorganisations_and_a_backend_that_misreports(backend, scena
     assert result.returncode == 0, result.stderr.decode()
 
 
+def test_names_follow_the_manifest(backend, scenario):
+    """tools/admin records organisations, centres and categories in the manifest; the API and the script both
+    name things from that file as it is now."""
+    path = backend.settings.deployments_dir / "31337.json"
+    original = path.read_text()
+    manifest = json.loads(original)
+    manifest["config"]["providers"][0]["key"] = "seocho-sports-centre"
+    path.write_text(json.dumps(manifest, indent=2))
+    try:
+        doc = backend.http.get("/statistics").json()
+        assert {r["organisation"] for r in doc["rows"] if r["organisation_address"] == scenario.provider} == {
+            "seocho-sports-centre"}
+        assert run_script(backend, "--compare", backend.url).returncode == 0
+    finally:
+        path.write_text(original)
+    doc = backend.http.get("/statistics").json()
+    assert {r["organisation"] for r in doc["rows"] if r["organisation_address"] == scenario.provider} == {
+        "welfare-centre-gym"}
+
+
 def test_no_personal_data_in_the_exports(backend, scenario):
     exports = [backend.http.get("/statistics").text, backend.http.get("/statistics.csv").text]
     for text in exports:

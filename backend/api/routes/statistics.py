@@ -26,12 +26,24 @@ _lock = threading.Lock()
 
 def _catalogue(request: Request, chain) -> st.Catalogue:
     """From the manifest file as it is now (tools/admin records new centres, categories and organisations there),
-    which is the file the recompute script reads; the copy loaded at start if the file cannot be read."""
+    which is the file the recompute script reads; the copy loaded at start if the file cannot be read. Read again
+    only when the file changed."""
+    path = manifest_path(chain.chain_id, request.app.state.settings.deployments_dir)
     try:
-        manifest = read_manifest(manifest_path(chain.chain_id, request.app.state.settings.deployments_dir))
+        stat = path.stat()
+        version = (str(path), stat.st_mtime_ns, stat.st_size)
+    except OSError:
+        version = None
+    kept = getattr(request.app.state, "statistics_catalogue", None)
+    if version is not None and kept is not None and kept[0] == version:
+        return kept[1]
+    try:
+        manifest = read_manifest(path) if version is not None else None
     except ManifestError:
         manifest = None
-    return st.catalogue_from_manifest(manifest or chain.deployment.manifest)
+    catalogue = st.catalogue_from_manifest(manifest or chain.deployment.manifest)
+    request.app.state.statistics_catalogue = (version, catalogue) if manifest else None
+    return catalogue
 
 
 @dataclass
