@@ -2,7 +2,7 @@
 
     python scripts/recompute_statistics.py [--rpc-url URL] [--deployments-dir DIR | --manifest FILE]
         [--to-block N] [--format json|csv] [--out FILE]
-        [--centre ID] [--category ID|KEY] [--from YYYY-MM] [--to YYYY-MM]
+        [--centre ID] [--category ID|KEY] [--from YYYY-MM] [--to YYYY-MM] [--month YYYY-MM]
         [--compare API_URL]
 
 Reads the contracts' events with eth_getLogs (in chunks of --chunk blocks) from the deployment block of the
@@ -59,6 +59,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--category", default=None, help="a category id or key")
     p.add_argument("--from", dest="from_month", default=None, help="first month, YYYY-MM")
     p.add_argument("--to", dest="to_month", default=None, help="last month, YYYY-MM")
+    p.add_argument("--month", default=None, help="one month, YYYY-MM (from and to at once)")
     p.add_argument("--compare", metavar="API_URL", default=None,
                    help="the backend's base URL: compare its /statistics and /statistics.csv with the chain")
     args = p.parse_args(argv)
@@ -157,7 +158,7 @@ def fetch(url: str) -> tuple[bytes, dict[str, str]]:
 
 def compare(reader: ChainReader, args: argparse.Namespace, err) -> int:
     query = {k: v for k, v in (("centre", args.centre), ("category", args.category), ("from", args.from_month),
-                               ("to", args.to_month)) if v is not None}
+                               ("to", args.to_month), ("month", args.month)) if v is not None}
     base = args.compare.rstrip("/")
     exports = {}
     for fmt, path in (("json", "/statistics"), ("csv", "/statistics.csv")):
@@ -173,7 +174,7 @@ def compare(reader: ChainReader, args: argparse.Namespace, err) -> int:
     differences = 0
     for fmt, (url, block, body) in exports.items():
         stats = at[block]
-        filters = st.parse_filters(stats, args.centre, args.category, args.from_month, args.to_month)
+        filters = st.parse_filters(stats, args.centre, args.category, args.from_month, args.to_month, args.month)
         ours = st.render_json(stats, filters) if fmt == "json" else st.render_csv(stats, filters)
         if ours == body:
             print(f"{fmt}: identical to {url} at block {block} ({len(body)} bytes)", file=err)
@@ -204,7 +205,7 @@ def main(argv: list[str] | None = None, out=None, err=None) -> int:
             raise Failure(f"--to-block {to_block} is outside the deployment's blocks "
                           f"({reader.deployment.deployment_block}…{latest})")
         stats = reader.statistics([to_block], args.chunk)[to_block]
-        filters = st.parse_filters(stats, args.centre, args.category, args.from_month, args.to_month)
+        filters = st.parse_filters(stats, args.centre, args.category, args.from_month, args.to_month, args.month)
         data = st.render_json(stats, filters) if args.format == "json" else st.render_csv(stats, filters)
         if args.out:
             args.out.write_bytes(data)

@@ -290,9 +290,13 @@ class Filters:
 
 
 def parse_filters(stats: Statistics, centre: str | int | None = None, category: str | int | None = None,
-                  from_month: str | None = None, to_month: str | None = None) -> Filters:
+                  from_month: str | None = None, to_month: str | None = None, month: str | None = None) -> Filters:
     """Filters from their text (query parameters, command-line options), or a DomainError (422) saying what is
-    wrong. `category` is an id or the config's key (e.g. "volunteering")."""
+    wrong. `category` is an id or the config's key (e.g. "volunteering"); `month` is from and to at once."""
+    if month is not None and str(month).strip() != "":
+        if any(v is not None and str(v).strip() != "" for v in (from_month, to_month)):
+            raise DomainError(422, "conflicting_filters", "give either month or from/to, not both")
+        from_month = to_month = month
     centre_id = category_id = None
     if centre is not None and str(centre).strip() != "":
         text = str(centre).strip()
@@ -316,7 +320,7 @@ def parse_filters(stats: Statistics, centre: str | int | None = None, category: 
             raise DomainError(422, "unknown_category", f"category {category_id} does not exist; the categories are "
                               f"{_listing(stats.categories, _category_keys(stats))}")
     months = []
-    for name, value in (("from", from_month), ("to", to_month)):
+    for name, value in (("month" if month else "from", from_month), ("month" if month else "to", to_month)):
         if value is None or str(value).strip() == "":
             months.append(None)
             continue

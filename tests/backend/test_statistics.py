@@ -239,6 +239,8 @@ def test_api_and_script_agree_byte_for_byte(backend, scenario, tmp_path):
     result = run_script(backend, "--compare", backend.url, "--centre", "1", "--category", "volunteering",
                         "--from", scenario.activity_month)
     assert result.returncode == 0, result.stderr.decode()
+    result = run_script(backend, "--compare", backend.url, "--month", scenario.old_month)
+    assert result.returncode == 0, result.stderr.decode()
     filtered = run_script(backend, "--to-block", str(block), "--centre", "1", "--category", "volunteering")
     assert filtered.stdout == backend.http.get("/statistics?centre=1&category=volunteering").content
 
@@ -351,6 +353,10 @@ def test_filters(backend, scenario):
     assert doc["supply"]["circulating"] == "13"  # the supply is never filtered
     csv_rows = backend.http.get("/statistics.csv?centre=1").text.splitlines()
     assert len(csv_rows) == 1 + len(centre1)
+    # One month at once, and the names GET /activities and "from/to month" suggest.
+    assert rows(f"?month={s.old_month}") == rows(f"?from={s.old_month}&to={s.old_month}") != []
+    assert rows(f"?centre_id=1&category_id=1&from_month={s.old_month}&to_month={s.next_month}") == rows(
+        f"?centre=1&category=1&from={s.old_month}&to={s.next_month}")
 
 
 @pytest.mark.parametrize(("query", "status", "error", "words"), [
@@ -363,8 +369,11 @@ def test_filters(backend, scenario):
     ("?to=March", 422, "invalid_month", "to: 'March' is not a month"),
     ("?from=2026-05&to=2026-04", 422, "invalid_range", "from 2026-05 is after to 2026-04"),
     ("?format=xml", 422, "invalid_request", "format"),
+    ("?month=2026-1", 422, "invalid_month", "month: '2026-1' is not a month"),
+    ("?month=2026-11&from=2026-10", 422, "conflicting_filters", "either month or from/to"),
     ("?centr=1", 422, "unknown_parameter", "centr"),
-    ("?centre=1&centre=2", 422, "repeated_parameter", "centre"),
+    ("?centre=1&centre=2", 422, "repeated_parameter", "centre=1 and centre=2"),
+    ("?centre=1&centre_id=1", 422, "repeated_parameter", "centre=1 and centre_id=1"),
 ])
 def test_bad_filters_are_refused_with_a_message(backend, scenario, query, status, error, words):
     for path in ("/statistics", "/statistics.csv"):

@@ -20,7 +20,6 @@ from backend.domain.activities import DomainError
 from backend.store.statistics import NotIndexedYet, indexed_head, statistics_events
 
 router = APIRouter(tags=["statistics"])
-PARAMETERS = ("centre", "category", "from", "to", "format")
 _lock = threading.Lock()
 
 
@@ -79,17 +78,33 @@ def current_statistics(request: Request, db, chain) -> st.Statistics:
         return stats
 
 
-def _answer(request: Request, db, chain, fmt: str, centre: str | None, category: str | None, from_month: str | None,
-            to_month: str | None) -> Response:
-    unknown = sorted({k for k in request.query_params if k not in PARAMETERS})
+# Each filter by its name and the names also accepted (GET /activities says centre_id; "from/to month").
+PARAMETERS = {"centre": ("centre", "centre_id"), "category": ("category", "category_id"),
+              "from": ("from", "from_month"), "to": ("to", "to_month"), "month": ("month",), "format": ("format",)}
+_NAMES = {name: canonical for canonical, names in PARAMETERS.items() for name in names}
+
+
+def _query_filters(request: Request) -> dict[str, str]:
+    """The filters of the query string by their canonical names; 422 for an unknown or repeated one."""
+    params = request.query_params
+    unknown = sorted({k for k in params if k not in _NAMES})
     if unknown:
-        raise DomainError(422, "unknown_parameter", f"unknown query parameter(s) {', '.join(unknown)}; "
-                          "the parameters are centre, category, from, to, format")
-    repeated = sorted({k for k in request.query_params if len(request.query_params.getlist(k)) > 1})
+        raise DomainError(422, "unknown_parameter", f"unknown query parameter(s) {', '.join(unknown)}; the filters "
+                          "are centre, category, from, to (or month) and format")
+    given: dict[str, list[str]] = {}
+    for key in params:
+        given.setdefault(_NAMES[key], []).extend(f"{key}={v}" for v in params.getlist(key))
+    repeated = [" and ".join(dict.fromkeys(v)) for v in given.values() if len(v) > 1]
     if repeated:
-        raise DomainError(422, "repeated_parameter", f"give {', '.join(repeated)} once")
+        raise DomainError(422, "repeated_parameter", f"give each filter once: {'; '.join(repeated)}")
+    return {canonical: values[0].split("=", 1)[1] for canonical, values in given.items()}
+
+
+def _answer(request: Request, db, chain, fmt: str) -> Response:
+    q = _query_filters(request)
     stats = current_statistics(request, db, chain)
-    filters = st.parse_filters(stats, centre=centre, category=category, from_month=from_month, to_month=to_month)
+    filters = st.parse_filters(stats, centre=q.get("centre"), category=q.get("category"), from_month=q.get("from"),
+                               to_month=q.get("to"), month=q.get("month"))
     headers = {"X-Statistics-Chain-Id": str(stats.catalogue.chain_id), "X-Statistics-Block": str(stats.to_block),
                "X-Statistics-Block-Hash": stats.to_block_hash, "Cache-Control": "no-cache"}
     if fmt == "csv":
@@ -98,26 +113,28 @@ def _answer(request: Request, db, chain, fmt: str, centre: str | None, category:
     return Response(st.render_json(stats, filters), media_type="application/json", headers=headers)
 
 
-Centre = Annotated[str | None, Query(description="a centre id: only its activities (redemptions have no centre)")]
-Category = Annotated[str | None, Query(description="a category id or key (e.g. volunteering): only its activities")]
-FromMonth = Annotated[str | None, Query(alias="from", description="first month, YYYY-MM (UTC)")]
-ToMonth = Annotated[str | None, Query(alias="to", description="last month, YYYY-MM (UTC)")]
+# Declared for the OpenAPI description; the values are read by _query_filters, which also knows the other names.
+Centre = Annotated[str | None, Query(description="a centre id (also centre_id): only its activity rows")]
+Category = Annotated[str | None, Query(description="a category id or key, e.g. volunteering (also category_id)")]
+FromMonth = Annotated[str | None, Query(alias="from", description="first month, YYYY-MM, UTC (also from_month)")]
+ToMonth = Annotated[str | None, Query(alias="to", description="last month, YYYY-MM, UTC (also to_month)")]
+Month = Annotated[str | None, Query(description="one month, YYYY-MM, UTC: from and to at once")]
 
 
 @router.get("/statistics", response_class=Response, responses={
     200: {"content": {"application/json": {}, "text/csv": {}},
           "description": "the statistics, with the block they are computed up to"}})
 def statistics(request: Request, db: DbDep, chain: ChainDep, centre: Centre = None, category: Category = None,
-               from_month: FromMonth = None, to_month: ToMonth = None,
+               from_month: FromMonth = None, to_month: ToMonth = None, month: Month = None,
                format: Annotated[Literal["json", "csv"], Query()] = "json") -> Response:
     """Hours and coins issued, revoked, redeemed, donated and settled, by month, centre, category and organisation,
     with their value in won; no personal data. `format=csv` (or /statistics.csv) for a CSV of the rows."""
-    return _answer(request, db, chain, format, centre, category, from_month, to_month)
+    return _answer(request, db, chain, format)
 
 
 @router.get("/statistics.csv", response_class=Response, responses={200: {"content": {"text/csv": {}}}})
 def statistics_csv(request: Request, db: DbDep, chain: ChainDep, centre: Centre = None, category: Category = None,
-                   from_month: FromMonth = None, to_month: ToMonth = None,
+                   from_month: FromMonth = None, to_month: ToMonth = None, month: Month = None,
                    format: Annotated[Literal["csv"], Query()] = "csv") -> Response:
     """The rows of /statistics as CSV."""
-    return _answer(request, db, chain, "csv", centre, category, from_month, to_month)
+    return _answer(request, db, chain, "csv")
