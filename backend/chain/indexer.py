@@ -11,7 +11,7 @@ import logging
 import threading
 from collections import defaultdict
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend.chain.client import ChainClient
@@ -50,8 +50,13 @@ class Indexer:
         return int(kv.value) if kv else self.client.deployment.deployment_block
 
     def run(self, stop: threading.Event, interval: float = 0.5) -> None:
+        filled = False
         while not stop.is_set():
             try:
+                if not filled:
+                    while self.fill_block_times():
+                        pass
+                    filled = True
                 if not self.step():
                     stop.wait(interval)
             except Exception as exc:
@@ -107,6 +112,30 @@ class Indexer:
             s.execute(delete(IndexedBlock).where(IndexedBlock.number < end - REORG_DEPTH))
             s.merge(KeyValue(key="indexer.next_block", value=str(end + 1)))
         return True
+
+    def fill_block_times(self, limit: int = 500) -> bool:
+        """Gives events indexed without their block's time (by a worker older than migration 0005_statistics) that
+        time, `limit` blocks at a time; True if it filled any. Run at start: it scans the table."""
+        with self.sessions() as s:
+            blocks = s.execute(select(ChainEvent.block_number, ChainEvent.block_hash)
+                               .where(ChainEvent.block_time.is_(None)).distinct()
+                               .order_by(ChainEvent.block_number).limit(limit)).all()
+        if not blocks:
+            return False
+        times = {}
+        for number, block_hash in blocks:
+            block = self.web3.eth.get_block(number)
+            if "0x" + bytes(block["hash"]).hex() != block_hash:
+                # Reorganised away: step() rolls it back and indexes the new block, with its time.
+                log.warning("block %d changed since it was indexed; leaving it to the reorganisation check", number)
+                continue
+            times[(number, block_hash)] = int(block["timestamp"])
+        with transaction(self.sessions) as s:
+            for (number, block_hash), timestamp in times.items():
+                s.execute(update(ChainEvent).values(block_time=timestamp).where(
+                    ChainEvent.block_number == number, ChainEvent.block_hash == block_hash,
+                    ChainEvent.block_time.is_(None)))
+        return bool(times)
 
     def _find_fork(self, start: int) -> int | None:
         """The first block to re-index if the chain changed under what we indexed, else None."""

@@ -311,6 +311,28 @@ def test_names_follow_the_manifest(backend, scenario):
         "welfare-centre-gym"}
 
 
+def test_events_without_block_times_are_refused_then_filled(backend, scenario):
+    """Events an older worker indexed without their block's time: a 503 saying so, until the indexer (at start)
+    gives them their times."""
+    from sqlalchemy import update
+
+    from backend.store.db import transaction
+    from backend.store.models import ChainEvent
+
+    receipt = Sender(backend).send(backend.chain.redemption.functions.donate(scenario.charity, COIN // 10),
+                                   scenario.residents[2])
+    backend.drain()
+    with transaction(backend.sessions) as s:
+        s.execute(update(ChainEvent).where(ChainEvent.block_number == receipt["blockNumber"]).values(block_time=None))
+    r = backend.http.get("/statistics")
+    assert r.status_code == 503 and r.json()["error"] == "index_incomplete", r.text
+    assert f"Donated at block {receipt['blockNumber']} has no block time" in r.json()["detail"]
+    assert backend.indexer.fill_block_times() is True and backend.indexer.fill_block_times() is False
+    rows = by_key(backend.http.get("/statistics").json())
+    assert rows[(scenario.next_month, "donated", None, None, scenario.charity)]["coins"] == "0.6"
+    assert run_script(backend, "--compare", backend.url).returncode == 0
+
+
 def test_no_personal_data_in_the_exports(backend, scenario):
     exports = [backend.http.get("/statistics").text, backend.http.get("/statistics.csv").text]
     for text in exports:

@@ -73,9 +73,9 @@ def current_statistics(request: Request, db, chain) -> st.Statistics:
         except NotIndexedYet:
             raise DomainError(503, "not_indexed_yet",
                               "the indexer has not indexed the chain yet; try again shortly") from None
-        except ValueError as exc:  # e.g. events without a block time, written by an indexer older than 0005
-            raise DomainError(503, "index_incomplete", f"the indexed events cannot be counted: {exc}; "
-                              "restart the worker with this version so it indexes the chain again") from None
+        except ValueError as exc:  # events without a block time, written by a worker older than 0005_statistics
+            raise DomainError(503, "index_incomplete", f"the indexed events cannot be counted yet: {exc}; a worker "
+                              "of this version gives them their block times when it starts") from None
         stats = aggregator.statistics(block, block_hash)
         request.app.state.statistics = _Cache(aggregator, stats)
         return stats
