@@ -1,8 +1,8 @@
 """Open statistics: where every coin came from and where it went, aggregated from the contracts' events. No I/O.
 
 The API (from the indexed events in the database) and scripts/recompute_statistics.py (from a node, with no
-database) both feed the events up to one block into `aggregate` and print the result with `render_json` or
-`render_csv`, so the same chain at the same block gives the same bytes. See docs/statistics.md.
+database) both feed the events up to one block into an `Aggregator` and print its `statistics` with `render_json`
+or `render_csv`, so the same chain at the same block gives the same bytes. See docs/statistics.md.
 
 What is counted, per row (month, flow, centre, category, organisation):
 - issued / revoked: activities attested / revoked, by the month (UTC) of the activity's own `time`, its centre
