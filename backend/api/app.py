@@ -14,7 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from backend.api.recorder import ActivityRecorder
-from backend.api.routes import activities, auth, chain_views, health, staff
+from backend.api.routes import activities, auth, chain_views, health, staff, statistics
 from backend.chain.client import ChainClient
 from backend.config import Settings, get_settings
 from backend.domain.activities import DomainError
@@ -72,7 +72,8 @@ def create_app(settings: Settings | None = None, *, chain: ChainClient | None = 
         return JSONResponse({"error": "invalid_request", "detail": "; ".join(problems), "problems": exc.errors()},
                             status_code=422)
 
-    for router in (auth.router, staff.router, activities.router, chain_views.router, health.router):
+    for router in (auth.router, staff.router, activities.router, chain_views.router, statistics.router,
+                   health.router):
         app.include_router(router)
     return app
 
