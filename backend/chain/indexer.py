@@ -76,7 +76,7 @@ class Indexer:
             return False
         end = min(head, start + CHUNK - 1)
         logs = self._logs(start, end)
-        end_hash = self._rpc("eth_getBlockByNumber", [hex(end), False])["hash"]
+        end_hash = self.client.rpc("eth_getBlockByNumber", [hex(end), False])["hash"]
         # Decoded before the write transaction, so the database's write lock is held for the inserts only.
         deltas: dict[str, int] = defaultdict(int)
         events: list[dict] = []
@@ -84,7 +84,7 @@ class Indexer:
 
         def block_timestamp(number: int) -> int:
             if number not in times:
-                times[number] = int(self._rpc("eth_getBlockByNumber", [hex(number), False])["timestamp"], 16)
+                times[number] = int(self.client.rpc("eth_getBlockByNumber", [hex(number), False])["timestamp"], 16)
             return times[number]
 
         for entry in logs:
@@ -121,16 +121,10 @@ class Indexer:
             s.merge(KeyValue(key="indexer.next_block", value=str(end + 1)))
         return True
 
-    def _rpc(self, method: str, params: list):
-        response = self.web3.provider.make_request(method, params)
-        if "error" in response:
-            raise RuntimeError(f"{method}: {response['error']}")
-        return response["result"]
-
     def _logs(self, start: int, end: int) -> list[dict]:
         """The contracts' logs in [start, end] by raw JSON-RPC, as plain values (web3.py's formatting of a few
         thousand logs into AttributeDicts cost more than decoding them)."""
-        raw = self._rpc("eth_getLogs", [{"fromBlock": hex(start), "toBlock": hex(end), "address": list(self.addresses)}])
+        raw = self.client.rpc("eth_getLogs", [{"fromBlock": hex(start), "toBlock": hex(end), "address": list(self.addresses)}])
         return [{"address": checksum(e["address"]), "topics": [bytes.fromhex(t[2:]) for t in e["topics"]],
                  "data": bytes.fromhex(e["data"][2:]), "blockNumber": int(e["blockNumber"], 16),
                  "blockHash": e["blockHash"], "transactionHash": e["transactionHash"], "logIndex": int(e["logIndex"], 16),
