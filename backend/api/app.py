@@ -14,7 +14,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from backend.api import operations
-from backend.api.routes import activities, admin, auth, chain_views, health, providers, residents, staff
+from backend.api.recorder import ActivityRecorder
+from backend.api.routes import activities, admin, auth, chain_views, health, providers, residents, staff, statistics
 from backend.chain.client import ChainClient
 from backend.config import Settings, get_settings
 from backend.domain.activities import DomainError
@@ -54,6 +55,7 @@ def create_app(settings: Settings | None = None, *, chain: ChainClient | None = 
     app.state.settings, app.state.engine = settings, engine
     app.state.sessions = make_session_factory(engine)
     app.state.chain = chain
+    app.state.recorder = ActivityRecorder(app.state.sessions, activities.to_out)
 
     @app.exception_handler(DomainError)
     async def domain_error(_: Request, exc: DomainError) -> JSONResponse:
@@ -71,8 +73,8 @@ def create_app(settings: Settings | None = None, *, chain: ChainClient | None = 
         return JSONResponse({"error": "invalid_request", "detail": "; ".join(problems), "problems": exc.errors()},
                             status_code=422)
 
-    for router in (auth.router, staff.router, activities.router, chain_views.router, health.router, residents.router,
-                   providers.router, admin.router, operations.router):
+    for router in (auth.router, staff.router, activities.router, chain_views.router, statistics.router,
+                   health.router, residents.router, providers.router, admin.router, operations.router):
         app.include_router(router)
     return app
 

@@ -211,6 +211,8 @@ class ChainEvent(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     block_number: Mapped[int] = mapped_column(BigInteger, index=True)
     block_hash: Mapped[str] = mapped_column(String(66))
+    # The block's timestamp (unix seconds): open statistics date redemptions, donations and settlements by it.
+    block_time: Mapped[int | None] = mapped_column(BigInteger)
     tx_hash: Mapped[str] = mapped_column(String(66))
     log_index: Mapped[int] = mapped_column(Integer)
     contract: Mapped[str] = mapped_column(String(32))
