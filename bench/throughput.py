@@ -12,7 +12,9 @@ worker (python -m backend.worker) as processes on a fresh SQLite file. Measured:
 - e2e_per_s_sheets100: the same, posted as sheets of 100 (POST /activities/batch) by 4 clients;
 - e2e_per_s_at_{1k,10k,100k}: at batch 100, the rate over the window of activities ending at 1k, 10k and 100k
   submitted (is it flat as the database grows?);
-- read/write p50/p99: 50 concurrent clients, GET /activities/{id} and POST /activities (record only).
+- read/write p50/p99: 50 concurrent clients, GET /activities/{id} and POST /activities (record only);
+- relay_per_s, relay_p99_ms: residents' relayed redemptions (POST /me/redeem) per second until confirmed, and the
+  API's p99 answering them, against the relayer sending redeemBySig itself (relay_naive_per_s); see relay_rate().
 
 Figures are machine-dependent; compare them with each other (ratios), not across machines.
 """
@@ -28,19 +30,21 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
+import psutil
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
 from nodes import command_env, free_port, start_node  # noqa: E402
+
+import loadgen  # noqa: E402  (bench/ is the script's own folder, first on sys.path)
 
 from backend.api.security import hash_password  # noqa: E402
 from backend.chain.keys import dev_key  # noqa: E402
@@ -140,31 +144,11 @@ def body(volunteer: str, approve: bool = True) -> dict:
             "occurred_at": (datetime.now(UTC) - timedelta(hours=1)).isoformat()}
 
 
-def submit(stack: Stack, n: int, clients: int, volunteers: list[str], approve: bool = True,
-           marks: list[int] | None = None) -> tuple[float, list[float]]:
-    """Posts n activities with `clients` concurrent clients; returns (seconds, latencies in ms)."""
-    counter = iter(range(n))
-    lock = threading.Lock()
-    latencies: list[float] = []
-
-    def client() -> None:
-        with httpx.Client(base_url=stack.url, headers=stack.headers, timeout=60) as c:
-            while True:
-                with lock:
-                    i = next(counter, None)
-                if i is None:
-                    return
-                t = time.perf_counter()
-                r = c.post("/activities", json=body(volunteers[i % len(volunteers)], approve))
-                latencies.append((time.perf_counter() - t) * 1000)
-                if r.status_code != 201:
-                    raise RuntimeError(f"POST /activities: {r.status_code} {r.text}")
-
-    start = time.perf_counter()
-    with ThreadPoolExecutor(clients) as pool:
-        for f in [pool.submit(client) for _ in range(clients)]:
-            f.result()
-    return time.perf_counter() - start, latencies
+def submit(stack: Stack, n: int, clients: int, volunteers: list[str], approve: bool = True) -> tuple[float, list[float]]:
+    """Posts n activities with `clients` concurrent connections; returns (seconds, latencies in ms)."""
+    result = loadgen.run(stack.url, lambda i: ("POST", "/activities", body(volunteers[i % len(volunteers)], approve)),
+                         n, clients, stack.headers, expect=201)
+    return result.seconds, result.latencies_ms
 
 
 def wait_confirmed(stack: Stack, total: int, timeout: float = 3600) -> None:
@@ -175,12 +159,29 @@ def wait_confirmed(stack: Stack, total: int, timeout: float = 3600) -> None:
         time.sleep(0.05)
 
 
-def e2e_rate(stack: Stack, batch: int, n: int, clients: int, volunteers: list[str]) -> float:
+def cpu_seconds(stack: Stack) -> dict[str, float]:
+    """CPU time used so far by each part (uvicorn's worker processes included): what a rate costs, whatever else
+    the machine was doing meanwhile."""
+    def total(pid: int) -> float:
+        p = psutil.Process(pid)
+        procs = [p, *p.children(recursive=True)]
+        return sum(sum(q.cpu_times()[:2]) for q in procs)
+
+    return {"api": total(stack.api.pid), "worker": total(stack.worker.pid), "anvil": total(stack.node.process.pid),
+            "client": sum(psutil.Process().cpu_times()[:2])}
+
+
+def e2e_rate(stack: Stack, batch: int, n: int, clients: int, volunteers: list[str], costs: dict | None = None) -> float:
     stack.start(batch)
+    before = cpu_seconds(stack)
     start = time.perf_counter()
     submit(stack, n, clients, volunteers)
     wait_confirmed(stack, n)
-    return n / (time.perf_counter() - start)
+    rate = n / (time.perf_counter() - start)
+    if costs is not None:
+        after = cpu_seconds(stack)
+        costs.update({part: round((after[part] - before[part]) / n * 1000, 3) for part in after})
+    return rate
 
 
 def sheet_rate(stack: Stack, n: int, per_sheet: int, clients: int, volunteers: list[str]) -> float:
@@ -231,19 +232,8 @@ def latency(stack: Stack, volunteers: list[str], clients: int = 50, per_client: 
     stack.start(100)
     _, _ = submit(stack, 200, 10, volunteers, approve=False)
     ids = [a["id"] for a in httpx.get(f"{stack.url}/activities?limit=200", headers=stack.headers).json()]
-    reads: list[float] = []
-    lock = threading.Lock()
-
-    def reader(k: int) -> None:
-        with httpx.Client(base_url=stack.url, headers=stack.headers, timeout=60) as c:
-            for j in range(per_client):
-                t = time.perf_counter()
-                c.get(f"/activities/{ids[(k * per_client + j) % len(ids)]}").raise_for_status()
-                with lock:
-                    reads.append((time.perf_counter() - t) * 1000)
-
-    with ThreadPoolExecutor(clients) as pool:
-        list(pool.map(reader, range(clients)))
+    reads = loadgen.run(stack.url, lambda i: ("GET", f"/activities/{ids[i % len(ids)]}", None), clients * per_client,
+                        clients, stack.headers).latencies_ms
     _, writes = submit(stack, clients * per_client, clients, volunteers, approve=False)
     pct = lambda xs, p: statistics.quantiles(xs, n=100)[p - 1]  # noqa: E731
     return {"read_p50_ms": round(pct(reads, 50), 2), "read_p99_ms": round(pct(reads, 99), 2),
@@ -390,6 +380,7 @@ def main() -> int:
     parser.add_argument("--max", type=int, default=100_000, help="largest scale mark (1000, 10000 or 100000)")
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--quick", action="store_true", help="small runs, to check the benchmark itself works")
+    parser.add_argument("--only", help="comma-separated parts: batch1,batch10,batch100,sheets,naive,latency,scale,relay")
     args = parser.parse_args()
     sizes = ((1, 30), (10, 100), (100, 300)) if args.quick else ((1, 200), (10, 1000), (100, 3000))
     naive_n, per_client = (30, 5) if args.quick else (200, 40)
@@ -400,22 +391,34 @@ def main() -> int:
         stack = Stack(Path(tmp))
         try:
             results: dict = {}
+            wanted = lambda part: args.only is None or part in args.only.split(",")  # noqa: E731
             for batch, n in sizes:
-                log(f"e2e at batch {batch} ({n} activities)…")
-                results[f"e2e_per_s_batch{batch}"] = round(e2e_rate(stack, batch, n, args.clients, volunteers), 1)
-            sheet_n = 1000 if args.quick else 5000
-            log(f"e2e as sheets of 100 ({sheet_n} activities)…")
-            results["e2e_per_s_sheets100"] = round(sheet_rate(stack, sheet_n, 100, 4, volunteers), 1)
-            log(f"naive baseline ({naive_n} activities)…")
-            results["naive_per_s"] = round(naive_rate(stack, naive_n, volunteers), 1)
-            log("API latency at 50 clients…")
-            results.update(latency(stack, volunteers, per_client=per_client))
-            log(f"scale to {args.max:,}…")
-            results.update(scale(stack, args.max, args.clients, volunteers))
-            log("relayed redemptions…")
-            results.update(relay_rate(stack, 60 if args.quick else 300))
-            results["batch100_vs_naive"] = round(results["e2e_per_s_batch100"] / results["naive_per_s"], 2)
-            results["sheets100_vs_naive"] = round(results["e2e_per_s_sheets100"] / results["naive_per_s"], 2)
+                if wanted(f"batch{batch}"):
+                    log(f"e2e at batch {batch} ({n} activities)…")
+                    costs: dict = {}
+                    results[f"e2e_per_s_batch{batch}"] = round(e2e_rate(stack, batch, n, args.clients, volunteers, costs), 1)
+                    results[f"cpu_ms_per_activity_batch{batch}"] = costs
+                    log(f"  {results[f'e2e_per_s_batch{batch}']}/s; CPU ms per activity: {costs}")
+            if wanted("sheets"):
+                sheet_n = 1000 if args.quick else 5000
+                log(f"e2e as sheets of 100 ({sheet_n} activities)…")
+                results["e2e_per_s_sheets100"] = round(sheet_rate(stack, sheet_n, 100, 4, volunteers), 1)
+            if wanted("naive"):
+                log(f"naive baseline ({naive_n} activities)…")
+                results["naive_per_s"] = round(naive_rate(stack, naive_n, volunteers), 1)
+            if wanted("latency"):
+                log("API latency at 50 clients…")
+                results.update(latency(stack, volunteers, per_client=per_client))
+            if wanted("scale"):
+                log(f"scale to {args.max:,}…")
+                results.update(scale(stack, args.max, args.clients, volunteers))
+            if wanted("relay"):
+                log("relayed redemptions…")
+                results.update(relay_rate(stack, 60 if args.quick else 300))
+            if "naive_per_s" in results:
+                for key, name in (("e2e_per_s_batch100", "batch100_vs_naive"), ("e2e_per_s_sheets100", "sheets100_vs_naive")):
+                    if key in results:
+                        results[name] = round(results[key] / results["naive_per_s"], 2)
             results["clients"] = args.clients
         finally:
             stack.close()

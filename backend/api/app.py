@@ -15,7 +15,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from backend.api import community, operations
-from backend.api.routes import activities, admin, auth, chain_views, health, providers, residents, staff
+from backend.api.recorder import ActivityRecorder
+from backend.api.routes import activities, admin, auth, chain_views, health, providers, residents, staff, statistics
 from backend.api.routes import community_matching, community_proposals, community_reports
 from backend.chain.client import ChainClient
 from backend.config import Settings, get_settings
@@ -58,6 +59,7 @@ def create_app(settings: Settings | None = None, *, chain: ChainClient | None = 
     app.state.settings, app.state.engine = settings, engine
     app.state.sessions = make_session_factory(engine)
     app.state.chain = chain
+    app.state.recorder = ActivityRecorder(app.state.sessions, activities.to_out)
 
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> JSONResponse:
@@ -78,9 +80,9 @@ def create_app(settings: Settings | None = None, *, chain: ChainClient | None = 
                              "problems": jsonable_encoder(exc.errors())}, status_code=422,
                             headers={"Content-Language": language})
 
-    for router in (auth.router, staff.router, activities.router, chain_views.router, health.router, residents.router,
-                   providers.router, admin.router, operations.router, community_matching.router,
-                   community_reports.router, community_proposals.router):
+    for router in (auth.router, staff.router, activities.router, chain_views.router, statistics.router,
+                   health.router, residents.router, providers.router, admin.router, operations.router,
+                   community_matching.router, community_reports.router, community_proposals.router):
         app.include_router(router)
     return app
 

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import jwt
 from fastapi import Depends, Header, Request
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from backend.api.security import RESIDENT_ROLE, Principal, api_key_matches, decode_token, split_api_key
@@ -56,12 +56,12 @@ async def current_principal(
 ) -> Principal:
     if x_api_key:
         parts = split_api_key(x_api_key)
-        row = db.scalar(select(ApiKey).where(ApiKey.prefix == parts[0])) if parts else None
-        if row is None or row.revoked_at is not None or not api_key_matches(parts[1], row.secret_sha256) or not row.user.active:
-            raise unauthorized("invalid or revoked API key")
-        u = row.user
+        row = db.execute(select(ApiKey.revoked_at, ApiKey.secret_sha256, *_PRINCIPAL_COLUMNS).join(ApiKey.user)
+                         .where(ApiKey.prefix == parts[0])).first() if parts else None
         db.rollback()  # hold no transaction between the dependency and the endpoint
-        return Principal(u.id, u.username, u.role, u.centre_id, "api_key")
+        if row is None or row.revoked_at is not None or not api_key_matches(parts[1], row.secret_sha256) or not row.active:
+            raise unauthorized("invalid or revoked API key")
+        return Principal(row.id, row.username, row.role, row.centre_id, "api_key")
     if not authorization or not authorization.lower().startswith("bearer "):
         raise unauthorized("sign in first: Authorization: Bearer <token> (POST /auth/login) or X-API-Key")
     try:
@@ -73,11 +73,18 @@ async def current_principal(
     if claims.get("role") == RESIDENT_ROLE and str(claims["sub"]).startswith("resident:"):
         # A resident signed in with their wallet (SIWE): no account row, the address is who they are.
         return Principal(0, str(claims["sub"]).removeprefix("resident:"), RESIDENT_ROLE, None, "siwe")
-    user = db.get(StaffUser, int(claims["sub"])) if str(claims["sub"]).isdigit() else None
+    # Columns rather than the ORM object: this runs on every request, and the account's state is read each time so
+    # that disabling it takes effect at once.
+    user = db.connection().execute(_PRINCIPAL_BY_ID, {"user_id": int(claims["sub"])}).first() \
+        if str(claims["sub"]).isdigit() else None
+    # The read transaction stays open for the endpoint (a write transaction ends it first: write_transaction).
     if user is None or not user.active:
         raise unauthorized("the account of this token no longer exists or is disabled")
-    db.rollback()  # hold no transaction between the dependency and the endpoint
     return Principal(user.id, user.username, user.role, user.centre_id, "jwt")
+
+
+_PRINCIPAL_COLUMNS = (StaffUser.id, StaffUser.username, StaffUser.role, StaffUser.centre_id, StaffUser.active)
+_PRINCIPAL_BY_ID = select(*_PRINCIPAL_COLUMNS).where(StaffUser.id == bindparam("user_id"))  # built once
 
 
 PrincipalDep = Annotated[Principal, Depends(current_principal)]

@@ -29,11 +29,15 @@ def request_fingerprint(method: str, path: str, body: BaseModel | None) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
+def check_idempotency_key(key: str | None) -> None:
+    if key is not None and not 1 <= len(key) <= MAX_KEY_LENGTH:
+        raise DomainError(422, "invalid_idempotency_key", f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters")
+
+
 def run_idempotent(db: Session, principal: Principal, key: str | None, fingerprint: str,
                    handler: Callable[[], object], status_code: int = 200) -> JSONResponse:
     """Runs `handler` (which changes `db`) and commits, or replays the response stored under `key`."""
-    if key is not None and not 1 <= len(key) <= MAX_KEY_LENGTH:
-        raise DomainError(422, "invalid_idempotency_key", f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters")
+    check_idempotency_key(key)
     owner = f"{principal.via}:{principal.user_id}"
     if key is not None:
         replay = _stored(db, owner, key, fingerprint)

@@ -54,8 +54,24 @@ def issue_token(secret: str, issuer: str, ttl_s: int, user_id: int, role: str, c
 
 def decode_token(secret: str, issuer: str, token: str) -> dict:
     """The claims of a valid token; jwt.PyJWTError (expired, bad signature, wrong algorithm, …) otherwise."""
-    return jwt.decode(token, secret, algorithms=[ALGORITHM], issuer=issuer,
-                      options={"require": ["exp", "iat", "sub", "iss"]})
+    cached = _verified.get((secret, issuer, token))
+    if cached is not None:
+        # The same string was verified before: only its expiry can have changed since.
+        if cached["exp"] <= time.time():
+            raise jwt.ExpiredSignatureError("Signature has expired")
+        return cached
+    claims = jwt.decode(token, secret, algorithms=[ALGORITHM], issuer=issuer,
+                        options={"require": ["exp", "iat", "sub", "iss"]})
+    if len(_verified) >= _VERIFIED_MAX:
+        _verified.clear()
+    _verified[(secret, issuer, token)] = claims
+    return claims
+
+
+# Tokens already verified (each request carries one; verifying the HMAC and claims again costs more than the query
+# that follows). Bounded; cleared when full.
+_verified: dict[tuple[str, str, str], dict] = {}
+_VERIFIED_MAX = 4096
 
 
 def new_api_key() -> tuple[str, str, str]:

@@ -11,12 +11,11 @@ import logging
 import threading
 from collections import defaultdict
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
-from eth_abi import decode as abi_decode
-from eth_utils import to_checksum_address
 
 from backend.chain.client import ChainClient
+from backend.chain.events import _plain, checksum, decode_event, event_abis, log_block_time  # noqa: F401 (_plain: tests)
 from backend.store.db import transaction
 from backend.store.models import Balance, ChainEvent, IndexedBlock, KeyValue
 
@@ -38,36 +37,26 @@ PARTIES = {
 }
 
 
-def _plain(value):
-    if isinstance(value, bytes):
-        return "0x" + value.hex()
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value) if abs(value) >= 2**53 else value
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    return value
-
-
 class Indexer:
     def __init__(self, sessions: sessionmaker[Session], client: ChainClient):
         self.sessions, self.client, self.web3 = sessions, client, client.web3
         self.addresses = {c.address: name for name, c in (
             ("ServiceCoin", client.coin), ("ActivityRegistry", client.registry), ("Redemption", client.redemption))}
-        self.abis = {}
-        for name, contract in (("ServiceCoin", client.coin), ("ActivityRegistry", client.registry),
-                               ("Redemption", client.redemption)):
-            for item in contract.abi:
-                if item.get("type") == "event" and not item.get("anonymous"):
-                    topic = self.web3.keccak(text=f"{item['name']}({','.join(_type(i) for i in item['inputs'])})")
-                    self.abis[(name, bytes(topic))] = item
+        self.abis = event_abis((name, contract.abi) for name, contract in (
+            ("ServiceCoin", client.coin), ("ActivityRegistry", client.registry), ("Redemption", client.redemption)))
 
     def cursor(self, s: Session) -> int:
         kv = s.get(KeyValue, "indexer.next_block")
         return int(kv.value) if kv else self.client.deployment.deployment_block
 
     def run(self, stop: threading.Event, interval: float = 0.5) -> None:
+        filled = False
         while not stop.is_set():
             try:
+                if not filled:
+                    while self.fill_block_times():
+                        pass
+                    filled = True
                 if not self.step():
                     stop.wait(interval)
             except Exception as exc:
@@ -86,36 +75,85 @@ class Indexer:
         if start > head:
             return False
         end = min(head, start + CHUNK - 1)
-        logs = self.web3.eth.get_logs({"fromBlock": start, "toBlock": end, "address": list(self.addresses)})
-        end_hash = "0x" + bytes(self.web3.eth.get_block(end)["hash"]).hex()
+        logs = self._logs(start, end)
+        end_hash = self.client.rpc("eth_getBlockByNumber", [hex(end), False])["hash"]
+        # Decoded before the write transaction, so the database's write lock is held for the inserts only.
         deltas: dict[str, int] = defaultdict(int)
+        events: list[dict] = []
+        times: dict[int, int] = {}  # block → timestamp, when the node's logs do not carry it
+
+        def block_timestamp(number: int) -> int:
+            if number not in times:
+                times[number] = int(self.client.rpc("eth_getBlockByNumber", [hex(number), False])["timestamp"], 16)
+            return times[number]
+
+        for entry in logs:
+            contract = self.addresses.get(entry["address"])
+            abi = self.abis.get((contract, entry["topics"][0])) if entry["topics"] else None
+            if abi is None:
+                continue
+            args = decode_event(abi, entry)
+            first, second = PARTIES.get(abi["name"], (None, None))
+            events.append(dict(
+                block_number=entry["blockNumber"], block_hash=entry["blockHash"], tx_hash=entry["transactionHash"],
+                block_time=log_block_time(entry, block_timestamp),
+                log_index=entry["logIndex"], contract=contract, event=abi["name"], args=args,
+                address1=args.get(first) if first else None, address2=args.get(second) if second else None,
+            ))
+            if contract == "ServiceCoin" and abi["name"] == "Transfer":
+                value = int(args["value"])
+                if args["from"] != ZERO:
+                    deltas[args["from"]] -= value
+                if args["to"] != ZERO:
+                    deltas[args["to"]] += value
         with transaction(self.sessions) as s:
-            for entry in logs:
-                contract = self.addresses[entry["address"]]
-                abi = self.abis.get((contract, bytes(entry["topics"][0]))) if entry["topics"] else None
-                if abi is None:
-                    continue
-                args = decode_event(abi, entry)
-                first, second = PARTIES.get(abi["name"], (None, None))
-                s.add(ChainEvent(
-                    block_number=entry["blockNumber"], block_hash="0x" + bytes(entry["blockHash"]).hex(),
-                    tx_hash="0x" + bytes(entry["transactionHash"]).hex(), log_index=entry["logIndex"],
-                    contract=contract, event=abi["name"], args=args,
-                    address1=args.get(first) if first else None, address2=args.get(second) if second else None,
-                ))
-                if contract == "ServiceCoin" and abi["name"] == "Transfer":
-                    value = int(args["value"])
-                    if args["from"] != ZERO:
-                        deltas[args["from"]] -= value
-                    if args["to"] != ZERO:
-                        deltas[args["to"]] += value
+            if events:  # one executemany: an ORM insert per event held the database's write lock many times longer
+                s.execute(insert(ChainEvent), events)
+            balances = {b.address: b for b in s.scalars(select(Balance).where(Balance.address.in_(list(deltas))))}
             for address, delta in deltas.items():
-                row = s.get(Balance, address) or s.merge(Balance(address=address, amount="0"))
-                row.amount = str(int(row.amount) + delta)
+                row = balances.get(address)
+                if row is None:
+                    s.add(Balance(address=address, amount=str(delta)))
+                else:
+                    row.amount = str(int(row.amount) + delta)
             s.merge(IndexedBlock(number=end, hash=end_hash))
             s.execute(delete(IndexedBlock).where(IndexedBlock.number < end - REORG_DEPTH))
             s.merge(KeyValue(key="indexer.next_block", value=str(end + 1)))
         return True
+
+    def _logs(self, start: int, end: int) -> list[dict]:
+        """The contracts' logs in [start, end] by raw JSON-RPC, as plain values (web3.py's formatting of a few
+        thousand logs into AttributeDicts cost more than decoding them)."""
+        raw = self.client.rpc("eth_getLogs", [{"fromBlock": hex(start), "toBlock": hex(end), "address": list(self.addresses)}])
+        return [{"address": checksum(e["address"]), "topics": [bytes.fromhex(t[2:]) for t in e["topics"]],
+                 "data": bytes.fromhex(e["data"][2:]), "blockNumber": int(e["blockNumber"], 16),
+                 "blockHash": e["blockHash"], "transactionHash": e["transactionHash"], "logIndex": int(e["logIndex"], 16),
+                 "blockTimestamp": e.get("blockTimestamp")}
+                for e in raw]
+
+    def fill_block_times(self, limit: int = 500) -> bool:
+        """Gives events indexed without their block's time (by a worker older than migration 0005_statistics) that
+        time, `limit` blocks at a time; True if it filled any. Run at start: it scans the table."""
+        with self.sessions() as s:
+            blocks = s.execute(select(ChainEvent.block_number, ChainEvent.block_hash)
+                               .where(ChainEvent.block_time.is_(None)).distinct()
+                               .order_by(ChainEvent.block_number).limit(limit)).all()
+        if not blocks:
+            return False
+        times = {}
+        for number, block_hash in blocks:
+            block = self.web3.eth.get_block(number)
+            if "0x" + bytes(block["hash"]).hex() != block_hash:
+                # Reorganised away: step() rolls it back and indexes the new block, with its time.
+                log.warning("block %d changed since it was indexed; leaving it to the reorganisation check", number)
+                continue
+            times[(number, block_hash)] = int(block["timestamp"])
+        with transaction(self.sessions) as s:
+            for (number, block_hash), timestamp in times.items():
+                s.execute(update(ChainEvent).values(block_time=timestamp).where(
+                    ChainEvent.block_number == number, ChainEvent.block_hash == block_hash,
+                    ChainEvent.block_time.is_(None)))
+        return bool(times)
 
     def _find_fork(self, start: int) -> int | None:
         """The first block to re-index if the chain changed under what we indexed, else None."""
@@ -150,36 +188,6 @@ class Indexer:
             value = int(args["value"])
             total += (value if a2 == address else 0) - (value if a1 == address else 0)
         return total
-
-
-def decode_event(abi: dict, entry) -> dict:
-    """An event's arguments with eth_abi directly (web3.py's get_event_data was the indexer's largest cost):
-    indexed ones from the topics, the others from the data; addresses checksummed, big integers as strings."""
-    topics = [bytes(t) for t in entry["topics"][1:]]
-    indexed = [i for i in abi["inputs"] if i.get("indexed")]
-    plain = [i for i in abi["inputs"] if not i.get("indexed")]
-    values = dict(zip((i["name"] for i in plain), abi_decode([_type(i) for i in plain], bytes(entry["data"])), strict=True))
-    for item, topic in zip(indexed, topics, strict=True):
-        kind = _type(item)
-        # Indexed dynamic values (strings, arrays) are stored as their hash: keep the hash.
-        values[item["name"]] = abi_decode([kind], topic)[0] if kind in _STATIC or kind.startswith(("uint", "int", "bytes")) \
-            and kind != "bytes" else topic
-    out = {}
-    for item in abi["inputs"]:
-        value = values[item["name"]]
-        if item["type"] == "address":
-            value = to_checksum_address(value)
-        out[item["name"]] = _plain(value)
-    return out
-
-
-_STATIC = {"address", "bool"}
-
-
-def _type(item: dict) -> str:
-    if item["type"].startswith("tuple"):
-        return "(" + ",".join(_type(c) for c in item["components"]) + ")" + item["type"][5:]
-    return item["type"]
 
 
 def indexed_height(s: Session) -> int | None:

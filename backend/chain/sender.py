@@ -17,22 +17,20 @@ from __future__ import annotations
 
 import logging
 import math
-from datetime import UTC, datetime
-
 from eth_account.signers.local import LocalAccount
 from eth_utils import to_checksum_address
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from backend.chain import reads
 from backend.chain.client import ChainClient
-from backend.chain.indexer import _type, decode_event
+from backend.chain.events import decode_event, event_topic
 from backend.chain.writer import ChainWriter, _hex
 from backend.config import Settings
 from backend.store.db import transaction
 from backend.store.models import Centre, ChainOp, ChainTx, OfferDetails, TxAttempt
 
 log = logging.getLogger("backend.sender")
-LIVE = ("queued", "in_tx")
 ROUND = 50  # operations signed per round at most
 
 
@@ -44,12 +42,9 @@ class OpSender(ChainWriter):
         super().__init__(settings, sessions, client, signers={})
         self.keys = keys
         self.by_address = {address: account for role in keys.values() for address, account in role.items()}
-        self.events = {}
-        for contract in (client.redemption, client.registry, client.coin):
-            for item in contract.abi:
-                if item.get("type") == "event":
-                    topic = bytes(self.web3.keccak(text=f"{item['name']}({','.join(_type(i) for i in item['inputs'])})"))
-                    self.events[(contract.address, topic)] = item
+        self.events = {(contract.address, event_topic(item)): item
+                       for contract in (client.redemption, client.registry, client.coin)
+                       for item in contract.abi if item.get("type") == "event" and not item.get("anonymous")}
 
     def step(self) -> bool:
         return self.track() | self.dispatch_ops()
@@ -67,12 +62,13 @@ class OpSender(ChainWriter):
 
     def dispatch_ops(self) -> bool:
         with self.sessions() as s:
-            in_flight = set(s.scalars(select(ChainOp.subject).where(ChainOp.state == "in_tx")))
+            in_flight = {_lane(subject, role) for subject, role in
+                         s.execute(select(ChainOp.subject, ChainOp.signer_role).where(ChainOp.state == "in_tx"))}
             queued = list(s.scalars(select(ChainOp).where(ChainOp.state == "queued").order_by(ChainOp.id).limit(ROUND * 4)))
             s.expunge_all()
         picked, seen = [], set(in_flight)
         for op in queued:
-            lane = op.subject or f"role:{op.signer_role}"
+            lane = _lane(op.subject, op.signer_role)
             if lane in seen:
                 continue  # an earlier operation of the same subject is not mined yet
             seen.add(lane)
@@ -171,9 +167,18 @@ class OpSender(ChainWriter):
                     self._after_confirmed(s, op, result or {})
                 else:
                     op.state, op.nonce_slot = "failed", None
-                    op.error = f"the transaction reverted in block {receipt['blockNumber']}"
+                    op.error = f"the transaction reverted in block {receipt['blockNumber']}" + self._nonce_note(op)
         if not ok:
             log.warning("op tx %d reverted in block %d", chain_tx_id, receipt["blockNumber"])
+
+    def _nonce_note(self, op: ChainOp) -> str:
+        """For a resident's request: if their EIP-712 nonce was used by a transaction other than ours, say so — someone
+        else relayed the same signature (then it took effect: see the resident's history) or the resident cancelled
+        it with useNonce()."""
+        if op.signed_nonce is None or reads.relay_nonce(self.client, op.subject) <= op.signed_nonce:
+            return ""
+        return (f"; the resident's nonce {op.signed_nonce} was used by another transaction (the same signed request "
+                "relayed by someone else, which took effect, or cancelled with useNonce)")
 
     def _result(self, tx_hash) -> dict:
         """The events of the mined transaction, decoded: {"VoucherIssued": {...}, ...}."""
@@ -213,12 +218,15 @@ class OpSender(ChainWriter):
             tx = s.get(ChainTx, chain_tx_id)
             tx.status = "dropped"
             for op in s.scalars(select(ChainOp).where(ChainOp.chain_tx_id == chain_tx_id)):
-                if op.signed_nonce is not None and self.client.redemption.functions.nonces(op.subject).call() > op.signed_nonce:
-                    op.state, op.error = "confirmed", "relayed by a transaction the backend did not send"
+                note = self._nonce_note(op)
+                if note:
+                    op.state, op.nonce_slot, op.gas, op.error = "failed", None, 0, "not sent by the backend" + note
                 else:
                     op.state, op.chain_tx_id, op.tx_hash = "queued", None, None
         log.warning("op tx %d: nonce used elsewhere; its operation was checked against the contract", chain_tx_id)
 
 
-def now() -> datetime:
-    return datetime.now(UTC)
+def _lane(subject: str | None, signer_role: str) -> str:
+    """Operations of one lane go one at a time: a resident's or a provider's (its subject), or the admin's."""
+    return subject or f"role:{signer_role}"
+

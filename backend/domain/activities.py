@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
+from functools import lru_cache
 
 from eth_utils import is_address, is_checksum_address, keccak, to_checksum_address
 
@@ -50,7 +51,14 @@ def check_transition(current: str, new: str) -> None:
 
 def parse_address(value: str, field: str = "address") -> str:
     """A checksummed address, or a DomainError saying what is wrong with it."""
-    if not isinstance(value, str) or not is_address(value):
+    if not isinstance(value, str):
+        raise DomainError(422, "invalid_address", f"{field}: {value!r} is not an address (0x and 40 hex digits)")
+    return _parse_address(value, field)
+
+
+@lru_cache(maxsize=65_536)  # the same residents come back all day, and each check costs one or two keccaks
+def _parse_address(value: str, field: str) -> str:
+    if not is_address(value):
         raise DomainError(422, "invalid_address", f"{field}: {value!r} is not an address (0x and 40 hex digits)")
     if value != value.lower() and not is_checksum_address(value):
         raise DomainError(422, "invalid_address", f"{field}: {value!r} has a wrong checksum")

@@ -5,10 +5,11 @@ passed in by the caller, so this layer does no network I/O."""
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from eth_utils import keccak
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from backend.domain.activities import (
@@ -45,6 +46,32 @@ def resident_for(s: Session, address: str, **details) -> Resident:
         s.add(resident)
         s.flush()
     return resident
+
+
+# The API's view of an activity, read with Core (no ORM objects): the reads are the hottest path, and building
+# and tracking ORM instances cost several times the query itself.
+_VIEW = select(Activity.id, Activity.centre_id, Resident.address.label("volunteer"), Activity.category, Activity.units,
+               Activity.occurred_at, Activity.place, Activity.description, Activity.status, Activity.source,
+               Activity.recorded_by, Activity.reviewed_by, Activity.review_reason, Activity.reward,
+               Activity.chain_id_hex.label("chain_id"), Activity.tx_hash, Activity.block_number,
+               Activity.failure).join(Resident, Resident.id == Activity.resident_id)
+
+
+def activity_views(s: Session, *where, limit: int | None = None) -> list[dict]:
+    """Activities as the API shows them (ActivityOut's fields), by id."""
+    q = _VIEW.where(*where).order_by(Activity.id)
+    if limit is not None:
+        q = q.limit(limit)
+    return [dict(row) for row in s.connection().execute(q).mappings()]
+
+
+# Built once: building a statement per call (and its cache key) costs more than running it.
+_VIEW_BY_ID = _VIEW.where(Activity.id == bindparam("activity_id"))
+
+
+def activity_view(s: Session, activity_id: int) -> dict | None:
+    row = s.connection().execute(_VIEW_BY_ID, {"activity_id": activity_id}).mappings().first()
+    return dict(row) if row is not None else None
 
 
 def load_for_update(s: Session, activity_id: int) -> Activity:
@@ -88,14 +115,13 @@ def pending_rewards(s: Session, centre_id: int, after_block: int | None = None) 
 
 
 def next_serial(s: Session, centre_id: int) -> int:
-    return s.execute(update(Centre).where(Centre.id == centre_id).values(next_serial=Centre.next_serial + 1)
-                     .returning(Centre.next_serial)).scalar_one() - 1
+    return _serials(s, centre_id, 1)
 
 
-def _assign_chain_id(s: Session, a: Activity, salt: bytes, serial: int | None = None) -> None:
+def _assign_chain_id(a: Activity, salt: bytes, serial: int) -> None:
     occurred = a.occurred_at if a.occurred_at.tzinfo else a.occurred_at.replace(tzinfo=UTC)
     rec = canonical_record(a.resident.address, a.category, a.units, occurred, a.place, a.description)
-    a.serial = next_serial(s, a.centre_id) if serial is None else serial
+    a.serial = serial
     chain_id, evidence = chain_activity_id(a.centre_id, a.serial, salt, rec)
     a.salt, a.chain_id_hex, a.evidence_hash = "0x" + salt.hex(), "0x" + chain_id.hex(), "0x" + evidence.hex()
     a.chain_time = int(occurred.timestamp())
@@ -104,7 +130,7 @@ def _assign_chain_id(s: Session, a: Activity, salt: bytes, serial: int | None = 
 def reassign_serial(s: Session, a: Activity) -> None:
     """Gives a not-yet-attested activity a new serial, when its serial turned out to be taken on-chain."""
     before = snapshot(a)
-    _assign_chain_id(s, a, bytes.fromhex(a.salt[2:]))
+    _assign_chain_id(a, bytes.fromhex(a.salt[2:]), next_serial(s, a.centre_id))
     audit(s, a, "chain writer", "serial reassigned", before, "the serial was already used on-chain")
 
 
@@ -121,12 +147,16 @@ def _approve_checked(s: Session, a: Activity, actor: str, reward: int, serial: i
     """Approval once the transition and the cap are checked: fixes the reward, the serial, salt and on-chain id,
     and queues the attestation in the outbox."""
     before = snapshot(a)
-    # One serial per activity, for ever: the registry refuses a serial twice, which is what makes a resend harmless.
-    _assign_chain_id(s, a, secrets.token_bytes(32), serial)
-    a.reward, a.reward_gwei_ceil = str(reward), -(-reward // 10**9)
-    a.status, a.reviewed_by, a.failure = "approved", actor, None
+    _set_approved(a, actor, reward, serial)
     s.add(OutboxItem(kind="attest", activity_id=a.id, centre_id=a.centre_id, state="queued"))
     audit(s, a, actor, "approved", before)
+
+
+def _set_approved(a: Activity, actor: str, reward: int, serial: int) -> None:
+    # One serial per activity, for ever: the registry refuses a serial twice, which is what makes a resend harmless.
+    _assign_chain_id(a, secrets.token_bytes(32), serial)
+    a.reward, a.reward_gwei_ceil = str(reward), -(-reward // 10**9)
+    a.status, a.reviewed_by, a.failure = "approved", actor, None
 
 
 def reject(s: Session, a: Activity, actor: str, reason: str) -> Activity:
@@ -190,14 +220,110 @@ def record_many(s: Session, actor: str, centre_id: int, lines: list[tuple], sour
             where = f"activities[{i}]: " if sheet else ""
             raise DomainError(422, "in_future", f"{where}occurred_at is in the future; record an activity after it happened")
     status = "pending_review" if source == "self_report" else "recorded"
-    activities = [Activity(centre_id=centre_id, resident=r, resident_id=r.id, category=c, units=u, occurred_at=t, place=p,
-                           description=d, source=source, recorded_by=actor, status=status)
-                  for r, c, u, t, p, d in lines]
+    return _insert(s, [Activity(centre_id=centre_id, resident=r, resident_id=r.id, category=c, units=u, occurred_at=t,
+                                place=p, description=d, source=source, recorded_by=actor, status=status)
+                       for r, c, u, t, p, d in lines])
+
+
+def _insert(s: Session, activities: list[Activity], approvals: list[tuple[str, int, int] | None] | None = None
+            ) -> list[Activity]:
+    """Adds new activities with their audit rows; with `approvals` ((actor, reward, serial) or None per activity),
+    approves them in the same insert and queues them in the outbox. The audit and outbox rows go in one
+    executemany each: one ORM insert per row was most of a group's time."""
+    approvals = approvals or [None] * len(activities)
+    audits, outbox = [], []
+    for a, approval in zip(activities, approvals, strict=True):
+        recorded = snapshot(a)
+        audits.append({"actor": a.recorded_by, "action": "recorded", "before": None, "after": recorded, "reason": None})
+        if approval is not None:
+            actor, reward, serial = approval
+            _set_approved(a, actor, reward, serial)
+            audits.append({"actor": actor, "action": "approved", "before": recorded, "after": snapshot(a), "reason": None})
     s.add_all(activities)
     s.flush()
-    s.add_all([ActivityAudit(activity_id=a.id, actor=actor, action="recorded", before=None, after=snapshot(a))
-               for a in activities])
+    ids = iter(a.id for a, approval in zip(activities, approvals, strict=True) for _ in range(1 + (approval is not None)))
+    for row in audits:
+        row["activity_id"] = next(ids)
+    s.execute(insert(ActivityAudit), audits)
+    outbox = [{"kind": "attest", "activity_id": a.id, "centre_id": a.centre_id, "state": "queued"}
+              for a, approval in zip(activities, approvals, strict=True) if approval is not None]
+    if outbox:
+        s.execute(insert(OutboxItem), outbox)
     return activities
+
+
+def _serials(s: Session, centre_id: int, n: int) -> int:
+    """Reserves n consecutive serials of the centre; returns the first."""
+    return s.execute(update(Centre).where(Centre.id == centre_id).values(next_serial=Centre.next_serial + n)
+                     .returning(Centre.next_serial)).scalar_one() - n
+
+
+@dataclass(frozen=True)
+class NewActivity:
+    """One activity to record (and, with `reward` set, approve at once) in record_group."""
+
+    actor: str
+    centre_id: int
+    volunteer: str
+    category: int
+    units: int
+    occurred_at: datetime
+    place: str | None
+    description: str | None
+    source: str
+    reward: int | None  # None: record only
+
+
+def record_group(s: Session, items: list[NewActivity], caps: dict[int, tuple[int, int]]) -> list[Activity | DomainError]:
+    """Records many independent activities in the caller's transaction, each accepted or refused on its own (the
+    API's group commit of single POSTs). `caps`: centre → (remainingCap, block read at), for the approved ones.
+    The result is, per item, its Activity or the DomainError that refused it; refused items change nothing."""
+    out: list[Activity | DomainError | None] = [None] * len(items)
+    centre_ids = sorted({i.centre_id for i in items})
+    # Locking the centres' rows first serialises concurrent approvals of a centre on PostgreSQL, so the cap check
+    # below counts everything queued before it (SQLite's single writer does the same by itself).
+    known = set(s.scalars(select(Centre.id).where(Centre.id.in_(centre_ids)).order_by(Centre.id).with_for_update()))
+    now = datetime.now(UTC)
+    pending: dict[int, int] = {}
+    for k, item in enumerate(items):
+        if item.centre_id not in known:
+            out[k] = DomainError(422, "unknown_centre", f"centre {item.centre_id} is not known to this backend")
+        elif item.occurred_at.astimezone(UTC) > now:
+            out[k] = DomainError(422, "in_future", "occurred_at is in the future; record an activity after it happened")
+        elif item.reward is not None:
+            remaining, block = caps[item.centre_id]
+            if item.centre_id not in pending:
+                pending[item.centre_id] = pending_rewards(s, item.centre_id, block)
+            try:
+                check_cap(item.centre_id, item.reward, remaining, pending[item.centre_id])
+            except DomainError as exc:
+                out[k] = exc
+                continue
+            # Rounded up to the gwei as pending_rewards counts it, so the next item's check is the same as if
+            # this one had been committed first.
+            pending[item.centre_id] += -(-item.reward // 10**9) * 10**9
+    accepted = [k for k in range(len(items)) if out[k] is None]
+    if not accepted:
+        return out
+    residents = residents_for(s, [items[k].volunteer for k in accepted])
+    approving: dict[int, list[int]] = {}
+    for k in accepted:
+        if items[k].reward is not None:
+            approving.setdefault(items[k].centre_id, []).append(k)
+    serial: dict[int, int] = {}
+    for centre_id, ks in approving.items():
+        first = _serials(s, centre_id, len(ks))
+        serial.update({k: first + j for j, k in enumerate(ks)})
+    activities = _insert(s, [
+        Activity(centre_id=i.centre_id, resident=residents[i.volunteer], resident_id=residents[i.volunteer].id,
+                 category=i.category, units=i.units, occurred_at=i.occurred_at, place=i.place,
+                 description=i.description, source=i.source, recorded_by=i.actor,
+                 status="pending_review" if i.source == "self_report" else "recorded")
+        for i in (items[k] for k in accepted)],
+        [(items[k].actor, items[k].reward, serial[k]) if k in serial else None for k in accepted])
+    for k, a in zip(accepted, activities, strict=True):
+        out[k] = a
+    return out
 
 
 def approve_many(s: Session, activities: list[Activity], rewards: list[int], actor: str, remaining_cap: int,
@@ -208,9 +334,7 @@ def approve_many(s: Session, activities: list[Activity], rewards: list[int], act
         return
     centre_id = activities[0].centre_id
     check_cap(centre_id, sum(rewards), remaining_cap, pending_rewards(s, centre_id, cap_block))
-    n = len(activities)
-    first = s.execute(update(Centre).where(Centre.id == centre_id).values(next_serial=Centre.next_serial + n)
-                      .returning(Centre.next_serial)).scalar_one() - n
+    first = _serials(s, centre_id, len(activities))
     for i, (a, reward) in enumerate(zip(activities, rewards, strict=True)):
         check_transition(a.status, "approved")
         _approve_checked(s, a, actor, reward, first + i)

@@ -37,8 +37,9 @@ def make_engine(url: str) -> Engine:
         def _sqlite_begin(conn):
             # Readers: a plain BEGIN (WAL lets them run beside the writer). Writers (write_transaction) take the
             # write lock at BEGIN, so they queue on the busy timeout instead of failing when upgrading a snapshot.
+            # On the driver's connection: exec_driver_sql would run SQLAlchemy's whole execution path for it.
             immediate = conn.get_execution_options().get("sqlite_immediate")
-            conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+            conn.connection.driver_connection.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
         # Let SQLAlchemy's "begin" event issue BEGIN instead of pysqlite's implicit one.
         @event.listens_for(engine, "connect")

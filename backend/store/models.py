@@ -211,6 +211,8 @@ class ChainEvent(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     block_number: Mapped[int] = mapped_column(BigInteger, index=True)
     block_hash: Mapped[str] = mapped_column(String(66))
+    # The block's timestamp (unix seconds): open statistics date redemptions, donations and settlements by it.
+    block_time: Mapped[int | None] = mapped_column(BigInteger)
     tx_hash: Mapped[str] = mapped_column(String(66))
     log_index: Mapped[int] = mapped_column(Integer)
     contract: Mapped[str] = mapped_column(String(32))
@@ -246,7 +248,7 @@ class SiweNonce(Base):
     __tablename__ = "siwe_nonces"
     nonce: Mapped[str] = mapped_column(String(64), primary_key=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)  # expired ones are deleted
     used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     address: Mapped[str | None] = mapped_column(String(42))  # who signed in with it
 

@@ -42,7 +42,12 @@ def test_admin_changes_go_on_chain_and_are_audited(backend, admin_headers):
     assert int(op["result"]["CentreAdded"]["centreId"]) == count + 1 == registry.centreCount().call()
     assert {"id": count + 1, "key": "jamwon-centre", "name": "Jamwon Centre"} in backend.http.get("/centres").json()
 
-    audit = backend.http.get("/admin/audit", headers=admin_headers).json()
+    confirmed(backend, admin_headers, backend.http.put("/admin/won-per-coin", json={"won_per_coin": 250}, headers=admin_headers))
+    assert redemption.wonPerCoin().call() == 250
+    confirmed(backend, admin_headers, backend.http.put("/admin/won-per-coin", json={"won_per_coin": 200}, headers=admin_headers))
+    refused(backend.http.put("/admin/won-per-coin", json={"won_per_coin": 200}, headers=admin_headers), 409, "no_change")
+
+    audit = backend.http.get("/admin/audit", headers=admin_headers).json()[2:]
     assert [a["action"] for a in audit[:7]] == ["add_centre", "set_rule", "set_cap", "add_coordinator", "remove_provider",
                                                 "add_provider", "add_charity"]
     assert all(a["actor"] == "admin" and a["state"] == "confirmed" and a["tx_hash"] for a in audit[:7])
@@ -65,3 +70,16 @@ def test_admin_refusals_change_nothing(backend, admin_headers, coord1):
     refused(backend.http.post("/admin/centres", json={"key": "seocho-volunteer-centre", "name": "x", "cap": "1",
                                                       "period_days": 1}, headers=admin_headers), 409, "centre_exists")
     assert ops_count(backend) == before and backend.node.web3.eth.block_number == block
+
+
+def test_a_retried_change_with_the_same_idempotency_key_happens_once(backend, admin_headers):
+    charity = new_wallet().address
+    headers = admin_headers | {"Idempotency-Key": "add-charity-" + charity}
+    first = backend.http.post("/admin/charities", json={"address": charity}, headers=headers)
+    before = ops_count(backend)
+    again = backend.http.post("/admin/charities", json={"address": charity}, headers=headers)
+    assert first.status_code == again.status_code == 202 and again.headers.get("Idempotent-Replayed") == "true"
+    assert again.json()["id"] == first.json()["id"] and ops_count(backend) == before
+    other = backend.http.post("/admin/charities", json={"address": new_wallet().address}, headers=headers)
+    refused(other, 409, "idempotency_key_reused")
+    backend.drain()

@@ -115,3 +115,14 @@ def test_settlement_statement_matches_the_chain(backend, gym, coord1):
     assert s["won_owed_for_received"] == str(int(s["coins_received"]) * 200 // COIN)
     r = backend.http.get("/provider/settlement", params={"start": "2020-01-02", "end": "2020-01-01"}, headers=gym)
     refused(r, 422, "invalid_period")
+
+
+def test_a_retried_offer_with_the_same_idempotency_key_is_published_once(backend, gym):
+    body = {"title": "Yoga class", "price": str(COIN), "capacity": 12}
+    headers = gym | {"Idempotency-Key": "yoga-2026-11"}
+    first = backend.http.post("/provider/offers", json=body, headers=headers)
+    again = backend.http.post("/provider/offers", json=body, headers=headers)
+    assert first.status_code == again.status_code == 202 and again.json()["id"] == first.json()["id"]
+    count = backend.chain.redemption.functions.offerCount().call()
+    backend.drain()
+    assert backend.chain.redemption.functions.offerCount().call() == count + 1

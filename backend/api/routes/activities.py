@@ -9,7 +9,8 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
 from backend.api.deps import ChainDep, DbDep, check_centre, require
-from backend.api.idempotency import request_fingerprint, run_idempotent
+from backend.api.idempotency import check_idempotency_key, request_fingerprint, run_idempotent
+from backend.api.recorder import RecordRequest
 from backend.api.schemas import ActivityBatchIn, ActivityIn, ActivityOut, ActivityPatch, AuditOut, ReasonIn
 from backend.api.security import Principal
 from backend.chain.client import ChainClient
@@ -42,28 +43,22 @@ def _approve(db, chain: ChainClient, a: Activity, principal: Principal, cap: tup
 
 
 @router.post("", response_model=ActivityOut, status_code=201)
-def record_activity(body: ActivityIn, request: Request, db: DbDep, chain: ChainDep, principal: Coordinator,
-                    idempotency_key: IdempotencyKey = None) -> JSONResponse:
+async def record_activity(body: ActivityIn, request: Request, chain: ChainDep, principal: Coordinator,
+                          idempotency_key: IdempotencyKey = None) -> JSONResponse:
     """Records an activity for a centre (a coordinator's own, or a resident's self-report waiting for review).
     With `approve: true` it is approved in the same step and queued for the chain."""
     check_centre(principal, body.centre_id)
     volunteer = parse_address(body.volunteer, "volunteer")
-    reward = _reward(chain, body.category, body.units)  # refuse a category or units the rules refuse, now
     if body.approve and body.source == "self_report":
         raise DomainError(422, "self_report_needs_review", "a self-report waits for a coordinator; do not approve it in the same step")
-    # Read from the node before the write transaction, so no write lock is held across a network call. What is
-    # already queued is counted inside the transaction.
-    cap = chain.remaining_cap_at(body.centre_id) if body.approve else (0, 0)
-
-    def handler():
-        resident = repo.resident_for(db, volunteer)
-        a = repo.record(db, principal.name, body.centre_id, resident, body.category, body.units, body.occurred_at,
-                        body.place, body.description, body.source)
-        if body.approve:
-            repo.approve(db, a, principal.name, reward, *cap)
-        return to_out(a)
-
-    return run_idempotent(db, principal, idempotency_key, request_fingerprint("POST", request.url.path, body), handler, 201)
+    check_idempotency_key(idempotency_key)
+    # Written together with the other POSTs arriving meanwhile (see api/recorder.py); the rules, the cap and the
+    # key are checked there for each request on its own.
+    item = repo.NewActivity(principal.name, body.centre_id, volunteer, body.category, body.units, body.occurred_at,
+                            body.place, body.description, body.source, None)
+    return await request.app.state.recorder.submit(
+        RecordRequest(principal, item, body.approve, idempotency_key,
+                      request_fingerprint("POST", request.url.path, body)), chain)
 
 
 @router.post("/batch", response_model=list[ActivityOut], status_code=201)
@@ -108,22 +103,26 @@ def _owned(db, principal: Principal, activity_id: int, for_update: bool = False)
 # Reads are `async def`: their queries are short, and the event loop saves two thread hand-offs per request.
 @router.get("", response_model=list[ActivityOut])
 async def list_activities(db: DbDep, principal: Coordinator, centre_id: int | None = None, status: str | None = None,
-                    after_id: Annotated[int, Query(ge=0)] = 0, limit: Annotated[int, Query(ge=1, le=500)] = 100):
-    q = select(Activity).where(Activity.id > after_id).order_by(Activity.id).limit(limit)
+                          after_id: Annotated[int, Query(ge=0)] = 0, limit: Annotated[int, Query(ge=1, le=500)] = 100):
+    where = [Activity.id > after_id]
     if principal.role != "admin":
         if centre_id is not None and centre_id != principal.centre_id:
             check_centre(principal, centre_id)
         centre_id = principal.centre_id
     if centre_id is not None:
-        q = q.where(Activity.centre_id == centre_id)
+        where.append(Activity.centre_id == centre_id)
     if status is not None:
-        q = q.where(Activity.status == status)
-    return [to_out(a) for a in db.scalars(q)]
+        where.append(Activity.status == status)
+    return [ActivityOut(**v) for v in repo.activity_views(db, *where, limit=limit)]
 
 
 @router.get("/{activity_id}", response_model=ActivityOut)
 async def get_activity(activity_id: int, db: DbDep, principal: Coordinator) -> ActivityOut:
-    return to_out(_owned(db, principal, activity_id))
+    view = repo.activity_view(db, activity_id)
+    if view is None:
+        raise not_found(f"activity {activity_id}")
+    check_centre(principal, view["centre_id"])
+    return ActivityOut(**view)
 
 
 @router.get("/{activity_id}/audit", response_model=list[AuditOut])

@@ -10,14 +10,16 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import Field, StrictBool, StrictInt, StrictStr
 from sqlalchemy import select
 
+from fastapi.responses import JSONResponse
+
 from backend.api.deps import ChainDep, DbDep, require
+from backend.api.idempotency import request_fingerprint, run_idempotent
 from backend.api.operations import admin_sender, dry_run, queue
 from backend.api.schemas import AMOUNT_PATTERN, Strict
 from backend.api.security import Principal
 from backend.chain.client import ChainClient
 from backend.domain.activities import DomainError, parse_address
 from backend.store import ops
-from backend.store.db import write_transaction
 from backend.store.models import AdminAudit, Centre, ChainOp
 
 router = APIRouter(prefix="/admin", tags=["admin"])
@@ -54,17 +56,28 @@ class RuleIn(Strict):
 
 
 def _change(request: Request, db, chain: ChainClient, principal: Principal, action: str, contract, fn: str,
-            args: list, params: dict) -> dict:
+            args: list, params: dict) -> JSONResponse:
+    """Dry run, then the operation and its audit row in one transaction. With an `Idempotency-Key`, a retried
+    request returns the first answer instead of making the change twice."""
     sender = admin_sender(request, chain)
     data = contract.encode_abi(fn, args=args)
     dry_run(chain, sender, contract.address, data)
-    with write_transaction(db):
+
+    def handler() -> dict:
         op = queue(db, kind=f"admin_{action}", signer_role="admin", requested_by=principal.name, subject=None,
                    to=contract.address, data=data, params=params)
         db.add(AdminAudit(actor=principal.name, actor_user_id=principal.user_id, action=action, params=params,
                           chain_op_id=op.id))
         db.flush()
         return ops.op_view(op)
+
+    key = request.headers.get("Idempotency-Key")
+    fingerprint = request_fingerprint(request.method, request.url.path, _Params(params=params))
+    return run_idempotent(db, principal, key, fingerprint, handler, 202)
+
+
+class _Params(Strict):
+    params: dict
 
 
 def _centre(chain: ChainClient, centre_id: int) -> None:
@@ -74,7 +87,7 @@ def _centre(chain: ChainClient, centre_id: int) -> None:
 
 
 @router.post("/centres", status_code=202)
-def add_centre(body: CentreIn, request: Request, principal: Admin, db: DbDep, chain: ChainDep) -> dict:
+def add_centre(body: CentreIn, request: Request, principal: Admin, db: DbDep, chain: ChainDep) -> JSONResponse:
     """A new centre with its cap; its id is in the operation's result (CentreAdded) and it joins /centres."""
     cap = int(body.cap)
     if not 0 < cap <= UINT88_MAX:
@@ -86,7 +99,7 @@ def add_centre(body: CentreIn, request: Request, principal: Admin, db: DbDep, ch
 
 
 @router.put("/centres/{centre_id}/cap", status_code=202)
-def set_cap(centre_id: int, body: CapIn, request: Request, principal: Admin, db: DbDep, chain: ChainDep) -> dict:
+def set_cap(centre_id: int, body: CapIn, request: Request, principal: Admin, db: DbDep, chain: ChainDep) -> JSONResponse:
     _centre(chain, centre_id)
     cap = int(body.cap)
     if not 0 < cap <= UINT88_MAX:
@@ -97,7 +110,7 @@ def set_cap(centre_id: int, body: CapIn, request: Request, principal: Admin, db:
 
 
 @router.put("/centres/{centre_id}/active", status_code=202)
-def set_centre_active(centre_id: int, body: ActiveIn, request: Request, principal: Admin, db: DbDep, chain: ChainDep) -> dict:
+def set_centre_active(centre_id: int, body: ActiveIn, request: Request, principal: Admin, db: DbDep, chain: ChainDep) -> JSONResponse:
     _centre(chain, centre_id)
     return _change(request, db, chain, principal, "set_centre_active", chain.registry, "setCentreActive",
                    [centre_id, body.active], {"centre_id": centre_id, "active": body.active})
@@ -109,7 +122,7 @@ def _coordinator(chain: ChainClient, centre_id: int, address: str) -> bool:
 
 
 @router.post("/centres/{centre_id}/coordinators", status_code=202)
-def add_coordinator(centre_id: int, body: AddressIn, request: Request, principal: Admin, db: DbDep, chain: ChainDep) -> dict:
+def add_coordinator(centre_id: int, body: AddressIn, request: Request, principal: Admin, db: DbDep, chain: ChainDep) -> JSONResponse:
     _centre(chain, centre_id)
     who = parse_address(body.address)
     if _coordinator(chain, centre_id, who):
@@ -119,7 +132,7 @@ def add_coordinator(centre_id: int, body: AddressIn, request: Request, principal
 
 
 @router.delete("/centres/{centre_id}/coordinators/{address}", status_code=202)
-def remove_coordinator(centre_id: int, address: str, request: Request, principal: Admin, db: DbDep, chain: ChainDep) -> dict:
+def remove_coordinator(centre_id: int, address: str, request: Request, principal: Admin, db: DbDep, chain: ChainDep) -> JSONResponse:
     _centre(chain, centre_id)
     who = parse_address(address)
     if not _coordinator(chain, centre_id, who):
@@ -131,7 +144,7 @@ def remove_coordinator(centre_id: int, address: str, request: Request, principal
 def _member(kind: str, grant: bool):
     role_fn = "PROVIDER_ROLE" if kind == "provider" else "CHARITY_ROLE"
 
-    def change(address: str, request: Request, principal: Principal, db, chain: ChainClient) -> dict:
+    def change(address: str, request: Request, principal: Principal, db, chain: ChainClient) -> JSONResponse:
         who = parse_address(address)
         role = getattr(chain.redemption.functions, role_fn)().call()
         if chain.redemption.functions.hasRole(role, who).call() == grant:
@@ -144,27 +157,27 @@ def _member(kind: str, grant: bool):
 
 
 @router.post("/providers", status_code=202)
-def add_provider(body: AddressIn, request: Request, principal: Admin, db: DbDep, chain: ChainDep) -> dict:
+def add_provider(body: AddressIn, request: Request, principal: Admin, db: DbDep, chain: ChainDep) -> JSONResponse:
     return _member("provider", True)(body.address, request, principal, db, chain)
 
 
 @router.delete("/providers/{address}", status_code=202)
-def remove_provider(address: str, request: Request, principal: Admin, db: DbDep, chain: ChainDep) -> dict:
+def remove_provider(address: str, request: Request, principal: Admin, db: DbDep, chain: ChainDep) -> JSONResponse:
     return _member("provider", False)(address, request, principal, db, chain)
 
 
 @router.post("/charities", status_code=202)
-def add_charity(body: AddressIn, request: Request, principal: Admin, db: DbDep, chain: ChainDep) -> dict:
+def add_charity(body: AddressIn, request: Request, principal: Admin, db: DbDep, chain: ChainDep) -> JSONResponse:
     return _member("charity", True)(body.address, request, principal, db, chain)
 
 
 @router.delete("/charities/{address}", status_code=202)
-def remove_charity(address: str, request: Request, principal: Admin, db: DbDep, chain: ChainDep) -> dict:
+def remove_charity(address: str, request: Request, principal: Admin, db: DbDep, chain: ChainDep) -> JSONResponse:
     return _member("charity", False)(address, request, principal, db, chain)
 
 
 @router.put("/categories/{category}", status_code=202)
-def set_rule(category: int, body: RuleIn, request: Request, principal: Admin, db: DbDep, chain: ChainDep) -> dict:
+def set_rule(category: int, body: RuleIn, request: Request, principal: Admin, db: DbDep, chain: ChainDep) -> JSONResponse:
     """A new version of the category's rule (prices attestations made from then on)."""
     if not 1 <= category < 2**16:
         raise DomainError(422, "invalid_category", "a category is 1–65535")
@@ -177,6 +190,19 @@ def set_rule(category: int, body: RuleIn, request: Request, principal: Admin, db
                    [category, coins, body.units_per_block, body.max_units, body.active],
                    {"category": category, "coins_per_block": str(coins), "units_per_block": body.units_per_block,
                     "max_units": body.max_units, "active": body.active})
+
+
+class RateIn(Strict):
+    won_per_coin: StrictInt = Field(ge=1, le=10**12)
+
+
+@router.put("/won-per-coin", status_code=202)
+def set_won_per_coin(body: RateIn, request: Request, principal: Admin, db: DbDep, chain: ChainDep) -> JSONResponse:
+    """The won a provider is owed per coin at settlement, from the next settlement on."""
+    if chain.redemption.functions.wonPerCoin().call() == body.won_per_coin:
+        raise DomainError(409, "no_change", f"the rate is already {body.won_per_coin} won per coin")
+    return _change(request, db, chain, principal, "set_won_per_coin", chain.redemption, "setWonPerCoin",
+                   [body.won_per_coin], {"won_per_coin": body.won_per_coin})
 
 
 @router.get("/audit")

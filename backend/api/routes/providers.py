@@ -7,13 +7,14 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time as dtime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from pydantic import Field, StrictStr
 from sqlalchemy import select
 
 from backend.api.deps import ChainDep, DbDep, require
+from backend.api.idempotency import request_fingerprint, run_idempotent
 from backend.api.operations import dry_run, known_senders, provider_address, queue
 from backend.api.routes.residents import offer_view
 from backend.api.schemas import OfferIn, OfferOut, OfferPatch, OperationOut, Strict, AMOUNT_PATTERN
@@ -29,6 +30,7 @@ router = APIRouter(prefix="/provider", tags=["providers"])
 Provider = Annotated[Principal, Depends(require("provider"))]
 UINT96_MAX = 2**96 - 1
 COIN = 10**18
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key")]
 
 
 class SettleIn(Strict):
@@ -62,18 +64,22 @@ def my_offers(principal: Provider, db: DbDep, chain: ChainDep) -> list[OfferOut]
 
 
 @router.post("/offers", response_model=OperationOut, status_code=202)
-def create_offer(body: OfferIn, request: Request, principal: Provider, db: DbDep, chain: ChainDep) -> dict:
-    """Publishes an offer: `createOffer` sent with the provider's key; the offer id is in the operation's result."""
+def create_offer(body: OfferIn, request: Request, principal: Provider, db: DbDep, chain: ChainDep,
+                 idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    """Publishes an offer: `createOffer` sent with the provider's key; the offer id is in the operation's result.
+    With an `Idempotency-Key`, a retried request returns the first answer instead of publishing twice."""
     address = _me(request, db, chain, principal)
     price = _price(body.price)
     data = chain.redemption.encode_abi("createOffer", args=[price, body.capacity])
     dry_run(chain, address, chain.redemption.address, data)
-    with write_transaction(db):
-        op = queue(db, kind="create_offer", signer_role="provider", requested_by=principal.name, subject=address,
-                   to=chain.redemption.address, data=data,
-                   params={"title": body.title, "description": body.description, "price": str(price),
-                           "capacity": body.capacity})
-        return ops.op_view(op)
+
+    def handler() -> dict:
+        return ops.op_view(queue(db, kind="create_offer", signer_role="provider", requested_by=principal.name,
+                                 subject=address, to=chain.redemption.address, data=data,
+                                 params={"title": body.title, "description": body.description, "price": str(price),
+                                         "capacity": body.capacity}))
+
+    return run_idempotent(db, principal, idempotency_key, request_fingerprint("POST", request.url.path, body), handler, 202)
 
 
 @router.patch("/offers/{offer_id}", response_model=OperationOut | OfferOut)
@@ -119,16 +125,26 @@ def _voucher(db, chain: ChainClient, address: str, voucher_id: int) -> dict:
         raise DomainError(404, "unknown_voucher", f"voucher {voucher_id} does not exist: it is not a real voucher")
     if provider != address:
         raise DomainError(403, "not_your_voucher", f"voucher {voucher_id} is for another provider, not for you")
-    issued = next((e for e in db.scalars(select(ChainEvent).where(ChainEvent.event == "VoucherIssued",
-                                                                  ChainEvent.address2 == address))
-                   if int(e.args["voucherId"]) == voucher_id), None)
+    issued = _issued(chain, voucher_id)
     fulfilling = db.scalar(select(ChainOp.id).where(ChainOp.kind == "fulfill", ChainOp.voucher_id == str(voucher_id),
                                                     ChainOp.state.in_(ops.LIVE)))
     return {"voucher_id": str(voucher_id), "offer_id": voucher_id >> 32, "serial": voucher_id & 0xFFFFFFFF,
             "exists": True, "provider": provider, "fulfilled": fulfilled, "being_fulfilled": fulfilling is not None,
             "valid": not fulfilled and fulfilling is None,
-            "resident": issued.args["resident"] if issued else None, "price": str(issued.args["price"]) if issued else None,
-            "issued_tx": issued.tx_hash if issued else None, "issued_block": issued.block_number if issued else None}
+            "resident": issued["resident"] if issued else None, "price": issued["price"] if issued else None,
+            "issued_tx": issued["tx_hash"] if issued else None, "issued_block": issued["block_number"] if issued else None}
+
+
+def _issued(chain: ChainClient, voucher_id: int) -> dict | None:
+    """The voucher's VoucherIssued log, found by its indexed id (one eth_getLogs, however many vouchers exist)."""
+    event = chain.redemption.events.VoucherIssued
+    logs = chain.web3.eth.get_logs({"address": chain.redemption.address, "fromBlock": chain.deployment.deployment_block,
+                                    "toBlock": "latest", "topics": [event.topic, "0x" + voucher_id.to_bytes(32, "big").hex()]})
+    if not logs:
+        return None
+    entry = event.process_log(logs[0])
+    return {"resident": entry.args.resident, "price": str(entry.args.price), "tx_hash": "0x" + bytes(entry.transactionHash).hex(),
+            "block_number": entry.blockNumber}
 
 
 @router.get("/vouchers/{voucher_id}")
@@ -157,7 +173,8 @@ def fulfill_voucher(voucher_id: int, request: Request, principal: Provider, db: 
 
 
 @router.post("/settlements", response_model=OperationOut, status_code=202)
-def settle(body: SettleIn, request: Request, principal: Provider, db: DbDep, chain: ChainDep) -> dict:
+def settle(body: SettleIn, request: Request, principal: Provider, db: DbDep, chain: ChainDep,
+           idempotency_key: IdempotencyKey = None) -> JSONResponse:
     """Settles coins with the city: they are burned and the won owed at the chain's rate recorded (`Settled`)."""
     address = _me(request, db, chain, principal)
     amount = int(body.amount)
@@ -165,14 +182,22 @@ def settle(body: SettleIn, request: Request, principal: Provider, db: DbDep, cha
         raise DomainError(422, "zero_amount", "settle more than 0")
     balance = chain.coin.functions.balanceOf(address).call()
     data = chain.redemption.encode_abi("settle", args=[amount])
-    with write_transaction(db):
+
+    def check_balance() -> None:
         available = balance - ops.pending_out(db, address)
         if amount > available:
             raise DomainError(409, "insufficient_balance", f"you hold {max(available, 0)} base units not yet settled")
-        dry_run(chain, address, chain.redemption.address, data)
-        op = queue(db, kind="settle", signer_role="provider", requested_by=principal.name, subject=address,
-                   to=chain.redemption.address, data=data, amount=str(amount), params={"amount": str(amount)})
-        return ops.op_view(op)
+
+    check_balance()
+    dry_run(chain, address, chain.redemption.address, data)
+
+    def handler() -> dict:
+        check_balance()  # again inside the write transaction: another settlement may have been accepted meanwhile
+        return ops.op_view(queue(db, kind="settle", signer_role="provider", requested_by=principal.name, subject=address,
+                                 to=chain.redemption.address, data=data, amount=str(amount),
+                                 params={"amount": str(amount)}))
+
+    return run_idempotent(db, principal, idempotency_key, request_fingerprint("POST", request.url.path, body), handler, 202)
 
 
 # ---------------------------------------------------------------------------------------------- statement

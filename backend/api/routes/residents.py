@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from backend.api.deps import ChainDep, DbDep, PrincipalDep, SettingsDep
@@ -56,6 +56,8 @@ def siwe_nonce(db: DbDep, settings: SettingsDep, chain: ChainDep) -> SiweNonceOu
     nonce = secrets.token_hex(16)
     expires = datetime.now(UTC) + timedelta(seconds=settings.siwe_nonce_ttl_s)
     with write_transaction(db):
+        # Expired nonces are deleted (keeps the table small); a message with one is then refused as unknown instead.
+        db.execute(delete(SiweNonce).where(SiweNonce.expires_at < datetime.now(UTC)))
         db.add(SiweNonce(nonce=nonce, expires_at=expires))
     return SiweNonceOut(nonce=nonce, expires_at=expires, domain=settings.siwe_domain, uri=settings.siwe_uri,
                         chain_id=chain.chain_id)

@@ -22,6 +22,7 @@ def upgrade() -> None:
         sa.Column("used_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("address", sa.String(42), nullable=True),
     )
+    op.create_index("ix_siwe_nonces_expires_at", "siwe_nonces", ["expires_at"])
     op.create_table(
         "chain_ops",
         sa.Column("id", sa.Integer, primary_key=True),

@@ -2,7 +2,7 @@
 access log, proposals with supports and comments, version counters
 
 Revision ID: 0004_community
-Revises: 0003
+Revises: 0003b
 Create Date: 2026-11-23 17:18:49.226577
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '0004_community'
-down_revision = '0003'
+down_revision = '0003b'
 branch_labels = None
 depends_on = None
 
