@@ -15,6 +15,7 @@ from fastapi import Depends, Header
 from sqlalchemy import select
 
 from backend.api.deps import DbDep, PrincipalDep
+from backend.api.idempotency import request_fingerprint, run_idempotent
 from backend.api.security import RESIDENT_ROLE, Principal
 from backend.domain.messages import Refusal
 from backend.store.activities import resident_for
@@ -86,6 +87,4 @@ def staff_only(*roles: str):
 
 def once(db, actor: Actor, request, body, key: str | None, handler, status_code: int = 201):
     """Runs `handler` in one write transaction; with an Idempotency-Key, a retry returns the first response."""
-    from backend.api.idempotency import request_fingerprint, run_idempotent
-
     return run_idempotent(db, actor, key, request_fingerprint("POST", request.url.path, body), handler, status_code)
