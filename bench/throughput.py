@@ -266,6 +266,10 @@ def relay_rate(stack: Stack, n: int = 200, clients: int = 16) -> dict:
     answer to POST /me/redeem (all checks done, the request recorded); relay_confirm_p99_ms: p99 from acceptance to
     confirmation. Baseline in the same run: the relayer sending `redeemBySig` itself, one awaited transaction after
     another (relay_naive_per_s)."""
+    import statistics
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
     from eth_account import Account
     from eth_account.messages import encode_defunct, encode_typed_data
     from web3 import Web3
