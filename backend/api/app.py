@@ -59,6 +59,7 @@ def create_app(settings: Settings | None = None, *, chain: ChainClient | None = 
     app.state.sessions = make_session_factory(engine)
     app.state.chain = chain
     app.state.recorder = ActivityRecorder(app.state.sessions, activities.to_out)
+    app.state.accounts = {}  # deps.current_principal's short-lived cache of staff accounts
 
     @app.exception_handler(DomainError)
     async def domain_error(_: Request, exc: DomainError) -> JSONResponse:
