@@ -256,7 +256,7 @@ class OfferPatch(Strict):
     description: StrictStr | None = Field(default=None, max_length=2000)
     price: StrictStr | None = OptionalAmount
     capacity: StrictInt | None = Field(default=None, ge=1, le=UINT32_MAX)
-    active: bool | None = None
+    active: StrictBool | None = None
 
 
 class OfferOut(BaseModel):
