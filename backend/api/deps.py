@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator, Callable
 from typing import Annotated
 
@@ -49,6 +50,7 @@ def unauthorized(message: str) -> DomainError:
 
 
 async def current_principal(
+    request: Request,
     settings: SettingsDep,
     db: DbDep,
     authorization: Annotated[str | None, Header()] = None,
@@ -75,12 +77,33 @@ async def current_principal(
         return Principal(0, str(claims["sub"]).removeprefix("resident:"), RESIDENT_ROLE, None, "siwe")
     # Columns rather than the ORM object: this runs on every request, and the account's state is read each time so
     # that disabling it takes effect at once.
-    user = db.connection().execute(_PRINCIPAL_BY_ID, {"user_id": int(claims["sub"])}).first() \
-        if str(claims["sub"]).isdigit() else None
+    user = _account(request.app.state.accounts, db, int(claims["sub"])) if str(claims["sub"]).isdigit() else None
     # The read transaction stays open for the endpoint (a write transaction ends it first: write_transaction).
     if user is None or not user.active:
         raise unauthorized("the account of this token no longer exists or is disabled")
     return Principal(user.id, user.username, user.role, user.centre_id, "jwt")
+
+
+# Accounts as last read, per process, for ACCOUNT_CACHE_S: checking on every request that a token's account still
+# exists and is active would cost a database round trip each time. An account changed through this process is
+# forgotten at once (forget_account); other API processes see the change within ACCOUNT_CACHE_S.
+ACCOUNT_CACHE_S = 1.0
+
+
+def _account(cache: dict, db: Session, user_id: int):
+    now = time.monotonic()
+    hit = cache.get(user_id)
+    if hit is not None and now - hit[0] < ACCOUNT_CACHE_S:
+        return hit[1]
+    row = db.connection().execute(_PRINCIPAL_BY_ID, {"user_id": user_id}).first()
+    if len(cache) > 10_000:
+        cache.clear()
+    cache[user_id] = (now, row)
+    return row
+
+
+def forget_account(request: Request, user_id: int) -> None:
+    request.app.state.accounts.pop(user_id, None)
 
 
 _PRINCIPAL_COLUMNS = (StaffUser.id, StaffUser.username, StaffUser.role, StaffUser.centre_id, StaffUser.active)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictInt, StrictStr
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
 UINT32_MAX = 2**32 - 1
 Text = Field(default=None, max_length=2000)
@@ -32,6 +32,12 @@ class StaffIn(Strict):
     role: Literal["admin", "coordinator", "welfare_officer", "provider"]
     centre_id: StrictInt | None = Field(default=None, ge=1, le=UINT32_MAX)
     address: StrictStr | None = None
+
+
+class StaffPatch(Strict):
+    active: StrictBool | None = Field(default=None, description="false disables the account: its tokens and API keys stop working")
+    password: StrictStr | None = Field(default=None, min_length=10, max_length=200)
+    centre_id: StrictInt | None = Field(default=None, ge=1, le=UINT32_MAX)
 
 
 class StaffOut(BaseModel):
@@ -78,7 +84,7 @@ class ActivityIn(Strict):
     place: StrictStr | None = Field(default=None, max_length=300)
     description: StrictStr | None = Text
     source: Literal["coordinator", "self_report"] = "coordinator"
-    approve: bool = Field(default=False, description="record and approve in one step (a coordinator's own verified record)")
+    approve: StrictBool = Field(default=False, description="record and approve in one step (a coordinator's own verified record)")
 
 
 class ActivityItem(Strict):
@@ -95,7 +101,7 @@ class ActivityItem(Strict):
 
 class ActivityBatchIn(Strict):
     activities: list[ActivityItem] = Field(min_length=1, max_length=500)
-    approve: bool = Field(default=False, description="approve them all in the same step")
+    approve: StrictBool = Field(default=False, description="approve them all in the same step")
 
 
 class ActivityPatch(Strict):
@@ -250,7 +256,7 @@ class OfferPatch(Strict):
     description: StrictStr | None = Field(default=None, max_length=2000)
     price: StrictStr | None = OptionalAmount
     capacity: StrictInt | None = Field(default=None, ge=1, le=UINT32_MAX)
-    active: bool | None = None
+    active: StrictBool | None = None
 
 
 class OfferOut(BaseModel):

@@ -20,15 +20,9 @@ _BALANCE = _selector("balanceOf(address)")
 _PAUSED = _selector("paused()")
 
 
-class ReadError(RuntimeError):
-    pass
-
-
 def call(chain: ChainClient, to: str, data: bytes, block: str = "latest") -> bytes:
-    answer = chain.web3.provider.make_request("eth_call", [{"to": to, "data": "0x" + data.hex()}, block])
-    if "error" in answer:
-        raise ReadError(f"eth_call to {to} failed: {answer['error']}")
-    return bytes.fromhex(answer["result"].removeprefix("0x"))
+    """eth_call through the client's raw JSON-RPC helper (a node error is a ValueError)."""
+    return bytes.fromhex(chain.rpc("eth_call", [{"to": to, "data": "0x" + data.hex()}, block]).removeprefix("0x"))
 
 
 def offer(chain: ChainClient, offer_id: int) -> tuple[str, int, int, int, bool]:

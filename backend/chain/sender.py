@@ -148,6 +148,7 @@ class OpSender(ChainWriter):
             if row is not None and row.state == "queued":
                 row.state, row.error, row.nonce_slot = "failed", error, None
                 row.gas = 0  # nothing was spent
+                _fail_followers(s, row)
         log.warning("op %d failed before sending: %s", op_id, error)
 
     # ------------------------------------------------------------------ outcomes
@@ -167,7 +168,10 @@ class OpSender(ChainWriter):
                     self._after_confirmed(s, op, result or {})
                 else:
                     op.state, op.nonce_slot = "failed", None
-                    op.error = f"the transaction reverted in block {receipt['blockNumber']}" + self._nonce_note(op)
+                    note = self._nonce_note(op)
+                    op.error = f"the transaction reverted in block {receipt['blockNumber']}" + note
+                    if not note:  # the nonce is still unused: what was signed after it cannot be valid
+                        _fail_followers(s, op)
         if not ok:
             log.warning("op tx %d reverted in block %d", chain_tx_id, receipt["blockNumber"])
 
@@ -224,6 +228,18 @@ class OpSender(ChainWriter):
                 else:
                     op.state, op.chain_tx_id, op.tx_hash = "queued", None, None
         log.warning("op tx %d: nonce used elsewhere; its operation was checked against the contract", chain_tx_id)
+
+
+def _fail_followers(s: Session, failed: ChainOp) -> None:
+    """A resident's request that failed left its EIP-712 nonce unused, so the requests they signed after it, with the
+    following nonces, can never be valid: they fail now, saying which nonce to sign again with."""
+    if failed.signed_nonce is None:
+        return
+    for op in s.scalars(select(ChainOp).where(ChainOp.subject == failed.subject, ChainOp.state == "queued",
+                                              ChainOp.signed_nonce > failed.signed_nonce)):
+        op.state, op.nonce_slot, op.gas = "failed", None, 0
+        op.error = (f"not sent: the earlier request {failed.id} (nonce {failed.signed_nonce}) failed, so nonce "
+                    f"{op.signed_nonce} cannot be used yet; sign this request again with nonce {failed.signed_nonce}")
 
 
 def _lane(subject: str | None, signer_role: str) -> str:

@@ -37,6 +37,7 @@ def counts(backend) -> tuple[int, int]:
         ({"occurred_at": "2026-01-01T00:00:00"}, "occurred_at: Input should have timezone info"),
         ({"unexpected": 1}, "unexpected: Extra inputs are not permitted"),
         ({"description": "x" * 2001}, "description: String should have at most 2000 characters"),
+        ({"approve": "yes"}, "approve: Input should be a valid boolean"),
     ],
 )
 def test_bad_activity_input(backend, coord1, overrides, message):
@@ -147,3 +148,53 @@ def test_api_keys(backend, coord1):
     assert r.status_code == 401 and "invalid or revoked API key" in r.json()["detail"]
     r = backend.http.get("/activities", headers={"X-API-Key": key[:-2] + "xx"})
     assert r.status_code == 401
+
+
+def test_admin_disables_an_account_and_its_tokens_and_keys_stop_at_once(backend, admin_headers):
+    from conftest import PASSWORD
+
+    r = backend.http.post("/staff", json={"username": "leaving", "password": PASSWORD, "role": "coordinator",
+                                          "centre_id": 1}, headers=admin_headers)
+    assert r.status_code == 201
+    user_id = r.json()["id"]
+    token = backend.login("leaving")
+    key = backend.http.post("/auth/api-keys", json={"label": "tablet"}, headers=token).json()["key"]
+    assert backend.http.get("/activities", headers=token).status_code == 200  # read (and cached) while active
+    assert backend.http.get("/activities", headers={"X-API-Key": key}).status_code == 200
+
+    r = backend.http.patch(f"/staff/{user_id}", json={"active": False}, headers=admin_headers)
+    assert r.status_code == 200 and r.json()["active"] is False
+    r = backend.http.get("/activities", headers=token)
+    assert r.status_code == 401 and "disabled" in r.json()["detail"]
+    assert backend.http.get("/activities", headers={"X-API-Key": key}).status_code == 401
+    body = activity_body(new_resident(backend), approve=True)
+    assert backend.http.post("/activities", json=body, headers=token).status_code == 401
+    r = backend.http.post("/auth/login", json={"username": "leaving", "password": PASSWORD})
+    assert r.status_code == 401
+
+    # back, with a new password; the old one no longer works
+    r = backend.http.patch(f"/staff/{user_id}", json={"active": True, "password": "a-new-password-2"},
+                           headers=admin_headers)
+    assert r.status_code == 200 and r.json()["active"] is True
+    assert backend.http.post("/auth/login", json={"username": "leaving", "password": PASSWORD}).status_code == 401
+    assert backend.http.get("/activities", headers=backend.login("leaving", "a-new-password-2")).status_code == 200
+    assert any(u["username"] == "leaving" for u in backend.http.get("/staff", headers=admin_headers).json())
+
+
+def test_staff_changes_refused(backend, admin_headers, coord1):
+    admin_id = next(u["id"] for u in backend.http.get("/staff", headers=admin_headers).json() if u["username"] == "admin")
+    coord_id = next(u["id"] for u in backend.http.get("/staff", headers=admin_headers).json() if u["username"] == "coord1")
+    cases = [
+        (coord1, coord_id, {"active": False}, 403, "forbidden"),
+        (admin_headers, 999_999, {"active": False}, 404, "not_found"),
+        (admin_headers, admin_id, {"active": False}, 409, "cannot_disable_self"),
+        (admin_headers, coord_id, {}, 422, "nothing_to_change"),
+        (admin_headers, coord_id, {"centre_id": 77}, 422, "unknown_centre"),
+        (admin_headers, admin_id, {"centre_id": 1}, 422, "no_centre"),
+        (admin_headers, coord_id, {"password": "short"}, 422, "invalid_request"),
+        (admin_headers, coord_id, {"active": "no"}, 422, "invalid_request"),
+    ]
+    for headers, target, body, status, error in cases:
+        r = backend.http.patch(f"/staff/{target}", json=body, headers=headers)
+        assert (r.status_code, r.json().get("error")) == (status, error), (body, r.text)
+    assert backend.http.get("/activities", headers=coord1).status_code == 200  # coord1 untouched

@@ -216,12 +216,18 @@ def test_a_request_the_contract_refuses_at_sending_fails_with_its_reason(backend
     r = backend.http.post("/me/redeem", json=sign_request(backend, alice, "redeem", nonce, offer_id=offer, max_price=COIN),
                           headers=me)
     assert r.status_code == 202, r.text
+    follower = backend.http.post("/me/pay", json=sign_request(backend, alice, "pay", nonce + 1, payee=dev_key(8).address,
+                                                              amount=1, request_ref="0x" + "56" * 32), headers=me)
+    assert follower.status_code == 202, follower.text
     web3.eth.wait_for_transaction_receipt(redemption.functions.updateOffer(offer, COIN, 5, False)
                                           .transact({"from": web3.eth.accounts[3]}))
     relayer_nonce = web3.eth.get_transaction_count(sorted(backend.sender.keys["relayer"])[0])
     backend.drain()
     op = backend.http.get(f"/me/operations/{r.json()['id']}", headers=me).json()
     assert op["state"] == "failed" and "OfferInactive" in op["error"] and op["tx_hash"] is None
+    # The request signed after it (nonce + 1) can never be valid now: failed too, saying what to do.
+    after = backend.http.get(f"/me/operations/{follower.json()['id']}", headers=me).json()
+    assert after["state"] == "failed" and f"sign this request again with nonce {nonce}" in after["error"]
     assert web3.eth.get_transaction_count(sorted(backend.sender.keys["relayer"])[0]) == relayer_nonce  # nothing sent
     assert backend.http.get("/me", headers=me).json()["next_nonce"] == nonce
     assert backend.http.post("/me/pay", json=sign_request(backend, alice, "pay", nonce, payee=dev_key(8).address, amount=1,

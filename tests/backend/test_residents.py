@@ -46,6 +46,7 @@ def test_the_whole_resident_path_without_eth(backend, coord1):
     assert info["balance"] == str(6 * COIN) and info["centre_id"] == 1 and info["next_nonce"] == 0
     history = backend.http.get("/me/history", headers=me).json()["entries"]
     assert [(e["kind"], e["category_name"], e["amount"]) for e in history] == [("earned", "volunteering", str(6 * COIN))]
+    assert history[0]["time"] and history[0]["centre_id"] == 1  # the block's time
 
     offer_id = create_offer_on_chain(backend, 2 * COIN, 10)
     catalogue = backend.http.get("/offers").json()

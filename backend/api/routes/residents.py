@@ -177,7 +177,8 @@ def my_history(who: Resident, db: DbDep, chain: ChainDep, after_id: int = 0, lim
     entries = []
     for e in db.scalars(q):
         a = e.args
-        item = {"id": e.id, "event": e.event, "block_number": e.block_number, "tx_hash": e.tx_hash}
+        item = {"id": e.id, "event": e.event, "block_number": e.block_number, "tx_hash": e.tx_hash,
+                "time": datetime.fromtimestamp(e.block_time, UTC).isoformat() if e.block_time is not None else None}
         if e.event == "ActivityAttested":
             item.update(kind="earned", amount=str(a["amount"]), category=a["category"],
                         category_name=categories.get(int(a["category"])), units=a["units"], activity_id=a["id"],
