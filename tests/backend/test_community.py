@@ -85,6 +85,8 @@ def test_a_siwe_resident_is_registered_on_first_use_and_is_no_staff(community, c
                           headers=coord1)
     assert r.status_code == 403 and r.json()["error"] == "resident_required"
     assert backend.http.get("/talents").status_code == 401
+    paths = backend.http.get("/openapi.json").json()["paths"]
+    assert {"/talents/search", "/needs/{need_id}/candidates", "/reports/{report_id}", "/proposals/{proposal_id}/support"} <= set(paths)
 
 
 # ------------------------------------------------------------------------------------------------ talents and needs
