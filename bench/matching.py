@@ -1,6 +1,6 @@
 """Matching benchmark: quality (precision@5) and speed (time per query) of the talent ↔ need ranking.
 
-    python bench/matching.py [--offers 10000] [--needs 500] [--seed 7] [--json]
+    python bench/matching.py [--offers 10000] [--needs 500] [--seed 7] [--api N] [--json]
 
 Generates, in the same run, a labelled set: areas with coordinates (a 20 km square, like a Seoul district and its
 neighbours), offers and needs written in Korean or English from a talent's phrasings (different words for the same
@@ -227,17 +227,91 @@ def run(n_offers: int, n_needs: int, seed: int, baseline_sample: int) -> dict:
     }
 
 
+def run_api(areas: dict, offers: list[OfferDoc], needs: list[Need], samples: int) -> dict:
+    """The same data behind the real API (uvicorn, SQLite file, no chain needed): GET /needs/{id}/candidates, timed
+    end to end over HTTP, one request at a time."""
+    import tempfile
+    import threading
+    from datetime import UTC, datetime, timedelta
+
+    import httpx
+    import uvicorn
+    from eth_utils import to_checksum_address
+
+    from backend.api.app import create_app
+    from backend.api.security import issue_resident_token
+    from backend.config import Settings
+    from backend.store.community_models import Area, TalentOffer, VersionCounter
+    from backend.store.community_models import Need as NeedRow
+    from backend.store.db import make_engine, make_session_factory, migrate, transaction
+    from backend.store.models import Resident
+    from backend.store.sealing import new_key_text
+
+    import logging
+
+    logging.getLogger("backend").setLevel(logging.CRITICAL)  # no chain here, on purpose: candidates need none
+    url = f"sqlite:///{tempfile.mkdtemp(prefix='vb-bench-matching-')}/bench.db"
+    migrate(url)
+    sessions = make_session_factory(make_engine(url))
+    start = datetime.now(UTC) + timedelta(days=2)
+    with transaction(sessions) as s:
+        s.add_all([Area(code=c, name=c, lat=lat, lon=lon) for c, (lat, lon) in areas.items()])
+        people = [Resident(address=to_checksum_address(f"0x{i + 1:040x}")) for i in range(len(offers) + len(needs))]
+        s.add_all(people)
+        s.flush()
+        s.add_all([TalentOffer(resident_id=people[i].id, title=o.text[:200], description=o.text, skills=[], area=o.area,
+                               availability=o.slots, status="active", version=1) for i, o in enumerate(offers)])
+        rows = [NeedRow(resident_id=people[len(offers) + j].id, title=n.query.text[:200], area=n.query.area,
+                        starts_at=start, ends_at=start + timedelta(hours=2), people_needed=1, settlement="payment",
+                        status="open", created_by="bench") for j, n in enumerate(needs[:samples])]
+        s.add_all(rows)
+        s.get(VersionCounter, "offers").value = 1
+        s.flush()
+        asked = [(r.id, people[len(offers) + j].address) for j, r in enumerate(rows)]
+    settings = Settings(database_url=url, rpc_url="http://127.0.0.1:9", jwt_secret="bench-" + "x" * 40,
+                        reports_key=new_key_text())
+    app = create_app(settings)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="error"))
+    server.install_signal_handlers = lambda: None
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    times = []
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as http:
+        for i, (need_id, address) in enumerate(asked):
+            token = issue_resident_token(settings.jwt_secret, settings.jwt_issuer, 600, address)
+            t = time.perf_counter()
+            r = http.get(f"/needs/{need_id}/candidates", params={"limit": 5}, headers={"Authorization": f"Bearer {token}"})
+            elapsed = (time.perf_counter() - t) * 1000
+            assert r.status_code == 200, r.text
+            if i >= 5:  # the first requests wait for the index to fill at start-up
+                times.append(elapsed)
+    server.should_exit = True
+    thread.join(10)
+    return {"api_requests": len(times), "api_query_p50_ms": round(percentile(times, 50), 3),
+            "api_query_p99_ms": round(percentile(times, 99), 3)}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--offers", type=int, default=10_000)
     parser.add_argument("--needs", type=int, default=500)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--baseline-sample", type=int, default=50, help="needs the brute-force baseline is timed on")
+    parser.add_argument("--api", type=int, default=0, metavar="N",
+                        help="also time GET /needs/{id}/candidates over HTTP for N needs (the real app on SQLite)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)
     if args.offers < args.needs * 10:
         parser.error("--offers must be at least 10 × --needs (each need plants 10 offers)")
     result = run(args.offers, args.needs, args.seed, args.baseline_sample)
+    if args.api:
+        areas, offers, needs, _ = generate(args.offers, args.needs, args.seed)
+        api = run_api(areas, offers, needs, min(args.api + 5, args.needs))
+        api["api_overhead_p99_ms"] = round(api["api_query_p99_ms"] - result["query_p99_ms"], 3)
+        result["api"] = api
     if args.json:
         print(json.dumps(result, ensure_ascii=False))
         return 0
@@ -250,6 +324,10 @@ def main(argv: list[str] | None = None) -> int:
           f"   ×{b['speedup_p99']} faster")
     print(f"top-5 agreement with brute force {b['top5_agreement_with_brute_force']:.3f} "
           f"(on {b['brute_force_sample']} needs); index built in {result['index_build_s']} s")
+    if "api" in result:
+        a = result["api"]
+        print(f"over HTTP (GET /needs/{{id}}/candidates, {a['api_requests']} needs): p50 {a['api_query_p50_ms']:.2f} ms, "
+              f"p99 {a['api_query_p99_ms']:.2f} ms")
     return 0
 
 

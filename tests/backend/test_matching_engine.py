@@ -130,8 +130,9 @@ def test_messages_follow_accept_language():
 
 def test_the_benchmark_prints_its_figures():
     out = subprocess.run([sys.executable, "bench/matching.py", "--json", "--offers", "1000", "--needs", "40",
-                          "--baseline-sample", "5"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+                          "--baseline-sample", "5", "--api", "10"], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
     result = json.loads(out.stdout)
     assert result["offers"] == 1000 and 0 <= result["precision_at_5"] <= 1 and result["query_p99_ms"] > 0
     assert result["baseline"]["brute_force_sample"] == 5 and "text_only_precision_at_5" in result["baseline"]
+    assert result["api"]["api_requests"] == 10 and result["api"]["api_query_p99_ms"] > 0
