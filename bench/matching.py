@@ -230,6 +230,7 @@ def run(n_offers: int, n_needs: int, seed: int, baseline_sample: int) -> dict:
 def run_api(areas: dict, offers: list[OfferDoc], needs: list[Need], samples: int) -> dict:
     """The same data behind the real API (uvicorn, SQLite file, no chain needed): GET /needs/{id}/candidates, timed
     end to end over HTTP, one request at a time."""
+    import shutil
     import tempfile
     import threading
     from datetime import UTC, datetime, timedelta
@@ -250,7 +251,8 @@ def run_api(areas: dict, offers: list[OfferDoc], needs: list[Need], samples: int
     import logging
 
     logging.getLogger("backend").setLevel(logging.CRITICAL)  # no chain here, on purpose: candidates need none
-    url = f"sqlite:///{tempfile.mkdtemp(prefix='vb-bench-matching-')}/bench.db"
+    workdir = tempfile.mkdtemp(prefix="vb-bench-matching-")
+    url = f"sqlite:///{workdir}/bench.db"
     migrate(url)
     sessions = make_session_factory(make_engine(url))
     start = datetime.now(UTC) + timedelta(days=2)
@@ -290,6 +292,8 @@ def run_api(areas: dict, offers: list[OfferDoc], needs: list[Need], samples: int
                 times.append(elapsed)
     server.should_exit = True
     thread.join(10)
+    app.state.engine.dispose()
+    shutil.rmtree(workdir, ignore_errors=True)
     return {"api_requests": len(times), "api_query_p50_ms": round(percentile(times, 50), 3),
             "api_query_p99_ms": round(percentile(times, 99), 3)}
 
