@@ -49,6 +49,24 @@ class Settings(BaseSettings):
     # HTTP
     idempotency_ttl_s: int = 24 * 3600
 
+    # residents: Sign-In with Ethereum (EIP-4361). The domain and URI the signed message must name: the
+    # resident app's origin (e.g. bank.example.org and https://bank.example.org).
+    siwe_domain: str = "localhost:8000"
+    siwe_uri: str = "http://localhost:8000"
+    siwe_nonce_ttl_s: int = Field(default=600, ge=30, le=86400)
+    resident_token_ttl_s: int = Field(default=3600, ge=60, le=7 * 86400)
+    # Relayed requests (the backend pays the gas): per resident at most `relay_rate_limit` accepted requests per
+    # `relay_rate_window_s`; per centre at most `relay_gas_budget_per_day` gas per UTC day for its residents.
+    relay_rate_limit: int = Field(default=20, ge=1)
+    relay_rate_window_s: int = Field(default=3600, ge=1)
+    relay_gas_budget_per_day: int = Field(default=20_000_000, ge=0)
+    relay_max_deadline_s: int = Field(default=7 * 86400, ge=60)  # a signed request may be valid at most this long
+    # Sending keys besides the centres': keystores relayer.json, admin.json, provider-<name>.json in keystore_dir;
+    # on a local dev chain VB_DEV_RELAYER_KEY, VB_DEV_ADMIN_KEY, VB_DEV_PROVIDER_KEYS="0xkey,0xkey" instead.
+    dev_relayer_key: str | None = Field(default=None, repr=False)
+    dev_admin_key: str | None = Field(default=None, repr=False)
+    dev_provider_keys: str | None = Field(default=None, repr=False)
+
     @field_validator("jwt_secret")
     @classmethod
     def _long_secret(cls, value: str) -> str:

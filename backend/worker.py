@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from backend.chain.client import ChainClient
 from backend.chain.indexer import Indexer
-from backend.chain.keys import load_centre_signers
+from backend.chain.keys import KeyError_, load_centre_signers, load_sender_keys
+from backend.chain.sender import OpSender
 from backend.chain.writer import ChainWriter
 from backend.config import Settings, get_settings
 from backend.services import sync_centres
@@ -31,11 +32,17 @@ def start_in_process(settings: Settings, sessions: sessionmaker[Session], chain:
     signers = load_centre_signers(settings, chain.chain_id)
     writer = ChainWriter(settings, sessions, chain, signers)
     indexer = Indexer(sessions, chain)
+    sender = OpSender(settings, sessions, chain, load_sender_keys(settings, chain.chain_id))
+    shared = {s.address for s in signers.values()} & set(sender.by_address)
+    if shared:  # two nonce managers for one key would collide
+        raise KeyError_(f"{sorted(shared)} would be both a centre's key and a relayer/admin/provider key: use separate keys")
     threads = [threading.Thread(target=writer.run, args=(stop,), name="chain-writer", daemon=True),
-               threading.Thread(target=indexer.run, args=(stop,), name="indexer", daemon=True)]
+               threading.Thread(target=indexer.run, args=(stop,), name="indexer", daemon=True),
+               threading.Thread(target=sender.run, args=(stop,), name="op-sender", daemon=True)]
     for t in threads:
         t.start()
-    log.info("chain writer for centres %s and indexer started", sorted(signers))
+    log.info("chain writer for centres %s, indexer, and sender (relayer %s, admin %s, providers %s) started",
+             sorted(signers), sorted(sender.keys["relayer"]), sorted(sender.keys["admin"]), sorted(sender.keys["provider"]))
     return threads
 
 

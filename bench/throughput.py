@@ -12,7 +12,9 @@ worker (python -m backend.worker) as processes on a fresh SQLite file. Measured:
 - e2e_per_s_sheets100: the same, posted as sheets of 100 (POST /activities/batch) by 4 clients;
 - e2e_per_s_at_{1k,10k,100k}: at batch 100, the rate over the window of activities ending at 1k, 10k and 100k
   submitted (is it flat as the database grows?);
-- read/write p50/p99: 50 concurrent clients, GET /activities/{id} and POST /activities (record only).
+- read/write p50/p99: 50 concurrent clients, GET /activities/{id} and POST /activities (record only);
+- relay_per_s, relay_p99_ms: residents' relayed redemptions (POST /me/redeem) per second until confirmed, and the
+  API's p99 answering them, against the relayer sending redeemBySig itself (relay_naive_per_s); see relay_rate().
 
 Figures are machine-dependent; compare them with each other (ratios), not across machines.
 """
@@ -264,13 +266,132 @@ def scale(stack: Stack, total: int, clients: int, volunteers: list[str]) -> dict
     return out
 
 
+def relay_rate(stack: Stack, n: int = 200, clients: int = 16) -> dict:
+    """Residents' relayed redemptions (issue 6): n residents, each with coins from an attestation, sign in (SIWE) and
+    post one signed `Redeem` (POST /me/redeem) with `clients` concurrent clients; the worker's sender relays them.
+    relay_per_s: redemptions from the first POST until all are confirmed on-chain; relay_p99_ms: p99 of the API's
+    answer to POST /me/redeem (all checks done, the request recorded); relay_confirm_p99_ms: p99 from acceptance to
+    confirmation. Baseline in the same run: the relayer sending `redeemBySig` itself, one awaited transaction after
+    another (relay_naive_per_s)."""
+    import statistics
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from eth_account import Account
+    from eth_account.messages import encode_defunct, encode_typed_data
+    from web3 import Web3
+
+    from backend.chain.deployment import load_deployment, manifest_path
+    from backend.domain.relay import typed_data
+
+    coin = 10**18
+    relayer, provider = dev_key(9), dev_key(3)
+    extra = {"VB_DEV_RELAYER_KEY": relayer.key.hex(), "VB_RELAY_GAS_BUDGET_PER_DAY": str(10**15),
+             "VB_RELAY_RATE_LIMIT": "1000"}
+    original = stack.env
+    stack.env = lambda db, batch: {**original(db, batch), **extra}
+    try:
+        stack.start(100)
+    finally:
+        stack.env = original
+    w3 = Web3(Web3.HTTPProvider(stack.node.url))
+    dep = load_deployment(manifest_path(w3.eth.chain_id, stack.manifests))
+    redemption = w3.eth.contract(address=dep.contracts["Redemption"].address, abi=dep.contracts["Redemption"].abi)
+    wallets = [Account.create() for _ in range(n)]
+    naive_n = min(30, n)
+    # Coins for everyone: sheets of 100 activities (3 coins each), confirmed on-chain.
+    with httpx.Client(base_url=stack.url, headers=stack.headers, timeout=120) as c:
+        for k in range(0, n, 100):
+            items = [{k2: v for k2, v in body(w.address).items() if k2 != "approve"} for w in wallets[k:k + 100]]
+            r = c.post("/activities/batch", json={"activities": items, "approve": True})
+            if r.status_code != 201:
+                raise RuntimeError(f"POST /activities/batch: {r.status_code} {r.text}")
+    wait_confirmed(stack, n)
+    tx = redemption.functions.createOffer(coin, 10**6).build_transaction(
+        {"from": provider.address, "nonce": w3.eth.get_transaction_count(provider.address), "gas": 300_000})
+    w3.eth.wait_for_transaction_receipt(w3.eth.send_raw_transaction(provider.sign_transaction(tx).raw_transaction))
+    offer_id = redemption.functions.offerCount().call()
+
+    def sign_in(w) -> dict:
+        with httpx.Client(base_url=stack.url, timeout=60) as c:
+            info = c.get("/siwe/nonce").json()
+            now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+            text = (f"{info['domain']} wants you to sign in with your Ethereum account:\n{w.address}\n\nbench\n\n"
+                    f"URI: {info['uri']}\nVersion: 1\nChain ID: {info['chain_id']}\nNonce: {info['nonce']}\nIssued At: {now}")
+            sig = "0x" + bytes(w.sign_message(encode_defunct(text=text)).signature).hex()
+            token = c.post("/siwe/verify", json={"message": text, "signature": sig}).json()["access_token"]
+            return {"Authorization": f"Bearer {token}"}
+
+    def signed(w, nonce: int) -> dict:
+        deadline = int(time.time()) + 3600
+        data = typed_data("redeem", w3.eth.chain_id, redemption.address,
+                          {"resident": w.address, "offerId": offer_id, "maxPrice": coin, "nonce": nonce, "deadline": deadline})
+        sig = "0x" + bytes(w.sign_message(encode_typed_data(full_message=data)).signature).hex()
+        return {"offer_id": offer_id, "max_price": str(coin), "nonce": nonce, "deadline": deadline, "signature": sig}
+
+    with ThreadPoolExecutor(8) as pool:
+        headers = list(pool.map(sign_in, wallets))
+    requests_ = [signed(w, 0) for w in wallets]
+    latencies: list[float] = []
+    counter, lock = iter(range(n)), threading.Lock()
+
+    def client() -> None:
+        with httpx.Client(base_url=stack.url, timeout=60) as c:
+            while True:
+                with lock:
+                    i = next(counter, None)
+                if i is None:
+                    return
+                t = time.perf_counter()
+                r = c.post("/me/redeem", json=requests_[i], headers=headers[i])
+                with lock:
+                    latencies.append((time.perf_counter() - t) * 1000)
+                if r.status_code != 202:
+                    raise RuntimeError(f"POST /me/redeem: {r.status_code} {r.text}")
+
+    start = time.perf_counter()
+    with ThreadPoolExecutor(clients) as pool:
+        for f in [pool.submit(client) for _ in range(clients)]:
+            f.result()
+    deadline = time.monotonic() + 600
+    while True:
+        with sqlite3.connect(stack.db, timeout=30) as c:
+            done, failed = c.execute("select sum(state = 'confirmed'), sum(state = 'failed') from chain_ops").fetchone()
+        if failed:
+            raise RuntimeError(f"{failed} relayed redemptions failed (see the worker log)")
+        if (done or 0) >= n:
+            break
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"only {done} of {n} relayed redemptions confirmed")
+        time.sleep(0.05)
+    rate = n / (time.perf_counter() - start)
+    with sqlite3.connect(stack.db, timeout=30) as c:
+        rows = c.execute("select created_at, updated_at from chain_ops where state = 'confirmed'").fetchall()
+    confirm = [(datetime.fromisoformat(u) - datetime.fromisoformat(a)).total_seconds() * 1000 for a, u in rows]
+
+    # Baseline: the relayer sends each signed request itself and waits for its receipt.
+    nonce = w3.eth.get_transaction_count(relayer.address)
+    start = time.perf_counter()
+    for i, w in enumerate(wallets[:naive_n]):
+        req = signed(w, 1)
+        tx = redemption.functions.redeemBySig(w.address, offer_id, coin, req["deadline"], bytes.fromhex(req["signature"][2:])) \
+            .build_transaction({"from": relayer.address, "nonce": nonce + i, "gas": 300_000})
+        h = w3.eth.send_raw_transaction(relayer.sign_transaction(tx).raw_transaction)
+        assert w3.eth.wait_for_transaction_receipt(h)["status"] == 1
+    naive = naive_n / (time.perf_counter() - start)
+    pct = lambda xs, p: statistics.quantiles(xs, n=100)[p - 1]  # noqa: E731
+    return {"relay_per_s": round(rate, 1), "relay_p99_ms": round(pct(latencies, 99), 2),
+            "relay_p50_ms": round(pct(latencies, 50), 2), "relay_confirm_p99_ms": round(pct(confirm, 99), 1),
+            "relay_naive_per_s": round(naive, 1), "relay_vs_naive": round(rate / naive, 2)}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--max", type=int, default=100_000, help="largest scale mark (1000, 10000 or 100000)")
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--quick", action="store_true", help="small runs, to check the benchmark itself works")
-    parser.add_argument("--only", help="comma-separated parts: batch1,batch10,batch100,sheets,naive,latency,scale")
+    parser.add_argument("--only", help="comma-separated parts: batch1,batch10,batch100,sheets,naive,latency,scale,relay")
     args = parser.parse_args()
     sizes = ((1, 30), (10, 100), (100, 300)) if args.quick else ((1, 200), (10, 1000), (100, 3000))
     naive_n, per_client = (30, 5) if args.quick else (200, 40)
@@ -302,6 +423,9 @@ def main() -> int:
             if wanted("scale"):
                 log(f"scale to {args.max:,}…")
                 results.update(scale(stack, args.max, args.clients, volunteers))
+            if wanted("relay"):
+                log("relayed redemptions…")
+                results.update(relay_rate(stack, 60 if args.quick else 300))
             if "naive_per_s" in results:
                 for key, name in (("e2e_per_s_batch100", "batch100_vs_naive"), ("e2e_per_s_sheets100", "sheets100_vs_naive")):
                     if key in results:

@@ -14,8 +14,9 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from backend.api import operations
 from backend.api.recorder import ActivityRecorder
-from backend.api.routes import activities, auth, chain_views, health, staff, statistics
+from backend.api.routes import activities, admin, auth, chain_views, health, providers, residents, staff, statistics
 from backend.chain.client import ChainClient
 from backend.config import Settings, get_settings
 from backend.domain.activities import DomainError
@@ -78,7 +79,7 @@ def create_app(settings: Settings | None = None, *, chain: ChainClient | None = 
                             status_code=422)
 
     for router in (auth.router, staff.router, activities.router, chain_views.router, statistics.router,
-                   health.router):
+                   health.router, residents.router, providers.router, admin.router, operations.router):
         app.include_router(router)
     return app
 

@@ -11,7 +11,7 @@ from fastapi import Depends, Header, Request
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from backend.api.security import Principal, api_key_matches, decode_token, split_api_key
+from backend.api.security import RESIDENT_ROLE, Principal, api_key_matches, decode_token, split_api_key
 from backend.chain.client import ChainClient
 from backend.config import Settings
 from backend.domain.activities import DomainError
@@ -72,6 +72,9 @@ async def current_principal(
         raise unauthorized("the token has expired; sign in again") from None
     except jwt.PyJWTError as exc:
         raise unauthorized(f"invalid token: {exc}") from None
+    if claims.get("role") == RESIDENT_ROLE and str(claims["sub"]).startswith("resident:"):
+        # A resident signed in with their wallet (SIWE): no account row, the address is who they are.
+        return Principal(0, str(claims["sub"]).removeprefix("resident:"), RESIDENT_ROLE, None, "siwe")
     # Columns rather than the ORM object: this runs on every request, and the account's state is read each time so
     # that disabling it takes effect at once.
     user = _account(request.app.state.accounts, db, int(claims["sub"])) if str(claims["sub"]).isdigit() else None

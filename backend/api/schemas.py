@@ -160,3 +160,113 @@ class BalanceOut(BaseModel):
     address: str
     balance: str
     indexed_block: int | None
+
+
+# ---------------------------------------------------------------------------------------------- residents, providers,
+# the city (issue 6). Coin amounts are strings of base units (18 decimals): they do not fit a JSON number.
+
+AMOUNT_PATTERN = r"^[0-9]{1,78}$"
+Amount = Field(pattern=AMOUNT_PATTERN, description="coins in base units (1 coin = 10^18), as a decimal string")
+OptionalAmount = Field(default=None, pattern=AMOUNT_PATTERN, description="coins in base units, as a decimal string")
+Hex65 = Field(pattern=r"^0x[0-9a-fA-F]{130}$", description="a 65-byte signature, 0x-prefixed hex")
+
+
+class SiweNonceOut(BaseModel):
+    nonce: str
+    expires_at: datetime
+    domain: str
+    uri: str
+    chain_id: int
+
+
+class SiweVerifyIn(Strict):
+    message: StrictStr = Field(min_length=1, max_length=4000)
+    signature: StrictStr = Field(pattern=r"^0x[0-9a-fA-F]{130}$")
+
+
+class ResidentTokenOut(BaseModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_in: int
+    address: str
+
+
+class PrepareIn(Strict):
+    """What a resident wants to sign; the answer is the EIP-712 typed data (eth_signTypedData_v4)."""
+
+    kind: Literal["redeem", "donate", "pay"]
+    offer_id: StrictInt | None = Field(default=None, ge=1)
+    max_price: StrictStr | None = OptionalAmount
+    charity: StrictStr | None = None
+    payee: StrictStr | None = None
+    amount: StrictStr | None = OptionalAmount
+    request_ref: StrictStr | None = Field(default=None, pattern=r"^0x[0-9a-fA-F]{64}$")
+    memo: StrictStr | None = Field(default=None, max_length=500, description="hashed into request_ref if none is given")
+    valid_for_s: StrictInt = Field(default=3600, ge=60, le=7 * 86400)
+
+
+class RedeemIn(Strict):
+    offer_id: StrictInt = Field(ge=1, le=2**64)
+    max_price: StrictStr = Amount
+    nonce: StrictInt = Field(ge=0)
+    deadline: StrictInt = Field(ge=0, le=2**40)
+    signature: StrictStr = Hex65
+
+
+class DonateIn(Strict):
+    charity: StrictStr
+    amount: StrictStr = Amount
+    nonce: StrictInt = Field(ge=0)
+    deadline: StrictInt = Field(ge=0, le=2**40)
+    signature: StrictStr = Hex65
+
+
+class PayIn(Strict):
+    payee: StrictStr
+    amount: StrictStr = Amount
+    request_ref: StrictStr = Field(pattern=r"^0x[0-9a-fA-F]{64}$")
+    nonce: StrictInt = Field(ge=0)
+    deadline: StrictInt = Field(ge=0, le=2**40)
+    signature: StrictStr = Hex65
+
+
+class OperationOut(BaseModel):
+    id: int
+    kind: str
+    state: str
+    requested_by: str
+    subject: str | None
+    params: dict
+    tx_hash: str | None
+    block_number: int | None
+    result: dict | None
+    error: str | None
+    created_at: datetime
+
+
+class OfferIn(Strict):
+    title: StrictStr = Field(min_length=1, max_length=200)
+    description: StrictStr | None = Field(default=None, max_length=2000)
+    price: StrictStr = Amount
+    capacity: StrictInt = Field(ge=1, le=UINT32_MAX)
+
+
+class OfferPatch(Strict):
+    title: StrictStr | None = Field(default=None, min_length=1, max_length=200)
+    description: StrictStr | None = Field(default=None, max_length=2000)
+    price: StrictStr | None = OptionalAmount
+    capacity: StrictInt | None = Field(default=None, ge=1, le=UINT32_MAX)
+    active: StrictBool | None = None
+
+
+class OfferOut(BaseModel):
+    offer_id: int
+    provider: str
+    provider_name: str | None
+    title: str | None
+    description: str | None
+    price: str
+    capacity: int
+    sold: int
+    remaining: int
+    active: bool

@@ -14,6 +14,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 ALGORITHM = "HS256"  # the only algorithm accepted; "none" and any other are refused by PyJWT's allow-list
 ROLES = ("admin", "coordinator", "welfare_officer", "provider")
+RESIDENT_ROLE = "resident"  # a wallet signed in with SIWE; never a staff role
 _hasher = PasswordHasher()
 # Verifying against this when the user does not exist keeps the timing the same as a wrong password.
 _DUMMY_HASH = _hasher.hash("not a password")
@@ -27,7 +28,7 @@ class Principal:
     username: str
     role: str
     centre_id: int | None
-    via: str  # jwt | api_key
+    via: str  # jwt | api_key | siwe (a resident: username is the wallet address)
 
     @property
     def name(self) -> str:
@@ -87,3 +88,10 @@ def split_api_key(key: str) -> tuple[str, str] | None:
 
 def api_key_matches(secret: str, stored_sha256: str) -> bool:
     return hmac.compare_digest(hashlib.sha256(secret.encode()).hexdigest(), stored_sha256)
+
+
+def issue_resident_token(secret: str, issuer: str, ttl_s: int, address: str) -> str:
+    """A session for a resident who signed in with their wallet (SIWE): the subject is the address."""
+    now = int(time.time())
+    claims = {"sub": f"resident:{address}", "role": RESIDENT_ROLE, "iat": now, "exp": now + ttl_s, "iss": issuer}
+    return jwt.encode(claims, secret, algorithm=ALGORITHM)

@@ -48,3 +48,78 @@ def load_centre_signers(settings: Settings, chain_id: int) -> dict[int, LocalAcc
                 raise KeyError_(f"cannot unlock {path}: {exc}") from None
             signers[int(centre)] = Account.from_key(key)
     return signers
+
+
+def _keystore(path, settings: Settings) -> LocalAccount:
+    if settings.keystore_password is None:
+        raise KeyError_(f"{path} is encrypted: set VB_KEYSTORE_PASSWORD")
+    try:
+        return Account.from_key(Account.decrypt(json.loads(path.read_text()), settings.keystore_password))
+    except (ValueError, KeyError) as exc:
+        raise KeyError_(f"cannot unlock {path}: {exc}") from None
+
+
+def _keystore_address(path) -> str | None:
+    from eth_utils import to_checksum_address
+
+    try:
+        address = json.loads(path.read_text()).get("address")
+    except (ValueError, OSError):
+        return None
+    return to_checksum_address(address if address.startswith("0x") else "0x" + address) if address else None
+
+
+def _dev_keys(settings: Settings, chain_id: int) -> dict[str, list[str]]:
+    """role → plaintext keys from VB_DEV_RELAYER_KEY / VB_DEV_ADMIN_KEY / VB_DEV_PROVIDER_KEYS (local chains only)."""
+    found = {"relayer": [settings.dev_relayer_key] if settings.dev_relayer_key else [],
+             "admin": [settings.dev_admin_key] if settings.dev_admin_key else [],
+             "provider": [k.strip() for k in (settings.dev_provider_keys or "").split(",") if k.strip()]}
+    if any(found.values()) and chain_id not in LOCAL_CHAIN_IDS:
+        raise KeyError_(f"VB_DEV_RELAYER_KEY / VB_DEV_ADMIN_KEY / VB_DEV_PROVIDER_KEYS hold plaintext keys; they are "
+                        f"refused on chain {chain_id}. Use keystores in {settings.keystore_dir} (relayer.json, "
+                        "admin.json, provider-<name>.json)")
+    return found
+
+
+def _keystore_paths(settings: Settings) -> dict[str, list]:
+    d = settings.keystore_dir
+    if not d.is_dir():
+        return {"relayer": [], "admin": [], "provider": []}
+    return {"relayer": [p for p in [d / "relayer.json"] if p.is_file()],
+            "admin": [p for p in [d / "admin.json"] if p.is_file()],
+            "provider": sorted(d.glob("provider-*.json"))}
+
+
+def load_sender_keys(settings: Settings, chain_id: int) -> dict[str, dict[str, LocalAccount]]:
+    """The keys the generic sender signs with: {"relayer": {address: key}, "admin": {…}, "provider": {…}}.
+    The relayer pays the gas of residents' signed requests; the admin key makes the city's changes; each
+    provider's key publishes its offers and fulfils its vouchers."""
+    out: dict[str, dict[str, LocalAccount]] = {"relayer": {}, "admin": {}, "provider": {}}
+    for role, keys in _dev_keys(settings, chain_id).items():
+        for key in keys:
+            try:
+                account = Account.from_key(key)
+            except (ValueError, TypeError) as exc:
+                raise KeyError_(f"a dev {role} key is malformed: {exc}") from None
+            out[role][account.address] = account
+    for role, paths in _keystore_paths(settings).items():
+        for path in paths:
+            account = _keystore(path, settings)
+            out[role][account.address] = account
+    return out
+
+
+def sender_addresses(settings: Settings, chain_id: int) -> dict[str, set[str]]:
+    """The addresses of load_sender_keys without unlocking anything (the API only needs to know who can send)."""
+    out: dict[str, set[str]] = {"relayer": set(), "admin": set(), "provider": set()}
+    for role, keys in _dev_keys(settings, chain_id).items():
+        for key in keys:
+            try:
+                out[role].add(Account.from_key(key).address)
+            except (ValueError, TypeError):
+                pass
+    for role, paths in _keystore_paths(settings).items():
+        for path in paths:
+            if (address := _keystore_address(path)) is not None:
+                out[role].add(address)
+    return out

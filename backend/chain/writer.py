@@ -49,6 +49,9 @@ def _aware(value: datetime | None) -> datetime | None:
 
 
 class ChainWriter:
+    # The transactions this writer follows (the generic sender, a subclass, follows its own kind).
+    TRACKED_KINDS: tuple[str, ...] = ("attest", "revoke")
+
     def __init__(self, settings: Settings, sessions: sessionmaker[Session], client: ChainClient,
                  signers: dict[int, LocalAccount]):
         self.settings, self.sessions, self.client, self.signers = settings, sessions, client, signers
@@ -259,7 +262,8 @@ class ChainWriter:
 
     def track(self) -> bool:
         with self.sessions() as s:
-            open_ids = list(s.scalars(select(ChainTx.id).where(ChainTx.status.in_(OPEN)).order_by(ChainTx.nonce)))
+            open_ids = list(s.scalars(select(ChainTx.id).where(ChainTx.status.in_(OPEN), ChainTx.kind.in_(self.TRACKED_KINDS))
+                                      .order_by(ChainTx.nonce)))
         if not open_ids:
             return False
         head = self.web3.eth.block_number
@@ -334,9 +338,9 @@ class ChainWriter:
         with self.sessions() as s:
             row = s.get(ChainTx, chain_tx_id)
             last = row.attempts[-1]
-            centre_id, nonce, last_raw = row.centre_id, row.nonce, last.raw_tx
+            centre_id, sender, nonce, last_raw = row.centre_id, row.sender, row.nonce, last.raw_tx
             old_max, old_tip = int(last.max_fee), int(last.priority_fee)
-        signer = self.signers[centre_id]
+        signer = self._signer_of(centre_id, sender)
         factor = 1 + self.settings.fee_bump_percent / 100
         market_max, market_tip = self._fees()
         tip = max(math.ceil(old_tip * factor), market_tip)
@@ -353,6 +357,9 @@ class ChainWriter:
                     item.activity.tx_hash = tx_hash
         log.info("chain tx %d stuck: replaced with %s (tip %d, max fee %d)", chain_tx_id, tx_hash, tip, max_fee)
         self._broadcast(chain_tx_id, raw)
+
+    def _signer_of(self, centre_id: int, sender: str) -> LocalAccount:
+        return self.signers[centre_id]
 
     def _finalise(self, chain_tx_id: int, receipt) -> None:
         ok = receipt["status"] == 1

@@ -236,3 +236,83 @@ class KeyValue(Base):
     __tablename__ = "kv"
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+# ---------------------------------------------------------------------------------------------- issue 6: residents,
+# providers, the city. Everything the backend sends on behalf of someone (a resident's signed request it relays, a
+# provider's offer, an admin change) is a ChainOp, sent by the generic durable sender (backend/chain/sender.py).
+
+
+class SiweNonce(Base):
+    """A Sign-In with Ethereum nonce: handed out once, accepted once, before it expires."""
+
+    __tablename__ = "siwe_nonces"
+    nonce: Mapped[str] = mapped_column(String(64), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)  # expired ones are deleted
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    address: Mapped[str | None] = mapped_column(String(42))  # who signed in with it
+
+
+class ChainOp(Base):
+    """A transaction the backend sends for someone: recorded (with its checks passed) before anything is signed.
+
+    state: queued → in_tx (its ChainTx is signed, maybe broadcast) → confirmed | failed (refused by the contract's
+    estimate, or reverted; `error` says why).
+    """
+
+    __tablename__ = "chain_ops"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32), index=True)  # redeem | donate | pay | create_offer | … | admin_*
+    signer_role: Mapped[str] = mapped_column(String(16))  # relayer | provider | admin: whose key sends it
+    sender: Mapped[str | None] = mapped_column(String(42))  # the sending key's address (a provider's own address)
+    requested_by: Mapped[str] = mapped_column(String(100))  # "resident 0x…" or a staff username
+    subject: Mapped[str | None] = mapped_column(String(42), index=True)  # the resident (relays) or the provider
+    centre_id: Mapped[int | None] = mapped_column(Integer)  # whose gas budget a relay counts against
+    to: Mapped[str] = mapped_column(String(42))
+    data: Mapped[str] = mapped_column(Text)  # calldata
+    params: Mapped[dict] = mapped_column(JSON)  # what was asked, decoded
+    # For the checks of later requests while this one is in flight: coins leaving the subject, the offer it buys
+    # from, the voucher it fulfils.
+    amount: Mapped[str | None] = mapped_column(String(80))
+    offer_id: Mapped[int | None] = mapped_column(BigInteger)
+    voucher_id: Mapped[str | None] = mapped_column(String(80))
+    # A relayed request: the resident's EIP-712 nonce; `nonce_slot` ("0xresident:nonce") is unique while the
+    # request is live (NULL once failed, which frees the nonce), `signature_hash` unique for ever (replays → 409).
+    signed_nonce: Mapped[int | None] = mapped_column(BigInteger)
+    nonce_slot: Mapped[str | None] = mapped_column(String(80), unique=True)
+    signature_hash: Mapped[str | None] = mapped_column(String(66), unique=True)
+    gas: Mapped[int | None] = mapped_column(BigInteger)  # reserved at acceptance, the gas used once mined
+    state: Mapped[str] = mapped_column(String(20), index=True)
+    chain_tx_id: Mapped[int | None] = mapped_column(ForeignKey("chain_txs.id"), index=True)
+    tx_hash: Mapped[str | None] = mapped_column(String(66))
+    block_number: Mapped[int | None] = mapped_column(BigInteger)
+    result: Mapped[dict | None] = mapped_column(JSON)  # e.g. the voucher id, the receipt id, the offer id
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    __table_args__ = (Index("ix_chain_ops_queue", "state", "signer_role", "id"),)
+
+
+class OfferDetails(Base):
+    """What an offer is (title, description): off-chain, since the chain holds only price, capacity and state."""
+
+    __tablename__ = "offer_details"
+    offer_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    provider: Mapped[str] = mapped_column(String(42), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+
+class AdminAudit(Base):
+    """Every change the city makes through the API: who asked, what, and the chain operation that carries it."""
+
+    __tablename__ = "admin_audit"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    actor: Mapped[str] = mapped_column(String(100))
+    actor_user_id: Mapped[int | None] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(40))
+    params: Mapped[dict] = mapped_column(JSON)
+    chain_op_id: Mapped[int | None] = mapped_column(ForeignKey("chain_ops.id"))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

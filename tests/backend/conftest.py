@@ -29,13 +29,15 @@ from backend.api.app import create_app  # noqa: E402
 from backend.api.security import hash_password  # noqa: E402
 from backend.chain.client import ChainClient  # noqa: E402
 from backend.chain.indexer import Indexer  # noqa: E402
-from backend.chain.keys import dev_key, load_centre_signers  # noqa: E402
+from backend.chain.keys import dev_key, load_centre_signers, load_sender_keys  # noqa: E402
+from backend.chain.sender import OpSender  # noqa: E402
 from backend.chain.writer import ChainWriter  # noqa: E402
 from backend.config import Settings  # noqa: E402
 from backend.store.db import make_engine, make_session_factory, migrate, transaction  # noqa: E402
-from backend.store.models import Activity, OutboxItem, StaffUser  # noqa: E402
+from backend.store.models import Activity, ChainOp, OutboxItem, StaffUser  # noqa: E402
 
 ADMIN_PASSWORD = "admin-password-1"
+RELAYER_INDEX = 9  # the dev account that pays the gas of residents' requests (admin: 0; providers: 3 and 4)
 PASSWORD = "staff-password-1"
 COIN = 10**18
 
@@ -92,6 +94,7 @@ class Backend:
     writer: ChainWriter
     indexer: Indexer
     http: httpx.Client
+    sender: OpSender | None = None
 
     @property
     def sessions(self):
@@ -109,8 +112,11 @@ class Backend:
             for centre in sorted(self.writer.signers):
                 self.writer.dispatch(centre, flush=True)
             self.writer.track()
+            if self.sender is not None:
+                self.sender.step()
             with self.sessions() as s:
                 open_items = s.query(OutboxItem).filter(OutboxItem.state.in_(("queued", "in_tx"))).count()
+                open_items += s.query(ChainOp).filter(ChainOp.state.in_(("queued", "in_tx"))).count()
             if not open_items:
                 break
             time.sleep(0.05)
@@ -157,6 +163,8 @@ def backend(node, manifest_dir, tmp_path_factory):
         database_url=database_url(tmp), rpc_url=node.url, deployments_dir=manifest_dir, dev_centre_keys=keys,
         keystore_dir=tmp / "no-keys", jwt_secret="test-secret-" + uuid.uuid4().hex, batch_max_wait_s=0.0,
         poll_interval_s=0.05, confirmations=1, stuck_after_s=3600,
+        dev_relayer_key=dev_key(RELAYER_INDEX).key.hex(), dev_admin_key=dev_key(0).key.hex(),
+        dev_provider_keys=",".join(dev_key(i).key.hex() for i in (3, 4)),
     )
     migrate(settings.database_url)
     sessions = make_session_factory(make_engine(settings.database_url))
@@ -167,7 +175,8 @@ def backend(node, manifest_dir, tmp_path_factory):
     url, stop_server = serve(app)
     http = httpx.Client(base_url=url, timeout=60)
     writer = ChainWriter(settings, app.state.sessions, chain, load_centre_signers(settings, chain.chain_id))
-    b = Backend(url, settings, app, node, chain, writer, Indexer(app.state.sessions, chain), http)
+    sender = OpSender(settings, app.state.sessions, chain, load_sender_keys(settings, chain.chain_id))
+    b = Backend(url, settings, app, node, chain, writer, Indexer(app.state.sessions, chain), http, sender)
     admin = b.login("admin", ADMIN_PASSWORD)
     for username, role, centre in (("coord1", "coordinator", 1), ("coord2", "coordinator", 2),
                                    ("officer1", "welfare_officer", 1)):

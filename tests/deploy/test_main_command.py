@@ -32,6 +32,7 @@ def test_run_once_deploys_runs_the_scenario_and_stops_its_chain(tmp_path):
     assert f"RPC URL    http://127.0.0.1:{port}" in out and f"API        http://127.0.0.1:{api_port}" in out
     assert "through the API: coord1 recorded 90 minutes" in out and "-> confirmed, 4.5 coins" in out
     assert "coord1 " in out and "coordinator, centre 1" in out
+    assert "signed in with its wallet and donated 1 coin, relayed by the backend (no ETH needed) -> confirmed" in out
     assert read_manifest(tmp_path, ANVIL_CHAIN_ID)["status"] == "complete"
     assert not port_open(port)  # the chain it started is stopped
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import func, select, text
 
-from backend.store.models import KeyValue, OutboxItem
+from backend.store.models import ChainOp, KeyValue, OutboxItem
 
 router = APIRouter(tags=["health"])
 
@@ -24,12 +24,13 @@ def health(request: Request) -> JSONResponse:
             cursor = s.get(KeyValue, "indexer.next_block")
             oldest = s.scalar(select(func.min(OutboxItem.created_at)).where(OutboxItem.state == "queued"))
             queued = s.scalar(select(func.count()).select_from(OutboxItem).where(OutboxItem.state.in_(("queued", "in_tx"))))
+            operations = s.scalar(select(func.count()).select_from(ChainOp).where(ChainOp.state.in_(("queued", "in_tx"))))
         out["database"] = {"ok": True}
     except Exception as exc:
         out["database"] = {"ok": False, "error": str(exc)}
         out["status"] = "degraded"
         beat = cursor = oldest = None
-        queued = None
+        queued = operations = None
     chain = state.chain
     try:
         if chain is None:
@@ -48,6 +49,7 @@ def health(request: Request) -> JSONResponse:
     out["worker"] = {
         "last_seen_s": round((now - beat_at).total_seconds(), 3) if beat_at else None,
         "pending": queued,
+        "operations_pending": operations,  # relayed requests, providers' and the city's transactions
         "oldest_queued_s": round((now - (oldest if oldest.tzinfo else oldest.replace(tzinfo=UTC))).total_seconds(), 3)
         if oldest else 0,
     }

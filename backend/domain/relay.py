@@ -1,0 +1,79 @@
+"""Residents' signed requests (EIP-712) that the backend relays: their typed data and who signed them. No I/O.
+
+The types are those of contracts/Redemption.sol (`Redeem`, `Donate`, `PayForService`) under the domain
+("VolunteerBank Redemption", "1", chain id, the Redemption contract)."""
+
+from __future__ import annotations
+
+from eth_account import Account
+from eth_account.messages import encode_typed_data
+from eth_utils import keccak
+
+from backend.domain.activities import DomainError
+
+DOMAIN_NAME, DOMAIN_VERSION = "VolunteerBank Redemption", "1"
+EIP712_DOMAIN = [{"name": "name", "type": "string"}, {"name": "version", "type": "string"},
+                 {"name": "chainId", "type": "uint256"}, {"name": "verifyingContract", "type": "address"}]
+TYPES = {
+    "redeem": ("Redeem", [{"name": "resident", "type": "address"}, {"name": "offerId", "type": "uint256"},
+                          {"name": "maxPrice", "type": "uint256"}, {"name": "nonce", "type": "uint256"},
+                          {"name": "deadline", "type": "uint256"}]),
+    "donate": ("Donate", [{"name": "donor", "type": "address"}, {"name": "charity", "type": "address"},
+                          {"name": "amount", "type": "uint256"}, {"name": "nonce", "type": "uint256"},
+                          {"name": "deadline", "type": "uint256"}]),
+    "pay": ("PayForService", [{"name": "payer", "type": "address"}, {"name": "payee", "type": "address"},
+                              {"name": "amount", "type": "uint256"}, {"name": "requestRef", "type": "bytes32"},
+                              {"name": "nonce", "type": "uint256"}, {"name": "deadline", "type": "uint256"}]),
+}
+# Gas reserved against the centre's daily budget when a request is accepted (a little above what each uses, see
+# docs/gas.md); replaced by the gas actually used once mined.
+GAS_RESERVE = {"redeem": 110_000, "donate": 100_000, "pay": 90_000}
+
+
+def typed_data(kind: str, chain_id: int, contract: str, message: dict) -> dict:
+    """The JSON a wallet signs with eth_signTypedData_v4."""
+    primary, fields = TYPES[kind]
+    return {"types": {"EIP712Domain": EIP712_DOMAIN, primary: fields}, "primaryType": primary,
+            "domain": {"name": DOMAIN_NAME, "version": DOMAIN_VERSION, "chainId": chain_id, "verifyingContract": contract},
+            "message": message}
+
+
+def signer_of(data: dict, signature: str) -> str:
+    """The address that signed `data`; a 422 if the signature is malformed (bad length, high s, …)."""
+    try:
+        raw = bytes.fromhex(signature.removeprefix("0x"))
+    except ValueError:
+        raise DomainError(422, "invalid_signature", "the signature is not hex") from None
+    if len(raw) != 65:
+        raise DomainError(422, "invalid_signature", f"a signature is 65 bytes, not {len(raw)}")
+    # The contract (OpenZeppelin ECDSA) refuses malleable signatures: so do we, before anything is sent.
+    if int.from_bytes(raw[32:64], "big") > 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0:
+        raise DomainError(422, "invalid_signature", "the signature's s is in the upper half (malleable)")
+    try:
+        return Account.recover_message(encode_typed_data(full_message=data), signature=raw)
+    except Exception as exc:
+        raise DomainError(422, "invalid_signature", f"the signature cannot be recovered: {exc}") from None
+
+
+def signature_hash(signature: str) -> str:
+    return "0x" + keccak(bytes.fromhex(signature.removeprefix("0x"))).hex()
+
+
+def request_ref(text: str) -> str:
+    """A payment's request reference from its off-chain description (only the hash goes on-chain)."""
+    return "0x" + keccak(text=text).hex()
+
+
+_CALLS = {
+    "redeem": ("redeemBySig", ["address", "uint256", "uint256", "uint256", "bytes"]),
+    "donate": ("donateBySig", ["address", "address", "uint256", "uint256", "bytes"]),
+    "pay": ("payForServiceBySig", ["address", "address", "uint256", "bytes32", "uint256", "bytes"]),
+}
+
+
+def calldata(kind: str, *args) -> str:
+    """Calldata of the contract's …BySig function for `kind` (eth_abi directly: web3.py's encode_abi is slower)."""
+    from eth_abi import encode
+
+    name, types = _CALLS[kind]
+    return "0x" + (keccak(text=f"{name}({','.join(types)})")[:4] + encode(types, list(args))).hex()

@@ -1,0 +1,128 @@
+"""Providers over HTTP on the real chain: offers published and edited through the backend with the provider's key,
+vouchers verified and fulfilled once, settlement and a statement the city can check against the chain's logs."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import COIN, PASSWORD
+from residents_helpers import new_wallet, sign_in, sign_request
+from test_resident_refusals import ops_count, refused
+from test_residents import earn
+
+
+@pytest.fixture(scope="module")
+def gym(backend):
+    return backend.login("gym")
+
+
+@pytest.fixture(scope="module")
+def cafe(backend, admin_headers):
+    r = backend.http.post("/staff", json={"username": "cafe", "password": PASSWORD, "role": "provider",
+                                          "address": backend.node.web3.eth.accounts[4]}, headers=admin_headers)
+    assert r.status_code == 201, r.text
+    return backend.login("cafe")
+
+
+def publish(backend, headers, **body) -> int:
+    body = {"title": "Gym day pass", "description": "one visit", "price": str(2 * COIN), "capacity": 20} | body
+    r = backend.http.post("/provider/offers", json=body, headers=headers)
+    assert r.status_code == 202, r.text
+    backend.drain()
+    op = backend.http.get(f"/operations/{r.json()['id']}", headers=headers).json()
+    assert op["state"] == "confirmed", op
+    return int(op["result"]["OfferCreated"]["offerId"])
+
+
+def redeem(backend, coord, offer_id: int, price: int) -> tuple[object, int]:
+    alice = new_wallet()
+    earn(backend, coord, alice.address)
+    me = sign_in(backend, alice)
+    r = backend.http.post("/me/redeem", json=sign_request(backend, alice, "redeem", 0, offer_id=offer_id, max_price=price),
+                          headers=me)
+    assert r.status_code == 202, r.text
+    backend.drain()
+    op = backend.http.get(f"/me/operations/{r.json()['id']}", headers=me).json()
+    return alice, int(op["result"]["VoucherIssued"]["voucherId"])
+
+
+def test_publish_and_edit_offers(backend, gym, cafe):
+    offer_id = publish(backend, gym, title="Swimming, 1 hour")
+    o = backend.http.get(f"/offers/{offer_id}").json()
+    assert o["title"] == "Swimming, 1 hour" and o["provider"] == backend.node.web3.eth.accounts[3]
+    assert o["provider_name"] == "Welfare Centre Gym" and o["price"] == str(2 * COIN) and o["active"]
+
+    r = backend.http.patch(f"/provider/offers/{offer_id}", json={"price": str(3 * COIN), "active": False}, headers=gym)
+    assert r.status_code == 202, r.text
+    backend.drain()
+    assert tuple(backend.chain.redemption.functions.offer(offer_id).call())[1:] == (3 * COIN, 20, 0, False)
+    r = backend.http.patch(f"/provider/offers/{offer_id}", json={"title": "Swimming, 90 minutes"}, headers=gym)
+    assert r.status_code == 200 and r.json()["title"] == "Swimming, 90 minutes"
+
+    before = ops_count(backend)
+    refused(backend.http.patch(f"/provider/offers/{offer_id}", json={"price": "1"}, headers=cafe), 403, "not_your_offer")
+    refused(backend.http.patch(f"/provider/offers/{offer_id}", json={}, headers=gym), 422, "no_change")
+    refused(backend.http.post("/provider/offers", json={"title": "x", "price": "0", "capacity": 1}, headers=gym),
+            422, "invalid_price")
+    refused(backend.http.get("/provider/offers", headers=backend.login("coord1")), 403, "forbidden")
+    assert ops_count(backend) == before
+
+
+def test_vouchers_verified_and_used_once(backend, gym, cafe, coord1):
+    offer_id = publish(backend, gym)
+    alice, voucher = redeem(backend, coord1, offer_id, 2 * COIN)
+    v = backend.http.get(f"/provider/vouchers/{voucher}", headers=gym).json()
+    assert v["valid"] and v["resident"] == alice.address and v["price"] == str(2 * COIN) and not v["fulfilled"]
+
+    before = ops_count(backend)
+    refused(backend.http.get(f"/provider/vouchers/{voucher}", headers=cafe), 403, "not_your_voucher")
+    refused(backend.http.post(f"/provider/vouchers/{voucher}/fulfill", headers=cafe), 403, "not_your_voucher")
+    refused(backend.http.get(f"/provider/vouchers/{voucher + 999}", headers=gym), 404, "unknown_voucher")
+    assert ops_count(backend) == before
+
+    assert backend.http.post(f"/provider/vouchers/{voucher}/fulfill", headers=gym).status_code == 202
+    refused(backend.http.post(f"/provider/vouchers/{voucher}/fulfill", headers=gym), 409, "voucher_used")  # in flight
+    backend.drain()
+    assert backend.chain.redemption.functions.voucherStatus(voucher).call()[2] is True
+    refused(backend.http.post(f"/provider/vouchers/{voucher}/fulfill", headers=gym), 409, "voucher_used")
+    assert backend.http.get(f"/provider/vouchers/{voucher}", headers=gym).json()["valid"] is False
+    events = backend.chain.redemption.events.VoucherFulfilled.get_logs(from_block=0, argument_filters={"voucherId": voucher})
+    assert len(events) == 1
+
+
+def test_settlement_statement_matches_the_chain(backend, gym, coord1):
+    offer_id = publish(backend, gym, price=str(COIN))
+    for _ in range(2):
+        redeem(backend, coord1, offer_id, COIN)
+    r = backend.http.post("/provider/settlements", json={"amount": str(COIN)}, headers=gym)
+    assert r.status_code == 202, r.text
+    refused(backend.http.post("/provider/settlements", json={"amount": str(10**6 * COIN)}, headers=gym),
+            409, "insufficient_balance")
+    backend.drain()
+
+    s = backend.http.get("/provider/settlement", headers=gym).json()
+    check = s["check"]
+    redemption = backend.chain.redemption
+    provider = backend.node.web3.eth.accounts[3]
+    issued = redemption.events.VoucherIssued.get_logs(from_block=check["from_block"], to_block=check["to_block"],
+                                                      argument_filters={"provider": provider})
+    settled = redemption.events.Settled.get_logs(from_block=check["from_block"], to_block=check["to_block"],
+                                                 argument_filters={"provider": provider})
+    assert s["vouchers_issued"] == len(issued) >= 2
+    assert s["coins_received"] == str(sum(e.args.price for e in issued))
+    assert s["coins_settled"] == str(sum(e.args.amount for e in settled)) == str(COIN)
+    assert s["won_settled"] == str(sum(e.args.wonAmount for e in settled)) == "200"
+    assert s["won_per_coin"] == 200
+    assert s["won_owed_for_received"] == str(int(s["coins_received"]) * 200 // COIN)
+    r = backend.http.get("/provider/settlement", params={"start": "2020-01-02", "end": "2020-01-01"}, headers=gym)
+    refused(r, 422, "invalid_period")
+
+
+def test_a_retried_offer_with_the_same_idempotency_key_is_published_once(backend, gym):
+    body = {"title": "Yoga class", "price": str(COIN), "capacity": 12}
+    headers = gym | {"Idempotency-Key": "yoga-2026-11"}
+    first = backend.http.post("/provider/offers", json=body, headers=headers)
+    again = backend.http.post("/provider/offers", json=body, headers=headers)
+    assert first.status_code == again.status_code == 202 and again.json()["id"] == first.json()["id"]
+    count = backend.chain.redemption.functions.offerCount().call()
+    backend.drain()
+    assert backend.chain.redemption.functions.offerCount().call() == count + 1
