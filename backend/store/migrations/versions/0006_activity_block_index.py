@@ -2,12 +2,12 @@
 remaining cap was read at, which without it scanned every confirmed activity of the centre (slower with each one)
 
 Revision ID: 0006_activity_block_index
-Revises: 0005_statistics
+Revises: 0003b
 """
 from alembic import op
 
 revision = "0006_activity_block_index"
-down_revision = "0005_statistics"
+down_revision = "0003b"
 branch_labels = None
 depends_on = None
 
