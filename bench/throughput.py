@@ -25,6 +25,7 @@ import argparse
 import json
 import os
 import secrets
+import signal
 import sqlite3
 import statistics
 import subprocess
@@ -399,6 +400,8 @@ def relay_rate(stack: Stack, n: int = 200, clients: int = 16) -> dict:
 
 
 def main() -> int:
+    # Stopped with SIGTERM (a CI timeout, kill): unwind, so the `finally` below stops the node, API and worker.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--max", type=int, default=100_000, help="largest scale mark (1000, 10000 or 100000)")
