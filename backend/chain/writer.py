@@ -313,6 +313,11 @@ class ChainWriter:
             return True
         settled_block = max(head - self.settings.confirmations + 1, 0)
         if self.web3.eth.get_transaction_count(sender, settled_block) > nonce:
+            # Our attempt may have been mined between the look for its receipt and this nonce read (a busy node
+            # also answers the nonce before it serves the receipt): look once more before calling it foreign, which
+            # costs a registry lookup per item.
+            if self._receipt(hashes) is not None:
+                return True  # tracked as mined next round
             self._resolve_by_state(chain_tx_id)  # the nonce went to a transaction we never signed here
             return True
         if status == "signed":

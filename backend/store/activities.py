@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from eth_utils import keccak
-from sqlalchemy import and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from backend.domain.activities import (
@@ -104,14 +104,16 @@ def correct(s: Session, a: Activity, actor: str, changes: dict, reason: str) -> 
 def pending_rewards(s: Session, centre_id: int, after_block: int | None = None) -> int:
     """Coins of the centre's activities that the remaining cap read at `after_block` does not count yet: those
     approved and not yet mined, and those mined after that block. Rounded up to the gwei per activity: an upper
-    bound, so the check errs on the safe side by under a gwei each."""
-    not_counted = Activity.status.in_(ON_CHAIN_PENDING)
+    bound, so the check errs on the safe side by under a gwei each. Two sums, each on its own index, so the cost
+    does not grow with the centre's history."""
+    def total(*where) -> int:
+        return int(s.scalar(select(func.coalesce(func.sum(Activity.reward_gwei_ceil), 0)).where(
+            Activity.centre_id == centre_id, *where)))
+
+    pending = total(Activity.status.in_(ON_CHAIN_PENDING))
     if after_block is not None:
-        not_counted = or_(not_counted, and_(Activity.status.in_(("confirmed", "revoking")),
-                                            Activity.block_number > after_block))
-    total = s.scalar(select(func.coalesce(func.sum(Activity.reward_gwei_ceil), 0)).where(
-        Activity.centre_id == centre_id, not_counted))
-    return int(total) * 10**9
+        pending += total(Activity.block_number > after_block, Activity.status.in_(("confirmed", "revoking")))
+    return pending * 10**9
 
 
 def next_serial(s: Session, centre_id: int) -> int:

@@ -117,7 +117,8 @@ class Activity(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
     resident: Mapped[Resident] = relationship()
-    __table_args__ = (UniqueConstraint("centre_id", "serial"), Index("ix_activities_centre_status", "centre_id", "status"))
+    __table_args__ = (UniqueConstraint("centre_id", "serial"), Index("ix_activities_centre_status", "centre_id", "status"),
+                      Index("ix_activities_centre_block", "centre_id", "block_number"))
 
 
 class ActivityAudit(Base):

@@ -28,7 +28,7 @@ from backend.domain import relay, siwe
 from backend.domain.activities import DomainError, not_found, parse_address
 from backend.store import ops
 from backend.store.db import write_transaction
-from backend.store.models import Balance, ChainEvent, ChainOp, OfferDetails, SiweNonce
+from backend.store.models import Balance, Centre, ChainEvent, ChainOp, OfferDetails, SiweNonce
 
 router = APIRouter(tags=["residents"])
 
@@ -290,6 +290,9 @@ def _relay(kind: str, body, message: dict, who: Principal, db, chain: ChainClien
     now = datetime.now(UTC)
     try:
         with write_transaction(db):
+            # The centre's row locked first: on PostgreSQL, concurrent requests of its residents then see each
+            # other's reserved gas (SQLite's single writer does this by itself).
+            db.execute(select(Centre.id).where(Centre.id == centre).with_for_update())
             expected = chain_nonce + ops.pending_relays(db, address)
             if body.nonce != expected:
                 raise DomainError(409, "nonce_out_of_order", f"the next request must be signed with nonce {expected}, "
