@@ -1,8 +1,10 @@
 """the community layer: areas, organisations, talent offers, needs, matches, sealed neighbour reports and their
 access log, proposals with supports and comments, version counters
 
+(The id 0004_community was fixed before main's 0006 existed; it follows main's head, whatever the numbers say.)
+
 Revision ID: 0004_community
-Revises: 0003b
+Revises: 0006_activity_block_index
 Create Date: 2026-11-23 17:18:49.226577
 """
 from alembic import op
@@ -10,7 +12,7 @@ import sqlalchemy as sa
 
 
 revision = '0004_community'
-down_revision = '0003b'
+down_revision = '0006_activity_block_index'
 branch_labels = None
 depends_on = None
 
