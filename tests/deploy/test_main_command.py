@@ -39,7 +39,10 @@ def test_run_once_deploys_runs_the_scenario_and_stops_its_chain(tmp_path):
 
 def test_run_serves_until_interrupted(tmp_path):
     port, api_port = free_port(), free_port()
+    # SIGINT as a terminal delivers it: a suite started in the background (`tools/test &`) passes SIGINT on ignored,
+    # and bash cannot trap a signal it was started ignoring.
     proc = subprocess.Popen([str(ROOT / "tools" / "run")], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
                             text=True, env=command_env(VB_PORT=str(port), VB_API_PORT=str(api_port),
                                                        VB_DEPLOYMENTS_DIR=str(tmp_path),
                                                        DATABASE_URL=f"sqlite:///{tmp_path / 'backend.db'}"))
