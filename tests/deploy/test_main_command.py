@@ -3,6 +3,7 @@ Ctrl-C."""
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import time
@@ -42,7 +43,7 @@ def test_run_serves_until_interrupted(tmp_path):
     # SIGINT as a terminal delivers it: a suite started in the background (`tools/test &`) passes SIGINT on ignored,
     # and bash cannot trap a signal it was started ignoring.
     proc = subprocess.Popen([str(ROOT / "tools" / "run")], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL), start_new_session=True,
                             text=True, env=command_env(VB_PORT=str(port), VB_API_PORT=str(api_port),
                                                        VB_DEPLOYMENTS_DIR=str(tmp_path),
                                                        DATABASE_URL=f"sqlite:///{tmp_path / 'backend.db'}"))
@@ -64,4 +65,4 @@ def test_run_serves_until_interrupted(tmp_path):
             httpx.get(f"http://127.0.0.1:{api_port}/health", timeout=2)
     finally:
         if proc.poll() is None:
-            proc.kill()
+            os.killpg(proc.pid, signal.SIGKILL)  # the whole group: a failed run must not leave its node and backend
