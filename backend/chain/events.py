@@ -46,9 +46,53 @@ def event_abis(contracts: Iterable[tuple[str, list[dict]]]) -> dict[tuple[str, b
     return out
 
 
-def decode_event(abi: dict, entry) -> dict:
+def _word_decoder(kind: str):
+    """A decoder of one 32-byte ABI word for a static elementary type, or None for any other type."""
+    if kind == "address":
+        return lambda w: "0x" + w[12:].hex()
+    if kind == "bool":
+        return lambda w: w[31] != 0
+    if kind.startswith("uint"):
+        return lambda w: int.from_bytes(w, "big")
+    if kind.startswith("int"):
+        return lambda w: int.from_bytes(w, "big", signed=True)
+    if kind.startswith("bytes") and kind[5:].isdigit():
+        n = int(kind[5:])
+        return lambda w: w[:n]
+    return None
+
+
+_plans: dict[tuple, list | None] = {}
+
+
+def _static_plan(abi: dict, general: bool = False) -> list | None:
+    """For an event whose arguments are all static elementary types (the hot ones: Transfer, ActivityAttested):
+    (name, indexed, decoder) per input, decoded by slicing words, several times faster than eth_abi's general
+    decoder. None when any argument needs eth_abi (or `general` asks for eth_abi's decoder)."""
+    if general:
+        return None
+    key = (abi["name"], *((i["name"], i["type"], bool(i.get("indexed"))) for i in abi["inputs"]))
+    if key not in _plans:
+        plan = [(i["name"], bool(i.get("indexed")), _word_decoder(i["type"])) for i in abi["inputs"]]
+        _plans[key] = None if any(d is None for _, _, d in plan) else plan
+    return _plans[key]
+
+
+def decode_event(abi: dict, entry, general: bool = False) -> dict:
     """An event's arguments with eth_abi directly (web3.py's get_event_data was the indexer's largest cost):
-    indexed ones from the topics, the others from the data; addresses checksummed, big integers as strings."""
+    indexed ones from the topics, the others from the data; addresses checksummed, big integers as strings.
+    `general`: always eth_abi's decoder (tests compare the two)."""
+    plan = _static_plan(abi, general)
+    if plan is not None:
+        topics, data = entry["topics"], bytes(entry["data"])
+        out, t, d = {}, 1, 0
+        for name, indexed, decode in plan:
+            if indexed:
+                value, t = decode(bytes(topics[t])), t + 1
+            else:
+                value, d = decode(data[d:d + 32]), d + 32
+            out[name] = checksum(value) if isinstance(value, str) else _plain(value)
+        return out
     topics = [bytes(t) for t in entry["topics"][1:]]
     indexed = [i for i in abi["inputs"] if i.get("indexed")]
     plain = [i for i in abi["inputs"] if not i.get("indexed")]
