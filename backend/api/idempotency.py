@@ -34,11 +34,33 @@ def check_idempotency_key(key: str | None) -> None:
         raise DomainError(422, "invalid_idempotency_key", f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters")
 
 
+def idempotency_owner(principal: Principal) -> str:
+    """Whose keys: a key is unique per principal, so two clients may use the same one."""
+    return f"{principal.via}:{principal.user_id}"
+
+
+def key_reused() -> DomainError:
+    return DomainError(409, "idempotency_key_reused",
+                       "this Idempotency-Key was used with another request; use a new key for a new request")
+
+
+def stored_answer(row: IdempotencyRecord, fingerprint: str) -> JSONResponse | DomainError:
+    """The answer to a request whose key is already stored: the first response replayed, or a 409 (returned, not
+    raised, for callers answering many requests at once) when the key came with another request."""
+    if row.request_sha256 != fingerprint:
+        return key_reused()
+    return JSONResponse(row.response, status_code=row.status_code or 200, headers={"Idempotent-Replayed": "true"})
+
+
+def find_stored(db: Session, owner: str, key: str) -> IdempotencyRecord | None:
+    return db.scalar(select(IdempotencyRecord).where(IdempotencyRecord.principal == owner, IdempotencyRecord.key == key))
+
+
 def run_idempotent(db: Session, principal: Principal, key: str | None, fingerprint: str,
                    handler: Callable[[], object], status_code: int = 200) -> JSONResponse:
     """Runs `handler` (which changes `db`) and commits, or replays the response stored under `key`."""
     check_idempotency_key(key)
-    owner = f"{principal.via}:{principal.user_id}"
+    owner = idempotency_owner(principal)
     if key is not None:
         replay = _stored(db, owner, key, fingerprint)
         if replay is not None:
@@ -59,11 +81,11 @@ def run_idempotent(db: Session, principal: Principal, key: str | None, fingerpri
 
 
 def _stored(db: Session, owner: str, key: str, fingerprint: str) -> JSONResponse | None:
-    row = db.scalar(select(IdempotencyRecord).where(IdempotencyRecord.principal == owner, IdempotencyRecord.key == key))
+    row = find_stored(db, owner, key)
     db.rollback()  # end the read, so the write transaction starts fresh
     if row is None:
         return None
-    if row.request_sha256 != fingerprint:
-        raise DomainError(409, "idempotency_key_reused",
-                          "this Idempotency-Key was used with another request; use a new key for a new request")
-    return JSONResponse(row.response, status_code=row.status_code or 200, headers={"Idempotent-Replayed": "true"})
+    answer = stored_answer(row, fingerprint)
+    if isinstance(answer, DomainError):
+        raise answer
+    return answer

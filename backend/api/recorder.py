@@ -22,6 +22,7 @@ from sqlalchemy import select, tuple_
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from backend.api.idempotency import find_stored, idempotency_owner, key_reused, stored_answer
 from backend.api.security import Principal
 from backend.chain.client import ChainClient
 from backend.domain.activities import DomainError, check_units
@@ -47,7 +48,7 @@ class RecordRequest:
 
     @property
     def owner(self) -> str:
-        return f"{self.principal.via}:{self.principal.user_id}"
+        return idempotency_owner(self.principal)
 
 
 class ActivityRecorder:
@@ -120,7 +121,9 @@ class ActivityRecorder:
         except IntegrityError:
             # Only an idempotency key taken meanwhile can collide now: answer as the key's first request did.
             with self.sessions() as s:
-                return _replay(s, request) or DomainError(409, "conflict", "the request collided with another; retry it")
+                row = find_stored(s, request.owner, request.idempotency_key)
+                return stored_answer(row, request.fingerprint) if row is not None else \
+                    DomainError(409, "conflict", "the request collided with another; retry it")
         return outcomes[0]
 
     def _write(self, s: Session, group: list[RecordRequest], items: list, outcomes: list,
@@ -142,7 +145,7 @@ class ActivityRecorder:
             if r.idempotency_key is not None:
                 key = (r.owner, r.idempotency_key)
                 if key in stored:
-                    outcomes[k] = _answer_stored(stored[key], r.fingerprint)
+                    outcomes[k] = stored_answer(stored[key], r.fingerprint)
                     continue
                 if key in first_with_key:  # the same key twice in one group: answered like a replay, below
                     followers.append((k, first_with_key[key]))
@@ -163,26 +166,8 @@ class ActivityRecorder:
         for k, first in followers:
             first_outcome = outcomes[first]
             if group[k].fingerprint != group[first].fingerprint:
-                outcomes[k] = _key_reused()
+                outcomes[k] = key_reused()
             elif first in bodies:
                 outcomes[k] = JSONResponse(bodies[first], status_code=201, headers={"Idempotent-Replayed": "true"})
             else:
                 outcomes[k] = first_outcome  # the first was refused (nothing stored): so is its repeat
-
-
-def _key_reused() -> DomainError:
-    return DomainError(409, "idempotency_key_reused",
-                       "this Idempotency-Key was used with another request; use a new key for a new request")
-
-
-def _answer_stored(row: IdempotencyRecord, fingerprint: str) -> JSONResponse | DomainError:
-    if row.request_sha256 != fingerprint:
-        return _key_reused()
-    return JSONResponse(row.response, status_code=row.status_code or 200, headers={"Idempotent-Replayed": "true"})
-
-
-def _replay(s: Session, request: RecordRequest) -> JSONResponse | DomainError | None:
-    row = s.scalar(select(IdempotencyRecord).where(IdempotencyRecord.principal == request.owner,
-                                                   IdempotencyRecord.key == request.idempotency_key))
-    return _answer_stored(row, request.fingerprint) if row is not None else None
-
