@@ -116,6 +116,11 @@ def pending_rewards(s: Session, centre_id: int, after_block: int | None = None) 
     return pending * 10**9
 
 
+def gwei_ceil(amount: int) -> int:
+    """An amount in the coin's base units, in gwei rounded up: what pending_rewards sums."""
+    return -(-amount // 10**9)
+
+
 def next_serial(s: Session, centre_id: int) -> int:
     return _serials(s, centre_id, 1)
 
@@ -157,7 +162,7 @@ def _approve_checked(s: Session, a: Activity, actor: str, reward: int, serial: i
 def _set_approved(a: Activity, actor: str, reward: int, serial: int) -> None:
     # One serial per activity, for ever: the registry refuses a serial twice, which is what makes a resend harmless.
     _assign_chain_id(a, secrets.token_bytes(32), serial)
-    a.reward, a.reward_gwei_ceil = str(reward), -(-reward // 10**9)
+    a.reward, a.reward_gwei_ceil = str(reward), gwei_ceil(reward)
     a.status, a.reviewed_by, a.failure = "approved", actor, None
 
 
@@ -215,16 +220,28 @@ def record_many(s: Session, actor: str, centre_id: int, lines: list[tuple], sour
     """Records activities of one centre in bulk (one flush). `lines`: (resident, category, units, occurred_at,
     place, description). A self-report waits for review. On a sheet, a refusal names the line."""
     if s.get(Centre, centre_id) is None:
-        raise DomainError(422, "unknown_centre", f"centre {centre_id} is not known to this backend")
+        raise _unknown_centre(centre_id)
     now = datetime.now(UTC)
     for i, line in enumerate(lines):
         if line[3].astimezone(UTC) > now:
-            where = f"activities[{i}]: " if sheet else ""
-            raise DomainError(422, "in_future", f"{where}occurred_at is in the future; record an activity after it happened")
-    status = "pending_review" if source == "self_report" else "recorded"
-    return _insert(s, [Activity(centre_id=centre_id, resident=r, resident_id=r.id, category=c, units=u, occurred_at=t,
-                                place=p, description=d, source=source, recorded_by=actor, status=status)
-                       for r, c, u, t, p, d in lines])
+            raise _in_future(f"activities[{i}]: " if sheet else "")
+    return _insert(s, [_new_activity(actor, centre_id, r, c, u, t, p, d, source) for r, c, u, t, p, d in lines])
+
+
+def _new_activity(actor: str, centre_id: int, resident: Resident, category: int, units: int, occurred_at: datetime,
+                  place: str | None, description: str | None, source: str) -> Activity:
+    """A new activity as recorded; a self-report waits for review."""
+    return Activity(centre_id=centre_id, resident=resident, resident_id=resident.id, category=category, units=units,
+                    occurred_at=occurred_at, place=place, description=description, source=source, recorded_by=actor,
+                    status="pending_review" if source == "self_report" else "recorded")
+
+
+def _unknown_centre(centre_id: int) -> DomainError:
+    return DomainError(422, "unknown_centre", f"centre {centre_id} is not known to this backend")
+
+
+def _in_future(where: str = "") -> DomainError:
+    return DomainError(422, "in_future", f"{where}occurred_at is in the future; record an activity after it happened")
 
 
 def _insert(s: Session, activities: list[Activity], approvals: list[tuple[str, int, int] | None] | None = None
@@ -233,7 +250,7 @@ def _insert(s: Session, activities: list[Activity], approvals: list[tuple[str, i
     approves them in the same insert and queues them in the outbox. The audit and outbox rows go in one
     executemany each: one ORM insert per row was most of a group's time."""
     approvals = approvals or [None] * len(activities)
-    audits, outbox = [], []
+    audits = []
     for a, approval in zip(activities, approvals, strict=True):
         recorded = snapshot(a)
         audits.append({"actor": a.recorded_by, "action": "recorded", "before": None, "after": recorded, "reason": None})
@@ -289,9 +306,9 @@ def record_group(s: Session, items: list[NewActivity], caps: dict[int, tuple[int
     pending: dict[int, int] = {}
     for k, item in enumerate(items):
         if item.centre_id not in known:
-            out[k] = DomainError(422, "unknown_centre", f"centre {item.centre_id} is not known to this backend")
+            out[k] = _unknown_centre(item.centre_id)
         elif item.occurred_at.astimezone(UTC) > now:
-            out[k] = DomainError(422, "in_future", "occurred_at is in the future; record an activity after it happened")
+            out[k] = _in_future()
         elif item.reward is not None:
             remaining, block = caps[item.centre_id]
             if item.centre_id not in pending:
@@ -303,7 +320,7 @@ def record_group(s: Session, items: list[NewActivity], caps: dict[int, tuple[int
                 continue
             # Rounded up to the gwei as pending_rewards counts it, so the next item's check is the same as if
             # this one had been committed first.
-            pending[item.centre_id] += -(-item.reward // 10**9) * 10**9
+            pending[item.centre_id] += gwei_ceil(item.reward) * 10**9
     accepted = [k for k in range(len(items)) if out[k] is None]
     if not accepted:
         return out
@@ -317,10 +334,8 @@ def record_group(s: Session, items: list[NewActivity], caps: dict[int, tuple[int
         first = _serials(s, centre_id, len(ks))
         serial.update({k: first + j for j, k in enumerate(ks)})
     activities = _insert(s, [
-        Activity(centre_id=i.centre_id, resident=residents[i.volunteer], resident_id=residents[i.volunteer].id,
-                 category=i.category, units=i.units, occurred_at=i.occurred_at, place=i.place,
-                 description=i.description, source=i.source, recorded_by=i.actor,
-                 status="pending_review" if i.source == "self_report" else "recorded")
+        _new_activity(i.actor, i.centre_id, residents[i.volunteer], i.category, i.units, i.occurred_at, i.place,
+                      i.description, i.source)
         for i in (items[k] for k in accepted)],
         [(items[k].actor, items[k].reward, serial[k]) if k in serial else None for k in accepted])
     for k, a in zip(accepted, activities, strict=True):
