@@ -97,18 +97,21 @@ def edit_offer(offer_id: int, body: OfferPatch, request: Request, principal: Pro
     active = body.active if body.active is not None else offer.active
     if capacity < offer.sold:
         raise DomainError(422, "capacity_below_sold", f"{offer.sold} vouchers are already sold; capacity cannot be less")
+    on_chain_change = (price, capacity, active) != (int(offer.price), offer.capacity, offer.active)
+    if not on_chain_change and body.title is None and body.description is None:
+        raise DomainError(422, "no_change", "nothing to change")
+    if on_chain_change:
+        # Checked against the node before the write transaction: no network call while holding the write lock.
+        data = chain.redemption.encode_abi("updateOffer", args=[offer_id, price, capacity, active])
+        dry_run(chain, address, chain.redemption.address, data)
     with write_transaction(db):
-        if (price, capacity, active) == (int(offer.price), offer.capacity, offer.active):
-            if body.title is None and body.description is None:
-                raise DomainError(422, "no_change", "nothing to change")
+        if not on_chain_change:
             details = db.get(OfferDetails, offer_id) or OfferDetails(offer_id=offer_id, provider=address, title=f"Offer {offer_id}")
             details.title = body.title if body.title is not None else details.title
             details.description = body.description if body.description is not None else details.description
             db.merge(details)
             db.flush()
         else:
-            data = chain.redemption.encode_abi("updateOffer", args=[offer_id, price, capacity, active])
-            dry_run(chain, address, chain.redemption.address, data)
             op = queue(db, kind="update_offer", signer_role="provider", requested_by=principal.name, subject=address,
                        to=chain.redemption.address, data=data, offer_id=offer_id,
                        params={"offer_id": offer_id, "price": str(price), "capacity": capacity, "active": active,
