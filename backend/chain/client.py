@@ -13,6 +13,7 @@ from web3.contract import Contract
 
 from backend.chain.attestation_pages import ACTIVITY_ATTESTED_TOPIC, centre_of, serial_of
 from backend.chain.deployment import Deployment, load_deployment, manifest_path
+from backend.chain.events import abi_type
 from backend.config import Settings
 from backend.domain.activities import Rule
 
@@ -51,7 +52,7 @@ class ChainClient:
         for contract in c.values():
             for item in contract.abi:
                 if item.get("type") == "error":
-                    types = [i["type"] if i["type"] != "tuple" else _tuple_type(i) for i in item["inputs"]]
+                    types = [abi_type(i) for i in item["inputs"]]
                     selector = keccak(text=f"{item['name']}({','.join(types)})")[:4]
                     self._errors[selector] = (item["name"], types)
         self._rules: dict[int, tuple[float, Rule]] = {}
@@ -155,6 +156,3 @@ class ChainClient:
         err = self.decode_error(data) if data else None
         return str(err) if err else str(exc)
 
-
-def _tuple_type(item: dict) -> str:
-    return "(" + ",".join(c["type"] if c["type"] != "tuple" else _tuple_type(c) for c in item["components"]) + ")"

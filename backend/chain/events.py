@@ -25,15 +25,16 @@ def _plain(value):
     return value
 
 
-def _type(item: dict) -> str:
+def abi_type(item: dict) -> str:
+    """The canonical ABI type of an input, tuples spelt out as (t1,t2,...) with any array suffix."""
     if item["type"].startswith("tuple"):
-        return "(" + ",".join(_type(c) for c in item["components"]) + ")" + item["type"][5:]
+        return "(" + ",".join(abi_type(c) for c in item["components"]) + ")" + item["type"][5:]
     return item["type"]
 
 
 def event_topic(item: dict) -> bytes:
     """topic0 of an event ABI item: keccak of its canonical signature."""
-    return keccak(text=f"{item['name']}({','.join(_type(i) for i in item['inputs'])})")
+    return keccak(text=f"{item['name']}({','.join(abi_type(i) for i in item['inputs'])})")
 
 
 def event_abis(contracts: Iterable[tuple[str, list[dict]]]) -> dict[tuple[str, bytes], dict]:
@@ -96,9 +97,9 @@ def decode_event(abi: dict, entry, general: bool = False) -> dict:
     topics = [bytes(t) for t in entry["topics"][1:]]
     indexed = [i for i in abi["inputs"] if i.get("indexed")]
     plain = [i for i in abi["inputs"] if not i.get("indexed")]
-    values = dict(zip((i["name"] for i in plain), abi_decode([_type(i) for i in plain], bytes(entry["data"])), strict=True))
+    values = dict(zip((i["name"] for i in plain), abi_decode([abi_type(i) for i in plain], bytes(entry["data"])), strict=True))
     for item, topic in zip(indexed, topics, strict=True):
-        kind = _type(item)
+        kind = abi_type(item)
         # Indexed dynamic values (strings, arrays) are stored as their hash: keep the hash.
         values[item["name"]] = abi_decode([kind], topic)[0] if kind in _STATIC or kind.startswith(("uint", "int", "bytes")) \
             and kind != "bytes" else topic

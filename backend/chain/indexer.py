@@ -68,7 +68,7 @@ class Indexer:
         head = self.web3.eth.block_number
         with self.sessions() as s:
             start = self.cursor(s)
-        fork = self._find_fork(start)
+        fork = self._find_fork(head)
         if fork is not None:
             self._rollback(fork)
             return True
@@ -155,12 +155,12 @@ class Indexer:
                     ChainEvent.block_time.is_(None)))
         return bool(times)
 
-    def _find_fork(self, start: int) -> int | None:
+    def _find_fork(self, head: int) -> int | None:
         """The first block to re-index if the chain changed under what we indexed, else None."""
         with self.sessions() as s:
             known = list(s.execute(select(IndexedBlock.number, IndexedBlock.hash).order_by(IndexedBlock.number.desc())))
         for i, (number, stored) in enumerate(known):
-            block = self.web3.eth.get_block(number) if number <= self.web3.eth.block_number else None
+            block = self.web3.eth.get_block(number) if number <= head else None
             if block is not None and "0x" + bytes(block["hash"]).hex() == stored:
                 return None if i == 0 else number + 1
         if known:

@@ -40,13 +40,7 @@ def load_centre_signers(settings: Settings, chain_id: int) -> dict[int, LocalAcc
             centre = path.stem.removeprefix("centre-")
             if not centre.isdigit():
                 continue
-            if settings.keystore_password is None:
-                raise KeyError_(f"{path} is encrypted: set VB_KEYSTORE_PASSWORD")
-            try:
-                key = Account.decrypt(json.loads(path.read_text()), settings.keystore_password)
-            except (ValueError, KeyError) as exc:
-                raise KeyError_(f"cannot unlock {path}: {exc}") from None
-            signers[int(centre)] = Account.from_key(key)
+            signers[int(centre)] = _keystore(path, settings)
     return signers
 
 

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from backend.chain import reads
 from backend.chain.client import ChainClient
-from backend.chain.events import decode_event, event_topic
+from backend.chain.events import decode_event, event_abis
 from backend.chain.writer import ChainWriter, _hex
 from backend.config import Settings
 from backend.store.db import transaction
@@ -42,9 +42,7 @@ class OpSender(ChainWriter):
         super().__init__(settings, sessions, client, signers={})
         self.keys = keys
         self.by_address = {address: account for role in keys.values() for address, account in role.items()}
-        self.events = {(contract.address, event_topic(item)): item
-                       for contract in (client.redemption, client.registry, client.coin)
-                       for item in contract.abi if item.get("type") == "event" and not item.get("anonymous")}
+        self.events = event_abis((c.address, c.abi) for c in (client.redemption, client.registry, client.coin))
 
     def step(self) -> bool:
         return self.track() | self.dispatch_ops()
