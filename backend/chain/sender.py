@@ -153,7 +153,7 @@ class OpSender(ChainWriter):
 
     def _finalise(self, chain_tx_id: int, receipt) -> None:
         ok = receipt["status"] == 1
-        result = self._result(receipt["transactionHash"]) if ok else None
+        result = self._result(receipt["logs"]) if ok else None
         with transaction(self.sessions) as s:
             tx = s.get(ChainTx, chain_tx_id)
             tx.status = "confirmed" if ok else "failed"
@@ -182,11 +182,10 @@ class OpSender(ChainWriter):
         return (f"; the resident's nonce {op.signed_nonce} was used by another transaction (the same signed request "
                 "relayed by someone else, which took effect, or cancelled with useNonce)")
 
-    def _result(self, tx_hash) -> dict:
-        """The events of the mined transaction, decoded: {"VoucherIssued": {...}, ...}."""
-        raw = self.web3.provider.make_request("eth_getTransactionReceipt", [_hex(tx_hash)]).get("result") or {}
+    def _result(self, logs: list[dict]) -> dict:
+        """The events of the mined transaction (its receipt's raw logs), decoded: {"VoucherIssued": {...}, ...}."""
         out: dict = {}
-        for log_ in raw.get("logs", []):
+        for log_ in logs:
             topics = [bytes.fromhex(t[2:]) for t in log_["topics"]]
             abi = self.events.get((to_checksum_address(log_["address"]), topics[0])) if topics else None
             if abi is not None and abi["name"] not in out:

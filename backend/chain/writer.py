@@ -280,7 +280,8 @@ class ChainWriter:
             if raw:
                 return {"status": int(raw["status"], 16), "blockNumber": int(raw["blockNumber"], 16),
                         "blockHash": bytes.fromhex(raw["blockHash"][2:]),
-                        "transactionHash": bytes.fromhex(raw["transactionHash"][2:]), "gasUsed": int(raw["gasUsed"], 16)}
+                        "transactionHash": bytes.fromhex(raw["transactionHash"][2:]), "gasUsed": int(raw["gasUsed"], 16),
+                        "logs": raw.get("logs", [])}  # raw, unformatted: kept for subclasses that read events
         return None
 
     def _track_one(self, chain_tx_id: int, head: int) -> bool:
