@@ -27,7 +27,6 @@ from backend.store.community_models import (
 from backend.store.models import Activity, Centre, Resident
 
 VOLUNTEERING, NEIGHBOUR_FOUND = 1, 4  # category ids of config/deployment.yaml
-CLOSED_MATCH = ("declined", "cancelled")
 
 
 # ------------------------------------------------------------------------------------------------- counters, areas

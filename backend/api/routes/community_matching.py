@@ -447,10 +447,17 @@ def need_matches(need_id: int, db: DbDep, actor: ActorDep, request: Request) -> 
     need = _need(db, need_id)
     if not can_see_need_matches(actor, need):
         raise Refusal(403, "not_owner", what=f"need {need_id}")
-    rows = list(db.scalars(select(Match).where(Match.need_id == need_id).order_by(Match.id)))
-    for m in rows:
+    return _matches_out(db, db.scalars(select(Match).where(Match.need_id == need_id).order_by(Match.id)), request)
+
+
+def _matches_out(db, rows, request: Request) -> list[MatchOut]:
+    """Matches as shown, each awaited payment first looked for among the indexed events. _reconcile works on the
+    session's own instance of the match, so what it settles is already in `m`."""
+    out = []
+    for m in list(rows):
         _reconcile(db, m)
-    return [match_out(db, _match(db, m.id), request.app.state.chain) for m in rows]
+        out.append(match_out(db, m, request.app.state.chain))
+    return out
 
 
 def _match(db, match_id: int, for_update: bool = False) -> Match:
@@ -502,18 +509,15 @@ def get_match(match_id: int, db: DbDep, actor: ActorDep, request: Request) -> Ma
     if not (need_side or offer_side or can_see_need_matches(actor, m.need)):
         raise Refusal(403, "not_a_party", match_id=match_id)
     _reconcile(db, m)
-    m = _match(db, match_id)
     return match_out(db, m, request.app.state.chain)
 
 
 @router.get("/me/matches", response_model=list[MatchOut])
 def my_matches(db: DbDep, resident: ResidentDep, request: Request) -> list[MatchOut]:
     """The resident's matches, as volunteer and as requester."""
-    rows = list(db.scalars(select(Match).join(Need, Need.id == Match.need_id).where(
-        or_(Match.volunteer_id == resident.resident_id, Need.resident_id == resident.resident_id)).order_by(Match.id)))
-    for m in rows:
-        _reconcile(db, m)
-    return [match_out(db, _match(db, m.id), request.app.state.chain) for m in rows]
+    return _matches_out(db, db.scalars(select(Match).join(Need, Need.id == Match.need_id).where(
+        or_(Match.volunteer_id == resident.resident_id, Need.resident_id == resident.resident_id)).order_by(Match.id)),
+        request)
 
 
 @router.post("/matches/{match_id}/accept", response_model=MatchOut)
