@@ -18,6 +18,10 @@ _OFFER = _selector("offer(uint256)")
 _NONCES = _selector("nonces(address)")
 _BALANCE = _selector("balanceOf(address)")
 _PAUSED = _selector("paused()")
+_HAS_ROLE = _selector("hasRole(bytes32,address)")
+# Redemption's role ids are constants (keccak256 of their names): no need to ask the node for them.
+PROVIDER_ROLE = keccak(text="PROVIDER_ROLE")
+CHARITY_ROLE = keccak(text="CHARITY_ROLE")
 
 
 def call(chain: ChainClient, to: str, data: bytes, block: str = "latest") -> bytes:
@@ -42,3 +46,8 @@ def balance(chain: ChainClient, address: str) -> int:
 
 def paused(chain: ChainClient) -> bool:
     return decode(["bool"], call(chain, chain.coin.address, _PAUSED))[0]
+
+
+def has_role(chain: ChainClient, role: bytes, address: str) -> bool:
+    """Redemption's hasRole(role, address)."""
+    return decode(["bool"], call(chain, chain.redemption.address, _HAS_ROLE + encode(["bytes32", "address"], [role, address])))[0]

@@ -19,6 +19,7 @@ from backend.api.operations import dry_run, known_senders, provider_address, que
 from backend.api.routes.residents import offer_view
 from backend.api.schemas import OfferIn, OfferOut, OfferPatch, OperationOut, Strict, AMOUNT_PATTERN
 from backend.api.security import Principal
+from backend.chain import reads
 from backend.chain.client import ChainClient
 from backend.chain.indexer import indexed_height
 from backend.domain.activities import DomainError, not_found
@@ -43,8 +44,7 @@ def _me(request: Request, db, chain: ChainClient, principal: Principal) -> str:
     if address not in known_senders(request, chain)["provider"]:
         raise DomainError(409, "no_provider_key", f"the backend holds no key for {address}: add provider-<name>.json "
                                                   "to VB_KEYSTORE_DIR (or VB_DEV_PROVIDER_KEYS on a local chain)")
-    role = chain.redemption.functions.PROVIDER_ROLE().call()
-    if not chain.redemption.functions.hasRole(role, address).call():
+    if not reads.has_role(chain, reads.PROVIDER_ROLE, address):
         raise DomainError(403, "not_a_provider", f"{address} is not a registered provider on-chain (ask the city)")
     return address
 

@@ -362,8 +362,7 @@ def donate(body: DonateIn, who: Resident, db: DbDep, chain: ChainDep, settings: 
         raise DomainError(422, "zero_amount", "donate more than 0")
 
     def check_chain() -> None:
-        role = chain.redemption.functions.CHARITY_ROLE().call()
-        if not chain.redemption.functions.hasRole(role, charity).call():
+        if not reads.has_role(chain, reads.CHARITY_ROLE, charity):
             raise DomainError(422, "not_a_charity", f"{charity} is not a registered charity")
 
     message = {"donor": who.username, "charity": charity, "amount": amount, "nonce": body.nonce, "deadline": body.deadline}
