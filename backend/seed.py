@@ -15,11 +15,11 @@ import sys
 
 from sqlalchemy import select
 
-from backend.api.security import hash_password
+from backend.services.security import hash_password
 from backend.chain.client import ChainClient
 from backend.chain.keys import dev_key
 from backend.config import get_settings
-from backend.services import sync_centres
+from backend.services.centres import sync_centres
 from backend.store.activities import resident_for
 from backend.store.community import next_version
 from backend.store.community_models import Area

@@ -21,7 +21,7 @@ from backend.chain.keys import KeyError_, load_centre_signers, load_sender_keys
 from backend.chain.sender import OpSender
 from backend.chain.writer import ChainWriter
 from backend.config import Settings, get_settings
-from backend.services import sync_centres
+from backend.services.centres import sync_centres
 from backend.store.db import make_engine, make_session_factory, migrate
 
 log = logging.getLogger("backend.worker")

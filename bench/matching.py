@@ -240,7 +240,7 @@ def run_api(areas: dict, offers: list[OfferDoc], needs: list[Need], samples: int
     from eth_utils import to_checksum_address
 
     from backend.api.app import create_app
-    from backend.api.security import issue_resident_token
+    from backend.services.security import issue_resident_token
     from backend.config import Settings
     from backend.store.community_models import Area, TalentOffer, VersionCounter
     from backend.store.community_models import Need as NeedRow

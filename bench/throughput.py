@@ -47,7 +47,7 @@ from nodes import command_env, free_port, start_node  # noqa: E402
 
 import loadgen  # noqa: E402  (bench/ is the script's own folder, first on sys.path)
 
-from backend.api.security import hash_password  # noqa: E402
+from backend.services.security import hash_password  # noqa: E402
 from backend.chain.keys import dev_key  # noqa: E402
 
 PASSWORD = "bench-password-1"
@@ -133,12 +133,12 @@ class Stack:
 
 
 _SEED = f"""
-from backend.api.security import hash_password
+from backend.services.security import hash_password
 from backend.config import get_settings
 from backend.store.db import make_engine, make_session_factory, migrate, transaction
 from backend.store.models import StaffUser
 from backend.chain.client import ChainClient
-from backend.services import sync_centres
+from backend.services.centres import sync_centres
 s = get_settings(); migrate(s.database_url)
 sessions = make_session_factory(make_engine(s.database_url))
 sync_centres(sessions, ChainClient(s))

@@ -15,15 +15,18 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from backend.api import community, operations
-from backend.api.recorder import ActivityRecorder
-from backend.api.routes import activities, admin, auth, chain_views, health, providers, residents, staff, statistics
+from fastapi.encoders import jsonable_encoder
+
+from backend.api import community
+from backend.api.routes import (activities, admin, auth, chain_views, health, operations, providers, residents, staff,
+                                statistics)
 from backend.api.routes import community_matching, community_proposals, community_reports
 from backend.chain.client import ChainClient
 from backend.config import Settings, get_settings
 from backend.domain.activities import DomainError
 from backend.domain.messages import localized, pick_language, validation_detail
-from backend.services import sync_centres
+from backend.services.centres import sync_centres
+from backend.services.recorder import ActivityRecorder
 from backend.store.db import make_engine, make_session_factory, migrate
 
 log = logging.getLogger("backend")
@@ -63,7 +66,7 @@ def create_app(settings: Settings | None = None, *, chain: ChainClient | None = 
     app.state.settings, app.state.engine = settings, engine
     app.state.sessions = make_session_factory(engine)
     app.state.chain = chain
-    app.state.recorder = ActivityRecorder(app.state.sessions, activities.to_out)
+    app.state.recorder = ActivityRecorder(app.state.sessions, lambda a: jsonable_encoder(activities.to_out(a)))
     app.state.accounts = {}  # deps.current_principal's short-lived cache of staff accounts
 
     @app.exception_handler(DomainError)

@@ -8,14 +8,15 @@ from typing import Annotated
 
 import jwt
 from fastapi import Depends, Header, Request
-from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from backend.api.security import RESIDENT_ROLE, Principal, api_key_matches, decode_token, split_api_key
+from backend.services.security import RESIDENT_ROLE, Principal, api_key_matches, decode_token, split_api_key
 from backend.chain.client import ChainClient
+from backend.chain.keys import sender_addresses
 from backend.config import Settings
 from backend.domain.activities import DomainError
-from backend.store.models import ApiKey, StaffUser
+from backend.domain.messages import Refusal
+from backend.store.accounts import account_by_api_key, account_by_id
 
 
 # Dependencies that do no blocking I/O are `async def`: FastAPI then runs them in the event loop instead of
@@ -33,16 +34,32 @@ async def get_db(request: Request) -> AsyncIterator[Session]:
         yield session
 
 
-async def get_chain(request: Request) -> ChainClient:
+def chain_or_503(request: Request) -> ChainClient:
+    """The chain client, or 503 while the node could not be reached at start-up."""
     chain = request.app.state.chain
     if chain is None:
-        raise DomainError(503, "chain_unavailable", "the chain is not reachable yet; try again shortly")
+        raise Refusal(503, "chain_unavailable")
     return chain
+
+
+async def get_chain(request: Request) -> ChainClient:
+    return chain_or_503(request)
+
+
+async def get_senders(request: Request) -> dict[str, set[str]]:
+    """The addresses the worker's sender holds keys for, by role (read from the same settings, without unlocking
+    them; once per process)."""
+    cached = getattr(request.app.state, "sender_addresses", None)
+    if cached is None:
+        chain = chain_or_503(request)
+        cached = request.app.state.sender_addresses = sender_addresses(request.app.state.settings, chain.chain_id)
+    return cached
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 DbDep = Annotated[Session, Depends(get_db)]
 ChainDep = Annotated[ChainClient, Depends(get_chain)]
+SendersDep = Annotated[dict[str, set[str]], Depends(get_senders)]
 
 
 def unauthorized(message: str) -> DomainError:
@@ -58,8 +75,7 @@ async def current_principal(
 ) -> Principal:
     if x_api_key:
         parts = split_api_key(x_api_key)
-        row = db.execute(select(ApiKey.revoked_at, ApiKey.secret_sha256, *_PRINCIPAL_COLUMNS).join(ApiKey.user)
-                         .where(ApiKey.prefix == parts[0])).first() if parts else None
+        row = account_by_api_key(db, parts[0]) if parts else None
         db.rollback()  # hold no transaction between the dependency and the endpoint
         if row is None or row.revoked_at is not None or not api_key_matches(parts[1], row.secret_sha256) or not row.active:
             raise unauthorized("invalid or revoked API key")
@@ -95,7 +111,7 @@ def _account(cache: dict, db: Session, user_id: int):
     hit = cache.get(user_id)
     if hit is not None and now - hit[0] < ACCOUNT_CACHE_S:
         return hit[1]
-    row = db.connection().execute(_PRINCIPAL_BY_ID, {"user_id": user_id}).first()
+    row = account_by_id(db, user_id)
     if len(cache) > 10_000:
         cache.clear()
     cache[user_id] = (now, row)
@@ -106,23 +122,19 @@ def forget_account(request: Request, user_id: int) -> None:
     request.app.state.accounts.pop(user_id, None)
 
 
-_PRINCIPAL_COLUMNS = (StaffUser.id, StaffUser.username, StaffUser.role, StaffUser.centre_id, StaffUser.active)
-_PRINCIPAL_BY_ID = select(*_PRINCIPAL_COLUMNS).where(StaffUser.id == bindparam("user_id"))  # built once
-
-
 PrincipalDep = Annotated[Principal, Depends(current_principal)]
 
 
 def require(*roles: str) -> Callable[[Principal], Principal]:
+    """The one role check: the caller is signed in with one of `roles` (staff roles, or RESIDENT_ROLE for a
+    resident signed in with their wallet); anyone else gets 403 saying who may."""
+
     async def check(principal: PrincipalDep) -> Principal:
         if principal.role not in roles:
-            raise DomainError(403, "forbidden", f"this needs the role {' or '.join(roles)}; you are {principal.role}")
+            who = "a resident" if principal.role == RESIDENT_ROLE else principal.role
+            if roles == (RESIDENT_ROLE,):
+                raise Refusal(403, "resident_required", who=who)
+            raise Refusal(403, "staff_required", roles=" or ".join(roles), who=who)
         return principal
 
     return check
-
-
-def check_centre(principal: Principal, centre_id: int) -> None:
-    """Coordinators and welfare officers act for their own centre only; the admin for all."""
-    if principal.role != "admin" and principal.centre_id != centre_id:
-        raise DomainError(403, "forbidden", f"you act for centre {principal.centre_id}, not centre {centre_id}")

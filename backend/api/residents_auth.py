@@ -11,16 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Header
-from sqlalchemy import select
+from fastapi import Depends
 
-from backend.api.deps import DbDep, PrincipalDep
-from backend.api.idempotency import request_fingerprint, run_idempotent
-from backend.api.security import RESIDENT_ROLE, Principal
-from backend.domain.messages import Refusal
-from backend.store.activities import resident_for
-from backend.store.db import write_transaction
-from backend.store.models import Resident
+from backend.api.deps import DbDep, PrincipalDep, require
+from backend.services import residents
+from backend.services.security import RESIDENT_ROLE, Principal
 
 
 @dataclass(frozen=True)
@@ -49,42 +44,18 @@ async def current_actor(principal: PrincipalDep, db: DbDep) -> Actor:
     if principal.role != RESIDENT_ROLE:
         return principal
     address = principal.username  # SIWE's principal: the checksummed address
-    rid = db.scalar(select(Resident.id).where(Resident.address == address))
-    db.rollback()
-    if rid is None:  # once per resident: their first community request registers them
-        with write_transaction(db):
-            rid = resident_for(db, address).id
-    return ResidentPrincipal(rid, address)
+    return ResidentPrincipal(residents.resident_id(db, address), address)
 
 
 ActorDep = Annotated[Actor, Depends(current_actor)]
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key")]
 
 
 def who(actor: Actor) -> str:
     return "a resident" if isinstance(actor, ResidentPrincipal) else actor.role
 
 
-async def _resident(actor: ActorDep) -> ResidentPrincipal:
-    if not isinstance(actor, ResidentPrincipal):
-        raise Refusal(403, "resident_required", who=who(actor))
-    return actor
+async def _resident(principal: Annotated[Principal, Depends(require(RESIDENT_ROLE))], db: DbDep) -> ResidentPrincipal:
+    return ResidentPrincipal(residents.resident_id(db, principal.username), principal.username)
 
 
 ResidentDep = Annotated[ResidentPrincipal, Depends(_resident)]
-
-
-def staff_only(*roles: str):
-    """A staff member in one of `roles`; residents and other roles get 403 with a clear message."""
-
-    async def check(actor: ActorDep) -> Principal:
-        if isinstance(actor, ResidentPrincipal) or actor.role not in roles:
-            raise Refusal(403, "staff_required", roles=" or ".join(roles), who=who(actor))
-        return actor
-
-    return check
-
-
-def once(db, actor: Actor, request, body, key: str | None, handler, status_code: int = 201):
-    """Runs `handler` in one write transaction; with an Idempotency-Key, a retry returns the first response."""
-    return run_idempotent(db, actor, key, request_fingerprint("POST", request.url.path, body), handler, status_code)

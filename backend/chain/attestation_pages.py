@@ -39,8 +39,10 @@ def activity_id(centre_id: int, serial: int, record_hash: bytes) -> bytes:
     return ((centre_id << 224) | (serial << 160) | low).to_bytes(32, "big")
 
 
-def centre_of(activity_id_: bytes) -> int:
-    return int.from_bytes(activity_id_, "big") >> 224
+def centre_of(activity_id_: bytes | str) -> int:
+    """The centre id in an activity id (bytes, or 0x-hex as events are stored)."""
+    value = int(activity_id_, 16) if isinstance(activity_id_, str) else int.from_bytes(activity_id_, "big")
+    return value >> 224
 
 
 def serial_of(activity_id_: bytes) -> int:

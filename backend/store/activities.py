@@ -126,7 +126,7 @@ def next_serial(s: Session, centre_id: int) -> int:
 
 
 def _assign_chain_id(a: Activity, salt: bytes, serial: int) -> None:
-    occurred = a.occurred_at if a.occurred_at.tzinfo else a.occurred_at.replace(tzinfo=UTC)
+    occurred = a.occurred_at
     rec = canonical_record(a.resident.address, a.category, a.units, occurred, a.place, a.description)
     a.serial = serial
     chain_id, evidence = chain_activity_id(a.centre_id, a.serial, salt, rec)

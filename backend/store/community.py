@@ -32,11 +32,6 @@ VOLUNTEERING, NEIGHBOUR_FOUND = 1, 4  # category ids of config/deployment.yaml
 # ------------------------------------------------------------------------------------------------- counters, areas
 
 
-def aware(t: datetime) -> datetime:
-    """SQLite hands back naive datetimes (stored as UTC); PostgreSQL aware ones."""
-    return t if t.tzinfo else t.replace(tzinfo=UTC)
-
-
 def next_version(s: Session, name: str) -> int:
     value = s.execute(update(VersionCounter).where(VersionCounter.name == name)
                       .values(value=VersionCounter.value + 1).returning(VersionCounter.value)).scalar()
@@ -178,7 +173,7 @@ def confirm(s: Session, m: Match, actor_name: str, happened: bool, minutes: int,
     if m.status != "scheduled":
         raise Refusal(409, "match_not_scheduled", match_id=m.id, status=m.status)
     need = m.need
-    if datetime.now(UTC) < aware(need.starts_at):
+    if datetime.now(UTC) < need.starts_at:
         raise Refusal(409, "too_early", need_id=need.id, starts_at=need.starts_at.isoformat())
     m.confirmed_by, m.confirmed_at = actor_name, datetime.now(UTC)
     if not happened:
@@ -244,7 +239,7 @@ def reward_reporter(s: Session, report: NeighbourReport, actor: str, reward: int
     queued for the chain. Its record names no neighbour and no place."""
     reporter = s.get(Resident, report.reporter_id)
     # It happened when the resident reported it (to the minute: no finer trace of when they were there).
-    found_at = aware(report.created_at).replace(second=0, microsecond=0)
+    found_at = report.created_at.replace(second=0, microsecond=0)
     a = activity_repo.record(s, actor, report.centre_id, reporter, NEIGHBOUR_FOUND, 1, found_at, None,
                              "neighbour-in-need report confirmed by a welfare officer", source="report")
     activity_repo.approve(s, a, actor, reward, remaining_cap, cap_block)

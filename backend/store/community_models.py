@@ -11,7 +11,6 @@ from datetime import datetime
 from sqlalchemy import (
     JSON,
     BigInteger,
-    DateTime,
     Float,
     ForeignKey,
     Index,
@@ -23,7 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from backend.store.models import Base, Resident, utcnow
+from backend.store.models import Base, Resident, UtcDateTime, utcnow
 
 
 class VersionCounter(Base):
@@ -56,7 +55,7 @@ class Organisation(Base):
     centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"))  # whose coordinators approve its volunteering
     representative_id: Mapped[int] = mapped_column(ForeignKey("residents.id"), index=True)
     created_by: Mapped[str] = mapped_column(String(100))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 class TalentOffer(Base):
@@ -76,8 +75,8 @@ class TalentOffer(Base):
     availability: Mapped[int] = mapped_column(Integer, default=0)  # bit mask of weekly slots, see domain.matching
     status: Mapped[str] = mapped_column(String(20), default="active")
     version: Mapped[int] = mapped_column(BigInteger, index=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
     resident: Mapped[Resident] = relationship()
 
 
@@ -98,15 +97,15 @@ class Need(Base):
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str | None] = mapped_column(Text)
     area: Mapped[str] = mapped_column(ForeignKey("areas.code"))
-    starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    starts_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    ends_at: Mapped[datetime] = mapped_column(UtcDateTime())
     people_needed: Mapped[int] = mapped_column(Integer, default=1)
     settlement: Mapped[str] = mapped_column(String(20))
     status: Mapped[str] = mapped_column(String(20), default="open", index=True)
     created_by: Mapped[str] = mapped_column(String(100))
     closed_reason: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
     resident: Mapped[Resident | None] = relationship()
 
 
@@ -129,7 +128,7 @@ class Match(Base):
     factors: Mapped[dict | None] = mapped_column(JSON)  # the ranking's factors when it was proposed
     minutes: Mapped[int | None] = mapped_column(Integer)  # as confirmed by the beneficiary
     confirmed_by: Mapped[str | None] = mapped_column(String(100))
-    confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    confirmed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     reason: Mapped[str | None] = mapped_column(Text)  # of a decline, a cancellation or a no-show
     activity_id: Mapped[int | None] = mapped_column(ForeignKey("activities.id"))
     # Between two residents: the agreed payment, paid by the beneficiary with Redemption.payForService(volunteer,
@@ -138,8 +137,8 @@ class Match(Base):
     payment_amount: Mapped[str | None] = mapped_column(String(80))
     payment_status: Mapped[str | None] = mapped_column(String(20))
     payment_tx: Mapped[str | None] = mapped_column(String(66))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
     need: Mapped[Need] = relationship()
     offer: Mapped[TalentOffer] = relationship()
     volunteer: Mapped[Resident] = relationship()
@@ -166,8 +165,8 @@ class NeighbourReport(Base):
     status: Mapped[str] = mapped_column(String(20), default="new", index=True)
     triaged_by: Mapped[str | None] = mapped_column(String(100))
     activity_id: Mapped[int | None] = mapped_column(ForeignKey("activities.id"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
 
 
 class ReportAccess(Base):
@@ -179,7 +178,7 @@ class ReportAccess(Base):
     staff_user_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id"))
     actor: Mapped[str] = mapped_column(String(100))
     action: Mapped[str] = mapped_column(String(20))  # listed | read | triaged
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 class Proposal(Base):
@@ -200,8 +199,8 @@ class Proposal(Base):
     centre_id: Mapped[int | None] = mapped_column(ForeignKey("centres.id"))
     decided_by: Mapped[str | None] = mapped_column(String(100))
     decision_reason: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
 
 
 class ProposalSupport(Base):
@@ -209,7 +208,7 @@ class ProposalSupport(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id"))
     resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"))
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     __table_args__ = (UniqueConstraint("proposal_id", "resident_id"),)
 
 
@@ -221,7 +220,7 @@ class ProposalComment(Base):
     staff_user_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
     author: Mapped[str] = mapped_column(String(100))  # shown: "resident 12" or the staff member's role and centre
     body: Mapped[str] = mapped_column(Text)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 Index("ix_matches_volunteer_status", Match.volunteer_id, Match.status)

@@ -60,10 +60,53 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
 SQLITE_WRITE_SLOTS = threading.BoundedSemaphore(int(os.environ.get("VB_SQLITE_WRITE_SLOTS", "2")))
 
 
+class _Unit:
+    """A unit of work: one write transaction begun by the first write inside it, committed at its end."""
+
+    begun = False
+    holds_slot = False
+
+
+@contextmanager
+def unit_of_work(session: Session) -> Iterator[_Unit]:
+    """Joins every write_transaction inside the block into one, committed when the block ends (rolled back on an
+    exception). The transaction begins at the first write, so reads and network calls before it hold no lock. An
+    idempotent request runs its service in one, so the key's record is written in the same transaction as the
+    effect."""
+    unit = session.info["unit"] = _Unit()
+    try:
+        yield unit
+        if unit.begun:
+            session.commit()
+    except BaseException:
+        if unit.begun:
+            session.rollback()
+        raise
+    finally:
+        session.info.pop("unit", None)
+        if unit.holds_slot:
+            SQLITE_WRITE_SLOTS.release()
+
+
 @contextmanager
 def write_transaction(session: Session) -> Iterator[Session]:
     """A write transaction on `session`: committed at the end of the block, rolled back on an exception. Any
-    transaction already open on the session (reads) is ended first. On SQLite it holds the write lock from BEGIN."""
+    transaction already open on the session (reads) is ended first. On SQLite it holds the write lock from BEGIN.
+    Inside a unit_of_work it is the unit's transaction, committed with the unit."""
+    unit = session.info.get("unit")
+    if unit is not None:
+        if not unit.begun:
+            if session.in_transaction():
+                session.rollback()
+            if session.get_bind().dialect.name == "sqlite":
+                SQLITE_WRITE_SLOTS.acquire()
+                unit.holds_slot = True
+            session.begin()
+            session.connection(execution_options={"sqlite_immediate": True})
+            unit.begun = True
+        yield session
+        session.flush()
+        return
     if session.in_transaction():
         session.rollback()
     sqlite = session.get_bind().dialect.name == "sqlite"

@@ -21,10 +21,29 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+class UtcDateTime(TypeDecorator):
+    """A moment, always timezone-aware in Python: SQLite keeps no zone and hands back the naive UTC it was given,
+    so values are stored in UTC and read back as UTC (a naive value from our own code is UTC already)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 class Base(DeclarativeBase):
@@ -51,7 +70,7 @@ class StaffUser(Base):
     centre_id: Mapped[int | None] = mapped_column(ForeignKey("centres.id"))
     address: Mapped[str | None] = mapped_column(String(42))  # a provider's address
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 class ApiKey(Base):
@@ -63,8 +82,8 @@ class ApiKey(Base):
     secret_sha256: Mapped[str] = mapped_column(String(64))
     user_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id"))
     label: Mapped[str] = mapped_column(String(100))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     user: Mapped[StaffUser] = relationship()
 
 
@@ -77,7 +96,7 @@ class Resident(Base):
     name: Mapped[str | None] = mapped_column(String(200))
     phone: Mapped[str | None] = mapped_column(String(40))
     email: Mapped[str | None] = mapped_column(String(200))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 class Activity(Base):
@@ -93,7 +112,7 @@ class Activity(Base):
     resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"), index=True)
     category: Mapped[int] = mapped_column(Integer)
     units: Mapped[int] = mapped_column(BigInteger)
-    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    occurred_at: Mapped[datetime] = mapped_column(UtcDateTime())
     place: Mapped[str | None] = mapped_column(String(300))
     description: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(20), index=True)
@@ -114,8 +133,8 @@ class Activity(Base):
     tx_hash: Mapped[str | None] = mapped_column(String(66))
     block_number: Mapped[int | None] = mapped_column(BigInteger)
     failure: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
     resident: Mapped[Resident] = relationship()
     __table_args__ = (UniqueConstraint("centre_id", "serial"), Index("ix_activities_centre_status", "centre_id", "status"),
                       Index("ix_activities_centre_block", "centre_id", "block_number"))
@@ -132,7 +151,7 @@ class ActivityAudit(Base):
     before: Mapped[dict | None] = mapped_column(JSON)
     after: Mapped[dict | None] = mapped_column(JSON)
     reason: Mapped[str | None] = mapped_column(Text)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 class IdempotencyRecord(Base):
@@ -143,7 +162,7 @@ class IdempotencyRecord(Base):
     request_sha256: Mapped[str] = mapped_column(String(64))
     status_code: Mapped[int | None] = mapped_column(Integer)
     response: Mapped[dict | list | None] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     __table_args__ = (UniqueConstraint("principal", "key"),)
 
 
@@ -159,7 +178,7 @@ class OutboxItem(Base):
     chain_tx_id: Mapped[int | None] = mapped_column(ForeignKey("chain_txs.id"), index=True)
     reason_hash: Mapped[str | None] = mapped_column(String(66))
     error: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     activity: Mapped[Activity] = relationship()
     __table_args__ = (Index("ix_outbox_queue", "state", "centre_id", "id"),)
 
@@ -179,8 +198,8 @@ class ChainTx(Base):
     block_hash: Mapped[str | None] = mapped_column(String(66))
     gas_used: Mapped[int | None] = mapped_column(BigInteger)
     error: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    last_sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    last_sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     attempts: Mapped[list[TxAttempt]] = relationship(order_by="TxAttempt.id", back_populates="chain_tx")
     __table_args__ = (UniqueConstraint("sender", "nonce"),)
 
@@ -193,7 +212,7 @@ class TxAttempt(Base):
     raw_tx: Mapped[str] = mapped_column(Text)
     max_fee: Mapped[str] = mapped_column(String(80))
     priority_fee: Mapped[str] = mapped_column(String(80))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     chain_tx: Mapped[ChainTx] = relationship(back_populates="attempts")
 
 
@@ -248,9 +267,9 @@ class SiweNonce(Base):
 
     __tablename__ = "siwe_nonces"
     nonce: Mapped[str] = mapped_column(String(64), primary_key=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)  # expired ones are deleted
-    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)  # expired ones are deleted
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     address: Mapped[str | None] = mapped_column(String(42))  # who signed in with it
 
 
@@ -289,8 +308,8 @@ class ChainOp(Base):
     block_number: Mapped[int | None] = mapped_column(BigInteger)
     result: Mapped[dict | None] = mapped_column(JSON)  # e.g. the voucher id, the receipt id, the offer id
     error: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
     __table_args__ = (Index("ix_chain_ops_queue", "state", "signer_role", "id"),)
 
 
@@ -302,7 +321,7 @@ class OfferDetails(Base):
     provider: Mapped[str] = mapped_column(String(42), index=True)
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str | None] = mapped_column(Text)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
 
 
 class AdminAudit(Base):
@@ -315,7 +334,7 @@ class AdminAudit(Base):
     action: Mapped[str] = mapped_column(String(40))
     params: Mapped[dict] = mapped_column(JSON)
     chain_op_id: Mapped[int | None] = mapped_column(ForeignKey("chain_ops.id"))
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 # The community layer's tables (talent matching, neighbour reports, proposals) live in their own module.

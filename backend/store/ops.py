@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from backend.store.models import Activity, ChainEvent, ChainOp, Resident
+from backend.chain.attestation_pages import centre_of
+from backend.store.models import Activity, Centre, ChainEvent, ChainOp, Resident
 
 LIVE = ("queued", "in_tx")
 
@@ -39,8 +40,6 @@ def recent_requests(s: Session, subject: str, window_s: int) -> tuple[int, datet
     q = select(func.count(), func.min(ChainOp.created_at)).where(
         ChainOp.subject == subject, ChainOp.signer_role == "relayer", ChainOp.created_at >= since)
     count, oldest = s.execute(q).one()
-    if oldest is not None and oldest.tzinfo is None:
-        oldest = oldest.replace(tzinfo=UTC)
     return count or 0, oldest
 
 
@@ -63,7 +62,32 @@ def resident_centre(s: Session, address: str) -> int | None:
                      .order_by(ChainEvent.id.desc()).limit(1))
     if event is None:
         return None
-    return int(event.args["id"], 16) >> 224 if isinstance(event.args["id"], str) else None
+    return centre_of(event.args["id"]) if isinstance(event.args["id"], str) else None
+
+
+def signature_seen(s: Session, signature_hash: str) -> bool:
+    return s.scalar(select(ChainOp.id).where(ChainOp.signature_hash == signature_hash)) is not None
+
+
+def lock_centre(s: Session, centre_id: int) -> None:
+    """Locks the centre's row until the transaction ends (PostgreSQL; SQLite's write lock covers it)."""
+    s.execute(select(Centre.id).where(Centre.id == centre_id).with_for_update())
+
+
+def queue(s: Session, *, kind: str, signer_role: str, requested_by: str, subject: str | None, to: str, data: str,
+          params: dict, **extra) -> ChainOp:
+    """A chain operation for the worker's sender to sign and send (inside the caller's transaction)."""
+    op = ChainOp(kind=kind, signer_role=signer_role, requested_by=requested_by, subject=subject, to=to, data=data,
+                 params=params, state="queued", **extra)
+    s.add(op)
+    s.flush()
+    return op
+
+
+def live_fulfilment(s: Session, voucher_id: int) -> int | None:
+    """The operation marking the voucher used, if one is queued or in a transaction."""
+    return s.scalar(select(ChainOp.id).where(ChainOp.kind == "fulfill", ChainOp.voucher_id == str(voucher_id),
+                                             ChainOp.state.in_(LIVE)))
 
 
 def op_view(op: ChainOp) -> dict:

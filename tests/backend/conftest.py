@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 from nodes import Node, command_env, free_port, start_node  # noqa: E402
 
 from backend.api.app import create_app  # noqa: E402
-from backend.api.security import hash_password  # noqa: E402
+from backend.services.security import hash_password  # noqa: E402
 from backend.chain.client import ChainClient  # noqa: E402
 from backend.chain.indexer import Indexer  # noqa: E402
 from backend.chain.keys import dev_key, load_centre_signers, load_sender_keys  # noqa: E402

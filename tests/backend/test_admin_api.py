@@ -66,7 +66,7 @@ def test_admin_refusals_change_nothing(backend, admin_headers, coord1):
             404, "unknown_centre")
     refused(backend.http.put("/admin/categories/1", json={"coins_per_block": "0", "units_per_block": 1, "max_units": 1},
                              headers=admin_headers), 422, "invalid_rule")
-    refused(backend.http.post("/admin/charities", json={"address": new_wallet().address}, headers=coord1), 403, "forbidden")
+    refused(backend.http.post("/admin/charities", json={"address": new_wallet().address}, headers=coord1), 403, "staff_required")
     refused(backend.http.post("/admin/centres", json={"key": "seocho-volunteer-centre", "name": "x", "cap": "1",
                                                       "period_days": 1}, headers=admin_headers), 409, "centre_exists")
     assert ops_count(backend) == before and backend.node.web3.eth.block_number == block

@@ -9,7 +9,7 @@ import pytest
 from conftest import COIN, activity_body, new_resident
 from sqlalchemy import func, select
 
-from backend.api.security import issue_token
+from backend.services.security import issue_token
 from backend.store.models import Activity, OutboxItem
 
 
@@ -185,7 +185,7 @@ def test_staff_changes_refused(backend, admin_headers, coord1):
     admin_id = next(u["id"] for u in backend.http.get("/staff", headers=admin_headers).json() if u["username"] == "admin")
     coord_id = next(u["id"] for u in backend.http.get("/staff", headers=admin_headers).json() if u["username"] == "coord1")
     cases = [
-        (coord1, coord_id, {"active": False}, 403, "forbidden"),
+        (coord1, coord_id, {"active": False}, 403, "staff_required"),
         (admin_headers, 999_999, {"active": False}, 404, "not_found"),
         (admin_headers, admin_id, {"active": False}, 409, "cannot_disable_self"),
         (admin_headers, coord_id, {}, 422, "nothing_to_change"),

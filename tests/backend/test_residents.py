@@ -99,5 +99,5 @@ def test_sessions_are_separate_from_staff(backend, coord1):
     assert backend.http.get("/activities", headers=me).status_code == 403
     assert backend.http.post("/auth/api-keys", json={"label": "x"}, headers=me).status_code == 403
     r = backend.http.get("/me", headers=coord1)
-    assert r.status_code == 403 and r.json()["error"] == "forbidden"
+    assert r.status_code == 403 and r.json()["error"] == "resident_required"
     assert backend.http.get("/me").status_code == 401

@@ -30,9 +30,11 @@ from backend.api.community_schemas import (
     TalentOut,
     TalentPatch,
 )
-from backend.api.deps import ChainDep, DbDep, check_centre
-from backend.api.residents_auth import Actor, ActorDep, IdempotencyKey, ResidentDep, ResidentPrincipal, once, staff_only
-from backend.api.security import Principal
+from backend.api.deps import ChainDep, DbDep, require
+from backend.domain.access import check_centre
+from backend.api.idempotency import IdempotencyDep
+from backend.api.residents_auth import Actor, ActorDep, ResidentDep, ResidentPrincipal
+from backend.services.security import Principal
 from backend.domain.activities import check_units, parse_address
 from backend.domain.matching import NeedQuery, Ranked, parse_slots, slot_names, slots_between
 from backend.domain.messages import Refusal
@@ -43,8 +45,8 @@ from backend.store.db import write_transaction
 from backend.store.models import Activity, Centre, ChainEvent, Resident
 
 router = APIRouter(tags=["talents and needs"])
-Admin = Annotated[Principal, Depends(staff_only("admin"))]
-Coordinator = Annotated[Principal, Depends(staff_only("admin", "coordinator"))]
+Admin = Annotated[Principal, Depends(require("admin"))]
+Coordinator = Annotated[Principal, Depends(require("admin", "coordinator"))]
 AREA_CODE = r"^[a-z0-9][a-z0-9-]{0,39}$"
 MAX_MINUTES = 480  # the volunteering rule's max_units in config/deployment.yaml; the chain's rule decides
 
@@ -158,7 +160,7 @@ def _talent_out(o: TalentOffer, actor: Actor | None = None) -> TalentOut:
 
 @router.post("/talents", response_model=TalentOut, status_code=201)
 def create_talent(body: TalentIn, request: Request, db: DbDep, resident: ResidentDep,
-                 idempotency_key: IdempotencyKey = None):
+                 once: IdempotencyDep):
     """A resident offers a talent (for themselves, or for the organisation they represent)."""
     availability = _slots(body.availability)
 
@@ -172,7 +174,7 @@ def create_talent(body: TalentIn, request: Request, db: DbDep, resident: Residen
         db.flush()
         return _talent_out(offer, resident)
 
-    return once(db, resident, request, body, idempotency_key, handler)
+    return once.run(db, resident, body, handler, 201)
 
 
 def _own_offer(db, resident: ResidentPrincipal, talent_id: int) -> TalentOffer:
@@ -264,8 +266,8 @@ def _candidates(db, ranked: list[Ranked], actor: Actor) -> list[CandidateOut]:
 
 def _need_out(n: Need, actor: Actor | None = None) -> NeedOut:
     mine = isinstance(actor, ResidentPrincipal) and actor.resident_id == n.resident_id
-    return NeedOut(id=n.id, title=n.title, description=n.description, area=n.area, starts_at=repo.aware(n.starts_at),
-                   ends_at=repo.aware(n.ends_at), slots=slot_names(slots_between(repo.aware(n.starts_at), repo.aware(n.ends_at))),
+    return NeedOut(id=n.id, title=n.title, description=n.description, area=n.area, starts_at=n.starts_at,
+                   ends_at=n.ends_at, slots=slot_names(slots_between(n.starts_at, n.ends_at)),
                    people_needed=n.people_needed, settlement=n.settlement, centre_id=n.centre_id,
                    organisation_id=n.organisation_id, proposal_id=n.proposal_id, status=n.status,
                    closed_reason=n.closed_reason, mine=mine)
@@ -296,7 +298,7 @@ def new_need(db, *, title: str, description: str | None, area: str, starts_at: d
 
 
 @router.post("/needs", response_model=NeedOut, status_code=201)
-def create_need(body: NeedIn, request: Request, db: DbDep, actor: ActorDep, idempotency_key: IdempotencyKey = None):
+def create_need(body: NeedIn, request: Request, db: DbDep, actor: ActorDep, once: IdempotencyDep):
     """A resident (for themselves or their organisation) or a coordinator (for the centre) asks for help.
     Volunteer activity names the centre whose coordinators approve it; payment is between two residents."""
 
@@ -328,7 +330,7 @@ def create_need(body: NeedIn, request: Request, db: DbDep, actor: ActorDep, idem
                             settlement="volunteer_activity", centre_id=centre_id, created_by=actor.name)
         return _need_out(need, actor)
 
-    return once(db, actor, request, body, idempotency_key, handler)
+    return once.run(db, actor, body, handler, 201)
 
 
 @router.get("/needs", response_model=list[NeedOut])
@@ -382,7 +384,7 @@ def can_see_need_matches(actor: Actor, need: Need) -> bool:
 
 def need_query(need: Need) -> NeedQuery:
     owner = f"resident:{need.resident_id}" if need.resident_id is not None else None
-    return NeedQuery(repo.need_text(need), need.area, slots_between(repo.aware(need.starts_at), repo.aware(need.ends_at)), owner)
+    return NeedQuery(repo.need_text(need), need.area, slots_between(need.starts_at, need.ends_at), owner)
 
 
 @router.get("/needs/{need_id}/candidates", response_model=list[CandidateOut])
@@ -415,7 +417,7 @@ def close_need(need_id: int, body: ReasonIn, db: DbDep, actor: ActorDep) -> Need
 
 @router.post("/needs/{need_id}/matches", response_model=MatchOut, status_code=201)
 def propose_match(need_id: int, body: MatchIn, request: Request, db: DbDep, actor: ActorDep,
-                  idempotency_key: IdempotencyKey = None):
+                  once: IdempotencyDep):
     """The requester (or the centre's coordinator) picks an offer, or a resident volunteers one of their own
     offers for the need. The side that proposes has accepted; the other side accepts or declines."""
     matcher(request).refresh(db)
@@ -437,7 +439,7 @@ def propose_match(need_id: int, body: MatchIn, request: Request, db: DbDep, acto
         m = repo.add_match(db, need, offer, actor.name, need_side, ranked.score if ranked else None, factors)
         return match_out(db, m)
 
-    return once(db, actor, request, body, idempotency_key, handler)
+    return once.run(db, actor, body, handler, 201)
 
 
 @router.get("/needs/{need_id}/matches", response_model=list[MatchOut])
@@ -554,7 +556,7 @@ def confirm_match(match_id: int, body: ConfirmIn, db: DbDep, chain: ChainDep, ac
         raise Refusal(403, "not_beneficiary", need_id=m.need_id)
     need = m.need
     minutes = body.minutes if body.minutes is not None else int(
-        (repo.aware(need.ends_at) - repo.aware(need.starts_at)).total_seconds() // 60)
+        (need.ends_at - need.starts_at).total_seconds() // 60)
     reward = None
     if body.happened:
         rule = chain.rule(repo.VOLUNTEERING)

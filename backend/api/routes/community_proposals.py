@@ -10,10 +10,12 @@ from fastapi import APIRouter, Depends, Query, Request
 from sqlalchemy import or_, select
 
 from backend.api.community_schemas import CommentIn, CommentOut, ProjectIn, ProposalDetail, ProposalIn, ProposalOut, ReasonIn
-from backend.api.deps import DbDep, check_centre
-from backend.api.residents_auth import Actor, ActorDep, IdempotencyKey, ResidentDep, ResidentPrincipal, once, staff_only
+from backend.api.deps import DbDep, require
+from backend.domain.access import check_centre
+from backend.api.idempotency import IdempotencyDep
+from backend.api.residents_auth import Actor, ActorDep, ResidentDep, ResidentPrincipal
 from backend.api.routes.community_matching import _need_out, new_need
-from backend.api.security import Principal
+from backend.services.security import Principal
 from backend.domain.messages import Refusal
 from backend.store import community as repo
 from backend.store.community_models import Match, Need, Proposal, ProposalComment, ProposalSupport
@@ -21,7 +23,7 @@ from backend.store.db import write_transaction
 from backend.store.models import Centre
 
 router = APIRouter(prefix="/proposals", tags=["community proposals"])
-Coordinator = Annotated[Principal, Depends(staff_only("admin", "coordinator"))]
+Coordinator = Annotated[Principal, Depends(require("admin", "coordinator"))]
 
 
 def _out(db, p: Proposal, actor: Actor | None, model=ProposalOut, **extra):
@@ -30,7 +32,7 @@ def _out(db, p: Proposal, actor: Actor | None, model=ProposalOut, **extra):
         ProposalSupport.proposal_id == p.id, ProposalSupport.resident_id == actor.resident_id)) is not None
     return model(id=p.id, kind=p.kind, title=p.title, body=p.body, area=p.area, status=p.status,
                  supporters=p.supporters, centre_id=p.centre_id, decided_by=p.decided_by,
-                 decision_reason=p.decision_reason, created_at=repo.aware(p.created_at), mine=mine,
+                 decision_reason=p.decision_reason, created_at=p.created_at, mine=mine,
                  supported=supported, **extra)
 
 
@@ -44,7 +46,7 @@ def _proposal(db, proposal_id: int, for_update: bool = False) -> Proposal:
 
 @router.post("", response_model=ProposalOut, status_code=201)
 def create_proposal(body: ProposalIn, request: Request, db: DbDep, resident: ResidentDep,
-                    idempotency_key: IdempotencyKey = None):
+                    once: IdempotencyDep):
     """A resident proposes a local problem to solve or a meeting (e.g. an alley meeting) in their area."""
 
     def handler() -> ProposalOut:
@@ -55,7 +57,7 @@ def create_proposal(body: ProposalIn, request: Request, db: DbDep, resident: Res
         db.flush()
         return _out(db, p, resident)
 
-    return once(db, resident, request, body, idempotency_key, handler)
+    return once.run(db, resident, body, handler, 201)
 
 
 @router.get("", response_model=list[ProposalOut])
@@ -81,7 +83,7 @@ def list_proposals(db: DbDep, area: str | None = None, status: str | None = None
 def get_proposal(proposal_id: int, db: DbDep) -> ProposalDetail:
     """Public: the proposal, its comments and, once a project, its needs."""
     p = _proposal(db, proposal_id)
-    comments = [CommentOut(id=c.id, author=c.author, body=c.body, at=repo.aware(c.at)) for c in db.scalars(
+    comments = [CommentOut(id=c.id, author=c.author, body=c.body, at=c.at) for c in db.scalars(
         select(ProposalComment).where(ProposalComment.proposal_id == proposal_id).order_by(ProposalComment.id))]
     needs = [_need_out(n) for n in db.scalars(select(Need).where(Need.proposal_id == proposal_id).order_by(Need.id))]
     return _out(db, p, None, ProposalDetail, comments=comments, needs=needs)
@@ -98,7 +100,7 @@ def support_proposal(proposal_id: int, db: DbDep, resident: ResidentDep) -> Prop
 
 @router.post("/{proposal_id}/comments", response_model=CommentOut, status_code=201)
 def comment(proposal_id: int, body: CommentIn, request: Request, db: DbDep, actor: ActorDep,
-            idempotency_key: IdempotencyKey = None):
+            once: IdempotencyDep):
     """A resident or a staff member comments; residents are shown as "resident", staff by role and centre."""
 
     def handler() -> CommentOut:
@@ -113,9 +115,9 @@ def comment(proposal_id: int, body: CommentIn, request: Request, db: DbDep, acto
             c = ProposalComment(proposal_id=p.id, staff_user_id=actor.user_id, author=author, body=body.body)
         db.add(c)
         db.flush()
-        return CommentOut(id=c.id, author=c.author, body=c.body, at=repo.aware(c.at))
+        return CommentOut(id=c.id, author=c.author, body=c.body, at=c.at)
 
-    return once(db, actor, request, body, idempotency_key, handler)
+    return once.run(db, actor, body, handler, 201)
 
 
 @router.post("/{proposal_id}/project", response_model=ProposalDetail)

@@ -14,9 +14,10 @@ from sqlalchemy import select
 
 from backend.api.community import sealer
 from backend.api.community_schemas import AccessOut, ReportIn, ReportOut, ReportReceipt, TriageIn
-from backend.api.deps import DbDep
-from backend.api.residents_auth import IdempotencyKey, ResidentDep, once, staff_only
-from backend.api.security import Principal
+from backend.api.deps import DbDep, chain_or_503, require
+from backend.api.idempotency import IdempotencyDep
+from backend.api.residents_auth import ResidentDep
+from backend.services.security import Principal
 from backend.domain.activities import check_units
 from backend.domain.messages import Refusal
 from backend.store import community as repo
@@ -26,16 +27,9 @@ from backend.store.models import Centre
 from backend.store.sealing import Sealer, SealingError
 
 router = APIRouter(tags=["neighbour reports"])
-Officer = Annotated[Principal, Depends(staff_only("welfare_officer"))]
-OfficerOrAdmin = Annotated[Principal, Depends(staff_only("welfare_officer", "admin"))]
+Officer = Annotated[Principal, Depends(require("welfare_officer"))]
+OfficerOrAdmin = Annotated[Principal, Depends(require("welfare_officer", "admin"))]
 SealerDep = Annotated[Sealer, Depends(sealer)]
-
-
-def chain_or_503(request: Request):
-    chain = request.app.state.chain
-    if chain is None:
-        raise Refusal(503, "chain_unavailable")
-    return chain
 
 
 def _associated(r: NeighbourReport) -> str:
@@ -43,12 +37,12 @@ def _associated(r: NeighbourReport) -> str:
 
 
 def _receipt(r: NeighbourReport) -> ReportReceipt:
-    return ReportReceipt(id=r.id, area=r.area, status=r.status, created_at=repo.aware(r.created_at))
+    return ReportReceipt(id=r.id, area=r.area, status=r.status, created_at=r.created_at)
 
 
 @router.post("/reports", response_model=ReportReceipt, status_code=201)
 def create_report(body: ReportIn, request: Request, db: DbDep, resident: ResidentDep, seal: SealerDep,
-                  idempotency_key: IdempotencyKey = None):
+                  once: IdempotencyDep):
     """A resident reports a neighbour who may need help. The place, the situation and what helps find them are
     sealed before they are written; the receipt echoes none of it (nor does a replayed Idempotency-Key)."""
 
@@ -63,7 +57,7 @@ def create_report(body: ReportIn, request: Request, db: DbDep, resident: Residen
         db.flush()
         return _receipt(report)
 
-    return once(db, resident, request, body, idempotency_key, handler)
+    return once.run(db, resident, body, handler, 201)
 
 
 @router.get("/me/reports", response_model=list[ReportReceipt])
@@ -114,7 +108,7 @@ def list_reports(db: DbDep, officer: Officer, status: str | None = None,
 
 
 def _report_out(r: NeighbourReport, content: dict, notes: list[dict]) -> ReportOut:
-    return ReportOut(id=r.id, area=r.area, status=r.status, created_at=repo.aware(r.created_at),
+    return ReportOut(id=r.id, area=r.area, status=r.status, created_at=r.created_at,
                      place=content["place"], situation=content["situation"], neighbour=content.get("neighbour"),
                      notes=notes, reporter_id=r.reporter_id, activity_id=r.activity_id, triaged_by=r.triaged_by)
 
@@ -167,4 +161,4 @@ def access_log(report_id: int, db: DbDep, principal: OfficerOrAdmin) -> list[Acc
     if principal.role != "admin" and _officer_area(db, principal) != r.area:
         raise Refusal(403, "not_your_area", report_id=report_id)
     rows = db.scalars(select(ReportAccess).where(ReportAccess.report_id == report_id).order_by(ReportAccess.id))
-    return [AccessOut(actor=a.actor, action=a.action, at=repo.aware(a.at)) for a in rows]
+    return [AccessOut(actor=a.actor, action=a.action, at=a.at) for a in rows]

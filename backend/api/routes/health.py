@@ -6,9 +6,7 @@ from datetime import UTC, datetime
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy import func, select, text
-
-from backend.store.models import ChainOp, KeyValue, OutboxItem
+from backend.store.health import worker_state
 
 router = APIRouter(tags=["health"])
 
@@ -19,12 +17,7 @@ def health(request: Request) -> JSONResponse:
     out: dict = {"status": "ok"}
     try:
         with state.sessions() as s:
-            s.execute(text("SELECT 1"))
-            beat = s.get(KeyValue, "worker.heartbeat")
-            cursor = s.get(KeyValue, "indexer.next_block")
-            oldest = s.scalar(select(func.min(OutboxItem.created_at)).where(OutboxItem.state == "queued"))
-            queued = s.scalar(select(func.count()).select_from(OutboxItem).where(OutboxItem.state.in_(("queued", "in_tx"))))
-            operations = s.scalar(select(func.count()).select_from(ChainOp).where(ChainOp.state.in_(("queued", "in_tx"))))
+            beat, cursor, oldest, queued, operations = worker_state(s)
         out["database"] = {"ok": True}
     except Exception as exc:
         out["database"] = {"ok": False, "error": str(exc)}
@@ -50,7 +43,7 @@ def health(request: Request) -> JSONResponse:
         "last_seen_s": round((now - beat_at).total_seconds(), 3) if beat_at else None,
         "pending": queued,
         "operations_pending": operations,  # relayed requests, providers' and the city's transactions
-        "oldest_queued_s": round((now - (oldest if oldest.tzinfo else oldest.replace(tzinfo=UTC))).total_seconds(), 3)
+        "oldest_queued_s": round((now - oldest).total_seconds(), 3)
         if oldest else 0,
     }
     out["indexer"] = {"next_block": int(cursor.value) if cursor else None,

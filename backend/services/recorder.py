@@ -16,19 +16,15 @@ import asyncio
 import logging
 from dataclasses import dataclass, field, replace
 
-from fastapi.encoders import jsonable_encoder
-from fastapi.responses import JSONResponse
-from sqlalchemy import select, tuple_
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from backend.api.idempotency import find_stored, idempotency_owner, key_reused, stored_answer
-from backend.api.security import Principal
 from backend.chain.client import ChainClient
 from backend.domain.activities import DomainError, check_units
 from backend.store import activities as repo
+from backend.services.idempotency import Answer, key_reused, owner_of, stored_answer
 from backend.store.db import write_transaction
-from backend.store.models import IdempotencyRecord
+from backend.store.idempotency import find_many, find_stored, store_answer
 
 log = logging.getLogger("backend.recorder")
 
@@ -39,7 +35,7 @@ MAX_GROUP = 256
 class RecordRequest:
     """One POST /activities, validated as far as it can be without the chain or the database."""
 
-    principal: Principal
+    principal: object  # who asks (api.security.Principal)
     item: repo.NewActivity  # reward None here; the group sets the rules' reward when approving
     approve: bool
     idempotency_key: str | None
@@ -48,16 +44,16 @@ class RecordRequest:
 
     @property
     def owner(self) -> str:
-        return idempotency_owner(self.principal)
+        return owner_of(self.principal)
 
 
 class ActivityRecorder:
-    def __init__(self, sessions: sessionmaker[Session], to_out):
+    def __init__(self, sessions: sessionmaker[Session], to_out):  # to_out: an activity → its JSON body
         self.sessions, self.to_out = sessions, to_out
         self._waiting: list[RecordRequest] = []
         self._writer: asyncio.Task | None = None
 
-    async def submit(self, request: RecordRequest, chain: ChainClient) -> JSONResponse:
+    async def submit(self, request: RecordRequest, chain: ChainClient) -> Answer:
         loop = asyncio.get_running_loop()
         request.future = loop.create_future()
         self._waiting.append(request)
@@ -82,8 +78,8 @@ class ActivityRecorder:
 
     # -- in a worker thread ------------------------------------------------------------------------------------
 
-    def write_group(self, group: list[RecordRequest], chain: ChainClient) -> list[JSONResponse | Exception]:
-        outcomes: list[JSONResponse | Exception | None] = [None] * len(group)
+    def write_group(self, group: list[RecordRequest], chain: ChainClient) -> list[Answer | Exception]:
+        outcomes: list[Answer | Exception | None] = [None] * len(group)
         # Chain facts first, outside the write lock: the rule (cached) gives the reward, the centre's remaining
         # cap (cached for a second, with its block) bounds the approvals.
         caps: dict[int, tuple[int, int]] = {}
@@ -112,7 +108,7 @@ class ActivityRecorder:
                     outcomes[k] = self._write_alone(group[k], item, caps)
         return outcomes
 
-    def _write_alone(self, request: RecordRequest, item: repo.NewActivity, caps) -> JSONResponse | Exception:
+    def _write_alone(self, request: RecordRequest, item: repo.NewActivity, caps) -> Answer | Exception:
         outcomes: list = [None]
         try:
             with self.sessions() as s:
@@ -134,11 +130,7 @@ class ActivityRecorder:
         followers: list[tuple[int, int]] = []
         keyed = [(r.owner, r.idempotency_key) for r, i in zip(group, items, strict=True)
                  if i is not None and r.idempotency_key is not None]
-        stored = {}
-        if keyed:
-            rows = s.scalars(select(IdempotencyRecord).where(
-                tuple_(IdempotencyRecord.principal, IdempotencyRecord.key).in_(keyed)))
-            stored = {(row.principal, row.key): row for row in rows}
+        stored = find_many(s, keyed)
         for k, (r, item) in enumerate(zip(group, items, strict=True)):
             if item is None:
                 continue
@@ -158,16 +150,15 @@ class ActivityRecorder:
             if isinstance(result, DomainError):
                 outcomes[k] = result
                 continue
-            body = bodies[k] = jsonable_encoder(self.to_out(result))
-            outcomes[k] = JSONResponse(body, status_code=201)
+            body = bodies[k] = self.to_out(result)
+            outcomes[k] = Answer(body, 201)
             if group[k].idempotency_key is not None:
-                s.add(IdempotencyRecord(principal=group[k].owner, key=group[k].idempotency_key,
-                                        request_sha256=group[k].fingerprint, status_code=201, response=body))
+                store_answer(s, group[k].owner, group[k].idempotency_key, group[k].fingerprint, 201, body)
         for k, first in followers:
             first_outcome = outcomes[first]
             if group[k].fingerprint != group[first].fingerprint:
                 outcomes[k] = key_reused()
             elif first in bodies:
-                outcomes[k] = JSONResponse(bodies[first], status_code=201, headers={"Idempotent-Replayed": "true"})
+                outcomes[k] = Answer(bodies[first], 201, replayed=True)
             else:
                 outcomes[k] = first_outcome  # the first was refused (nothing stored): so is its repeat

@@ -1,0 +1,124 @@
+"""The coordinator's workflow: record (one, or a sheet), correct, approve or reject, revoke, erase the link to the
+chain; and the reads of a centre's activities. The single-activity POST goes through services.recorder, which
+writes concurrent requests together."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backend.chain.client import ChainClient
+from backend.domain.access import check_centre
+from backend.domain.activities import DomainError, check_units, parse_address
+from backend.store import activities as repo
+from backend.store.db import write_transaction
+from backend.store.models import Activity, ActivityAudit
+
+
+def reward(chain: ChainClient, category: int, units: int) -> int:
+    """What the category's current rule pays for `units`, or a refusal saying why not."""
+    return check_units(chain.rule(category), category, units)
+
+
+def owned(db: Session, actor, activity_id: int, for_update: bool = False) -> Activity:
+    a = repo.load_for_update(db, activity_id) if for_update else db.get(Activity, activity_id)
+    if a is None:
+        raise DomainError(404, "not_found", f"activity {activity_id} not found")
+    check_centre(actor, a.centre_id)
+    return a
+
+
+def record_sheet(db: Session, chain: ChainClient, actor, lines: list, approve: bool) -> list[Activity]:
+    """A sheet of activities of one centre, all or none: one transaction, one cap check for their sum. A refused line
+    is named by its index."""
+    centre_id = lines[0].centre_id
+    for i, item in enumerate(lines):
+        if item.centre_id != centre_id:
+            raise DomainError(422, "mixed_centres", f"activities[{i}]: one sheet is for one centre ({centre_id})")
+    check_centre(actor, centre_id)
+    volunteers, rewards = [], []
+    for i, item in enumerate(lines):
+        try:
+            volunteers.append(parse_address(item.volunteer, "volunteer"))
+            rewards.append(reward(chain, item.category, item.units))
+        except DomainError as exc:
+            raise DomainError(exc.status, exc.code, f"activities[{i}]: {exc.message}") from None
+    cap = chain.remaining_cap_at(centre_id) if approve else (0, 0)
+    with write_transaction(db):
+        residents = repo.residents_for(db, volunteers)
+        recorded = repo.record_many(db, actor.name, centre_id, [
+            (residents[v], item.category, item.units, item.occurred_at, item.place, item.description)
+            for item, v in zip(lines, volunteers, strict=True)])
+        if approve:
+            repo.approve_many(db, recorded, rewards, actor.name, *cap)
+        return recorded
+
+
+def listing(db: Session, actor, centre_id: int | None, status: str | None, after_id: int, limit: int) -> list[dict]:
+    """The activities the actor may see (a coordinator: their centre's), by id."""
+    where = [Activity.id > after_id]
+    if actor.role != "admin":
+        if centre_id is not None and centre_id != actor.centre_id:
+            check_centre(actor, centre_id)
+        centre_id = actor.centre_id
+    if centre_id is not None:
+        where.append(Activity.centre_id == centre_id)
+    if status is not None:
+        where.append(Activity.status == status)
+    return repo.activity_views(db, *where, limit=limit)
+
+
+def view(db: Session, actor, activity_id: int) -> dict:
+    found = repo.activity_view(db, activity_id)
+    if found is None:
+        raise DomainError(404, "not_found", f"activity {activity_id} not found")
+    check_centre(actor, found["centre_id"])
+    return found
+
+
+def audit_trail(db: Session, actor, activity_id: int) -> list[ActivityAudit]:
+    owned(db, actor, activity_id)
+    return list(db.scalars(select(ActivityAudit).where(ActivityAudit.activity_id == activity_id).order_by(ActivityAudit.id)))
+
+
+def correct(db: Session, chain: ChainClient, actor, activity_id: int, changes: dict, reason: str) -> Activity:
+    """Corrects an activity before approval; every change is audited with its reason."""
+    if not changes:
+        raise DomainError(422, "nothing_to_change", "give at least one field to correct")
+    with write_transaction(db):
+        a = owned(db, actor, activity_id, for_update=True)
+        reward(chain, changes.get("category", a.category), changes.get("units", a.units))
+        return repo.correct(db, a, actor.name, changes, reason)
+
+
+def approve(db: Session, chain: ChainClient, actor, activity_id: int) -> Activity:
+    """Fixes the reward and the on-chain id, and queues it for the chain (within the centre's cap)."""
+    centre_id = db.scalar(select(Activity.centre_id).where(Activity.id == activity_id))
+    cap = chain.remaining_cap_at(centre_id) if centre_id is not None else (0, 0)  # before the write lock
+    with write_transaction(db):
+        a = owned(db, actor, activity_id, for_update=True)
+        return repo.approve(db, a, actor.name, reward(chain, a.category, a.units), *cap)
+
+
+def reject(db: Session, actor, activity_id: int, reason: str | None) -> Activity:
+    with write_transaction(db):
+        a = owned(db, actor, activity_id, for_update=True)
+        if reason is None:
+            raise DomainError(422, "reason_required", "give the reason for rejecting")
+        return repo.reject(db, a, actor.name, reason)
+
+
+def revoke(db: Session, actor, activity_id: int, reason: str | None) -> Activity:
+    """A confirmed activity's revocation queued for the chain."""
+    with write_transaction(db):
+        a = owned(db, actor, activity_id, for_update=True)
+        if reason is None:
+            raise DomainError(422, "reason_required", "give the reason for revoking")
+        return repo.request_revocation(db, a, actor.name, reason)
+
+
+def erase_link(db: Session, actor, activity_id: int, reason: str) -> Activity:
+    """The city erases the salt of a settled activity: its on-chain id and evidence hash can no longer be linked to
+    the record, which stays for the accounts."""
+    with write_transaction(db):
+        return repo.erase_salt(db, owned(db, actor, activity_id, for_update=True), actor.name, reason)

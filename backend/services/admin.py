@@ -1,0 +1,122 @@
+"""The city's administration: centres, coordinators, providers, charities, category rules, caps and the won rate.
+Each change is checked with a dry run of the contract call, then queued as an operation the sender signs with the
+admin key, and recorded in `admin_audit` with the staff user who asked — in one database transaction."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backend.chain import reads
+from backend.chain.client import ChainClient
+from backend.domain.activities import DomainError, parse_address
+from backend.services.chain_ops import admin_sender, dry_run
+from backend.store import ops
+from backend.store.db import write_transaction
+from backend.store.models import AdminAudit, Centre, ChainOp
+
+DAY = 86400
+UINT88_MAX, UINT96_MAX = 2**88 - 1, 2**96 - 1
+
+
+class Admin:
+    """The city's changes, as asked by one admin account."""
+
+    def __init__(self, db: Session, chain: ChainClient, senders: dict[str, set[str]], actor: str, user_id: int):
+        self.db, self.chain, self.senders, self.actor, self.user_id = db, chain, senders, actor, user_id
+
+    def _change(self, action: str, contract, fn: str, args: list, params: dict) -> dict:
+        """Dry run, then the operation and its audit row in one transaction."""
+        sender = admin_sender(self.senders)
+        data = contract.encode_abi(fn, args=args)
+        dry_run(self.chain, sender, contract.address, data)
+        with write_transaction(self.db):
+            op = ops.queue(self.db, kind=f"admin_{action}", signer_role="admin", requested_by=self.actor, subject=None,
+                           to=contract.address, data=data, params=params)
+            self.db.add(AdminAudit(actor=self.actor, actor_user_id=self.user_id, action=action, params=params,
+                                   chain_op_id=op.id))
+            self.db.flush()
+            return ops.op_view(op)
+
+    def _centre(self, centre_id: int) -> None:
+        count = self.chain.registry.functions.centreCount().call()
+        if not 1 <= centre_id <= count:
+            raise DomainError(404, "unknown_centre", f"centre {centre_id} does not exist (centres 1–{count})")
+
+    @staticmethod
+    def _cap(value: str) -> int:
+        cap = int(value)
+        if not 0 < cap <= UINT88_MAX:
+            raise DomainError(422, "invalid_cap", f"a cap is more than 0 and at most {UINT88_MAX} base units")
+        return cap
+
+    def add_centre(self, key: str, name: str, cap: str, period_days: int) -> dict:
+        """A new centre with its cap; its id is in the operation's result (CentreAdded) and it joins /centres."""
+        amount = self._cap(cap)
+        if self.db.scalar(select(Centre.id).where(Centre.key == key)) is not None:
+            raise DomainError(409, "centre_exists", f"a centre with key {key!r} exists")
+        return self._change("add_centre", self.chain.registry, "addCentre", [amount, period_days * DAY],
+                            {"key": key, "name": name, "cap": str(amount), "period_days": period_days})
+
+    def set_cap(self, centre_id: int, cap: str, period_days: int) -> dict:
+        self._centre(centre_id)
+        amount = self._cap(cap)
+        return self._change("set_cap", self.chain.registry, "setCentreCap", [centre_id, amount, period_days * DAY],
+                            {"centre_id": centre_id, "cap": str(amount), "period_days": period_days})
+
+    def set_centre_active(self, centre_id: int, active: bool) -> dict:
+        self._centre(centre_id)
+        return self._change("set_centre_active", self.chain.registry, "setCentreActive", [centre_id, active],
+                            {"centre_id": centre_id, "active": active})
+
+    def _is_coordinator(self, centre_id: int, address: str) -> bool:
+        role = self.chain.registry.functions.coordinatorRole(centre_id).call()
+        return self.chain.registry.functions.hasRole(role, address).call()
+
+    def set_coordinator(self, centre_id: int, address: str, grant: bool) -> dict:
+        self._centre(centre_id)
+        who = parse_address(address)
+        if self._is_coordinator(centre_id, who) == grant:
+            raise DomainError(409, "no_change", f"{who} {'is already' if grant else 'is not'} a coordinator of centre "
+                                                f"{centre_id}")
+        action, fn = ("add_coordinator", "addCoordinator") if grant else ("remove_coordinator", "removeCoordinator")
+        return self._change(action, self.chain.registry, fn, [centre_id, who], {"centre_id": centre_id, "address": who})
+
+    def set_member(self, kind: str, address: str, grant: bool) -> dict:
+        """A provider or a charity added (grantRole) or removed (revokeRole) on Redemption."""
+        who = parse_address(address)
+        role = reads.PROVIDER_ROLE if kind == "provider" else reads.CHARITY_ROLE
+        if reads.has_role(self.chain, role, who) == grant:
+            raise DomainError(409, "no_change", f"{who} {'is already' if grant else 'is not'} a {kind}")
+        return self._change(f"{'add' if grant else 'remove'}_{kind}", self.chain.redemption,
+                            "grantRole" if grant else "revokeRole", [role, who], {"address": who})
+
+    def set_rule(self, category: int, coins_per_block: str, units_per_block: int, max_units: int, active: bool) -> dict:
+        """A new version of the category's rule (prices attestations made from then on)."""
+        if not 1 <= category < 2**16:
+            raise DomainError(422, "invalid_category", "a category is 1–65535")
+        coins = int(coins_per_block)
+        if coins > UINT96_MAX:
+            raise DomainError(422, "invalid_rule", "coins_per_block does not fit 96 bits")
+        if active and coins == 0:
+            raise DomainError(422, "invalid_rule", "an active rule gives more than 0 coins (set active: false to switch off)")
+        return self._change("set_rule", self.chain.registry, "setCategoryRule",
+                            [category, coins, units_per_block, max_units, active],
+                            {"category": category, "coins_per_block": str(coins), "units_per_block": units_per_block,
+                             "max_units": max_units, "active": active})
+
+    def set_won_per_coin(self, won_per_coin: int) -> dict:
+        """The won a provider is owed per coin at settlement, from the next settlement on."""
+        if self.chain.redemption.functions.wonPerCoin().call() == won_per_coin:
+            raise DomainError(409, "no_change", f"the rate is already {won_per_coin} won per coin")
+        return self._change("set_won_per_coin", self.chain.redemption, "setWonPerCoin", [won_per_coin],
+                            {"won_per_coin": won_per_coin})
+
+
+def audit_log(db: Session, limit: int) -> list[dict]:
+    """The city's changes, newest first: who asked, what, and where its transaction stands."""
+    rows = db.execute(select(AdminAudit, ChainOp).join(ChainOp, AdminAudit.chain_op_id == ChainOp.id, isouter=True)
+                      .order_by(AdminAudit.id.desc()).limit(max(1, min(limit, 1000)))).all()
+    return [{"id": a.id, "actor": a.actor, "actor_user_id": a.actor_user_id, "action": a.action, "params": a.params,
+             "at": a.at, "operation_id": a.chain_op_id, "state": op.state if op else None,
+             "tx_hash": op.tx_hash if op else None, "error": op.error if op else None} for a, op in rows]

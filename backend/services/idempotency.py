@@ -1,0 +1,102 @@
+"""Idempotency-Key: the same key with the same request returns the first answer; another request is refused (409).
+
+The key's record is written in the same database transaction as the effect (a unit of work), so a key can never
+stand for two effects, even when duplicates race: the unique (principal, key) constraint decides."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from backend.domain.activities import DomainError as Refusal, DomainError
+from backend.store.db import unit_of_work, write_transaction
+from backend.store.idempotency import find_stored, store_answer
+from backend.store.models import IdempotencyRecord
+
+MAX_KEY_LENGTH = 200
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What a request is answered with: a JSON body and its status; `replayed` when it is a stored first answer."""
+
+    body: object
+    status_code: int = 200
+    replayed: bool = False
+    headers: dict = field(default_factory=dict)
+
+
+def request_fingerprint(method: str, path: str, body: dict | None) -> str:
+    """What a key stands for: the method, the path and the parsed body (as JSON, keys sorted)."""
+    payload = {"method": method, "path": path, "body": body}
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def check_key(key: str | None) -> None:
+    if key is not None and not 1 <= len(key) <= MAX_KEY_LENGTH:
+        raise DomainError(422, "invalid_idempotency_key", f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters")
+
+
+def owner_of(actor) -> str:
+    """Whose keys: a key is unique per principal, so two clients may use the same one."""
+    return f"{actor.via}:{actor.user_id}"
+
+
+def key_reused() -> Refusal:
+    return DomainError(409, "idempotency_key_reused",
+                   "this Idempotency-Key was used with another request; use a new key for a new request")
+
+
+def stored_answer(row: IdempotencyRecord, fingerprint: str) -> Answer | Refusal:
+    """The answer to a request whose key is already stored: the first answer again, or a 409 (returned, not
+    raised, for callers answering many requests at once) when the key came with another request."""
+    if row.request_sha256 != fingerprint:
+        return key_reused()
+    return Answer(row.response, row.status_code or 200, replayed=True)
+
+
+@dataclass(frozen=True)
+class Once:
+    """A request that may carry an Idempotency-Key: `run` does its work once per key."""
+
+    owner: str
+    key: str | None
+    fingerprint: str
+
+    def replay(self, db: Session) -> Answer | None:
+        if self.key is None:
+            return None
+        row = find_stored(db, self.owner, self.key)
+        db.rollback()  # end the read, so the write transaction starts fresh
+        if row is None:
+            return None
+        answer = stored_answer(row, self.fingerprint)
+        if isinstance(answer, Refusal):
+            raise answer
+        return answer
+
+    def run(self, db: Session, work: Callable[[], object], status_code: int = 200) -> Answer:
+        """`work` (a service call and its result as JSON values) in one unit of work with the key's record,
+        or the stored answer of an earlier request with the same key."""
+        check_key(self.key)
+        replay = self.replay(db)
+        if replay is not None:
+            return replay
+        try:
+            with unit_of_work(db):
+                body = work()
+                if self.key is not None:
+                    with write_transaction(db):
+                        store_answer(db, self.owner, self.key, self.fingerprint, status_code, body)
+        except IntegrityError:
+            db.rollback()
+            replay = self.replay(db)
+            if replay is None:
+                raise
+            return replay
+        return Answer(body, status_code)

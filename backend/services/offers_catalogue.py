@@ -1,0 +1,56 @@
+"""The providers' offers as residents see them: on-chain price, capacity, sold and active, with the title and
+description kept off-chain."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from backend.chain import reads
+from backend.chain.client import ChainClient
+from backend.domain.activities import parse_address
+from backend.domain.messages import Refusal
+from backend.store.models import OfferDetails
+
+MAX_OFFER_ID = 2**64
+
+
+def names(chain: ChainClient, listing: str) -> dict[str, str]:
+    """address → name of the manifest's providers or charities."""
+    return {parse_address(p["address"]): p.get("name") or p.get("key")
+            for p in chain.deployment.manifest.get("config", {}).get(listing, [])
+            if str(p.get("address", "")).startswith("0x")}
+
+
+def offer_view(db: Session, chain: ChainClient, offer_id: int) -> dict | None:
+    """An offer as OfferOut shows it, or None when the chain has no such offer."""
+    if not 0 < offer_id < MAX_OFFER_ID:
+        return None
+    provider, price, capacity, sold, active = reads.offer(chain, offer_id)
+    if int(provider, 16) == 0:
+        return None
+    details = db.get(OfferDetails, offer_id)
+    return {"offer_id": offer_id, "provider": provider, "provider_name": names(chain, "providers").get(provider),
+            "title": details.title if details else None, "description": details.description if details else None,
+            "price": str(price), "capacity": capacity, "sold": sold, "remaining": max(capacity - sold, 0),
+            "active": active}
+
+
+def offer_or_refuse(db: Session, chain: ChainClient, offer_id: int) -> dict:
+    offer = offer_view(db, chain, offer_id)
+    if offer is None:
+        raise Refusal(404, "not_found", what=f"offer {offer_id}")
+    return offer
+
+
+def all_offers(db: Session, chain: ChainClient) -> list[dict]:
+    count = chain.redemption.functions.offerCount().call()
+    return [o for o in (offer_view(db, chain, i) for i in range(1, count + 1)) if o is not None]
+
+
+def catalogue(db: Session, chain: ChainClient, include_inactive: bool = False) -> list[dict]:
+    """Every offer on-chain; by default only those active with vouchers left."""
+    return [o for o in all_offers(db, chain) if include_inactive or (o["active"] and o["remaining"] > 0)]
+
+
+def offers_of(db: Session, chain: ChainClient, provider: str) -> list[dict]:
+    return [o for o in all_offers(db, chain) if o["provider"] == provider]

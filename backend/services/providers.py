@@ -1,0 +1,223 @@
+"""Providers: publish and edit offers (on-chain, signed with the provider's key the backend holds), verify a voucher
+and mark it fulfilled, settle coins with the city, and a settlement statement per period that the city can check
+against the chain."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time as dtime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backend.chain import reads
+from backend.chain.client import ChainClient
+from backend.chain.indexer import indexed_height
+from backend.domain.activities import COIN, DomainError
+from backend.services.chain_ops import dry_run, provider_address
+from backend.services.offers_catalogue import offer_or_refuse, offer_view, offers_of
+from backend.store import ops
+from backend.store.db import write_transaction
+from backend.store.models import ChainEvent, OfferDetails
+
+UINT96_MAX = 2**96 - 1
+
+
+def provider(db: Session, chain: ChainClient, senders: dict[str, set[str]], user_id: int) -> str:
+    """The provider's address, once we know the backend can sign for it and the chain knows it as a provider."""
+    address = provider_address(db, user_id)
+    if address not in senders["provider"]:
+        raise DomainError(409, "no_provider_key", f"the backend holds no key for {address}: add provider-<name>.json "
+                                                  "to VB_KEYSTORE_DIR (or VB_DEV_PROVIDER_KEYS on a local chain)")
+    if not reads.has_role(chain, reads.PROVIDER_ROLE, address):
+        raise DomainError(403, "not_a_provider", f"{address} is not a registered provider on-chain (ask the city)")
+    return address
+
+
+def _price(value: str) -> int:
+    price = int(value)
+    if not 0 < price <= UINT96_MAX:
+        raise DomainError(422, "invalid_price", f"a price is more than 0 and at most {UINT96_MAX} base units")
+    return price
+
+
+def my_offers(db: Session, chain: ChainClient, user_id: int) -> list[dict]:
+    return offers_of(db, chain, provider_address(db, user_id))
+
+
+def create_offer(db: Session, chain: ChainClient, senders, user_id: int, requested_by: str, *, price: str,
+                 capacity: int, title: str, description: str | None) -> dict:
+    """`createOffer` queued with the provider's key; the offer id is in the operation's result."""
+    address = provider(db, chain, senders, user_id)
+    amount = _price(price)
+    data = chain.redemption.encode_abi("createOffer", args=[amount, capacity])
+    dry_run(chain, address, chain.redemption.address, data)
+    with write_transaction(db):
+        return ops.op_view(ops.queue(db, kind="create_offer", signer_role="provider", requested_by=requested_by,
+                                     subject=address, to=chain.redemption.address, data=data,
+                                     params={"title": title, "description": description, "price": str(amount),
+                                             "capacity": capacity}))
+
+
+def edit_offer(db: Session, chain: ChainClient, senders, user_id: int, requested_by: str, offer_id: int,
+               changes: dict) -> tuple[str, dict]:
+    """Price, capacity and active go on-chain (`updateOffer`): ("operation", its view); a change of title or
+    description alone is off-chain: ("offer", the offer)."""
+    address = provider(db, chain, senders, user_id)
+    offer = offer_or_refuse(db, chain, offer_id)
+    if offer["provider"] != address:
+        raise DomainError(403, "not_your_offer", f"offer {offer_id} belongs to another provider")
+    price = _price(changes["price"]) if changes.get("price") is not None else int(offer["price"])
+    capacity = changes["capacity"] if changes.get("capacity") is not None else offer["capacity"]
+    active = changes["active"] if changes.get("active") is not None else offer["active"]
+    title, description = changes.get("title"), changes.get("description")
+    if capacity < offer["sold"]:
+        raise DomainError(422, "capacity_below_sold", f"{offer['sold']} vouchers are already sold; capacity cannot be less")
+    on_chain_change = (price, capacity, active) != (int(offer["price"]), offer["capacity"], offer["active"])
+    if not on_chain_change and title is None and description is None:
+        raise DomainError(422, "no_change", "nothing to change")
+    if not on_chain_change:
+        with write_transaction(db):
+            details = db.get(OfferDetails, offer_id) or OfferDetails(offer_id=offer_id, provider=address, title=f"Offer {offer_id}")
+            details.title = title if title is not None else details.title
+            details.description = description if description is not None else details.description
+            db.merge(details)
+        return "offer", offer_view(db, chain, offer_id)
+    # Checked against the node before the write transaction: no network call while holding the write lock.
+    data = chain.redemption.encode_abi("updateOffer", args=[offer_id, price, capacity, active])
+    dry_run(chain, address, chain.redemption.address, data)
+    with write_transaction(db):
+        op = ops.queue(db, kind="update_offer", signer_role="provider", requested_by=requested_by, subject=address,
+                       to=chain.redemption.address, data=data, offer_id=offer_id,
+                       params={"offer_id": offer_id, "price": str(price), "capacity": capacity, "active": active,
+                               "title": title, "description": description})
+        return "operation", ops.op_view(op)
+
+
+def voucher(db: Session, chain: ChainClient, address: str, voucher_id: int) -> dict:
+    """Is it real (issued on-chain), for this provider, and unused? `valid` says all three."""
+    if not 0 <= voucher_id < 2**96:
+        raise DomainError(404, "not_found", f"voucher {voucher_id} not found")
+    exists, holder, fulfilled = chain.redemption.functions.voucherStatus(voucher_id).call()
+    if not exists:
+        raise DomainError(404, "unknown_voucher", f"voucher {voucher_id} does not exist: it is not a real voucher")
+    if holder != address:
+        raise DomainError(403, "not_your_voucher", f"voucher {voucher_id} is for another provider, not for you")
+    issued = _issued(chain, voucher_id)
+    fulfilling = ops.live_fulfilment(db, voucher_id)
+    return {"voucher_id": str(voucher_id), "offer_id": voucher_id >> 32, "serial": voucher_id & 0xFFFFFFFF,
+            "exists": True, "provider": holder, "fulfilled": fulfilled, "being_fulfilled": fulfilling is not None,
+            "valid": not fulfilled and fulfilling is None,
+            "resident": issued["resident"] if issued else None, "price": issued["price"] if issued else None,
+            "issued_tx": issued["tx_hash"] if issued else None, "issued_block": issued["block_number"] if issued else None}
+
+
+def verify_voucher(db: Session, chain: ChainClient, user_id: int, voucher_id: int) -> dict:
+    return voucher(db, chain, provider_address(db, user_id), voucher_id)
+
+
+def _issued(chain: ChainClient, voucher_id: int) -> dict | None:
+    """The voucher's VoucherIssued log, found by its indexed id (one eth_getLogs, however many vouchers exist)."""
+    event = chain.redemption.events.VoucherIssued
+    logs = chain.web3.eth.get_logs({"address": chain.redemption.address, "fromBlock": chain.deployment.deployment_block,
+                                    "toBlock": "latest", "topics": [event.topic, "0x" + voucher_id.to_bytes(32, "big").hex()]})
+    if not logs:
+        return None
+    entry = event.process_log(logs[0])
+    return {"resident": entry.args.resident, "price": str(entry.args.price),
+            "tx_hash": "0x" + bytes(entry.transactionHash).hex(), "block_number": entry.blockNumber}
+
+
+def fulfil_voucher(db: Session, chain: ChainClient, senders, user_id: int, requested_by: str, voucher_id: int) -> dict:
+    """`fulfill` queued with the provider's key. A used voucher, or one being marked used, is refused (409)."""
+    address = provider(db, chain, senders, user_id)
+    v = voucher(db, chain, address, voucher_id)
+    if v["fulfilled"]:
+        raise DomainError(409, "voucher_used", f"voucher {voucher_id} was already used")
+    data = chain.redemption.encode_abi("fulfill", args=[voucher_id])
+    dry_run(chain, address, chain.redemption.address, data)
+    with write_transaction(db):
+        if ops.live_fulfilment(db, voucher_id) is not None:
+            raise DomainError(409, "voucher_used", f"voucher {voucher_id} is already being marked used")
+        op = ops.queue(db, kind="fulfill", signer_role="provider", requested_by=requested_by, subject=address,
+                       to=chain.redemption.address, data=data, voucher_id=str(voucher_id),
+                       params={"voucher_id": str(voucher_id), "resident": v["resident"]})
+        return ops.op_view(op)
+
+
+def settle(db: Session, chain: ChainClient, senders, user_id: int, requested_by: str, amount: int) -> dict:
+    """Coins settled with the city (`settle`): burned, and the won owed at the chain's rate recorded (`Settled`)."""
+    address = provider(db, chain, senders, user_id)
+    if amount == 0:
+        raise DomainError(422, "zero_amount", "settle more than 0")
+    balance = chain.coin.functions.balanceOf(address).call()
+    data = chain.redemption.encode_abi("settle", args=[amount])
+
+    def check_balance() -> None:
+        available = balance - ops.pending_out(db, address)
+        if amount > available:
+            raise DomainError(409, "insufficient_balance", f"you hold {max(available, 0)} base units not yet settled")
+
+    check_balance()
+    dry_run(chain, address, chain.redemption.address, data)
+    with write_transaction(db):
+        check_balance()  # again inside the write transaction: another settlement may have been accepted meanwhile
+        return ops.op_view(ops.queue(db, kind="settle", signer_role="provider", requested_by=requested_by,
+                                     subject=address, to=chain.redemption.address, data=data, amount=str(amount),
+                                     params={"amount": str(amount)}))
+
+
+def block_at(chain: ChainClient, moment: datetime) -> int:
+    """The first block with a timestamp at or after `moment` (head + 1 if none yet)."""
+    web3, target = chain.web3, int(moment.timestamp())
+    low, high = chain.deployment.deployment_block, web3.eth.block_number + 1
+    while low < high:
+        mid = (low + high) // 2
+        if web3.eth.get_block(mid)["timestamp"] >= target:
+            high = mid
+        else:
+            low = mid + 1
+    return low
+
+
+def statement(db: Session, chain: ChainClient, user_id: int, start: date | None, end: date | None) -> dict:
+    """The provider's settlement statement for [start, end): vouchers redeemed at it (coins received), vouchers
+    used, settlements made (coins burned, won recorded on-chain), and what the received coins are worth at the
+    chain's current rate. Every figure comes from indexed events; `check` names the blocks and the contract, so the
+    city can recompute it from the chain with eth_getLogs."""
+    address = provider_address(db, user_id)
+    today = datetime.now(UTC).date()
+    start = start or today.replace(day=1)
+    end = end or date.fromordinal(today.toordinal() + 1)
+    if end <= start:
+        raise DomainError(422, "invalid_period", "end must be after start")
+    from_block = block_at(chain, datetime.combine(start, dtime(), UTC))
+    to_block = block_at(chain, datetime.combine(end, dtime(), UTC)) - 1
+    height = indexed_height(db)
+    if to_block >= from_block and (height is None or height < to_block):
+        raise DomainError(409, "indexer_behind", f"events are indexed up to block {height}, the period ends at block "
+                                                 f"{to_block}; try again in a moment")
+    events = list(db.scalars(select(ChainEvent).where(
+        ChainEvent.block_number >= from_block, ChainEvent.block_number <= to_block,
+        ChainEvent.event.in_(("VoucherIssued", "VoucherFulfilled", "Settled")),
+        (ChainEvent.address1 == address) | (ChainEvent.address2 == address)).order_by(ChainEvent.id)))
+    issued = [e for e in events if e.event == "VoucherIssued" and e.args["provider"] == address]
+    fulfilled = [e for e in events if e.event == "VoucherFulfilled"]
+    settled = [e for e in events if e.event == "Settled"]
+    received = sum(int(e.args["price"]) for e in issued)
+    rate = chain.redemption.functions.wonPerCoin().call()
+    return {
+        "provider": address, "period": {"start": start.isoformat(), "end": end.isoformat()},
+        "vouchers_issued": len(issued), "coins_received": str(received),
+        "vouchers_fulfilled": len(fulfilled),
+        "settlements": [{"settlement_id": e.args["settlementId"], "amount": str(e.args["amount"]),
+                         "won": str(e.args["wonAmount"]), "won_per_coin": e.args["wonPerCoin"], "tx_hash": e.tx_hash,
+                         "block_number": e.block_number} for e in settled],
+        "coins_settled": str(sum(int(e.args["amount"]) for e in settled)),
+        "won_settled": str(sum(int(e.args["wonAmount"]) for e in settled)),
+        "won_per_coin": rate, "won_owed_for_received": str(received * rate // COIN),
+        "vouchers": [{"voucher_id": str(e.args["voucherId"]), "resident": e.args["resident"], "price": str(e.args["price"]),
+                      "tx_hash": e.tx_hash, "block_number": e.block_number} for e in issued],
+        "check": {"contract": chain.redemption.address, "chain_id": chain.chain_id, "from_block": from_block,
+                  "to_block": to_block, "events": ["VoucherIssued(provider=this)", "VoucherFulfilled(provider=this)",
+                                                   "Settled(provider=this)"]},
+    }

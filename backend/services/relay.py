@@ -1,0 +1,199 @@
+"""Residents' signed requests (redeem, donate, pay another resident) that the backend relays, paying the gas.
+
+A request is checked completely before it is accepted — signature, deadline, nonce, replay, offer, balance, the
+resident's rate limit, the centre's gas budget — so a refusal is a 4xx and nothing is recorded or sent. An accepted
+request is a `chain_ops` row; the worker's sender signs and broadcasts it (backend/chain/sender.py)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from backend.chain import reads
+from backend.chain.client import ChainClient
+from backend.config import Settings
+from backend.domain import relay
+from backend.domain.activities import DomainError, parse_address
+from backend.services.offers_catalogue import offer_view
+from backend.store import ops
+from backend.store.db import write_transaction
+
+DEADLINE_MARGIN_S = 15  # a request must survive the trip to a block
+
+
+def prepare(db: Session, chain: ChainClient, address: str, kind: str, valid_for_s: int, *, offer_id: int | None,
+            max_price: str | None, charity: str | None, payee: str | None, amount: str | None,
+            request_ref: str | None, memo: str | None) -> dict:
+    """The EIP-712 typed data to sign in the wallet (eth_signTypedData_v4), with the next nonce and a deadline."""
+    nonce = reads.relay_nonce(chain, address) + ops.pending_relays(db, address)
+    deadline = int(time.time()) + valid_for_s
+    if kind == "redeem":
+        if offer_id is None:
+            raise DomainError(422, "invalid_request", "offer_id is required to redeem")
+        offer = offer_view(db, chain, offer_id)
+        if offer is None:
+            raise DomainError(404, "unknown_offer", f"offer {offer_id} does not exist")
+        message = {"resident": address, "offerId": offer_id, "maxPrice": int(max_price or offer["price"]),
+                   "nonce": nonce, "deadline": deadline}
+    elif kind == "donate":
+        if charity is None or amount is None:
+            raise DomainError(422, "invalid_request", "charity and amount are required to donate")
+        message = {"donor": address, "charity": parse_address(charity, "charity"), "amount": int(amount),
+                   "nonce": nonce, "deadline": deadline}
+    else:
+        if payee is None or amount is None:
+            raise DomainError(422, "invalid_request", "payee and amount are required to pay")
+        message = {"payer": address, "payee": parse_address(payee, "payee"), "amount": int(amount),
+                   "requestRef": request_ref or relay.request_ref(memo or ""), "nonce": nonce, "deadline": deadline}
+    data = relay.typed_data(kind, chain.chain_id, chain.redemption.address, message)
+    return {"typed_data": data, "nonce": nonce, "deadline": deadline,
+            "submit_to": {"redeem": "/me/redeem", "donate": "/me/donate", "pay": "/me/pay"}[kind]}
+
+
+@dataclass(frozen=True)
+class Signed:
+    """A signed request as the resident sent it."""
+
+    address: str
+    nonce: int
+    deadline: int
+    signature: str
+
+    @property
+    def signature_bytes(self) -> bytes:
+        return bytes.fromhex(self.signature[2:])
+
+
+def redeem(db: Session, chain: ChainClient, settings: Settings, req: Signed, offer_id: int, max_price: int) -> dict:
+    """A voucher of an offer, with a signed `Redeem` request."""
+    provider, price, capacity, sold, active = reads.offer(chain, offer_id)
+
+    def check_chain() -> None:
+        if int(provider, 16) == 0:
+            raise DomainError(404, "unknown_offer", f"offer {offer_id} does not exist")
+        if not active:
+            raise DomainError(409, "offer_inactive", f"offer {offer_id} is not active")
+        if sold >= capacity:
+            raise DomainError(409, "offer_sold_out", f"offer {offer_id} is sold out ({capacity} vouchers)")
+        if price > max_price:
+            raise DomainError(409, "price_above_max", f"offer {offer_id} costs {price}, more than your max_price {max_price}")
+
+    message = {"resident": req.address, "offerId": offer_id, "maxPrice": max_price, "nonce": req.nonce,
+               "deadline": req.deadline}
+    data = relay.calldata("redeem", req.address, offer_id, max_price, req.deadline, req.signature_bytes)
+    return _accept("redeem", req, message, db, chain, settings, amount_out=price, check_chain=check_chain, data=data,
+                   offer=(offer_id, capacity, sold),
+                   params={"offer_id": offer_id, "max_price": str(max_price), "price": str(price),
+                           "provider": provider, "nonce": req.nonce, "deadline": req.deadline})
+
+
+def donate(db: Session, chain: ChainClient, settings: Settings, req: Signed, charity: str, amount: int) -> dict:
+    """Coins to a registered charity, with a signed `Donate` request."""
+    charity = parse_address(charity, "charity")
+    if amount == 0:
+        raise DomainError(422, "zero_amount", "donate more than 0")
+
+    def check_chain() -> None:
+        if not reads.has_role(chain, reads.CHARITY_ROLE, charity):
+            raise DomainError(422, "not_a_charity", f"{charity} is not a registered charity")
+
+    message = {"donor": req.address, "charity": charity, "amount": amount, "nonce": req.nonce, "deadline": req.deadline}
+    data = relay.calldata("donate", req.address, charity, amount, req.deadline, req.signature_bytes)
+    return _accept("donate", req, message, db, chain, settings, amount_out=amount, check_chain=check_chain, data=data,
+                   params={"charity": charity, "amount": str(amount), "nonce": req.nonce, "deadline": req.deadline})
+
+
+def pay(db: Session, chain: ChainClient, settings: Settings, req: Signed, payee: str, amount: int,
+        request_ref: str) -> dict:
+    """Another resident paid for a service, with a signed `PayForService` request."""
+    payee = parse_address(payee, "payee")
+    if payee == req.address:
+        raise DomainError(422, "invalid_payee", "you cannot pay yourself")
+    if amount == 0:
+        raise DomainError(422, "zero_amount", "pay more than 0")
+    message = {"payer": req.address, "payee": payee, "amount": amount, "requestRef": request_ref, "nonce": req.nonce,
+               "deadline": req.deadline}
+    data = relay.calldata("pay", req.address, payee, amount, bytes.fromhex(request_ref[2:]), req.deadline,
+                          req.signature_bytes)
+    return _accept("pay", req, message, db, chain, settings, amount_out=amount, check_chain=lambda: None, data=data,
+                   params={"payee": payee, "amount": str(amount), "request_ref": request_ref, "nonce": req.nonce,
+                           "deadline": req.deadline})
+
+
+def _check_deadline(deadline: int, settings: Settings) -> None:
+    now = int(time.time())
+    if deadline < now + DEADLINE_MARGIN_S:
+        raise DomainError(422, "request_expired", f"the request's deadline {deadline} has passed (or is within "
+                                                  f"{DEADLINE_MARGIN_S} s); sign a new one")
+    if deadline > now + settings.relay_max_deadline_s:
+        raise DomainError(422, "deadline_too_far", f"a signed request may be valid at most {settings.relay_max_deadline_s} s")
+
+
+def _accept(kind: str, req: Signed, message: dict, db: Session, chain: ChainClient, settings: Settings, *,
+            amount_out: int, check_chain: Callable[[], None], data: str, params: dict,
+            offer: tuple[int, int, int] | None = None) -> dict:
+    """The checks every relayed request shares, then the operation recorded (one database transaction)."""
+    address = req.address
+    _check_deadline(req.deadline, settings)
+    typed = relay.typed_data(kind, chain.chain_id, chain.redemption.address, message)
+    sig_hash = relay.signature_hash(req.signature)
+    if ops.signature_seen(db, sig_hash):
+        raise DomainError(409, "replayed", "this signed request was already submitted; it is not sent twice")
+    signer = relay.signer_of(typed, req.signature)
+    if signer != address:
+        raise DomainError(403, "wrong_signer", f"the request was signed by {signer}, not by you ({address})")
+    chain_nonce = reads.relay_nonce(chain, address)
+    if req.nonce < chain_nonce:
+        raise DomainError(409, "nonce_used", f"nonce {req.nonce} was already used on-chain (next is {chain_nonce}); "
+                                             "sign a new request")
+    if reads.paused(chain):
+        raise DomainError(409, "coin_paused", "the city has paused the coin; nothing can be spent until it resumes")
+    balance = reads.balance(chain, address)
+    check_chain()
+    centre = ops.resident_centre(db, address)
+    if centre is None:
+        raise DomainError(403, "no_centre", "you have no activity with a volunteer centre yet, so no centre pays for "
+                                            "your requests' gas")
+    now = datetime.now(UTC)
+    try:
+        with write_transaction(db):
+            # The centre's row locked first: on PostgreSQL, concurrent requests of its residents then see each
+            # other's reserved gas (SQLite's single writer does this by itself).
+            ops.lock_centre(db, centre)
+            expected = chain_nonce + ops.pending_relays(db, address)
+            if req.nonce != expected:
+                raise DomainError(409, "nonce_out_of_order", f"the next request must be signed with nonce {expected}, "
+                                                             f"not {req.nonce} (GET /me or POST /me/prepare)")
+            available = balance - ops.pending_out(db, address)
+            if amount_out > available:
+                raise DomainError(409, "insufficient_balance", f"this needs {amount_out} base units, you have "
+                                                               f"{max(available, 0)} available")
+            if offer is not None:
+                offer_id, capacity, sold = offer
+                if sold + ops.pending_redemptions(db, offer_id) >= capacity:
+                    raise DomainError(409, "offer_sold_out", f"offer {offer_id} has no voucher left ({capacity} sold "
+                                                             "or being sold)")
+            count, oldest = ops.recent_requests(db, address, settings.relay_rate_window_s)
+            if count >= settings.relay_rate_limit:
+                wait = settings.relay_rate_window_s - int((now - oldest).total_seconds()) if oldest else settings.relay_rate_window_s
+                raise DomainError(429, "rate_limited", f"at most {settings.relay_rate_limit} requests per "
+                                                       f"{settings.relay_rate_window_s} s; try again in {max(wait, 1)} s")
+            reserve = relay.GAS_RESERVE[kind]
+            used = ops.gas_used_today(db, centre)
+            if used + reserve > settings.relay_gas_budget_per_day:
+                raise DomainError(429, "gas_budget_exhausted", f"centre {centre}'s gas budget for today "
+                                  f"({settings.relay_gas_budget_per_day} gas) is used up ({used}); try again after "
+                                  "00:00 UTC")
+            op = ops.queue(db, kind=kind, signer_role="relayer", requested_by=f"resident {address}", subject=address,
+                           centre_id=centre, to=chain.redemption.address, data=data, params=params,
+                           amount=str(amount_out), offer_id=offer[0] if offer else None, signed_nonce=req.nonce,
+                           nonce_slot=f"{address}:{req.nonce}", signature_hash=sig_hash, gas=reserve)
+            return ops.op_view(op)
+    except IntegrityError:
+        raise DomainError(409, "replayed", "this signed request (or another with the same nonce) was already "
+                                           "submitted") from None

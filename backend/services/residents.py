@@ -1,0 +1,172 @@
+"""Residents: wallet sign-in (EIP-4361), their account as the chain and the backend see it, and their registration
+(the address only when they sign in; personal details when a coordinator registers them)."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from backend.chain import reads
+from backend.chain.attestation_pages import centre_of
+from backend.chain.client import ChainClient
+from backend.config import Settings
+from backend.domain import siwe
+from backend.domain.activities import DomainError, parse_address
+from backend.services.offers_catalogue import names
+from backend.store import ops
+from backend.store.activities import resident_for
+from backend.store.db import write_transaction
+from backend.store.models import Balance, ChainEvent, ChainOp, Resident, SiweNonce
+from backend.store.rows import get_or_refuse
+
+# ---------------------------------------------------------------------------------------------- sign in
+
+
+def new_siwe_nonce(db: Session, settings: Settings) -> tuple[str, datetime]:
+    """A fresh single-use nonce, valid VB_SIWE_NONCE_TTL_S seconds."""
+    nonce = secrets.token_hex(16)
+    expires = datetime.now(UTC) + timedelta(seconds=settings.siwe_nonce_ttl_s)
+    with write_transaction(db):
+        # Expired nonces are deleted (keeps the table small); a message with one is then refused as unknown instead.
+        db.execute(delete(SiweNonce).where(SiweNonce.expires_at < datetime.now(UTC)))
+        db.add(SiweNonce(nonce=nonce, expires_at=expires))
+    return nonce, expires
+
+
+def sign_in(db: Session, settings: Settings, chain_id: int, message_text: str, signature: str) -> tuple[str, int]:
+    """Checks the signed message (domain, URI, chain id, times, signature) and uses up its nonce: (the address,
+    the session's lifetime in seconds)."""
+    message = siwe.verify(message_text, signature, domain=settings.siwe_domain, uri=settings.siwe_uri,
+                          chain_id=chain_id)
+    now = datetime.now(UTC)
+    with write_transaction(db):
+        row = db.get(SiweNonce, message.nonce)
+        if row is None:
+            raise DomainError(401, "siwe_unknown_nonce", "the nonce was not issued by this service; get one from GET /siwe/nonce")
+        if row.used_at is not None:
+            raise DomainError(401, "siwe_nonce_used", "the nonce was already used; get a new one from GET /siwe/nonce")
+        if row.expires_at <= now:
+            raise DomainError(401, "siwe_nonce_expired", "the nonce has expired; get a new one from GET /siwe/nonce")
+        row.used_at, row.address = now, message.address
+    ttl = settings.resident_token_ttl_s
+    if message.expiration_time is not None:  # the session ends no later than the message says
+        ttl = max(1, min(ttl, int((message.expiration_time - now).total_seconds())))
+    return message.address, ttl
+
+
+# ---------------------------------------------------------------------------------------------- registration
+
+
+def resident_id(db: Session, address: str) -> int:
+    """The resident's row id; their first community request registers them (the address only)."""
+    rid = db.scalar(select(Resident.id).where(Resident.address == address))
+    db.rollback()
+    if rid is None:
+        with write_transaction(db):
+            rid = resident_for(db, address).id
+    return rid
+
+
+def register(db: Session, address: str, name: str | None, phone: str | None, email: str | None) -> Resident:
+    """A coordinator registers a resident with their personal details (kept in the database only)."""
+    address = parse_address(address, "address")
+    with write_transaction(db):
+        if db.scalar(select(Resident).where(Resident.address == address)):
+            raise DomainError(409, "resident_exists", f"a resident with address {address} is registered")
+        return resident_for(db, address, name=name, phone=phone, email=email)
+
+
+def get(db: Session, resident_id_: int) -> Resident:
+    return get_or_refuse(db, Resident, resident_id_, "resident")
+
+
+# ---------------------------------------------------------------------------------------------- the coin
+
+
+_TOKEN_META: dict[str, tuple[str, int]] = {}
+
+
+def token_info(chain: ChainClient) -> dict:
+    """What a wallet needs to show the coin, including the parameters of EIP-747 `wallet_watchAsset`."""
+    address = chain.coin.address
+    if address not in _TOKEN_META:
+        _TOKEN_META[address] = (chain.coin.functions.symbol().call(), chain.coin.functions.decimals().call())
+    symbol, decimals = _TOKEN_META[address]
+    return {"chain_id": chain.chain_id, "chain_id_hex": hex(chain.chain_id), "address": address, "symbol": symbol,
+            "decimals": decimals, "name": chain.deployment.manifest.get("config", {}).get("coin", {}).get("name"),
+            "redemption": chain.redemption.address,
+            "wallet_watchAsset": {"type": "ERC20", "options": {"address": address, "symbol": symbol, "decimals": decimals}}}
+
+
+# ---------------------------------------------------------------------------------------------- my account
+
+
+def account(db: Session, chain: ChainClient, address: str) -> dict:
+    """Balance (on-chain now, and as indexed), coins held for requests in flight, the next EIP-712 nonce, the centre
+    whose gas budget pays for the resident's requests."""
+    on_chain = reads.balance(chain, address)
+    indexed = db.get(Balance, address)
+    pending = ops.pending_out(db, address)
+    return {"address": address, "balance": str(on_chain), "indexed_balance": indexed.amount if indexed else "0",
+            "pending_out": str(pending), "available": str(max(on_chain - pending, 0)),
+            "next_nonce": reads.relay_nonce(chain, address) + ops.pending_relays(db, address),
+            "centre_id": ops.resident_centre(db, address)}
+
+
+def _history_entry(e: ChainEvent, address: str, categories: dict, providers: dict, charities: dict) -> dict | None:
+    a = e.args
+    item = {"id": e.id, "event": e.event, "block_number": e.block_number, "tx_hash": e.tx_hash,
+            "time": datetime.fromtimestamp(e.block_time, UTC).isoformat() if e.block_time is not None else None}
+    if e.event == "ActivityAttested":
+        item.update(kind="earned", amount=str(a["amount"]), category=a["category"],
+                    category_name=categories.get(int(a["category"])), units=a["units"], activity_id=a["id"],
+                    centre_id=centre_of(a["id"]))
+    elif e.event == "ActivityRevoked":
+        item.update(kind="revoked", amount=str(a["amount"]), clawed_back=str(a["clawedBack"]),
+                    debt_added=str(a["debtAdded"]), activity_id=a["id"])
+    elif e.event == "DebtNetted":
+        item.update(kind="debt_repaid", amount=str(a["repaid"]), remaining_debt=str(a["remainingDebt"]))
+    elif e.event == "VoucherIssued":
+        item.update(kind="redeemed", amount=str(a["price"]), voucher_id=str(a["voucherId"]),
+                    offer_id=int(a["voucherId"]) >> 32, provider=a["provider"], provider_name=providers.get(a["provider"]))
+    elif e.event == "Donated":
+        item.update(kind="donated", amount=str(a["amount"]), charity=a["charity"],
+                    charity_name=charities.get(a["charity"]), receipt_id=a["receiptId"])
+    elif e.event == "ServicePaid":
+        outgoing = a["payer"] == address
+        item.update(kind="paid" if outgoing else "received_payment", amount=str(a["amount"]),
+                    counterparty=a["payee"] if outgoing else a["payer"], request_ref=a["requestRef"])
+    else:
+        return None
+    return item
+
+
+def history(db: Session, chain: ChainClient, address: str, after_id: int, limit: int) -> dict:
+    """What happened to the resident's coins, oldest first — activities attested (with their category),
+    revocations, vouchers redeemed, donations, payments made and received — and their requests not yet on-chain."""
+    categories = {int(c["id"]): c.get("key") for c in chain.deployment.manifest.get("config", {}).get("categories", [])}
+    providers, charities = names(chain, "providers"), names(chain, "charities")
+    q = (select(ChainEvent).where((ChainEvent.address1 == address) | (ChainEvent.address2 == address),
+                                  ChainEvent.event != "Transfer", ChainEvent.id > after_id)
+         .order_by(ChainEvent.id).limit(max(1, min(limit, 500))))
+    entries = [item for e in db.scalars(q)
+               if (item := _history_entry(e, address, categories, providers, charities)) is not None]
+    pending = [ops.op_view(o) for o in db.scalars(select(ChainOp).where(
+        ChainOp.subject == address, ChainOp.signer_role == "relayer", ChainOp.state.in_(ops.LIVE)).order_by(ChainOp.id))]
+    return {"address": address, "entries": entries, "pending": pending}
+
+
+def operations(db: Session, address: str, limit: int) -> list[dict]:
+    q = (select(ChainOp).where(ChainOp.subject == address, ChainOp.signer_role == "relayer")
+         .order_by(ChainOp.id.desc()).limit(max(1, min(limit, 500))))
+    return [ops.op_view(o) for o in db.scalars(q)]
+
+
+def operation(db: Session, address: str, op_id: int) -> dict:
+    op = db.get(ChainOp, op_id)
+    if op is None or op.subject != address or op.signer_role != "relayer":
+        raise DomainError(404, "not_found", f"operation {op_id} not found")
+    return ops.op_view(op)
