@@ -210,7 +210,7 @@ CATALOGUE: dict[str, dict] = {
     "invalid_siwe_message": _e("{why}", "로그인 메시지(SIWE) 형식이 올바르지 않습니다", "the sign-in message is malformed", forms=[
         ("{name}: {value!r} is not an RFC 3339 date-time", "{name}: '{value}'은(는) RFC 3339 날짜·시각이 아닙니다"),
         ("{name}: {value!r} has no time zone", "{name}: '{value}'에 시간대가 없습니다"),
-        ("the first line must be '<domain> wants you to sign in with your Ethereum account:'",
+        ("the first line must be '<domain>{header}'",
          "로그인 메시지의 첫 줄 형식이 올바르지 않습니다"),
         ("the domain is missing or malformed", "로그인 메시지의 도메인이 없거나 올바르지 않습니다"),
         ("the address {address!r} is not an EIP-55 checksummed address",
