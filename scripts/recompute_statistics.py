@@ -34,7 +34,7 @@ if str(ROOT) not in sys.path:
 from backend.chain.deployment import ManifestError, load_deployment, manifest_path  # noqa: E402
 from backend.chain.events import decode_event, event_abis, event_topic, log_block_time  # noqa: E402
 from backend.domain import statistics as st  # noqa: E402
-from backend.domain.activities import DomainError  # noqa: E402
+from backend.domain.errors import Refusal  # noqa: E402
 
 EXIT_SAME, EXIT_DIFFERENT, EXIT_ERROR = 0, 1, 2
 
@@ -214,7 +214,7 @@ def main(argv: list[str] | None = None, out=None, err=None) -> int:
             out.write(data)
             out.flush()
         return EXIT_SAME
-    except (Failure, DomainError) as exc:
+    except (Failure, Refusal) as exc:
         print(f"recompute_statistics: {exc}", file=err)
         return EXIT_ERROR
 

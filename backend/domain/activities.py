@@ -12,6 +12,7 @@ from functools import lru_cache
 from eth_utils import is_address, is_checksum_address, keccak, to_checksum_address
 
 from backend.chain.attestation_pages import activity_id
+from backend.domain.errors import Refusal
 
 COIN = 10**18
 UINT32_MAX = 2**32 - 1
@@ -32,38 +33,33 @@ EDITABLE = {"pending_review", "recorded"}
 ON_CHAIN_PENDING = {"approved", "submitted"}
 
 
-class DomainError(Exception):
-    """A request the rules refuse; `status` is the HTTP status the API answers with."""
-
-    def __init__(self, status: int, code: str, message: str):
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
+DomainError = Refusal  # the older name, until every call site says Refusal
 
 
-def not_found(what: str) -> DomainError:
-    return DomainError(404, "not_found", f"{what} not found")
+def not_found(what: str) -> Refusal:
+    return Refusal(404, "not_found", what=what)
 
 
 def check_transition(current: str, new: str) -> None:
     if new not in TRANSITIONS.get(current, set()):
-        raise DomainError(409, "invalid_status", f"an activity that is {current} cannot become {new}")
+        raise Refusal(409, "invalid_status", current=current, new=new)
 
 
 def parse_address(value: str, field: str = "address") -> str:
-    """A checksummed address, or a DomainError saying what is wrong with it."""
+    """A checksummed address, or a Refusal saying what is wrong with it."""
     if not isinstance(value, str):
-        raise DomainError(422, "invalid_address", f"{field}: {value!r} is not an address (0x and 40 hex digits)")
+        raise Refusal(422, "invalid_address", field=field, value=value)
     return _parse_address(value, field)
 
 
 @lru_cache(maxsize=65_536)  # the same residents come back all day, and each check costs one or two keccaks
 def _parse_address(value: str, field: str) -> str:
     if not is_address(value):
-        raise DomainError(422, "invalid_address", f"{field}: {value!r} is not an address (0x and 40 hex digits)")
+        raise Refusal(422, "invalid_address", field=field, value=value)
     if value != value.lower() and not is_checksum_address(value):
-        raise DomainError(422, "invalid_address", f"{field}: {value!r} has a wrong checksum")
+        raise Refusal(422, "invalid_address", f"{field}: {value!r} has a wrong checksum", field=field, value=value)
     if int(value, 16) == 0:
-        raise DomainError(422, "invalid_address", f"{field}: the zero address cannot hold coins")
+        raise Refusal(422, "invalid_address", field=field)
     return to_checksum_address(value)
 
 
@@ -83,17 +79,16 @@ class Rule:
 
 
 def check_units(rule: Rule | None, category: int, units: int) -> int:
-    """The reward for `units` of `category`, or a DomainError naming the rule that refuses it."""
+    """The reward for `units` of `category`, or a Refusal naming the rule that refuses it."""
     if rule is None or rule.version == 0:
-        raise DomainError(422, "unknown_category", f"category {category} has no rule on-chain")
+        raise Refusal(422, "unknown_category", category=category)
     if not rule.active:
-        raise DomainError(422, "category_inactive", f"category {category} is switched off")
+        raise Refusal(422, "category_inactive", category=category)
     if not 1 <= units <= rule.max_units:
-        raise DomainError(422, "invalid_units", f"units must be from 1 to {rule.max_units} for category {category}, got {units}")
+        raise Refusal(422, "invalid_units", category=category, max=rule.max_units, units=units)
     reward = rule.reward(units)
     if reward == 0:
-        raise DomainError(422, "reward_too_small",
-                          f"{units} units of category {category} earn nothing (the rule pays per {rule.units_per_block})")
+        raise Refusal(422, "reward_too_small", units=units, category=category, per=rule.units_per_block)
     return reward
 
 
@@ -101,11 +96,8 @@ def check_cap(centre_id: int, reward: int, remaining_on_chain: int, pending: int
     """Refuses an approval the registry would refuse for the centre's cap, counting what is already queued."""
     available = max(remaining_on_chain - pending, 0)
     if reward > available:
-        raise DomainError(
-            409, "over_centre_cap",
-            f"centre {centre_id} can issue {coins(available)} more this period "
-            f"({coins(remaining_on_chain)} left on-chain, {coins(pending)} queued); this activity needs {coins(reward)}",
-        )
+        raise Refusal(409, "over_centre_cap", centre_id=centre_id, available=coins(available),
+                      remaining=coins(remaining_on_chain), pending=coins(pending), reward=coins(reward))
 
 
 def coins(amount: int) -> str:

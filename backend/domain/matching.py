@@ -1,7 +1,10 @@
 """Talent ↔ need matching: ranks registered offers (talents, skills, availability, area) for a need, and says why.
 
-No I/O: the store feeds offers in, the API asks for rankings. Four factors, each returned with its contribution:
+No I/O: the store feeds offers in, the API asks for rankings. Five factors, each returned with its contribution
+and a note saying why (in English; `note_code` and `note_params` let messages.factor_note say it in Korean):
 
+- **talent**: the share of the need's talents (concepts of the glossary below) the offer has; the text similarity
+  when the need names none the glossary knows.
 - **text**: BM25 over character n-grams of the offer's and the need's text. Hangul runs give syllable bigrams
   (“요리를” → 요리, 리를), so Korean needs no tokenizer or dictionary; other scripts give trigrams of the padded word
   (“cooking” → ^co, coo, …, ng$), which also absorbs plurals and typos. A small bilingual glossary of talents adds a
@@ -125,6 +128,18 @@ GLOSSARY: dict[str, tuple[str, ...]] = {
     "food_bank": ("푸드뱅크", "식품 나눔", "나눔 냉장고", "food bank", "food sharing", "food parcel"),
 }
 
+# The talents' names in Korean, for the Korean explanations (messages.factor_note).
+TALENTS_KO: dict[str, str] = {
+    "cooking": "요리", "cleaning": "청소", "digital": "디지털 기기 사용", "coding": "코딩", "math": "수학",
+    "english": "영어", "tutoring": "학습 지도", "korean_language": "한국어 교육", "elderly": "어르신 돌봄",
+    "childcare": "아이 돌봄", "haircut": "이발·미용", "repair": "집수리", "farming": "농사 일손",
+    "delivery": "배달·운반", "driving": "운전·이동 지원", "music": "음악", "art": "미술", "sewing": "바느질·수선",
+    "translation": "통역·번역", "counseling": "상담", "health": "건강·의료", "exercise": "운동", "gardening": "원예·텃밭",
+    "environment": "환경 정화", "photography": "사진", "design": "디자인", "accounting": "회계", "marketing": "마케팅·판매",
+    "reading": "책 읽기", "disability": "장애인 활동 지원", "moving": "이사 돕기", "laundry": "빨래", "snow": "제설",
+    "pets": "반려동물 돌봄", "events": "행사 지원", "legal": "법률 도움", "food_bank": "푸드뱅크",
+}
+
 _HANGUL = re.compile(r"[\uac00-\ud7a3]+")
 _WORD = re.compile(r"[\uac00-\ud7a3]+|[^\W_\uac00-\ud7a3]+")
 _SPACE = re.compile(r"\s+")
@@ -201,12 +216,51 @@ class Weights:
     reliability: float = 0.05
 
 
+# The factors' notes: code → English template. Params named in LIST_PARAMS are lists, joined with ", ".
+NOTES_EN: dict[str, str] = {
+    "talents_none_known": "no talent of the glossary recognised in the need: text similarity stands in",
+    "talents_shared": "{shared_n} of the need's {wanted_n} talents: {shared}",
+    "talents_missing": "none of the need's talents ({wanted})",
+    "text": "character n-grams: share of the need's own text score",
+    "distance_unknown": "area unknown: counted as halfway",
+    "distance_km": "{km:.1f} km between {need_area} and {offer_area}",
+    "schedule_any": "the need has no fixed time",
+    "schedule_unknown": "the offer gives no availability: counted as halfway",
+    "schedule_slots": "{covered_n} of {wanted_n} slots: {slots}",
+    "reliability": "(completed + 1) / (completed + no-shows + 2)",
+}
+LIST_PARAMS = frozenset({"shared", "wanted", "slots"})
+
+
+@dataclass(frozen=True)
+class Note:
+    """A factor's note as a code of NOTES_EN and its params; str() is the English sentence."""
+
+    code: str
+    params: tuple[tuple[str, object], ...] = ()
+
+    def __str__(self) -> str:
+        return NOTES_EN[self.code].format(**{k: ", ".join(v) if k in LIST_PARAMS else v for k, v in self.params})
+
+
+def note(code: str, **params) -> Note:
+    return Note(code, tuple((k, tuple(v) if k in LIST_PARAMS else v) for k, v in params.items()))
+
+
 @dataclass(frozen=True)
 class Factor:
     value: float  # 0..1
     weight: float
     contribution: float  # value × weight; the score is the sum of the contributions
-    note: str = ""
+    note: str = ""  # in English
+    note_code: str = ""  # a key of NOTES_EN ("" when the note was given as text)
+    note_params: tuple[tuple[str, object], ...] = ()
+
+
+def factor(value: float, weight: float, why: Note | str) -> Factor:
+    if isinstance(why, Note):
+        return Factor(value, weight, weight * value, str(why), why.code, why.params)
+    return Factor(value, weight, weight * value, why)
 
 
 @dataclass(frozen=True)
@@ -266,28 +320,29 @@ class Scorer:
             return 0.5
         return (need & offer).bit_count() / need.bit_count()
 
-    def explain(self, talent: float, talent_note: str, text: float, need: NeedQuery, doc: OfferDoc) -> dict[str, Factor]:
+    def explain(self, talent: float, talent_note: Note | str, text: float, need: NeedQuery, doc: OfferDoc
+                ) -> dict[str, Factor]:
         w = self.weights
         km = self.distance_km(need.area, doc.area)
         if km is None:
-            dist, dnote = 0.5, "area unknown: counted as halfway"
+            dist, dnote = 0.5, note("distance_unknown")
         else:
-            dist, dnote = math.exp(-km / DISTANCE_SCALE_KM), f"{km:.1f} km between {need.area} and {doc.area}"
+            dist, dnote = math.exp(-km / DISTANCE_SCALE_KM), note("distance_km", km=km, need_area=need.area,
+                                                                  offer_area=doc.area)
         sched = self._schedule(need.slots, doc.slots)
         if not need.slots:
-            snote = "the need has no fixed time"
+            snote = note("schedule_any")
         elif not doc.slots:
-            snote = "the offer gives no availability: counted as halfway"
+            snote = note("schedule_unknown")
         else:
-            snote = f"{(need.slots & doc.slots).bit_count()} of {need.slots.bit_count()} slots: " + ", ".join(
-                slot_names(need.slots & doc.slots)[:6])
+            snote = note("schedule_slots", covered_n=(need.slots & doc.slots).bit_count(),
+                         wanted_n=need.slots.bit_count(), slots=slot_names(need.slots & doc.slots)[:6])
         return {
-            "talent": Factor(talent, w.talent, w.talent * talent, talent_note),
-            "text": Factor(text, w.text, w.text * text, "character n-grams: share of the need's own text score"),
-            "distance": Factor(dist, w.distance, w.distance * dist, dnote),
-            "schedule": Factor(sched, w.schedule, w.schedule * sched, snote),
-            "reliability": Factor(doc.reliability, w.reliability, w.reliability * doc.reliability,
-                                  "(completed + 1) / (completed + no-shows + 2)"),
+            "talent": factor(talent, w.talent, talent_note),
+            "text": factor(text, w.text, note("text")),
+            "distance": factor(dist, w.distance, dnote),
+            "schedule": factor(sched, w.schedule, snote),
+            "reliability": factor(doc.reliability, w.reliability, note("reliability")),
         }
 
 
@@ -425,13 +480,13 @@ class MatchIndex:
         tf = self._tf[self._by_offer[doc.offer_id]]
         shared = sorted(t[1:] for t in wanted if t in tf)
         if not wanted:
-            note = "no talent of the glossary recognised in the need: text similarity stands in"
+            why = note("talents_none_known")
         elif shared:
-            note = f"{len(shared)} of the need's {len(wanted)} talents: {', '.join(shared)}"
+            why = note("talents_shared", shared_n=len(shared), wanted_n=len(wanted), shared=shared)
         else:
-            note = f"none of the need's talents ({', '.join(sorted(t[1:] for t in wanted))})"
+            why = note("talents_missing", wanted=sorted(t[1:] for t in wanted))
         terms = shared + sorted(w for w in set(words(need.text)) & set(words(doc.text)) if len(w) > 1)[:8]
-        return Ranked(doc.offer_id, round(score, 6), self.scorer.explain(talent, note, text, need, doc), terms)
+        return Ranked(doc.offer_id, round(score, 6), self.scorer.explain(talent, why, text, need, doc), terms)
 
 
 def ranking_terms(query: Counter[str], df: Mapping[str, int], n: int) -> list[str]:

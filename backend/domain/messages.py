@@ -1,85 +1,27 @@
 """Error messages in Korean and English, chosen by Accept-Language; the body keeps its shape
 {"error": code, "detail": message}. The code never changes with the language, so clients branch on it.
 
-`Refusal(status, code, **params)` is a DomainError whose message comes from the catalogue; older DomainErrors
-(with their English message) get the catalogue's Korean sentence for their code when there is one, else stay English.
+There is one refusal type, `Refusal` (backend/domain/errors.py), and every code has an English and a Korean
+sentence in its catalogue. `localized(exc, "ko")` picks the Korean one: from the params when the call site gave
+them, else from the English message the call site wrote (matched against the catalogue's English templates, which
+recovers the values it names), else the code's Korean sentence without values. Also Korean for pydantic's
+validation errors and for the matching engine's explanations (`factor_note`).
 """
 
 from __future__ import annotations
 
-from backend.domain.activities import DomainError
+import re
+from collections.abc import Mapping
+from functools import lru_cache
+from string import Formatter
+
+from backend.domain import matching
+from backend.domain.errors import CATALOGUE, GENERIC_KO, THINGS_KO, WORDS_KO, Refusal, entry, fields, pick_form
+
+__all__ = ["CATALOGUE", "LANGUAGES", "THINGS_KO", "Refusal", "factor_note", "localized", "pick_language",
+           "validation_detail"]
 
 LANGUAGES = ("en", "ko")
-
-CATALOGUE: dict[str, dict[str, str]] = {
-    # generic, also for the older DomainErrors of the activity workflow (no parameters there)
-    "not_found": {"en": "{what} not found", "ko": "{what}을(를) 찾을 수 없습니다"},
-    "forbidden": {"en": "{why}", "ko": "권한이 없습니다: {why_ko}"},
-    "unauthorized": {"en": "{why}", "ko": "로그인이 필요하거나 인증 정보가 올바르지 않습니다"},
-    "invalid_request": {"en": "{why}", "ko": "요청이 올바르지 않습니다: {why_ko}"},
-    "chain_unavailable": {"en": "the chain is not reachable; nothing was changed, try again shortly",
-                          "ko": "블록체인 노드에 연결할 수 없습니다. 아무것도 바뀌지 않았으니 잠시 후 다시 시도하세요"},
-    "invalid_status": {"en": "{why}", "ko": "지금 상태에서는 할 수 없는 요청입니다"},
-    "over_centre_cap": {"en": "{why}", "ko": "센터의 이번 기간 발행 한도를 넘습니다"},
-    # who may
-    "resident_required": {"en": "this is done by a resident signed in with their wallet (GET /siwe/nonce, POST /siwe/verify); you are {who}",
-                          "ko": "지갑으로 로그인한 주민만 할 수 있습니다 (GET /siwe/nonce, POST /siwe/verify). 현재: {who}"},
-    "staff_required": {"en": "this needs the role {roles}; you are {who}",
-                       "ko": "{roles} 역할이 필요합니다. 현재: {who}"},
-    # areas and organisations
-    "unknown_area": {"en": "area {area!r} is not known: an admin registers it with PUT /areas/{area}",
-                     "ko": "'{area}' 지역이 등록되어 있지 않습니다. 관리자가 PUT /areas/{area}로 등록합니다"},
-    "unknown_centre": {"en": "centre {centre_id} is not known to this backend",
-                       "ko": "{centre_id}번 센터를 찾을 수 없습니다"},
-    "no_centre_for_area": {"en": "no centre serves area {area!r} yet: an admin sets a centre's area first",
-                           "ko": "'{area}' 지역을 담당하는 센터가 아직 없습니다. 관리자가 먼저 센터의 지역을 정해야 합니다"},
-    "not_representative": {"en": "you do not represent organisation {organisation_id}",
-                           "ko": "{organisation_id}번 단체의 대표가 아닙니다"},
-    # offers, needs, matches
-    "invalid_slots": {"en": "{why}", "ko": "가능한 시간이 올바르지 않습니다: 예) mon-morning, sat-evening, weekend"},
-    "bad_schedule": {"en": "{why}", "ko": "일정이 올바르지 않습니다: 시작이 끝보다 앞서고, 8시간 이내여야 합니다"},
-    "in_past": {"en": "{what} is in the past", "ko": "{what}이(가) 이미 지난 시각입니다"},
-    "settlement_needs_centre": {"en": "a need settled as volunteer activity names the centre whose coordinators approve it (centre_id)",
-                                "ko": "봉사활동으로 인정받으려면 승인할 센터(centre_id)를 지정해야 합니다"},
-    "payment_between_residents": {"en": "payment is for a need between two residents; an organisation's or a project's need is volunteer activity",
-                                  "ko": "대가 지급은 주민 사이의 요청에만 쓸 수 있습니다. 단체나 프로젝트의 요청은 봉사활동입니다"},
-    "not_owner": {"en": "{what} is not yours", "ko": "본인의 {what_ko}이(가) 아닙니다"},
-    "need_not_open": {"en": "need {need_id} is {status}: it takes no more matches",
-                      "ko": "{need_id}번 요청은 '{status}' 상태라 더 이상 연결할 수 없습니다"},
-    "talent_withdrawn": {"en": "talent {talent_id} is withdrawn", "ko": "{talent_id}번 재능 나눔은 철회되었습니다"},
-    "own_talent": {"en": "you cannot be matched with your own need", "ko": "본인의 요청에 본인을 연결할 수 없습니다"},
-    "match_exists": {"en": "talent {talent_id} is already matched with need {need_id} (match {match_id})",
-                     "ko": "{talent_id}번 재능 나눔은 이미 {need_id}번 요청과 연결되어 있습니다 ({match_id}번)"},
-    "not_a_party": {"en": "you are neither side of match {match_id}", "ko": "{match_id}번 연결의 당사자가 아닙니다"},
-    "not_beneficiary": {"en": "only the beneficiary of need {need_id} confirms what happened; you are not",
-                        "ko": "{need_id}번 요청의 수혜자만 활동을 확인할 수 있습니다"},
-    "match_not_proposed": {"en": "match {match_id} is {status}: only a proposed match is accepted or declined",
-                           "ko": "{match_id}번 연결은 '{status}' 상태라 수락하거나 거절할 수 없습니다"},
-    "already_accepted": {"en": "you have already accepted match {match_id}", "ko": "{match_id}번 연결을 이미 수락했습니다"},
-    "match_not_scheduled": {"en": "match {match_id} is {status}: only a scheduled match is confirmed",
-                            "ko": "{match_id}번 연결은 '{status}' 상태라 확인할 수 없습니다"},
-    "too_early": {"en": "need {need_id} starts at {starts_at}: confirm it after it happened",
-                  "ko": "{need_id}번 요청은 {starts_at}에 시작합니다. 활동이 끝난 뒤에 확인하세요"},
-    "match_pending": {"en": "need {need_id} has a scheduled match waiting for its beneficiary's confirmation",
-                      "ko": "{need_id}번 요청에 수혜자의 확인을 기다리는 활동이 있습니다"},
-    "invalid_minutes": {"en": "minutes must be from 1 to {max}", "ko": "시간(분)은 1에서 {max} 사이여야 합니다"},
-    # neighbour reports
-    "reports_unavailable": {"en": "neighbour reports are switched off: the server has no VB_REPORTS_KEY to seal them",
-                            "ko": "이웃 제보 기능이 꺼져 있습니다. 서버에 암호화 키(VB_REPORTS_KEY)가 없습니다"},
-    "not_your_area": {"en": "report {report_id} is for another area; only the welfare officers of that area read it",
-                      "ko": "{report_id}번 제보는 다른 지역의 것입니다. 해당 지역 복지 담당자만 볼 수 있습니다"},
-    "report_unreadable": {"en": "report {report_id} cannot be opened: {why}",
-                          "ko": "{report_id}번 제보를 열 수 없습니다 (암호화 키를 확인하세요)"},
-    "report_decided": {"en": "report {report_id} is already {status}", "ko": "{report_id}번 제보는 이미 '{status}' 처리되었습니다"},
-    # proposals
-    "already_supported": {"en": "you already support proposal {proposal_id}", "ko": "{proposal_id}번 제안을 이미 지지했습니다"},
-    "own_proposal": {"en": "proposal {proposal_id} is yours: others support it", "ko": "본인의 제안은 지지할 수 없습니다"},
-    "proposal_not_open": {"en": "proposal {proposal_id} is {status}", "ko": "{proposal_id}번 제안은 '{status}' 상태입니다"},
-}
-
-# Korean names of the things "not_found" and "not_owner" speak of.
-THINGS_KO = {"need": "요청", "talent": "재능 나눔", "match": "연결", "report": "제보", "proposal": "제안",
-             "organisation": "단체", "area": "지역", "centre": "센터", "resident": "주민", "activity": "활동"}
 
 
 def pick_language(accept_language: str | None) -> str:
@@ -106,32 +48,213 @@ class _Blank(dict):
         return ""
 
 
-class Refusal(DomainError):
-    """A refusal whose message comes from the catalogue, in English here and in Korean on request."""
-
-    def __init__(self, http_status: int, code: str, /, **params):
-        self.params = params
-        super().__init__(http_status, code, CATALOGUE[code]["en"].format_map(_Blank(params)))
 
 
-def localized(exc: DomainError, language: str) -> str:
-    if language == "en":
+# ----------------------------------------------------------------------------------------------- refusals
+
+_PREFIX = r"(?:(?P<_at>[A-Za-z_][\w.]*(?:\[\d+\])*): )?"  # "activities[3]: " put before a message by a batch
+
+
+@lru_cache(maxsize=1024)
+def _pattern(template: str) -> tuple[re.Pattern[str], frozenset[str]]:
+    """A regex matching what `template.format(...)` gives, with a group per param (the `!r` ones unquoted later),
+    after an optional "path: " prefix."""
+    parts, seen, quoted = [_PREFIX], set(), set()
+    for literal, name, _spec, conversion in Formatter().parse(template):
+        parts.append(re.escape(literal))
+        if name is None:
+            continue
+        if name in seen or not name.isidentifier():
+            parts.append(".+?")
+        else:
+            seen.add(name)
+            parts.append(f"(?P<{name}>.+?)")
+            if conversion == "r":
+                quoted.add(name)
+    return re.compile("".join(parts) + r"\Z", re.DOTALL), frozenset(quoted)
+
+
+def _recover(template: str, text: str) -> dict | None:
+    regex, quoted = _pattern(template)
+    m = regex.match(text)
+    if m is None:
+        return None
+    found = {k: v for k, v in m.groupdict().items() if v is not None}
+    for k in quoted & found.keys():
+        v = found[k]
+        if len(v) >= 2 and v[0] == v[-1] and v[0] in "'\"":
+            found[k] = v[1:-1]
+    return found
+
+
+def _korean_form(exc: Refusal, e: dict) -> tuple[str, dict]:
+    """The Korean template for the refusal, and the params to fill it with."""
+    params = dict(exc.params)
+    text = getattr(exc, "given", None)
+    if text is None and isinstance(params.get("why"), str):
+        text = params["why"]
+    if text is not None:
+        for en, ko in [*e.get("forms", ()), (e["en"], e["ko"])]:
+            found = _recover(en, text)
+            if found is not None:
+                return ko, {**found, **params}
+        return e["ko_plain"], params
+    form = pick_form(e, params)
+    return (form[1] if form else e["ko_plain"]), params
+
+
+_COINS = re.compile(r"([\d,.]+) coins?")
+
+
+def _ko_value(key: str, value: object) -> object:
+    if not isinstance(value, str):
+        return value
+    if key in ("roles", "who"):
+        names = [WORDS_KO.get(v.strip(), v.strip()) for v in re.split(r",? or ", value)]
+        return " 또는 ".join(names)
+    if key in ("status", "current", "new", "role", "kind"):
+        return WORDS_KO.get(value, value)
+    m = _COINS.fullmatch(value)
+    return f"{m.group(1)}코인" if m else value
+
+
+def _thing_ko(what: str) -> str:
+    """ "talent 5" → "5번 재능 나눔"; "ends_at" → "끝나는 시각(ends_at)"; an unknown thing stays as it is."""
+    if what in WORDS_KO:
+        return WORDS_KO[what]
+    for name in sorted(THINGS_KO, key=len, reverse=True):
+        if what == name:
+            return THINGS_KO[name]
+        if what.startswith(name + " "):
+            rest = what[len(name) + 1:].strip()
+            return f"{rest}번 {THINGS_KO[name]}" if rest.isdigit() else f"{THINGS_KO[name]} {rest}"
+    return what
+
+
+def localized(exc: Refusal, language: str) -> str:
+    """The refusal's message in the language ("en" or "ko")."""
+    if language != "ko":
         return exc.message
-    template = CATALOGUE.get(exc.code, {}).get(language)
-    if template is None:
-        return exc.message
-    params = dict(getattr(exc, "params", {}) or {})
+    e = entry(exc.code)
+    if e is None:
+        return f"{GENERIC_KO.get(exc.status, GENERIC_KO[400])} (오류 코드: {exc.code})"
+    template, params = _korean_form(exc, e)
+    at = params.pop("_at", None)
+    params = {k: _ko_value(k, v) for k, v in params.items()}
     if "what" in params:
-        what = str(params["what"])
-        head, _, tail = what.partition(" ")
-        params.setdefault("what_ko", THINGS_KO.get(head, what))
-        params["what"] = f"{THINGS_KO[head]} {tail}".strip() if head in THINGS_KO else what
-    elif exc.code == "not_found":  # an older DomainError: "activity 5 not found"
-        head, _, tail = exc.message.removesuffix(" not found").partition(" ")
-        params["what"] = f"{THINGS_KO.get(head, head)} {tail}".strip()
-    params.setdefault("why_ko", params.get("why", ""))  # the English reason beats none
-    text = template.format_map(_Blank(params))
-    return text.removesuffix(": ").rstrip()
+        params["what_ko"] = _thing_ko(str(params["what"]))
+    if "kind" in params:
+        params["kind_ko"] = params["kind"]
+    if not fields(template) <= params.keys():
+        template = e["ko_plain"]
+    text = josa(template.format_map(_Blank(params)))
+    return f"{at}: {text}" if at else text
+
+
+# ----------------------------------------------------------------------------------------------- Korean particles
+
+_PARTICLES = re.compile(r"이\(가\)|은\(는\)|을\(를\)|와\(과\)|\(으\)로")
+_DIGIT_BATCHIM = {"0": True, "1": True, "2": False, "3": True, "4": False, "5": False, "6": True, "7": True,
+                  "8": True, "9": False}
+
+
+def _final(text: str) -> tuple[bool, bool] | None:
+    """(has a final consonant, that consonant is ㄹ) of the word the text ends with; None when it cannot be told."""
+    t = text.rstrip("'\" ")
+    while t.endswith(")") and "(" in t:  # "끝나는 시각(ends_at)": the word before the brackets
+        t = t[:t.rindex("(")].rstrip()
+    if not t:
+        return None
+    c = t[-1]
+    if "가" <= c <= "힣":
+        jong = (ord(c) - 0xAC00) % 28
+        return jong != 0, jong == 8
+    if c.isdigit():
+        return _DIGIT_BATCHIM[c], c in "178"
+    return None
+
+
+def josa(text: str) -> str:
+    """Resolves the particles written both ways ("이(가)", "은(는)", "을(를)", "와(과)", "(으)로") by the word before."""
+
+    def pick(m: re.Match[str]) -> str:
+        final = _final(text[:m.start()])
+        if final is None:
+            return m.group(0)
+        batchim, rieul = final
+        p = m.group(0)
+        if p == "(으)로":
+            return "로" if not batchim or rieul else "으로"
+        first, second = {"이(가)": ("이", "가"), "은(는)": ("은", "는"), "을(를)": ("을", "를"),
+                         "와(과)": ("과", "와")}[p]
+        return first if batchim else second
+
+    return _PARTICLES.sub(pick, text)
+
+
+# ----------------------------------------------------------------------------------------------- match explanations
+
+NOTES_KO = {
+    "talents_none_known": "요청에서 알려진 재능을 찾지 못해 글 내용이 얼마나 비슷한지로 대신합니다",
+    "talents_shared": "요청한 재능 {wanted_n}가지 중 {shared_n}가지가 맞습니다: {shared}",
+    "talents_missing": "요청한 재능({wanted})이 하나도 없습니다",
+    "text": "글자 단위 비교: 요청 글을 스스로와 비교한 점수에 대한 비율",
+    "distance_unknown": "지역을 알 수 없어 중간값(0.5)으로 계산했습니다",
+    "distance_km": "{need_area}와(과) {offer_area} 사이 {km}km",
+    "schedule_any": "요청에 정해진 시간이 없습니다",
+    "schedule_unknown": "가능한 시간을 밝히지 않아 중간값(0.5)으로 계산했습니다",
+    "schedule_slots": "요청 시간대 {wanted_n}개 중 {covered_n}개가 맞습니다: {slots}",
+    "reliability": "(완료 횟수 + 1) / (완료 횟수 + 불참 횟수 + 2)",
+}
+DAYS_KO = dict(zip(matching.DAYS, ("월요일", "화요일", "수요일", "목요일", "금요일", "토요일", "일요일"), strict=True))
+PERIODS_KO = dict(zip(matching.PERIODS, ("오전", "오후", "저녁"), strict=True))
+
+
+def _slot_ko(name: str) -> str:
+    day, _, period = name.partition("-")
+    return " ".join(x for x in (DAYS_KO.get(day, day), PERIODS_KO.get(period, period)) if x)
+
+
+def _note_of(factor: matching.Factor | Mapping) -> tuple[str, dict, str]:
+    """(note code, params, English note) of a Factor or of a factor stored as a dict ({"note": …, maybe
+    "note_code" and "note_params"}); the code is recovered from the English note when it is not there."""
+    if isinstance(factor, Mapping):
+        note, code, params = factor.get("note", ""), factor.get("note_code", ""), factor.get("note_params") or {}
+    else:
+        note, code, params = factor.note, factor.note_code, factor.note_params
+    params = dict(params)
+    if not code:
+        for c, en in matching.NOTES_EN.items():
+            found = _recover(en, note)
+            if found is not None and "_at" not in found:
+                code = c
+                params = {k: v.split(", ") if k in matching.LIST_PARAMS else v for k, v in found.items()}
+                break
+    return code, params, note
+
+
+def factor_note(factor: matching.Factor | Mapping, language: str, area_names: Mapping[str, str] | None = None) -> str:
+    """A factor's explanation in the language; `area_names` (code → name) names the areas in Korean when given.
+    A note of no known form stays as it is."""
+    code, params, note = _note_of(factor)
+    if language != "ko" or code not in NOTES_KO:
+        return note
+    names = area_names or {}
+    ko = dict(params)
+    for key in ("shared", "wanted") if code.startswith("talents") else ():
+        if isinstance(ko.get(key), (list, tuple)):
+            ko[key] = ", ".join(matching.TALENTS_KO.get(t, t) for t in ko[key])
+    if isinstance(ko.get("slots"), (list, tuple)):
+        ko["slots"] = ", ".join(_slot_ko(s) for s in ko["slots"])
+    for key in ("need_area", "offer_area"):
+        if key in ko:
+            ko[key] = names.get(ko[key], ko[key])
+    if "km" in ko:
+        ko["km"] = f"{float(ko['km']):.1f}"
+    template = NOTES_KO[code]
+    if not fields(template) <= ko.keys():
+        return note
+    return josa(template.format(**ko))
 
 
 # Korean for pydantic's validation errors, by their type.

@@ -9,7 +9,7 @@ from eth_account import Account
 from eth_account.messages import encode_typed_data
 from eth_utils import keccak
 
-from backend.domain.activities import DomainError
+from backend.domain.errors import Refusal
 
 DOMAIN_NAME, DOMAIN_VERSION = "VolunteerBank Redemption", "1"
 EIP712_DOMAIN = [{"name": "name", "type": "string"}, {"name": "version", "type": "string"},
@@ -43,16 +43,16 @@ def signer_of(data: dict, signature: str) -> str:
     try:
         raw = bytes.fromhex(signature.removeprefix("0x"))
     except ValueError:
-        raise DomainError(422, "invalid_signature", "the signature is not hex") from None
+        raise Refusal(422, "invalid_signature", "the signature is not hex") from None
     if len(raw) != 65:
-        raise DomainError(422, "invalid_signature", f"a signature is 65 bytes, not {len(raw)}")
+        raise Refusal(422, "invalid_signature", length=len(raw))
     # The contract (OpenZeppelin ECDSA) refuses malleable signatures: so do we, before anything is sent.
     if int.from_bytes(raw[32:64], "big") > 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0:
-        raise DomainError(422, "invalid_signature", "the signature's s is in the upper half (malleable)")
+        raise Refusal(422, "invalid_signature", "the signature's s is in the upper half (malleable)")
     try:
         return Account.recover_message(encode_typed_data(full_message=data), signature=raw)
     except Exception as exc:
-        raise DomainError(422, "invalid_signature", f"the signature cannot be recovered: {exc}") from None
+        raise Refusal(422, "invalid_signature", error=str(exc)) from None
 
 
 def signature_hash(signature: str) -> str:

@@ -12,7 +12,7 @@ from eth_account import Account
 from eth_account.messages import encode_defunct
 from eth_utils import is_checksum_address
 
-from backend.domain.activities import DomainError
+from backend.domain.errors import Refusal
 
 HEADER = " wants you to sign in with your Ethereum account:"
 NONCE = re.compile(r"^[A-Za-z0-9]{8,}$")
@@ -36,8 +36,9 @@ class SiweMessage:
     resources: list[str] = field(default_factory=list)
 
 
-def bad(detail: str) -> DomainError:
-    return DomainError(422, "invalid_siwe_message", detail)
+def bad(detail: str, **params) -> Refusal:
+    """A 422 for a malformed message; the catalogue's forms give its Korean from the detail and params."""
+    return Refusal(422, "invalid_siwe_message", detail, **params)
 
 
 def _time(value: str, name: str) -> datetime:
@@ -51,7 +52,7 @@ def _time(value: str, name: str) -> datetime:
 
 
 def parse(message: str) -> SiweMessage:
-    """An EIP-4361 message, or a DomainError naming what is malformed."""
+    """An EIP-4361 message, or a Refusal naming what is malformed."""
     lines = message.split("\n")
     if len(lines) < 7 or not lines[0].endswith(HEADER):
         raise bad(f"the first line must be '<domain>{HEADER}'")
@@ -125,25 +126,25 @@ def verify(message: str, signature: str, *, domain: str, uri: str, chain_id: int
     now = now or datetime.now(UTC)
     m = parse(message)
     if m.domain.lower() != domain.lower():
-        raise DomainError(401, "siwe_wrong_domain", f"the message is for {m.domain!r}, this service is {domain!r}")
+        raise Refusal(401, "siwe_wrong_domain", got=m.domain, expected=domain)
     if m.scheme is not None and m.scheme.lower() != _origin(uri)[0]:
-        raise DomainError(401, "siwe_wrong_domain", f"the message's scheme {m.scheme!r} is not this service's")
+        raise Refusal(401, "siwe_wrong_domain", scheme=m.scheme)
     if _origin(m.uri) != _origin(uri):
-        raise DomainError(401, "siwe_wrong_uri", f"the message's URI {m.uri!r} is not under {uri!r}")
+        raise Refusal(401, "siwe_wrong_uri", got=m.uri, expected=uri)
     if m.chain_id != chain_id:
-        raise DomainError(401, "siwe_wrong_chain", f"the message is for chain {m.chain_id}, this service is on chain {chain_id}")
+        raise Refusal(401, "siwe_wrong_chain", got=m.chain_id, expected=chain_id)
     if m.issued_at > now + CLOCK_SKEW:
-        raise DomainError(401, "siwe_not_yet_valid", "the message's Issued At is in the future")
+        raise Refusal(401, "siwe_not_yet_valid", "the message's Issued At is in the future")
     if m.not_before is not None and m.not_before > now + CLOCK_SKEW:
-        raise DomainError(401, "siwe_not_yet_valid", "the message's Not Before has not come yet")
+        raise Refusal(401, "siwe_not_yet_valid", "the message's Not Before has not come yet")
     if m.expiration_time is not None and m.expiration_time <= now:
-        raise DomainError(401, "siwe_expired", "the message's Expiration Time has passed; sign in again")
+        raise Refusal(401, "siwe_expired")
     try:
         signer = Account.recover_message(encode_defunct(text=message), signature=signature)
     except Exception:
-        raise DomainError(401, "siwe_bad_signature", "the signature is malformed") from None
+        raise Refusal(401, "siwe_bad_signature") from None
     if signer != m.address:
-        raise DomainError(401, "siwe_bad_signature", f"the message names {m.address} but was signed by another key")
+        raise Refusal(401, "siwe_bad_signature", address=m.address)
     return m
 
 

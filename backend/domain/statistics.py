@@ -30,7 +30,7 @@ from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from backend.domain.activities import DomainError
+from backend.domain.errors import Refusal
 
 SCHEMA = "volunteer-bank/statistics/1"
 COIN = 10**18
@@ -291,21 +291,21 @@ class Filters:
 
 def parse_filters(stats: Statistics, centre: str | int | None = None, category: str | int | None = None,
                   from_month: str | None = None, to_month: str | None = None, month: str | None = None) -> Filters:
-    """Filters from their text (query parameters, command-line options), or a DomainError (422) saying what is
+    """Filters from their text (query parameters, command-line options), or a Refusal (422) saying what is
     wrong. `category` is an id or the config's key (e.g. "volunteering"); `month` is from and to at once."""
     if month is not None and str(month).strip() != "":
         if any(v is not None and str(v).strip() != "" for v in (from_month, to_month)):
-            raise DomainError(422, "conflicting_filters", "give either month or from/to, not both")
+            raise Refusal(422, "conflicting_filters")
         from_month = to_month = month
     centre_id = category_id = None
     if centre is not None and str(centre).strip() != "":
         text = str(centre).strip()
         if not text.isdigit() or int(text) == 0:
-            raise DomainError(422, "invalid_centre", f"centre: {centre!r} is not a centre id (1, 2, …)")
+            raise Refusal(422, "invalid_centre", centre=centre)
         centre_id = int(text)
         if centre_id not in stats.centres:
-            raise DomainError(422, "unknown_centre", f"centre {centre_id} does not exist; the centres are "
-                              f"{_listing(stats.centres, stats.catalogue.centres)}")
+            raise Refusal(422, "unknown_centre", centre_id=centre_id,
+                          listing=_listing(stats.centres, stats.catalogue.centres))
     if category is not None and str(category).strip() != "":
         text = str(category).strip()
         keys = {key: cid for cid, (key, _unit) in stats.catalogue.categories.items()}
@@ -314,22 +314,23 @@ def parse_filters(stats: Statistics, centre: str | int | None = None, category: 
         elif text in keys:
             category_id = keys[text]
         else:
-            raise DomainError(422, "unknown_category", f"category: {category!r} is neither a category id nor a key; "
-                              f"the categories are {_listing(stats.categories, _category_keys(stats))}")
+            raise Refusal(422, "unknown_category", f"category: {category!r} is neither a category id nor a key; "
+                          f"the categories are {_listing(stats.categories, _category_keys(stats))}",
+                          category=category, listing=_listing(stats.categories, _category_keys(stats)))
         if category_id not in stats.categories:
-            raise DomainError(422, "unknown_category", f"category {category_id} does not exist; the categories are "
-                              f"{_listing(stats.categories, _category_keys(stats))}")
+            raise Refusal(422, "unknown_category", f"category {category_id} does not exist; the categories are "
+                          f"{_listing(stats.categories, _category_keys(stats))}",
+                          category=category_id, listing=_listing(stats.categories, _category_keys(stats)))
     months = []
     for name, value in (("month" if month else "from", from_month), ("month" if month else "to", to_month)):
         if value is None or str(value).strip() == "":
             months.append(None)
             continue
         if not _MONTH.match(str(value).strip()):
-            raise DomainError(422, "invalid_month",
-                              f"{name}: {value!r} is not a month; write it as YYYY-MM, e.g. 2026-03")
+            raise Refusal(422, "invalid_month", name=name, value=value)
         months.append(str(value).strip())
     if months[0] and months[1] and months[0] > months[1]:
-        raise DomainError(422, "invalid_range", f"from {months[0]} is after to {months[1]}")
+        raise Refusal(422, "invalid_range", from_month=months[0], to_month=months[1])
     return Filters(centre_id, category_id, months[0], months[1])
 
 

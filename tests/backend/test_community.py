@@ -310,7 +310,7 @@ def test_bad_inputs_are_refused_clearly_in_korean_or_english_and_change_nothing(
         assert r.status_code == 422, (body, r.text)
     assert (count(backend, TalentOffer), count(backend, Need)) == before
     assert backend.http.get("/needs/999999", headers={**h, "Accept-Language": "ko"}).json()["detail"] == \
-        "요청 999999을(를) 찾을 수 없습니다"
+        "999999번 요청을 찾을 수 없습니다"
     # No token: 401 for writes; proposals stay public to read.
     assert backend.http.post("/talents", json=cases[0]).status_code == 401
     assert backend.http.get("/proposals").status_code == 200

@@ -1,0 +1,471 @@
+"""The one refusal type of the backend, and the catalogue of its codes in English and Korean.
+
+`Refusal(status, code, message=None, /, **params)`: `status` is the HTTP status the API answers with, `code` the
+stable error code clients branch on, `message` the English sentence (else the catalogue's English template filled
+with `params`). Both call styles work:
+
+    Refusal(409, "no_change", f"{who} is already a coordinator of centre {centre_id}")   # English given
+    Refusal(409, "need_not_open", need_id=3, status="filled")                             # from the catalogue
+
+Each catalogue entry has `en` and `ko` templates (they may use the params), `en_plain` and `ko_plain` (complete
+sentences without any param, used when the params a template needs are not there) and `forms`: further (en, ko)
+pairs for the other sentences raised under the same code. A given English message is matched against the English
+templates (forms first, then `en`) to recover the params and pick the Korean sentence: see messages.localized.
+
+No imports from other backend modules: everything else imports this.
+"""
+
+from __future__ import annotations
+
+from string import Formatter
+
+
+class Refusal(Exception):
+    """A request the rules refuse; `status` is the HTTP status the API answers with."""
+
+    def __init__(self, status: int, code: str, message: str | None = None, /, **params):
+        self.status, self.code, self.params = status, code, params
+        self.given = message  # the English sentence of the call site, when it gave one
+        self.message = message if message is not None else english(code, params)
+        super().__init__(self.message)
+
+    def __repr__(self) -> str:
+        return f"Refusal({self.status}, {self.code!r}, {self.message!r})"
+
+
+def fields(template: str) -> set[str]:
+    """The names of the params a template uses."""
+    return {name.split(".")[0].split("[")[0] for _, name, _, _ in Formatter().parse(template) if name}
+
+
+def entry(code: str) -> dict | None:
+    return CATALOGUE.get(code)
+
+
+def pick_form(e: dict, params: dict) -> tuple[str, str] | None:
+    """The (en, ko) pair the params fill best: the one using the most params, all given (none: no pair uses any)."""
+    best, best_n = None, 0
+    for en, ko in [(e["en"], e["ko"]), *e.get("forms", ())]:
+        need = fields(en)
+        if need and need <= params.keys() and len(need) > best_n:
+            best, best_n = (en, ko), len(need)
+    return best
+
+
+def english(code: str, params: dict) -> str:
+    """The English message of a refusal raised with params only."""
+    e = entry(code)
+    if e is None:
+        return str(params.get("why") or code.replace("_", " "))
+    form = pick_form(e, params)
+    if form is None:
+        return e.get("en_plain", e["en"])
+    return form[0].format(**params)
+
+
+def _e(en: str, ko: str, en_plain: str | None = None, ko_plain: str | None = None,
+       forms: list[tuple[str, str]] | None = None) -> dict:
+    d = {"en": en, "ko": ko, "en_plain": en_plain or en, "ko_plain": ko_plain or ko}
+    if forms:
+        d["forms"] = forms
+    return d
+
+
+# Korean names of the things "not_found" and "not_owner" speak of (longest first when matched).
+THINGS_KO = {"need": "요청", "talent": "재능 나눔", "match": "연결", "report": "제보", "proposal": "제안",
+             "organisation": "단체", "area": "지역", "centre": "센터", "resident": "주민", "activity": "활동",
+             "offer": "상품", "voucher": "이용권", "operation": "작업", "staff account": "직원 계정", "API key": "API 키"}
+
+# Korean for the statuses, roles and fields the messages name (an unknown one stays as it is: it is an identifier).
+WORDS_KO = {
+    # activities
+    "pending_review": "검토 대기", "recorded": "기록됨", "approved": "승인됨", "submitted": "전송됨",
+    "failed": "실패", "confirmed": "확정됨", "revoking": "취소 처리 중", "revoked": "취소됨", "rejected": "반려됨",
+    # needs, matches, reports, proposals
+    "open": "모집 중", "filled": "마감", "done": "완료", "closed": "종료", "proposed": "제안됨",
+    "scheduled": "일정 확정", "completed": "완료", "no_show": "불참", "declined": "거절됨", "cancelled": "취소됨",
+    "new": "접수", "in_review": "검토 중", "dismissed": "종결", "project": "프로젝트로 진행",
+    "active": "활성", "withdrawn": "철회됨",
+    # roles
+    "admin": "관리자", "coordinator": "코디네이터", "welfare_officer": "복지 담당자", "provider": "제공처",
+    "charity": "기부처", "a resident": "주민", "resident": "주민", "anonymous": "로그인하지 않은 사용자",
+    # fields
+    "ends_at": "끝나는 시각(ends_at)", "starts_at": "시작 시각(starts_at)", "occurred_at": "활동 시각(occurred_at)",
+}
+
+# Codes in alphabetical order.
+CATALOGUE: dict[str, dict] = {
+    "address_required": _e("a provider needs its address", "제공처는 지갑 주소(address)를 함께 입력해야 합니다"),
+    "already_accepted": _e("you have already accepted match {match_id}", "{match_id}번 연결을 이미 수락했습니다",
+                           "you have already accepted this match", "이 연결을 이미 수락했습니다"),
+    "already_erased": _e("the link of activity {activity_id} is already erased",
+                         "{activity_id}번 활동과 개인을 잇는 정보는 이미 삭제되었습니다",
+                         "the link of this activity is already erased", "이 활동과 개인을 잇는 정보는 이미 삭제되었습니다"),
+    "already_revoked": _e("activity {activity_id} is already {status}", "{activity_id}번 활동은 이미 '{status}' 상태입니다",
+                          "the activity is already revoked", "이 활동은 이미 취소되었습니다"),
+    "already_supported": _e("you already support proposal {proposal_id}", "{proposal_id}번 제안을 이미 지지했습니다",
+                            "you already support this proposal", "이 제안을 이미 지지했습니다"),
+    "bad_schedule": _e("{why}", "일정이 올바르지 않습니다. 끝나는 시각은 시작 시각보다 뒤여야 하고, 최대 시간을 넘을 수 없습니다",
+                       "the schedule is not valid", forms=[
+                           ("ends_at must be after starts_at", "끝나는 시각(ends_at)은 시작 시각(starts_at)보다 뒤여야 합니다"),
+                           ("a need lasts at most {hours} hours; split longer work",
+                            "요청 하나는 최대 {hours}시간까지입니다. 더 긴 일은 나누어 등록하세요")]),
+    "cannot_disable_self": _e("an admin cannot disable their own account", "관리자는 자신의 계정을 비활성화할 수 없습니다"),
+    "capacity_below_sold": _e("{sold} vouchers are already sold; capacity cannot be less",
+                              "이미 {sold}장이 판매되었습니다. 수량을 그보다 적게 줄일 수 없습니다",
+                              "capacity cannot be less than the vouchers already sold",
+                              "이미 판매된 이용권보다 수량을 적게 줄일 수 없습니다"),
+    "category_inactive": _e("category {category} is switched off", "{category}번 분류는 현재 사용이 중지되어 있습니다",
+                            "this category is switched off", "이 분류는 현재 사용이 중지되어 있습니다"),
+    "centre_exists": _e("a centre with key {key!r} exists", "'{key}' 키를 쓰는 센터가 이미 있습니다",
+                        "a centre with this key exists", "같은 키를 쓰는 센터가 이미 있습니다"),
+    "centre_required": _e("a {role} belongs to a centre: give centre_id", "{role}은(는) 센터에 속해야 합니다. centre_id를 입력하세요",
+                          "this role belongs to a centre: give centre_id",
+                          "이 역할은 센터에 속해야 합니다. centre_id를 입력하세요"),
+    "chain_unavailable": _e("the chain is not reachable; nothing was changed, try again shortly",
+                            "블록체인 노드에 연결할 수 없습니다. 아무것도 바뀌지 않았으니 잠시 후 다시 시도하세요"),
+    "coin_paused": _e("the city has paused the coin; nothing can be spent until it resumes",
+                      "시에서 코인 사용을 일시 중지했습니다. 다시 열릴 때까지 쓸 수 없습니다"),
+    "conflict": _e("the request collided with another; retry it", "다른 요청과 동시에 처리되어 충돌했습니다. 다시 시도하세요"),
+    "conflicting_filters": _e("give either month or from/to, not both",
+                              "month 또는 from/to 중 하나만 입력하세요. 둘을 함께 쓸 수 없습니다"),
+    "deadline_too_far": _e("a signed request may be valid at most {seconds} s",
+                           "서명한 요청의 유효 시간은 최대 {seconds}초입니다",
+                           "the signed request's deadline is too far away", "서명한 요청의 유효 기한이 너무 깁니다"),
+    "forbidden": _e("{why}", "권한이 없습니다", "you may not do this", forms=[
+        ("this needs the role {roles}; you are {who}", "{roles} 역할이 필요합니다. 현재 역할: {who}"),
+        ("you act for centre {own_centre}, not centre {centre_id}",
+         "{own_centre}번 센터 소속이므로 {centre_id}번 센터의 일은 할 수 없습니다"),
+        ("sign in with a password to create API keys", "API 키는 비밀번호로 로그인한 뒤에 만들 수 있습니다"),
+        ("this is for residents: sign in with your wallet (GET /siwe/nonce, POST /siwe/verify)",
+         "주민만 이용할 수 있습니다. 지갑으로 로그인하세요 (GET /siwe/nonce, POST /siwe/verify)")]),
+    "gas_budget_exhausted": _e(
+        "centre {centre}'s gas budget for today ({budget} gas) is used up ({used}); try again after 00:00 UTC",
+        "{centre}번 센터의 오늘 수수료(가스) 예산({budget} gas)을 모두 썼습니다. 오전 9시(한국 시간) 이후에 다시 시도하세요",
+        "the centre's gas budget for today is used up; try again after 00:00 UTC",
+        "센터의 오늘 수수료(가스) 예산을 모두 썼습니다. 오전 9시(한국 시간) 이후에 다시 시도하세요"),
+    "idempotency_key_reused": _e("this Idempotency-Key was used with another request; use a new key for a new request",
+                                 "이 Idempotency-Key는 다른 요청에 이미 쓰였습니다. 새 요청에는 새 키를 쓰세요"),
+    "in_flight": _e("activity {activity_id} is {status}; erase its link once the chain has settled it",
+                    "{activity_id}번 활동은 '{status}' 상태입니다. 블록체인 처리가 끝난 뒤에 연결 정보를 삭제하세요",
+                    "the activity is still being written to the chain; erase its link once it has settled",
+                    "활동이 아직 블록체인에 기록되는 중입니다. 처리가 끝난 뒤에 연결 정보를 삭제하세요"),
+    "in_future": _e("occurred_at is in the future; record an activity after it happened",
+                    "활동 시각(occurred_at)이 미래입니다. 활동이 끝난 뒤에 기록하세요",
+                    forms=[("occurred_at is in the future", "활동 시각(occurred_at)이 미래입니다. 활동이 끝난 뒤에 기록하세요")]),
+    "in_past": _e("{what} is in the past", "{what_ko}이(가) 이미 지났습니다", "the time is in the past",
+                  "이미 지난 시각입니다"),
+    "index_incomplete": _e("{why}", "기록된 이벤트를 아직 집계할 수 없습니다. 새 버전의 작업자(worker)가 시작되면 블록 시각이 채워집니다",
+                           "the indexed events cannot be counted yet"),
+    "indexer_behind": _e("events are indexed up to block {height}, the period ends at block {to_block}; try again in a moment",
+                         "이벤트가 {height}번 블록까지만 반영되었고, 기간은 {to_block}번 블록에서 끝납니다. 잠시 후 다시 시도하세요",
+                         "the events of the period are not all indexed yet; try again in a moment",
+                         "기간 안의 이벤트가 아직 모두 반영되지 않았습니다. 잠시 후 다시 시도하세요"),
+    "insufficient_balance": _e("{why}", "잔액이 부족합니다", "the balance is too low", forms=[
+        ("you hold {available} base units not yet settled", "아직 정산되지 않은 잔액은 {available} 기본 단위입니다"),
+        ("this needs {needed} base units, you have {available} available",
+         "{needed} 기본 단위가 필요하지만 쓸 수 있는 잔액은 {available} 기본 단위입니다")]),
+    "invalid_address": _e("{field}: {value!r} is not an address (0x and 40 hex digits)",
+                          "{field}: '{value}'은(는) 올바른 주소가 아닙니다 (0x와 16진수 40자리)",
+                          "the address is not valid", "주소가 올바르지 않습니다 (0x와 16진수 40자리)", forms=[
+                              ("{field}: {value!r} has a wrong checksum",
+                               "{field}: '{value}'의 대소문자 검사값(체크섬)이 맞지 않습니다. 주소를 다시 복사해 넣으세요"),
+                              ("{field}: the zero address cannot hold coins", "{field}: 0 주소로는 코인을 받을 수 없습니다")]),
+    "invalid_cap": _e("a cap is more than 0 and at most {max} base units", "한도는 0보다 크고 {max} 기본 단위 이하여야 합니다",
+                      "the cap is out of range", "한도가 허용 범위를 벗어났습니다"),
+    "invalid_category": _e("a category is 1–65535", "분류 번호는 1에서 65535 사이여야 합니다"),
+    "invalid_centre": _e("centre: {centre!r} is not a centre id (1, 2, …)",
+                         "centre: '{centre}'은(는) 센터 번호가 아닙니다 (1, 2, … 처럼 입력하세요)",
+                         "centre is not a centre id (1, 2, …)", "센터 번호가 올바르지 않습니다 (1, 2, … 처럼 입력하세요)"),
+    "invalid_idempotency_key": _e("Idempotency-Key must be 1 to {max} characters",
+                                  "Idempotency-Key는 1자에서 {max}자 사이여야 합니다",
+                                  "the Idempotency-Key is too long or empty", "Idempotency-Key가 비어 있거나 너무 깁니다"),
+    "invalid_minutes": _e("minutes must be from 1 to {max}", "시간(분)은 1에서 {max} 사이여야 합니다",
+                          "minutes are out of range", "시간(분)이 허용 범위를 벗어났습니다"),
+    "invalid_month": _e("{name}: {value!r} is not a month; write it as YYYY-MM, e.g. 2026-03",
+                        "{name}: '{value}'은(는) 올바른 월이 아닙니다. 2026-03처럼 YYYY-MM 형식으로 입력하세요",
+                        "a month is written as YYYY-MM, e.g. 2026-03", "월은 2026-03처럼 YYYY-MM 형식으로 입력하세요"),
+    "invalid_payee": _e("you cannot pay yourself", "자기 자신에게는 지급할 수 없습니다"),
+    "invalid_period": _e("end must be after start", "끝(end)은 시작(start)보다 뒤여야 합니다"),
+    "invalid_price": _e("a price is more than 0 and at most {max} base units", "가격은 0보다 크고 {max} 기본 단위 이하여야 합니다",
+                        "the price is out of range", "가격이 허용 범위를 벗어났습니다"),
+    "invalid_range": _e("from {from_month} is after to {to_month}",
+                        "시작 월(from) {from_month}이(가) 끝 월(to) {to_month}보다 뒤입니다",
+                        "from is after to", "시작 월(from)이 끝 월(to)보다 뒤입니다"),
+    "invalid_request": _e("{why}", "요청 내용이 올바르지 않습니다. 입력한 값을 확인하세요", "the request is not valid", forms=[
+        ("give at least one field to change", "바꿀 항목을 하나 이상 입력하세요"),
+        ("q: say what you are looking for", "q: 무엇을 찾는지 입력하세요"),
+        ("offer_id is required to redeem", "이용권을 사용하려면 offer_id가 필요합니다"),
+        ("charity and amount are required to donate", "기부하려면 기부처(charity)와 금액(amount)이 필요합니다"),
+        ("payee and amount are required to pay", "지급하려면 받는 사람(payee)과 금액(amount)이 필요합니다")]),
+    "invalid_rule": _e("{why}", "분류 규칙이 올바르지 않습니다", "the rule is not valid", forms=[
+        ("coins_per_block does not fit 96 bits", "coins_per_block 값이 너무 큽니다 (96비트 이내)"),
+        ("an active rule gives more than 0 coins (set active: false to switch off)",
+         "사용 중인 규칙은 0보다 많은 코인을 주어야 합니다 (중지하려면 active: false로 설정하세요)")]),
+    "invalid_signature": _e("{why}", "서명이 올바르지 않습니다", "the signature is not valid", forms=[
+        ("the signature is not hex", "서명이 16진수 형식이 아닙니다"),
+        ("a signature is 65 bytes, not {length}", "서명은 65바이트여야 하는데 {length}바이트입니다"),
+        ("the signature's s is in the upper half (malleable)", "변조 가능한 형태의 서명입니다 (s 값이 상위 절반)"),
+        ("the signature cannot be recovered: {error}", "서명에서 서명자를 확인할 수 없습니다")]),
+    "invalid_siwe_message": _e("{why}", "로그인 메시지(SIWE) 형식이 올바르지 않습니다", "the sign-in message is malformed", forms=[
+        ("{name}: {value!r} is not an RFC 3339 date-time", "{name}: '{value}'은(는) RFC 3339 날짜·시각이 아닙니다"),
+        ("{name}: {value!r} has no time zone", "{name}: '{value}'에 시간대가 없습니다"),
+        ("the first line must be '<domain>{header}'",
+         "로그인 메시지의 첫 줄 형식이 올바르지 않습니다"),
+        ("the domain is missing or malformed", "로그인 메시지의 도메인이 없거나 올바르지 않습니다"),
+        ("the address {address!r} is not an EIP-55 checksummed address",
+         "'{address}'은(는) EIP-55 형식(대소문자 검사값)의 주소가 아닙니다"),
+        ("a blank line must follow the address", "주소 다음에 빈 줄이 있어야 합니다"),
+        ("a blank line must precede 'URI:'", "'URI:' 앞에 빈 줄이 있어야 합니다"),
+        ("each resource must be a line '- <URI>'", "각 리소스는 '- <URI>' 형식의 한 줄이어야 합니다"),
+        ("unexpected line {line!r}", "알 수 없는 줄이 있습니다: '{line}'"),
+        ("the field '{field}:' is missing", "'{field}:' 항목이 없습니다"),
+        ("Version must be 1, not {version!r}", "Version은 1이어야 합니다 (현재: '{version}')"),
+        ("Chain ID: {value!r} is not a number", "Chain ID: '{value}'은(는) 숫자가 아닙니다"),
+        ("Nonce must be at least 8 letters or digits", "Nonce는 영문자나 숫자 8자 이상이어야 합니다"),
+        ("URI: {value!r} is not an absolute URI", "URI: '{value}'은(는) 완전한 URI가 아닙니다")]),
+    "invalid_slots": _e("{why}", "가능한 시간이 올바르지 않습니다. 예) mon-morning, sat-evening, sun, weekend, weekdays",
+                        "the availability is not valid", forms=[
+                            ("{slot!r} is not a slot: use e.g. mon-morning, sat-evening, sun, weekend, weekdays",
+                             "'{slot}'은(는) 알 수 없는 시간대입니다. 예) mon-morning, sat-evening, sun, weekend, weekdays")]),
+    "invalid_status": _e("an activity that is {current} cannot become {new}",
+                         "'{current}' 상태의 활동은 '{new}' 상태로 바꿀 수 없습니다",
+                         "this is not possible in the current state", "지금 상태에서는 할 수 없는 요청입니다"),
+    "invalid_units": _e("units must be from 1 to {max} for category {category}, got {units}",
+                        "{category}번 분류의 단위 수는 1에서 {max} 사이여야 합니다 (입력: {units})",
+                        "the units are out of range for this category", "이 분류에서 허용하는 단위 수를 벗어났습니다"),
+    "match_exists": _e("talent {talent_id} is already matched with need {need_id} (match {match_id})",
+                       "{talent_id}번 재능 나눔은 이미 {need_id}번 요청과 연결되어 있습니다",
+                       "this talent is already matched with this need", "이 재능 나눔은 이미 이 요청과 연결되어 있습니다"),
+    "match_not_proposed": _e("match {match_id} is {status}: only a proposed match is accepted or declined",
+                             "{match_id}번 연결은 '{status}' 상태라 수락하거나 거절할 수 없습니다",
+                             "only a proposed match is accepted or declined", "제안된 상태의 연결만 수락하거나 거절할 수 있습니다"),
+    "match_not_scheduled": _e("match {match_id} is {status}: only a scheduled match is confirmed",
+                              "{match_id}번 연결은 '{status}' 상태라 확인할 수 없습니다",
+                              "only a scheduled match is confirmed", "일정이 확정된 연결만 확인할 수 있습니다"),
+    "match_pending": _e("need {need_id} has a scheduled match waiting for its beneficiary's confirmation",
+                        "{need_id}번 요청에 수혜자의 확인을 기다리는 활동이 있습니다",
+                        "the need has a scheduled match waiting for its beneficiary's confirmation",
+                        "이 요청에 수혜자의 확인을 기다리는 활동이 있습니다"),
+    "mixed_centres": _e("one sheet is for one centre ({centre_id})",
+                        "한 번에 올리는 목록은 한 센터({centre_id}번)의 것이어야 합니다",
+                        "one sheet is for one centre", "한 번에 올리는 목록은 한 센터의 것이어야 합니다"),
+    "need_not_open": _e("need {need_id} is {status}: it takes no more matches",
+                        "{need_id}번 요청은 '{status}' 상태라 더 이상 연결할 수 없습니다",
+                        "the need takes no more matches", "이 요청은 더 이상 연결할 수 없습니다"),
+    "no_admin_key": _e("the backend holds no admin key (admin.json in VB_KEYSTORE_DIR, or VB_DEV_ADMIN_KEY on a local "
+                       "chain): use tools/admin instead",
+                       "서버에 관리자 키가 없습니다 (VB_KEYSTORE_DIR의 admin.json). tools/admin을 사용하세요"),
+    "no_centre": _e("{why}", "소속 센터가 없습니다", "there is no centre for this", forms=[
+        ("you have no activity with a volunteer centre yet, so no centre pays for your requests' gas",
+         "아직 자원봉사센터에서 활동한 기록이 없어 요청의 수수료(가스)를 내줄 센터가 없습니다"),
+        ("a {role} does not belong to a centre", "{role}은(는) 센터에 속하지 않습니다")]),
+    "no_centre_for_area": _e("no centre serves area {area!r} yet: an admin sets a centre's area first",
+                             "'{area}' 지역을 담당하는 센터가 아직 없습니다. 관리자가 먼저 센터의 지역을 정해야 합니다",
+                             "no centre serves this area yet", "이 지역을 담당하는 센터가 아직 없습니다"),
+    "no_change": _e("{why}", "이미 그렇게 되어 있어 바뀌는 것이 없습니다", "nothing changes", forms=[
+        ("{address} is already a coordinator of centre {centre_id}", "{address}은(는) 이미 {centre_id}번 센터의 코디네이터입니다"),
+        ("{address} is not a coordinator of centre {centre_id}", "{address}은(는) {centre_id}번 센터의 코디네이터가 아닙니다"),
+        ("{address} is already a {kind}", "{address}은(는) 이미 {kind_ko}(으)로 등록되어 있습니다"),
+        ("{address} is not a {kind}", "{address}은(는) {kind_ko}(으)로 등록되어 있지 않습니다"),
+        ("the rate is already {rate} won per coin", "환율이 이미 1코인당 {rate}원입니다"),
+        ("nothing to change", "바뀌는 내용이 없습니다")]),
+    "no_provider_address": _e("your account has no provider address", "계정에 제공처 주소가 등록되어 있지 않습니다"),
+    "no_provider_key": _e("the backend holds no key for {address}: add provider-<name>.json to VB_KEYSTORE_DIR (or "
+                          "VB_DEV_PROVIDER_KEYS on a local chain)",
+                          "서버에 {address}의 키가 없습니다. VB_KEYSTORE_DIR에 provider-<이름>.json을 추가하세요",
+                          "the backend holds no key for this provider",
+                          "서버에 이 제공처의 키가 없습니다. VB_KEYSTORE_DIR에 provider-<이름>.json을 추가하세요"),
+    "nonce_out_of_order": _e("the next request must be signed with nonce {expected}, not {nonce} (GET /me or POST /me/prepare)",
+                             "다음 요청은 nonce {expected}(으)로 서명해야 합니다 (받은 값: {nonce}). GET /me 또는 POST /me/prepare로 확인하세요",
+                             "the request is signed with the wrong nonce (GET /me or POST /me/prepare)",
+                             "요청의 nonce가 순서에 맞지 않습니다. GET /me 또는 POST /me/prepare로 확인하세요"),
+    "nonce_used": _e("nonce {nonce} was already used on-chain (next is {next}); sign a new request",
+                     "nonce {nonce}은(는) 이미 블록체인에서 쓰였습니다 (다음 값: {next}). 요청에 새로 서명하세요",
+                     "the nonce was already used on-chain; sign a new request",
+                     "이 nonce는 이미 블록체인에서 쓰였습니다. 요청에 새로 서명하세요"),
+    "not_a_charity": _e("{address} is not a registered charity", "{address}은(는) 등록된 기부처가 아닙니다",
+                        "this is not a registered charity", "등록된 기부처가 아닙니다"),
+    "not_a_party": _e("you are neither side of match {match_id}", "{match_id}번 연결의 당사자가 아닙니다",
+                      "you are neither side of this match", "이 연결의 당사자가 아닙니다"),
+    "not_a_provider": _e("{address} is not a registered provider on-chain (ask the city)",
+                         "{address}은(는) 블록체인에 등록된 제공처가 아닙니다 (시에 문의하세요)",
+                         "this is not a registered provider on-chain (ask the city)",
+                         "블록체인에 등록된 제공처가 아닙니다 (시에 문의하세요)"),
+    "not_beneficiary": _e("only the beneficiary of need {need_id} confirms what happened; you are not",
+                          "{need_id}번 요청의 수혜자만 활동을 확인할 수 있습니다",
+                          "only the beneficiary of the need confirms what happened", "요청의 수혜자만 활동을 확인할 수 있습니다"),
+    "not_editable": _e("an activity that is {status} cannot be corrected; once on-chain only revocation remains",
+                       "'{status}' 상태의 활동은 고칠 수 없습니다. 블록체인에 기록된 뒤에는 취소만 할 수 있습니다",
+                       "this activity cannot be corrected any more", "이 활동은 더 이상 고칠 수 없습니다. 블록체인에 기록된 뒤에는 취소만 할 수 있습니다"),
+    "not_found": _e("{what} not found", "{what_ko}을(를) 찾을 수 없습니다", "not found", "찾을 수 없습니다"),
+    "not_indexed_yet": _e("the indexer has not indexed the chain yet; try again shortly",
+                          "아직 블록체인 기록을 읽어 오지 못했습니다. 잠시 후 다시 시도하세요"),
+    "not_on_chain": _e("activity {activity_id} is {status}; only a confirmed activity is revoked (reject or correct it instead)",
+                       "{activity_id}번 활동은 '{status}' 상태입니다. 확정된 활동만 취소할 수 있습니다 (대신 반려하거나 고치세요)",
+                       "only a confirmed activity is revoked (reject or correct it instead)",
+                       "확정된 활동만 취소할 수 있습니다 (대신 반려하거나 고치세요)"),
+    "not_owner": _e("{what} is not yours", "본인의 {what_ko}이(가) 아닙니다", "this is not yours", "본인의 것이 아닙니다"),
+    "not_representative": _e("you do not represent organisation {organisation_id}", "{organisation_id}번 단체의 대표가 아닙니다",
+                             "you do not represent this organisation", "이 단체의 대표가 아닙니다"),
+    "not_your_area": _e("report {report_id} is for another area; only the welfare officers of that area read it",
+                        "{report_id}번 제보는 다른 지역의 것입니다. 해당 지역 복지 담당자만 볼 수 있습니다",
+                        "the report is for another area", "다른 지역의 제보입니다. 해당 지역 복지 담당자만 볼 수 있습니다"),
+    "not_your_offer": _e("offer {offer_id} belongs to another provider", "{offer_id}번 상품은 다른 제공처의 것입니다",
+                         "the offer belongs to another provider", "다른 제공처의 상품입니다"),
+    "not_your_voucher": _e("voucher {voucher_id} is for another provider, not for you",
+                           "{voucher_id}번 이용권은 다른 제공처의 것입니다",
+                           "the voucher is for another provider", "다른 제공처의 이용권입니다"),
+    "nothing_to_change": _e("{why}", "바꿀 항목을 하나 이상 입력하세요", "give at least one field to change", forms=[
+        ("give at least one field to correct", "고칠 항목을 하나 이상 입력하세요"),
+        ("give active, password or centre_id", "active, password, centre_id 중 하나 이상을 입력하세요")]),
+    "offer_inactive": _e("offer {offer_id} is not active", "{offer_id}번 상품은 현재 판매하지 않습니다",
+                         "the offer is not active", "현재 판매하지 않는 상품입니다"),
+    "offer_sold_out": _e("offer {offer_id} is sold out ({capacity} vouchers)", "{offer_id}번 상품은 매진되었습니다 (전체 {capacity}장)",
+                         "the offer is sold out", "매진된 상품입니다", forms=[
+                             ("offer {offer_id} has no voucher left ({capacity} sold or being sold)",
+                              "{offer_id}번 상품은 남은 이용권이 없습니다 ({capacity}장 판매 완료 또는 판매 중)")]),
+    "over_centre_cap": _e("centre {centre_id} can issue {available} more this period ({remaining} left on-chain, {pending} "
+                          "queued); this activity needs {reward}",
+                          "{centre_id}번 센터는 이번 기간에 {available}만 더 발행할 수 있습니다 (블록체인 잔여 {remaining}, "
+                          "처리 대기 {pending}). 이 활동에는 {reward}이(가) 필요합니다",
+                          "the centre's issuing cap for this period is reached", "센터의 이번 기간 발행 한도를 넘습니다"),
+    "own_proposal": _e("proposal {proposal_id} is yours: others support it", "본인의 제안은 지지할 수 없습니다",
+                       "the proposal is yours: others support it"),
+    "own_talent": _e("you cannot be matched with your own need", "본인의 요청에 본인을 연결할 수 없습니다"),
+    "payment_between_residents": _e(
+        "payment is for a need between two residents; an organisation's or a project's need is volunteer activity",
+        "대가 지급은 주민 사이의 요청에만 쓸 수 있습니다. 단체나 프로젝트의 요청은 봉사활동입니다"),
+    "price_above_max": _e("offer {offer_id} costs {price}, more than your max_price {max_price}",
+                          "{offer_id}번 상품의 가격 {price}이(가) 지정한 최대 가격(max_price) {max_price}보다 높습니다",
+                          "the offer costs more than your max_price", "상품 가격이 지정한 최대 가격(max_price)보다 높습니다"),
+    "proposal_not_open": _e("proposal {proposal_id} is {status}", "{proposal_id}번 제안은 '{status}' 상태입니다",
+                            "the proposal is not open", "이 제안은 지금 진행 중이 아닙니다"),
+    "rate_limited": _e("at most {limit} requests per {window} s; try again in {wait} s",
+                       "{window}초에 최대 {limit}건까지 요청할 수 있습니다. {wait}초 뒤에 다시 시도하세요",
+                       "too many requests; try again shortly", "요청이 너무 많습니다. 잠시 후 다시 시도하세요"),
+    "reason_required": _e("{why}", "사유를 입력하세요", "give the reason", forms=[
+        ("give the reason for rejecting", "반려 사유를 입력하세요"),
+        ("give the reason for revoking", "취소 사유를 입력하세요")]),
+    "refused_by_contract": _e("the contract would refuse this: {why}", "스마트 계약이 이 요청을 거부합니다. 아무것도 바뀌지 않았습니다",
+                              "the contract would refuse this"),
+    "repeated_parameter": _e("give each filter once: {names}", "각 조건은 한 번만 입력하세요: {names}",
+                             "give each filter once", "각 조건은 한 번만 입력하세요"),
+    "replayed": _e("this signed request was already submitted; it is not sent twice",
+                   "이 서명된 요청은 이미 제출되었습니다. 두 번 보내지 않습니다", forms=[
+                       ("this signed request (or another with the same nonce) was already submitted",
+                        "이 서명된 요청(또는 같은 nonce의 다른 요청)이 이미 제출되었습니다")]),
+    "report_decided": _e("report {report_id} is already {status}", "{report_id}번 제보는 이미 '{status}' 처리되었습니다",
+                         "the report is already decided", "이 제보는 이미 처리되었습니다"),
+    "report_unreadable": _e("report {report_id} cannot be opened: {why}",
+                            "{report_id}번 제보를 열 수 없습니다 (암호화 키를 확인하세요)",
+                            "the report cannot be opened", "제보를 열 수 없습니다 (암호화 키를 확인하세요)"),
+    "reports_unavailable": _e("neighbour reports are switched off: the server has no VB_REPORTS_KEY to seal them",
+                              "이웃 제보 기능이 꺼져 있습니다. 서버에 암호화 키(VB_REPORTS_KEY)가 없습니다"),
+    "request_expired": _e("the request's deadline {deadline} has passed (or is within 15 s); sign a new one",
+                          "요청의 유효 기한({deadline})이 지났거나 15초 안에 끝납니다. 새로 서명하세요",
+                          "the request's deadline has passed; sign a new one", "요청의 유효 기한이 지났습니다. 새로 서명하세요"),
+    "resident_exists": _e("a resident with address {address} is registered", "{address} 주소의 주민이 이미 등록되어 있습니다",
+                          "this resident is registered", "이미 등록된 주민입니다"),
+    "resident_required": _e("this is done by a resident signed in with their wallet (GET /siwe/nonce, POST /siwe/verify); "
+                            "you are {who}",
+                            "지갑으로 로그인한 주민만 할 수 있습니다 (GET /siwe/nonce, POST /siwe/verify). 현재: {who}",
+                            "this is done by a resident signed in with their wallet (GET /siwe/nonce, POST /siwe/verify)",
+                            "지갑으로 로그인한 주민만 할 수 있습니다 (GET /siwe/nonce, POST /siwe/verify)"),
+    "reward_too_small": _e("{units} units of category {category} earn nothing (the rule pays per {per})",
+                           "{category}번 분류는 {per} 단위마다 보상하므로 {units} 단위로는 받을 보상이 없습니다",
+                           "these units earn nothing", "이 단위 수로는 받을 보상이 없습니다"),
+    "self_report_needs_review": _e("a self-report waits for a coordinator; do not approve it in the same step",
+                                   "본인이 신고한 활동은 코디네이터의 검토를 기다려야 합니다. 같은 단계에서 승인하지 마세요"),
+    "settlement_needs_centre": _e("a need settled as volunteer activity names the centre whose coordinators approve it "
+                                  "(centre_id)", "봉사활동으로 인정받으려면 승인할 센터(centre_id)를 지정해야 합니다"),
+    "siwe_bad_signature": _e("the message names {address} but was signed by another key",
+                             "로그인 메시지의 주소 {address}와(과) 서명한 키가 다릅니다",
+                             "the signature is malformed", "서명 형식이 올바르지 않습니다"),
+    "siwe_expired": _e("the message's Expiration Time has passed; sign in again",
+                       "로그인 메시지의 유효 시간(Expiration Time)이 지났습니다. 다시 로그인하세요"),
+    "siwe_nonce_expired": _e("the nonce has expired; get a new one from GET /siwe/nonce",
+                             "nonce가 만료되었습니다. GET /siwe/nonce로 새로 받으세요"),
+    "siwe_nonce_used": _e("the nonce was already used; get a new one from GET /siwe/nonce",
+                          "이미 사용한 nonce입니다. GET /siwe/nonce로 새로 받으세요"),
+    "siwe_not_yet_valid": _e("{why}", "로그인 메시지가 아직 유효하지 않습니다. 기기의 시계를 확인하세요",
+                             "the message is not valid yet", forms=[
+                                 ("the message's Issued At is in the future",
+                                  "로그인 메시지의 발급 시각(Issued At)이 미래입니다. 기기의 시계를 확인하세요"),
+                                 ("the message's Not Before has not come yet",
+                                  "로그인 메시지의 사용 시작 시각(Not Before)이 아직 되지 않았습니다")]),
+    "siwe_unknown_nonce": _e("the nonce was not issued by this service; get one from GET /siwe/nonce",
+                             "이 서비스가 발급한 nonce가 아닙니다. GET /siwe/nonce로 받으세요"),
+    "siwe_wrong_chain": _e("the message is for chain {got}, this service is on chain {expected}",
+                           "로그인 메시지는 체인 {got}용인데, 이 서비스는 체인 {expected}를 씁니다",
+                           "the message is for another chain", "다른 블록체인용 로그인 메시지입니다"),
+    "siwe_wrong_domain": _e("the message is for {got!r}, this service is {expected!r}",
+                            "로그인 메시지는 '{got}'용인데, 이 서비스는 '{expected}'입니다",
+                            "the message is for another service", "다른 서비스용 로그인 메시지입니다", forms=[
+                                ("the message's scheme {scheme!r} is not this service's",
+                                 "로그인 메시지의 스킴 '{scheme}'이(가) 이 서비스와 다릅니다")]),
+    "siwe_wrong_uri": _e("the message's URI {got!r} is not under {expected!r}",
+                         "로그인 메시지의 URI '{got}'이(가) '{expected}' 아래에 있지 않습니다",
+                         "the message's URI is not this service's", "로그인 메시지의 URI가 이 서비스와 다릅니다"),
+    "staff_required": _e("this needs the role {roles}; you are {who}", "{roles} 역할이 필요합니다. 현재: {who}",
+                         "this needs a staff role", "직원 권한이 필요합니다"),
+    "talent_withdrawn": _e("talent {talent_id} is withdrawn", "{talent_id}번 재능 나눔은 철회되었습니다",
+                           "the talent is withdrawn", "철회된 재능 나눔입니다"),
+    "too_early": _e("need {need_id} starts at {starts_at}: confirm it after it happened",
+                    "{need_id}번 요청은 {starts_at}에 시작합니다. 활동이 끝난 뒤에 확인하세요",
+                    "confirm the need after it happened", "활동이 끝난 뒤에 확인하세요"),
+    "unauthorized": _e("{why}", "로그인이 필요하거나 인증 정보가 올바르지 않습니다", "sign in first", forms=[
+        ("invalid or revoked API key", "API 키가 올바르지 않거나 폐기되었습니다"),
+        ("sign in first: Authorization: Bearer <token> (POST /auth/login) or X-API-Key",
+         "먼저 로그인하세요: Authorization: Bearer <토큰> (POST /auth/login) 또는 X-API-Key"),
+        ("the token has expired; sign in again", "로그인이 만료되었습니다. 다시 로그인하세요"),
+        ("invalid token: {error}", "토큰이 올바르지 않습니다. 다시 로그인하세요"),
+        ("the account of this token no longer exists or is disabled", "이 토큰의 계정이 없거나 비활성화되었습니다"),
+        ("wrong username or password", "아이디 또는 비밀번호가 틀렸습니다")]),
+    "unknown_area": _e("area {area!r} is not known: an admin registers it with PUT /areas/{area}",
+                       "'{area}' 지역이 등록되어 있지 않습니다. 관리자가 PUT /areas/{area}로 등록합니다",
+                       "the area is not known: an admin registers it with PUT /areas/<code>",
+                       "등록되지 않은 지역입니다. 관리자가 PUT /areas/<지역 코드>로 등록합니다"),
+    "unknown_category": _e("category {category} has no rule on-chain", "{category}번 분류에는 블록체인에 등록된 규칙이 없습니다",
+                           "the category is not known", "알 수 없는 분류입니다", forms=[
+                               ("category: {category!r} is neither a category id nor a key; the categories are {listing}",
+                                "category: '{category}'은(는) 분류 번호도 키도 아닙니다. 분류 목록: {listing}"),
+                               ("category {category} does not exist; the categories are {listing}",
+                                "{category}번 분류는 없습니다. 분류 목록: {listing}")]),
+    "unknown_centre": _e("centre {centre_id} is not known to this backend", "{centre_id}번 센터를 찾을 수 없습니다",
+                         "the centre is not known", "알 수 없는 센터입니다", forms=[
+                             ("centre {centre_id} does not exist (centres 1–{count})",
+                              "{centre_id}번 센터는 없습니다 (센터 번호는 1–{count})"),
+                             ("centre {centre_id} does not exist; the centres are {listing}",
+                              "{centre_id}번 센터는 없습니다. 센터 목록: {listing}")]),
+    "unknown_offer": _e("offer {offer_id} does not exist", "{offer_id}번 상품은 없습니다",
+                        "the offer does not exist", "없는 상품입니다"),
+    "unknown_parameter": _e("unknown query parameter(s) {names}; the filters are centre, category, from, to (or month) and format",
+                            "알 수 없는 조건입니다: {names}. 쓸 수 있는 조건은 centre, category, from, to(또는 month), format입니다",
+                            "unknown query parameter; the filters are centre, category, from, to (or month) and format",
+                            "알 수 없는 조건입니다. 쓸 수 있는 조건은 centre, category, from, to(또는 month), format입니다"),
+    "unknown_voucher": _e("voucher {voucher_id} does not exist: it is not a real voucher",
+                          "{voucher_id}번 이용권은 없습니다. 진짜 이용권이 아닙니다",
+                          "the voucher does not exist: it is not a real voucher", "없는 이용권입니다. 진짜 이용권이 아닙니다"),
+    "username_taken": _e("the username {username!r} is taken", "'{username}'은(는) 이미 쓰이는 아이디입니다",
+                         "the username is taken", "이미 쓰이는 아이디입니다"),
+    "voucher_used": _e("voucher {voucher_id} was already used", "{voucher_id}번 이용권은 이미 사용되었습니다",
+                       "the voucher was already used", "이미 사용된 이용권입니다", forms=[
+                           ("voucher {voucher_id} is already being marked used",
+                            "{voucher_id}번 이용권은 이미 사용 처리 중입니다")]),
+    "wrong_signer": _e("the request was signed by {signer}, not by you ({address})",
+                       "요청에 서명한 주소({signer})가 본인의 주소({address})와 다릅니다",
+                       "the request was signed by someone else", "본인이 서명한 요청이 아닙니다"),
+    "zero_amount": _e("{why}", "금액은 0보다 커야 합니다", "the amount must be more than 0", forms=[
+        ("settle more than 0", "정산 금액은 0보다 커야 합니다"),
+        ("donate more than 0", "기부 금액은 0보다 커야 합니다"),
+        ("pay more than 0", "지급 금액은 0보다 커야 합니다")]),
+}
+
+# Korean for a refusal whose code has no entry, by its HTTP status.
+GENERIC_KO = {
+    400: "요청이 올바르지 않습니다", 401: "로그인이 필요하거나 인증 정보가 올바르지 않습니다", 403: "권한이 없습니다",
+    404: "찾을 수 없습니다", 409: "지금 상태에서는 처리할 수 없는 요청입니다", 422: "요청 내용이 올바르지 않습니다",
+    429: "요청이 너무 많습니다. 잠시 후 다시 시도하세요", 500: "서버에서 오류가 났습니다",
+    503: "서비스를 잠시 쓸 수 없습니다. 잠시 후 다시 시도하세요",
+}
