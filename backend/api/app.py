@@ -15,15 +15,13 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from fastapi.encoders import jsonable_encoder
-
 from backend.api import community
 from backend.api.routes import (activities, admin, auth, chain_views, health, operations, providers, residents, staff,
                                 statistics)
 from backend.api.routes import community_matching, community_proposals, community_reports
 from backend.chain.client import ChainClient
 from backend.config import Settings, get_settings
-from backend.domain.activities import DomainError
+from backend.domain.errors import Refusal
 from backend.domain.messages import localized, pick_language, validation_detail
 from backend.services.centres import sync_centres
 from backend.services.recorder import ActivityRecorder
@@ -69,8 +67,8 @@ def create_app(settings: Settings | None = None, *, chain: ChainClient | None = 
     app.state.recorder = ActivityRecorder(app.state.sessions, lambda a: jsonable_encoder(activities.to_out(a)))
     app.state.accounts = {}  # deps.current_principal's short-lived cache of staff accounts
 
-    @app.exception_handler(DomainError)
-    async def domain_error(request: Request, exc: DomainError) -> JSONResponse:
+    @app.exception_handler(Refusal)
+    async def domain_error(request: Request, exc: Refusal) -> JSONResponse:
         language = pick_language(request.headers.get("accept-language"))
         return JSONResponse({"error": exc.code, "detail": localized(exc, language)}, status_code=exc.status,
                             headers={"Content-Language": language})

@@ -14,8 +14,7 @@ from backend.services.security import RESIDENT_ROLE, Principal, api_key_matches,
 from backend.chain.client import ChainClient
 from backend.chain.keys import sender_addresses
 from backend.config import Settings
-from backend.domain.activities import DomainError
-from backend.domain.messages import Refusal
+from backend.domain.errors import Refusal
 from backend.store.accounts import account_by_api_key, account_by_id
 
 
@@ -62,8 +61,8 @@ ChainDep = Annotated[ChainClient, Depends(get_chain)]
 SendersDep = Annotated[dict[str, set[str]], Depends(get_senders)]
 
 
-def unauthorized(message: str) -> DomainError:
-    return DomainError(401, "unauthorized", message)
+def unauthorized(message: str) -> Refusal:
+    return Refusal(401, "unauthorized", message)
 
 
 async def current_principal(

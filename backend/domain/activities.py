@@ -33,7 +33,6 @@ EDITABLE = {"pending_review", "recorded"}
 ON_CHAIN_PENDING = {"approved", "submitted"}
 
 
-DomainError = Refusal  # the older name, until every call site says Refusal
 
 
 def not_found(what: str) -> Refusal:

@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session
 
 from backend.chain.client import ChainClient
 from backend.domain.access import check_centre
-from backend.domain.activities import DomainError, check_units, parse_address
+from backend.domain.activities import check_units, parse_address
+from backend.domain.errors import Refusal
 from backend.store import activities as repo
 from backend.store.db import write_transaction
 from backend.store.models import Activity, ActivityAudit
@@ -23,7 +24,7 @@ def reward(chain: ChainClient, category: int, units: int) -> int:
 def owned(db: Session, actor, activity_id: int, for_update: bool = False) -> Activity:
     a = repo.load_for_update(db, activity_id) if for_update else db.get(Activity, activity_id)
     if a is None:
-        raise DomainError(404, "not_found", f"activity {activity_id} not found")
+        raise Refusal(404, "not_found", f"activity {activity_id} not found")
     check_centre(actor, a.centre_id)
     return a
 
@@ -34,15 +35,15 @@ def record_sheet(db: Session, chain: ChainClient, actor, lines: list, approve: b
     centre_id = lines[0].centre_id
     for i, item in enumerate(lines):
         if item.centre_id != centre_id:
-            raise DomainError(422, "mixed_centres", f"activities[{i}]: one sheet is for one centre ({centre_id})")
+            raise Refusal(422, "mixed_centres", f"activities[{i}]: one sheet is for one centre ({centre_id})")
     check_centre(actor, centre_id)
     volunteers, rewards = [], []
     for i, item in enumerate(lines):
         try:
             volunteers.append(parse_address(item.volunteer, "volunteer"))
             rewards.append(reward(chain, item.category, item.units))
-        except DomainError as exc:
-            raise DomainError(exc.status, exc.code, f"activities[{i}]: {exc.message}") from None
+        except Refusal as exc:
+            raise Refusal(exc.status, exc.code, f"activities[{i}]: {exc.message}") from None
     cap = chain.remaining_cap_at(centre_id) if approve else (0, 0)
     with write_transaction(db):
         residents = repo.residents_for(db, volunteers)
@@ -71,7 +72,7 @@ def listing(db: Session, actor, centre_id: int | None, status: str | None, after
 def view(db: Session, actor, activity_id: int) -> dict:
     found = repo.activity_view(db, activity_id)
     if found is None:
-        raise DomainError(404, "not_found", f"activity {activity_id} not found")
+        raise Refusal(404, "not_found", f"activity {activity_id} not found")
     check_centre(actor, found["centre_id"])
     return found
 
@@ -84,7 +85,7 @@ def audit_trail(db: Session, actor, activity_id: int) -> list[ActivityAudit]:
 def correct(db: Session, chain: ChainClient, actor, activity_id: int, changes: dict, reason: str) -> Activity:
     """Corrects an activity before approval; every change is audited with its reason."""
     if not changes:
-        raise DomainError(422, "nothing_to_change", "give at least one field to correct")
+        raise Refusal(422, "nothing_to_change", "give at least one field to correct")
     with write_transaction(db):
         a = owned(db, actor, activity_id, for_update=True)
         reward(chain, changes.get("category", a.category), changes.get("units", a.units))
@@ -104,7 +105,7 @@ def reject(db: Session, actor, activity_id: int, reason: str | None) -> Activity
     with write_transaction(db):
         a = owned(db, actor, activity_id, for_update=True)
         if reason is None:
-            raise DomainError(422, "reason_required", "give the reason for rejecting")
+            raise Refusal(422, "reason_required", "give the reason for rejecting")
         return repo.reject(db, a, actor.name, reason)
 
 
@@ -113,7 +114,7 @@ def revoke(db: Session, actor, activity_id: int, reason: str | None) -> Activity
     with write_transaction(db):
         a = owned(db, actor, activity_id, for_update=True)
         if reason is None:
-            raise DomainError(422, "reason_required", "give the reason for revoking")
+            raise Refusal(422, "reason_required", "give the reason for revoking")
         return repo.request_revocation(db, a, actor.name, reason)
 
 

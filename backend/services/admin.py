@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session
 
 from backend.chain import reads
 from backend.chain.client import ChainClient
-from backend.domain.activities import DomainError, parse_address
+from backend.domain.activities import parse_address
+from backend.domain.errors import Refusal
 from backend.services.chain_ops import admin_sender, dry_run
 from backend.store import ops
 from backend.store.db import write_transaction
@@ -41,20 +42,20 @@ class Admin:
     def _centre(self, centre_id: int) -> None:
         count = self.chain.registry.functions.centreCount().call()
         if not 1 <= centre_id <= count:
-            raise DomainError(404, "unknown_centre", f"centre {centre_id} does not exist (centres 1–{count})")
+            raise Refusal(404, "unknown_centre", f"centre {centre_id} does not exist (centres 1–{count})")
 
     @staticmethod
     def _cap(value: str) -> int:
         cap = int(value)
         if not 0 < cap <= UINT88_MAX:
-            raise DomainError(422, "invalid_cap", f"a cap is more than 0 and at most {UINT88_MAX} base units")
+            raise Refusal(422, "invalid_cap", f"a cap is more than 0 and at most {UINT88_MAX} base units")
         return cap
 
     def add_centre(self, key: str, name: str, cap: str, period_days: int) -> dict:
         """A new centre with its cap; its id is in the operation's result (CentreAdded) and it joins /centres."""
         amount = self._cap(cap)
         if self.db.scalar(select(Centre.id).where(Centre.key == key)) is not None:
-            raise DomainError(409, "centre_exists", f"a centre with key {key!r} exists")
+            raise Refusal(409, "centre_exists", f"a centre with key {key!r} exists")
         return self._change("add_centre", self.chain.registry, "addCentre", [amount, period_days * DAY],
                             {"key": key, "name": name, "cap": str(amount), "period_days": period_days})
 
@@ -77,7 +78,7 @@ class Admin:
         self._centre(centre_id)
         who = parse_address(address)
         if self._is_coordinator(centre_id, who) == grant:
-            raise DomainError(409, "no_change", f"{who} {'is already' if grant else 'is not'} a coordinator of centre "
+            raise Refusal(409, "no_change", f"{who} {'is already' if grant else 'is not'} a coordinator of centre "
                                                 f"{centre_id}")
         action, fn = ("add_coordinator", "addCoordinator") if grant else ("remove_coordinator", "removeCoordinator")
         return self._change(action, self.chain.registry, fn, [centre_id, who], {"centre_id": centre_id, "address": who})
@@ -87,19 +88,19 @@ class Admin:
         who = parse_address(address)
         role = reads.PROVIDER_ROLE if kind == "provider" else reads.CHARITY_ROLE
         if reads.has_role(self.chain, role, who) == grant:
-            raise DomainError(409, "no_change", f"{who} {'is already' if grant else 'is not'} a {kind}")
+            raise Refusal(409, "no_change", f"{who} {'is already' if grant else 'is not'} a {kind}")
         return self._change(f"{'add' if grant else 'remove'}_{kind}", self.chain.redemption,
                             "grantRole" if grant else "revokeRole", [role, who], {"address": who})
 
     def set_rule(self, category: int, coins_per_block: str, units_per_block: int, max_units: int, active: bool) -> dict:
         """A new version of the category's rule (prices attestations made from then on)."""
         if not 1 <= category < 2**16:
-            raise DomainError(422, "invalid_category", "a category is 1–65535")
+            raise Refusal(422, "invalid_category", "a category is 1–65535")
         coins = int(coins_per_block)
         if coins > UINT96_MAX:
-            raise DomainError(422, "invalid_rule", "coins_per_block does not fit 96 bits")
+            raise Refusal(422, "invalid_rule", "coins_per_block does not fit 96 bits")
         if active and coins == 0:
-            raise DomainError(422, "invalid_rule", "an active rule gives more than 0 coins (set active: false to switch off)")
+            raise Refusal(422, "invalid_rule", "an active rule gives more than 0 coins (set active: false to switch off)")
         return self._change("set_rule", self.chain.registry, "setCategoryRule",
                             [category, coins, units_per_block, max_units, active],
                             {"category": category, "coins_per_block": str(coins), "units_per_block": units_per_block,
@@ -108,7 +109,7 @@ class Admin:
     def set_won_per_coin(self, won_per_coin: int) -> dict:
         """The won a provider is owed per coin at settlement, from the next settlement on."""
         if self.chain.redemption.functions.wonPerCoin().call() == won_per_coin:
-            raise DomainError(409, "no_change", f"the rate is already {won_per_coin} won per coin")
+            raise Refusal(409, "no_change", f"the rate is already {won_per_coin} won per coin")
         return self._change("set_won_per_coin", self.chain.redemption, "setWonPerCoin", [won_per_coin],
                             {"won_per_coin": won_per_coin})
 

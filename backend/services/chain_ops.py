@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 from web3.exceptions import ContractLogicError, Web3RPCError
 
 from backend.chain.client import ChainClient
-from backend.domain.activities import DomainError
+from backend.domain.errors import Refusal
 from backend.store import ops
 from backend.store.models import ChainOp, StaffUser
 
@@ -16,7 +16,7 @@ def admin_sender(senders: dict[str, set[str]]) -> str:
     """The admin address the worker's sender holds a key for."""
     admins = senders["admin"]
     if not admins:
-        raise DomainError(409, "no_admin_key", "the backend holds no admin key (admin.json in VB_KEYSTORE_DIR, or "
+        raise Refusal(409, "no_admin_key", "the backend holds no admin key (admin.json in VB_KEYSTORE_DIR, or "
                                                "VB_DEV_ADMIN_KEY on a local chain): use tools/admin instead")
     return sorted(admins)[0]
 
@@ -25,7 +25,7 @@ def provider_address(db: Session, user_id: int) -> str:
     """The on-chain address of a provider's staff account."""
     user = db.get(StaffUser, user_id)
     if user is None or not user.address:
-        raise DomainError(409, "no_provider_address", "your account has no provider address")
+        raise Refusal(409, "no_provider_address", "your account has no provider address")
     return user.address
 
 
@@ -34,12 +34,12 @@ def dry_run(chain: ChainClient, sender: str, to: str, data: str) -> None:
     try:
         chain.web3.eth.call({"from": sender, "to": to, "data": data})
     except (ContractLogicError, Web3RPCError, ValueError) as exc:
-        raise DomainError(409, "refused_by_contract", f"the contract would refuse this: {chain.explain(exc)}") from None
+        raise Refusal(409, "refused_by_contract", f"the contract would refuse this: {chain.explain(exc)}") from None
 
 
 def operation(db: Session, op_id: int, *, role: str, user_id: int) -> dict:
     """A provider's own operation, or any for the admin: queued, in a transaction, confirmed or failed."""
     op = db.get(ChainOp, op_id)
     if op is None or (role != "admin" and op.subject != provider_address(db, user_id)):
-        raise DomainError(404, "not_found", f"operation {op_id} not found")
+        raise Refusal(404, "not_found", f"operation {op_id} not found")
     return ops.op_view(op)

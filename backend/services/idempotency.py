@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from backend.domain.activities import DomainError as Refusal, DomainError
+from backend.domain.errors import Refusal
 from backend.store.db import unit_of_work, write_transaction
 from backend.store.idempotency import find_stored, store_answer
 from backend.store.models import IdempotencyRecord
@@ -39,7 +39,7 @@ def request_fingerprint(method: str, path: str, body: dict | None) -> str:
 
 def check_key(key: str | None) -> None:
     if key is not None and not 1 <= len(key) <= MAX_KEY_LENGTH:
-        raise DomainError(422, "invalid_idempotency_key", f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters")
+        raise Refusal(422, "invalid_idempotency_key", f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters")
 
 
 def owner_of(actor) -> str:
@@ -48,7 +48,7 @@ def owner_of(actor) -> str:
 
 
 def key_reused() -> Refusal:
-    return DomainError(409, "idempotency_key_reused",
+    return Refusal(409, "idempotency_key_reused",
                    "this Idempotency-Key was used with another request; use a new key for a new request")
 
 

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from backend.chain import reads
 from backend.chain.client import ChainClient
 from backend.domain.activities import parse_address
-from backend.domain.messages import Refusal
+from backend.domain.errors import Refusal
 from backend.store.models import OfferDetails
 
 MAX_OFFER_ID = 2**64

@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 from backend.chain import reads
 from backend.chain.client import ChainClient
 from backend.chain.indexer import indexed_height
-from backend.domain.activities import COIN, DomainError
+from backend.domain.activities import COIN
+from backend.domain.errors import Refusal
 from backend.services.chain_ops import dry_run, provider_address
 from backend.services.offers_catalogue import offer_or_refuse, offer_view, offers_of
 from backend.store import ops
@@ -26,17 +27,17 @@ def provider(db: Session, chain: ChainClient, senders: dict[str, set[str]], user
     """The provider's address, once we know the backend can sign for it and the chain knows it as a provider."""
     address = provider_address(db, user_id)
     if address not in senders["provider"]:
-        raise DomainError(409, "no_provider_key", f"the backend holds no key for {address}: add provider-<name>.json "
+        raise Refusal(409, "no_provider_key", f"the backend holds no key for {address}: add provider-<name>.json "
                                                   "to VB_KEYSTORE_DIR (or VB_DEV_PROVIDER_KEYS on a local chain)")
     if not reads.has_role(chain, reads.PROVIDER_ROLE, address):
-        raise DomainError(403, "not_a_provider", f"{address} is not a registered provider on-chain (ask the city)")
+        raise Refusal(403, "not_a_provider", f"{address} is not a registered provider on-chain (ask the city)")
     return address
 
 
 def _price(value: str) -> int:
     price = int(value)
     if not 0 < price <= UINT96_MAX:
-        raise DomainError(422, "invalid_price", f"a price is more than 0 and at most {UINT96_MAX} base units")
+        raise Refusal(422, "invalid_price", f"a price is more than 0 and at most {UINT96_MAX} base units")
     return price
 
 
@@ -65,16 +66,16 @@ def edit_offer(db: Session, chain: ChainClient, senders, user_id: int, requested
     address = provider(db, chain, senders, user_id)
     offer = offer_or_refuse(db, chain, offer_id)
     if offer["provider"] != address:
-        raise DomainError(403, "not_your_offer", f"offer {offer_id} belongs to another provider")
+        raise Refusal(403, "not_your_offer", f"offer {offer_id} belongs to another provider")
     price = _price(changes["price"]) if changes.get("price") is not None else int(offer["price"])
     capacity = changes["capacity"] if changes.get("capacity") is not None else offer["capacity"]
     active = changes["active"] if changes.get("active") is not None else offer["active"]
     title, description = changes.get("title"), changes.get("description")
     if capacity < offer["sold"]:
-        raise DomainError(422, "capacity_below_sold", f"{offer['sold']} vouchers are already sold; capacity cannot be less")
+        raise Refusal(422, "capacity_below_sold", f"{offer['sold']} vouchers are already sold; capacity cannot be less")
     on_chain_change = (price, capacity, active) != (int(offer["price"]), offer["capacity"], offer["active"])
     if not on_chain_change and title is None and description is None:
-        raise DomainError(422, "no_change", "nothing to change")
+        raise Refusal(422, "no_change", "nothing to change")
     if not on_chain_change:
         with write_transaction(db):
             details = db.get(OfferDetails, offer_id) or OfferDetails(offer_id=offer_id, provider=address, title=f"Offer {offer_id}")
@@ -96,12 +97,12 @@ def edit_offer(db: Session, chain: ChainClient, senders, user_id: int, requested
 def voucher(db: Session, chain: ChainClient, address: str, voucher_id: int) -> dict:
     """Is it real (issued on-chain), for this provider, and unused? `valid` says all three."""
     if not 0 <= voucher_id < 2**96:
-        raise DomainError(404, "not_found", f"voucher {voucher_id} not found")
+        raise Refusal(404, "not_found", f"voucher {voucher_id} not found")
     exists, holder, fulfilled = chain.redemption.functions.voucherStatus(voucher_id).call()
     if not exists:
-        raise DomainError(404, "unknown_voucher", f"voucher {voucher_id} does not exist: it is not a real voucher")
+        raise Refusal(404, "unknown_voucher", f"voucher {voucher_id} does not exist: it is not a real voucher")
     if holder != address:
-        raise DomainError(403, "not_your_voucher", f"voucher {voucher_id} is for another provider, not for you")
+        raise Refusal(403, "not_your_voucher", f"voucher {voucher_id} is for another provider, not for you")
     issued = _issued(chain, voucher_id)
     fulfilling = ops.live_fulfilment(db, voucher_id)
     return {"voucher_id": str(voucher_id), "offer_id": voucher_id >> 32, "serial": voucher_id & 0xFFFFFFFF,
@@ -132,12 +133,12 @@ def fulfil_voucher(db: Session, chain: ChainClient, senders, user_id: int, reque
     address = provider(db, chain, senders, user_id)
     v = voucher(db, chain, address, voucher_id)
     if v["fulfilled"]:
-        raise DomainError(409, "voucher_used", f"voucher {voucher_id} was already used")
+        raise Refusal(409, "voucher_used", f"voucher {voucher_id} was already used")
     data = chain.redemption.encode_abi("fulfill", args=[voucher_id])
     dry_run(chain, address, chain.redemption.address, data)
     with write_transaction(db):
         if ops.live_fulfilment(db, voucher_id) is not None:
-            raise DomainError(409, "voucher_used", f"voucher {voucher_id} is already being marked used")
+            raise Refusal(409, "voucher_used", f"voucher {voucher_id} is already being marked used")
         op = ops.queue(db, kind="fulfill", signer_role="provider", requested_by=requested_by, subject=address,
                        to=chain.redemption.address, data=data, voucher_id=str(voucher_id),
                        params={"voucher_id": str(voucher_id), "resident": v["resident"]})
@@ -148,14 +149,14 @@ def settle(db: Session, chain: ChainClient, senders, user_id: int, requested_by:
     """Coins settled with the city (`settle`): burned, and the won owed at the chain's rate recorded (`Settled`)."""
     address = provider(db, chain, senders, user_id)
     if amount == 0:
-        raise DomainError(422, "zero_amount", "settle more than 0")
+        raise Refusal(422, "zero_amount", "settle more than 0")
     balance = chain.coin.functions.balanceOf(address).call()
     data = chain.redemption.encode_abi("settle", args=[amount])
 
     def check_balance() -> None:
         available = balance - ops.pending_out(db, address)
         if amount > available:
-            raise DomainError(409, "insufficient_balance", f"you hold {max(available, 0)} base units not yet settled")
+            raise Refusal(409, "insufficient_balance", f"you hold {max(available, 0)} base units not yet settled")
 
     check_balance()
     dry_run(chain, address, chain.redemption.address, data)
@@ -189,12 +190,12 @@ def statement(db: Session, chain: ChainClient, user_id: int, start: date | None,
     start = start or today.replace(day=1)
     end = end or date.fromordinal(today.toordinal() + 1)
     if end <= start:
-        raise DomainError(422, "invalid_period", "end must be after start")
+        raise Refusal(422, "invalid_period", "end must be after start")
     from_block = block_at(chain, datetime.combine(start, dtime(), UTC))
     to_block = block_at(chain, datetime.combine(end, dtime(), UTC)) - 1
     height = indexed_height(db)
     if to_block >= from_block and (height is None or height < to_block):
-        raise DomainError(409, "indexer_behind", f"events are indexed up to block {height}, the period ends at block "
+        raise Refusal(409, "indexer_behind", f"events are indexed up to block {height}, the period ends at block "
                                                  f"{to_block}; try again in a moment")
     events = list(db.scalars(select(ChainEvent).where(
         ChainEvent.block_number >= from_block, ChainEvent.block_number <= to_block,

@@ -20,7 +20,8 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend.chain.client import ChainClient
-from backend.domain.activities import DomainError, check_units
+from backend.domain.activities import check_units
+from backend.domain.errors import Refusal
 from backend.store import activities as repo
 from backend.services.idempotency import Answer, key_reused, owner_of, stored_answer
 from backend.store.db import write_transaction
@@ -92,7 +93,7 @@ class ActivityRecorder:
                     item = replace(item, reward=reward)
                     if item.centre_id not in caps:
                         caps[item.centre_id] = chain.remaining_cap_at(item.centre_id)
-            except DomainError as exc:
+            except Refusal as exc:
                 outcomes[k], item = exc, None
             items.append(item)
         try:
@@ -119,7 +120,7 @@ class ActivityRecorder:
             with self.sessions() as s:
                 row = find_stored(s, request.owner, request.idempotency_key)
                 return stored_answer(row, request.fingerprint) if row is not None else \
-                    DomainError(409, "conflict", "the request collided with another; retry it")
+                    Refusal(409, "conflict", "the request collided with another; retry it")
         return outcomes[0]
 
     def _write(self, s: Session, group: list[RecordRequest], items: list, outcomes: list,
@@ -147,7 +148,7 @@ class ActivityRecorder:
         results = repo.record_group(s, [items[k] for k in live], caps)
         bodies: dict[int, dict] = {}
         for k, result in zip(live, results, strict=True):
-            if isinstance(result, DomainError):
+            if isinstance(result, Refusal):
                 outcomes[k] = result
                 continue
             body = bodies[k] = self.to_out(result)

@@ -18,7 +18,8 @@ from backend.chain import reads
 from backend.chain.client import ChainClient
 from backend.config import Settings
 from backend.domain import relay
-from backend.domain.activities import DomainError, parse_address
+from backend.domain.activities import parse_address
+from backend.domain.errors import Refusal
 from backend.services.offers_catalogue import offer_view
 from backend.store import ops
 from backend.store.db import write_transaction
@@ -34,20 +35,20 @@ def prepare(db: Session, chain: ChainClient, address: str, kind: str, valid_for_
     deadline = int(time.time()) + valid_for_s
     if kind == "redeem":
         if offer_id is None:
-            raise DomainError(422, "invalid_request", "offer_id is required to redeem")
+            raise Refusal(422, "invalid_request", "offer_id is required to redeem")
         offer = offer_view(db, chain, offer_id)
         if offer is None:
-            raise DomainError(404, "unknown_offer", f"offer {offer_id} does not exist")
+            raise Refusal(404, "unknown_offer", f"offer {offer_id} does not exist")
         message = {"resident": address, "offerId": offer_id, "maxPrice": int(max_price or offer["price"]),
                    "nonce": nonce, "deadline": deadline}
     elif kind == "donate":
         if charity is None or amount is None:
-            raise DomainError(422, "invalid_request", "charity and amount are required to donate")
+            raise Refusal(422, "invalid_request", "charity and amount are required to donate")
         message = {"donor": address, "charity": parse_address(charity, "charity"), "amount": int(amount),
                    "nonce": nonce, "deadline": deadline}
     else:
         if payee is None or amount is None:
-            raise DomainError(422, "invalid_request", "payee and amount are required to pay")
+            raise Refusal(422, "invalid_request", "payee and amount are required to pay")
         message = {"payer": address, "payee": parse_address(payee, "payee"), "amount": int(amount),
                    "requestRef": request_ref or relay.request_ref(memo or ""), "nonce": nonce, "deadline": deadline}
     data = relay.typed_data(kind, chain.chain_id, chain.redemption.address, message)
@@ -75,13 +76,13 @@ def redeem(db: Session, chain: ChainClient, settings: Settings, req: Signed, off
 
     def check_chain() -> None:
         if int(provider, 16) == 0:
-            raise DomainError(404, "unknown_offer", f"offer {offer_id} does not exist")
+            raise Refusal(404, "unknown_offer", f"offer {offer_id} does not exist")
         if not active:
-            raise DomainError(409, "offer_inactive", f"offer {offer_id} is not active")
+            raise Refusal(409, "offer_inactive", f"offer {offer_id} is not active")
         if sold >= capacity:
-            raise DomainError(409, "offer_sold_out", f"offer {offer_id} is sold out ({capacity} vouchers)")
+            raise Refusal(409, "offer_sold_out", f"offer {offer_id} is sold out ({capacity} vouchers)")
         if price > max_price:
-            raise DomainError(409, "price_above_max", f"offer {offer_id} costs {price}, more than your max_price {max_price}")
+            raise Refusal(409, "price_above_max", f"offer {offer_id} costs {price}, more than your max_price {max_price}")
 
     message = {"resident": req.address, "offerId": offer_id, "maxPrice": max_price, "nonce": req.nonce,
                "deadline": req.deadline}
@@ -96,11 +97,11 @@ def donate(db: Session, chain: ChainClient, settings: Settings, req: Signed, cha
     """Coins to a registered charity, with a signed `Donate` request."""
     charity = parse_address(charity, "charity")
     if amount == 0:
-        raise DomainError(422, "zero_amount", "donate more than 0")
+        raise Refusal(422, "zero_amount", "donate more than 0")
 
     def check_chain() -> None:
         if not reads.has_role(chain, reads.CHARITY_ROLE, charity):
-            raise DomainError(422, "not_a_charity", f"{charity} is not a registered charity")
+            raise Refusal(422, "not_a_charity", f"{charity} is not a registered charity")
 
     message = {"donor": req.address, "charity": charity, "amount": amount, "nonce": req.nonce, "deadline": req.deadline}
     data = relay.calldata("donate", req.address, charity, amount, req.deadline, req.signature_bytes)
@@ -113,9 +114,9 @@ def pay(db: Session, chain: ChainClient, settings: Settings, req: Signed, payee:
     """Another resident paid for a service, with a signed `PayForService` request."""
     payee = parse_address(payee, "payee")
     if payee == req.address:
-        raise DomainError(422, "invalid_payee", "you cannot pay yourself")
+        raise Refusal(422, "invalid_payee", "you cannot pay yourself")
     if amount == 0:
-        raise DomainError(422, "zero_amount", "pay more than 0")
+        raise Refusal(422, "zero_amount", "pay more than 0")
     message = {"payer": req.address, "payee": payee, "amount": amount, "requestRef": request_ref, "nonce": req.nonce,
                "deadline": req.deadline}
     data = relay.calldata("pay", req.address, payee, amount, bytes.fromhex(request_ref[2:]), req.deadline,
@@ -128,10 +129,10 @@ def pay(db: Session, chain: ChainClient, settings: Settings, req: Signed, payee:
 def _check_deadline(deadline: int, settings: Settings) -> None:
     now = int(time.time())
     if deadline < now + DEADLINE_MARGIN_S:
-        raise DomainError(422, "request_expired", f"the request's deadline {deadline} has passed (or is within "
+        raise Refusal(422, "request_expired", f"the request's deadline {deadline} has passed (or is within "
                                                   f"{DEADLINE_MARGIN_S} s); sign a new one")
     if deadline > now + settings.relay_max_deadline_s:
-        raise DomainError(422, "deadline_too_far", f"a signed request may be valid at most {settings.relay_max_deadline_s} s")
+        raise Refusal(422, "deadline_too_far", f"a signed request may be valid at most {settings.relay_max_deadline_s} s")
 
 
 def _accept(kind: str, req: Signed, message: dict, db: Session, chain: ChainClient, settings: Settings, *,
@@ -143,21 +144,21 @@ def _accept(kind: str, req: Signed, message: dict, db: Session, chain: ChainClie
     typed = relay.typed_data(kind, chain.chain_id, chain.redemption.address, message)
     sig_hash = relay.signature_hash(req.signature)
     if ops.signature_seen(db, sig_hash):
-        raise DomainError(409, "replayed", "this signed request was already submitted; it is not sent twice")
+        raise Refusal(409, "replayed", "this signed request was already submitted; it is not sent twice")
     signer = relay.signer_of(typed, req.signature)
     if signer != address:
-        raise DomainError(403, "wrong_signer", f"the request was signed by {signer}, not by you ({address})")
+        raise Refusal(403, "wrong_signer", f"the request was signed by {signer}, not by you ({address})")
     chain_nonce = reads.relay_nonce(chain, address)
     if req.nonce < chain_nonce:
-        raise DomainError(409, "nonce_used", f"nonce {req.nonce} was already used on-chain (next is {chain_nonce}); "
+        raise Refusal(409, "nonce_used", f"nonce {req.nonce} was already used on-chain (next is {chain_nonce}); "
                                              "sign a new request")
     if reads.paused(chain):
-        raise DomainError(409, "coin_paused", "the city has paused the coin; nothing can be spent until it resumes")
+        raise Refusal(409, "coin_paused", "the city has paused the coin; nothing can be spent until it resumes")
     balance = reads.balance(chain, address)
     check_chain()
     centre = ops.resident_centre(db, address)
     if centre is None:
-        raise DomainError(403, "no_centre", "you have no activity with a volunteer centre yet, so no centre pays for "
+        raise Refusal(403, "no_centre", "you have no activity with a volunteer centre yet, so no centre pays for "
                                             "your requests' gas")
     now = datetime.now(UTC)
     try:
@@ -167,26 +168,26 @@ def _accept(kind: str, req: Signed, message: dict, db: Session, chain: ChainClie
             ops.lock_centre(db, centre)
             expected = chain_nonce + ops.pending_relays(db, address)
             if req.nonce != expected:
-                raise DomainError(409, "nonce_out_of_order", f"the next request must be signed with nonce {expected}, "
+                raise Refusal(409, "nonce_out_of_order", f"the next request must be signed with nonce {expected}, "
                                                              f"not {req.nonce} (GET /me or POST /me/prepare)")
             available = balance - ops.pending_out(db, address)
             if amount_out > available:
-                raise DomainError(409, "insufficient_balance", f"this needs {amount_out} base units, you have "
+                raise Refusal(409, "insufficient_balance", f"this needs {amount_out} base units, you have "
                                                                f"{max(available, 0)} available")
             if offer is not None:
                 offer_id, capacity, sold = offer
                 if sold + ops.pending_redemptions(db, offer_id) >= capacity:
-                    raise DomainError(409, "offer_sold_out", f"offer {offer_id} has no voucher left ({capacity} sold "
+                    raise Refusal(409, "offer_sold_out", f"offer {offer_id} has no voucher left ({capacity} sold "
                                                              "or being sold)")
             count, oldest = ops.recent_requests(db, address, settings.relay_rate_window_s)
             if count >= settings.relay_rate_limit:
                 wait = settings.relay_rate_window_s - int((now - oldest).total_seconds()) if oldest else settings.relay_rate_window_s
-                raise DomainError(429, "rate_limited", f"at most {settings.relay_rate_limit} requests per "
+                raise Refusal(429, "rate_limited", f"at most {settings.relay_rate_limit} requests per "
                                                        f"{settings.relay_rate_window_s} s; try again in {max(wait, 1)} s")
             reserve = relay.GAS_RESERVE[kind]
             used = ops.gas_used_today(db, centre)
             if used + reserve > settings.relay_gas_budget_per_day:
-                raise DomainError(429, "gas_budget_exhausted", f"centre {centre}'s gas budget for today "
+                raise Refusal(429, "gas_budget_exhausted", f"centre {centre}'s gas budget for today "
                                   f"({settings.relay_gas_budget_per_day} gas) is used up ({used}); try again after "
                                   "00:00 UTC")
             op = ops.queue(db, kind=kind, signer_role="relayer", requested_by=f"resident {address}", subject=address,
@@ -195,5 +196,5 @@ def _accept(kind: str, req: Signed, message: dict, db: Session, chain: ChainClie
                            nonce_slot=f"{address}:{req.nonce}", signature_hash=sig_hash, gas=reserve)
             return ops.op_view(op)
     except IntegrityError:
-        raise DomainError(409, "replayed", "this signed request (or another with the same nonce) was already "
+        raise Refusal(409, "replayed", "this signed request (or another with the same nonce) was already "
                                            "submitted") from None

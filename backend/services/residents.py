@@ -14,7 +14,8 @@ from backend.chain.attestation_pages import centre_of
 from backend.chain.client import ChainClient
 from backend.config import Settings
 from backend.domain import siwe
-from backend.domain.activities import DomainError, parse_address
+from backend.domain.activities import parse_address
+from backend.domain.errors import Refusal
 from backend.services.offers_catalogue import names
 from backend.store import ops
 from backend.store.activities import resident_for
@@ -45,11 +46,11 @@ def sign_in(db: Session, settings: Settings, chain_id: int, message_text: str, s
     with write_transaction(db):
         row = db.get(SiweNonce, message.nonce)
         if row is None:
-            raise DomainError(401, "siwe_unknown_nonce", "the nonce was not issued by this service; get one from GET /siwe/nonce")
+            raise Refusal(401, "siwe_unknown_nonce", "the nonce was not issued by this service; get one from GET /siwe/nonce")
         if row.used_at is not None:
-            raise DomainError(401, "siwe_nonce_used", "the nonce was already used; get a new one from GET /siwe/nonce")
+            raise Refusal(401, "siwe_nonce_used", "the nonce was already used; get a new one from GET /siwe/nonce")
         if row.expires_at <= now:
-            raise DomainError(401, "siwe_nonce_expired", "the nonce has expired; get a new one from GET /siwe/nonce")
+            raise Refusal(401, "siwe_nonce_expired", "the nonce has expired; get a new one from GET /siwe/nonce")
         row.used_at, row.address = now, message.address
     ttl = settings.resident_token_ttl_s
     if message.expiration_time is not None:  # the session ends no later than the message says
@@ -75,7 +76,7 @@ def register(db: Session, address: str, name: str | None, phone: str | None, ema
     address = parse_address(address, "address")
     with write_transaction(db):
         if db.scalar(select(Resident).where(Resident.address == address)):
-            raise DomainError(409, "resident_exists", f"a resident with address {address} is registered")
+            raise Refusal(409, "resident_exists", f"a resident with address {address} is registered")
         return resident_for(db, address, name=name, phone=phone, email=email)
 
 
@@ -168,5 +169,5 @@ def operations(db: Session, address: str, limit: int) -> list[dict]:
 def operation(db: Session, address: str, op_id: int) -> dict:
     op = db.get(ChainOp, op_id)
     if op is None or op.subject != address or op.signer_role != "relayer":
-        raise DomainError(404, "not_found", f"operation {op_id} not found")
+        raise Refusal(404, "not_found", f"operation {op_id} not found")
     return ops.op_view(op)

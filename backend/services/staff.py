@@ -8,7 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.services.security import hash_password, new_api_key, verify_password
-from backend.domain.activities import DomainError, parse_address
+from backend.domain.activities import parse_address
+from backend.domain.errors import Refusal
 from backend.store.db import write_transaction
 from backend.store.models import ApiKey, Centre, StaffUser
 from backend.store.rows import get_or_refuse
@@ -18,15 +19,15 @@ CENTRE_ROLES = ("coordinator", "welfare_officer")
 
 def create(db: Session, *, username: str, password: str, role: str, centre_id: int | None, address: str | None) -> StaffUser:
     if role in CENTRE_ROLES and centre_id is None:
-        raise DomainError(422, "centre_required", f"a {role} belongs to a centre: give centre_id")
+        raise Refusal(422, "centre_required", f"a {role} belongs to a centre: give centre_id")
     checked = parse_address(address, "address") if address else None
     if role == "provider" and checked is None:
-        raise DomainError(422, "address_required", "a provider needs its address")
+        raise Refusal(422, "address_required", "a provider needs its address")
     with write_transaction(db):
         if centre_id is not None and db.get(Centre, centre_id) is None:
-            raise DomainError(422, "unknown_centre", f"centre {centre_id} is not known to this backend")
+            raise Refusal(422, "unknown_centre", f"centre {centre_id} is not known to this backend")
         if db.scalar(select(StaffUser).where(StaffUser.username == username)):
-            raise DomainError(409, "username_taken", f"the username {username!r} is taken")
+            raise Refusal(409, "username_taken", f"the username {username!r} is taken")
         user = StaffUser(username=username, password_hash=hash_password(password), role=role, centre_id=centre_id,
                          address=checked)
         db.add(user)
@@ -42,16 +43,16 @@ def update(db: Session, admin_user_id: int, user_id: int, changes: dict) -> Staf
     """Disables or re-enables an account (a coordinator who left), resets its password, or moves it to another
     centre."""
     if not changes:
-        raise DomainError(422, "nothing_to_change", "give active, password or centre_id")
+        raise Refusal(422, "nothing_to_change", "give active, password or centre_id")
     with write_transaction(db):
         user = get_or_refuse(db, StaffUser, user_id, "staff account")
         if user.id == admin_user_id and changes.get("active") is False:
-            raise DomainError(409, "cannot_disable_self", "an admin cannot disable their own account")
+            raise Refusal(409, "cannot_disable_self", "an admin cannot disable their own account")
         if "centre_id" in changes:
             if user.role not in CENTRE_ROLES:
-                raise DomainError(422, "no_centre", f"a {user.role} does not belong to a centre")
+                raise Refusal(422, "no_centre", f"a {user.role} does not belong to a centre")
             if changes["centre_id"] is None or db.get(Centre, changes["centre_id"]) is None:
-                raise DomainError(422, "unknown_centre", f"centre {changes['centre_id']} is not known to this backend")
+                raise Refusal(422, "unknown_centre", f"centre {changes['centre_id']} is not known to this backend")
             user.centre_id = changes["centre_id"]
         if changes.get("password") is not None:
             user.password_hash = hash_password(changes["password"])
@@ -64,7 +65,7 @@ def authenticate(db: Session, username: str, password: str) -> StaffUser:
     """The active account with this username and password (argon2id), else 401 without saying which was wrong."""
     user = db.scalar(select(StaffUser).where(StaffUser.username == username))
     if not verify_password(user.password_hash if user else None, password) or not user.active:
-        raise DomainError(401, "unauthorized", "wrong username or password")
+        raise Refusal(401, "unauthorized", "wrong username or password")
     return user
 
 
@@ -81,7 +82,7 @@ def revoke_api_key(db: Session, user_id: int, role: str, key_id: int) -> None:
     with write_transaction(db):
         row = db.get(ApiKey, key_id)
         if row is None or (row.user_id != user_id and role != "admin"):
-            raise DomainError(404, "not_found", f"API key {key_id} not found")
+            raise Refusal(404, "not_found", f"API key {key_id} not found")
         row.revoked_at = row.revoked_at or datetime.now(UTC)
 
 

@@ -15,13 +15,13 @@ from sqlalchemy.orm import Session
 from backend.domain.activities import (
     EDITABLE,
     ON_CHAIN_PENDING,
-    DomainError,
     canonical_record,
     chain_activity_id,
     check_cap,
     check_transition,
     not_found,
 )
+from backend.domain.errors import Refusal
 from backend.store.models import Activity, ActivityAudit, Centre, OutboxItem, Resident
 
 AUDITED_FIELDS = ("category", "units", "occurred_at", "place", "description", "status", "reward", "review_reason")
@@ -90,10 +90,10 @@ def record(s: Session, actor: str, centre_id: int, resident: Resident, category:
 
 def correct(s: Session, a: Activity, actor: str, changes: dict, reason: str) -> Activity:
     if a.status not in EDITABLE:
-        raise DomainError(409, "not_editable",
+        raise Refusal(409, "not_editable",
                           f"an activity that is {a.status} cannot be corrected; once on-chain only revocation remains")
     if "occurred_at" in changes and changes["occurred_at"].astimezone(UTC) > datetime.now(UTC):
-        raise DomainError(422, "in_future", "occurred_at is in the future")
+        raise Refusal(422, "in_future", "occurred_at is in the future")
     before = snapshot(a)
     for field, value in changes.items():
         setattr(a, field, value)
@@ -176,9 +176,9 @@ def reject(s: Session, a: Activity, actor: str, reason: str) -> Activity:
 
 def request_revocation(s: Session, a: Activity, actor: str, reason: str) -> Activity:
     if a.status in ("revoking", "revoked"):
-        raise DomainError(409, "already_revoked", f"activity {a.id} is already {a.status}")
+        raise Refusal(409, "already_revoked", f"activity {a.id} is already {a.status}")
     if a.status != "confirmed":
-        raise DomainError(409, "not_on_chain",
+        raise Refusal(409, "not_on_chain",
                           f"activity {a.id} is {a.status}; only a confirmed activity is revoked (reject or correct it instead)")
     before = snapshot(a)
     # The reason stays here; the chain gets a salted hash of it.
@@ -194,9 +194,9 @@ def erase_salt(s: Session, a: Activity, actor: str, reason: str) -> Activity:
     """Drops the salt: the on-chain id and evidence hash can no longer be linked to this record (what erasure means
     when the chain cannot forget). Only once the chain writer is done with the activity."""
     if a.status not in ("confirmed", "revoked", "rejected", "failed"):
-        raise DomainError(409, "in_flight", f"activity {a.id} is {a.status}; erase its link once the chain has settled it")
+        raise Refusal(409, "in_flight", f"activity {a.id} is {a.status}; erase its link once the chain has settled it")
     if a.status == "confirmed" and a.salt is None:
-        raise DomainError(409, "already_erased", f"the link of activity {a.id} is already erased")
+        raise Refusal(409, "already_erased", f"the link of activity {a.id} is already erased")
     before = snapshot(a)
     a.salt = None
     audit(s, a, actor, "link to the chain erased", before, reason)
@@ -236,12 +236,12 @@ def _new_activity(actor: str, centre_id: int, resident: Resident, category: int,
                     status="pending_review" if source == "self_report" else "recorded")
 
 
-def _unknown_centre(centre_id: int) -> DomainError:
-    return DomainError(422, "unknown_centre", f"centre {centre_id} is not known to this backend")
+def _unknown_centre(centre_id: int) -> Refusal:
+    return Refusal(422, "unknown_centre", f"centre {centre_id} is not known to this backend")
 
 
-def _in_future(where: str = "") -> DomainError:
-    return DomainError(422, "in_future", f"{where}occurred_at is in the future; record an activity after it happened")
+def _in_future(where: str = "") -> Refusal:
+    return Refusal(422, "in_future", f"{where}occurred_at is in the future; record an activity after it happened")
 
 
 def _insert(s: Session, activities: list[Activity], approvals: list[tuple[str, int, int] | None] | None = None
@@ -293,11 +293,11 @@ class NewActivity:
     reward: int | None  # None: record only
 
 
-def record_group(s: Session, items: list[NewActivity], caps: dict[int, tuple[int, int]]) -> list[Activity | DomainError]:
+def record_group(s: Session, items: list[NewActivity], caps: dict[int, tuple[int, int]]) -> list[Activity | Refusal]:
     """Records many independent activities in the caller's transaction, each accepted or refused on its own (the
     API's group commit of single POSTs). `caps`: centre → (remainingCap, block read at), for the approved ones.
-    The result is, per item, its Activity or the DomainError that refused it; refused items change nothing."""
-    out: list[Activity | DomainError | None] = [None] * len(items)
+    The result is, per item, its Activity or the Refusal that refused it; refused items change nothing."""
+    out: list[Activity | Refusal | None] = [None] * len(items)
     centre_ids = sorted({i.centre_id for i in items})
     # Locking the centres' rows first serialises concurrent approvals of a centre on PostgreSQL, so the cap check
     # below counts everything queued before it (SQLite's single writer does the same by itself).
@@ -315,7 +315,7 @@ def record_group(s: Session, items: list[NewActivity], caps: dict[int, tuple[int
                 pending[item.centre_id] = pending_rewards(s, item.centre_id, block)
             try:
                 check_cap(item.centre_id, item.reward, remaining, pending[item.centre_id])
-            except DomainError as exc:
+            except Refusal as exc:
                 out[k] = exc
                 continue
             # Rounded up to the gwei as pending_rewards counts it, so the next item's check is the same as if

@@ -10,7 +10,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from backend.domain.messages import Refusal
+from backend.domain.errors import Refusal
 from backend.domain.matching import OfferDoc, reliability
 from backend.store import activities as activity_repo
 from backend.store.community_models import (

@@ -7,7 +7,7 @@ from typing import TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backend.domain.messages import Refusal
+from backend.domain.errors import Refusal
 
 Row = TypeVar("Row")
 

@@ -25,7 +25,8 @@ from backend.domain.matching import (
     slot_names,
     slots_between,
 )
-from backend.domain.messages import Refusal, localized, pick_language
+from backend.domain.errors import Refusal
+from backend.domain.messages import localized, pick_language
 from backend.store.sealing import Sealer, SealingError, new_key_text, parse_key
 
 AREAS = {"banpo1": (37.5045, 127.0050), "banpo2": (37.5080, 126.9960), "sanggye1": (37.6690, 127.0570)}

@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 
 from backend.domain import errors, messages
-from backend.domain.activities import DomainError, not_found
+from backend.domain.activities import not_found
 from backend.domain.matching import GLOSSARY, TALENTS_KO, Factor, MatchIndex, NeedQuery, OfferDoc, parse_slots
 from backend.domain.messages import CATALOGUE, Refusal, factor_note, josa, localized
 
 ROOT = Path(__file__).resolve().parents[2]
-CALL = re.compile(r'(DomainError|Refusal)\(\s*(\d{3}),\s*"([a-z_]+)"')
+CALL = re.compile(r'Refusal\(\s*(\d{3}),\s*"([a-z_]+)"')
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
 
 
@@ -106,18 +106,18 @@ def test_both_call_styles_give_english_and_korean():
     exc = Refusal(409, "need_not_open", need_id=1, status="filled")
     assert exc.message == "need 1 is filled: it takes no more matches"
     assert localized(exc, "ko") == "1번 요청은 '마감' 상태라 더 이상 연결할 수 없습니다"
-    assert DomainError is Refusal and isinstance(not_found("need 5"), Refusal)
+    assert isinstance(not_found("need 5"), Refusal)
     assert localized(not_found("need 999999"), "ko") == "999999번 요청을 찾을 수 없습니다"
 
 
 def test_an_english_message_gives_specific_korean():
     cases = {
-        DomainError(409, "no_change", "0xAb is already a coordinator of centre 2"): "0xAb은(는) 이미 2번 센터의 코디네이터입니다",
-        DomainError(404, "unknown_offer", "offer 12 does not exist"): "12번 상품은 없습니다",
-        DomainError(422, "invalid_units", "activities[3]: units must be from 1 to 480 for category 1, got 500"):
+        Refusal(409, "no_change", "0xAb is already a coordinator of centre 2"): "0xAb은(는) 이미 2번 센터의 코디네이터입니다",
+        Refusal(404, "unknown_offer", "offer 12 does not exist"): "12번 상품은 없습니다",
+        Refusal(422, "invalid_units", "activities[3]: units must be from 1 to 480 for category 1, got 500"):
             "activities[3]: 1번 분류의 단위 수는 1에서 480 사이여야 합니다 (입력: 500)",
-        DomainError(422, "zero_amount", "donate more than 0"): "기부 금액은 0보다 커야 합니다",
-        DomainError(422, "zero_amount", "something new"): "금액은 0보다 커야 합니다",  # not recognised: the plain one
+        Refusal(422, "zero_amount", "donate more than 0"): "기부 금액은 0보다 커야 합니다",
+        Refusal(422, "zero_amount", "something new"): "금액은 0보다 커야 합니다",  # not recognised: the plain one
         Refusal(422, "bad_schedule", why="a need lasts at most 8 hours; split longer work"):
             "요청 하나는 최대 8시간까지입니다. 더 긴 일은 나누어 등록하세요",
         Refusal(422, "in_past", what="ends_at"): "끝나는 시각(ends_at)이 이미 지났습니다",

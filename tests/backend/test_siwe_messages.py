@@ -10,7 +10,7 @@ from eth_account import Account
 from eth_account.messages import encode_defunct
 
 from backend.domain import siwe
-from backend.domain.activities import DomainError
+from backend.domain.errors import Refusal
 
 WALLET = Account.from_key("0x" + "42" * 32)
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -64,17 +64,17 @@ def test_message_without_statement():
     (message(extra=["Not Before: 2026-11-23T13:00:00Z"]), "siwe_not_yet_valid"),
 ])
 def test_refusals(text, code):
-    with pytest.raises(DomainError) as e:
+    with pytest.raises(Refusal) as e:
         check(text)
     assert e.value.code == code and e.value.status in (401, 422)
 
 
 def test_signature_by_another_key_or_of_another_text():
-    with pytest.raises(DomainError) as e:
+    with pytest.raises(Refusal) as e:
         check(message(), signer=Account.create())
     assert e.value.code == "siwe_bad_signature"
     signature = WALLET.sign_message(encode_defunct(text=message())).signature
-    with pytest.raises(DomainError) as e:
+    with pytest.raises(Refusal) as e:
         siwe.verify(message(nonce="anotherNonce1"), "0x" + bytes(signature).hex(), domain="bank.example.org",
                     uri="https://bank.example.org", chain_id=31337, now=NOW)
     assert e.value.code == "siwe_bad_signature"
@@ -82,6 +82,6 @@ def test_signature_by_another_key_or_of_another_text():
 
 def test_issued_in_the_future_beyond_clock_skew():
     later = NOW - timedelta(minutes=5)
-    with pytest.raises(DomainError) as e:
+    with pytest.raises(Refusal) as e:
         check(message(), now=later)
     assert e.value.code == "siwe_not_yet_valid"

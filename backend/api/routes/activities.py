@@ -13,7 +13,8 @@ from backend.api.idempotency import IdempotencyDep, respond
 from backend.api.schemas import ActivityBatchIn, ActivityIn, ActivityOut, ActivityPatch, AuditOut, ReasonIn
 from backend.services.security import Principal
 from backend.domain.access import check_centre
-from backend.domain.activities import DomainError, parse_address
+from backend.domain.activities import parse_address
+from backend.domain.errors import Refusal
 from backend.services import activities as service
 from backend.services.recorder import RecordRequest
 from backend.store.activities import NewActivity
@@ -40,7 +41,7 @@ async def record_activity(body: ActivityIn, request: Request, chain: ChainDep, p
     check_centre(principal, body.centre_id)
     volunteer = parse_address(body.volunteer, "volunteer")
     if body.approve and body.source == "self_report":
-        raise DomainError(422, "self_report_needs_review", "a self-report waits for a coordinator; do not approve it in the same step")
+        raise Refusal(422, "self_report_needs_review", "a self-report waits for a coordinator; do not approve it in the same step")
     # Written together with the other POSTs arriving meanwhile (services/recorder.py); the rules, the cap and the
     # key are checked there for each request on its own.
     item = NewActivity(principal.name, body.centre_id, volunteer, body.category, body.units, body.occurred_at,

@@ -6,7 +6,7 @@ from fastapi import APIRouter
 
 from backend.api.deps import DbDep, PrincipalDep, SettingsDep
 from backend.api.schemas import ApiKeyIn, ApiKeyOut, LoginIn, TokenOut
-from backend.domain.activities import DomainError
+from backend.domain.errors import Refusal
 from backend.services import staff
 from backend.services.security import issue_token
 
@@ -24,7 +24,7 @@ def login(body: LoginIn, db: DbDep, settings: SettingsDep) -> TokenOut:
 def create_api_key(body: ApiKeyIn, db: DbDep, principal: PrincipalDep) -> ApiKeyOut:
     """A key acting as you, for a machine client; the key is shown this once."""
     if principal.via != "jwt":
-        raise DomainError(403, "forbidden", "sign in with a password to create API keys")
+        raise Refusal(403, "forbidden", "sign in with a password to create API keys")
     row, key = staff.create_api_key(db, principal.user_id, body.label)
     return ApiKeyOut(id=row.id, prefix=row.prefix, label=row.label, key=key)
 

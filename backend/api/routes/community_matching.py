@@ -37,7 +37,7 @@ from backend.api.residents_auth import Actor, ActorDep, ResidentDep, ResidentPri
 from backend.services.security import Principal
 from backend.domain.activities import check_units, parse_address
 from backend.domain.matching import NeedQuery, Ranked, parse_slots, slot_names, slots_between
-from backend.domain.messages import Refusal
+from backend.domain.errors import Refusal
 from backend.store import community as repo
 from backend.store.activities import resident_for
 from backend.store.community_models import Area, Match, Need, Organisation, TalentOffer

@@ -16,7 +16,7 @@ from backend.api.idempotency import IdempotencyDep
 from backend.api.residents_auth import Actor, ActorDep, ResidentDep, ResidentPrincipal
 from backend.api.routes.community_matching import _need_out, new_need
 from backend.services.security import Principal
-from backend.domain.messages import Refusal
+from backend.domain.errors import Refusal
 from backend.store import community as repo
 from backend.store.community_models import Match, Need, Proposal, ProposalComment, ProposalSupport
 from backend.store.db import write_transaction

@@ -19,7 +19,7 @@ from backend.api.idempotency import IdempotencyDep
 from backend.api.residents_auth import ResidentDep
 from backend.services.security import Principal
 from backend.domain.activities import check_units
-from backend.domain.messages import Refusal
+from backend.domain.errors import Refusal
 from backend.store import community as repo
 from backend.store.community_models import NeighbourReport, ReportAccess
 from backend.store.db import write_transaction

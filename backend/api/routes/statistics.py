@@ -16,7 +16,7 @@ from fastapi.responses import Response
 from backend.api.deps import ChainDep, DbDep
 from backend.chain.deployment import ManifestError, manifest_path, read_manifest
 from backend.domain import statistics as st
-from backend.domain.activities import DomainError
+from backend.domain.errors import Refusal
 from backend.store.statistics import NotIndexedYet, indexed_head, statistics_events
 
 router = APIRouter(tags=["statistics"])
@@ -71,10 +71,10 @@ def current_statistics(request: Request, db, chain) -> st.Statistics:
                 aggregator = cache.aggregator if cache is not None and incremental else st.Aggregator(catalogue)
                 aggregator.feed(events)
         except NotIndexedYet:
-            raise DomainError(503, "not_indexed_yet",
+            raise Refusal(503, "not_indexed_yet",
                               "the indexer has not indexed the chain yet; try again shortly") from None
         except ValueError as exc:  # events without a block time, written by a worker older than 0005_statistics
-            raise DomainError(503, "index_incomplete", f"the indexed events cannot be counted yet: {exc}; a worker "
+            raise Refusal(503, "index_incomplete", f"the indexed events cannot be counted yet: {exc}; a worker "
                               "of this version gives them their block times when it starts") from None
         stats = aggregator.statistics(block, block_hash)
         request.app.state.statistics = _Cache(aggregator, stats)
@@ -92,14 +92,14 @@ def _query_filters(request: Request) -> dict[str, str]:
     params = request.query_params
     unknown = sorted({k for k in params if k not in _NAMES})
     if unknown:
-        raise DomainError(422, "unknown_parameter", f"unknown query parameter(s) {', '.join(unknown)}; the filters "
+        raise Refusal(422, "unknown_parameter", f"unknown query parameter(s) {', '.join(unknown)}; the filters "
                           "are centre, category, from, to (or month) and format")
     given: dict[str, list[str]] = {}
     for key in params:
         given.setdefault(_NAMES[key], []).extend(f"{key}={v}" for v in params.getlist(key))
     repeated = [" and ".join(dict.fromkeys(v)) for v in given.values() if len(v) > 1]
     if repeated:
-        raise DomainError(422, "repeated_parameter", f"give each filter once: {'; '.join(repeated)}")
+        raise Refusal(422, "repeated_parameter", f"give each filter once: {'; '.join(repeated)}")
     return {canonical: values[0].split("=", 1)[1] for canonical, values in given.items()}
 
 
