@@ -129,8 +129,8 @@ def pay(db: Session, chain: ChainClient, settings: Settings, req: Signed, payee:
 def _check_deadline(deadline: int, settings: Settings) -> None:
     now = int(time.time())
     if deadline < now + DEADLINE_MARGIN_S:
-        raise Refusal(422, "request_expired", f"the request's deadline {deadline} has passed (or is within "
-                                                  f"{DEADLINE_MARGIN_S} s); sign a new one")
+        raise Refusal(422, "request_expired", f"the request's deadline {deadline} has passed (or is within 15 s); "
+                                              "sign a new one")
     if deadline > now + settings.relay_max_deadline_s:
         raise Refusal(422, "deadline_too_far", f"a signed request may be valid at most {settings.relay_max_deadline_s} s")
 

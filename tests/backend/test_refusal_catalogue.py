@@ -15,7 +15,7 @@ from backend.domain.matching import GLOSSARY, TALENTS_KO, Factor, MatchIndex, Ne
 from backend.domain.messages import CATALOGUE, Refusal, factor_note, josa, localized
 
 ROOT = Path(__file__).resolve().parents[2]
-CALL = re.compile(r'Refusal\(\s*(\d{3}),\s*"([a-z_]+)"')
+CALL = re.compile(r'(Refusal)\(\s*(\d{3}),\s*"([a-z_]+)"')
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
 
 
