@@ -73,9 +73,13 @@ def _topic(value) -> str | list | None:
 
 class LogReader:
     """Reads logs of `addresses` (one or several contracts) in [start, end], in chain order, splitting ranges the
-    node refuses. One reader per caller and thread: it keeps the span it learnt."""
+    node refuses. It keeps the span it learnt for the next reads; threads may share one (a lost update of the span
+    costs a refusal, never a log)."""
 
     GROW_AFTER = 4  # successful calls in a row before the span doubles again
+    # The smallest span refused caps the growth, so a node's fixed limit costs a few refusals rather than one every
+    # few calls; it is forgotten after this many successes, since a limit on results depends on how dense logs are.
+    FORGET_AFTER = 64
 
     def __init__(self, rpc: Callable[[str, list], object], span: int = 2_000, max_span: int | None = None):
         if span < 1:
@@ -84,7 +88,8 @@ class LogReader:
         self.span = span
         self.max_span = max(max_span or span, span)
         self._successes = 0
-        self.calls: list[tuple[int, int]] = []  # the ranges asked for in the last read (refused ones too)
+        self._refused: int | None = None  # the smallest span refused lately
+        self._since_refusal = 0
 
     def logs(self, start: int, end: int, addresses: str | Iterable[str] | None = None, topics: list | None = None) -> list[dict]:
         return [entry for _, _, chunk in self.chunks(start, end, addresses, topics) for entry in chunk]
@@ -92,7 +97,6 @@ class LogReader:
     def chunks(self, start: int, end: int, addresses=None, topics: list | None = None) -> Iterator[tuple[int, int, list[dict]]]:
         """(first block, last block, its logs) for consecutive ranges covering [start, end]: callers that
         aggregate as they go need not hold the whole history."""
-        self.calls = []
         query: dict = {}
         if addresses is not None:
             query["address"] = addresses if isinstance(addresses, str) else list(addresses)
@@ -100,7 +104,6 @@ class LogReader:
             query["topics"] = [_topic(t) for t in topics]
         while start <= end:
             last = min(end, start + self.span - 1)
-            self.calls.append((start, last))
             try:
                 raw = self.rpc("eth_getLogs", [{**query, "fromBlock": hex(start), "toBlock": hex(last)}])
             except Exception as exc:
@@ -108,13 +111,27 @@ class LogReader:
                     raise
                 if last == start:
                     raise LogRangeRefused(f"the node refuses eth_getLogs for block {start} alone: {exc}") from exc
-                self.span, self._successes = max(1, (last - start + 1) // 2), 0
+                refused = last - start + 1
+                self._refused = min(refused, self._refused or refused)
+                self.span, self._successes, self._since_refusal = max(1, refused // 2), 0, 0
                 continue
             self._successes += 1
-            if self._successes >= self.GROW_AFTER and self.span < self.max_span:
-                self.span, self._successes = min(self.max_span, self.span * 2), 0
+            self._since_refusal += 1
+            if self._since_refusal >= self.FORGET_AFTER:
+                self._refused = None
+            if self._successes >= self.GROW_AFTER:
+                self._grow()
             yield start, last, sorted((plain_log(e) for e in raw), key=lambda e: (e["blockNumber"], e["logIndex"]))
             start = last + 1
+
+    def _grow(self) -> None:
+        """Doubles the span; below a span refused lately, halfway towards it instead (a node's limit is found in a
+        few refusals, not one every few calls)."""
+        self._successes = 0
+        if self._refused is None:
+            self.span = min(self.max_span, self.span * 2)
+        elif self.span < self._refused - 1:
+            self.span = min(self.max_span, max(self.span + 1, (self.span + self._refused) // 2))
 
 
 @dataclass
