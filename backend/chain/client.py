@@ -13,7 +13,7 @@ from web3.contract import Contract
 
 from backend.chain.attestation_pages import ACTIVITY_ATTESTED_TOPIC, centre_of, serial_of
 from backend.chain.deployment import Deployment, load_deployment, manifest_path
-from backend.chain.events import abi_type
+from backend.chain.events import abi_type, decode_event, event_topic
 from backend.chain.logs import LogReader
 from backend.config import Settings
 from backend.domain.activities import Rule
@@ -62,6 +62,9 @@ class ChainClient:
         self._lock = threading.Lock()
         # Shared by the API's and the worker's threads: what it learns of the node's limits serves them all.
         self.logs = LogReader(self.rpc, span=10_000)
+        self._voucher_issued_abi = next(i for i in self.redemption.abi if i.get("type") == "event"
+                                        and i["name"] == "VoucherIssued")
+        self._voucher_issued_topic = event_topic(self._voucher_issued_abi)
 
     # ------------------------------------------------------------------ reads
 
@@ -130,6 +133,18 @@ class ChainClient:
             aid = entry["topics"][1]
             out[centre_of(aid)] = max(out.get(centre_of(aid), -1), serial_of(aid))
         return out
+
+    def voucher_issued(self, voucher_id: int) -> dict | None:
+        """The voucher's VoucherIssued log, found by its indexed id (one query per range the node accepts):
+        resident, price (decimal string), tx_hash, block_number; None if it was never issued."""
+        head = int(self.rpc("eth_blockNumber", []), 16)
+        logs = self.logs.logs(self.deployment.deployment_block, head, self.redemption.address,
+                              [self._voucher_issued_topic, voucher_id.to_bytes(32, "big")])
+        if not logs:
+            return None
+        args = decode_event(self._voucher_issued_abi, logs[0])
+        return {"resident": args["resident"], "price": str(int(args["price"])), "tx_hash": logs[0]["transactionHash"],
+                "block_number": logs[0]["blockNumber"]}
 
     def is_revoked(self, activity_id: bytes) -> bool:
         return self.registry.functions.isRevoked(activity_id).call()
