@@ -5,8 +5,8 @@
         [--centre ID] [--category ID|KEY] [--from YYYY-MM] [--to YYYY-MM] [--month YYYY-MM]
         [--compare API_URL]
 
-Reads the contracts' events with eth_getLogs (in chunks of --chunk blocks) from the deployment block of the
-manifest deployments/<chainId>.json up to --to-block (default: the node's latest block), and aggregates them with
+Reads the contracts' events with eth_getLogs (in chunks of --chunk blocks at first; smaller ones when the node
+refuses a range, see backend/chain/logs.py) from the deployment block of the manifest deployments/<chainId>.json up to --to-block (default: the node's latest block), and aggregates them with
 the same code as the backend's GET /statistics (backend/domain/statistics.py). It needs a node and the public
 repository only (manifest, ABIs in backend/chain/abi/), no database: it imports no part of backend/store.
 
@@ -32,7 +32,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from backend.chain.deployment import ManifestError, load_deployment, manifest_path  # noqa: E402
-from backend.chain.events import decode_event, event_abis, event_topic, log_block_time  # noqa: E402
+from backend.chain.events import event_topic, log_block_time  # noqa: E402
+from backend.chain.logs import ContractEvents, LogReader, make_rpc  # noqa: E402
 from backend.domain import statistics as st  # noqa: E402
 from backend.domain.errors import Refusal  # noqa: E402
 
@@ -52,7 +53,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    help="where deployments/<chainId>.json is (default $VB_DEPLOYMENTS_DIR or deployments/)")
     p.add_argument("--manifest", type=Path, default=None, help="the manifest file itself")
     p.add_argument("--to-block", type=int, default=None, help="last block counted (default: the latest)")
-    p.add_argument("--chunk", type=int, default=2_000, help="blocks per eth_getLogs call (default 2000)")
+    p.add_argument("--chunk", type=int, default=2_000,
+                   help="blocks per eth_getLogs call at first (default 2000); halved while the node refuses a range")
     p.add_argument("--format", choices=("json", "csv"), default="json")
     p.add_argument("--out", type=Path, default=None, help="write here instead of standard output")
     p.add_argument("--centre", default=None, help="a centre id")
@@ -92,10 +94,10 @@ class ChainReader:
         if self.block_hash(start).removeprefix("0x") != self.deployment.deployment_block_hash.removeprefix("0x"):
             raise Failure(f"block {start} of this node is not the deployment block of {path}: another chain, or reset")
         self.catalogue = st.catalogue_from_manifest(self.deployment.manifest)
-        self.names = {c.address: name for name, c in self.deployment.contracts.items()}
-        self.abis = event_abis((name, c.abi) for name, c in self.deployment.contracts.items())
+        self.rpc = make_rpc(self.web3.provider)
+        self.contracts = ContractEvents.of((name, c.address, c.abi) for name, c in self.deployment.contracts.items())
         # Only the events statistics read (Transfer, by far the most numerous, is left on the node).
-        self.topics = sorted({"0x" + event_topic(item).hex() for (name, _), item in self.abis.items()
+        self.topics = sorted({"0x" + event_topic(item).hex() for (name, _), item in self.contracts.abis.items()
                               if item["name"] in st.EVENTS.get(name, ())})
         self._times: dict[int, int] = {}
 
@@ -113,30 +115,28 @@ class ChainReader:
             self._times[number] = int(self.web3.eth.get_block(number)["timestamp"])
         return self._times[number]
 
-    def events(self, start: int, end: int) -> list[st.ChainLog]:
-        """The events statistics read in blocks start…end, in chain order."""
+    def events(self, logs: list[dict]) -> list[st.ChainLog]:
+        """The events statistics read among `logs` (plain logs in chain order), decoded."""
         out, self._times = [], {}
-        logs = self.web3.eth.get_logs({"fromBlock": start, "toBlock": end, "address": list(self.names),
-                                       "topics": [self.topics]})
         for entry in logs:
-            name = self.names.get(entry["address"])
-            abi = self.abis.get((name, bytes(entry["topics"][0]))) if name and entry["topics"] else None
-            if abi is not None:
-                out.append(st.ChainLog(int(entry["blockNumber"]), int(entry["logIndex"]),
-                                       log_block_time(entry, self._timestamp), name, abi["name"],
-                                       decode_event(abi, entry)))
-        return sorted(out, key=lambda e: (e.block_number, e.log_index))
+            decoded = self.contracts.decode(entry)
+            if decoded is not None:
+                name, abi, args = decoded
+                out.append(st.ChainLog(entry["blockNumber"], entry["logIndex"], log_block_time(entry, self._timestamp),
+                                       name, abi["name"], args))
+        return out
 
     def statistics(self, blocks: list[int], chunk: int) -> dict[int, st.Statistics]:
-        """The statistics at each of `blocks`, reading the chain once, `chunk` blocks per eth_getLogs call, into the
-        same sums the backend keeps (backend/domain/statistics.py)."""
+        """The statistics at each of `blocks`, reading the chain once (eth_getLogs over `chunk` blocks at first, fewer
+        when the node refuses), into the same sums the backend keeps (backend/domain/statistics.py)."""
         aggregator, out = st.Aggregator(self.catalogue), {}
+        reader = LogReader(self.rpc, span=chunk)
         start = self.deployment.deployment_block
         for target in sorted(set(blocks)):
-            while start <= target:
-                end = min(target, start + chunk - 1)
-                aggregator.feed(self.events(start, end))
-                start = end + 1
+            if start <= target:
+                for _, _, logs in reader.chunks(start, target, list(self.contracts.names), [self.topics]):
+                    aggregator.feed(self.events(logs))
+                start = target + 1
             out[target] = aggregator.statistics(target, self.block_hash(target))
         return out
 

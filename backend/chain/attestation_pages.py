@@ -142,20 +142,24 @@ def record_from_log(log: dict, attested_at: int) -> AttestationRecord:
     )
 
 
-def page_records_from_chain(web3, registry_address: str, centre_id: int, page_index: int, from_block: int = 0):
-    """All attestations of one page, in the order they were attested, read from the chain's logs."""
-    logs = web3.eth.get_logs(
-        {"address": registry_address, "fromBlock": from_block, "toBlock": "latest", "topics": [ACTIVITY_ATTESTED_TOPIC]}
-    )
+def page_records_from_chain(web3, registry_address: str, centre_id: int, page_index: int, from_block: int = 0,
+                            to_block: int | None = None, reader=None) -> list[AttestationRecord]:
+    """The attestations of one page in blocks [from_block, to_block (default: the head)], in the order they were
+    attested, from the registry's logs (backend/chain/logs.py; `reader`: a LogReader to reuse)."""
+    from backend.chain.events import log_block_time
+    from backend.chain.logs import LogReader, make_rpc
+
+    rpc = reader.rpc if reader is not None else make_rpc(web3.provider)
+    reader = reader or LogReader(rpc, span=10_000)
+    if to_block is None:
+        to_block = int(rpc("eth_blockNumber", []), 16)
     block_times: dict[int, int] = {}
-    records = []
-    for log in sorted(logs, key=lambda entry: (entry["blockNumber"], entry["logIndex"])):
-        aid = bytes(log["topics"][1])
-        centre, index, _ = page_of(aid)
-        if (centre, index) != (centre_id, page_index):
-            continue
-        number = log["blockNumber"]
+
+    def block_time(number: int) -> int:
         if number not in block_times:
-            block_times[number] = web3.eth.get_block(number)["timestamp"]
-        records.append(record_from_log(log, block_times[number]))
-    return records
+            block_times[number] = int(rpc("eth_getBlockByNumber", [hex(number), False])["timestamp"], 16)
+        return block_times[number]
+
+    return [record_from_log(entry, log_block_time(entry, block_time))
+            for entry in reader.logs(from_block, to_block, registry_address, [ACTIVITY_ATTESTED_TOPIC])
+            if page_of(entry["topics"][1])[:2] == (centre_id, page_index)]

@@ -13,7 +13,8 @@ from web3.contract import Contract
 
 from backend.chain.attestation_pages import ACTIVITY_ATTESTED_TOPIC, centre_of, serial_of
 from backend.chain.deployment import Deployment, load_deployment, manifest_path
-from backend.chain.events import abi_type
+from backend.chain.events import abi_type, decode_event, event_topic
+from backend.chain.logs import LogReader
 from backend.config import Settings
 from backend.domain.activities import Rule
 
@@ -59,6 +60,11 @@ class ChainClient:
         self._caps: dict[int, tuple[float, int, int]] = {}
         self._remaining_cap_selector = keccak(text="remainingCap(uint32)")[:4]
         self._lock = threading.Lock()
+        # Shared by the API's and the worker's threads: what it learns of the node's limits serves them all.
+        self.logs = LogReader(self.rpc, span=10_000)
+        self._voucher_issued_abi = next(i for i in self.redemption.abi if i.get("type") == "event"
+                                        and i["name"] == "VoucherIssued")
+        self._voucher_issued_topic = event_topic(self._voucher_issued_abi)
 
     # ------------------------------------------------------------------ reads
 
@@ -109,27 +115,36 @@ class ChainClient:
         return self.registry.functions.isAttested(activity_id).call()
 
     def attestation(self, activity_id: bytes) -> tuple[str, dict | None]:
-        """Where the registry stands on this exact id: ("attested", its ActivityAttested log), ("free", None) when
-        its serial is unused, or ("collision", None) when its serial holds another id (`isAttested` looks at the
-        serial only)."""
+        """Where the registry stands on this exact id: ("attested", its ActivityAttested log as a plain dict), ("free",
+        None) when its serial is unused, or ("collision", None) when its serial holds another id (`isAttested` looks
+        at the serial only). The log is found by its indexed id, one query per range the node accepts."""
         if not self.is_attested(activity_id):
             return "free", None
-        logs = self.web3.eth.get_logs({"address": self.registry.address, "fromBlock": self.deployment.deployment_block,
-                                       "toBlock": "latest", "topics": [ACTIVITY_ATTESTED_TOPIC, activity_id]})
+        head = int(self.rpc("eth_blockNumber", []), 16)
+        logs = self.logs.logs(self.deployment.deployment_block, head, self.registry.address,
+                              [ACTIVITY_ATTESTED_TOPIC, activity_id])
         return ("attested", logs[0]) if logs else ("collision", None)
 
-    def highest_serials(self) -> dict[int, int]:
-        """centre id → the highest serial attested on-chain, from the registry's logs."""
+    def highest_serials(self, start: int, end: int) -> dict[int, int]:
+        """centre id → the highest serial attested on-chain in blocks [start, end], from the registry's logs.
+        Bounded: start-up recovery (backend/chain/serials.py) reads only blocks it has not read before."""
         out: dict[int, int] = {}
-        head, start = self.web3.eth.block_number, self.deployment.deployment_block
-        while start <= head:
-            end = min(head, start + 9_999)
-            for entry in self.web3.eth.get_logs({"address": self.registry.address, "fromBlock": start, "toBlock": end,
-                                                 "topics": [ACTIVITY_ATTESTED_TOPIC]}):
-                aid = bytes(entry["topics"][1])
-                out[centre_of(aid)] = max(out.get(centre_of(aid), -1), serial_of(aid))
-            start = end + 1
+        for entry in self.logs.logs(start, end, self.registry.address, [ACTIVITY_ATTESTED_TOPIC]):
+            aid = entry["topics"][1]
+            out[centre_of(aid)] = max(out.get(centre_of(aid), -1), serial_of(aid))
         return out
+
+    def voucher_issued(self, voucher_id: int) -> dict | None:
+        """The voucher's VoucherIssued log, found by its indexed id (one query per range the node accepts):
+        resident, price (decimal string), tx_hash, block_number; None if it was never issued."""
+        head = int(self.rpc("eth_blockNumber", []), 16)
+        logs = self.logs.logs(self.deployment.deployment_block, head, self.redemption.address,
+                              [self._voucher_issued_topic, voucher_id.to_bytes(32, "big")])
+        if not logs:
+            return None
+        args = decode_event(self._voucher_issued_abi, logs[0])
+        return {"resident": args["resident"], "price": str(int(args["price"])), "tx_hash": logs[0]["transactionHash"],
+                "block_number": logs[0]["blockNumber"]}
 
     def is_revoked(self, activity_id: bytes) -> bool:
         return self.registry.functions.isRevoked(activity_id).call()

@@ -15,7 +15,8 @@ from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend.chain.client import ChainClient
-from backend.chain.events import _plain, checksum, decode_event, event_abis, log_block_time  # noqa: F401 (_plain: tests)
+from backend.chain.events import log_block_time
+from backend.chain.logs import ContractEvents, LogReader
 from backend.store.db import transaction
 from backend.store.models import Balance, ChainEvent, IndexedBlock, KeyValue
 
@@ -40,10 +41,10 @@ PARTIES = {
 class Indexer:
     def __init__(self, sessions: sessionmaker[Session], client: ChainClient):
         self.sessions, self.client, self.web3 = sessions, client, client.web3
-        self.addresses = {c.address: name for name, c in (
-            ("ServiceCoin", client.coin), ("ActivityRegistry", client.registry), ("Redemption", client.redemption))}
-        self.abis = event_abis((name, contract.abi) for name, contract in (
+        self.contracts = ContractEvents.of((name, c.address, c.abi) for name, c in (
             ("ServiceCoin", client.coin), ("ActivityRegistry", client.registry), ("Redemption", client.redemption)))
+        # Each step asks for up to CHUNK blocks; the reader splits what the node refuses.
+        self.reader = LogReader(client.rpc, span=CHUNK)
 
     def cursor(self, s: Session) -> int:
         kv = s.get(KeyValue, "indexer.next_block")
@@ -75,7 +76,7 @@ class Indexer:
         if start > head:
             return False
         end = min(head, start + CHUNK - 1)
-        logs = self._logs(start, end)
+        logs = self.reader.logs(start, end, list(self.contracts.names))
         end_hash = self.client.rpc("eth_getBlockByNumber", [hex(end), False])["hash"]
         # Decoded before the write transaction, so the database's write lock is held for the inserts only.
         deltas: dict[str, int] = defaultdict(int)
@@ -88,11 +89,10 @@ class Indexer:
             return times[number]
 
         for entry in logs:
-            contract = self.addresses.get(entry["address"])
-            abi = self.abis.get((contract, entry["topics"][0])) if entry["topics"] else None
-            if abi is None:
+            decoded = self.contracts.decode(entry)
+            if decoded is None:
                 continue
-            args = decode_event(abi, entry)
+            contract, abi, args = decoded
             first, second = PARTIES.get(abi["name"], (None, None))
             events.append(dict(
                 block_number=entry["blockNumber"], block_hash=entry["blockHash"], tx_hash=entry["transactionHash"],
@@ -120,16 +120,6 @@ class Indexer:
             s.execute(delete(IndexedBlock).where(IndexedBlock.number < end - REORG_DEPTH))
             s.merge(KeyValue(key="indexer.next_block", value=str(end + 1)))
         return True
-
-    def _logs(self, start: int, end: int) -> list[dict]:
-        """The contracts' logs in [start, end] by raw JSON-RPC, as plain values (web3.py's formatting of a few
-        thousand logs into AttributeDicts cost more than decoding them)."""
-        raw = self.client.rpc("eth_getLogs", [{"fromBlock": hex(start), "toBlock": hex(end), "address": list(self.addresses)}])
-        return [{"address": checksum(e["address"]), "topics": [bytes.fromhex(t[2:]) for t in e["topics"]],
-                 "data": bytes.fromhex(e["data"][2:]), "blockNumber": int(e["blockNumber"], 16),
-                 "blockHash": e["blockHash"], "transactionHash": e["transactionHash"], "logIndex": int(e["logIndex"], 16),
-                 "blockTimestamp": e.get("blockTimestamp")}
-                for e in raw]
 
     def fill_block_times(self, limit: int = 500) -> bool:
         """Gives events indexed without their block's time (by a worker older than migration 0005_statistics) that

@@ -1,8 +1,8 @@
 """The generic durable sender: every transaction the backend sends for someone else — a resident's signed request
 it relays (paying the gas), a provider's offer or fulfilment, a change the city asks for — goes through here.
 
-It is the chain writer (backend/chain/writer.py) with another source of work: the `chain_ops` table instead of the
-activity outbox. The pieces are the writer's: nonces from its own records and the chain, the signed transaction
+Its source of work is the `chain_ops` table; the life of each transaction is the lifecycle the attestation writer
+is built on too (backend/chain/lifecycle.py): nonces from its own records and the chain, the signed transaction
 committed to the database before it is broadcast, fees bumped when stuck, lost transactions rebroadcast, a nonce
 used by a foreign transaction resolved from the contract's state, N confirmations, and on restart simply the same
 steps again. One sender runs per worker, so each sending key has one nonce manager.
@@ -25,27 +25,25 @@ from sqlalchemy.orm import Session, sessionmaker
 from backend.chain import reads
 from backend.chain.client import ChainClient
 from backend.chain.events import decode_event, event_abis
-from backend.chain.writer import ChainWriter, _hex
+from backend.chain.lifecycle import TxLifecycle, _hex
 from backend.config import Settings
 from backend.store.db import transaction
-from backend.store.models import Centre, ChainOp, ChainTx, OfferDetails, TxAttempt
+from backend.store.models import Centre, ChainOp, ChainTx, OfferDetails
 
 log = logging.getLogger("backend.sender")
 ROUND = 50  # operations signed per round at most
 
 
-class OpSender(ChainWriter):
+class OpSender(TxLifecycle):
     TRACKED_KINDS = ("op",)
+    NAME = "operation sender"
 
     def __init__(self, settings: Settings, sessions: sessionmaker[Session], client: ChainClient,
                  keys: dict[str, dict[str, LocalAccount]]):
-        super().__init__(settings, sessions, client, signers={})
+        super().__init__(settings, sessions, client)
         self.keys = keys
         self.by_address = {address: account for role in keys.values() for address, account in role.items()}
         self.events = event_abis((c.address, c.abi) for c in (client.redemption, client.registry, client.coin))
-
-    def step(self) -> bool:
-        return self.track() | self.dispatch_ops()
 
     def _signer_of(self, centre_id: int, sender: str) -> LocalAccount:
         return self.by_address[sender]
@@ -58,7 +56,7 @@ class OpSender(ChainWriter):
 
     # ------------------------------------------------------------------ sending
 
-    def dispatch_ops(self) -> bool:
+    def dispatch_work(self) -> bool:
         with self.sessions() as s:
             in_flight = {_lane(subject, role) for subject, role in
                          s.execute(select(ChainOp.subject, ChainOp.signer_role).where(ChainOp.state == "in_tx"))}
@@ -114,31 +112,23 @@ class OpSender(ChainWriter):
             address = p["key"].address
             if address not in nonces:
                 nonces[address] = self._next_nonce(address)
-            p["nonce"] = nonces[address]
+            p["signed"] = self._sign(p["key"], nonces[address], p["op"].to, p["op"].data, p["gas"], p["fees"])
             nonces[address] += 1
-            max_fee, tip = p["fees"]
-            tx = p["key"].sign_transaction({"type": 2, "chainId": self.client.chain_id, "nonce": p["nonce"],
-                                            "to": p["op"].to, "data": p["op"].data, "gas": p["gas"],
-                                            "maxFeePerGas": max_fee, "maxPriorityFeePerGas": tip, "value": 0})
-            p["hash"], p["raw"] = _hex(tx.hash), _hex(tx.raw_transaction)
         with transaction(self.sessions) as s:
             rows = {r.id: r for r in s.scalars(select(ChainOp).where(ChainOp.id.in_([p["op"].id for p in prepared])))}
             if any(rows.get(p["op"].id) is None or rows[p["op"].id].state != "queued" for p in prepared):
                 return  # changed under us: record nothing, plan again next round
             for p in prepared:
-                row = rows[p["op"].id]
-                max_fee, tip = p["fees"]
-                tx = ChainTx(sender=p["key"].address, nonce=p["nonce"], kind="op", centre_id=row.centre_id or 0,
-                             status="signed")
-                tx.attempts.append(TxAttempt(tx_hash=p["hash"], raw_tx=p["raw"], max_fee=str(max_fee), priority_fee=str(tip)))
-                s.add(tx)
-                s.flush()
-                row.state, row.chain_tx_id, row.sender, row.tx_hash = "in_tx", tx.id, p["key"].address, p["hash"]
+                row, signed = rows[p["op"].id], p["signed"]
+                tx = self._record(s, signed, "op", row.centre_id or 0)
+                row.state, row.chain_tx_id, row.sender, row.tx_hash = "in_tx", tx.id, signed["sender"], signed["hash"]
                 p["chain_tx_id"] = tx.id
         # Recorded first: if we die now, track() finds them "signed" and broadcasts them (or finds them mined).
         for p in prepared:
-            self._broadcast(p["chain_tx_id"], p["raw"])
-            log.info("sent %s (op %d) from %s: nonce %d, %s", p["op"].kind, p["op"].id, p["key"].address, p["nonce"], p["hash"])
+            signed = p["signed"]
+            self._broadcast(p["chain_tx_id"], signed["raw"])
+            log.info("sent %s (op %d) from %s: nonce %d, %s", p["op"].kind, p["op"].id, signed["sender"],
+                     signed["nonce"], signed["hash"])
 
     def _fail(self, op_id: int, error: str) -> None:
         with transaction(self.sessions) as s:

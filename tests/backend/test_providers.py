@@ -72,6 +72,10 @@ def test_vouchers_verified_and_used_once(backend, gym, cafe, coord1):
     alice, voucher = redeem(backend, coord1, offer_id, 2 * COIN)
     v = backend.http.get(f"/provider/vouchers/{voucher}", headers=gym).json()
     assert v["valid"] and v["resident"] == alice.address and v["price"] == str(2 * COIN) and not v["fulfilled"]
+    # The chain layer's reader of the same log (backend/chain/logs.py), for the route to use.
+    assert backend.chain.voucher_issued(voucher) == {"resident": v["resident"], "price": v["price"],
+                                                     "tx_hash": v["issued_tx"], "block_number": v["issued_block"]}
+    assert backend.chain.voucher_issued(voucher + 999) is None
 
     before = ops_count(backend)
     refused(backend.http.get(f"/provider/vouchers/{voucher}", headers=cafe), 403, "not_your_voucher")

@@ -116,7 +116,7 @@ def test_a_pending_transaction_is_replaced_with_a_higher_fee(backend, coord1):
 def test_a_replacement_sent_by_another_process_is_recognised(backend, coord1):
     """The same nonce and data, signed with the centre's key elsewhere (another process, an operator), mined
     instead of ours: the writer finds none of its hashes mined, sees the nonce used, and asks the registry."""
-    from backend.chain.writer import _decode_raw
+    from backend.chain.lifecycle import _decode_raw
 
     web3 = backend.node.web3
     supply = backend.chain.coin.functions.totalSupply().call()

@@ -105,12 +105,12 @@ def test_the_indexers_decoder_agrees_with_web3(backend, coord1):
     """The indexer decodes events with eth_abi directly; web3.py's decoder is the reference."""
     from web3._utils.events import get_event_data
 
-    from backend.chain.indexer import _plain, decode_event
+    from backend.chain.events import _plain, decode_event
 
     backend.drain()
     checked = set()
-    for (contract, topic), abi in backend.indexer.abis.items():
-        address = {v: k for k, v in backend.indexer.addresses.items()}[contract]
+    for (contract, topic), abi in backend.indexer.contracts.abis.items():
+        address = {v: k for k, v in backend.indexer.contracts.names.items()}[contract]
         for entry in backend.node.web3.eth.get_logs({"address": address, "fromBlock": 0, "toBlock": "latest",
                                                      "topics": [topic]}):
             reference = {k: _plain(v) for k, v in get_event_data(backend.node.web3.codec, abi, entry)["args"].items()}

@@ -1,0 +1,271 @@
+"""The life of a transaction the backend sends, exactly once whatever fails: sign → record → broadcast → track →
+bump when stuck → rebroadcast when lost → confirm after N confirmations, or resolve a nonce a foreign transaction
+used.
+
+The signed transaction is committed to the database (`chain_txs`, one row per nonce of a sender, and its
+`tx_attempts`) *before* it is broadcast. Following looks up each open transaction by all its attempts' hashes.
+Every step is idempotent, so a restart after a crash at any point simply runs the same steps: `track()` picks up
+what was signed but maybe not broadcast, broadcast but not confirmed, and so on.
+
+The work comes from elsewhere: a subclass says what to send (`dispatch_work`) and what an outcome means for its
+rows (`_finalise`, `_resolve_by_state`, `_replaced`). Two exist: the attestation writer (backend/chain/writer.py,
+the activity outbox) and the generic sender (backend/chain/sender.py, `chain_ops`). Each follows only the
+`chain_txs` of its own kinds, and each sending key belongs to one of them (one nonce manager per key).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+from datetime import UTC, datetime
+
+from eth_account.signers.local import LocalAccount
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+from web3.exceptions import TransactionNotFound
+
+from backend.chain.client import ChainClient
+from backend.chain.faults import crash_point
+from backend.config import Settings
+from backend.store.db import transaction
+from backend.store.models import ChainTx, TxAttempt
+
+log = logging.getLogger("backend.worker")
+OPEN = ("signed", "broadcast", "mined")
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    """SQLite gives back naive datetimes: they were stored in UTC."""
+    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+
+
+class TxLifecycle:
+    TRACKED_KINDS: tuple[str, ...] = ()  # the chain_txs kinds this instance follows
+    NAME = "chain sender"  # in log lines
+
+    def __init__(self, settings: Settings, sessions: sessionmaker[Session], client: ChainClient):
+        self.settings, self.sessions, self.client = settings, sessions, client
+        self.web3 = client.web3
+
+    # ------------------------------------------------------------------ loop
+
+    def run(self, stop: threading.Event) -> None:
+        """Works until `stop` is set; survives the node or the database going away for a while."""
+        backoff = self.settings.poll_interval_s
+        while not stop.is_set():
+            try:
+                busy = self.step()
+                backoff = self.settings.poll_interval_s
+                if not busy:
+                    stop.wait(self.settings.poll_interval_s)
+            except Exception as exc:  # the node restarting, a dropped connection: retry with backoff
+                log.warning("%s: %s; retrying in %.1f s", self.NAME, exc, backoff)
+                stop.wait(backoff)
+                backoff = min(backoff * 2, 5.0)
+
+    def step(self) -> bool:
+        """One round: follow open transactions, then send new work. True if anything happened."""
+        return self.track() | self.dispatch_work()
+
+    def dispatch_work(self) -> bool:
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------ signing and recording
+
+    def _next_nonce(self, sender: str) -> int:
+        on_chain = self.web3.eth.get_transaction_count(sender, "latest")
+        with self.sessions() as s:
+            mine = s.scalar(select(func.max(ChainTx.nonce)).where(ChainTx.sender == sender))
+        return max(on_chain, (mine + 1) if mine is not None else 0)
+
+    def _fees(self) -> tuple[int, int]:
+        base = self.web3.eth.get_block("latest").get("baseFeePerGas", 0) or 0
+        try:
+            tip = self.web3.eth.max_priority_fee
+        except Exception:
+            tip = 10**9
+        return 2 * base + tip, tip
+
+    def _sign(self, signer: LocalAccount, nonce: int, to: str, data: str, gas: int, fees: tuple[int, int]) -> dict:
+        """An EIP-1559 transaction signed: its hash, raw bytes and fees, ready for `_record`."""
+        max_fee, tip = fees
+        signed = signer.sign_transaction({"type": 2, "chainId": self.client.chain_id, "nonce": nonce, "to": to,
+                                          "data": data, "gas": gas, "maxFeePerGas": max_fee,
+                                          "maxPriorityFeePerGas": tip, "value": 0})
+        return {"sender": signer.address, "nonce": nonce, "hash": _hex(signed.hash),
+                "raw": _hex(signed.raw_transaction), "max_fee": max_fee, "tip": tip}
+
+    @staticmethod
+    def _record(s: Session, signed: dict, kind: str, centre_id: int) -> ChainTx:
+        """The signed transaction as a `chain_txs` row with its first attempt, in the caller's database transaction
+        (committed before `_broadcast`)."""
+        row = ChainTx(sender=signed["sender"], nonce=signed["nonce"], kind=kind, centre_id=centre_id, status="signed")
+        row.attempts.append(TxAttempt(tx_hash=signed["hash"], raw_tx=signed["raw"], max_fee=str(signed["max_fee"]),
+                                      priority_fee=str(signed["tip"])))
+        s.add(row)
+        s.flush()
+        return row
+
+    def _broadcast(self, chain_tx_id: int, raw: str) -> None:
+        crash_point("before_broadcast")
+        try:
+            self.web3.eth.send_raw_transaction(raw)
+            crash_point("after_broadcast")
+        except Exception as exc:
+            text = str(exc).lower()
+            # Already in the pool or already mined, or the nonce is used: track() sorts it out from receipts.
+            if not any(s in text for s in ("already known", "known transaction", "nonce too low", "already imported")):
+                log.warning("broadcast of chain tx %d failed: %s (will retry)", chain_tx_id, exc)
+                return
+        with transaction(self.sessions) as s:
+            row = s.get(ChainTx, chain_tx_id)
+            if row.status == "signed":
+                row.status = "broadcast"
+            row.last_sent_at = now()
+
+    # ------------------------------------------------------------------ following
+
+    def track(self) -> bool:
+        with self.sessions() as s:
+            open_ids = list(s.scalars(select(ChainTx.id).where(ChainTx.status.in_(OPEN), ChainTx.kind.in_(self.TRACKED_KINDS))
+                                      .order_by(ChainTx.nonce)))
+        if not open_ids:
+            return False
+        head = self.web3.eth.block_number
+        busy = False
+        for chain_tx_id in open_ids:
+            busy |= self._track_one(chain_tx_id, head)
+        return busy
+
+    def _receipt(self, hashes: list[str]) -> dict | None:
+        """The receipt of whichever attempt was mined: status, block, gas (raw JSON-RPC: web3.py's formatting of a
+        batch's 200 logs cost a tenth of a second per receipt)."""
+        for h in reversed(hashes):
+            raw = self.web3.provider.make_request("eth_getTransactionReceipt", [h]).get("result")
+            if raw:
+                return {"status": int(raw["status"], 16), "blockNumber": int(raw["blockNumber"], 16),
+                        "blockHash": bytes.fromhex(raw["blockHash"][2:]),
+                        "transactionHash": bytes.fromhex(raw["transactionHash"][2:]), "gasUsed": int(raw["gasUsed"], 16),
+                        "logs": raw.get("logs", [])}  # raw, unformatted: for work whose outcome is in its events
+        return None
+
+    def _track_one(self, chain_tx_id: int, head: int) -> bool:
+        with self.sessions() as s:
+            row = s.get(ChainTx, chain_tx_id)
+            hashes = [a.tx_hash for a in row.attempts]
+            raw_latest = row.attempts[-1].raw_tx
+            sender, nonce, status = row.sender, row.nonce, row.status
+            last_sent = _aware(row.last_sent_at)
+        receipt = self._receipt(hashes)
+        if receipt is not None:
+            confirmations = head - receipt["blockNumber"] + 1
+            if confirmations < self.settings.confirmations:
+                if status != "mined":
+                    with transaction(self.sessions) as s:
+                        r = s.get(ChainTx, chain_tx_id)
+                        r.status, r.tx_hash, r.block_number = "mined", _hex(receipt["transactionHash"]), receipt["blockNumber"]
+                return False
+            canonical = self.web3.eth.get_block(receipt["blockNumber"])["hash"]
+            if bytes(canonical) != bytes(receipt["blockHash"]):
+                return False  # a reorganisation under way; look again next round
+            self._finalise(chain_tx_id, receipt)
+            return True
+        if status == "mined":
+            # It had a receipt and lost it: reorganised out. Send it again (same nonce, same signature).
+            with transaction(self.sessions) as s:
+                r = s.get(ChainTx, chain_tx_id)
+                r.status, r.block_number, r.block_hash = "broadcast", None, None
+            self._broadcast(chain_tx_id, raw_latest)
+            return True
+        settled_block = max(head - self.settings.confirmations + 1, 0)
+        if self.web3.eth.get_transaction_count(sender, settled_block) > nonce:
+            # Our attempt may have been mined between the look for its receipt and this nonce read (a busy node
+            # also answers the nonce before it serves the receipt): look once more before calling it foreign, which
+            # costs a contract lookup per item.
+            if self._receipt(hashes) is not None:
+                return True  # tracked as mined next round
+            self._resolve_by_state(chain_tx_id)  # the nonce went to a transaction we never signed here
+            return True
+        if status == "signed":
+            self._broadcast(chain_tx_id, raw_latest)  # recorded, then the process died before (or while) sending
+            return True
+        if last_sent is None or (now() - last_sent).total_seconds() >= self.settings.stuck_after_s:
+            self._bump(chain_tx_id)
+            return True
+        if not self._known_to_node(hashes[-1]):
+            self._broadcast(chain_tx_id, raw_latest)  # the node restarted and lost its pool
+            return True
+        return False
+
+    def _known_to_node(self, tx_hash: str) -> bool:
+        try:
+            self.web3.eth.get_transaction(tx_hash)
+            return True
+        except TransactionNotFound:
+            return False
+
+    def _bump(self, chain_tx_id: int) -> None:
+        """Replaces a stuck transaction: same nonce and data, fees up by fee_bump_percent (and at least the market),
+        recorded before it is broadcast."""
+        with self.sessions() as s:
+            row = s.get(ChainTx, chain_tx_id)
+            last = row.attempts[-1]
+            centre_id, sender, nonce, last_raw = row.centre_id, row.sender, row.nonce, last.raw_tx
+            old_max, old_tip = int(last.max_fee), int(last.priority_fee)
+        signer = self._signer_of(centre_id, sender)
+        factor = 1 + self.settings.fee_bump_percent / 100
+        market_max, market_tip = self._fees()
+        tip = max(math.ceil(old_tip * factor), market_tip)
+        max_fee = max(math.ceil(old_max * factor), market_max, tip)
+        fields = _decode_raw(last_raw)
+        fields.update(maxFeePerGas=max_fee, maxPriorityFeePerGas=tip, nonce=nonce)
+        signed = signer.sign_transaction(fields)
+        tx_hash, raw = _hex(signed.hash), _hex(signed.raw_transaction)
+        with transaction(self.sessions) as s:
+            row = s.get(ChainTx, chain_tx_id)
+            row.attempts.append(TxAttempt(tx_hash=tx_hash, raw_tx=raw, max_fee=str(max_fee), priority_fee=str(tip)))
+            self._replaced(s, chain_tx_id, tx_hash)
+        log.info("chain tx %d stuck: replaced with %s (tip %d, max fee %d)", chain_tx_id, tx_hash, tip, max_fee)
+        self._broadcast(chain_tx_id, raw)
+
+    # ------------------------------------------------------------------ what the work says
+
+    def _signer_of(self, centre_id: int, sender: str) -> LocalAccount:
+        """The key that signed a recorded transaction, to sign its replacement."""
+        raise NotImplementedError
+
+    def _replaced(self, s: Session, chain_tx_id: int, tx_hash: str) -> None:
+        """A replacement attempt was recorded (in `s`): rows that show the pending hash may follow it."""
+
+    def _finalise(self, chain_tx_id: int, receipt: dict) -> None:
+        """Mined with enough confirmations on the canonical chain (receipt["status"] 1) or reverted (0)."""
+        raise NotImplementedError
+
+    def _resolve_by_state(self, chain_tx_id: int) -> None:
+        """The nonce was used by a transaction we never signed: the contract's state says what became of the work."""
+        raise NotImplementedError
+
+
+def _hex(value) -> str:
+    if isinstance(value, str):
+        return value if value.startswith("0x") else "0x" + value
+    return "0x" + bytes(value).hex()
+
+
+def _decode_raw(raw: str) -> dict:
+    """The fields of a signed EIP-1559 transaction, to sign a replacement with the same nonce and data."""
+    import rlp
+    from eth_utils import to_checksum_address
+
+    payload = bytes.fromhex(raw.removeprefix("0x"))
+    assert payload[0] == 2, "only type-2 transactions are sent"
+    chain_id, nonce, tip, max_fee, gas, to, value, data, access_list, *_sig = rlp.decode(payload[1:])
+    as_int = lambda b: int.from_bytes(b, "big")  # noqa: E731
+    return {"type": 2, "chainId": as_int(chain_id), "nonce": as_int(nonce), "maxPriorityFeePerGas": as_int(tip),
+            "maxFeePerGas": as_int(max_fee), "gas": as_int(gas), "to": to_checksum_address("0x" + to.hex()), "value": as_int(value),
+            "data": "0x" + data.hex(), "accessList": []}

@@ -1,0 +1,160 @@
+"""The one reader of contract logs: raw `eth_getLogs` over block ranges a node accepts, as plain dicts.
+
+Nodes limit what one `eth_getLogs` may cover (a block span, a number of results, a response size) and say so with
+an error. The reader asks for a span, halves it whenever the node refuses, remembers the span that worked and
+grows it again after calls that succeed. A single block the node still refuses raises.
+
+Raw JSON-RPC, no web3.py formatters (turning thousands of logs into AttributeDicts cost more than decoding them);
+no database: the indexer, the writer, serial recovery and scripts/recompute_statistics.py all read through here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+
+from backend.chain.events import checksum, decode_event, event_abis
+
+# What nodes answer when a query covers too much (geth, Erigon, Alchemy, Infura, QuickNode, public gateways).
+_REFUSAL_TEXTS = ("more than", "too many", "block range", "range too large", "range is too large", "limit exceeded",
+                  "exceeds", "exceeded", "response size", "response too large", "too large", "query timeout")
+_REFUSAL_CODES = (-32005,)  # "limit exceeded" (EIP-1474)
+_REFUSAL_HTTP = (413,)  # Payload Too Large: the answer would have been too big
+
+
+class LogRangeRefused(RuntimeError):
+    """The node refuses even a one-block query."""
+
+
+def make_rpc(provider) -> Callable[[str, list], object]:
+    """A raw JSON-RPC call through a web3 provider's make_request; a node's error is raised as a ValueError carrying
+    the error object (as ChainClient.rpc does)."""
+
+    def rpc(method: str, params: list):
+        response = provider.make_request(method, params)
+        if "error" in response:
+            raise ValueError(response["error"])
+        return response["result"]
+
+    return rpc
+
+
+def is_range_refusal(exc: Exception) -> bool:
+    """Whether an error means "ask for less" rather than "something is wrong"."""
+    response = getattr(exc, "response", None)  # requests.HTTPError
+    if response is not None and getattr(response, "status_code", None) in _REFUSAL_HTTP:
+        return True
+    error = exc.args[0] if exc.args else None
+    if isinstance(error, dict):
+        if error.get("code") in _REFUSAL_CODES:
+            return True
+        text = str(error.get("message", "")) + " " + str(error.get("data", ""))
+    else:
+        text = str(exc)
+    text = text.lower()
+    return any(t in text for t in _REFUSAL_TEXTS)
+
+
+def plain_log(entry: dict) -> dict:
+    """A raw log as plain values: address checksummed, topics and data as bytes, numbers as ints, hashes as 0x-hex."""
+    return {"address": checksum(entry["address"]), "topics": [bytes.fromhex(t[2:]) for t in entry["topics"]],
+            "data": bytes.fromhex(entry["data"][2:]), "blockNumber": int(entry["blockNumber"], 16),
+            "blockHash": entry["blockHash"], "transactionHash": entry["transactionHash"],
+            "logIndex": int(entry["logIndex"], 16), "blockTimestamp": entry.get("blockTimestamp")}
+
+
+def _topic(value) -> str | list | None:
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, list | tuple):
+        return [_topic(v) for v in value]
+    return "0x" + bytes(value).hex()
+
+
+class LogReader:
+    """Reads logs of `addresses` (one or several contracts) in [start, end], in chain order, splitting ranges the
+    node refuses. It keeps the span it learnt for the next reads; threads may share one (a lost update of the span
+    costs a refusal, never a log)."""
+
+    GROW_AFTER = 4  # successful calls in a row before the span doubles again
+    # The smallest span refused caps the growth, so a node's fixed limit costs a few refusals rather than one every
+    # few calls; it is forgotten after this many successes, since a limit on results depends on how dense logs are.
+    FORGET_AFTER = 64
+
+    def __init__(self, rpc: Callable[[str, list], object], span: int = 2_000, max_span: int | None = None):
+        if span < 1:
+            raise ValueError("span must be at least 1")
+        self.rpc = rpc
+        self.span = span
+        self.max_span = max(max_span or span, span)
+        self._successes = 0
+        self._refused: int | None = None  # the smallest span refused lately
+        self._since_refusal = 0
+
+    def logs(self, start: int, end: int, addresses: str | Iterable[str] | None = None, topics: list | None = None) -> list[dict]:
+        return [entry for _, _, chunk in self.chunks(start, end, addresses, topics) for entry in chunk]
+
+    def chunks(self, start: int, end: int, addresses=None, topics: list | None = None) -> Iterator[tuple[int, int, list[dict]]]:
+        """(first block, last block, its logs) for consecutive ranges covering [start, end]: callers that
+        aggregate as they go need not hold the whole history."""
+        query: dict = {}
+        if addresses is not None:
+            query["address"] = addresses if isinstance(addresses, str) else list(addresses)
+        if topics is not None:
+            query["topics"] = [_topic(t) for t in topics]
+        while start <= end:
+            last = min(end, start + self.span - 1)
+            try:
+                raw = self.rpc("eth_getLogs", [{**query, "fromBlock": hex(start), "toBlock": hex(last)}])
+            except Exception as exc:
+                if not is_range_refusal(exc):
+                    raise
+                if last == start:
+                    raise LogRangeRefused(f"the node refuses eth_getLogs for block {start} alone: {exc}") from exc
+                refused = last - start + 1
+                self._refused = min(refused, self._refused or refused)
+                self.span, self._successes, self._since_refusal = max(1, refused // 2), 0, 0
+                continue
+            self._successes += 1
+            self._since_refusal += 1
+            if self._since_refusal >= self.FORGET_AFTER:
+                self._refused = None
+            if self._successes >= self.GROW_AFTER:
+                self._grow()
+            yield start, last, sorted((plain_log(e) for e in raw), key=lambda e: (e["blockNumber"], e["logIndex"]))
+            start = last + 1
+
+    def _grow(self) -> None:
+        """Doubles the span; below a span refused lately, halfway towards it instead (a node's limit is found in a
+        few refusals, not one every few calls)."""
+        self._successes = 0
+        if self._refused is None:
+            self.span = min(self.max_span, self.span * 2)
+        elif self.span < self._refused - 1:
+            self.span = min(self.max_span, max(self.span + 1, (self.span + self._refused) // 2))
+
+
+@dataclass
+class ContractEvents:
+    """Which contract a log comes from and its event's ABI, for (name, address, abi) triples; decoding through
+    backend/chain/events.py, the one decoder."""
+
+    names: dict[str, str]  # checksummed address → contract name
+    abis: dict[tuple[str, bytes], dict]  # (contract name, topic0) → event ABI
+
+    @classmethod
+    def of(cls, contracts: Iterable[tuple[str, str, list[dict]]]) -> ContractEvents:
+        contracts = list(contracts)
+        return cls({checksum(address): name for name, address, _ in contracts},
+                   event_abis((name, abi) for name, _, abi in contracts))
+
+    def match(self, entry: dict) -> tuple[str, dict] | None:
+        """(contract name, event ABI) of a plain log, or None for a log of no known event."""
+        name = self.names.get(entry["address"])
+        abi = self.abis.get((name, entry["topics"][0])) if name and entry["topics"] else None
+        return (name, abi) if abi is not None else None
+
+    def decode(self, entry: dict) -> tuple[str, dict, dict] | None:
+        """(contract name, event ABI, decoded arguments), or None."""
+        found = self.match(entry)
+        return None if found is None else (*found, decode_event(found[1], entry))
