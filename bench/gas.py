@@ -3,7 +3,8 @@
     python bench/gas.py          # readable table with ratios
     python bench/gas.py --json   # one JSON object
 
-Starts a local chain (Anvil, Brownie's `development` network) unless --network says otherwise.
+Starts a local chain (Anvil, Brownie's `development` network) unless --network says otherwise; --rpc-url puts it on
+another port (or attaches to the node there). Brownie's own output goes to stderr.
 Baselines (bench/contracts): a plain OpenZeppelin ERC-20 (mint, transfer) and a naive attestation
 contract that stores the full record of every attestation.
 """
@@ -38,20 +39,26 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--network", default="development", help="Brownie network id (default: development = Anvil)")
+    parser.add_argument("--rpc-url", default=None,
+                        help="the node's URL (default the network's, 127.0.0.1:8545); a node there is used, else one is "
+                             "launched on that port")
     args = parser.parse_args()
 
-    from brownie import accounts, chain, network, project, web3
+    print(f"starting {args.network} ...", file=sys.stderr)
+    # Brownie narrates on stdout (compiling, "Launching 'anvil …'", every transaction, "Terminating …"): all of it goes
+    # to stderr, so stdout holds the figures alone (with --json, one JSON object).
+    with contextlib.redirect_stdout(sys.stderr):
+        from brownie import accounts, chain, network, project, web3
 
-    proj = project.load(ROOT, name="VolunteerBankProject")
-    if not args.json:
-        print(f"starting {args.network} ...", file=sys.stderr)
-    network.connect(args.network)
-    try:
-        # Brownie narrates every transaction on stdout; keep stdout for the figures.
-        with contextlib.redirect_stdout(sys.stderr):
+        from scripts.session import _register_network
+
+        proj = project.load(ROOT, name="VolunteerBankProject")
+        _register_network(args.network, args.rpc_url)
+        network.connect(args.network)
+        try:
             figures = measure(proj, accounts, chain, web3)
-    finally:
-        network.disconnect()
+        finally:
+            network.disconnect()
 
     if args.json:
         print(json.dumps(figures, indent=2, sort_keys=True))

@@ -78,7 +78,7 @@ def _scenario(session, manifest: dict, print) -> None:  # noqa: A002 - prints to
     coordinator = accounts.at(config["centres"][0]["coordinators"][0], force=True)
     provider = accounts.at(config["providers"][0]["address"], force=True)
     charity = accounts.at(config["charities"][0]["address"], force=True)
-    alice, bob = accounts[7], accounts[8]
+    alice, bob = (accounts.at(session.resolve(f"dev:{i}"), force=True) for i in (7, 8))  # checked: dev_key(7), (8)
     print(f"\nScenario on chain {session.chain_id}: {config['centres'][0]['name']} (centre 1), "
           f"{config['providers'][0]['name']}, {config['charities'][0]['name']}")
 

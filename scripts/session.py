@@ -127,21 +127,38 @@ def _register_network(name: str, rpc_url: str | None) -> None:
     elif name not in CONFIG.networks:
         known = ", ".join(sorted({"development", "ganache-cli", "sepolia", "live"}))
         raise CommandError(f"unknown network {name!r} (try {known}, or register one with `brownie networks add`)")
-    elif rpc_url:
+    else:
         net = CONFIG.networks[name]
-        net["host"] = rpc_url
-        if "cmd" in net:
-            port = urlsplit(rpc_url).port
-            if port:
-                net.setdefault("cmd_settings", {})["port"] = port
+        if rpc_url:
+            net["host"] = rpc_url
+            if "cmd" in net:
+                port = urlsplit(rpc_url).port
+                if port:
+                    net.setdefault("cmd_settings", {})["port"] = port
+        if net.get("cmd", "").split(" ")[0] in ("anvil", "ganache", "ganache-cli"):
+            # A node Brownie launches has the development accounts (Brownie's own ganache-cli entry says "brownie").
+            from backend.chain.keys import DEV_ACCOUNTS, DEV_MNEMONIC
+
+            net.setdefault("cmd_settings", {}).update(mnemonic=DEV_MNEMONIC, accounts=DEV_ACCOUNTS)
 
 
 def _unlocked_account(index: int, label: str):
-    """The node's index-th unlocked account (dev:N), or a CommandError naming `label`."""
+    """The node's index-th unlocked account (dev:N), or a CommandError naming `label`. It must be dev_key(N), the
+    account the backend signs with as dev:N: a node started with another mnemonic is refused here, before anything
+    is sent, rather than deployed to with coordinators whose keys the backend does not have."""
     from brownie import accounts
+
+    from backend.chain.keys import DEV_MNEMONIC, dev_key
 
     if index >= len(accounts):
         raise CommandError(f"{label}: the node has only {len(accounts)} unlocked accounts")
+    expected = dev_key(index).address
+    if accounts[index].address.lower() != expected.lower():
+        raise CommandError(
+            f"{label}: the node's account {index} is {accounts[index].address}, not dev:{index} = {expected}; the node "
+            f"was not started with the development mnemonic {DEV_MNEMONIC!r} (see backend/chain/keys.py; "
+            f"tools/run starts Anvil and Ganache with it)"
+        )
     return accounts[index]
 
 
@@ -155,7 +172,7 @@ def _load_signer(session_live: bool, account: str | None):
     if not account:
         if session_live:
             raise CommandError("a live network needs a signer: set VB_KEYSTORE (keystore file or Brownie account id) or pass --account")
-        return accounts[0]
+        return _unlocked_account(0, "the default signer dev:0")
     password = os.environ.get("VB_KEYSTORE_PASSWORD")
     password_file = os.environ.get("VB_KEYSTORE_PASSWORD_FILE")
     if password is None and password_file:

@@ -66,11 +66,14 @@ class Node:
 
 
 def start_node(kind: str, *extra: str, port: int | None = None) -> Node:
+    from backend.chain.keys import DEV_MNEMONIC  # the development accounts, dev:N = dev_key(N), on both nodes
+
     port = port or free_port()
     if kind == "anvil":
-        cmd = [str(ROOT / "node_modules" / ".bin" / "anvil"), "--port", str(port), "--silent", *extra]
-    else:  # ganache, as Brownie's ganache-cli network starts it (mnemonic "brownie", shanghai)
-        cmd = [str(ROOT / "node_modules" / ".bin" / "ganache"), "--port", str(port), "--wallet.mnemonic", "brownie",
+        cmd = [str(ROOT / "node_modules" / ".bin" / "anvil"), "--port", str(port), "--mnemonic", DEV_MNEMONIC,
+               "--silent", *extra]
+    else:  # ganache 7 as tools/run starts it: shanghai (it knows no Cancun opcodes), chain id 1337
+        cmd = [str(ROOT / "node_modules" / ".bin" / "ganache"), "--port", str(port), "--wallet.mnemonic", DEV_MNEMONIC,
                "--hardfork", "shanghai", "--logging.quiet", *extra]
     process = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=command_env())
     url = f"http://127.0.0.1:{port}"

@@ -3,23 +3,44 @@
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 
 from backend.config import LOCAL_CHAIN_IDS, Settings
 
-ANVIL_MNEMONIC = "test test test test test test test test test test test junk"
+# The development accounts: the one definition of `dev:N` for every local chain. tools/run and the test suites start
+# Anvil and Ganache with this mnemonic (Anvil's default), so the node's N-th unlocked account, which the deployment
+# config's "dev:N" names, is dev_key(N), the key the backend and the seed sign with or name.
+DEV_MNEMONIC = "test test test test test test test test test test test junk"
+ANVIL_MNEMONIC = DEV_MNEMONIC  # the former name
+DEV_ACCOUNTS = 10  # unlocked accounts a development node is started with (dev:0 … dev:9)
 
 
 class KeyError_(RuntimeError):
     """A key cannot be loaded; the message says which and why."""
 
 
-def dev_key(index: int, mnemonic: str = ANVIL_MNEMONIC) -> LocalAccount:
-    """The index-th account of a development mnemonic (Anvil's by default)."""
+@lru_cache(maxsize=256)
+def dev_key(index: int, mnemonic: str = DEV_MNEMONIC) -> LocalAccount:
+    """The index-th development account (dev:N): BIP-44 path m/44'/60'/0'/0/N of the development mnemonic."""
     Account.enable_unaudited_hdwallet_features()
     return Account.from_mnemonic(mnemonic, account_path=f"m/44'/60'/0'/0/{index}")
+
+
+def dev_accounts_mismatch(node_accounts: list[str], count: int = DEV_ACCOUNTS) -> str | None:
+    """None if the node's first `count` unlocked accounts are dev:0 … dev:count-1, else why not (for a refusal)."""
+    for index in range(count):
+        expected = dev_key(index).address
+        if index >= len(node_accounts):
+            return (f"the node has {len(node_accounts)} unlocked accounts; dev:{index} ({expected}) is not among them "
+                    f"(start it with {count} accounts)")
+        if node_accounts[index].lower() != expected.lower():
+            return (f"the node's account {index} is {node_accounts[index]}, but dev:{index} is {expected}: the node was "
+                    f"not started with the development mnemonic {DEV_MNEMONIC!r} (anvil --mnemonic …, "
+                    f"ganache --wallet.mnemonic …)")
+    return None
 
 
 def load_centre_signers(settings: Settings, chain_id: int) -> dict[int, LocalAccount]:

@@ -128,12 +128,50 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
         yield session
 
 
+# The migrations were renumbered so that their file names sort in the order they apply, as one linear chain (0003
+# and 0005_statistics, two branches merged by 0003b, now follow each other). A database migrated before stores an old
+# revision id (or the two ids of the unmerged branches); it is translated to the new id of the same schema.
+OLD_REVISIONS: dict[frozenset[str], str] = {
+    frozenset({"0003", "0005_statistics"}): "0004_statistics",
+    frozenset({"0003b"}): "0004_statistics",
+    frozenset({"0006_activity_block_index"}): "0005_activity_block_index",
+    frozenset({"0004_community"}): "0006_community",
+}
+
+
 def migrate(url: str) -> None:
-    """Brings the database schema to the newest Alembic revision."""
+    """Brings the database schema to the newest Alembic revision: in one transaction, an old revision id (from before
+    the renumbering) is translated, then the remaining migrations run."""
     from alembic import command
     from alembic.config import Config
+    from sqlalchemy import pool
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
-    command.upgrade(config, "head")
+    engine = create_engine(url, poolclass=pool.NullPool)  # as Alembic's env.py makes its own (no pragmas)
+    try:
+        with engine.begin() as connection:
+            _translate_old_revisions(connection)
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+    finally:
+        engine.dispose()
+
+
+def _translate_old_revisions(connection) -> None:
+    from sqlalchemy import inspect, text
+
+    if not inspect(connection).has_table("alembic_version"):
+        return  # a new database
+    stored = frozenset(connection.execute(text("SELECT version_num FROM alembic_version")).scalars())
+    if stored == {"0005_statistics"}:
+        raise RuntimeError(
+            "the database is at revision 0005_statistics, a branch of the migration history from before it was made "
+            "linear (it lacks 0003, residents and providers); upgrade it with a release before the renumbering (to "
+            "revision 0004_community), then with this one")
+    new = OLD_REVISIONS.get(stored)
+    if new is None:
+        return
+    connection.execute(text("DELETE FROM alembic_version"))
+    connection.execute(text("INSERT INTO alembic_version (version_num) VALUES (:v)"), {"v": new})

@@ -10,13 +10,23 @@ target_metadata = Base.metadata
 
 
 def run_migrations_online() -> None:
+    # migrate() passes its connection, already in the transaction in which it translated old revision ids; the
+    # migrations then run in that transaction (begin_transaction() opens none of its own).
+    connection = config.attributes.get("connection")
+    if connection is not None:
+        _run(connection)
+        return
     connectable = engine_from_config(config.get_section(config.config_ini_section, {}), prefix="sqlalchemy.",
                                      poolclass=pool.NullPool)
     with connectable.connect() as connection:
-        context.configure(connection=connection, target_metadata=target_metadata,
-                          render_as_batch=connection.dialect.name == "sqlite")
-        with context.begin_transaction():
-            context.run_migrations()
+        _run(connection)
+
+
+def _run(connection) -> None:
+    context.configure(connection=connection, target_metadata=target_metadata,
+                      render_as_batch=connection.dialect.name == "sqlite")
+    with context.begin_transaction():
+        context.run_migrations()
 
 
 def run_migrations_offline() -> None:
