@@ -76,10 +76,11 @@ def unit_of_work(session: Session) -> Iterator[_Unit]:
     unit = session.info["unit"] = _Unit()
     try:
         yield unit
-        if unit.begun:
+        # Also what a step wrote without write_transaction (the session began its transaction by itself).
+        if unit.begun or session.in_transaction():
             session.commit()
     except BaseException:
-        if unit.begun:
+        if unit.begun or session.in_transaction():
             session.rollback()
         raise
     finally:
