@@ -33,7 +33,7 @@ if str(ROOT) not in sys.path:
 
 from backend.chain.deployment import ManifestError, load_deployment, manifest_path  # noqa: E402
 from backend.chain.events import event_topic, log_block_time  # noqa: E402
-from backend.chain.logs import ContractEvents, LogReader, make_rpc  # noqa: E402
+from backend.chain.logs import ContractEvents, LogReader, logs_rpc  # noqa: E402
 from backend.domain import statistics as st  # noqa: E402
 from backend.domain.errors import Refusal  # noqa: E402
 
@@ -94,7 +94,7 @@ class ChainReader:
         if self.block_hash(start).removeprefix("0x") != self.deployment.deployment_block_hash.removeprefix("0x"):
             raise Failure(f"block {start} of this node is not the deployment block of {path}: another chain, or reset")
         self.catalogue = st.catalogue_from_manifest(self.deployment.manifest)
-        self.rpc = make_rpc(self.web3.provider)
+        self.rpc = logs_rpc(self.web3.provider)
         self.contracts = ContractEvents.of((name, c.address, c.abi) for name, c in self.deployment.contracts.items())
         # Only the events statistics read (Transfer, by far the most numerous, is left on the node).
         self.topics = sorted({"0x" + event_topic(item).hex() for (name, _), item in self.contracts.abis.items()

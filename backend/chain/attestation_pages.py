@@ -147,9 +147,9 @@ def page_records_from_chain(web3, registry_address: str, centre_id: int, page_in
     """The attestations of one page in blocks [from_block, to_block (default: the head)], in the order they were
     attested, from the registry's logs (backend/chain/logs.py; `reader`: a LogReader to reuse)."""
     from backend.chain.events import log_block_time
-    from backend.chain.logs import LogReader, make_rpc
+    from backend.chain.logs import LogReader, logs_rpc
 
-    rpc = reader.rpc if reader is not None else make_rpc(web3.provider)
+    rpc = reader.rpc if reader is not None else logs_rpc(web3.provider)
     reader = reader or LogReader(rpc, span=10_000)
     if to_block is None:
         to_block = int(rpc("eth_blockNumber", []), 16)

@@ -14,7 +14,7 @@ from web3.contract import Contract
 from backend.chain.attestation_pages import ACTIVITY_ATTESTED_TOPIC, centre_of, serial_of
 from backend.chain.deployment import Deployment, load_deployment, manifest_path
 from backend.chain.events import abi_type, decode_event, event_topic
-from backend.chain.logs import LogReader
+from backend.chain.logs import LogReader, logs_rpc
 from backend.config import Settings
 from backend.domain.activities import Rule
 
@@ -61,7 +61,7 @@ class ChainClient:
         self._remaining_cap_selector = keccak(text="remainingCap(uint32)")[:4]
         self._lock = threading.Lock()
         # Shared by the API's and the worker's threads: what it learns of the node's limits serves them all.
-        self.logs = LogReader(self.rpc, span=10_000)
+        self.logs = LogReader(logs_rpc(self.web3.provider), span=10_000)
         self._voucher_issued_abi = next(i for i in self.redemption.abi if i.get("type") == "event"
                                         and i["name"] == "VoucherIssued")
         self._voucher_issued_topic = event_topic(self._voucher_issued_abi)

@@ -44,7 +44,7 @@ class Indexer:
         self.contracts = ContractEvents.of((name, c.address, c.abi) for name, c in (
             ("ServiceCoin", client.coin), ("ActivityRegistry", client.registry), ("Redemption", client.redemption)))
         # Each step asks for up to CHUNK blocks; the reader splits what the node refuses.
-        self.reader = LogReader(client.rpc, span=CHUNK)
+        self.reader = LogReader(client.logs.rpc, span=CHUNK)
 
     def cursor(self, s: Session) -> int:
         kv = s.get(KeyValue, "indexer.next_block")

@@ -39,6 +39,20 @@ def make_rpc(provider) -> Callable[[str, list], object]:
     return rpc
 
 
+def logs_rpc(provider) -> Callable[[str, list], object]:
+    """make_rpc for reading logs. web3.py's HTTPProvider retries an HTTP error five times with back-off (about two
+    seconds) before raising it; a 413 is the node saying the range is too wide, to be split at once. So over HTTP
+    the calls go through a provider of their own that retries only a failed connection or a timeout."""
+    from requests.exceptions import ConnectionError, Timeout
+    from web3 import HTTPProvider
+    from web3.providers.rpc.utils import ExceptionRetryConfiguration
+
+    if isinstance(provider, HTTPProvider):
+        provider = HTTPProvider(provider.endpoint_uri, request_kwargs=provider.get_request_kwargs(),
+                                exception_retry_configuration=ExceptionRetryConfiguration(errors=(ConnectionError, Timeout)))
+    return make_rpc(provider)
+
+
 def is_range_refusal(exc: Exception) -> bool:
     """Whether an error means "ask for less" rather than "something is wrong"."""
     response = getattr(exc, "response", None)  # requests.HTTPError

@@ -9,6 +9,7 @@ reset node, another chain) is ignored, and everything is read again.
 
 from __future__ import annotations
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend.chain.client import ChainClient
@@ -32,8 +33,11 @@ def recover_highest_serials(sessions: sessionmaker[Session], client: ChainClient
     if mark >= start:
         settled = _merge(settled, client.highest_serials(start, mark))
     if mark >= client.deployment.deployment_block and (checkpoint is None or checkpoint.block != mark):
-        with transaction(sessions) as s:
-            save_serial_checkpoint(s, SerialCheckpoint(mark, _hash(client, mark), settled))
+        try:
+            with transaction(sessions) as s:
+                save_serial_checkpoint(s, SerialCheckpoint(mark, _hash(client, mark), settled))
+        except IntegrityError:  # the API and the worker starting together: the other one saved its checkpoint
+            pass
     return _merge(settled, client.highest_serials(mark + 1, head)) if head > mark else settled
 
 
