@@ -174,7 +174,7 @@ def create_talent(body: TalentIn, request: Request, db: DbDep, resident: Residen
         db.flush()
         return _talent_out(offer, resident)
 
-    return once.run(db, resident, body, handler, 201)
+    return once.run(db, resident, body, handler, 201, eager=True)
 
 
 def _own_offer(db, resident: ResidentPrincipal, talent_id: int) -> TalentOffer:
@@ -330,7 +330,7 @@ def create_need(body: NeedIn, request: Request, db: DbDep, actor: ActorDep, once
                             settlement="volunteer_activity", centre_id=centre_id, created_by=actor.name)
         return _need_out(need, actor)
 
-    return once.run(db, actor, body, handler, 201)
+    return once.run(db, actor, body, handler, 201, eager=True)
 
 
 @router.get("/needs", response_model=list[NeedOut])
@@ -439,7 +439,7 @@ def propose_match(need_id: int, body: MatchIn, request: Request, db: DbDep, acto
         m = repo.add_match(db, need, offer, actor.name, need_side, ranked.score if ranked else None, factors)
         return match_out(db, m)
 
-    return once.run(db, actor, body, handler, 201)
+    return once.run(db, actor, body, handler, 201, eager=True)
 
 
 @router.get("/needs/{need_id}/matches", response_model=list[MatchOut])

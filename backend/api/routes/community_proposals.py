@@ -57,7 +57,7 @@ def create_proposal(body: ProposalIn, request: Request, db: DbDep, resident: Res
         db.flush()
         return _out(db, p, resident)
 
-    return once.run(db, resident, body, handler, 201)
+    return once.run(db, resident, body, handler, 201, eager=True)
 
 
 @router.get("", response_model=list[ProposalOut])
@@ -117,7 +117,7 @@ def comment(proposal_id: int, body: CommentIn, request: Request, db: DbDep, acto
         db.flush()
         return CommentOut(id=c.id, author=c.author, body=c.body, at=c.at)
 
-    return once.run(db, actor, body, handler, 201)
+    return once.run(db, actor, body, handler, 201, eager=True)
 
 
 @router.post("/{proposal_id}/project", response_model=ProposalDetail)

@@ -57,7 +57,7 @@ def create_report(body: ReportIn, request: Request, db: DbDep, resident: Residen
         db.flush()
         return _receipt(report)
 
-    return once.run(db, resident, body, handler, 201)
+    return once.run(db, resident, body, handler, 201, eager=True)
 
 
 @router.get("/me/reports", response_model=list[ReportReceipt])
