@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from backend.domain.units import COIN  # noqa: F401 (the scripts' and benches' unit)
+
 DAY = 24 * 60 * 60
-COIN = 10**18
 
 
 @dataclass

@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 from eth_utils import is_address, is_checksum_address, to_checksum_address
 
-COIN = 10**18
+from backend.domain.units import COIN
 DAY = 24 * 60 * 60
 UINT16_MAX, UINT32_MAX, UINT88_MAX, UINT96_MAX = 2**16 - 1, 2**32 - 1, 2**88 - 1, 2**96 - 1
 DEV_ACCOUNT = re.compile(r"^dev:(\d+)$")

@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse
 from backend.api import community
 from backend.api.routes import (activities, admin, auth, chain_views, health, operations, providers, residents, staff,
                                 statistics)
-from backend.api.routes import community_matching, community_proposals, community_reports
+from backend.api.routes import areas, matches, needs, proposals, reports, talents
 from backend.chain.client import ChainClient
 from backend.config import Settings, get_settings
 from backend.domain.errors import Refusal
@@ -88,7 +88,8 @@ def create_app(settings: Settings | None = None, *, chain: ChainClient | None = 
 
     for router in (auth.router, staff.router, activities.router, chain_views.router, statistics.router,
                    health.router, residents.router, providers.router, admin.router, operations.router,
-                   community_matching.router, community_reports.router, community_proposals.router):
+                   areas.router, talents.router, needs.router,
+                   matches.router, reports.router, proposals.router):
         app.include_router(router)
     return app
 

@@ -15,6 +15,7 @@ from backend.chain.client import ChainClient
 from backend.chain.keys import sender_addresses
 from backend.config import Settings
 from backend.domain.errors import Refusal
+from backend.domain.messages import pick_language
 from backend.store.accounts import account_by_api_key, account_by_id
 
 
@@ -55,7 +56,13 @@ async def get_senders(request: Request) -> dict[str, set[str]]:
     return cached
 
 
+async def get_language(request: Request) -> str:
+    """"ko" or "en", as Accept-Language prefers."""
+    return pick_language(request.headers.get("accept-language"))
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+LanguageDep = Annotated[str, Depends(get_language)]
 DbDep = Annotated[Session, Depends(get_db)]
 ChainDep = Annotated[ChainClient, Depends(get_chain)]
 SendersDep = Annotated[dict[str, set[str]], Depends(get_senders)]

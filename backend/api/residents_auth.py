@@ -8,36 +8,14 @@ personal details stay with the centre, as before).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends
 
 from backend.api.deps import DbDep, PrincipalDep, require
 from backend.services import residents
+from backend.services.actors import Actor, ResidentPrincipal
 from backend.services.security import RESIDENT_ROLE, Principal
-
-
-@dataclass(frozen=True)
-class ResidentPrincipal:
-    """A resident, proven by their wallet's signature (SIWE)."""
-
-    resident_id: int
-    address: str
-    role: str = RESIDENT_ROLE
-    via: str = "resident"  # Idempotency-Key records are kept per (via, user_id): one scope per resident
-    centre_id: None = None
-
-    @property
-    def user_id(self) -> int:
-        return self.resident_id
-
-    @property
-    def name(self) -> str:
-        return f"resident {self.resident_id}"
-
-
-Actor = Principal | ResidentPrincipal
 
 
 async def current_actor(principal: PrincipalDep, db: DbDep) -> Actor:
@@ -48,10 +26,6 @@ async def current_actor(principal: PrincipalDep, db: DbDep) -> Actor:
 
 
 ActorDep = Annotated[Actor, Depends(current_actor)]
-
-
-def who(actor: Actor) -> str:
-    return "a resident" if isinstance(actor, ResidentPrincipal) else actor.role
 
 
 async def _resident(principal: Annotated[Principal, Depends(require(RESIDENT_ROLE))], db: DbDep) -> ResidentPrincipal:

@@ -39,11 +39,6 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-def _aware(value: datetime | None) -> datetime | None:
-    """SQLite gives back naive datetimes: they were stored in UTC."""
-    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
-
-
 class TxLifecycle:
     TRACKED_KINDS: tuple[str, ...] = ()  # the chain_txs kinds this instance follows
     NAME = "chain sender"  # in log lines
@@ -160,7 +155,7 @@ class TxLifecycle:
             hashes = [a.tx_hash for a in row.attempts]
             raw_latest = row.attempts[-1].raw_tx
             sender, nonce, status = row.sender, row.nonce, row.status
-            last_sent = _aware(row.last_sent_at)
+            last_sent = row.last_sent_at
         receipt = self._receipt(hashes)
         if receipt is not None:
             confirmations = head - receipt["blockNumber"] + 1

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, object_session, selectinload, sessionmaker
 
 from backend.chain.attestation_pages import PAGE_SLOTS, chain_value, page_of, page_records_from_chain, prove
 from backend.chain.client import ChainClient
-from backend.chain.lifecycle import TxLifecycle, _aware, _hex, now
+from backend.chain.lifecycle import TxLifecycle, _hex, now
 from backend.config import Settings
 from backend.store.activities import reassign_serial
 from backend.store.chain_marks import page_first_block
@@ -75,7 +75,7 @@ class ChainWriter(TxLifecycle):
                 return False
             revokes = [i for i in items if i.kind == "revoke"]
             attests = [i for i in items if i.kind == "attest"]
-            oldest = _aware(items[0].created_at)
+            oldest = items[0].created_at
             waited = (now() - oldest).total_seconds()
             if revokes:
                 work = ("revoke", [revokes[0]])

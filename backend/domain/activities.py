@@ -13,8 +13,8 @@ from eth_utils import is_address, is_checksum_address, keccak, to_checksum_addre
 
 from backend.chain.attestation_pages import activity_id
 from backend.domain.errors import Refusal
+from backend.domain.units import COIN  # noqa: F401 (re-exported for the workflow's callers)
 
-COIN = 10**18
 UINT32_MAX = 2**32 - 1
 
 # status → statuses it may move to

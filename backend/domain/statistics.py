@@ -30,10 +30,11 @@ from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from backend.chain.attestation_pages import centre_of
 from backend.domain.errors import Refusal
+from backend.domain.units import COIN
 
 SCHEMA = "volunteer-bank/statistics/1"
-COIN = 10**18
 # The events statistics read, per contract; everything else (Transfer, roles, offers …) is ignored.
 EVENTS = {
     "ActivityRegistry": frozenset({"CentreAdded", "CategoryRuleSet", "ActivityAttested", "ActivityRevoked",
@@ -134,10 +135,6 @@ def month_of(timestamp: int) -> str:
     return datetime.fromtimestamp(int(timestamp), UTC).strftime("%Y-%m")
 
 
-def centre_of_id(activity_id: str) -> int:
-    return int(activity_id, 16) >> 224
-
-
 class Aggregator:
     """Takes events in chain order (block, log index), more at a time as the chain grows, and gives the statistics
     up to any block it has been fed to. The order matters: the won rate in force and the activity a revocation
@@ -181,7 +178,7 @@ class Aggregator:
         elif e.event == "CategoryRuleSet":
             self.categories.add(int(a["category"]))
         elif e.event == "ActivityAttested":
-            centre, category = centre_of_id(a["id"]), int(a["category"])
+            centre, category = centre_of(a["id"]), int(a["category"])
             units, amount = int(a["units"]), int(a["amount"])
             month_index = _month_index(int(a["time"]))
             self.attested[int(a["id"], 16)] = month_index << 48 | category << 32 | units
@@ -194,7 +191,7 @@ class Aggregator:
                 month, category, units = month_of(_time(e)), None, 0
             else:
                 month, category, units = _month_text(packed >> 48), packed >> 32 & 0xFFFF, packed & 0xFFFFFFFF
-            self.cell((month, "revoked", centre_of_id(a["id"]), category, None)).add(
+            self.cell((month, "revoked", centre_of(a["id"]), category, None)).add(
                 Cell(1, units, units * _seconds_per_unit(catalogue, category), amount, amount * rate))
             self.supply["clawed_back"] += int(a["clawedBack"])
             self.supply["debt_added"] += int(a["debtAdded"])

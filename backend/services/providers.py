@@ -103,7 +103,7 @@ def voucher(db: Session, chain: ChainClient, address: str, voucher_id: int) -> d
         raise Refusal(404, "unknown_voucher", f"voucher {voucher_id} does not exist: it is not a real voucher")
     if holder != address:
         raise Refusal(403, "not_your_voucher", f"voucher {voucher_id} is for another provider, not for you")
-    issued = _issued(chain, voucher_id)
+    issued = chain.voucher_issued(voucher_id)
     fulfilling = ops.live_fulfilment(db, voucher_id)
     return {"voucher_id": str(voucher_id), "offer_id": voucher_id >> 32, "serial": voucher_id & 0xFFFFFFFF,
             "exists": True, "provider": holder, "fulfilled": fulfilled, "being_fulfilled": fulfilling is not None,
@@ -114,18 +114,6 @@ def voucher(db: Session, chain: ChainClient, address: str, voucher_id: int) -> d
 
 def verify_voucher(db: Session, chain: ChainClient, user_id: int, voucher_id: int) -> dict:
     return voucher(db, chain, provider_address(db, user_id), voucher_id)
-
-
-def _issued(chain: ChainClient, voucher_id: int) -> dict | None:
-    """The voucher's VoucherIssued log, found by its indexed id (one eth_getLogs, however many vouchers exist)."""
-    event = chain.redemption.events.VoucherIssued
-    logs = chain.web3.eth.get_logs({"address": chain.redemption.address, "fromBlock": chain.deployment.deployment_block,
-                                    "toBlock": "latest", "topics": [event.topic, "0x" + voucher_id.to_bytes(32, "big").hex()]})
-    if not logs:
-        return None
-    entry = event.process_log(logs[0])
-    return {"resident": entry.args.resident, "price": str(entry.args.price),
-            "tx_hash": "0x" + bytes(entry.transactionHash).hex(), "block_number": entry.blockNumber}
 
 
 def fulfil_voucher(db: Session, chain: ChainClient, senders, user_id: int, requested_by: str, voucher_id: int) -> dict:

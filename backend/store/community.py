@@ -26,7 +26,6 @@ from backend.store.community_models import (
 )
 from backend.store.models import Activity, Centre, Resident
 
-VOLUNTEERING, NEIGHBOUR_FOUND = 1, 4  # category ids of config/deployment.yaml
 
 
 # ------------------------------------------------------------------------------------------------- counters, areas
@@ -167,7 +166,7 @@ def decline(s: Session, m: Match, actor_name: str, reason: str) -> Match:
 
 
 def confirm(s: Session, m: Match, actor_name: str, happened: bool, minutes: int, reason: str | None,
-            volunteer_reward: int | None, centre_place: str | None) -> Match:
+            volunteer_reward: int | None, centre_place: str | None, category: int) -> Match:
     """The beneficiary's word. Completed: a volunteer activity recorded for the centre's coordinators to approve, or
     a payment the beneficiary owes the volunteer (`volunteer_reward`: what the rule pays for those minutes)."""
     if m.status != "scheduled":
@@ -181,7 +180,7 @@ def confirm(s: Session, m: Match, actor_name: str, happened: bool, minutes: int,
     else:
         m.status, m.minutes = "completed", minutes
         if need.settlement == "volunteer_activity":
-            a = activity_repo.record(s, actor_name, need.centre_id, m.volunteer, VOLUNTEERING, minutes,
+            a = activity_repo.record(s, actor_name, need.centre_id, m.volunteer, category, minutes,
                                      need.starts_at, centre_place, f"matched need {need.id}: {need.title}"[:2000],
                                      source="match")
             m.activity_id = a.id
@@ -233,14 +232,14 @@ def log_access(s: Session, reports: list[NeighbourReport], staff_user_id: int, a
     s.add_all([ReportAccess(report_id=r.id, staff_user_id=staff_user_id, actor=actor, action=action) for r in reports])
 
 
-def reward_reporter(s: Session, report: NeighbourReport, actor: str, reward: int, remaining_cap: int,
+def reward_reporter(s: Session, report: NeighbourReport, actor: str, category: int, reward: int, remaining_cap: int,
                     cap_block: int | None) -> Activity:
     """A confirmed report: a "neighbour found" activity for the reporter, approved (the officer verified it) and
     queued for the chain. Its record names no neighbour and no place."""
     reporter = s.get(Resident, report.reporter_id)
     # It happened when the resident reported it (to the minute: no finer trace of when they were there).
     found_at = report.created_at.replace(second=0, microsecond=0)
-    a = activity_repo.record(s, actor, report.centre_id, reporter, NEIGHBOUR_FOUND, 1, found_at, None,
+    a = activity_repo.record(s, actor, report.centre_id, reporter, category, 1, found_at, None,
                              "neighbour-in-need report confirmed by a welfare officer", source="report")
     activity_repo.approve(s, a, actor, reward, remaining_cap, cap_block)
     report.activity_id = a.id

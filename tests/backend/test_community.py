@@ -329,6 +329,20 @@ def test_search_finds_korean_and_english_offers(community):
     assert {ko["id"], en["id"]} <= {c["talent"]["id"] for c in r.json()}
 
 
+def test_candidates_are_explained_in_korean_when_asked(community):
+    backend = community
+    _, h = resident(backend)
+    offer(backend, h, "반찬 나눔 봉사", "seocho-banpo2", availability=("sat",))
+    english = backend.http.get("/talents/search", params={"q": "반찬 나눔", "area": "seocho-banpo1"}, headers=h).json()
+    korean = backend.http.get("/talents/search", params={"q": "반찬 나눔", "area": "seocho-banpo1"},
+                              headers=h | {"Accept-Language": "ko"}).json()
+    distance_en, distance_ko = english[0]["factors"]["distance"]["note"], korean[0]["factors"]["distance"]["note"]
+    assert "km between" in distance_en
+    # The areas by the names the city gave them, and the sentence in Korean.
+    assert "반포2동" in distance_ko and "반포1동" in distance_ko and "between" not in distance_ko
+    assert [c["score"] for c in korean] == [c["score"] for c in english]
+
+
 def test_changed_and_withdrawn_talents_reach_every_api_process(community):
     """Each API process keeps its own index and follows the offers' version counter: a second app on the same
     database sees a talent changed and withdrawn through the first."""

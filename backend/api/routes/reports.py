@@ -1,0 +1,67 @@
+"""Neighbour-in-need reports: sealed, read only by the welfare officers of their area, every read logged
+(services.reports)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from backend.api.community import sealer
+from backend.api.community_schemas import AccessOut, ReportIn, ReportOut, ReportReceipt, TriageIn
+from backend.api.deps import DbDep, chain_or_503, require
+from backend.api.idempotency import IdempotencyDep
+from backend.api.residents_auth import ResidentDep
+from backend.api.views import access_out, receipt, report_out
+from backend.services import reports
+from backend.services.security import Principal
+from backend.store.sealing import Sealer
+
+router = APIRouter(tags=["neighbour reports"])
+Officer = Annotated[Principal, Depends(require("welfare_officer"))]
+OfficerOrAdmin = Annotated[Principal, Depends(require("welfare_officer", "admin"))]
+SealerDep = Annotated[Sealer, Depends(sealer)]
+
+
+@router.post("/reports", response_model=ReportReceipt, status_code=201)
+def create_report(body: ReportIn, db: DbDep, resident: ResidentDep, seal: SealerDep, once: IdempotencyDep):
+    """A resident reports a neighbour who may need help. The place, the situation and what helps find them are
+    sealed before they are written; the receipt echoes none of it (nor does a replayed Idempotency-Key)."""
+    return once.run(db, resident, body, lambda: receipt(reports.create(
+        db, seal, resident, area=body.area, place=body.place, situation=body.situation, neighbour=body.neighbour)), 201)
+
+
+@router.get("/me/reports", response_model=list[ReportReceipt])
+def my_reports(db: DbDep, resident: ResidentDep) -> list[ReportReceipt]:
+    """The resident's own reports and where they stand (their content stays sealed)."""
+    return [receipt(r) for r in reports.mine(db, resident)]
+
+
+@router.get("/reports", response_model=list[ReportReceipt])
+def list_reports(db: DbDep, officer: Officer, status: str | None = None,
+                 limit: Annotated[int, Query(ge=1, le=200)] = 50) -> list[ReportReceipt]:
+    """The reports of the officer's area (no content; each listing is logged)."""
+    return [receipt(r) for r in reports.listing(db, officer, status, limit)]
+
+
+@router.get("/reports/{report_id}", response_model=ReportOut)
+def read_report(report_id: int, db: DbDep, officer: Officer, seal: SealerDep) -> ReportOut:
+    """A welfare officer of the report's area reads it; the read is logged in the same transaction."""
+    return report_out(*reports.read(db, seal, officer, report_id))
+
+
+@router.post("/reports/{report_id}/triage", response_model=ReportOut)
+def triage_report(report_id: int, body: TriageIn, request: Request, db: DbDep, officer: Officer,
+                  seal: SealerDep) -> ReportOut:
+    """in_review, confirmed or dismissed, with a note (sealed). Confirming rewards the reporter once: a "neighbour
+    found" activity, approved by the officer's verification and queued for the chain (so it needs the chain's rule
+    and the centre's cap: 503 while the node is unreachable; the other decisions do not)."""
+    return report_out(*reports.triage(db, seal, lambda: chain_or_503(request), officer, report_id, body.decision,
+                                      body.note))
+
+
+@router.get("/reports/{report_id}/access-log", response_model=list[AccessOut])
+def access_log(report_id: int, db: DbDep, principal: OfficerOrAdmin) -> list[AccessOut]:
+    """Who listed, read or triaged the report, and when: for the area's officers and the admin (who cannot read
+    the report itself)."""
+    return [access_out(a) for a in reports.access_log(db, principal, report_id)]

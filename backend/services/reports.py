@@ -1,0 +1,128 @@
+"""Neighbour-in-need reports: a resident reports a neighbour who may need help; only the welfare officers of that
+area read it (sealed at rest, every read logged); an officer triages it, and a confirmed report earns the reporter
+a "neighbour found" activity on-chain. The chain gets nothing about the neighbour, and no endpoint shows the
+reporter to anyone but those officers (as a resident number)."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backend.chain.client import ChainClient
+from backend.domain.activities import check_units
+from backend.domain.errors import Refusal
+from backend.services.actors import ResidentPrincipal
+from backend.services.categories import NEIGHBOUR_FOUND, category_id
+from backend.store import community as repo
+from backend.store.community_models import NeighbourReport, ReportAccess
+from backend.store.db import write_transaction
+from backend.store.models import Centre
+from backend.store.rows import get_or_refuse
+from backend.store.sealing import Sealer, SealingError
+
+
+def _associated(r: NeighbourReport) -> str:
+    return f"vb:report:{r.ref}:{r.area}"
+
+
+def create(db: Session, seal: Sealer, resident: ResidentPrincipal, *, area: str, place: str, situation: str,
+           neighbour: str | None) -> NeighbourReport:
+    """The place, the situation and what helps find the neighbour are sealed before they are written."""
+    with write_transaction(db):
+        repo.area_or_refuse(db, area)
+        centre = repo.centre_for_area(db, area)
+        report = NeighbourReport(ref=secrets.token_hex(16), reporter_id=resident.resident_id, area=area,
+                                 centre_id=centre.id, status="new", key_id="", sealed=b"")
+        report.key_id, report.sealed = seal.seal({"place": place, "situation": situation, "neighbour": neighbour},
+                                                 _associated(report))
+        db.add(report)
+        db.flush()
+        return report
+
+
+def mine(db: Session, resident: ResidentPrincipal) -> list[NeighbourReport]:
+    """The resident's own reports and where they stand (their content stays sealed)."""
+    return list(db.scalars(select(NeighbourReport).where(NeighbourReport.reporter_id == resident.resident_id)
+                           .order_by(NeighbourReport.id)))
+
+
+def _officer_area(db: Session, officer) -> str | None:
+    return db.scalar(select(Centre.area).where(Centre.id == officer.centre_id)) if officer.centre_id else None
+
+
+def _readable(db: Session, officer, report_id: int, for_update: bool = False) -> NeighbourReport:
+    r = get_or_refuse(db, NeighbourReport, report_id, "report", for_update=for_update)
+    if _officer_area(db, officer) != r.area:
+        raise Refusal(403, "not_your_area", report_id=report_id)
+    return r
+
+
+def _open(seal: Sealer, r: NeighbourReport) -> tuple[dict, list[dict]]:
+    try:
+        content = seal.open(r.key_id, r.sealed, _associated(r))
+        notes = seal.open(r.notes_key_id, r.notes_sealed, _associated(r) + ":notes")["notes"] if r.notes_sealed else []
+    except SealingError as exc:
+        raise Refusal(500, "report_unreadable", report_id=r.id, why=str(exc)) from None
+    return content, notes
+
+
+def listing(db: Session, officer, status: str | None, limit: int) -> list[NeighbourReport]:
+    """The reports of the officer's area (no content); the listing is logged."""
+    area = _officer_area(db, officer)
+    if area is None:
+        return []
+    q = select(NeighbourReport).where(NeighbourReport.area == area).order_by(NeighbourReport.id.desc()).limit(limit)
+    if status:
+        q = q.where(NeighbourReport.status == status)
+    rows = list(db.scalars(q))
+    with write_transaction(db):
+        repo.log_access(db, rows, officer.user_id, officer.name, "listed")
+    return rows
+
+
+def read(db: Session, seal: Sealer, officer, report_id: int) -> tuple[NeighbourReport, dict, list[dict]]:
+    """An officer of the report's area opens it: (report, content, notes); the read is logged in the same
+    transaction."""
+    with write_transaction(db):
+        r = _readable(db, officer, report_id)
+        content, notes = _open(seal, r)
+        repo.log_access(db, [r], officer.user_id, officer.name, "read")
+        return r, content, notes
+
+
+def triage(db: Session, seal: Sealer, chain_or_none, officer, report_id: int, decision: str,
+           note: str | None) -> tuple[NeighbourReport, dict, list[dict]]:
+    """in_review, confirmed or dismissed, with a note (sealed). Confirming rewards the reporter once: a "neighbour
+    found" activity, approved by the officer's verification and queued for the chain (so it needs the chain's rule
+    and the centre's cap; `chain_or_none()` gives the chain or refuses with 503; the other decisions do not)."""
+    reward = cap = category = None
+    if decision == "confirmed":
+        chain: ChainClient = chain_or_none()
+        category = category_id(chain, NEIGHBOUR_FOUND)
+        reward = check_units(chain.rule(category), category, 1)
+        centre_id = db.scalar(select(NeighbourReport.centre_id).where(NeighbourReport.id == report_id))
+        cap = chain.remaining_cap_at(centre_id) if centre_id is not None else (0, 0)  # before the write lock
+    with write_transaction(db):
+        r = _readable(db, officer, report_id, for_update=True)
+        if r.status in ("confirmed", "dismissed"):
+            raise Refusal(409, "report_decided", report_id=report_id, status=r.status)
+        content, notes = _open(seal, r)
+        notes = [*notes, {"by": officer.name, "at": datetime.now(UTC).isoformat(), "decision": decision, "note": note}]
+        r.notes_key_id, r.notes_sealed = seal.seal({"notes": notes}, _associated(r) + ":notes")
+        r.status, r.triaged_by = decision, officer.name
+        if decision == "confirmed":
+            repo.reward_reporter(db, r, officer.name, category, reward, *cap)
+        repo.log_access(db, [r], officer.user_id, officer.name, "triaged")
+        return r, content, notes
+
+
+def access_log(db: Session, actor, report_id: int) -> list[ReportAccess]:
+    """Who listed, read or triaged the report, and when: for the area's officers and the admin (who cannot read
+    the report itself)."""
+    r = get_or_refuse(db, NeighbourReport, report_id, "report")
+    if actor.role != "admin" and _officer_area(db, actor) != r.area:
+        raise Refusal(403, "not_your_area", report_id=report_id)
+    return list(db.scalars(select(ReportAccess).where(ReportAccess.report_id == report_id).order_by(ReportAccess.id)))
