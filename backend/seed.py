@@ -21,8 +21,8 @@ from backend.chain.keys import dev_key
 from backend.config import get_settings
 from backend.services.centres import sync_centres
 from backend.store.activities import resident_for
-from backend.store.community import next_version
-from backend.store.community_models import Area
+from backend.store.areas import next_version
+from backend.store.models import Area
 from backend.store.db import make_engine, make_session_factory, migrate, transaction
 from backend.store.models import Centre, StaffUser
 

@@ -242,8 +242,8 @@ def run_api(areas: dict, offers: list[OfferDoc], needs: list[Need], samples: int
     from backend.api.app import create_app
     from backend.services.security import issue_resident_token
     from backend.config import Settings
-    from backend.store.community_models import Area, TalentOffer, VersionCounter
-    from backend.store.community_models import Need as NeedRow
+    from backend.store.models import Area, TalentOffer, VersionCounter
+    from backend.store.models import Need as NeedRow
     from backend.store.db import make_engine, make_session_factory, migrate, transaction
     from backend.store.models import Resident
     from backend.store.sealing import new_key_text

@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 from backend.config import LOCAL_CHAIN_IDS, Settings
 from backend.domain.matching import MatchIndex, NeedQuery, Ranked, Scorer
 from backend.domain.errors import Refusal
-from backend.store.community import area_map, offer_doc, offers_changed_since, version
+from backend.store.areas import area_map, version
+from backend.store.offers import offer_doc, offers_changed_since
 from backend.store.sealing import Sealer
 
 log = logging.getLogger("backend")

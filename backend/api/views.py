@@ -3,12 +3,14 @@ language, matches, reports and proposals."""
 
 from __future__ import annotations
 
-from backend.api.community_schemas import (AccessOut, CandidateOut, CommentOut, FactorOut, NeedOut, ProposalOut,
-                                           ReportOut, ReportReceipt, TalentOut)
+from backend.api.schemas.needs import CandidateOut, FactorOut, NeedOut
+from backend.api.schemas.proposals import CommentOut, ProposalOut
+from backend.api.schemas.reports import AccessOut, ReportOut, ReportReceipt
+from backend.api.schemas.talents import TalentOut
 from backend.domain.matching import Ranked, slot_names, slots_between
 from backend.domain.messages import factor_note
 from backend.services.actors import Actor, is_resident
-from backend.store.community_models import (Need, NeighbourReport, Proposal, ProposalComment, ReportAccess,
+from backend.store.models import (Need, NeighbourReport, Proposal, ProposalComment, ReportAccess,
                                             TalentOffer)
 
 

@@ -10,9 +10,9 @@ from backend.domain.access import check_centre
 from backend.domain.activities import parse_address
 from backend.domain.errors import Refusal
 from backend.services.actors import Actor, ResidentPrincipal
-from backend.store import community as repo
+from backend.store import areas as area_rows
 from backend.store.activities import resident_for
-from backend.store.community_models import Area, Organisation
+from backend.store.models import Area, Organisation
 from backend.store.db import write_transaction
 from backend.store.models import Centre, Resident
 from backend.store.rows import get_or_refuse
@@ -24,7 +24,7 @@ def put_area(db: Session, code: str, name: str, lat: float, lon: float) -> Area:
         area = db.get(Area, code) or Area(code=code)
         area.name, area.lat, area.lon = name, lat, lon
         area = db.merge(area)
-        repo.next_version(db, "areas")
+        area_rows.next_version(db, "areas")
         return area
 
 
@@ -43,7 +43,7 @@ def set_centre_area(db: Session, centre_id: int, area: str) -> Centre:
         centre = db.get(Centre, centre_id)
         if centre is None:
             raise Refusal(404, "unknown_centre", centre_id=centre_id)
-        repo.area_or_refuse(db, area)
+        area_rows.area_or_refuse(db, area)
         centre.area = area
         return centre
 
@@ -56,7 +56,7 @@ def create_organisation(db: Session, actor: Actor, *, name: str, kind: str, area
     with write_transaction(db):
         if db.get(Centre, centre_id) is None:
             raise Refusal(422, "unknown_centre", centre_id=centre_id)
-        repo.area_or_refuse(db, area)
+        area_rows.area_or_refuse(db, area)
         rep = resident_for(db, address)
         org = Organisation(name=name, kind=kind, area=area, centre_id=centre_id, representative_id=rep.id,
                            created_by=actor.name)

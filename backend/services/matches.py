@@ -14,8 +14,8 @@ from backend.services.actors import Actor, ResidentPrincipal, is_resident
 from backend.services.categories import VOLUNTEERING, category_id, max_units
 from backend.services.needs import can_see_matches, is_need_side, query_of
 from backend.services import needs
-from backend.store import community as repo
-from backend.store.community_models import Area, Match, Need, TalentOffer
+from backend.store import matches as match_rows
+from backend.store.models import Area, Match, Need, TalentOffer
 from backend.store.db import write_transaction
 from backend.store.models import Activity, ChainEvent
 from backend.store.rows import get_or_refuse
@@ -65,7 +65,7 @@ def propose(db: Session, matcher, actor: Actor, need_id: int, talent_id: int) ->
         factors = {k: {"value": round(f.value, 4), "weight": f.weight, "contribution": round(f.contribution, 4),
                        "note": f.note}
                    for k, f in ranked.factors.items()} if ranked else None
-        return repo.add_match(db, need, offer, actor.name, need_side, ranked.score if ranked else None, factors)
+        return match_rows.add_match(db, need, offer, actor.name, need_side, ranked.score if ranked else None, factors)
 
 
 def of_need(db: Session, actor: Actor, need_id: int) -> list[Match]:
@@ -100,7 +100,7 @@ def _reconciled(db: Session, m: Match) -> Match:
                                                       ChainEvent.address1 == m.need.resident.address)))
     if any(str((e.args or {}).get("requestRef", "")).lower() == m.payment_ref for e in events):
         with write_transaction(db):
-            repo.settle_payment(db, _get(db, m.id, for_update=True), events)
+            match_rows.settle_payment(db, _get(db, m.id, for_update=True), events)
     return m
 
 
@@ -112,7 +112,7 @@ def accept(db: Session, actor: Actor, match_id: int) -> Match:
         if not (need_side or offer_side):
             raise Refusal(403, "not_a_party", match_id=match_id)
         needs.get(db, m.need_id, for_update=True)
-        return repo.accept(db, m, actor.name, need_side)
+        return match_rows.accept(db, m, actor.name, need_side)
 
 
 def decline(db: Session, actor: Actor, match_id: int, reason: str) -> Match:
@@ -120,7 +120,7 @@ def decline(db: Session, actor: Actor, match_id: int, reason: str) -> Match:
         m = _get(db, match_id, for_update=True)
         if not any(_sides(actor, m)):
             raise Refusal(403, "not_a_party", match_id=match_id)
-        return repo.decline(db, m, actor.name, reason)
+        return match_rows.decline(db, m, actor.name, reason)
 
 
 def confirm(db: Session, chain: ChainClient, actor: Actor, match_id: int, happened: bool, minutes: int | None,
@@ -146,4 +146,4 @@ def confirm(db: Session, chain: ChainClient, actor: Actor, match_id: int, happen
     place = db.scalar(select(Area.name).where(Area.code == need.area))
     with write_transaction(db):
         m = _get(db, match_id, for_update=True)
-        return repo.confirm(db, m, actor.name, happened, minutes, reason, reward, place, category)
+        return match_rows.confirm(db, m, actor.name, happened, minutes, reason, reward, place, category)

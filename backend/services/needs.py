@@ -15,8 +15,9 @@ from backend.domain.matching import NeedQuery, Ranked, slots_between
 from backend.services.actors import Actor, ResidentPrincipal, is_resident, who
 from backend.services.areas import organisation_of
 from backend.services.categories import VOLUNTEERING, max_units
-from backend.store import community as repo
-from backend.store.community_models import Match, Need
+from backend.store import areas as area_rows
+from backend.store import needs as need_rows
+from backend.store.models import Match, Need
 from backend.store.db import write_transaction
 from backend.store.models import Centre
 from backend.store.rows import get_or_refuse
@@ -37,7 +38,7 @@ def new_need(db: Session, longest_minutes: int, *, title: str, description: str 
              proposal_id: int | None = None) -> Need:
     """A need, inside the caller's write transaction; it lasts at most `longest_minutes` (longest_need)."""
     check_schedule(starts_at, ends_at, longest_minutes)
-    repo.area_or_refuse(db, area)
+    area_rows.area_or_refuse(db, area)
     if centre_id is not None and db.get(Centre, centre_id) is None:
         raise Refusal(422, "unknown_centre", centre_id=centre_id)
     need = Need(resident_id=resident_id, organisation_id=organisation_id, proposal_id=proposal_id, centre_id=centre_id,
@@ -129,7 +130,7 @@ def can_see_matches(actor: Actor, need: Need) -> bool:
 
 def query_of(need: Need) -> NeedQuery:
     owner = f"resident:{need.resident_id}" if need.resident_id is not None else None
-    return NeedQuery(repo.need_text(need), need.area, slots_between(need.starts_at, need.ends_at), owner)
+    return NeedQuery(need_rows.need_text(need), need.area, slots_between(need.starts_at, need.ends_at), owner)
 
 
 def candidates(db: Session, matcher, actor: Actor, need_id: int, limit: int) -> list[Ranked]:
@@ -148,4 +149,4 @@ def close(db: Session, actor: Actor, need_id: int, reason: str) -> Need:
         need = get(db, need_id, for_update=True)
         if not can_see_matches(actor, need):
             raise Refusal(403, "not_owner", what=f"need {need_id}")
-        return repo.close_need(db, need, actor.name, reason)
+        return need_rows.close_need(db, need, actor.name, reason)

@@ -10,8 +10,8 @@ from backend.domain.errors import Refusal
 from backend.domain.matching import NeedQuery, Ranked, parse_slots
 from backend.services.actors import Actor, ResidentPrincipal, is_resident, who
 from backend.services.areas import organisation_of
-from backend.store import community as repo
-from backend.store.community_models import Match, TalentOffer
+from backend.store import areas as area_rows
+from backend.store.models import Match, TalentOffer
 from backend.store.db import write_transaction
 from backend.store.rows import get_or_refuse
 
@@ -27,11 +27,11 @@ def create(db: Session, resident: ResidentPrincipal, *, title: str, description:
            area: str, availability: list[str], organisation_id: int | None) -> TalentOffer:
     weekly = slots(availability)
     with write_transaction(db):
-        repo.area_or_refuse(db, area)
+        area_rows.area_or_refuse(db, area)
         org = organisation_of(db, resident, organisation_id)
         offer = TalentOffer(resident_id=resident.resident_id, organisation_id=org.id if org else None, title=title,
                             description=description, skills=skills, area=area, availability=weekly, status="active",
-                            version=repo.next_version(db, "offers"))
+                            version=area_rows.next_version(db, "offers"))
         db.add(offer)
         db.flush()
         return offer
@@ -54,10 +54,10 @@ def change(db: Session, resident: ResidentPrincipal, talent_id: int, changes: di
     with write_transaction(db):
         offer = _own(db, resident, talent_id)
         if "area" in changes:
-            repo.area_or_refuse(db, changes["area"])
+            area_rows.area_or_refuse(db, changes["area"])
         for field, value in changes.items():
             setattr(offer, field, value)
-        offer.version = repo.next_version(db, "offers")
+        offer.version = area_rows.next_version(db, "offers")
         return offer
 
 
@@ -65,7 +65,7 @@ def withdraw(db: Session, resident: ResidentPrincipal, talent_id: int) -> Talent
     """No longer a candidate; matches proposed with it are cancelled."""
     with write_transaction(db):
         offer = _own(db, resident, talent_id)
-        offer.status, offer.version = "withdrawn", repo.next_version(db, "offers")
+        offer.status, offer.version = "withdrawn", area_rows.next_version(db, "offers")
         for m in db.scalars(select(Match).where(Match.offer_id == talent_id, Match.status == "proposed")):
             m.status, m.reason = "cancelled", "the offer was withdrawn"
         return offer

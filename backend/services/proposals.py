@@ -12,8 +12,10 @@ from backend.domain.access import check_centre
 from backend.domain.errors import Refusal
 from backend.services import needs
 from backend.services.actors import Actor, ResidentPrincipal, is_resident
-from backend.store import community as repo
-from backend.store.community_models import Match, Need, Proposal, ProposalComment, ProposalSupport
+from backend.store import areas as area_rows
+from backend.store import needs as need_rows
+from backend.store import proposals as proposal_rows
+from backend.store.models import Match, Need, Proposal, ProposalComment, ProposalSupport
 from backend.store.db import write_transaction
 from backend.store.models import Centre
 from backend.store.rows import get_or_refuse
@@ -31,7 +33,7 @@ def supported_by(db: Session, proposal_id: int, actor: Actor | None) -> bool:
 def create(db: Session, resident: ResidentPrincipal, *, kind: str, title: str, body: str, area: str) -> Proposal:
     """A resident proposes a local problem to solve or a meeting (e.g. an alley meeting) in their area."""
     with write_transaction(db):
-        repo.area_or_refuse(db, area)
+        area_rows.area_or_refuse(db, area)
         p = Proposal(author_id=resident.resident_id, kind=kind, title=title, body=body, area=area, status="open",
                      supporters=0)
         db.add(p)
@@ -63,7 +65,7 @@ def comments(db: Session, proposal_id: int) -> list[ProposalComment]:
 def support(db: Session, resident: ResidentPrincipal, proposal_id: int) -> Proposal:
     """Once per resident, not one's own."""
     with write_transaction(db):
-        return repo.support(db, get(db, proposal_id, for_update=True), resident.resident_id)
+        return proposal_rows.support(db, get(db, proposal_id, for_update=True), resident.resident_id)
 
 
 def comment(db: Session, actor: Actor, proposal_id: int, text: str) -> ProposalComment:
@@ -116,7 +118,7 @@ def decide(db: Session, actor, proposal_id: int, allowed_from: str, new_status: 
             for n in db.scalars(select(Need).where(Need.proposal_id == p.id, Need.status.in_(("open", "filled")))):
                 if db.scalar(select(Match.id).where(Match.need_id == n.id, Match.status == "scheduled")):
                     raise Refusal(409, "match_pending", need_id=n.id)
-                repo.close_need(db, n, actor.name, "the project is done")
+                need_rows.close_need(db, n, actor.name, "the project is done")
         p.status, p.decided_by = new_status, actor.name
         if reason:
             p.decision_reason = reason

@@ -16,8 +16,9 @@ from backend.domain.activities import check_units
 from backend.domain.errors import Refusal
 from backend.services.actors import ResidentPrincipal
 from backend.services.categories import NEIGHBOUR_FOUND, category_id
-from backend.store import community as repo
-from backend.store.community_models import NeighbourReport, ReportAccess
+from backend.store import areas as area_rows
+from backend.store import reports as report_rows
+from backend.store.models import NeighbourReport, ReportAccess
 from backend.store.db import write_transaction
 from backend.store.models import Centre
 from backend.store.rows import get_or_refuse
@@ -32,8 +33,8 @@ def create(db: Session, seal: Sealer, resident: ResidentPrincipal, *, area: str,
            neighbour: str | None) -> NeighbourReport:
     """The place, the situation and what helps find the neighbour are sealed before they are written."""
     with write_transaction(db):
-        repo.area_or_refuse(db, area)
-        centre = repo.centre_for_area(db, area)
+        area_rows.area_or_refuse(db, area)
+        centre = area_rows.centre_for_area(db, area)
         report = NeighbourReport(ref=secrets.token_hex(16), reporter_id=resident.resident_id, area=area,
                                  centre_id=centre.id, status="new", key_id="", sealed=b"")
         report.key_id, report.sealed = seal.seal({"place": place, "situation": situation, "neighbour": neighbour},
@@ -79,7 +80,7 @@ def listing(db: Session, officer, status: str | None, limit: int) -> list[Neighb
         q = q.where(NeighbourReport.status == status)
     rows = list(db.scalars(q))
     with write_transaction(db):
-        repo.log_access(db, rows, officer.user_id, officer.name, "listed")
+        report_rows.log_access(db, rows, officer.user_id, officer.name, "listed")
     return rows
 
 
@@ -89,7 +90,7 @@ def read(db: Session, seal: Sealer, officer, report_id: int) -> tuple[NeighbourR
     with write_transaction(db):
         r = _readable(db, officer, report_id)
         content, notes = _open(seal, r)
-        repo.log_access(db, [r], officer.user_id, officer.name, "read")
+        report_rows.log_access(db, [r], officer.user_id, officer.name, "read")
         return r, content, notes
 
 
@@ -114,8 +115,8 @@ def triage(db: Session, seal: Sealer, chain_or_none, officer, report_id: int, de
         r.notes_key_id, r.notes_sealed = seal.seal({"notes": notes}, _associated(r) + ":notes")
         r.status, r.triaged_by = decision, officer.name
         if decision == "confirmed":
-            repo.reward_reporter(db, r, officer.name, category, reward, *cap)
-        repo.log_access(db, [r], officer.user_id, officer.name, "triaged")
+            report_rows.reward_reporter(db, r, officer.name, category, reward, *cap)
+        report_rows.log_access(db, [r], officer.user_id, officer.name, "triaged")
         return r, content, notes
 
 

@@ -12,7 +12,7 @@ from eth_account import Account
 from residents_helpers import sign_in, sign_request
 from sqlalchemy import func, select
 
-from backend.store.community_models import Match, Need, NeighbourReport, ProposalSupport, ReportAccess, TalentOffer
+from backend.store.models import Match, Need, NeighbourReport, ProposalSupport, ReportAccess, TalentOffer
 
 AREAS = {  # code: (name, lat, lon)
     "seocho-banpo1": ("반포1동", 37.5045, 127.0050),
@@ -332,14 +332,15 @@ def test_search_finds_korean_and_english_offers(community):
 def test_candidates_are_explained_in_korean_when_asked(community):
     backend = community
     _, h = resident(backend)
-    offer(backend, h, "반찬 나눔 봉사", "seocho-banpo2", availability=("sat",))
-    english = backend.http.get("/talents/search", params={"q": "반찬 나눔", "area": "seocho-banpo1"}, headers=h).json()
-    korean = backend.http.get("/talents/search", params={"q": "반찬 나눔", "area": "seocho-banpo1"},
-                              headers=h | {"Accept-Language": "ko"}).json()
-    distance_en, distance_ko = english[0]["factors"]["distance"]["note"], korean[0]["factors"]["distance"]["note"]
-    assert "km between" in distance_en
+    mine = offer(backend, h, "김장 반찬 나눔 봉사", "seocho-banpo2", availability=("sat",))
+    query = {"q": "김장 반찬 나눔", "area": "seocho-banpo1"}
+    english = backend.http.get("/talents/search", params=query, headers=h).json()
+    korean = backend.http.get("/talents/search", params=query, headers=h | {"Accept-Language": "ko"}).json()
+    note = {lang: next(c for c in found if c["talent"]["id"] == mine["id"])["factors"]["distance"]["note"]
+            for lang, found in (("en", english), ("ko", korean))}
+    assert "km between" in note["en"]
     # The areas by the names the city gave them, and the sentence in Korean.
-    assert "반포2동" in distance_ko and "반포1동" in distance_ko and "between" not in distance_ko
+    assert "반포2동" in note["ko"] and "반포1동" in note["ko"] and "between" not in note["ko"]
     assert [c["score"] for c in korean] == [c["score"] for c in english]
 
 

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query
 
-from backend.api.community_schemas import AreaIn, AreaOut, CentreAreaIn, OrganisationIn, OrganisationOut
+from backend.api.schemas.areas import AreaIn, AreaOut, CentreAreaIn, OrganisationIn, OrganisationOut
 from backend.api.deps import DbDep, require
 from backend.api.residents_auth import ActorDep
 from backend.services import areas

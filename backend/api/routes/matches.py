@@ -5,7 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from backend.api.community import matcher
-from backend.api.community_schemas import ConfirmIn, MatchIn, MatchOut, ReasonIn
+from backend.api.schemas.matches import ConfirmIn, MatchIn, MatchOut
+from backend.api.schemas.texts import ReasonIn
 from backend.api.deps import ChainDep, DbDep, LanguageDep
 from backend.api.idempotency import IdempotencyDep
 from backend.api.residents_auth import ActorDep, ResidentDep

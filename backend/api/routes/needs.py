@@ -7,7 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 
 from backend.api.community import matcher
-from backend.api.community_schemas import CandidateOut, NeedIn, NeedOut, ReasonIn
+from backend.api.schemas.needs import CandidateOut, NeedIn, NeedOut
+from backend.api.schemas.texts import ReasonIn
 from backend.api.deps import ChainDep, DbDep, LanguageDep
 from backend.api.idempotency import IdempotencyDep
 from backend.api.residents_auth import ActorDep

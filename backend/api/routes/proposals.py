@@ -7,8 +7,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from backend.api.community_schemas import (CommentIn, CommentOut, ProjectIn, ProposalDetail, ProposalIn, ProposalOut,
-                                           ReasonIn)
+from backend.api.schemas.proposals import CommentIn, CommentOut, ProjectIn, ProposalDetail, ProposalIn, ProposalOut
+from backend.api.schemas.texts import ReasonIn
 from backend.api.deps import ChainDep, DbDep, require
 from backend.api.idempotency import IdempotencyDep
 from backend.api.residents_auth import ActorDep, ResidentDep
@@ -16,7 +16,7 @@ from backend.api.views import comment_out, need_out, proposal_out
 from backend.services import needs, proposals
 from backend.services.actors import Actor, is_resident
 from backend.services.security import Principal
-from backend.store.community_models import Proposal
+from backend.store.models import Proposal
 
 router = APIRouter(prefix="/proposals", tags=["community proposals"])
 Coordinator = Annotated[Principal, Depends(require("admin", "coordinator"))]

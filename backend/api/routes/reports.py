@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 
 from backend.api.community import sealer
-from backend.api.community_schemas import AccessOut, ReportIn, ReportOut, ReportReceipt, TriageIn
+from backend.api.schemas.reports import AccessOut, ReportIn, ReportOut, ReportReceipt, TriageIn
 from backend.api.deps import DbDep, chain_or_503, require
 from backend.api.idempotency import IdempotencyDep
 from backend.api.residents_auth import ResidentDep

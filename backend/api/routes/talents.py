@@ -7,7 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 
 from backend.api.community import matcher
-from backend.api.community_schemas import CandidateOut, TalentIn, TalentOut, TalentPatch
+from backend.api.schemas.needs import CandidateOut
+from backend.api.schemas.talents import TalentIn, TalentOut, TalentPatch
 from backend.api.deps import DbDep, LanguageDep
 from backend.api.idempotency import IdempotencyDep
 from backend.api.residents_auth import ActorDep, ResidentDep

@@ -336,6 +336,3 @@ class AdminAudit(Base):
     chain_op_id: Mapped[int | None] = mapped_column(ForeignKey("chain_ops.id"))
     at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
-
-# The community layer's tables (talent matching, neighbour reports, proposals) live in their own module.
-from backend.store import community_models  # noqa: E402,F401

@@ -1,0 +1,67 @@
+"""Bodies of needs and their ranked candidates."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, Field, StrictInt
+
+from backend.api.schemas import UINT32_MAX, Strict
+from backend.api.schemas.texts import AreaCode, Body, Title
+from backend.api.schemas.talents import TalentOut
+
+
+class NeedIn(Strict):
+    title: Title
+    description: Body | None = None
+    area: AreaCode
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    people_needed: StrictInt = Field(default=1, ge=1, le=50)
+    settlement: Literal["volunteer_activity", "payment"] = "volunteer_activity"
+    centre_id: StrictInt | None = Field(default=None, ge=1, le=UINT32_MAX)
+    organisation_id: StrictInt | None = Field(default=None, ge=1)
+
+
+class ProjectNeedIn(Strict):
+    """A need of a community project (the centre's; settled as volunteer activity)."""
+
+    title: Title
+    description: Body | None = None
+    area: AreaCode | None = None  # the proposal's area when left out
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    people_needed: StrictInt = Field(default=1, ge=1, le=50)
+
+
+class NeedOut(BaseModel):
+    id: int
+    title: str
+    description: str | None
+    area: str
+    starts_at: datetime
+    ends_at: datetime
+    slots: list[str]
+    people_needed: int
+    settlement: str
+    centre_id: int | None
+    organisation_id: int | None
+    proposal_id: int | None
+    status: str
+    closed_reason: str | None
+    mine: bool = False
+
+
+class FactorOut(BaseModel):
+    value: float
+    weight: float
+    contribution: float
+    note: str
+
+
+class CandidateOut(BaseModel):
+    talent: TalentOut
+    score: float
+    factors: dict[str, FactorOut]
+    matched_terms: list[str]

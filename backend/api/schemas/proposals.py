@@ -1,0 +1,56 @@
+"""Bodies of community proposals."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field, StrictInt
+
+from backend.api.schemas import UINT32_MAX, Strict
+from backend.api.schemas.texts import AreaCode, Body, Text, Title
+from backend.api.schemas.needs import NeedOut, ProjectNeedIn
+
+
+class ProposalIn(Strict):
+    kind: Literal["problem", "meeting"]
+    title: Title
+    body: Body
+    area: AreaCode
+
+
+class CommentIn(Strict):
+    body: Text(1000)
+
+
+class CommentOut(BaseModel):
+    id: int
+    author: str
+    body: str
+    at: datetime
+
+
+class ProposalOut(BaseModel):
+    id: int
+    kind: str
+    title: str
+    body: str
+    area: str
+    status: str
+    supporters: int
+    centre_id: int | None
+    decided_by: str | None
+    decision_reason: str | None
+    created_at: datetime
+    mine: bool = False
+    supported: bool = False
+
+
+class ProposalDetail(ProposalOut):
+    comments: list[CommentOut]
+    needs: list[NeedOut]
+
+
+class ProjectIn(Strict):
+    centre_id: StrictInt = Field(ge=1, le=UINT32_MAX)
+    needs: list[ProjectNeedIn] = Field(min_length=1, max_length=20)

@@ -1,0 +1,50 @@
+"""Talent offers as the matching index reads them, and the volunteers' track records."""
+
+from __future__ import annotations
+
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from backend.domain.matching import OfferDoc, reliability
+from backend.store.models import Match, TalentOffer
+from backend.store.areas import next_version
+
+
+def offer_text(o: TalentOffer) -> str:
+    return " ".join(filter(None, (o.title, " ".join(o.skills or ()), o.description)))
+
+
+
+def track_records(s: Session, resident_ids: set[int]) -> dict[int, tuple[int, int]]:
+    """resident → (matches completed, no-shows) as a volunteer."""
+    out = {rid: (0, 0) for rid in resident_ids}
+    if not resident_ids:
+        return out
+    rows = s.execute(select(Match.volunteer_id, Match.status, func.count()).where(
+        Match.volunteer_id.in_(resident_ids), Match.status.in_(("completed", "no_show")))
+        .group_by(Match.volunteer_id, Match.status))
+    for rid, status, n in rows:
+        done, missed = out[rid]
+        out[rid] = (done + n, missed) if status == "completed" else (done, missed + n)
+    return out
+
+
+
+def offers_changed_since(s: Session, since: int) -> list[tuple[TalentOffer, float]]:
+    """Offers whose version is above `since`, with their volunteer's reliability."""
+    offers = list(s.scalars(select(TalentOffer).where(TalentOffer.version > since).order_by(TalentOffer.version)))
+    records = track_records(s, {o.resident_id for o in offers})
+    return [(o, reliability(*records[o.resident_id])) for o in offers]
+
+
+
+def offer_doc(o: TalentOffer, rel: float) -> OfferDoc:
+    return OfferDoc(o.id, offer_text(o), o.area, o.availability, rel, owner=f"resident:{o.resident_id}")
+
+
+
+def touch_offers_of(s: Session, resident_id: int) -> None:
+    """A volunteer's track record changed: their offers get a new version, so the index reads their reliability."""
+    s.execute(update(TalentOffer).where(TalentOffer.resident_id == resident_id)
+              .values(version=next_version(s, "offers")))
