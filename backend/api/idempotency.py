@@ -35,10 +35,9 @@ class IdempotencyKey:
         return Once(owner_of(actor), self.key, self.fingerprint(body))
 
     def run(self, db: Session, actor, body: BaseModel | None, work: Callable[[], object],
-            status_code: int = 200, *, eager: bool = False) -> JSONResponse:
-        """`work` — one service call and the serialisation of its result — once per key of `actor` (`eager`: in a
-        write transaction from its start)."""
-        return respond(self.once(actor, body).run(db, lambda: jsonable_encoder(work()), status_code, eager=eager))
+            status_code: int = 200) -> JSONResponse:
+        """`work` — one service call and the serialisation of its result — once per key of `actor`."""
+        return respond(self.once(actor, body).run(db, lambda: jsonable_encoder(work()), status_code))
 
 
 async def idempotency_key(request: Request,

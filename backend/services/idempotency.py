@@ -80,19 +80,15 @@ class Once:
             raise answer
         return answer
 
-    def run(self, db: Session, work: Callable[[], object], status_code: int = 200, *, eager: bool = False) -> Answer:
+    def run(self, db: Session, work: Callable[[], object], status_code: int = 200) -> Answer:
         """`work` (a service call and its result as JSON values) in one unit of work with the key's record,
-        or the stored answer of an earlier request with the same key. `eager`: the write transaction begins before
-        `work`, for steps that write without opening it themselves."""
+        or the stored answer of an earlier request with the same key."""
         check_key(self.key)
         replay = self.replay(db)
         if replay is not None:
             return replay
         try:
             with unit_of_work(db):
-                if eager:
-                    with write_transaction(db):
-                        pass
                 body = work()
                 if self.key is not None:
                     with write_transaction(db):
