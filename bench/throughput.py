@@ -281,7 +281,7 @@ def scale(stack: Stack, total: int, clients: int, volunteers: list[str]) -> dict
 
 
 def relay_rate(stack: Stack, n: int = 200, clients: int = 16) -> dict:
-    """Residents' relayed redemptions (issue 6): n residents, each with coins from an attestation, sign in (SIWE) and
+    """Residents' relayed redemptions: n residents, each with coins from an attestation, sign in (SIWE) and
     post one signed `Redeem` (POST /me/redeem) with `clients` concurrent clients; the worker's sender relays them.
     relay_per_s: redemptions from the first POST until all are confirmed on-chain; relay_p99_ms: p99 of the API's
     answer to POST /me/redeem (all checks done, the request recorded); relay_confirm_p99_ms: p99 from acceptance to

@@ -1,4 +1,4 @@
-"""Who a community request comes from: a resident signed in with their wallet (Sign-In with Ethereum, issue 6:
+"""Who a community request comes from: a resident signed in with their wallet (Sign-In with Ethereum:
 GET /siwe/nonce, POST /siwe/verify), or a staff member (password JWT or API key).
 
 SIWE's principal names a resident by address only; the community layer keeps offers, needs, reports and proposals

@@ -101,21 +101,22 @@ def approve(db: Session, chain: ChainClient, actor, activity_id: int) -> Activit
         return repo.approve(db, a, actor.name, reward(chain, a.category, a.units), *cap)
 
 
-def reject(db: Session, actor, activity_id: int, reason: str | None) -> Activity:
+def _with_reason(db: Session, actor, activity_id: int, reason: str | None, verb: str, step) -> Activity:
+    """A decision that needs its reason: the activity locked, the reason required, then `step`."""
     with write_transaction(db):
         a = owned(db, actor, activity_id, for_update=True)
         if reason is None:
-            raise Refusal(422, "reason_required", "give the reason for rejecting")
-        return repo.reject(db, a, actor.name, reason)
+            raise Refusal(422, "reason_required", f"give the reason for {verb}")
+        return step(db, a, actor.name, reason)
+
+
+def reject(db: Session, actor, activity_id: int, reason: str | None) -> Activity:
+    return _with_reason(db, actor, activity_id, reason, "rejecting", repo.reject)
 
 
 def revoke(db: Session, actor, activity_id: int, reason: str | None) -> Activity:
     """A confirmed activity's revocation queued for the chain."""
-    with write_transaction(db):
-        a = owned(db, actor, activity_id, for_update=True)
-        if reason is None:
-            raise Refusal(422, "reason_required", "give the reason for revoking")
-        return repo.request_revocation(db, a, actor.name, reason)
+    return _with_reason(db, actor, activity_id, reason, "revoking", repo.request_revocation)
 
 
 def erase_link(db: Session, actor, activity_id: int, reason: str) -> Activity:

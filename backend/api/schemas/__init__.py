@@ -163,7 +163,7 @@ class BalanceOut(BaseModel):
 
 
 # ---------------------------------------------------------------------------------------------- residents, providers,
-# the city (issue 6). Coin amounts are strings of base units (18 decimals): they do not fit a JSON number.
+# the city. Coin amounts are strings of base units (18 decimals): they do not fit a JSON number.
 
 AMOUNT_PATTERN = r"^[0-9]{1,78}$"
 Amount = Field(pattern=AMOUNT_PATTERN, description="coins in base units (1 coin = 10^18), as a decimal string")

@@ -257,7 +257,7 @@ class KeyValue(Base):
     value: Mapped[str] = mapped_column(Text)
 
 
-# ---------------------------------------------------------------------------------------------- issue 6: residents,
+# ---------------------------------------------------------------------------------------------- residents,
 # providers, the city. Everything the backend sends on behalf of someone (a resident's signed request it relays, a
 # provider's offer, an admin change) is a ChainOp, sent by the generic durable sender (backend/chain/sender.py).
 
