@@ -35,10 +35,6 @@ ON_CHAIN_PENDING = {"approved", "submitted"}
 
 
 
-def not_found(what: str) -> Refusal:
-    return Refusal(404, "not_found", what=what)
-
-
 def check_transition(current: str, new: str) -> None:
     if new not in TRANSITIONS.get(current, set()):
         raise Refusal(409, "invalid_status", current=current, new=new)

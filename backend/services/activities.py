@@ -14,6 +14,7 @@ from backend.domain.errors import Refusal
 from backend.store import activities as repo
 from backend.store.db import write_transaction
 from backend.store.models import Activity, ActivityAudit
+from backend.store.rows import get_or_refuse
 
 
 def reward(chain: ChainClient, category: int, units: int) -> int:
@@ -22,9 +23,8 @@ def reward(chain: ChainClient, category: int, units: int) -> int:
 
 
 def owned(db: Session, actor, activity_id: int, for_update: bool = False) -> Activity:
-    a = repo.load_for_update(db, activity_id) if for_update else db.get(Activity, activity_id)
-    if a is None:
-        raise Refusal(404, "not_found", f"activity {activity_id} not found")
+    """The activity, if it is of a centre the actor acts for (optionally locked)."""
+    a = get_or_refuse(db, Activity, activity_id, "activity", for_update=for_update)
     check_centre(actor, a.centre_id)
     return a
 

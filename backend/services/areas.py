@@ -12,9 +12,8 @@ from backend.domain.errors import Refusal
 from backend.services.actors import Actor, ResidentPrincipal
 from backend.store import areas as area_rows
 from backend.store.activities import resident_for
-from backend.store.models import Area, Organisation
+from backend.store.models import Area, Centre, Organisation, Resident
 from backend.store.db import write_transaction
-from backend.store.models import Centre, Resident
 from backend.store.rows import get_or_refuse
 
 

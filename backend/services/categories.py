@@ -3,6 +3,8 @@ manifest), so a city may number them as it likes."""
 
 from __future__ import annotations
 
+import requests
+
 from backend.chain.client import ChainClient
 from backend.domain.errors import Refusal
 
@@ -18,9 +20,13 @@ def category_id(chain: ChainClient, key: str) -> int:
 
 
 def max_units(chain: ChainClient, key: str) -> int:
-    """The most units one activity of the category may have: the chain's rule, else the configuration's."""
+    """The most units one activity of the category may have: the chain's rule, else (no rule, or the node not
+    answering) the deployment's configuration, so a need can still be posted while the node is away."""
     category = category_id(chain, key)
-    rule = chain.rule(category)
+    try:
+        rule = chain.rule(category)
+    except (requests.exceptions.RequestException, ValueError):
+        rule = None
     if rule is not None and rule.max_units:
         return rule.max_units
     entry = next(c for c in chain.deployment.manifest["config"]["categories"] if int(c["id"]) == category)

@@ -15,9 +15,8 @@ from backend.services.categories import VOLUNTEERING, category_id, max_units
 from backend.services.needs import can_see_matches, is_need_side, query_of
 from backend.services import needs
 from backend.store import matches as match_rows
-from backend.store.models import Area, Match, Need, TalentOffer
+from backend.store.models import Activity, Area, ChainEvent, Match, Need, TalentOffer
 from backend.store.db import write_transaction
-from backend.store.models import Activity, ChainEvent
 from backend.store.rows import get_or_refuse
 
 

@@ -17,9 +17,8 @@ from backend.services.areas import organisation_of
 from backend.services.categories import VOLUNTEERING, max_units
 from backend.store import areas as area_rows
 from backend.store import needs as need_rows
-from backend.store.models import Match, Need
+from backend.store.models import Centre, Match, Need
 from backend.store.db import write_transaction
-from backend.store.models import Centre
 from backend.store.rows import get_or_refuse
 
 

@@ -15,9 +15,8 @@ from backend.services.actors import Actor, ResidentPrincipal, is_resident
 from backend.store import areas as area_rows
 from backend.store import needs as need_rows
 from backend.store import proposals as proposal_rows
-from backend.store.models import Match, Need, Proposal, ProposalComment, ProposalSupport
+from backend.store.models import Centre, Match, Need, Proposal, ProposalComment, ProposalSupport
 from backend.store.db import write_transaction
-from backend.store.models import Centre
 from backend.store.rows import get_or_refuse
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from backend.chain import reads
 from backend.chain.client import ChainClient
 from backend.chain.indexer import indexed_height
-from backend.domain.activities import COIN
+from backend.domain.units import COIN
 from backend.domain.errors import Refusal
 from backend.services.chain_ops import dry_run, provider_address
 from backend.services.offers_catalogue import offer_or_refuse, offer_view, offers_of

@@ -18,9 +18,8 @@ from backend.services.actors import ResidentPrincipal
 from backend.services.categories import NEIGHBOUR_FOUND, category_id
 from backend.store import areas as area_rows
 from backend.store import reports as report_rows
-from backend.store.models import NeighbourReport, ReportAccess
+from backend.store.models import Centre, NeighbourReport, ReportAccess
 from backend.store.db import write_transaction
-from backend.store.models import Centre
 from backend.store.rows import get_or_refuse
 from backend.store.sealing import Sealer, SealingError
 

@@ -19,7 +19,6 @@ from backend.domain.activities import (
     chain_activity_id,
     check_cap,
     check_transition,
-    not_found,
 )
 from backend.domain.errors import Refusal
 from backend.store.models import Activity, ActivityAudit, Centre, OutboxItem, Resident
@@ -72,14 +71,6 @@ _VIEW_BY_ID = _VIEW.where(Activity.id == bindparam("activity_id"))
 def activity_view(s: Session, activity_id: int) -> dict | None:
     row = s.connection().execute(_VIEW_BY_ID, {"activity_id": activity_id}).mappings().first()
     return dict(row) if row is not None else None
-
-
-def load_for_update(s: Session, activity_id: int) -> Activity:
-    """The activity, locked until the transaction ends (PostgreSQL; SQLite's writer lock covers it)."""
-    a = s.scalar(select(Activity).where(Activity.id == activity_id).with_for_update())
-    if a is None:
-        raise not_found(f"activity {activity_id}")
-    return a
 
 
 def record(s: Session, actor: str, centre_id: int, resident: Resident, category: int, units: int,

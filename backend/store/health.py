@@ -8,8 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from backend.store.models import ChainOp, KeyValue, OutboxItem
-
-LIVE = ("queued", "in_tx")
+from backend.store.ops import LIVE
 
 
 def worker_state(s: Session) -> tuple[KeyValue | None, KeyValue | None, datetime | None, int, int]:

@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 from backend.domain import errors, messages
-from backend.domain.activities import not_found
 from backend.domain.matching import GLOSSARY, TALENTS_KO, Factor, MatchIndex, NeedQuery, OfferDoc, parse_slots
 from backend.domain.messages import CATALOGUE, Refusal, factor_note, josa, localized
 
@@ -106,8 +105,8 @@ def test_both_call_styles_give_english_and_korean():
     exc = Refusal(409, "need_not_open", need_id=1, status="filled")
     assert exc.message == "need 1 is filled: it takes no more matches"
     assert localized(exc, "ko") == "1번 요청은 '마감' 상태라 더 이상 연결할 수 없습니다"
-    assert isinstance(not_found("need 5"), Refusal)
-    assert localized(not_found("need 999999"), "ko") == "999999번 요청을 찾을 수 없습니다"
+    assert isinstance(Refusal(404, "not_found", what="need 5"), Refusal)
+    assert localized(Refusal(404, "not_found", what="need 999999"), "ko") == "999999번 요청을 찾을 수 없습니다"
 
 
 def test_an_english_message_gives_specific_korean():
@@ -196,4 +195,4 @@ def test_the_helpers_english_gives_specific_korean(where, helper, message):
 def test_not_found_names_the_thing_in_korean():
     for what, korean in {"talent 3": "3번 재능 나눔을", "organisation 4": "4번 단체를", "staff account 5": "5번 직원 계정을",
                          "operation 6": "6번 작업을", "voucher 7": "7번 이용권을", "report 8": "8번 제보를"}.items():
-        assert localized(not_found(what), "ko") == f"{korean} 찾을 수 없습니다"
+        assert localized(Refusal(404, "not_found", what=what), "ko") == f"{korean} 찾을 수 없습니다"

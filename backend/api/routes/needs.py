@@ -19,7 +19,7 @@ router = APIRouter(tags=["talents and needs"])
 
 
 @router.post("/needs", response_model=NeedOut, status_code=201)
-def create_need(body: NeedIn, db: DbDep, chain: ChainDep, actor: ActorDep, once: IdempotencyDep):
+def create_need(body: NeedIn, db: DbDep, actor: ActorDep, chain: ChainDep, once: IdempotencyDep):
     """A resident (for themselves or their organisation) or a coordinator (for the centre) asks for help.
     Volunteer activity names the centre whose coordinators approve it; payment is between two residents."""
     return once.run(db, actor, body, lambda: need_out(needs.create(

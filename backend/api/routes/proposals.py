@@ -68,7 +68,8 @@ def comment(proposal_id: int, body: CommentIn, db: DbDep, actor: ActorDep, once:
 
 
 @router.post("/{proposal_id}/project", response_model=ProposalDetail)
-def make_project(proposal_id: int, body: ProjectIn, db: DbDep, chain: ChainDep, principal: Coordinator) -> ProposalDetail:
+def make_project(proposal_id: int, body: ProjectIn, db: DbDep, principal: Coordinator,
+                 chain: ChainDep) -> ProposalDetail:
     """A coordinator adopts an open proposal as a volunteer project of their centre, with its needs (open to the
     matching at once, settled as volunteer activity of that centre)."""
     proposals.make_project(db, chain, principal, proposal_id, body.centre_id, body.needs)
