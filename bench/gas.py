@@ -133,6 +133,10 @@ def measure(proj, accounts, chain, web3) -> dict:
         r = registry.revoke(rec.as_tuple(), proof.acc_before, proof.later_leaves, b"\x01" * 32, {"from": coordinator})
         revokes.append(r.gas_used)
 
+    # Spending: the coins minted above unlock two lock periods after their mint.
+    chain.sleep(2 * int(core.coin.lockPeriod()) + 1)
+    chain.mine()
+
     # redeem: a resident who holds coins redeems at a provider who already holds coins.
     offer_id = redemption.createOffer(COIN, 1_000, {"from": provider}).return_value
     redemption.redeem(offer_id, COIN, {"from": resident})  # provider now holds coins

@@ -32,10 +32,13 @@ contract ActivityRegistry is ActivityRules, EIP712, Nonces {
     mapping(uint32 centreId => mapping(uint64 pageIndex => uint256)) private _pages;
     mapping(address volunteer => VolunteerTotals) private _volunteers;
 
-    constructor(IServiceCoin coin_, address admin, uint32 revocationWindow_)
-        ActivityRules(admin, revocationWindow_)
+    /// @dev The revocation window is the coin's lock period, fixed for the deployment: revocable coins are
+    /// always still locked, and no later change can reopen or shorten the window of an attestation.
+    constructor(IServiceCoin coin_, address admin)
+        ActivityRules(admin, coin_.lockPeriod())
         EIP712("VolunteerBank ActivityRegistry", "1")
     {
+        if (coin_.registry() != address(this)) revert RegistryCoinMismatch(address(coin_), coin_.registry());
         _coin = coin_;
     }
 
@@ -162,7 +165,7 @@ contract ActivityRegistry is ActivityRules, EIP712, Nonces {
         address volunteer = attestation.volunteer;
         uint96 amount = attestation.amount;
         // What the volunteer still holds is burned; the rest was spent and becomes debt.
-        uint96 clawedBack = uint96(_coin.clawBack(volunteer, amount));
+        uint96 clawedBack = uint96(_coin.clawBack(volunteer, amount, attestation.attestedAt));
         uint96 debtAdded = amount - clawedBack;
 
         VolunteerTotals memory t = _volunteers[volunteer];

@@ -16,9 +16,10 @@ abstract contract ActivityRules is AccessControl, IActivityRegistry {
     mapping(uint16 category => CategoryRule) internal _rules;
     mapping(uint16 category => mapping(uint32 version => CategoryRule)) private _ruleHistory;
     uint32 private _centreCount;
-    uint32 private _revocationWindow;
+    uint32 private immutable _revocationWindow;
 
     constructor(address admin, uint32 revocationWindow_) {
+        if (admin == address(0)) revert InvalidAdmin(admin);
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
         _revocationWindow = revocationWindow_;
         emit RevocationWindowSet(revocationWindow_);
@@ -99,12 +100,6 @@ abstract contract ActivityRules is AccessControl, IActivityRegistry {
         _rules[category] = rule;
         _ruleHistory[category][version] = rule;
         emit CategoryRuleSet(category, version, coinsPerBlock, unitsPerBlock, maxUnits, active);
-    }
-
-    /// @inheritdoc IActivityRegistry
-    function setRevocationWindow(uint32 windowSeconds) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        _revocationWindow = windowSeconds;
-        emit RevocationWindowSet(windowSeconds);
     }
 
     // ---------------------------------------------------------------- views

@@ -2,30 +2,47 @@
 pragma solidity ^0.8.28;
 
 import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {ERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/ERC20Permit.sol";
 import {ERC20Pausable} from "@openzeppelin/contracts/token/ERC20/extensions/ERC20Pausable.sol";
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {IServiceCoin} from "../interfaces/IServiceCoin.sol";
+import {CoinAccounts} from "./libraries/CoinAccounts.sol";
 
 /// @title ServiceCoin
 /// @notice The volunteer bank's ERC-20 with EIP-2612 permit. See {IServiceCoin} for who may mint, burn,
 /// spend and pause.
 contract ServiceCoin is ERC20, ERC20Permit, ERC20Pausable, AccessControl, IServiceCoin {
+    using CoinAccounts for uint256;
+
     address private immutable _registry;
     address private immutable _redemption;
+    uint32 private immutable _lockPeriod;
+
+    /// @dev Balances and locks, one word per holder (see {CoinAccounts}); ERC20's own balance map is unused.
+    mapping(address account => uint256) private _accounts;
+    uint256 private _supply;
 
     /// @param registry_ the ActivityRegistry (deployed right after this contract; its address is predicted)
     /// @param redemption_ the Redemption contract (likewise)
-    constructor(string memory name_, string memory symbol_, address admin, address registry_, address redemption_)
-        ERC20(name_, symbol_)
-        ERC20Permit(name_)
-    {
+    /// @param lockPeriod_ seconds: minted coins cannot move for one to two of these (the registry's revocation
+    /// window is this period, so a revocation always finds the coins it revokes)
+    constructor(
+        string memory name_,
+        string memory symbol_,
+        address admin,
+        address registry_,
+        address redemption_,
+        uint32 lockPeriod_
+    ) ERC20(name_, symbol_) ERC20Permit(name_) {
         if (admin == address(0)) revert ServiceCoinInvalidAdmin(admin);
         if (registry_ == address(0) || redemption_ == address(0)) {
             revert ServiceCoinInvalidModule(registry_, redemption_);
         }
+        if (lockPeriod_ == 0) revert ServiceCoinInvalidLockPeriod(lockPeriod_);
         _registry = registry_;
         _redemption = redemption_;
+        _lockPeriod = lockPeriod_;
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
     }
 
@@ -36,10 +53,13 @@ contract ServiceCoin is ERC20, ERC20Permit, ERC20Pausable, AccessControl, IServi
     }
 
     /// @inheritdoc IServiceCoin
-    function clawBack(address from, uint256 amount) external returns (uint256 burned) {
+    function clawBack(address from, uint256 amount, uint256 mintedAt) external returns (uint256 burned) {
         _only(_registry);
-        uint256 balance = balanceOf(from);
-        burned = balance < amount ? balance : amount;
+        uint256 word = _accounts[from];
+        // The revoked coins are locked where they were minted: released first, so the burn may take them.
+        _accounts[from] = word.unlock(_period(block.timestamp), _period(mintedAt), amount);
+        uint256 held = word.balance();
+        burned = held < amount ? held : amount;
         if (burned != 0) _burn(from, burned);
     }
 
@@ -65,6 +85,32 @@ contract ServiceCoin is ERC20, ERC20Permit, ERC20Pausable, AccessControl, IServi
         _unpause();
     }
 
+    /// @inheritdoc IERC20
+    function balanceOf(address account) public view override(ERC20, IERC20) returns (uint256) {
+        return _accounts[account].balance();
+    }
+
+    /// @inheritdoc IERC20
+    function totalSupply() public view override(ERC20, IERC20) returns (uint256) {
+        return _supply;
+    }
+
+    /// @inheritdoc IServiceCoin
+    function lockedOf(address account) external view returns (uint256) {
+        return _accounts[account].locked(_period(block.timestamp));
+    }
+
+    /// @inheritdoc IServiceCoin
+    function availableOf(address account) external view returns (uint256) {
+        uint256 word = _accounts[account];
+        return word.balance() - word.locked(_period(block.timestamp));
+    }
+
+    /// @inheritdoc IServiceCoin
+    function lockPeriod() external view returns (uint32) {
+        return _lockPeriod;
+    }
+
     /// @inheritdoc IServiceCoin
     function registry() external view returns (address) {
         return _registry;
@@ -75,9 +121,38 @@ contract ServiceCoin is ERC20, ERC20Permit, ERC20Pausable, AccessControl, IServi
         return _redemption;
     }
 
-    /// @dev Every balance change passes the pause check of ERC20Pausable.
-    function _update(address from, address to, uint256 value) internal override(ERC20, ERC20Pausable) {
-        super._update(from, to, value);
+    /// @dev Every balance change: the pause check of ERC20Pausable, then ERC20's bookkeeping on the packed words,
+    /// where coins leave an account only from its unlocked part and minted coins arrive locked.
+    function _update(address from, address to, uint256 value) internal override(ERC20, ERC20Pausable) whenNotPaused {
+        uint256 now_ = _period(block.timestamp);
+        if (from == address(0)) {
+            _supply += value;
+        } else {
+            uint256 word = _accounts[from];
+            uint256 held = word.balance();
+            if (held < value) revert ERC20InsufficientBalance(from, held, value);
+            uint256 free = held - word.locked(now_);
+            if (free < value) revert ServiceCoinLockedCoins(from, free, value);
+            // Cannot underflow: value <= held, which is the word's low 96 bits.
+            unchecked {
+                _accounts[from] = word - value;
+            }
+        }
+        if (to == address(0)) {
+            // Cannot underflow: value <= held <= supply.
+            unchecked {
+                _supply -= value;
+            }
+        } else {
+            uint256 word = _accounts[to];
+            if (word.balance() + value > CoinAccounts.BALANCE_MASK) revert ServiceCoinBalanceOverflow(to);
+            _accounts[to] = from == address(0) ? word.mintLocked(now_, value) : word + value;
+        }
+        emit Transfer(from, to, value);
+    }
+
+    function _period(uint256 timestamp) private view returns (uint256) {
+        return timestamp / _lockPeriod;
     }
 
     function _only(address module) private view {

@@ -75,7 +75,7 @@ interface IActivityRegistry {
     event CategoryRuleSet(
         uint16 indexed category, uint32 indexed version, uint96 coinsPerBlock, uint32 unitsPerBlock, uint32 maxUnits, bool active
     );
-    /// @notice The revocation window changed.
+    /// @notice The revocation window, fixed at deployment (the coin's lock period).
     event RevocationWindowSet(uint32 windowSeconds);
     /// @notice An activity was attested and `amount` coins credited to `volunteer` (less any debt netted).
     event ActivityAttested(
@@ -127,6 +127,10 @@ interface IActivityRegistry {
     error ActivityCentreMismatch(bytes32 id, uint32 centreId);
     /// @notice An empty batch.
     error EmptyBatch();
+    /// @notice The admin given to the constructor is the zero address.
+    error InvalidAdmin(address admin);
+    /// @notice The coin does not name this registry as its minter.
+    error RegistryCoinMismatch(address coin, address coinRegistry);
     /// @notice The id was never attested.
     error ActivityNotAttested(bytes32 id);
     /// @notice The attestation was already revoked.
@@ -156,8 +160,6 @@ interface IActivityRegistry {
     function setCategoryRule(uint16 category, uint96 coinsPerBlock, uint32 unitsPerBlock, uint32 maxUnits, bool active)
         external
         returns (uint32 version);
-    /// @notice Sets how long after attestation a revocation is allowed. Only admin.
-    function setRevocationWindow(uint32 windowSeconds) external;
 
     // ---------------------------------------------------------------- attestation
 

@@ -6,7 +6,9 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 /// @title IServiceCoin
 /// @notice The volunteer bank's service coin: an ERC-20 (with EIP-2612 permit) that any EVM wallet shows.
 /// Coins come into existence only when the ActivityRegistry attests volunteer activity, and leave it only
-/// when a provider settles them with the city or a revocation claws them back.
+/// when a provider settles them with the city or a revocation claws them back. Minted coins are locked for
+/// one to two lock periods (the revocation window): until then they can neither be spent nor moved, so a
+/// revoked attestation can never have been turned into won.
 /// @dev The two contracts allowed to create, destroy and move coins are fixed at deployment (immutable),
 /// so not even the admin can mint:
 /// - the ActivityRegistry mints on attestation and claws back on revocation;
@@ -20,15 +22,23 @@ interface IServiceCoin is IERC20 {
     error ServiceCoinInvalidModule(address registry, address redemption);
     /// @notice `account` is not the contract allowed to do this.
     error ServiceCoinUnauthorized(address account);
+    /// @notice The lock period given to the constructor is zero.
+    error ServiceCoinInvalidLockPeriod(uint32 lockPeriod);
+    /// @notice `account` tried to move `needed` coins while only `available` are unlocked: coins minted for
+    /// volunteer activity move only once the activity can no longer be revoked.
+    error ServiceCoinLockedCoins(address account, uint256 available, uint256 needed);
+    /// @notice A balance would not fit 96 bits (about 79 billion coins).
+    error ServiceCoinBalanceOverflow(address account);
 
     /// @notice Mints `amount` coins to `to`. Only the registry.
     /// @dev Emits {Transfer} from the zero address. Reverts while paused.
     function mint(address to, uint256 amount) external;
 
     /// @notice Burns up to `amount` coins held by `from`: all of it, or the whole balance if that is less.
-    /// Only the registry (revocation claw-back).
+    /// Only the registry (revocation claw-back), for coins it minted at `mintedAt`: they are still locked (the
+    /// revocation window is the lock period), so a revocation within its window always burns them in full.
     /// @return burned what was burned
-    function clawBack(address from, uint256 amount) external returns (uint256 burned);
+    function clawBack(address from, uint256 amount, uint256 mintedAt) external returns (uint256 burned);
 
     /// @notice Burns `amount` coins held by `from`. Only the Redemption contract (provider settlement).
     /// @dev Emits {Transfer} to the zero address. Reverts with `ERC20InsufficientBalance` when `from` holds less.
@@ -38,6 +48,16 @@ interface IServiceCoin is IERC20 {
     /// which calls it only for `from` = its caller or a verified signer.
     /// @dev Emits {Transfer}.
     function spend(address from, address to, uint256 amount) external;
+
+    /// @notice Coins of `account` that cannot move yet: minted for activity in this lock period or the previous one.
+    function lockedOf(address account) external view returns (uint256);
+
+    /// @notice Coins of `account` that can move now (its balance less what is locked).
+    function availableOf(address account) external view returns (uint256);
+
+    /// @notice Seconds of a lock period: minted coins move from the start of the second period after their
+    /// mint, so between one and two periods later. It is also the registry's revocation window.
+    function lockPeriod() external view returns (uint32);
 
     /// @notice The ActivityRegistry, the only minter.
     function registry() external view returns (address);

@@ -41,8 +41,9 @@ def deploy_core(
     nonce = admin.nonce
     registry_at = admin.get_deployment_address(nonce + 1)
     redemption_at = admin.get_deployment_address(nonce + 2)
-    coin = containers.ServiceCoin.deploy(name, symbol, admin, registry_at, redemption_at, tx)
-    registry = containers.ActivityRegistry.deploy(coin, admin, revocation_window, tx)
+    # The coin's lock period is the registry's revocation window: a revocable coin is always still locked.
+    coin = containers.ServiceCoin.deploy(name, symbol, admin, registry_at, redemption_at, revocation_window, tx)
+    registry = containers.ActivityRegistry.deploy(coin, admin, tx)
     redemption = containers.Redemption.deploy(coin, admin, won_per_coin, tx)
     if (registry.address, redemption.address) != (registry_at, redemption_at):
         raise RuntimeError(

@@ -37,7 +37,7 @@ from backend.chain.deployment import (  # noqa: E402
     write_json_atomic,
 )
 from backend.domain.activities import coins  # noqa: E402
-from scripts.core import deploy_core  # noqa: E402
+from scripts.core import DAY, deploy_core  # noqa: E402
 from scripts.deploy_config import ConfigError, DeploymentConfig, load_config  # noqa: E402
 from scripts.session import (  # noqa: E402
     CommandError,
@@ -75,8 +75,10 @@ def plan_configuration(session: Session, config: DeploymentConfig, registry, red
     admin_role = registry.DEFAULT_ADMIN_ROLE()
 
     if int(registry.revocationWindow()) != config.revocation_window_seconds:
-        steps.append(Step(f"set revocation window to {config.revocation_window_days} days",
-                          lambda tx: registry.setRevocationWindow(config.revocation_window_seconds, tx)))
+        # Fixed at deployment (it is the coin's lock period), so no transaction can change it.
+        raise CommandError(f"the deployed revocation window is {int(registry.revocationWindow()) // DAY} days and "
+                           f"{config.path} says {config.revocation_window_days}: it is fixed at deployment; deploy "
+                           "anew (--fresh) or keep the deployed window in the configuration")
     if int(redemption.wonPerCoin()) != config.won_per_coin:
         steps.append(Step(f"set settlement rate to {config.won_per_coin} won per coin",
                           lambda tx: redemption.setWonPerCoin(config.won_per_coin, tx)))

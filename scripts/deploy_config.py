@@ -243,7 +243,7 @@ def parse_config(data: Any, path: str = "<config>", sha256: str = "") -> Deploym
         coin_name=_str(coin["name"], "coin.name"),
         coin_symbol=_str(coin["symbol"], "coin.symbol", max_len=11),
         won_per_coin=_int(top["won_per_coin"], "won_per_coin", minimum=1, maximum=2**128),
-        revocation_window_days=_int(top["revocation_window_days"], "revocation_window_days", minimum=0, maximum=UINT32_MAX // DAY),
+        revocation_window_days=_int(top["revocation_window_days"], "revocation_window_days", minimum=1, maximum=UINT32_MAX // DAY),
         categories=tuple(categories),
         centres=tuple(centres),
         providers=members("providers"),

@@ -141,6 +141,17 @@ class Bank:
         tx = self.registry.attest(act, {"from": sender or self.coordinator})
         return act, tx
 
+    def unlock(self):
+        """Lets time pass until every coin minted so far can move (two lock periods; the window is then shut)."""
+        self.chain.sleep(2 * int(self.coin.lockPeriod()) + 1)
+        self.chain.mine()
+
+    def earn(self, volunteer, units=60, category=VOLUNTEERING, **kw):
+        """Attests, then lets the coins unlock, for tests about spending them."""
+        act, tx = self.attest(volunteer, units, category, **kw)
+        self.unlock()
+        return act, tx
+
     def records(self, activity_id_):
         centre, index, _ = page_of(bytes(activity_id_))
         return page_records_from_chain(self.web3, self.registry.address, centre, index)

@@ -41,7 +41,6 @@ def test_centre_config_rejects_zero_period_and_unknown_centre(registry, admin):
         lambda r, a: r.addCoordinator(1, a, {"from": a}),
         lambda r, a: r.removeCoordinator(1, a, {"from": a}),
         lambda r, a: r.setCategoryRule(1, COIN, 1, 1, True, {"from": a}),
-        lambda r, a: r.setRevocationWindow(DAY, {"from": a}),
     ],
 )
 def test_configuration_is_admin_only(registry, coordinator, call):
@@ -75,10 +74,23 @@ def test_invalid_category_rules_are_rejected(registry, admin, rule):
         registry.setCategoryRule(7, *rule, {"from": admin})
 
 
-def test_revocation_window_is_configurable(registry, admin):
-    tx = registry.setRevocationWindow(7 * DAY, {"from": admin})
-    assert tx.events["RevocationWindowSet"]["windowSeconds"] == 7 * DAY
-    assert registry.revocationWindow() == 7 * DAY
+def test_revocation_window_is_the_coins_lock_fixed_at_deployment(registry, coin):
+    assert registry.revocationWindow() == coin.lockPeriod() == 30 * DAY
+    assert not hasattr(registry, "setRevocationWindow")  # no later change can reopen or shorten a window
+
+
+def test_registry_refuses_a_coin_that_mints_for_another_registry(ActivityRegistry, ServiceCoin, admin, rando):
+    coin = ServiceCoin.deploy("C", "C", admin, rando, rando, DAY, {"from": admin})
+    with brownie.reverts(error("RegistryCoinMismatch", coin, rando)):
+        ActivityRegistry.deploy(coin, admin, {"from": admin})
+
+
+def test_registry_refuses_a_zero_admin(ActivityRegistry, ServiceCoin, admin):
+    zero = "0x" + "00" * 20
+    registry_at = admin.get_deployment_address(admin.nonce + 1)
+    coin = ServiceCoin.deploy("C", "C", admin, registry_at, admin, DAY, {"from": admin})
+    with brownie.reverts(error("InvalidAdmin", zero)):
+        ActivityRegistry.deploy(coin, zero, {"from": admin})
 
 
 # ------------------------------------------------------------------ attest
@@ -302,22 +314,17 @@ def test_admin_can_revoke(bank, admin, coin, residents):
     assert coin.balanceOf(residents[0]) == 0
 
 
-def test_revocation_of_spent_coins_becomes_debt_netted_from_later_rewards(bank, registry, coin, residents):
-    act, _ = bank.attest(residents[0], units=120)  # 6 coins
-    coin.transfer(residents[1], 5 * COIN, {"from": residents[0]})  # spent 5
+def test_revocable_coins_cannot_be_spent_so_a_revocation_burns_them_all(bank, registry, coin, residents):
+    bank.earn(residents[0], units=60)  # 3 older coins, free
+    act, _ = bank.attest(residents[0], units=120)  # 6 coins, locked while revocable
+    with brownie.reverts(error("ServiceCoinLockedCoins", residents[0], 3 * COIN, 5 * COIN)):
+        coin.transfer(residents[1], 5 * COIN, {"from": residents[0]})
+    coin.transfer(residents[1], 3 * COIN, {"from": residents[0]})  # the free ones go
     tx = bank.revoke(act[0])
-    assert tx.events["ActivityRevoked"]["clawedBack"] == COIN
-    assert tx.events["ActivityRevoked"]["debtAdded"] == 5 * COIN
-    assert plain(registry.volunteerTotals(residents[0])) == [0, 5 * COIN, 1, 1]
+    assert tx.events["ActivityRevoked"]["clawedBack"] == 6 * COIN
+    assert tx.events["ActivityRevoked"]["debtAdded"] == 0
+    assert plain(registry.volunteerTotals(residents[0])) == [3 * COIN, 0, 2, 1]
     assert coin.balanceOf(residents[0]) == 0
-
-    _, tx = bank.attest(residents[0], units=60)  # 3 coins, all to the debt
-    assert "Transfer" not in tx.events
-    assert plain(tx.events["DebtNetted"].values()) == [residents[0], 3 * COIN, 2 * COIN]
-    _, tx = bank.attest(residents[0], units=60)  # 3 coins: 2 to the debt, 1 minted
-    assert tx.events["Transfer"]["value"] == COIN
-    assert plain(registry.volunteerTotals(residents[0])) == [6 * COIN, 0, 3, 1]
-    assert coin.balanceOf(residents[0]) == COIN
 
 
 def test_revocation_uses_the_rule_version_it_was_priced_with(bank, registry, admin, coin, residents):
@@ -350,13 +357,13 @@ def test_revocation_errors(bank, registry, rando, other_coordinator, residents, 
         bank.revoke(act[0])
 
 
-def test_revocation_window_closes(bank, registry, admin, residents, chain):
-    registry.setRevocationWindow(DAY, {"from": admin})
+def test_revocation_window_closes(bank, registry, residents, chain):
+    window = int(registry.revocationWindow())
     act, tx = bank.attest(residents[0])
     attested_at = bank.record(act[0]).attested_at
-    chain.sleep(DAY + HOUR)
+    chain.sleep(window + HOUR)
     chain.mine()
-    with brownie.reverts(error("RevocationWindowClosed", act[0], attested_at + DAY)):
+    with brownie.reverts(error("RevocationWindowClosed", act[0], attested_at + window)):
         bank.revoke(act[0])
 
 

@@ -91,17 +91,27 @@ class BankMachine(RuleBasedStateMachine):
         centre, index, _ = page_of(aid)
         records = page_records_from_chain(self.web3, self.registry.address, centre, index)
         rec = next(r for r in records if r.id == aid)
+        if brownie.chain.time() > rec.attested_at + int(self.registry.revocationWindow()) - 60:
+            return  # its window has shut (or is about to, before the transaction lands)
         proof = prove(records, aid)
         tx = self.registry.revoke(rec.as_tuple(), proof.acc_before, proof.later_leaves, bytes(32), {"from": self.coordinator})
         volunteer, amount = self.active.pop(aid)
         self.revoked.add(aid)
         self.earned[volunteer] -= amount
-        self.clawed += int(tx.events["ActivityRevoked"]["clawedBack"])
+        revoked = tx.events["ActivityRevoked"]
+        self.clawed += int(revoked["clawedBack"])
+        # Revocable coins are locked, so nothing of them can have been spent: the revocation burns them all.
+        assert int(revoked["clawedBack"]) == amount and int(revoked["debtAdded"]) == 0
+
+    @rule(st_hours=st.integers(1, 24 * 40))
+    def rule_time_passes(self, st_hours):
+        brownie.chain.sleep(st_hours * 3600)
+        brownie.chain.mine()
 
     @rule(st_actor=ACTOR, st_other=ACTOR, st_fraction=FRACTION)
     def rule_spend(self, st_actor, st_other, st_fraction):
         sender, receiver = self.actors[st_actor], self.actors[st_other]
-        amount = self.coin.balanceOf(sender) * st_fraction // 100
+        amount = self.coin.availableOf(sender) * st_fraction // 100
         if amount == 0 or sender == receiver:
             return
         self.coin.transfer(receiver, amount, {"from": sender})
@@ -109,13 +119,13 @@ class BankMachine(RuleBasedStateMachine):
     @rule(st_actor=ACTOR)
     def rule_redeem(self, st_actor):
         resident = self.actors[st_actor]
-        if self.coin.balanceOf(resident) < COIN:
+        if self.coin.availableOf(resident) < COIN:
             return
         self.redemption.redeem(self.offer_id, COIN, {"from": resident})
 
     @rule(st_fraction=FRACTION)
     def rule_settle(self, st_fraction):
-        amount = self.coin.balanceOf(self.provider) * st_fraction // 100
+        amount = self.coin.availableOf(self.provider) * st_fraction // 100
         if amount == 0:
             return
         self.redemption.settle(amount, {"from": self.provider})
@@ -130,6 +140,12 @@ class BankMachine(RuleBasedStateMachine):
         debts = sum(self.registry.volunteerTotals(a)[1] for a in self.actors)
         assert self.minted - self.clawed == sum(amount for _, amount in self.active.values()) + debts
         assert self.coin.totalSupply() == self.minted - self.clawed - self.settled
+
+    @invariant()
+    def invariant_locked_coins_are_held(self):
+        for h in self.holders:
+            locked, held = self.coin.lockedOf(h), self.coin.balanceOf(h)
+            assert locked <= held and self.coin.availableOf(h) == held - locked
 
     @invariant()
     def invariant_volunteer_totals_match_the_model(self):

@@ -8,8 +8,8 @@ ZERO = "0x" + "00" * 20
 
 @pytest.fixture
 def funded(bank, residents):
-    """residents[0] holds 24 coins."""
-    bank.attest(residents[0], units=480)
+    """residents[0] holds 24 coins, unlocked."""
+    bank.earn(residents[0], units=480)
     return residents[0]
 
 

@@ -112,7 +112,7 @@ def gasless_resident(bank, accounts, web3):
     """A resident with a key and coins but not one wei of ETH."""
     resident = accounts.add()
     assert web3.eth.get_balance(resident.address) == 0
-    bank.attest(resident, units=480)  # 24 coins
+    bank.earn(resident, units=480)  # 24 coins, unlocked
     return resident
 
 
