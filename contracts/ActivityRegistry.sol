@@ -86,13 +86,11 @@ contract ActivityRegistry is ActivityRules, EIP712, Nonces {
         _checkCoordinator(centreId, msg.sender);
         Centre memory c = _openCentre(centreId);
 
-        // Effects first (pages, totals, cap); the coins are minted once everything is written,
-        // one mint per run of consecutive activities of the same volunteer.
-        address[] memory recipients = new address[](n);
-        uint256[] memory mints = new uint256[](n);
+        // One mint per run of consecutive activities of the same volunteer, as the run ends. The coin is this
+        // deployment's own immutable contract, without hooks or callbacks, so minting before the page and the cap
+        // are written lets nothing re-enter; a refusal later in the batch reverts the mints with everything else.
+        // Collecting the runs in memory first cost ~13 gas per activity in memory alone.
         // Deliberately zero: Solidity zero-initialises locals, and these counters start at 0.
-        // slither-disable-next-line uninitialized-local
-        uint256 runs;
         // slither-disable-next-line uninitialized-local
         uint256 runStart;
         // slither-disable-next-line uninitialized-local
@@ -136,24 +134,15 @@ contract ActivityRegistry is ActivityRules, EIP712, Nonces {
             }
             address volunteer = a.volunteer;
             if (i == n || activities[i].volunteer != volunteer) {
-                recipients[runs] = volunteer;
-                mints[runs] = _credit(volunteer, runAmount, uint32(i - runStart));
-                unchecked {
-                    ++runs;
-                }
+                uint256 toMint = _credit(volunteer, runAmount, uint32(i - runStart));
+                // slither-disable-next-line reentrancy-no-eth,reentrancy-benign,reentrancy-events,calls-loop
+                if (toMint != 0) _coin.mint(volunteer, toMint);
                 runAmount = 0;
                 runStart = i;
             }
         }
         _pages[centreId][pageIndex] = pageWord;
         _consumeCap(centreId, c, total);
-
-        for (uint256 r = 0; r < runs;) {
-            if (mints[r] != 0) _coin.mint(recipients[r], mints[r]);
-            unchecked {
-                ++r;
-            }
-        }
     }
 
     /// @inheritdoc IActivityRegistry

@@ -4,7 +4,6 @@ pragma solidity ^0.8.28;
 import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {ERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/ERC20Permit.sol";
-import {ERC20Pausable} from "@openzeppelin/contracts/token/ERC20/extensions/ERC20Pausable.sol";
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {IServiceCoin} from "../interfaces/IServiceCoin.sol";
 import {CoinAccounts} from "./libraries/CoinAccounts.sol";
@@ -12,16 +11,20 @@ import {CoinAccounts} from "./libraries/CoinAccounts.sol";
 /// @title ServiceCoin
 /// @notice The volunteer bank's ERC-20 with EIP-2612 permit. See {IServiceCoin} for who may mint, burn,
 /// spend and pause.
-contract ServiceCoin is ERC20, ERC20Permit, ERC20Pausable, AccessControl, IServiceCoin {
+contract ServiceCoin is ERC20, ERC20Permit, AccessControl, IServiceCoin {
     using CoinAccounts for uint256;
 
     address private immutable _registry;
     address private immutable _redemption;
     uint32 private immutable _lockPeriod;
 
+    /// @dev The pause flag, in the top bit of the supply's word: a mint reads one slot for both.
+    uint256 private constant PAUSED = 1 << 255;
+
     /// @dev Balances and locks, one word per holder (see {CoinAccounts}); ERC20's own balance map is unused.
     mapping(address account => uint256) private _accounts;
-    uint256 private _supply;
+    /// @dev The total supply (low 96 bits) and the pause flag ({PAUSED}).
+    uint256 private _supplyAndPause;
 
     /// @param registry_ the ActivityRegistry (deployed right after this contract; its address is predicted)
     /// @param redemption_ the Redemption contract (likewise)
@@ -77,12 +80,23 @@ contract ServiceCoin is ERC20, ERC20Permit, ERC20Pausable, AccessControl, IServi
 
     /// @inheritdoc IServiceCoin
     function pause() external onlyRole(DEFAULT_ADMIN_ROLE) {
-        _pause();
+        uint256 word = _supplyAndPause;
+        if (word & PAUSED != 0) revert EnforcedPause();
+        _supplyAndPause = word | PAUSED;
+        emit Paused(msg.sender);
     }
 
     /// @inheritdoc IServiceCoin
     function unpause() external onlyRole(DEFAULT_ADMIN_ROLE) {
-        _unpause();
+        uint256 word = _supplyAndPause;
+        if (word & PAUSED == 0) revert ExpectedPause();
+        _supplyAndPause = word & ~PAUSED;
+        emit Unpaused(msg.sender);
+    }
+
+    /// @inheritdoc IServiceCoin
+    function paused() public view returns (bool) {
+        return _supplyAndPause & PAUSED != 0;
     }
 
     /// @inheritdoc IERC20
@@ -92,7 +106,7 @@ contract ServiceCoin is ERC20, ERC20Permit, ERC20Pausable, AccessControl, IServi
 
     /// @inheritdoc IERC20
     function totalSupply() public view override(ERC20, IERC20) returns (uint256) {
-        return _supply;
+        return _supplyAndPause & CoinAccounts.BALANCE_MASK;
     }
 
     /// @inheritdoc IServiceCoin
@@ -121,17 +135,26 @@ contract ServiceCoin is ERC20, ERC20Permit, ERC20Pausable, AccessControl, IServi
         return _redemption;
     }
 
-    /// @dev Every balance change: the pause check of ERC20Pausable, then ERC20's bookkeeping on the packed words,
-    /// where coins leave an account only from its unlocked part and minted coins arrive locked.
-    function _update(address from, address to, uint256 value) internal override(ERC20, ERC20Pausable) whenNotPaused {
+    /// @dev Every balance change: the pause check, then ERC20's bookkeeping on the packed words, where coins leave an
+    /// account only from its unlocked part and minted coins arrive locked.
+    function _update(address from, address to, uint256 value) internal override {
+        uint256 supplyWord = _supplyAndPause;
+        if (supplyWord & PAUSED != 0) revert EnforcedPause();
         uint256 now_ = _period(block.timestamp);
         if (from == address(0)) {
-            _supply += value;
+            // The supply stays within 96 bits, so no balance (at most the supply) can overflow its field.
+            uint256 supply = (supplyWord & CoinAccounts.BALANCE_MASK) + value;
+            if (supply > CoinAccounts.BALANCE_MASK) revert ServiceCoinSupplyOverflow(supply);
+            _supplyAndPause = supply;
         } else {
             uint256 word = _accounts[from];
             uint256 held = word.balance();
             if (held < value) revert ERC20InsufficientBalance(from, held, value);
-            uint256 free = held - word.locked(now_);
+            uint256 free;
+            // Cannot underflow: locked() is at most the balance.
+            unchecked {
+                free = held - word.locked(now_);
+            }
             if (free < value) revert ServiceCoinLockedCoins(from, free, value);
             // Cannot underflow: value <= held, which is the word's low 96 bits.
             unchecked {
@@ -139,20 +162,25 @@ contract ServiceCoin is ERC20, ERC20Permit, ERC20Pausable, AccessControl, IServi
             }
         }
         if (to == address(0)) {
-            // Cannot underflow: value <= held <= supply.
+            // Cannot underflow: value <= held <= supply; not paused here, so the word is the supply alone.
             unchecked {
-                _supply -= value;
+                _supplyAndPause = supplyWord - value;
             }
         } else {
             uint256 word = _accounts[to];
-            if (word.balance() + value > CoinAccounts.BALANCE_MASK) revert ServiceCoinBalanceOverflow(to);
-            _accounts[to] = from == address(0) ? word.mintLocked(now_, value) : word + value;
+            // Cannot overflow the balance field: a balance is at most the supply, which fits it.
+            unchecked {
+                _accounts[to] = from == address(0) ? word.mintLocked(now_, value) : word + value;
+            }
         }
         emit Transfer(from, to, value);
     }
 
     function _period(uint256 timestamp) private view returns (uint256) {
-        return timestamp / _lockPeriod;
+        // Cannot divide by zero: the constructor refuses a zero lock period.
+        unchecked {
+            return timestamp / _lockPeriod;
+        }
     }
 
     function _only(address module) private view {

@@ -27,8 +27,16 @@ interface IServiceCoin is IERC20 {
     /// @notice `account` tried to move `needed` coins while only `available` are unlocked: coins minted for
     /// volunteer activity move only once the activity can no longer be revoked.
     error ServiceCoinLockedCoins(address account, uint256 available, uint256 needed);
-    /// @notice A balance would not fit 96 bits (about 79 billion coins).
-    error ServiceCoinBalanceOverflow(address account);
+    /// @notice The city paused the coin (`pause`): nothing moves until it resumes.
+    error EnforcedPause();
+    /// @notice `unpause` while not paused.
+    error ExpectedPause();
+    /// @notice The city paused every movement of coins.
+    event Paused(address account);
+    /// @notice The city resumed them.
+    event Unpaused(address account);
+    /// @notice The supply would not fit 96 bits (about 79 billion coins), the width of a balance.
+    error ServiceCoinSupplyOverflow(uint256 supply);
 
     /// @notice Mints `amount` coins to `to`. Only the registry.
     /// @dev Emits {Transfer} from the zero address. Reverts while paused.
@@ -70,4 +78,7 @@ interface IServiceCoin is IERC20 {
 
     /// @notice Resumes mints, burns and transfers. Only `DEFAULT_ADMIN_ROLE`. Emits {Unpaused}.
     function unpause() external;
+
+    /// @notice Whether every mint, burn and transfer is stopped.
+    function paused() external view returns (bool);
 }
