@@ -280,6 +280,10 @@ def scale(stack: Stack, total: int, clients: int, volunteers: list[str]) -> dict
     return out
 
 
+LOCK_ABI = [{"name": "lockPeriod", "type": "function", "stateMutability": "view", "inputs": [],
+             "outputs": [{"name": "", "type": "uint32"}]}]
+
+
 def relay_rate(stack: Stack, n: int = 200, clients: int = 16) -> dict:
     """Residents' relayed redemptions: n residents, each with coins from an attestation, sign in (SIWE) and
     post one signed `Redeem` (POST /me/redeem) with `clients` concurrent clients; the worker's sender relays them.
@@ -321,6 +325,10 @@ def relay_rate(stack: Stack, n: int = 200, clients: int = 16) -> dict:
             if r.status_code != 201:
                 raise RuntimeError(f"POST /activities/batch: {r.status_code} {r.text}")
     wait_confirmed(stack, n)
+    # The coins unlock two lock periods after their mint: the local chain's clock moves on.
+    lock = w3.eth.contract(address=redemption.functions.coin().call(), abi=LOCK_ABI).functions.lockPeriod().call()
+    w3.provider.make_request("evm_increaseTime", [2 * lock + 1])
+    w3.provider.make_request("evm_mine", [])
     tx = redemption.functions.createOffer(coin, 10**6).build_transaction(
         {"from": provider.address, "nonce": w3.eth.get_transaction_count(provider.address), "gas": 300_000})
     w3.eth.wait_for_transaction_receipt(w3.eth.send_raw_transaction(provider.sign_transaction(tx).raw_transaction))
@@ -337,7 +345,7 @@ def relay_rate(stack: Stack, n: int = 200, clients: int = 16) -> dict:
             return {"Authorization": f"Bearer {token}"}
 
     def signed(w, nonce: int) -> dict:
-        deadline = int(time.time()) + 3600
+        deadline = w3.eth.get_block("latest")["timestamp"] + 3600  # the contract compares it with the chain's time
         data = typed_data("redeem", w3.eth.chain_id, redemption.address,
                           {"resident": w.address, "offerId": offer_id, "maxPrice": coin, "nonce": nonce, "deadline": deadline})
         sig = "0x" + bytes(w.sign_message(encode_typed_data(full_message=data)).signature).hex()

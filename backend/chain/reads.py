@@ -17,6 +17,7 @@ def _selector(signature: str) -> bytes:
 _OFFER = _selector("offer(uint256)")
 _NONCES = _selector("nonces(address)")
 _BALANCE = _selector("balanceOf(address)")
+_AVAILABLE = _selector("availableOf(address)")
 _PAUSED = _selector("paused()")
 _HAS_ROLE = _selector("hasRole(bytes32,address)")
 # Redemption's role ids are constants (keccak256 of their names): no need to ask the node for them.
@@ -42,6 +43,16 @@ def relay_nonce(chain: ChainClient, address: str) -> int:
 
 def balance(chain: ChainClient, address: str) -> int:
     return decode(["uint256"], call(chain, chain.coin.address, _BALANCE + encode(["address"], [address])))[0]
+
+
+def available(chain: ChainClient, address: str) -> int:
+    """Coins the address can move now: its balance less those minted for activity that can still be revoked."""
+    return decode(["uint256"], call(chain, chain.coin.address, _AVAILABLE + encode(["address"], [address])))[0]
+
+
+def chain_time(chain: ChainClient) -> int:
+    """The newest block's timestamp: what the contracts compare deadlines with."""
+    return int(chain.rpc("eth_getBlockByNumber", ["latest", False])["timestamp"], 16)
 
 
 def paused(chain: ChainClient) -> bool:

@@ -161,6 +161,12 @@ CATALOGUE: dict[str, dict] = {
                          "이벤트가 {height}번 블록까지만 반영되었고, 기간은 {to_block}번 블록에서 끝납니다. 잠시 후 다시 시도하세요",
                          "the events of the period are not all indexed yet; try again in a moment",
                          "기간 안의 이벤트가 아직 모두 반영되지 않았습니다. 잠시 후 다시 시도하세요"),
+    "coins_locked": _e("{why}", "최근 활동으로 받은 코인은 아직 쓸 수 없습니다",
+                       "some of the coins are still locked", "최근 활동으로 받은 코인은 취소 기간이 끝난 뒤에 쓸 수 있습니다", forms=[
+                           ("this needs {needed} base units, {available} are unlocked: coins of recent activity unlock "
+                            "once it can no longer be revoked",
+                            "{needed} 기본 단위가 필요하지만 지금 쓸 수 있는 코인은 {available} 기본 단위입니다. 최근 활동으로 받은 "
+                            "코인은 취소 기간이 끝난 뒤에 쓸 수 있습니다")]),
     "insufficient_balance": _e("{why}", "잔액이 부족합니다", "the balance is too low", forms=[
         ("you hold {available} base units not yet settled", "아직 정산되지 않은 잔액은 {available} 기본 단위입니다"),
         ("this needs {needed} base units, you have {available} available",

@@ -138,7 +138,7 @@ def settle(db: Session, chain: ChainClient, senders, user_id: int, requested_by:
     address = provider(db, chain, senders, user_id)
     if amount == 0:
         raise Refusal(422, "zero_amount", "settle more than 0")
-    balance = chain.coin.functions.balanceOf(address).call()
+    balance = reads.available(chain, address)
     data = chain.redemption.encode_abi("settle", args=[amount])
 
     def check_balance() -> None:

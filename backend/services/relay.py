@@ -6,7 +6,6 @@ request is a `chain_ops` row; the worker's sender signs and broadcasts it (backe
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -32,7 +31,7 @@ def prepare(db: Session, chain: ChainClient, address: str, kind: str, valid_for_
             request_ref: str | None, memo: str | None) -> dict:
     """The EIP-712 typed data to sign in the wallet (eth_signTypedData_v4), with the next nonce and a deadline."""
     nonce = reads.relay_nonce(chain, address) + ops.pending_relays(db, address)
-    deadline = int(time.time()) + valid_for_s
+    deadline = reads.chain_time(chain) + valid_for_s  # the contract compares it with the block's time
     if kind == "redeem":
         if offer_id is None:
             raise Refusal(422, "invalid_request", "offer_id is required to redeem")
@@ -126,8 +125,8 @@ def pay(db: Session, chain: ChainClient, settings: Settings, req: Signed, payee:
                            "deadline": req.deadline})
 
 
-def _check_deadline(deadline: int, settings: Settings) -> None:
-    now = int(time.time())
+def _check_deadline(deadline: int, now: int, settings: Settings) -> None:
+    """`now`: the chain's time, which the contract compares the deadline with."""
     if deadline < now + DEADLINE_MARGIN_S:
         raise Refusal(422, "request_expired", f"the request's deadline {deadline} has passed (or is within 15 s); "
                                               "sign a new one")
@@ -140,7 +139,7 @@ def _accept(kind: str, req: Signed, message: dict, db: Session, chain: ChainClie
             offer: tuple[int, int, int] | None = None) -> dict:
     """The checks every relayed request shares, then the operation recorded (one database transaction)."""
     address = req.address
-    _check_deadline(req.deadline, settings)
+    _check_deadline(req.deadline, reads.chain_time(chain), settings)
     typed = relay.typed_data(kind, chain.chain_id, chain.redemption.address, message)
     sig_hash = relay.signature_hash(req.signature)
     if ops.signature_seen(db, sig_hash):
@@ -154,7 +153,7 @@ def _accept(kind: str, req: Signed, message: dict, db: Session, chain: ChainClie
                                              "sign a new request")
     if reads.paused(chain):
         raise Refusal(409, "coin_paused", "the city has paused the coin; nothing can be spent until it resumes")
-    balance = reads.balance(chain, address)
+    balance, spendable = reads.balance(chain, address), reads.available(chain, address)
     check_chain()
     centre = ops.resident_centre(db, address)
     if centre is None:
@@ -170,8 +169,13 @@ def _accept(kind: str, req: Signed, message: dict, db: Session, chain: ChainClie
             if req.nonce != expected:
                 raise Refusal(409, "nonce_out_of_order", f"the next request must be signed with nonce {expected}, "
                                                              f"not {req.nonce} (GET /me or POST /me/prepare)")
-            available = balance - ops.pending_out(db, address)
+            pending = ops.pending_out(db, address)
+            available = spendable - pending
             if amount_out > available:
+                if amount_out <= balance - pending:  # enough coins, but some still locked
+                    raise Refusal(409, "coins_locked", f"this needs {amount_out} base units, {max(available, 0)} are "
+                                                       "unlocked: coins of recent activity unlock once it can no "
+                                                       "longer be revoked")
                 raise Refusal(409, "insufficient_balance", f"this needs {amount_out} base units, you have "
                                                                f"{max(available, 0)} available")
             if offer is not None:

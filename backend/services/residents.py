@@ -108,11 +108,12 @@ def token_info(chain: ChainClient) -> dict:
 def account(db: Session, chain: ChainClient, address: str) -> dict:
     """Balance (on-chain now, and as indexed), coins held for requests in flight, the next EIP-712 nonce, the centre
     whose gas budget pays for the resident's requests."""
-    on_chain = reads.balance(chain, address)
+    on_chain, unlocked = reads.balance(chain, address), reads.available(chain, address)
     indexed = db.get(Balance, address)
     pending = ops.pending_out(db, address)
     return {"address": address, "balance": str(on_chain), "indexed_balance": indexed.amount if indexed else "0",
-            "pending_out": str(pending), "available": str(max(on_chain - pending, 0)),
+            "locked": str(on_chain - unlocked), "pending_out": str(pending),
+            "available": str(max(unlocked - pending, 0)),
             "next_nonce": reads.relay_nonce(chain, address) + ops.pending_relays(db, address),
             "centre_id": ops.resident_centre(db, address)}
 

@@ -105,6 +105,18 @@ class Backend:
         assert r.status_code == 200, r.text
         return {"Authorization": f"Bearer {r.json()['access_token']}"}
 
+    def chain_time(self) -> int:
+        """The newest block's time, which the contracts compare deadlines with (ahead of the wall clock once a
+        test has let locked coins unlock)."""
+        return int(self.node.web3.eth.get_block("latest")["timestamp"])
+
+    def unlock(self) -> None:
+        """Lets the chain's time pass until every coin minted so far can move (two lock periods), then indexes."""
+        seconds = 2 * int(self.chain.coin.functions.lockPeriod().call()) + 1
+        self.node.web3.provider.make_request("evm_increaseTime", [seconds])
+        self.node.web3.provider.make_request("evm_mine", [])
+        self.drain()
+
     def drain(self, timeout: float = 60) -> None:
         """Runs the chain writer until nothing is queued or in flight, then the indexer to the head."""
         deadline = time.monotonic() + timeout

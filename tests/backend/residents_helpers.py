@@ -51,7 +51,7 @@ TYPES = {
 def sign_request(backend, account, kind: str, nonce: int, deadline: int | None = None, signer=None, **fields) -> dict:
     """A signed request body for POST /me/{kind}: the wallet's eth_signTypedData_v4 over the contract's types."""
     primary, who, spec = TYPES[kind]
-    deadline = deadline if deadline is not None else int(time.time()) + 3600
+    deadline = deadline if deadline is not None else backend.chain_time() + 3600
     message = {who: account.address, "nonce": nonce, "deadline": deadline}
     names = {"offerId": "offer_id", "maxPrice": "max_price", "charity": "charity", "amount": "amount",
              "payee": "payee", "requestRef": "request_ref"}

@@ -181,6 +181,7 @@ def test_payment_between_two_residents_is_settled_on_chain(community, coord1):
     r = backend.http.post("/activities", json=activity_body(elder.address, approve=True, units=120), headers=coord1)
     assert r.status_code == 201, r.text
     backend.drain()
+    backend.unlock()  # earned long enough ago to be spent
 
     help_offer = offer(backend, helper_h, "스마트폰 사용법 알려드려요", "seocho-banpo2", ("any",))
     start = datetime.now(UTC) - timedelta(minutes=50)

@@ -3,6 +3,8 @@ vouchers verified and fulfilled once, settlement and a statement the city can ch
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from conftest import COIN, PASSWORD
 from residents_helpers import new_wallet, sign_in, sign_request
@@ -93,6 +95,7 @@ def test_vouchers_verified_and_used_once(backend, gym, cafe, coord1):
 
 
 def test_settlement_statement_matches_the_chain(backend, gym, coord1):
+    first_day = datetime.fromtimestamp(backend.chain_time(), UTC).date()
     offer_id = publish(backend, gym, price=str(COIN))
     for _ in range(2):
         redeem(backend, coord1, offer_id, COIN)
@@ -102,7 +105,10 @@ def test_settlement_statement_matches_the_chain(backend, gym, coord1):
             409, "insufficient_balance")
     backend.drain()
 
-    s = backend.http.get("/provider/settlement", headers=gym).json()
+    # The period by the chain's calendar (the test moved the chain's time ahead to unlock the residents' coins).
+    last_day = datetime.fromtimestamp(backend.chain_time(), UTC).date()
+    period = {"start": first_day.isoformat(), "end": (last_day + timedelta(days=1)).isoformat()}
+    s = backend.http.get("/provider/settlement", params=period, headers=gym).json()
     check = s["check"]
     redemption = backend.chain.redemption
     provider = backend.node.web3.eth.accounts[3]

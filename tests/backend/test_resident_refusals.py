@@ -96,7 +96,7 @@ def test_relay_refusals_change_nothing(backend, funded):
     refused(post("redeem", sign_request(backend, alice, "redeem", nonce, offer_id=offer, max_price=2 * COIN, signer=mallory)),
             403, "wrong_signer")
     # Deadline passed.
-    refused(post("redeem", sign_request(backend, alice, "redeem", nonce, deadline=int(time.time()) - 1, offer_id=offer,
+    refused(post("redeem", sign_request(backend, alice, "redeem", nonce, deadline=backend.chain_time() - 1, offer_id=offer,
                                         max_price=2 * COIN)), 422, "request_expired")
     # Nonce out of order (the next is `nonce`).
     refused(post("redeem", sign_request(backend, alice, "redeem", nonce + 5, offer_id=offer, max_price=2 * COIN)),
@@ -121,6 +121,25 @@ def test_relay_refusals_change_nothing(backend, funded):
     assert ops_count(backend) == before_ops
     assert web3.eth.block_number == before_block  # nothing was sent
     assert backend.chain.coin.functions.balanceOf(alice.address).call() == 6 * COIN
+
+
+def test_coins_of_recent_activity_are_refused_until_they_unlock(backend, coord1):
+    bob = new_wallet()
+    earn(backend, coord1, bob.address, unlock=False)  # 6 coins, locked while the activity can be revoked
+    me = sign_in(backend, bob)
+    info = backend.http.get("/me", headers=me).json()
+    assert info["balance"] == info["locked"] == str(6 * COIN) and info["available"] == "0"
+    offer = create_offer_on_chain(backend, 2 * COIN, 10)
+    before = ops_count(backend)
+    r = backend.http.post("/me/redeem", json=sign_request(backend, bob, "redeem", 0, offer_id=offer, max_price=2 * COIN),
+                          headers=me | {"Accept-Language": "ko"})
+    refused(r, 409, "coins_locked")
+    assert "취소 기간" in r.json()["detail"] and ops_count(backend) == before
+    backend.unlock()
+    assert backend.http.get("/me", headers=me).json()["available"] == str(6 * COIN)
+    r = backend.http.post("/me/redeem", json=sign_request(backend, bob, "redeem", 0, offer_id=offer, max_price=2 * COIN),
+                          headers=me)
+    assert r.status_code == 202, r.text
 
 
 def test_a_replayed_request_is_refused_and_sent_once(backend, funded):

@@ -9,10 +9,14 @@ from residents_helpers import new_wallet, sign_in, sign_request
 from backend.chain.keys import dev_key
 
 
-def earn(backend, coord, address: str, units: int = 120) -> None:
+def earn(backend, coord, address: str, units: int = 120, unlock: bool = True) -> None:
+    """Coins for volunteer activity, recorded and approved by the coordinator; by default the test then lets them
+    unlock (they move only once the activity can no longer be revoked)."""
     r = backend.http.post("/activities", json=activity_body(address, approve=True, units=units), headers=coord)
     assert r.status_code == 201, r.text
     backend.drain()
+    if unlock:
+        backend.unlock()
 
 
 def create_offer_on_chain(backend, price: int, capacity: int, provider_index: int = 3) -> int:

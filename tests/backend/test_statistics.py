@@ -121,27 +121,28 @@ def scenario(backend, coord1, coord2, admin_headers) -> Scenario:
 
     tx = Sender(backend)
     red = backend.chain.redemption.functions
-    # r4 gives its 3 coins away, then its hour is revoked: nothing to claw back, 3 coins of debt.
-    donation_4 = tx.send(red.donate(charity, 3 * COIN), r4)
+    # Two activities revoked: their coins are still locked (they cannot have been spent), so both are burned.
     for aid, headers in ((class_id, coord1), (hour_id, coord2)):
         r = backend.http.post(f"/activities/{aid}/revoke", json={"reason": "not on the sign-in sheet"}, headers=headers)
         assert r.status_code == 200, r.text
     backend.drain()
-    # r4 finds a neighbour in need: 5 coins, 3 of which repay the debt (2 minted).
+    # r4 finds a neighbour in need: 5 coins.
     record(backend, coord1, r4.address, 1, 4, 1, recent)
     backend.drain()
+    backend.unlock()  # the chain's time moves on until the coins can be spent
 
     offer = tx.send(red.createOffer(2 * COIN, 10), provider)
     events = backend.chain.redemption.events
     offer_id = events.OfferCreated().process_receipt(offer, errors=DISCARD)[0]["args"]["offerId"]
     voucher = tx.send(red.redeem(offer_id, 2 * COIN), r1)
+    first_spent = voucher
     voucher_id = events.VoucherIssued().process_receipt(voucher, errors=DISCARD)[0]["args"]["voucherId"]
     tx.send(red.fulfill(voucher_id), provider)
     tx.send(red.payForService(r3.address, COIN, b"\x01" * 32), r1)
     tx.send(red.settle(2 * COIN), provider)  # 2 coins at 200 won
     tx.send(red.setWonPerCoin(250), admin)
     last = tx.send(red.donate(charity, COIN), r3)  # 1 coin at 250 won
-    months = {tx.block_month(donation_4), tx.block_month(last)}
+    months = {tx.block_month(first_spent), tx.block_month(last)}
     assert len(months) == 1, "the clock crossed a month boundary during the scenario; run again"
 
     # The chain's clock moves to the next month: redemptions and settlements there count in that month.
@@ -188,32 +189,31 @@ def test_figures_follow_the_rules(backend, scenario):
     # A revocation counts in the row of the activity it revokes.
     assert figures((M, "revoked", 1, 2, None)) == (1, 2, None, "2", "400")
     assert figures((M, "revoked", 2, 1, None)) == (1, 60, "1", "3", "600")
-    assert figures((B, "debt_netted", None, None, None)) == (1, None, None, "3", "600")
     # The redemption side by the block's month and organisation, at the rate in force (200, then 250).
     assert figures((B, "redeemed", None, None, s.provider)) == (1, None, None, "2", "400")
     assert rows[(B, "redeemed", None, None, s.provider)]["organisation"] == "welfare-centre-gym"
     assert figures((B, "fulfilled", None, None, s.provider)) == (1, None, None, "2", "400")
     assert figures((B, "paid", None, None, None)) == (1, None, None, "1", "200")
     assert figures((B, "settled", None, None, s.provider)) == (1, None, None, "2", "400")
-    assert figures((B, "donated", None, None, s.charity)) == (2, None, None, "4", "850")  # 3 at 200 + 1 at 250
+    assert figures((B, "donated", None, None, s.charity)) == (1, None, None, "1", "250")  # 1 at 250
     assert rows[(B, "donated", None, None, s.charity)]["organisation"] == "neighbour-love-food-bank"
     assert figures((N, "redeemed", None, None, s.provider)) == (1, None, None, "2", "500")
     assert figures((N, "settled", None, None, s.provider)) == (1, None, None, "2", "500")
-    assert len(rows) == 16
+    assert len(rows) == 15
 
     assert doc["totals"]["issued"] == {"count": 6, "hours": "4.5", "coins": "22", "won": "4400"}
     assert doc["totals"]["revoked"] == {"count": 2, "hours": "1", "coins": "5", "won": "1000"}
     assert doc["totals"]["settled"] == {"count": 2, "hours": None, "coins": "4", "won": "900"}
     # Where every coin came from and went: the supply reconciles with the coin's own totalSupply.
     supply = doc["supply"]
-    assert supply == {"issued": "22", "debt_netted": "3", "minted": "19", "clawed_back": "2", "settled": "4",
-                      "burned": "6", "circulating": "13", "debt_outstanding": "0"}
+    assert supply == {"issued": "22", "debt_netted": "0", "minted": "22", "clawed_back": "5", "settled": "4",
+                      "burned": "9", "circulating": "13", "debt_outstanding": "0"}
     coin = backend.chain.coin
     assert coin.functions.totalSupply().call(block_identifier=doc["to_block"]) == 13 * COIN
     transfers = coin.events.Transfer.get_logs(from_block=0, to_block=doc["to_block"])
     zero = "0x" + "0" * 40
-    assert sum(t["args"]["value"] for t in transfers if t["args"]["from"] == zero) == 19 * COIN
-    assert sum(t["args"]["value"] for t in transfers if t["args"]["to"] == zero) == 6 * COIN
+    assert sum(t["args"]["value"] for t in transfers if t["args"]["from"] == zero) == 22 * COIN
+    assert sum(t["args"]["value"] for t in transfers if t["args"]["to"] == zero) == 9 * COIN
 
 
 def test_api_and_script_agree_byte_for_byte(backend, scenario, tmp_path):
