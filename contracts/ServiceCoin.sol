@@ -58,12 +58,18 @@ contract ServiceCoin is ERC20, ERC20Permit, AccessControl, IServiceCoin {
     /// @inheritdoc IServiceCoin
     function clawBack(address from, uint256 amount, uint256 mintedAt) external returns (uint256 burned) {
         _only(_registry);
-        uint256 word = _accounts[from];
-        // The revoked coins are locked where they were minted: released first, so the burn may take them.
-        _accounts[from] = word.unlock(_period(block.timestamp), _period(mintedAt), amount);
+        // The revoked coins are locked where they were minted: their lock is released with them. Not stopped by the
+        // pause: a revocation corrects the record, and an incident (a stolen coordinator key) is when it is needed.
+        uint256 word = _accounts[from].unlock(_period(block.timestamp), _period(mintedAt), amount);
         uint256 held = word.balance();
         burned = held < amount ? held : amount;
-        if (burned != 0) _burn(from, burned);
+        if (burned == 0) return 0;
+        // Cannot underflow: burned <= held <= supply, and neither leaves its field.
+        unchecked {
+            _accounts[from] = word - burned;
+            _supplyAndPause -= burned;
+        }
+        emit Transfer(from, address(0), burned);
     }
 
     /// @inheritdoc IServiceCoin

@@ -44,7 +44,8 @@ interface IServiceCoin is IERC20 {
 
     /// @notice Burns up to `amount` coins held by `from`: all of it, or the whole balance if that is less.
     /// Only the registry (revocation claw-back), for coins it minted at `mintedAt`: they are still locked (the
-    /// revocation window is the lock period), so a revocation within its window always burns them in full.
+    /// revocation window is the lock period), so a revocation within its window always burns them in full. It works
+    /// while the coin is paused: the pause stops coins moving, not the correction of records.
     /// @return burned what was burned
     function clawBack(address from, uint256 amount, uint256 mintedAt) external returns (uint256 burned);
 

@@ -148,3 +148,16 @@ def test_a_revocation_releases_only_the_revoked_coins(bank, coin, residents):
     gone, _ = bank.attest(residents[0], 120)
     bank.revoke(gone[0])
     assert coin.balanceOf(residents[0]) == 3 * COIN and coin.lockedOf(residents[0]) == 3 * COIN
+
+
+def test_the_pause_stops_movements_but_not_revocations(bank, coin, admin, residents):
+    bank.earn(residents[1], 60)
+    act, _ = bank.attest(residents[0], 60)
+    coin.pause({"from": admin})
+    with brownie.reverts(error("EnforcedPause")):
+        coin.transfer(residents[2], COIN, {"from": residents[1]})
+    with brownie.reverts(error("EnforcedPause")):
+        bank.attest(residents[0], 60)
+    revoked = bank.revoke(act[0]).events["ActivityRevoked"]  # a wrong record is corrected even while paused
+    assert revoked["clawedBack"] == 3 * COIN and coin.balanceOf(residents[0]) == 0
+    assert coin.totalSupply() == 3 * COIN and coin.paused()  # residents[1]'s 3 coins remain
