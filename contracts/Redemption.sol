@@ -61,10 +61,11 @@ contract Redemption is AccessControl, EIP712, IRedemption {
     function createOffer(uint96 price, uint32 capacity) external returns (uint256 offerId) {
         if (!hasRole(PROVIDER_ROLE, msg.sender)) revert RedemptionNotProvider(msg.sender);
         if (price == 0 || capacity == 0) revert RedemptionInvalidOffer(price, capacity);
-        uint256[] storage own = _offersOf[msg.sender];
-        if (own.length >= MAX_OFFERS_PER_PROVIDER) revert RedemptionTooManyOffers(msg.sender, MAX_OFFERS_PER_PROVIDER);
+        if (_offersOf[msg.sender].length >= MAX_OFFERS_PER_PROVIDER) {
+            revert RedemptionTooManyOffers(msg.sender, MAX_OFFERS_PER_PROVIDER);
+        }
         offerId = ++_offerCount;
-        own.push(offerId);
+        _offersOf[msg.sender].push(offerId);
         _offers[offerId] = Offer({provider: msg.sender, price: price, capacity: capacity, sold: 0, active: true});
         emit OfferCreated(offerId, msg.sender, price, capacity);
     }
