@@ -4,14 +4,14 @@ pragma solidity ^0.8.28;
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
-import {Nonces} from "@openzeppelin/contracts/utils/Nonces.sol";
+import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 import {IServiceCoin} from "../interfaces/IServiceCoin.sol";
 import {IRedemption, Offer} from "../interfaces/IRedemption.sol";
 
 /// @title Redemption
 /// @notice Vouchers at providers, donations to charities, payments between residents, and provider
 /// settlement with the city. See {IRedemption}.
-contract Redemption is AccessControl, EIP712, Nonces, IRedemption {
+contract Redemption is AccessControl, EIP712, IRedemption {
     bytes32 public constant PROVIDER_ROLE = keccak256("PROVIDER_ROLE");
     bytes32 public constant CHARITY_ROLE = keccak256("CHARITY_ROLE");
 
@@ -22,6 +22,15 @@ contract Redemption is AccessControl, EIP712, Nonces, IRedemption {
     bytes32 public constant PAY_TYPEHASH = keccak256(
         "PayForService(address payer,address payee,uint256 amount,bytes32 requestRef,uint256 nonce,uint256 deadline)"
     );
+    bytes32 public constant INVALIDATE_NONCES_TYPEHASH =
+        keccak256("InvalidateNonces(address owner,uint256 upTo,uint256 nonce,uint256 deadline)");
+
+    /// @notice The most offers one provider may create: removing a provider switches all its offers off in one
+    /// transaction (see {_revokeRole}), which must stay well under a block's gas.
+    uint256 public constant MAX_OFFERS_PER_PROVIDER = 256;
+
+    /// @dev The most one cancel-all may move a nonce forward: nonces then never come near wrapping around.
+    uint256 private constant MAX_NONCE_STEP = 1 << 64;
 
     /// @dev One whole coin, in base units (18 decimals).
     uint256 private constant COIN = 1e18;
@@ -34,9 +43,13 @@ contract Redemption is AccessControl, EIP712, Nonces, IRedemption {
     uint256 private _settlementCount;
     uint256 private _receiptCount;
     uint256 private _wonPerCoin;
+    mapping(address account => uint256) private _nonces;
+    mapping(uint256 offerId => bool) private _suspended;
+    mapping(address provider => uint256[]) private _offersOf;
 
     constructor(IServiceCoin coin_, address admin, uint256 wonPerCoin_) EIP712("VolunteerBank Redemption", "1") {
-        if (wonPerCoin_ == 0) revert InvalidRate();
+        if (admin == address(0)) revert RedemptionInvalidAdmin(admin);
+        if (wonPerCoin_ == 0) revert RedemptionInvalidRate();
         _coin = coin_;
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
         _wonPerCoin = wonPerCoin_;
@@ -47,17 +60,23 @@ contract Redemption is AccessControl, EIP712, Nonces, IRedemption {
 
     /// @inheritdoc IRedemption
     function createOffer(uint96 price, uint32 capacity) external returns (uint256 offerId) {
-        if (!hasRole(PROVIDER_ROLE, msg.sender)) revert NotProvider(msg.sender);
-        if (price == 0 || capacity == 0) revert InvalidOffer(price, capacity);
+        if (!hasRole(PROVIDER_ROLE, msg.sender)) revert RedemptionNotProvider(msg.sender);
+        if (price == 0 || capacity == 0) revert RedemptionInvalidOffer(price, capacity);
+        if (_offersOf[msg.sender].length >= MAX_OFFERS_PER_PROVIDER) {
+            revert RedemptionTooManyOffers(msg.sender, MAX_OFFERS_PER_PROVIDER);
+        }
         offerId = ++_offerCount;
+        _offersOf[msg.sender].push(offerId);
         _offers[offerId] = Offer({provider: msg.sender, price: price, capacity: capacity, sold: 0, active: true});
         emit OfferCreated(offerId, msg.sender, price, capacity);
     }
 
     /// @inheritdoc IRedemption
     function updateOffer(uint256 offerId, uint96 price, uint32 capacity, bool active) external {
+        if (!hasRole(PROVIDER_ROLE, msg.sender)) revert RedemptionNotProvider(msg.sender);
         Offer storage o = _ownOffer(offerId);
-        if (price == 0 || capacity < o.sold) revert InvalidOffer(price, capacity);
+        if (price == 0 || capacity < o.sold) revert RedemptionInvalidOffer(price, capacity);
+        if (active && _suspended[offerId]) revert RedemptionOfferSuspended(offerId);
         o.price = price;
         o.capacity = capacity;
         o.active = active;
@@ -67,21 +86,24 @@ contract Redemption is AccessControl, EIP712, Nonces, IRedemption {
     /// @inheritdoc IRedemption
     function fulfill(uint256 voucherId) external {
         (uint256 offerId, uint256 serial) = _splitVoucher(voucherId);
+        // No role check: a removed provider still serves the vouchers it sold.
         Offer storage o = _ownOffer(offerId);
-        if (serial >= o.sold) revert UnknownVoucher(voucherId);
+        if (serial >= o.sold) revert RedemptionUnknownVoucher(voucherId);
         uint256 bit = uint256(1) << (serial & 0xff);
         uint256 word = _fulfilled[offerId][serial >> 8];
-        if (word & bit != 0) revert VoucherAlreadyFulfilled(voucherId);
+        if (word & bit != 0) revert RedemptionVoucherAlreadyFulfilled(voucherId);
         _fulfilled[offerId][serial >> 8] = word | bit;
         emit VoucherFulfilled(voucherId, msg.sender);
     }
 
     /// @inheritdoc IRedemption
-    function settle(uint256 amount) external returns (uint256 settlementId) {
-        if (!hasRole(PROVIDER_ROLE, msg.sender)) revert NotProvider(msg.sender);
-        if (amount == 0) revert ZeroAmount();
+    function settle(uint256 amount, uint256 minWon) external returns (uint256 settlementId) {
+        if (!hasRole(PROVIDER_ROLE, msg.sender)) revert RedemptionNotProvider(msg.sender);
+        if (amount == 0) revert RedemptionZeroAmount();
         uint256 rate = _wonPerCoin;
         uint256 wonAmount = (amount * rate) / COIN;
+        if (wonAmount == 0) revert RedemptionZeroWon(amount, rate);
+        if (wonAmount < minWon) revert RedemptionWonBelowMinimum(wonAmount, minWon);
         settlementId = ++_settlementCount;
         emit Settled(settlementId, msg.sender, amount, wonAmount, rate);
         _coin.burn(msg.sender, amount);
@@ -152,13 +174,40 @@ contract Redemption is AccessControl, EIP712, Nonces, IRedemption {
         return _useNonce(msg.sender);
     }
 
+    /// @inheritdoc IRedemption
+    function invalidateNonces(uint256 upTo) external {
+        _invalidateNonces(msg.sender, _nonces[msg.sender], upTo);
+    }
+
+    /// @inheritdoc IRedemption
+    function invalidateNoncesBySig(address owner, uint256 upTo, uint256 deadline, bytes calldata signature) external {
+        uint256 current = _nonces[owner];
+        _checkSigned(
+            owner, deadline, keccak256(abi.encode(INVALIDATE_NONCES_TYPEHASH, owner, upTo, current, deadline)), signature
+        );
+        // upTo > current, so the signed nonce itself is used too: the signature cannot be replayed.
+        _invalidateNonces(owner, current, upTo);
+    }
+
     // ---------------------------------------------------------------- admin
 
     /// @inheritdoc IRedemption
     function setWonPerCoin(uint256 wonPerCoin_) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        if (wonPerCoin_ == 0) revert InvalidRate();
+        if (wonPerCoin_ == 0) revert RedemptionInvalidRate();
         _wonPerCoin = wonPerCoin_;
         emit WonPerCoinSet(wonPerCoin_);
+    }
+
+    /// @inheritdoc IRedemption
+    function setOfferActive(uint256 offerId, bool active) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        Offer storage o = _offers[offerId];
+        address provider = o.provider;
+        if (provider == address(0)) revert RedemptionUnknownOffer(offerId);
+        // Invariant: an active offer's provider holds PROVIDER_ROLE (redeem relies on it, see _redeem).
+        if (active && !hasRole(PROVIDER_ROLE, provider)) revert RedemptionProviderRemoved(offerId, provider);
+        o.active = active;
+        _suspended[offerId] = !active;
+        emit OfferActiveSet(offerId, active);
     }
 
     // ---------------------------------------------------------------- views
@@ -166,6 +215,16 @@ contract Redemption is AccessControl, EIP712, Nonces, IRedemption {
     /// @inheritdoc IRedemption
     function offer(uint256 offerId) external view returns (Offer memory) {
         return _offers[offerId];
+    }
+
+    /// @inheritdoc IRedemption
+    function offerSuspended(uint256 offerId) external view returns (bool) {
+        return _suspended[offerId];
+    }
+
+    /// @inheritdoc IRedemption
+    function nonces(address owner) external view returns (uint256) {
+        return _nonces[owner];
     }
 
     /// @inheritdoc IRedemption
@@ -204,11 +263,17 @@ contract Redemption is AccessControl, EIP712, Nonces, IRedemption {
         Offer storage o = _offers[offerId];
         address provider = o.provider;
         uint256 price = o.price;
-        if (provider == address(0)) revert UnknownOffer(offerId);
-        if (price > maxPrice) revert PriceAboveMax(offerId, price, maxPrice);
+        if (provider == address(0)) revert RedemptionUnknownOffer(offerId);
+        if (price > maxPrice) revert RedemptionPriceAboveMax(offerId, price, maxPrice);
         (uint32 capacity, uint32 sold, bool active) = (o.capacity, o.sold, o.active);
-        if (!active) revert OfferInactive(offerId);
-        if (sold >= capacity) revert OfferSoldOut(offerId, capacity);
+        // An active offer's provider holds PROVIDER_ROLE: revoking the role switches every offer of the provider off
+        // (_revokeRole), and only a provider holding it switches an offer on. So the hot path pays no role look-up;
+        // the refusal path names the reason.
+        if (!active) {
+            if (!hasRole(PROVIDER_ROLE, provider)) revert RedemptionProviderRemoved(offerId, provider);
+            revert RedemptionOfferInactive(offerId);
+        }
+        if (sold >= capacity) revert RedemptionOfferSoldOut(offerId, capacity);
         o.sold = sold + 1;
         voucherId = (offerId << 32) | sold;
         emit VoucherIssued(voucherId, resident, provider, price);
@@ -216,32 +281,74 @@ contract Redemption is AccessControl, EIP712, Nonces, IRedemption {
     }
 
     function _donate(address donor, address charity, uint256 amount) private returns (uint256 receiptId) {
-        if (!hasRole(CHARITY_ROLE, charity)) revert NotCharity(charity);
-        if (amount == 0) revert ZeroAmount();
+        if (!hasRole(CHARITY_ROLE, charity)) revert RedemptionNotCharity(charity);
+        if (amount == 0) revert RedemptionZeroAmount();
         receiptId = ++_receiptCount;
         emit Donated(receiptId, donor, charity, amount);
         _coin.spend(donor, charity, amount);
     }
 
     function _pay(address payer, address payee, uint256 amount, bytes32 requestRef) private {
-        if (payee == address(0) || payee == payer) revert InvalidPayee(payee);
-        if (amount == 0) revert ZeroAmount();
+        if (payee == address(0) || payee == payer) revert RedemptionInvalidPayee(payee);
+        if (amount == 0) revert RedemptionZeroAmount();
         emit ServicePaid(payer, payee, requestRef, amount);
         _coin.spend(payer, payee, amount);
     }
 
-    /// @dev Reverts unless `signer` signed `structHash` under this contract's domain before `deadline`.
+    /// @dev Reverts unless `signer` signed `structHash` under this contract's domain, at or before `deadline`:
+    /// an ECDSA signature by `signer` (OpenZeppelin's ECDSA: high-s and bad lengths fail), or else one that `signer`,
+    /// a smart-contract wallet, accepts through EIP-1271 (OpenZeppelin's SignatureChecker; an account without code
+    /// accepts nothing). ECDSA first, unlike SignatureChecker.isValidSignatureNow of OpenZeppelin 5.1, which reads the
+    /// signer's code size before anything else: that is a cold account access (2,600 gas) on every relayed request of
+    /// an EOA. The outcome differs only for an account that has code and whose key signed (an EIP-7702 account): it
+    /// is accepted here, as its key's signature should be.
     function _checkSigned(address signer, uint256 deadline, bytes32 structHash, bytes calldata signature) private view {
-        if (block.timestamp > deadline) revert ExpiredSignature(deadline);
-        // ECDSA.recover rejects malleable (high-s) signatures and bad lengths with its own errors.
-        address recovered = ECDSA.recover(_hashTypedDataV4(structHash), signature);
-        if (recovered != signer) revert InvalidSigner(recovered, signer);
+        if (block.timestamp > deadline) revert RedemptionExpiredSignature(deadline);
+        bytes32 digest = _hashTypedDataV4(structHash);
+        // The third value (the error's argument) is not needed: any error falls through to EIP-1271, which refuses.
+        // slither-disable-next-line unused-return
+        (address recovered, ECDSA.RecoverError err,) = ECDSA.tryRecover(digest, signature);
+        if (err == ECDSA.RecoverError.NoError && recovered == signer) return;
+        if (!SignatureChecker.isValidERC1271SignatureNow(signer, digest, signature)) {
+            revert RedemptionInvalidSignature(signer);
+        }
+    }
+
+    /// @dev Consumes `owner`'s current nonce. Cannot wrap: a nonce moves by at most 2^64 per call.
+    function _useNonce(address owner) private returns (uint256) {
+        unchecked {
+            return _nonces[owner]++;
+        }
+    }
+
+    function _invalidateNonces(address owner, uint256 current, uint256 upTo) private {
+        if (upTo <= current || upTo - current > MAX_NONCE_STEP) revert RedemptionInvalidNonceBound(owner, upTo, current);
+        _nonces[owner] = upTo;
+        emit NoncesInvalidated(owner, upTo);
+    }
+
+    /// @dev Removing a provider (revokeRole or renounceRole) switches all its offers off, so no coin can go to an
+    /// address that can no longer settle. At most MAX_OFFERS_PER_PROVIDER iterations.
+    function _revokeRole(bytes32 role, address account) internal override returns (bool revoked) {
+        revoked = super._revokeRole(role, account);
+        if (revoked && role == PROVIDER_ROLE) {
+            uint256[] storage ids = _offersOf[account];
+            uint256 n = ids.length;
+            for (uint256 i; i < n; ++i) {
+                uint256 offerId = ids[i];
+                Offer storage o = _offers[offerId];
+                if (o.active) {
+                    o.active = false;
+                    emit OfferActiveSet(offerId, false);
+                }
+            }
+        }
     }
 
     function _ownOffer(uint256 offerId) private view returns (Offer storage o) {
         o = _offers[offerId];
-        if (o.provider == address(0)) revert UnknownOffer(offerId);
-        if (o.provider != msg.sender) revert NotOfferProvider(msg.sender, offerId);
+        if (o.provider == address(0)) revert RedemptionUnknownOffer(offerId);
+        if (o.provider != msg.sender) revert RedemptionNotOfferProvider(msg.sender, offerId);
     }
 
     function _splitVoucher(uint256 voucherId) private pure returns (uint256 offerId, uint256 serial) {

@@ -15,7 +15,7 @@ struct Offer {
 /// charities, and payments between residents for a service (time-bank exchange). Providers settle the coins
 /// they received with the city, which burns them and records the won owed.
 /// Every resident action has a variant signed off-chain (EIP-712) that anyone may relay, so a resident
-/// who holds no ETH can still spend.
+/// who holds no ETH can still spend. Signatures are ECDSA for accounts without code and EIP-1271 for smart wallets.
 /// @dev Voucher ids are `offerId << 32 | serial`. Roles: `PROVIDER_ROLE`, `CHARITY_ROLE`, admin
 /// (`DEFAULT_ADMIN_ROLE`, the city). Coins move through the coin's `spend`, only for the caller or signer.
 interface IRedemption {
@@ -35,48 +35,103 @@ interface IRedemption {
     event ServicePaid(address indexed payer, address indexed payee, bytes32 indexed requestRef, uint256 amount);
     /// @notice The won value of one coin changed.
     event WonPerCoinSet(uint256 wonPerCoin);
+    /// @notice The admin switched an offer on or off ({setOfferActive}: off also suspends it), or the offer was
+    /// switched off because its provider lost `PROVIDER_ROLE` (not a suspension).
+    event OfferActiveSet(uint256 indexed offerId, bool active);
+    /// @notice Every nonce of `owner` below `upTo` is used: all outstanding signed requests are cancelled.
+    event NoncesInvalidated(address indexed owner, uint256 upTo);
 
-    /// @notice `account` is not a registered provider.
-    error NotProvider(address account);
+    /// @notice `account` does not hold `PROVIDER_ROLE`.
+    /// @param account The caller.
+    error RedemptionNotProvider(address account);
     /// @notice `account` is not the provider of offer `offerId`.
-    error NotOfferProvider(address account, uint256 offerId);
+    /// @param account The caller.
+    /// @param offerId The offer.
+    error RedemptionNotOfferProvider(address account, uint256 offerId);
+    /// @notice The provider of offer `offerId` no longer holds `PROVIDER_ROLE`: its offers cannot be redeemed.
+    /// @param offerId The offer.
+    /// @param provider The offer's provider.
+    error RedemptionProviderRemoved(uint256 offerId, address provider);
+    /// @notice `provider` already created `max` offers.
+    /// @param provider The caller.
+    /// @param max The limit per provider.
+    error RedemptionTooManyOffers(address provider, uint256 max);
     /// @notice `account` is not a registered charity.
-    error NotCharity(address account);
+    /// @param account The would-be charity.
+    error RedemptionNotCharity(address account);
     /// @notice No offer has id `offerId`.
-    error UnknownOffer(uint256 offerId);
+    /// @param offerId The offer.
+    error RedemptionUnknownOffer(uint256 offerId);
     /// @notice Offer `offerId` is not active.
-    error OfferInactive(uint256 offerId);
+    /// @param offerId The offer.
+    error RedemptionOfferInactive(uint256 offerId);
+    /// @notice The admin switched offer `offerId` off; only the admin can switch it on again.
+    /// @param offerId The offer.
+    error RedemptionOfferSuspended(uint256 offerId);
     /// @notice Offer `offerId` has sold all `capacity` vouchers.
-    error OfferSoldOut(uint256 offerId, uint32 capacity);
+    /// @param offerId The offer.
+    /// @param capacity Its capacity.
+    error RedemptionOfferSoldOut(uint256 offerId, uint32 capacity);
     /// @notice The offer's price rose above what the resident agreed to pay.
-    error PriceAboveMax(uint256 offerId, uint256 price, uint256 maxPrice);
+    /// @param offerId The offer.
+    /// @param price Its current price.
+    /// @param maxPrice The most the resident agreed to pay.
+    error RedemptionPriceAboveMax(uint256 offerId, uint256 price, uint256 maxPrice);
     /// @notice A price of zero, or a capacity below what was already sold.
-    error InvalidOffer(uint96 price, uint32 capacity);
+    /// @param price The price asked for.
+    /// @param capacity The capacity asked for.
+    error RedemptionInvalidOffer(uint96 price, uint32 capacity);
     /// @notice No voucher has id `voucherId`.
-    error UnknownVoucher(uint256 voucherId);
+    /// @param voucherId The voucher.
+    error RedemptionUnknownVoucher(uint256 voucherId);
     /// @notice Voucher `voucherId` was already fulfilled.
-    error VoucherAlreadyFulfilled(uint256 voucherId);
+    /// @param voucherId The voucher.
+    error RedemptionVoucherAlreadyFulfilled(uint256 voucherId);
     /// @notice An amount of zero.
-    error ZeroAmount();
+    error RedemptionZeroAmount();
     /// @notice A payee of zero, or paying oneself.
-    error InvalidPayee(address payee);
+    /// @param payee The payee.
+    error RedemptionInvalidPayee(address payee);
     /// @notice A won rate of zero.
-    error InvalidRate();
+    error RedemptionInvalidRate();
+    /// @notice The zero address as admin.
+    /// @param admin The admin given.
+    error RedemptionInvalidAdmin(address admin);
+    /// @notice The won a settlement pays at the current rate is below what the provider accepts.
+    /// @param wonAmount The won `amount` coins are worth at the current rate.
+    /// @param minWon The least the provider accepts.
+    error RedemptionWonBelowMinimum(uint256 wonAmount, uint256 minWon);
+    /// @notice `amount` coins are worth zero won at the current rate (rounded down): nothing would be owed.
+    /// @param amount The coins to settle.
+    /// @param wonPerCoin The current rate.
+    error RedemptionZeroWon(uint256 amount, uint256 wonPerCoin);
     /// @notice The signed request's deadline has passed.
-    error ExpiredSignature(uint256 deadline);
-    /// @notice The signature was not made by `expected`.
-    error InvalidSigner(address signer, address expected);
+    /// @param deadline The request's deadline.
+    error RedemptionExpiredSignature(uint256 deadline);
+    /// @notice The signature is not `signer`'s: neither an ECDSA signature by that account nor one its EIP-1271
+    /// `isValidSignature` accepts (malleable high-s ECDSA signatures and bad lengths included).
+    /// @param signer The account the request claims to be from.
+    error RedemptionInvalidSignature(address signer);
+    /// @notice Cancel-all must move `owner`'s nonce forward, by at most 2^64.
+    /// @param owner The resident.
+    /// @param upTo The requested next nonce.
+    /// @param current The current next nonce.
+    error RedemptionInvalidNonceBound(address owner, uint256 upTo, uint256 current);
 
     // ---------------------------------------------------------------- providers
 
-    /// @notice Publishes an offer. Only a provider. Emits {OfferCreated}.
+    /// @notice Publishes an offer. Only a provider; at most `MAX_OFFERS_PER_PROVIDER` per provider. Emits {OfferCreated}.
     function createOffer(uint96 price, uint32 capacity) external returns (uint256 offerId);
-    /// @notice Changes an offer. Only its provider. Emits {OfferUpdated}.
+    /// @notice Changes an offer. Only its provider, while it still holds `PROVIDER_ROLE`; `active` cannot be set
+    /// while the admin holds the offer suspended. Emits {OfferUpdated}.
     function updateOffer(uint256 offerId, uint96 price, uint32 capacity, bool active) external;
-    /// @notice Marks a voucher fulfilled. Only the offer's provider; once. Emits {VoucherFulfilled}.
+    /// @notice Marks a voucher fulfilled. Only the offer's provider; once. A provider whose role was revoked may
+    /// still fulfil the vouchers it sold, so residents who paid are served. Emits {VoucherFulfilled}.
     function fulfill(uint256 voucherId) external;
-    /// @notice Burns `amount` of the provider's coins and records the won the city owes. Only a provider.
-    function settle(uint256 amount) external returns (uint256 settlementId);
+    /// @notice Burns `amount` of the provider's coins and records the won the city owes at the current rate,
+    /// `amount * wonPerCoin / 1e18` (rounded down). Only a provider. Reverts if that is below `minWon` (the rate
+    /// changed since the provider read it) or zero. Emits {Settled}.
+    function settle(uint256 amount, uint256 minWon) external returns (uint256 settlementId);
 
     // ---------------------------------------------------------------- residents
 
@@ -107,13 +162,25 @@ interface IRedemption {
         uint256 deadline,
         bytes calldata signature
     ) external;
-    /// @notice Cancels the caller's outstanding signed requests by consuming their current nonce.
+    /// @notice Cancels the caller's signed request with the current nonce by consuming it (only that one).
     function useNonce() external returns (uint256);
+    /// @notice Cancels all the caller's signed requests with a nonce below `upTo`: the next nonce becomes `upTo`.
+    /// Refuses a bound not above the current nonce or more than 2^64 above it. Emits {NoncesInvalidated}.
+    function invalidateNonces(uint256 upTo) external;
+    /// @notice {invalidateNonces} for `owner`, who signed
+    /// `InvalidateNonces(address owner,uint256 upTo,uint256 nonce,uint256 deadline)` with its current nonce.
+    function invalidateNoncesBySig(address owner, uint256 upTo, uint256 deadline, bytes calldata signature) external;
+    /// @notice The next nonce of `owner`'s signed requests.
+    function nonces(address owner) external view returns (uint256);
 
     // ---------------------------------------------------------------- admin
 
     /// @notice Sets the won value of one whole coin (default 200). Only admin.
     function setWonPerCoin(uint256 wonPerCoin) external;
+    /// @notice Switches any offer off (and suspends it, so its provider cannot switch it back on) or on again
+    /// (lifting the suspension; only while the provider holds `PROVIDER_ROLE`). Only admin. Emits {OfferActiveSet}.
+    /// Revoking a provider's `PROVIDER_ROLE` (or its renouncing it) switches all its offers off.
+    function setOfferActive(uint256 offerId, bool active) external;
 
     // ---------------------------------------------------------------- views
 
@@ -121,6 +188,8 @@ interface IRedemption {
     function offer(uint256 offerId) external view returns (Offer memory);
     /// @notice Number of offers so far (ids are 1..offerCount).
     function offerCount() external view returns (uint256);
+    /// @notice Whether the admin holds offer `offerId` suspended.
+    function offerSuspended(uint256 offerId) external view returns (bool);
     /// @notice Whether a voucher exists, whose provider it is, and whether it was fulfilled.
     function voucherStatus(uint256 voucherId) external view returns (bool exists, address provider, bool fulfilled);
     /// @notice Won value of one whole coin.

@@ -112,7 +112,8 @@ def _scenario(session, manifest: dict, print) -> None:  # noqa: A002 - prints to
     print(f"bob donates 1 coin                -> receipt #{tx.events['Donated']['receiptId']}")
     redemption.payForService(alice, 2 * COIN, b"\x01" * 32, {"from": bob, "silent": True})
     print("bob pays alice 2 coins for help moving house (time-bank exchange)")
-    tx = redemption.settle(4 * COIN, {"from": provider, "silent": True})
+    expected_won = 4 * redemption.wonPerCoin()  # at the rate read now: a lower rate by mining time reverts
+    tx = redemption.settle(4 * COIN, expected_won, {"from": provider, "silent": True})
     print(f"provider settles 4 coins with the city -> {tx.events['Settled']['wonAmount']:,} won owed")
 
     # A new attestation of bob turns out to be wrong: its coins are still locked, so the revocation burns them all.

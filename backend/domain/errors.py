@@ -465,10 +465,17 @@ CATALOGUE: dict[str, dict] = {
     "wrong_signer": _e("the request was signed by {signer}, not by you ({address})",
                        "요청에 서명한 주소({signer})가 본인의 주소({address})와 다릅니다",
                        "the request was signed by someone else", "본인이 서명한 요청이 아닙니다"),
+    "won_below_minimum": _e("{amount} base units are worth {won} won at {rate} won per coin, below your min_won {min_won}",
+                            "{amount} 기본 단위는 코인당 {rate}원 기준 {won}원으로, 지정한 최소 금액 {min_won}원보다 적습니다",
+                            "the settlement is worth less won than your min_won",
+                            "정산 금액이 지정한 최소 원화 금액보다 적습니다"),
     "zero_amount": _e("{why}", "금액은 0보다 커야 합니다", "the amount must be more than 0", forms=[
         ("settle more than 0", "정산 금액은 0보다 커야 합니다"),
         ("donate more than 0", "기부 금액은 0보다 커야 합니다"),
         ("pay more than 0", "지급 금액은 0보다 커야 합니다")]),
+    "zero_won": _e("{amount} base units are worth 0 won at {rate} won per coin",
+                   "{amount} 기본 단위는 코인당 {rate}원 기준 0원입니다. 더 많이 정산하세요",
+                   "the amount is worth 0 won at the current rate", "현재 환율로는 0원이 됩니다. 더 많이 정산하세요"),
 }
 
 # Korean for a refusal whose code has no entry, by its HTTP status.

@@ -59,9 +59,17 @@ def signature_hash(signature: str) -> str:
     return "0x" + keccak(bytes.fromhex(signature.removeprefix("0x"))).hex()
 
 
-def request_ref(text: str) -> str:
-    """A payment's request reference from its off-chain description (only the hash goes on-chain)."""
-    return "0x" + keccak(text=text).hex()
+REF_SALT_BYTES = 16
+
+
+def request_ref(text: str, salt: bytes) -> str:
+    """A payment's request reference from its off-chain description: keccak256(salt ‖ UTF-8 text). Only the hash goes
+    on-chain; the random salt (16 bytes, kept by the caller: the resident, who may show it to the payee with the text)
+    makes it impossible to tell from the chain which memo was paid for, even a short or guessable one, or that two
+    payments had the same memo."""
+    if len(salt) != REF_SALT_BYTES:
+        raise ValueError(f"the salt of a request reference is {REF_SALT_BYTES} bytes, not {len(salt)}")
+    return "0x" + keccak(salt + text.encode("utf-8")).hex()
 
 
 _CALLS = {

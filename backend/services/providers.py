@@ -133,13 +133,26 @@ def fulfil_voucher(db: Session, chain: ChainClient, senders, user_id: int, reque
         return ops.op_view(op)
 
 
-def settle(db: Session, chain: ChainClient, senders, user_id: int, requested_by: str, amount: int) -> dict:
-    """Coins settled with the city (`settle`): burned, and the won owed at the chain's rate recorded (`Settled`)."""
+def settle(db: Session, chain: ChainClient, senders, user_id: int, requested_by: str, amount: int,
+           min_won: int | None = None) -> dict:
+    """Coins settled with the city (`settle`): burned, and the won owed at the chain's rate recorded (`Settled`).
+
+    `min_won` is the least won the provider accepts (the contract reverts below it); by default the won at the rate
+    read now, so a rate change between this read and the mining reverts on-chain instead of paying less."""
     address = provider(db, chain, senders, user_id)
     if amount == 0:
         raise Refusal(422, "zero_amount", "settle more than 0")
+    rate = chain.redemption.functions.wonPerCoin().call()
+    won = amount * rate // COIN
+    if won == 0:
+        raise Refusal(422, "zero_won", f"{amount} base units are worth 0 won at {rate} won per coin")
+    if min_won is None:
+        min_won = won
+    elif won < min_won:
+        raise Refusal(409, "won_below_minimum", f"{amount} base units are worth {won} won at {rate} won per coin, "
+                                                f"below your min_won {min_won}")
     balance = reads.available(chain, address)
-    data = chain.redemption.encode_abi("settle", args=[amount])
+    data = chain.redemption.encode_abi("settle", args=[amount, min_won])
 
     def check_balance() -> None:
         available = balance - ops.pending_out(db, address)
@@ -152,7 +165,7 @@ def settle(db: Session, chain: ChainClient, senders, user_id: int, requested_by:
         check_balance()  # again inside the write transaction: another settlement may have been accepted meanwhile
         return ops.op_view(ops.queue(db, kind="settle", signer_role="provider", requested_by=requested_by,
                                      subject=address, to=chain.redemption.address, data=data, amount=str(amount),
-                                     params={"amount": str(amount)}))
+                                     params={"amount": str(amount), "min_won": str(min_won)}))
 
 
 def block_at(chain: ChainClient, moment: datetime) -> int:

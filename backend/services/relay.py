@@ -6,6 +6,7 @@ request is a `chain_ops` row; the worker's sender signs and broadcasts it (backe
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -32,6 +33,7 @@ def prepare(db: Session, chain: ChainClient, address: str, kind: str, valid_for_
     """The EIP-712 typed data to sign in the wallet (eth_signTypedData_v4), with the next nonce and a deadline."""
     nonce = reads.relay_nonce(chain, address) + ops.pending_relays(db, address)
     deadline = reads.chain_time(chain) + valid_for_s  # the contract compares it with the block's time
+    salt: bytes | None = None
     if kind == "redeem":
         if offer_id is None:
             raise Refusal(422, "invalid_request", "offer_id is required to redeem")
@@ -48,11 +50,18 @@ def prepare(db: Session, chain: ChainClient, address: str, kind: str, valid_for_
     else:
         if payee is None or amount is None:
             raise Refusal(422, "invalid_request", "payee and amount are required to pay")
+        if request_ref is None:
+            # Salted, so the on-chain reference says nothing about the memo; the salt is the resident's to keep.
+            salt = secrets.token_bytes(relay.REF_SALT_BYTES)
+            request_ref = relay.request_ref(memo or "", salt)
         message = {"payer": address, "payee": parse_address(payee, "payee"), "amount": int(amount),
-                   "requestRef": request_ref or relay.request_ref(memo or ""), "nonce": nonce, "deadline": deadline}
+                   "requestRef": request_ref, "nonce": nonce, "deadline": deadline}
     data = relay.typed_data(kind, chain.chain_id, chain.redemption.address, message)
-    return {"typed_data": data, "nonce": nonce, "deadline": deadline,
-            "submit_to": {"redeem": "/me/redeem", "donate": "/me/donate", "pay": "/me/pay"}[kind]}
+    answer = {"typed_data": data, "nonce": nonce, "deadline": deadline,
+              "submit_to": {"redeem": "/me/redeem", "donate": "/me/donate", "pay": "/me/pay"}[kind]}
+    if salt is not None:
+        answer["request_ref"], answer["request_ref_salt"] = request_ref, "0x" + salt.hex()
+    return answer
 
 
 @dataclass(frozen=True)

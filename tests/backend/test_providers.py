@@ -135,3 +135,32 @@ def test_a_retried_offer_with_the_same_idempotency_key_is_published_once(backend
     count = backend.chain.redemption.functions.offerCount().call()
     backend.drain()
     assert backend.chain.redemption.functions.offerCount().call() == count + 1
+
+
+def test_settlement_expects_the_won_at_the_rate_read_when_accepted(backend, gym, coord1):
+    """min_won defaults to the won at the rate read now: if the city lowers the rate before the settlement is mined,
+    it reverts on-chain (RedemptionWonBelowMinimum) instead of paying the provider less."""
+    offer_id = publish(backend, gym, price=str(COIN))
+    redeem(backend, coord1, offer_id, COIN)
+    web3, red = backend.node.web3, backend.chain.redemption
+    rate = red.functions.wonPerCoin().call()
+    refused(backend.http.post("/provider/settlements", json={"amount": str(COIN), "min_won": str(rate + 1)},
+                              headers=gym), 409, "won_below_minimum")
+    refused(backend.http.post("/provider/settlements", json={"amount": "1"}, headers=gym), 422, "zero_won")
+    r = backend.http.post("/provider/settlements", json={"amount": str(COIN)}, headers=gym)
+    assert r.status_code == 202, r.text
+    op_id = r.json()["id"]
+    admin = web3.eth.accounts[0]
+    web3.eth.wait_for_transaction_receipt(red.functions.setWonPerCoin(rate - 50).transact({"from": admin}))
+    try:
+        backend.drain()
+        op = backend.http.get(f"/operations/{op_id}", headers=gym).json()
+        assert op["state"] == "failed" and "RedemptionWonBelowMinimum" in op["error"], op
+        # With the lower rate accepted explicitly, it goes through.
+        r = backend.http.post("/provider/settlements", json={"amount": str(COIN), "min_won": str(rate - 50)},
+                              headers=gym)
+        assert r.status_code == 202, r.text
+        backend.drain()
+        assert backend.http.get(f"/operations/{r.json()['id']}", headers=gym).json()["state"] == "confirmed"
+    finally:
+        web3.eth.wait_for_transaction_receipt(red.functions.setWonPerCoin(rate).transact({"from": admin}))

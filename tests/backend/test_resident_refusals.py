@@ -243,7 +243,7 @@ def test_a_request_the_contract_refuses_at_sending_fails_with_its_reason(backend
     relayer_nonce = web3.eth.get_transaction_count(sorted(backend.sender.keys["relayer"])[0])
     backend.drain()
     op = backend.http.get(f"/me/operations/{r.json()['id']}", headers=me).json()
-    assert op["state"] == "failed" and "OfferInactive" in op["error"] and op["tx_hash"] is None
+    assert op["state"] == "failed" and "RedemptionOfferInactive" in op["error"] and op["tx_hash"] is None
     # The request signed after it (nonce + 1) can never be valid now: failed too, saying what to do.
     after = backend.http.get(f"/me/operations/{follower.json()['id']}", headers=me).json()
     assert after["state"] == "failed" and f"sign this request again with nonce {nonce}" in after["error"]

@@ -105,3 +105,21 @@ def test_sessions_are_separate_from_staff(backend, coord1):
     r = backend.http.get("/me", headers=coord1)
     assert r.status_code == 403 and r.json()["error"] == "resident_required"
     assert backend.http.get("/me").status_code == 401
+
+
+def test_prepare_salts_the_memo_so_the_same_memo_gives_two_refs(backend):
+    from eth_utils import keccak
+
+    alice = new_wallet()
+    me = sign_in(backend, alice)
+    body = {"kind": "pay", "payee": dev_key(8).address, "amount": "1", "memo": "garden work, 2 hours"}
+    first, second = (backend.http.post("/me/prepare", json=body, headers=me).json() for _ in range(2))
+    assert first["request_ref"] != second["request_ref"]
+    for answer in (first, second):
+        salt = bytes.fromhex(answer["request_ref_salt"][2:])
+        assert len(salt) == 16
+        assert answer["request_ref"] == "0x" + keccak(salt + body["memo"].encode()).hex()
+        assert answer["typed_data"]["message"]["requestRef"] == answer["request_ref"]
+    given = "0x" + "ab" * 32  # a reference the client made itself is used as it is, no salt returned
+    answer = backend.http.post("/me/prepare", json={**body, "request_ref": given}, headers=me).json()
+    assert answer["typed_data"]["message"]["requestRef"] == given and "request_ref_salt" not in answer

@@ -85,3 +85,19 @@ def test_issued_in_the_future_beyond_clock_skew():
     with pytest.raises(Refusal) as e:
         check(message(), now=later)
     assert e.value.code == "siwe_not_yet_valid"
+
+
+def test_payment_reference_is_salted_so_the_same_memo_gives_two_refs():
+    import os
+
+    from eth_utils import keccak
+
+    from backend.domain import relay
+
+    memo = "garden work, 2 hours"
+    a, b = os.urandom(16), os.urandom(16)
+    assert relay.request_ref(memo, a) != relay.request_ref(memo, b)
+    assert relay.request_ref(memo, a) == "0x" + keccak(a + memo.encode()).hex()  # the payee can check it
+    assert relay.request_ref(memo, a) != "0x" + keccak(text=memo).hex()  # not the unsalted hash any more
+    with pytest.raises(ValueError):
+        relay.request_ref(memo, b"short")

@@ -139,7 +139,7 @@ def scenario(backend, coord1, coord2, admin_headers) -> Scenario:
     voucher_id = events.VoucherIssued().process_receipt(voucher, errors=DISCARD)[0]["args"]["voucherId"]
     tx.send(red.fulfill(voucher_id), provider)
     tx.send(red.payForService(r3.address, COIN, b"\x01" * 32), r1)
-    tx.send(red.settle(2 * COIN), provider)  # 2 coins at 200 won
+    tx.send(red.settle(2 * COIN, 0), provider)  # 2 coins at 200 won
     tx.send(red.setWonPerCoin(250), admin)
     last = tx.send(red.donate(charity, COIN), r3)  # 1 coin at 250 won
     months = {tx.block_month(first_spent), tx.block_month(last)}
@@ -151,7 +151,7 @@ def scenario(backend, coord1, coord2, admin_headers) -> Scenario:
     next_month = (first + timedelta(days=32)).replace(day=1)
     web3.provider.make_request("evm_setNextBlockTimestamp", [int(next_month.timestamp())])
     later = tx.send(red.redeem(offer_id, 2 * COIN), r1)  # 2 coins at 250 won
-    tx.send(red.settle(2 * COIN), provider)
+    tx.send(red.settle(2 * COIN, 0), provider)
     backend.drain()
     return Scenario(residents, provider, charity, month(recent), month(old), months.pop(), tx.block_month(later))
 

@@ -128,7 +128,7 @@ class BankMachine(RuleBasedStateMachine):
         amount = self.coin.availableOf(self.provider) * st_fraction // 100
         if amount == 0:
             return
-        self.redemption.settle(amount, {"from": self.provider})
+        self.redemption.settle(amount, 0, {"from": self.provider})
         self.settled += amount
 
     @invariant()

@@ -137,7 +137,7 @@ def test_fake_attestations_cannot_be_turned_into_won(bank, coin, registry, redem
     with brownie.reverts(error("ServiceCoinLockedCoins", colluder, 0, 24 * COIN)):
         redemption.redeem(offer_id, 24 * COIN, {"from": colluder})
     with brownie.reverts():
-        redemption.settle(24 * COIN, {"from": provider})  # the provider holds nothing to settle
+        redemption.settle(24 * COIN, 0, {"from": provider})  # the provider holds nothing to settle
     revoked = bank.revoke(act[0]).events["ActivityRevoked"]
     assert revoked["clawedBack"] == 24 * COIN and revoked["debtAdded"] == 0
     assert coin.balanceOf(colluder) == 0 and coin.totalSupply() == 0

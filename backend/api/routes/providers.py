@@ -23,6 +23,9 @@ Provider = Annotated[Principal, Depends(require("provider"))]
 
 class SettleIn(Strict):
     amount: StrictStr = Field(pattern=AMOUNT_PATTERN)
+    # The least won the provider accepts; by default the won at the rate read when the request is accepted, so a
+    # rate change before the transaction is mined makes it revert rather than pay less.
+    min_won: StrictStr | None = Field(default=None, pattern=AMOUNT_PATTERN)
 
 
 @router.get("/offers", response_model=list[OfferOut])
@@ -66,7 +69,9 @@ def settle(body: SettleIn, principal: Provider, db: DbDep, chain: ChainDep, send
            once: IdempotencyDep) -> JSONResponse:
     """Settles coins with the city: they are burned and the won owed at the chain's rate recorded (`Settled`)."""
     return once.run(db, principal, body, lambda: providers.settle(db, chain, senders, principal.user_id,
-                                                                  principal.name, int(body.amount)), 202)
+                                                                  principal.name, int(body.amount),
+                                                                  None if body.min_won is None else int(body.min_won)),
+                    202)
 
 
 @router.get("/settlement")

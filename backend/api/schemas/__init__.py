@@ -201,7 +201,9 @@ class PrepareIn(Strict):
     payee: StrictStr | None = None
     amount: StrictStr | None = OptionalAmount
     request_ref: StrictStr | None = Field(default=None, pattern=r"^0x[0-9a-fA-F]{64}$")
-    memo: StrictStr | None = Field(default=None, max_length=500, description="hashed into request_ref if none is given")
+    memo: StrictStr | None = Field(default=None, max_length=500,
+                                   description="hashed with a random 16-byte salt into request_ref if none is given; "
+                                               "the answer then carries request_ref and request_ref_salt")
     valid_for_s: StrictInt = Field(default=3600, ge=60, le=7 * 86400)
 
 
