@@ -330,8 +330,9 @@ def test_one_cancel_all_refuses_every_outstanding_signature(requests, redemption
 
 
 def test_use_nonce_cancels_only_the_next_request(requests, redemption, signer, bank, chain):
-    r, deadline = signer, chain.time() + 3600
-    bank.attest(r, units=480)
+    r = signer
+    bank.earn(r, units=480)
+    deadline = chain.time() + 3600
     first, second = (requests.sign("donate", r.private_key, r, n, deadline) for n in (0, 1))
     redemption.useNonce({"from": r})
     with brownie.reverts(error("RedemptionInvalidSignature", r)):
@@ -359,7 +360,7 @@ def wallet_owner(accounts):
 @pytest.fixture
 def wallet(TestSmartWallet, wallet_owner, bank, admin):
     w = TestSmartWallet.deploy(wallet_owner, {"from": admin})
-    bank.attest(w.address, units=480)  # 24 coins
+    bank.earn(w.address, units=480)  # 24 coins, unlocked
     return w
 
 
