@@ -23,6 +23,7 @@ from backend.domain.activities import (
 from backend.domain.errors import Refusal
 from backend.store.models import Activity, ActivityAudit, Centre, OutboxItem, Resident
 
+DAY_S = 86_400
 AUDITED_FIELDS = ("category", "units", "occurred_at", "place", "description", "status", "reward", "review_reason")
 
 
@@ -122,7 +123,9 @@ def _assign_chain_id(a: Activity, salt: bytes, serial: int) -> None:
     a.serial = serial
     chain_id, evidence = chain_activity_id(a.centre_id, a.serial, salt, rec)
     a.salt, a.chain_id_hex, a.evidence_hash = "0x" + salt.hex(), "0x" + chain_id.hex(), "0x" + evidence.hex()
-    a.chain_time = int(occurred.timestamp())
+    # On-chain, the day alone (00:00 UTC): statistics count by month, and nothing needs the hour, which would tell
+    # anyone reading the chain when a volunteer was where. The exact time stays in the salted record.
+    a.chain_time = int(occurred.timestamp()) // DAY_S * DAY_S
 
 
 def reassign_serial(s: Session, a: Activity) -> None:

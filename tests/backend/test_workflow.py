@@ -117,3 +117,19 @@ def test_the_indexers_decoder_agrees_with_web3(backend, coord1):
             assert decode_event(abi, entry) == reference, abi["name"]
             checked.add(abi["name"])
     assert {"ActivityAttested", "Transfer", "ActivityRevoked", "RoleGranted", "CategoryRuleSet"} <= checked
+
+
+def test_the_chain_gets_the_day_of_an_activity_not_its_hour(backend, coord1):
+    from datetime import UTC, datetime, timedelta
+
+    occurred = (datetime.now(UTC) - timedelta(days=2)).replace(hour=14, minute=37, second=12, microsecond=0)
+    body = activity_body(new_resident(backend), approve=True, occurred_at=occurred.isoformat())
+    r = backend.http.post("/activities", json=body, headers=coord1)
+    assert r.status_code == 201, r.text
+    backend.drain()
+    a = backend.http.get(f"/activities/{r.json()['id']}", headers=coord1).json()
+    assert a["status"] == "confirmed" and a["occurred_at"].startswith(occurred.strftime("%Y-%m-%dT14:37:12"))
+    logs = backend.chain.registry.events.ActivityAttested.get_logs(
+        from_block=a["block_number"], to_block=a["block_number"], argument_filters={"id": a["chain_id"]})
+    midnight = occurred.replace(hour=0, minute=0, second=0)
+    assert [entry["args"]["time"] for entry in logs] == [int(midnight.timestamp())]
