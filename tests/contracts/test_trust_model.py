@@ -32,3 +32,24 @@ def test_every_coin_the_admin_could_create_is_a_public_attestation(bank, registr
     _, tx = bank.attest(rando, 60, sender=admin)
     assert tx.events["ActivityAttested"]["volunteer"] == rando and coin.lockedOf(rando) == 3 * COIN
     assert coin.totalSupply() == 3 * COIN  # nothing else was minted
+
+
+def test_a_stolen_coordinator_key_issues_at_most_two_caps_across_a_period_boundary(bank, registry, admin, residents,
+                                                                                  chain):
+    """The cap counts per period aligned to the epoch (timestamp / period length), not over a rolling window: a
+    key used just before and just after a boundary issues at most twice the cap in a short span, never more."""
+    period = 30 * 24 * HOUR
+    registry.setCentreCap(1, 48 * COIN, period, {"from": admin})  # two attestations of 8 hours fill it
+    chain.sleep(period - chain.time() % period - 600)  # ten minutes before a boundary
+    chain.mine()
+    for _ in range(2):
+        bank.attest(residents[0], 480)
+    with brownie.reverts(error("CentreCapExceeded", 1, 24 * COIN, 0)):
+        bank.attest(residents[0], 480)
+    chain.sleep(1200)  # ten minutes after it
+    chain.mine()
+    for _ in range(2):
+        bank.attest(residents[0], 480)
+    with brownie.reverts(error("CentreCapExceeded", 1, 24 * COIN, 0)):
+        bank.attest(residents[0], 480)
+    assert registry.volunteerTotals(residents[0])[0] == 2 * 48 * COIN  # twice the cap in twenty minutes, no more
