@@ -63,13 +63,14 @@ contract ServiceCoin is ERC20, ERC20Permit, AccessControl, IServiceCoin {
         uint256 word = _accounts[from].unlock(_period(block.timestamp), _period(mintedAt), amount);
         uint256 held = word.balance();
         burned = held < amount ? held : amount;
-        if (burned == 0) return 0;
-        // Cannot underflow: burned <= held <= supply, and neither leaves its field.
-        unchecked {
-            _accounts[from] = word - burned;
-            _supplyAndPause -= burned;
+        if (burned != 0) {
+            // Cannot underflow: burned <= held <= supply, and neither leaves its field.
+            unchecked {
+                _accounts[from] = word - burned;
+                _supplyAndPause -= burned;
+            }
+            emit Transfer(from, address(0), burned);
         }
-        emit Transfer(from, address(0), burned);
     }
 
     /// @inheritdoc IServiceCoin
