@@ -322,24 +322,38 @@ contract ActivityRegistry is ActivityRules, EIP712, Nonces {
     {
         uint256 slot = AttestationPages.slotOf(ActivityIds.serialOf(a.id));
         if (pageWord.isAttested(slot)) revert ActivityAlreadyAttested(a.id);
-        bytes32 leaf = _leafOf(a, ruleVersion, amount);
-        emit ActivityAttested(a.id, a.volunteer, a.category, ruleVersion, a.units, a.time, a.evidenceHash, amount);
-        return pageWord.append(slot, leaf);
+        return pageWord.append(slot, _leafAndLog(a, ruleVersion, amount));
     }
 
-    /// @dev Same hash as {attestationLeaf} for `a` attested now, built in scratch memory: the batch loop
-    /// would otherwise allocate 352 bytes per activity. The emit that follows reads every field of `a`
-    /// through the ABI decoder, so malformed (dirty) calldata still reverts.
-    function _leafOf(Activity calldata a, uint32 ruleVersion, uint96 amount) private view returns (bytes32 leaf) {
+    /// @dev Same hash as {attestationLeaf} for `a` attested now, and the {ActivityAttested} event, both built in
+    /// scratch memory from one copy of `a`: the batch loop would otherwise allocate 352 bytes per activity for the
+    /// leaf and ABI-encode the event's fields a second time. Every field is range-checked here (the raw copy would
+    /// otherwise hash and log dirty high bits as sent), so malformed calldata reverts, as the ABI decoder would.
+    function _leafAndLog(Activity calldata a, uint32 ruleVersion, uint96 amount) private returns (bytes32 leaf) {
         bytes32 typehash = LEAF_TYPEHASH;
+        bytes32 eventSig = ActivityAttested.selector;
         assembly ("memory-safe") {
             let m := mload(0x40)
             mstore(m, typehash)
             calldatacopy(add(m, 0x20), a, 0xc0) // id, volunteer, category, units, time, evidenceHash
+            let volunteer := mload(add(m, 0x40))
+            let category := mload(add(m, 0x60))
+            let units := mload(add(m, 0x80))
+            let time := mload(add(m, 0xa0))
+            if or(or(shr(160, volunteer), shr(16, category)), or(shr(32, units), shr(40, time))) { revert(0, 0) }
             mstore(add(m, 0xe0), ruleVersion)
             mstore(add(m, 0x100), amount)
             mstore(add(m, 0x120), timestamp())
             leaf := keccak256(m, 0x140)
+            // ActivityAttested(id indexed, volunteer indexed, category, ruleVersion, units, time, evidenceHash, amount)
+            let d := add(m, 0x140)
+            mstore(d, category)
+            mstore(add(d, 0x20), ruleVersion)
+            mstore(add(d, 0x40), units)
+            mstore(add(d, 0x60), time)
+            mstore(add(d, 0x80), mload(add(m, 0xc0)))
+            mstore(add(d, 0xa0), amount)
+            log3(d, 0xc0, eventSig, mload(add(m, 0x20)), volunteer)
         }
     }
 

@@ -247,3 +247,23 @@ def test_wallet_owner_signing_for_itself_is_not_the_wallet(bank, registry, coord
     sig = sign_attest_batch(wallet_owner.private_key, registry, 1, sheet, 0, deadline)
     with brownie.reverts(error("NotCoordinator", wallet_owner, 1)):
         registry.attestBatchBySig(sheet, wallet_owner, deadline, sig, {"from": rando})
+
+
+# ------------------------------------------------------------------ malformed calldata
+
+
+@pytest.mark.parametrize("field", [1, 2, 3, 4])  # volunteer, category, units, time
+def test_dirty_high_bits_of_an_activity_field_are_refused(bank, registry, coordinator, residents, field):
+    """The leaf and the event are built from a raw copy of the activity: a field word with bits above its type's
+    width is refused (without error data, as the ABI decoder refuses it), never hashed or logged as sent."""
+    act = bank.activity(residents[0])
+    clean = bytes.fromhex(registry.attestBatch.encode_input([act])[2:])
+    at = 4 + 64 + 32 * field  # selector, array offset, array length, then the activity's words
+    assert clean[at] == 0
+    dirty = clean[:at] + b"\x01" + clean[at + 1:]
+    with pytest.raises(brownie.exceptions.VirtualMachineError) as refused:
+        coordinator.transfer(registry, 0, data="0x" + dirty.hex(), gas_limit=1_000_000)
+    assert not refused.value.revert_msg or "Activity" not in refused.value.revert_msg, refused.value.revert_msg
+    assert not registry.isAttested(act[0])
+    coordinator.transfer(registry, 0, data="0x" + clean.hex(), gas_limit=1_000_000)
+    assert registry.isAttested(act[0])
