@@ -3,6 +3,7 @@ pragma solidity ^0.8.28;
 
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 import {Nonces} from "@openzeppelin/contracts/utils/Nonces.sol";
 import {IServiceCoin} from "../interfaces/IServiceCoin.sol";
 import {
@@ -21,6 +22,10 @@ contract ActivityRegistry is ActivityRules, EIP712, Nonces {
     bytes32 public constant ATTEST_TYPEHASH = keccak256(
         "Attest(bytes32 id,address volunteer,uint16 category,uint32 units,uint40 time,bytes32 evidenceHash,uint256 nonce,uint256 deadline)"
     );
+
+    /// @notice EIP-712 type of a signed sheet: `itemsHash` is {batchItemsHash} of the activities (see there).
+    bytes32 public constant ATTEST_BATCH_TYPEHASH =
+        keccak256("AttestBatch(uint32 centreId,bytes32 itemsHash,uint256 nonce,uint256 deadline)");
 
     /// @dev Domain tag of the leaf hash, so a leaf can never be taken for another hash of ours.
     bytes32 public constant LEAF_TYPEHASH = keccak256(
@@ -56,7 +61,6 @@ contract ActivityRegistry is ActivityRules, EIP712, Nonces {
         external
         returns (uint96 amount)
     {
-        if (block.timestamp > deadline) revert ExpiredSignature(deadline);
         bytes32 structHash = keccak256(
             abi.encode(
                 ATTEST_TYPEHASH,
@@ -70,9 +74,7 @@ contract ActivityRegistry is ActivityRules, EIP712, Nonces {
                 deadline
             )
         );
-        // ECDSA.recover rejects malleable (high-s) signatures and bad lengths with its own errors.
-        address signer = ECDSA.recover(_hashTypedDataV4(structHash), signature);
-        if (signer != coordinator) revert InvalidSigner(signer, coordinator);
+        _checkSigned(coordinator, deadline, structHash, signature);
         uint32 centreId = ActivityIds.centreOf(activity.id);
         _checkCoordinator(centreId, coordinator);
         return _attestOne(centreId, activity);
@@ -80,10 +82,32 @@ contract ActivityRegistry is ActivityRules, EIP712, Nonces {
 
     /// @inheritdoc IActivityRegistry
     function attestBatch(Activity[] calldata activities) external returns (uint256 total) {
-        uint256 n = activities.length;
-        if (n == 0) revert EmptyBatch();
-        uint32 centreId = ActivityIds.centreOf(activities[0].id);
+        uint32 centreId = _batchCentre(activities);
         _checkCoordinator(centreId, msg.sender);
+        return _attestBatch(centreId, activities);
+    }
+
+    /// @inheritdoc IActivityRegistry
+    function attestBatchBySig(
+        Activity[] calldata activities,
+        address coordinator,
+        uint256 deadline,
+        bytes calldata signature
+    ) external returns (uint256 total) {
+        uint32 centreId = _batchCentre(activities);
+        bytes32 structHash = keccak256(
+            abi.encode(ATTEST_BATCH_TYPEHASH, centreId, _itemsHash(activities), _useNonce(coordinator), deadline)
+        );
+        _checkSigned(coordinator, deadline, structHash, signature);
+        _checkCoordinator(centreId, coordinator);
+        total = _attestBatch(centreId, activities);
+        emit BatchAttested(centreId, coordinator, activities.length, total);
+    }
+
+    /// @dev The batch code path of {attestBatch} and {attestBatchBySig}: the coordinator (the caller, or the
+    /// verified signer) has been checked against `centreId`, the centre of the first activity.
+    function _attestBatch(uint32 centreId, Activity[] calldata activities) private returns (uint256 total) {
+        uint256 n = activities.length;
         Centre memory c = _openCentre(centreId);
 
         // One mint per run of consecutive activities of the same volunteer, as the run ends. The coin is this
@@ -230,6 +254,11 @@ contract ActivityRegistry is ActivityRules, EIP712, Nonces {
         return address(_coin);
     }
 
+    /// @inheritdoc IActivityRegistry
+    function batchItemsHash(Activity[] calldata activities) external pure returns (bytes32) {
+        return _itemsHash(activities);
+    }
+
     /// @notice The EIP-712 domain separator of signed attestations.
     // solhint-disable-next-line func-name-mixedcase
     function DOMAIN_SEPARATOR() external view returns (bytes32) {
@@ -237,6 +266,40 @@ contract ActivityRegistry is ActivityRules, EIP712, Nonces {
     }
 
     // ---------------------------------------------------------------- internal
+
+    /// @dev The centre of a batch (that of its first activity); refuses an empty batch.
+    function _batchCentre(Activity[] calldata activities) private pure returns (uint32) {
+        if (activities.length == 0) revert EmptyBatch();
+        return ActivityIds.centreOf(activities[0].id);
+    }
+
+    /// @dev keccak256 of the activities' ABI encoding without offset and length: six 32-byte words per activity
+    /// (id, volunteer, category, units, time, evidenceHash), in order. One copy and one hash for the whole batch,
+    /// in scratch memory. Dirty high bits are hashed as sent, but the batch loop reads every field through the ABI
+    /// decoder and reverts on them, so a signature over a non-canonical encoding can never attest anything.
+    function _itemsHash(Activity[] calldata activities) private pure returns (bytes32 h) {
+        assembly ("memory-safe") {
+            let m := mload(0x40)
+            let len := mul(activities.length, 0xc0)
+            calldatacopy(m, activities.offset, len)
+            h := keccak256(m, len)
+        }
+    }
+
+    /// @dev Accepts `signature` over `structHash` as `signer`'s: its ECDSA signature (OpenZeppelin's ECDSA: high-s
+    /// and bad lengths refused), or else, for a smart-contract wallet, EIP-1271 `isValidSignature`. ECDSA first: an
+    /// EOA then pays no cold access to its code (the same check as Redemption's).
+    function _checkSigned(address signer, uint256 deadline, bytes32 structHash, bytes calldata signature) private view {
+        if (block.timestamp > deadline) revert ExpiredSignature(deadline);
+        bytes32 digest = _hashTypedDataV4(structHash);
+        // The third value (the error's argument) is not needed: any error falls through to EIP-1271, which refuses.
+        // slither-disable-next-line unused-return
+        (address recovered, ECDSA.RecoverError err,) = ECDSA.tryRecover(digest, signature);
+        if (err == ECDSA.RecoverError.NoError && recovered == signer) return;
+        if (!SignatureChecker.isValidERC1271SignatureNow(signer, digest, signature)) {
+            revert ActivityRegistryInvalidSignature(signer);
+        }
+    }
 
     function _attestOne(uint32 centreId, Activity calldata a) private returns (uint96 amount) {
         Centre memory c = _openCentre(centreId);
@@ -259,24 +322,38 @@ contract ActivityRegistry is ActivityRules, EIP712, Nonces {
     {
         uint256 slot = AttestationPages.slotOf(ActivityIds.serialOf(a.id));
         if (pageWord.isAttested(slot)) revert ActivityAlreadyAttested(a.id);
-        bytes32 leaf = _leafOf(a, ruleVersion, amount);
-        emit ActivityAttested(a.id, a.volunteer, a.category, ruleVersion, a.units, a.time, a.evidenceHash, amount);
-        return pageWord.append(slot, leaf);
+        return pageWord.append(slot, _leafAndLog(a, ruleVersion, amount));
     }
 
-    /// @dev Same hash as {attestationLeaf} for `a` attested now, built in scratch memory: the batch loop
-    /// would otherwise allocate 352 bytes per activity. The emit that follows reads every field of `a`
-    /// through the ABI decoder, so malformed (dirty) calldata still reverts.
-    function _leafOf(Activity calldata a, uint32 ruleVersion, uint96 amount) private view returns (bytes32 leaf) {
+    /// @dev Same hash as {attestationLeaf} for `a` attested now, and the {ActivityAttested} event, both built in
+    /// scratch memory from one copy of `a`: the batch loop would otherwise allocate 352 bytes per activity for the
+    /// leaf and ABI-encode the event's fields a second time. Every field is range-checked here (the raw copy would
+    /// otherwise hash and log dirty high bits as sent), so malformed calldata reverts, as the ABI decoder would.
+    function _leafAndLog(Activity calldata a, uint32 ruleVersion, uint96 amount) private returns (bytes32 leaf) {
         bytes32 typehash = LEAF_TYPEHASH;
+        bytes32 eventSig = ActivityAttested.selector;
         assembly ("memory-safe") {
             let m := mload(0x40)
             mstore(m, typehash)
             calldatacopy(add(m, 0x20), a, 0xc0) // id, volunteer, category, units, time, evidenceHash
+            let volunteer := mload(add(m, 0x40))
+            let category := mload(add(m, 0x60))
+            let units := mload(add(m, 0x80))
+            let time := mload(add(m, 0xa0))
+            if or(or(shr(160, volunteer), shr(16, category)), or(shr(32, units), shr(40, time))) { revert(0, 0) }
             mstore(add(m, 0xe0), ruleVersion)
             mstore(add(m, 0x100), amount)
             mstore(add(m, 0x120), timestamp())
             leaf := keccak256(m, 0x140)
+            // ActivityAttested(id indexed, volunteer indexed, category, ruleVersion, units, time, evidenceHash, amount)
+            let d := add(m, 0x140)
+            mstore(d, category)
+            mstore(add(d, 0x20), ruleVersion)
+            mstore(add(d, 0x40), units)
+            mstore(add(d, 0x60), time)
+            mstore(add(d, 0x80), mload(add(m, 0xc0)))
+            mstore(add(d, 0xa0), amount)
+            log3(d, 0xc0, eventSig, mload(add(m, 0x20)), volunteer)
         }
     }
 

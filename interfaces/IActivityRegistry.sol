@@ -88,6 +88,10 @@ interface IActivityRegistry {
         bytes32 evidenceHash,
         uint96 amount
     );
+    /// @notice A sheet of `count` activities worth `total` coins, signed by `coordinator`, was attested through a
+    /// relayer ({attestBatchBySig}); the activities are the {ActivityAttested} events just before it in the same
+    /// transaction. Names who is accountable for them when the sender is not the coordinator.
+    event BatchAttested(uint32 indexed centreId, address indexed coordinator, uint256 count, uint256 total);
     /// @notice Debt of `volunteer` was repaid out of a reward instead of minting it.
     event DebtNetted(address indexed volunteer, uint256 repaid, uint256 remainingDebt);
     /// @notice An attestation was revoked: `clawedBack` coins burned, `debtAdded` coins became debt.
@@ -141,8 +145,10 @@ interface IActivityRegistry {
     error RevocationWindowClosed(bytes32 id, uint256 closedAt);
     /// @notice The signed request's deadline has passed.
     error ExpiredSignature(uint256 deadline);
-    /// @notice The signature was not made by `expected`.
-    error InvalidSigner(address signer, address expected);
+    /// @notice `signature` is neither `signer`'s ECDSA signature (low-s, 65 bytes) of the message nor accepted by
+    /// `signer`'s EIP-1271 `isValidSignature` (a smart-contract wallet). Also what a replayed, cancelled (nonce
+    /// used), tampered or other-domain signature gets, since the message it would have to sign differs.
+    error ActivityRegistryInvalidSignature(address signer);
 
     // ---------------------------------------------------------------- admin (the city)
 
@@ -175,9 +181,21 @@ interface IActivityRegistry {
     /// @notice Attests `activity` on behalf of `coordinator`, who signed the EIP-712 message
     /// `Attest(bytes32 id,address volunteer,uint16 category,uint32 units,uint40 time,bytes32 evidenceHash,uint256 nonce,uint256 deadline)`.
     /// Anyone may relay it. The coordinator's nonce is consumed; `deadline` is inclusive.
+    /// @dev The signature is `coordinator`'s ECDSA signature, or else one its EIP-1271 `isValidSignature` accepts
+    /// (a smart-contract wallet); otherwise {ActivityRegistryInvalidSignature}.
     function attestBySig(Activity calldata activity, address coordinator, uint256 deadline, bytes calldata signature)
         external
         returns (uint96 amount);
+
+    /// @notice Attests a sheet of activities of one centre on behalf of `coordinator`, who signed the EIP-712
+    /// message `AttestBatch(uint32 centreId,bytes32 itemsHash,uint256 nonce,uint256 deadline)` with
+    /// `itemsHash` = {batchItemsHash}`(activities)` and `centreId` the centre of the first activity. Anyone may relay
+    /// it. Same checks and minting as {attestBatch} with `coordinator` as the caller; the coordinator's nonce is
+    /// consumed, `deadline` is inclusive. Signatures as for {attestBySig}. Emits {BatchAttested}.
+    /// @return total coins the batch is worth
+    function attestBatchBySig(Activity[] calldata activities, address coordinator, uint256 deadline, bytes calldata signature)
+        external
+        returns (uint256 total);
 
     /// @notice Revokes an attestation within the revocation window. Only a coordinator of its centre, or admin.
     /// @param attestation the record as it was attested (from the {ActivityAttested} event and its block)
@@ -202,6 +220,10 @@ interface IActivityRegistry {
         external
         view
         returns (bool valid, bool revoked);
+    /// @notice The `itemsHash` a coordinator signs for a sheet: keccak256 of the activities' ABI encoding as a
+    /// tuple each, concatenated (six 32-byte words per activity: id, volunteer, category, units, time,
+    /// evidenceHash; no array offset or length), i.e. `keccak256(abi.encode(a0) ‖ abi.encode(a1) ‖ …)`.
+    function batchItemsHash(Activity[] calldata activities) external pure returns (bytes32);
     /// @notice The leaf an attestation record commits to.
     function attestationLeaf(Attestation calldata attestation) external pure returns (bytes32);
     /// @notice Raw page of a centre: attested bits, revoked bits and the chain value.
