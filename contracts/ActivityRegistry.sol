@@ -2,8 +2,7 @@
 pragma solidity ^0.8.28;
 
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
-import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
-import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
+import {Signatures} from "./libraries/Signatures.sol";
 import {Nonces} from "@openzeppelin/contracts/utils/Nonces.sol";
 import {IServiceCoin} from "../interfaces/IServiceCoin.sol";
 import {
@@ -286,19 +285,12 @@ contract ActivityRegistry is ActivityRules, EIP712, Nonces {
         }
     }
 
-    /// @dev Accepts `signature` over `structHash` as `signer`'s: its ECDSA signature (OpenZeppelin's ECDSA: high-s
-    /// and bad lengths refused), or else, for a smart-contract wallet, EIP-1271 `isValidSignature`. ECDSA first: an
-    /// EOA then pays no cold access to its code (the same check as Redemption's).
+    /// @dev Reverts unless `signer` signed `structHash` under this contract's domain by `deadline` (inclusive): an
+    /// EOA's ECDSA signature or a smart-contract wallet's EIP-1271 acceptance ({Signatures}).
     function _checkSigned(address signer, uint256 deadline, bytes32 structHash, bytes calldata signature) private view {
         if (block.timestamp > deadline) revert ExpiredSignature(deadline);
         bytes32 digest = _hashTypedDataV4(structHash);
-        // The third value (the error's argument) is not needed: any error falls through to EIP-1271, which refuses.
-        // slither-disable-next-line unused-return
-        (address recovered, ECDSA.RecoverError err,) = ECDSA.tryRecover(digest, signature);
-        if (err == ECDSA.RecoverError.NoError && recovered == signer) return;
-        if (!SignatureChecker.isValidERC1271SignatureNow(signer, digest, signature)) {
-            revert ActivityRegistryInvalidSignature(signer);
-        }
+        if (!Signatures.isValidNow(signer, digest, signature)) revert ActivityRegistryInvalidSignature(signer);
     }
 
     function _attestOne(uint32 centreId, Activity calldata a) private returns (uint96 amount) {

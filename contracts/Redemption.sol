@@ -3,8 +3,7 @@ pragma solidity ^0.8.28;
 
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
-import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
-import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
+import {Signatures} from "./libraries/Signatures.sol";
 import {IServiceCoin} from "../interfaces/IServiceCoin.sol";
 import {IRedemption, Offer} from "../interfaces/IRedemption.sol";
 
@@ -295,23 +294,12 @@ contract Redemption is AccessControl, EIP712, IRedemption {
         _coin.spend(payer, payee, amount);
     }
 
-    /// @dev Reverts unless `signer` signed `structHash` under this contract's domain, at or before `deadline`:
-    /// an ECDSA signature by `signer` (OpenZeppelin's ECDSA: high-s and bad lengths fail), or else one that `signer`,
-    /// a smart-contract wallet, accepts through EIP-1271 (OpenZeppelin's SignatureChecker; an account without code
-    /// accepts nothing). ECDSA first, unlike SignatureChecker.isValidSignatureNow of OpenZeppelin 5.1, which reads the
-    /// signer's code size before anything else: that is a cold account access (2,600 gas) on every relayed request of
-    /// an EOA. The outcome differs only for an account that has code and whose key signed (an EIP-7702 account): it
-    /// is accepted here, as its key's signature should be.
+    /// @dev Reverts unless `signer` signed `structHash` under this contract's domain by `deadline` (inclusive): an
+    /// EOA's ECDSA signature or a smart-contract wallet's EIP-1271 acceptance ({Signatures}).
     function _checkSigned(address signer, uint256 deadline, bytes32 structHash, bytes calldata signature) private view {
         if (block.timestamp > deadline) revert RedemptionExpiredSignature(deadline);
         bytes32 digest = _hashTypedDataV4(structHash);
-        // The third value (the error's argument) is not needed: any error falls through to EIP-1271, which refuses.
-        // slither-disable-next-line unused-return
-        (address recovered, ECDSA.RecoverError err,) = ECDSA.tryRecover(digest, signature);
-        if (err == ECDSA.RecoverError.NoError && recovered == signer) return;
-        if (!SignatureChecker.isValidERC1271SignatureNow(signer, digest, signature)) {
-            revert RedemptionInvalidSignature(signer);
-        }
+        if (!Signatures.isValidNow(signer, digest, signature)) revert RedemptionInvalidSignature(signer);
     }
 
     /// @dev Consumes `owner`'s current nonce. Cannot wrap: a nonce moves by at most 2^64 per call.
