@@ -24,7 +24,13 @@ sys.path.insert(0, str(ROOT))
 os.chdir(ROOT)
 
 from bench.solc_build import compile_baselines  # noqa: E402
-from backend.chain.attestation_pages import AttestationRecord, activity_id, page_of, prove  # noqa: E402
+from backend.chain.attestation_pages import (  # noqa: E402
+    AttestationRecord,
+    activity_id,
+    attest_batch_typed_data,
+    page_of,
+    prove,
+)
 from scripts.core import COIN, DAY, deploy_core  # noqa: E402
 from eth_account import Account  # noqa: E402
 
@@ -218,49 +224,13 @@ def measure(proj, accounts, chain, web3) -> dict:
     }
 
 
-ACTIVITY_TUPLE = "(bytes32,address,uint16,uint32,uint40,bytes32)"
-
-
-def batch_items_hash(batch) -> bytes:
-    """The `itemsHash` of a sheet, as ActivityRegistry.batchItemsHash computes it: keccak256 of the activities'
-    ABI encodings (six words each) concatenated."""
-    from eth_abi import encode
-    from eth_utils import keccak
-
-    return keccak(b"".join(encode([ACTIVITY_TUPLE], [tuple(_abi_value(v) for v in a)]) for a in batch))
-
-
-def _abi_value(v):
-    return bytes.fromhex(v[2:]) if isinstance(v, str) and v.startswith("0x") and len(v) == 66 else v
-
-
-def sign_attest_batch(key, registry, chain_id, centre_id, batch, nonce, deadline, verifying_contract=None) -> bytes:
-    """A coordinator's EIP-712 signature of `AttestBatch(uint32 centreId,bytes32 itemsHash,uint256 nonce,uint256
-    deadline)` for `registry` (domain "VolunteerBank ActivityRegistry", version "1")."""
+def sign_attest_batch(key, registry, chain_id, centre_id, batch, nonce, deadline) -> bytes:
+    """A coordinator's signature of a sheet (attestBatchBySig)."""
     from eth_account import Account
     from eth_account.messages import encode_typed_data
 
-    typed = {
-        "types": {
-            "EIP712Domain": [
-                {"name": "name", "type": "string"},
-                {"name": "version", "type": "string"},
-                {"name": "chainId", "type": "uint256"},
-                {"name": "verifyingContract", "type": "address"},
-            ],
-            "AttestBatch": [
-                {"name": "centreId", "type": "uint32"},
-                {"name": "itemsHash", "type": "bytes32"},
-                {"name": "nonce", "type": "uint256"},
-                {"name": "deadline", "type": "uint256"},
-            ],
-        },
-        "primaryType": "AttestBatch",
-        "domain": {"name": "VolunteerBank ActivityRegistry", "version": "1", "chainId": chain_id,
-                   "verifyingContract": verifying_contract or str(registry.address)},
-        "message": {"centreId": centre_id, "itemsHash": batch_items_hash(batch), "nonce": nonce, "deadline": deadline},
-    }
-    return bytes(Account.sign_message(encode_typed_data(full_message=typed), key).signature)
+    data = attest_batch_typed_data(chain_id, str(registry.address), centre_id, batch, nonce, deadline)
+    return bytes(Account.sign_message(encode_typed_data(full_message=data), key).signature)
 
 
 def network_name() -> str:

@@ -163,3 +163,33 @@ def page_records_from_chain(web3, registry_address: str, centre_id: int, page_in
     return [record_from_log(entry, log_block_time(entry, block_time))
             for entry in reader.logs(from_block, to_block, registry_address, [ACTIVITY_ATTESTED_TOPIC])
             if page_of(entry["topics"][1])[:2] == (centre_id, page_index)]
+
+
+ACTIVITY_TUPLE = "(bytes32,address,uint16,uint32,uint40,bytes32)"
+REGISTRY_DOMAIN = {"name": "VolunteerBank ActivityRegistry", "version": "1"}
+
+
+def batch_items_hash(activities) -> bytes:
+    """ActivityRegistry.batchItemsHash computed off-chain: keccak256 of each activity's ABI encoding (six words, the
+    `Activity` tuple: id, volunteer, category, units, time, evidenceHash), concatenated."""
+
+    def value(v):
+        return bytes.fromhex(v[2:]) if isinstance(v, str) and v.startswith("0x") and len(v) == 66 else v
+
+    return keccak(b"".join(encode([ACTIVITY_TUPLE], [tuple(value(v) for v in a)]) for a in activities))
+
+
+def attest_batch_typed_data(chain_id: int, registry: str, centre_id: int, activities, nonce: int, deadline: int) -> dict:
+    """The EIP-712 typed data a coordinator signs for attestBatchBySig (eth_signTypedData_v4)."""
+    return {
+        "types": {
+            "EIP712Domain": [{"name": "name", "type": "string"}, {"name": "version", "type": "string"},
+                             {"name": "chainId", "type": "uint256"}, {"name": "verifyingContract", "type": "address"}],
+            "AttestBatch": [{"name": "centreId", "type": "uint32"}, {"name": "itemsHash", "type": "bytes32"},
+                            {"name": "nonce", "type": "uint256"}, {"name": "deadline", "type": "uint256"}],
+        },
+        "primaryType": "AttestBatch",
+        "domain": {**REGISTRY_DOMAIN, "chainId": chain_id, "verifyingContract": registry},
+        "message": {"centreId": centre_id, "itemsHash": batch_items_hash(activities), "nonce": nonce,
+                    "deadline": deadline},
+    }

@@ -16,6 +16,7 @@ sys.path.insert(0, str(ROOT))
 
 from backend.chain.attestation_pages import (  # noqa: E402
     activity_id,
+    attest_batch_typed_data,
     page_of,
     page_records_from_chain,
     prove,
@@ -221,25 +222,14 @@ def sign_attest(private_key, registry, activity, nonce, deadline, **kw):
     return sign_typed(private_key, registry, "VolunteerBank ActivityRegistry", "Attest", ATTEST_FIELDS, message, **kw)
 
 
-ATTEST_BATCH_FIELDS = [("centreId", "uint32"), ("itemsHash", "bytes32"), ("nonce", "uint256"), ("deadline", "uint256")]
-ACTIVITY_TUPLE = "(bytes32,address,uint16,uint32,uint40,bytes32)"
+def sign_attest_batch(private_key, registry, centre_id, activities, nonce, deadline, chain_id=None,
+                      verifying_contract=None):
+    """A coordinator's signature of a sheet (attestBatchBySig), over the typed data the backend's mirror builds."""
+    from brownie import chain
 
-
-def batch_items_hash(activities) -> bytes:
-    """ActivityRegistry.batchItemsHash computed off-chain: keccak256 of each activity's ABI encoding, concatenated."""
-    from eth_abi import encode
-    from eth_utils import keccak
-
-    def value(v):
-        return bytes.fromhex(v[2:]) if isinstance(v, str) and v.startswith("0x") and len(v) == 66 else v
-
-    return keccak(b"".join(encode([ACTIVITY_TUPLE], [tuple(value(v) for v in a)]) for a in activities))
-
-
-def sign_attest_batch(private_key, registry, centre_id, activities, nonce, deadline, **kw):
-    message = {"centreId": centre_id, "itemsHash": batch_items_hash(activities), "nonce": nonce, "deadline": deadline}
-    return sign_typed(private_key, registry, "VolunteerBank ActivityRegistry", "AttestBatch", ATTEST_BATCH_FIELDS,
-                      message, **kw)
+    data = attest_batch_typed_data(chain.id if chain_id is None else chain_id, verifying_contract or registry.address,
+                                   centre_id, activities, nonce, deadline)
+    return bytes(Account.sign_message(encode_typed_data(full_message=data), private_key).signature)
 
 
 def error(name: str, *args) -> str:

@@ -8,9 +8,9 @@ import brownie
 import pytest
 from eth_account import Account
 
+from backend.chain.attestation_pages import batch_items_hash
 from tests.contracts.conftest import (
     COIN,
-    batch_items_hash,
     error,
     high_s,
     plain,
