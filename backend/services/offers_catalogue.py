@@ -21,15 +21,17 @@ def names(chain: ChainClient, listing: str) -> dict[str, str]:
             if str(p.get("address", "")).startswith("0x")}
 
 
-def offer_view(db: Session, chain: ChainClient, offer_id: int) -> dict | None:
-    """An offer as OfferOut shows it, or None when the chain has no such offer."""
+def offer_view(db: Session, chain: ChainClient, offer_id: int, providers: dict[str, str] | None = None) -> dict | None:
+    """An offer as OfferOut shows it, or None when the chain has no such offer (`providers`: names(chain,
+    "providers"), when the caller shows many offers)."""
     if not 0 < offer_id < MAX_OFFER_ID:
         return None
     provider, price, capacity, sold, active = reads.offer(chain, offer_id)
     if int(provider, 16) == 0:
         return None
     details = db.get(OfferDetails, offer_id)
-    return {"offer_id": offer_id, "provider": provider, "provider_name": names(chain, "providers").get(provider),
+    providers = providers if providers is not None else names(chain, "providers")
+    return {"offer_id": offer_id, "provider": provider, "provider_name": providers.get(provider),
             "title": details.title if details else None, "description": details.description if details else None,
             "price": str(price), "capacity": capacity, "sold": sold, "remaining": max(capacity - sold, 0),
             "active": active}
@@ -44,7 +46,8 @@ def offer_or_refuse(db: Session, chain: ChainClient, offer_id: int) -> dict:
 
 def all_offers(db: Session, chain: ChainClient) -> list[dict]:
     count = chain.redemption.functions.offerCount().call()
-    return [o for o in (offer_view(db, chain, i) for i in range(1, count + 1)) if o is not None]
+    providers = names(chain, "providers")  # once, not per offer
+    return [o for o in (offer_view(db, chain, i, providers) for i in range(1, count + 1)) if o is not None]
 
 
 def catalogue(db: Session, chain: ChainClient, include_inactive: bool = False) -> list[dict]:
