@@ -33,6 +33,13 @@ class Settings(BaseSettings):
     keystore_password: str | None = None
     dev_centre_keys: str | None = None
 
+    # What wallets are told about the network (GET /token): the RPC URL residents' wallets should add (never the
+    # backend's own VB_RPC_URL unless it is on this machine: a hosted one carries a provider's API key), the
+    # network's name, and a block explorer whose /tx/<hash> pages the web app links to.
+    public_rpc_url: str | None = None
+    network_name: str | None = None
+    explorer_url: str | None = None
+
     # chain writer
     batch_max_size: int = Field(default=100, ge=1, le=1400)
     batch_max_wait_s: float = Field(default=0.5, ge=0)
@@ -47,6 +54,8 @@ class Settings(BaseSettings):
     jwt_issuer: str = "volunteer-bank"
 
     # HTTP
+    # The built web app (web/dist, from `npm run build` in web/; tools/run and tools/test build it).
+    web_dir: Path = ROOT / "web" / "dist"
     idempotency_ttl_s: int = 24 * 3600
 
     # residents: Sign-In with Ethereum (EIP-4361). The domain and URI the signed message must name: the

@@ -15,7 +15,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from backend.api import community
+from backend.api import community, web
 from backend.api.routes import (activities, admin, auth, chain_views, health, operations, providers, residents, staff,
                                 statistics)
 from backend.api.routes import areas, matches, needs, proposals, reports, talents
@@ -91,6 +91,7 @@ def create_app(settings: Settings | None = None, *, chain: ChainClient | None = 
                    areas.router, talents.router, needs.router,
                    matches.router, reports.router, proposals.router):
         app.include_router(router)
+    web.mount(app, settings.web_dir)
     return app
 
 

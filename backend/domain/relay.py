@@ -38,6 +38,13 @@ def typed_data(kind: str, chain_id: int, contract: str, message: dict) -> dict:
             "message": message}
 
 
+def for_wallet(data: dict) -> dict:
+    """The typed data as JSON a browser can carry: integers as decimal strings, since JavaScript's numbers lose
+    precision above 2**53 (an amount of 1 coin is 10**18). Wallets and eth-account read both forms alike."""
+    message = {k: str(v) if isinstance(v, int) and not isinstance(v, bool) else v for k, v in data["message"].items()}
+    return {**data, "message": message}
+
+
 def signer_of(data: dict, signature: str) -> str:
     """The address that signed `data`; a 422 if the signature is malformed (bad length, high s, …)."""
     try:

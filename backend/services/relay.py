@@ -57,7 +57,7 @@ def prepare(db: Session, chain: ChainClient, address: str, kind: str, valid_for_
         message = {"payer": address, "payee": parse_address(payee, "payee"), "amount": int(amount),
                    "requestRef": request_ref, "nonce": nonce, "deadline": deadline}
     data = relay.typed_data(kind, chain.chain_id, chain.redemption.address, message)
-    answer = {"typed_data": data, "nonce": nonce, "deadline": deadline,
+    answer = {"typed_data": relay.for_wallet(data), "nonce": nonce, "deadline": deadline,
               "submit_to": {"redeem": "/me/redeem", "donate": "/me/donate", "pay": "/me/pay"}[kind]}
     if salt is not None:
         answer["request_ref"], answer["request_ref_salt"] = request_ref, "0x" + salt.hex()

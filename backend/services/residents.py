@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -90,8 +91,9 @@ def get(db: Session, resident_id_: int) -> Resident:
 _TOKEN_META: dict[str, tuple[str, int]] = {}
 
 
-def token_info(chain: ChainClient) -> dict:
-    """What a wallet needs to show the coin, including the parameters of EIP-747 `wallet_watchAsset`."""
+def token_info(chain: ChainClient, settings: Settings) -> dict:
+    """What a wallet needs to show the coin, including the parameters of EIP-747 `wallet_watchAsset`, and to add
+    the network (EIP-3085 `wallet_addEthereumChain`); the won a provider is paid per coin now."""
     address = chain.coin.address
     if address not in _TOKEN_META:
         _TOKEN_META[address] = (chain.coin.functions.symbol().call(), chain.coin.functions.decimals().call())
@@ -99,7 +101,20 @@ def token_info(chain: ChainClient) -> dict:
     return {"chain_id": chain.chain_id, "chain_id_hex": hex(chain.chain_id), "address": address, "symbol": symbol,
             "decimals": decimals, "name": chain.deployment.manifest.get("config", {}).get("coin", {}).get("name"),
             "redemption": chain.redemption.address,
+            "won_per_coin": chain.redemption.functions.wonPerCoin().call(),
+            "network": network_info(chain.chain_id, settings),
             "wallet_watchAsset": {"type": "ERC20", "options": {"address": address, "symbol": symbol, "decimals": decimals}}}
+
+
+def network_info(chain_id: int, settings: Settings) -> dict:
+    """The chain as a wallet adds it. The backend's own RPC URL is offered only when it is on this machine (a
+    local development chain): a hosted one may hold an API key, so a real deployment names VB_PUBLIC_RPC_URL."""
+    rpc = settings.public_rpc_url
+    if rpc is None and urlsplit(settings.rpc_url).hostname in ("127.0.0.1", "localhost", "::1"):
+        rpc = settings.rpc_url
+    return {"name": settings.network_name or f"Volunteer Bank (chain {chain_id})",
+            "native_currency": {"name": "Ether", "symbol": "ETH", "decimals": 18},
+            "rpc_urls": [rpc] if rpc else [], "explorer_url": settings.explorer_url}
 
 
 # ---------------------------------------------------------------------------------------------- my account
@@ -111,7 +126,9 @@ def account(db: Session, chain: ChainClient, address: str) -> dict:
     on_chain, unlocked = reads.balance(chain, address), reads.available(chain, address)
     indexed = db.get(Balance, address)
     pending = ops.pending_out(db, address)
+    debt = chain.registry.functions.volunteerTotals(address).call()[1]  # revoked after being spent: netted later
     return {"address": address, "balance": str(on_chain), "indexed_balance": indexed.amount if indexed else "0",
+            "debt": str(debt),
             "locked": str(on_chain - unlocked), "pending_out": str(pending),
             "available": str(max(unlocked - pending, 0)),
             "next_nonce": reads.relay_nonce(chain, address) + ops.pending_relays(db, address),

@@ -1,4 +1,4 @@
-"""Reads of what the indexer has stored: an address's balance and events."""
+"""Reads of what the indexer has stored: an address's balance and events, the events of one transaction."""
 
 from __future__ import annotations
 
@@ -17,3 +17,10 @@ def events_of(s: Session, address: str, after_id: int, limit: int) -> list[Chain
     """Events naming the address as either party, oldest first, after the event id `after_id`."""
     return list(s.scalars(select(ChainEvent).where(or_(ChainEvent.address1 == address, ChainEvent.address2 == address),
                                                    ChainEvent.id > after_id).order_by(ChainEvent.id).limit(limit)))
+
+
+def events_in_tx(s: Session, tx_hash: str) -> list[ChainEvent]:
+    """The indexed events of the transaction `tx_hash` (0x and 64 lowercase hex digits, as the node gives it), in
+    log order; empty when none is indexed."""
+    return list(s.scalars(select(ChainEvent).where(ChainEvent.tx_hash == tx_hash)
+                          .order_by(ChainEvent.block_number, ChainEvent.log_index)))

@@ -39,9 +39,10 @@ def siwe_verify(body: SiweVerifyIn, db: DbDep, settings: SettingsDep, chain: Cha
 
 
 @router.get("/token")
-def token_info(chain: ChainDep) -> dict:
-    """What a wallet needs to show the coin, including the parameters of EIP-747 `wallet_watchAsset`."""
-    return residents.token_info(chain)
+def token_info(chain: ChainDep, settings: SettingsDep) -> dict:
+    """What a wallet needs to show the coin (EIP-747 `wallet_watchAsset`) and to add the network (EIP-3085), and
+    the won a provider is paid per coin now."""
+    return residents.token_info(chain, settings)
 
 
 @router.get("/offers", response_model=list[OfferOut])

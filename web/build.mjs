@@ -1,0 +1,66 @@
+// Builds the three apps into dist/ (served by the backend: backend/api/web.py). Output names carry a content hash,
+// so a browser may keep them for ever; the HTML pages are written last and name the hashed files.
+//   node build.mjs            one build
+//   node build.mjs --watch    rebuild on change (for development)
+import * as esbuild from "esbuild";
+import { createHash } from "node:crypto";
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const dist = join(here, "dist");
+const apps = ["resident", "desk", "dashboard"];
+// Where each app is served (the resident app is the PWA at /app/).
+const mount = { resident: "app", desk: "desk", dashboard: "dashboard" };
+
+async function build() {
+  rmSync(dist, { recursive: true, force: true });
+  mkdirSync(join(dist, "assets"), { recursive: true });
+  const result = await esbuild.build({
+    entryPoints: Object.fromEntries(apps.map((a) => [a, join(here, "src", a, "main.js")])),
+    bundle: true, splitting: true, format: "esm", minify: true, sourcemap: false,
+    target: ["chrome100", "safari15", "firefox100"], platform: "browser",
+    outdir: join(dist, "assets"), entryNames: "[name]-[hash]", chunkNames: "chunk-[hash]",
+    assetNames: "[name]-[hash]", metafile: true, legalComments: "none", charset: "utf8",
+    loader: { ".css": "css" },
+  });
+  const outputs = result.metafile.outputs;
+  const entry = {};
+  const css = {};
+  for (const [file, meta] of Object.entries(outputs)) {
+    if (!meta.entryPoint) continue;
+    const app = apps.find((a) => meta.entryPoint.endsWith(`src/${a}/main.js`));
+    entry[app] = "/" + file.slice(file.indexOf("assets/"));
+    if (meta.cssBundle) css[app] = "/" + meta.cssBundle.slice(meta.cssBundle.indexOf("assets/"));
+  }
+  for (const app of apps) {
+    const page = readFileSync(join(here, "src", app, "index.html"), "utf8")
+      .replaceAll("%SCRIPT%", entry[app]).replaceAll("%STYLE%", css[app] || "");
+    mkdirSync(join(dist, mount[app]), { recursive: true });
+    writeFileSync(join(dist, mount[app], "index.html"), page);
+  }
+  // The service worker lives at /app/sw.js so that its scope is the resident app; it names this build's files.
+  const assets = Object.keys(outputs).map((f) => "/" + f.slice(f.indexOf("assets/")))
+    .filter((f) => /resident|chunk/.test(f) || f === css.resident);
+  const version = createHash("sha256").update(JSON.stringify(assets)).digest("hex").slice(0, 12);
+  const sw = readFileSync(join(here, "src", "resident", "sw.js"), "utf8")
+    .replace("%VERSION%", version).replace('"%ASSETS%"', JSON.stringify(assets));
+  writeFileSync(join(dist, "app", "sw.js"), sw);
+  cpSync(join(here, "public"), dist, { recursive: true });
+  writeFileSync(join(dist, "build.json"), JSON.stringify({ entry, css, version }, null, 1));
+  return result;
+}
+
+if (process.argv.includes("--watch")) {
+  const { watch } = await import("node:fs");
+  await build();
+  let timer = null;
+  watch(join(here, "src"), { recursive: true }, () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => build().then(() => console.log("rebuilt")).catch((e) => console.error(e.message)), 100);
+  });
+  console.log("watching web/src");
+} else {
+  await build();
+}

@@ -1,0 +1,69 @@
+// My coins: what I can spend now, what is still in its check period, what requests in flight hold; the coin added
+// to my wallet in one tap; the latest entries of my history.
+import { api } from "../shared/api.js";
+import { h, show, status } from "../shared/dom.js";
+import { t } from "../shared/i18n.js";
+import { coins, won } from "../shared/format.js";
+import { watchAsset } from "../shared/wallet.js";
+import { allHistory, historyList } from "./history.js";
+import { explain, token } from "./requests.js";
+import * as session from "./session.js";
+
+function figure(label, wei, info, hint) {
+  const w = won(wei, info.won_per_coin);
+  return h("div", { class: "card" },
+    h("div", { class: "muted" }, label),
+    h("div", { class: "figure" }, t("coins.amount", { amount: coins(wei) }), " ", w !== null ? h("small", {}, t("won.amount", { amount: w })) : null),
+    hint ? h("p", { class: "hint" }, hint) : null);
+}
+
+export async function homeScreen({ main }) {
+  const s = session.current();
+  show(main, h("h1", {}, t("home.title")), status(t("loading")));
+  let me;
+  let info;
+  let history;
+  try {
+    [me, info, history] = await Promise.all([api("/me", { token: s.token }), token(), allHistory(s.token)]);
+  } catch (error) {
+    show(main, h("h1", {}, t("home.title")), status(explain(error), "error"));
+    return;
+  }
+  const addBox = h("div", { "aria-live": "polite" });
+  const addCoin = h("button", {
+    type: "button",
+    onclick: async () => {
+      addCoin.disabled = true;
+      try {
+        const added = await watchAsset(await session.wallet(), info);
+        show(addBox, status(added === false ? t("home.add_coin.declined") : t("home.add_coin.done", { symbol: info.symbol }), added === false ? "warn" : "ok"));
+      } catch (error) {
+        show(addBox, status(explain(error), "error"));
+      } finally {
+        addCoin.disabled = false;
+      }
+    },
+  }, t("home.add_coin", { symbol: info.symbol }));
+  show(main,
+    h("h1", {}, t("home.title")),
+    h("p", { class: "mono hint" }, t("home.wallet", { address: s.address })),
+    h("div", { class: "figures", id: "balances" },
+      figure(t("home.available"), me.available, info, t("home.available_hint")),
+      BigInt(me.locked) > 0n ? figure(t("home.locked"), me.locked, info, t("home.locked_hint")) : null,
+      BigInt(me.pending_out) > 0n ? figure(t("home.pending"), me.pending_out, info, t("home.pending_hint")) : null,
+      BigInt(me.debt || 0) > 0n ? figure(t("home.debt"), me.debt, info, t("home.debt_hint")) : null),
+    h("div", { class: "actions" },
+      h("a", { class: "button primary", href: "#/offers" }, t("home.go_offers")),
+      h("a", { class: "button", href: "#/donate" }, t("home.go_donate")),
+      h("a", { class: "button", href: "#/pay" }, t("home.go_pay")),
+      h("a", { class: "button", href: "#/receive" }, t("home.go_receive"))),
+    h("h2", {}, t("home.recent")),
+    history.pending.length ? status(t("history.pending", { n: history.pending.length }), "warn") : null,
+    historyList(history.entries.slice(0, 8)),
+    history.entries.length > 8 ? h("p", {}, h("a", { href: "#/history" }, t("home.all_history"))) : null,
+    h("h2", {}, t("home.wallet_title")),
+    h("p", { class: "hint" }, t("home.add_coin_hint")),
+    h("div", { class: "actions" }, addCoin,
+      h("button", { type: "button", class: "linklike", onclick: () => { session.signOut(); location.hash = "#/home"; location.reload(); } }, t("home.sign_out"))),
+    addBox);
+}

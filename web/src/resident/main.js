@@ -1,0 +1,46 @@
+// The resident app (/app/): sign in with any EVM wallet, see my coins, spend them at providers, donate, pay a
+// neighbour, show a voucher. Installable (manifest + service worker).
+import "../shared/base.css";
+import { t } from "../shared/i18n.js";
+import { frame, loadBranding, startRouter } from "../shared/layout.js";
+import { connectScreen } from "./connect.js";
+import { donateScreen } from "./donate.js";
+import { historyScreen } from "./history.js";
+import { homeScreen } from "./home.js";
+import { offersScreen, redeemScreen } from "./offers.js";
+import { payScreen } from "./pay.js";
+import { receiveScreen } from "./receive.js";
+import * as session from "./session.js";
+import { voucherScreen, vouchersScreen } from "./vouchers.js";
+
+const signedIn = {
+  home: homeScreen, offers: offersScreen, redeem: redeemScreen, vouchers: vouchersScreen, voucher: voucherScreen,
+  donate: donateScreen, pay: payScreen, receive: receiveScreen, history: historyScreen,
+};
+
+function tabs() {
+  if (!session.current()) return [];
+  return [
+    { route: "home", label: t("tab.home") }, { route: "offers", label: t("tab.offers") },
+    { route: "vouchers", label: t("tab.vouchers") }, { route: "pay", label: t("tab.pay") },
+    { route: "donate", label: t("tab.donate") }, { route: "history", label: t("tab.history") },
+  ];
+}
+
+const routes = new Proxy({}, {
+  get(_, name) {
+    if (!session.current()) return (ctx) => connectScreen(ctx, () => { location.hash = "#/home"; router.go(); });
+    return signedIn[name];
+  },
+});
+
+const router = startRouter(routes, "home", () => frame("resident", tabs(), () => router.go()));
+
+await loadBranding();
+router.go();
+
+if ("serviceWorker" in navigator && location.protocol !== "file:") {
+  navigator.serviceWorker.register("/app/sw.js", { scope: "/app/" }).catch(() => {
+    // Installing is a convenience: the app works without it.
+  });
+}

@@ -1,0 +1,80 @@
+// The offers catalogue, and redeeming one: "check your answers" first (price in coins and won, where to use it),
+// then the wallet, then the voucher.
+import { api } from "../shared/api.js";
+import { h, show, status } from "../shared/dom.js";
+import { lang, t } from "../shared/i18n.js";
+import { coins, won } from "../shared/format.js";
+import { explain, signAndSend, token } from "./requests.js";
+import * as session from "./session.js";
+
+function providerName(offer) {
+  return (lang() === "ko" && offer.provider_name_ko) || offer.provider_name || offer.provider;
+}
+
+function title(offer) {
+  return offer.title || t("offers.untitled", { id: offer.offer_id, provider: providerName(offer) });
+}
+
+export async function offersScreen({ main }) {
+  show(main, h("h1", {}, t("offers.title")), status(t("loading")));
+  let offers;
+  let info;
+  try {
+    [offers, info] = await Promise.all([api("/offers"), token()]);
+  } catch (error) {
+    show(main, h("h1", {}, t("offers.title")), status(explain(error), "error"));
+    return;
+  }
+  show(main, h("h1", {}, t("offers.title")), h("p", {}, t("offers.intro")),
+    offers.length ? h("ul", { class: "cards", role: "list" }, offers.map((offer) => h("li", { class: "card", "data-offer": offer.offer_id },
+      h("h2", {}, title(offer)),
+      h("p", { class: "muted" }, providerName(offer)),
+      offer.description ? h("p", {}, offer.description) : null,
+      h("p", { class: "figure" }, t("coins.amount", { amount: coins(offer.price) }), " ", h("small", {}, t("won.amount", { amount: won(offer.price, info.won_per_coin) }))),
+      h("p", { class: "hint" }, t("offers.remaining", { n: offer.remaining })),
+      h("div", { class: "actions" }, offer.remaining > 0
+        ? h("a", { class: "button primary block", href: `#/redeem/${offer.offer_id}` }, t("offers.choose"))
+        : h("p", {}, t("offers.sold_out")))))) : h("p", {}, t("offers.none")));
+}
+
+export async function redeemScreen({ main, params }) {
+  const s = session.current();
+  const offerId = Number(params[0]);
+  show(main, h("h1", {}, t("redeem.title")), status(t("loading")));
+  let offer;
+  let me;
+  let info;
+  try {
+    [offer, me, info] = await Promise.all([api(`/offers/${offerId}`), api("/me", { token: s.token }), token()]);
+  } catch (error) {
+    show(main, h("h1", {}, t("redeem.title")), status(explain(error), "error"));
+    return;
+  }
+  const box = h("div");
+  const enough = BigInt(me.available) >= BigInt(offer.price);
+  const confirm = h("button", {
+    type: "button", class: "primary block",
+    onclick: async () => {
+      confirm.disabled = true;
+      const op = await signAndSend(box, { kind: "redeem", offer_id: offerId, max_price: offer.price },
+        (prepared, signature) => ({ offer_id: offerId, max_price: offer.price, nonce: prepared.nonce, deadline: prepared.deadline, signature }));
+      if (op) {
+        const voucherId = op.result?.VoucherIssued?.voucherId;
+        box.append(h("p", {}, h("a", { class: "button primary block", href: `#/voucher/${voucherId}` }, t("redeem.show_voucher"))));
+      } else confirm.disabled = false;
+    },
+  }, t("redeem.confirm"));
+  show(main,
+    h("h1", {}, t("redeem.title")),
+    h("div", { class: "card emphasis" },
+      h("h2", {}, title(offer)),
+      h("dl", { class: "pairs" },
+        h("dt", {}, t("redeem.where")), h("dd", {}, providerName(offer)),
+        h("dt", {}, t("redeem.price")), h("dd", {}, t("coins.amount", { amount: coins(offer.price) }), ` (${t("won.amount", { amount: won(offer.price, info.won_per_coin) })})`),
+        h("dt", {}, t("redeem.after")), h("dd", {}, t("coins.amount", { amount: coins((BigInt(me.available) - BigInt(offer.price)).toString()) })),
+        h("dt", {}, t("redeem.fee")), h("dd", {}, t("redeem.no_fee")))),
+    enough ? null : status(t("redeem.not_enough", { missing: coins((BigInt(offer.price) - BigInt(me.available)).toString()) }), "warn"),
+    h("p", {}, t("redeem.explain")),
+    confirm, box,
+    h("p", {}, h("a", { href: "#/offers" }, t("back.offers"))));
+}

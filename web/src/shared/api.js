@@ -1,0 +1,40 @@
+// The backend on the same origin. A refusal (HTTP 4xx/5xx with {error, detail}) becomes an ApiRefusal whose
+// message is the API's own sentence in the page's language (the API localises by Accept-Language).
+import { lang, t } from "./i18n.js";
+
+export class ApiRefusal extends Error {
+  constructor(status, code, message) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+/** JSON from `path`; `token` is a Bearer session. Throws ApiRefusal. */
+export async function api(path, { method = "GET", body, token, idempotencyKey, raw = false } = {}) {
+  const headers = { "Accept-Language": lang() === "en" ? "en" : "ko" };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (token) headers.Authorization = `Bearer ${token}`;
+  if (idempotencyKey) headers["Idempotency-Key"] = idempotencyKey;
+  let response;
+  try {
+    response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  } catch {
+    throw new ApiRefusal(0, "network", t("error.network"));
+  }
+  if (response.ok) return raw ? response : response.status === 204 ? null : response.json();
+  let payload = null;
+  try {
+    payload = await response.json();
+  } catch {
+    // not JSON: a proxy's page, for example
+  }
+  const detail = payload && typeof payload.detail === "string" ? payload.detail : null;
+  throw new ApiRefusal(response.status, payload?.error || `http_${response.status}`,
+    detail || t(response.status >= 500 ? "error.server" : "error.unknown", { status: response.status }));
+}
+
+/** A fresh key for a request that must not be applied twice if the page retries it. */
+export function newIdempotencyKey() {
+  return crypto.randomUUID();
+}
