@@ -1,6 +1,29 @@
+// The providers' voucher desk (/desk/): sign in with the staff account, check and use vouchers, edit offers, and
+// the settlement statement with its CSV.
 import "../shared/base.css";
+import { t } from "../shared/i18n.js";
 import { frame, loadBranding, startRouter } from "../shared/layout.js";
-import { h, show } from "../shared/dom.js";
-const router = startRouter({ home: ({ main }) => show(main, h("h1", {}, "desk")) }, "home", () => frame("desk", [], () => router.go()));
+import * as staff from "../shared/staff_session.js";
+import { loginScreen } from "./login.js";
+import { offersScreen } from "./offers.js";
+import { scanScreen } from "./scan.js";
+import { statementScreen } from "./statement.js";
+
+const signedIn = { voucher: scanScreen, offers: offersScreen, statement: statementScreen };
+
+function tabs() {
+  if (!staff.current()) return [];
+  return [{ route: "voucher", label: t("desk.tab.voucher") }, { route: "offers", label: t("desk.tab.offers") },
+    { route: "statement", label: t("desk.tab.statement") }];
+}
+
+const routes = new Proxy({}, {
+  get(_, name) {
+    if (!staff.current()) return (ctx) => loginScreen(ctx, () => router.go(), sessionStorage.getItem("vb.staff.expired") ? t("desk.login.expired") : null);
+    return signedIn[name];
+  },
+});
+
+const router = startRouter(routes, "voucher", () => frame("desk", tabs(), () => router.go()));
 await loadBranding();
 router.go();

@@ -29,7 +29,7 @@ function tabs() {
 
 const routes = new Proxy({}, {
   get(_, name) {
-    if (!session.current()) return (ctx) => connectScreen(ctx, () => { location.hash = "#/home"; router.go(); });
+    if (!session.current()) return (ctx) => connectScreen(ctx, () => router.go()); // then on to where the person was going
     return signedIn[name];
   },
 });

@@ -1,0 +1,77 @@
+"""The provider's voucher desk in a real browser: a resident redeems an offer in their app and shows the voucher's
+QR; the provider signs in at the desk, feeds the QR (a photo of the resident's screen), sees it valid, marks it
+used; the same voucher again shows "already used"."""
+
+from __future__ import annotations
+
+import re
+
+from conftest import PASSWORD, record_activity, screenshot
+from wallet import BrowserWallet
+
+
+def resident_voucher_qr(stack, new_page, coordinator, offer, tmp_path) -> tuple[int, str]:
+    """A resident signs in, earns, redeems `offer` in the app and shows the voucher: its id and a photo of its QR."""
+    wallet = BrowserWallet.create()
+    page, watch = new_page("phone", "ko", wallet=wallet)
+    record_activity(stack, coordinator, wallet.address, minutes=60)
+    stack.unlock()
+    stack.indexed_to_head()
+    page.goto(f"{stack.url}/app/#/redeem/{offer['offer_id']}")
+    page.get_by_role("button", name=re.compile("Test Wallet")).click()
+    page.get_by_role("button", name="확인하고 이용권 받기").click()
+    page.get_by_text("완료되었습니다. 블록체인에 기록되었습니다.").wait_for(timeout=60_000)
+    page.get_by_role("link", name="이용권 보기").click()
+    qr = page.locator(".qr[data-voucher]")
+    qr.wait_for()
+    photo = tmp_path / "voucher.png"
+    qr.screenshot(path=str(photo))
+    assert watch.unexpected() == []
+    return int(qr.get_attribute("data-voucher")), str(photo)
+
+
+def desk_sign_in(page, stack):
+    page.goto(f"{stack.url}/desk/")
+    page.get_by_label("아이디").fill("gym")
+    page.get_by_label("비밀번호").fill(PASSWORD)
+    page.get_by_role("button", name="로그인").click()
+    page.get_by_role("heading", name="이용권 확인", level=1).wait_for()
+
+
+def test_provider_voucher(stack, new_page, coordinator, gym_offer, tmp_path):
+    voucher_id, photo = resident_voucher_qr(stack, new_page, coordinator, gym_offer, tmp_path)
+    page, watch = new_page("desktop", "ko")
+    desk_sign_in(page, stack)
+
+    page.get_by_label("또는 QR 사진 고르기").set_input_files(photo)
+    verdict = page.locator("#voucher-result [data-verdict]")
+    verdict.wait_for()
+    assert verdict.get_attribute("data-verdict") == "valid"
+    assert f"{voucher_id >> 32}-{voucher_id & 0xFFFFFFFF}" in verdict.inner_text()
+    page.get_by_role("button", name="사용 처리하기").click()
+    page.get_by_text("사용 처리되었습니다. 서비스를 제공하세요.").wait_for(timeout=60_000)
+    assert stack.app.state.chain.redemption.functions.voucherStatus(voucher_id).call()[2] is True
+    screenshot(page, "provider_voucher-used")
+
+    # The same voucher again, typed by its number this time: already used, and nothing to press.
+    page.goto(f"{stack.url}/desk/#/voucher")
+    page.get_by_label("이용권 번호").fill(f"{voucher_id >> 32}-{voucher_id & 0xFFFFFFFF}")
+    page.get_by_role("button", name="확인", exact=True).click()
+    page.locator("#voucher-result [data-verdict=used]").wait_for()
+    assert page.get_by_text("이미 사용된 이용권입니다").is_visible()
+    assert page.get_by_role("button", name="사용 처리하기").count() == 0
+    screenshot(page, "provider_voucher")
+    assert watch.unexpected() == []
+
+
+def test_a_voucher_of_another_provider_is_not_ours(stack, new_page, coordinator, gym_offer, tmp_path):
+    voucher_id, photo = resident_voucher_qr(stack, new_page, coordinator, gym_offer, tmp_path)
+    page, watch = new_page("phone", "en")
+    page.goto(f"{stack.url}/desk/")
+    page.get_by_label("Username").fill("cafeteria")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_label("Or choose a photo of the QR").set_input_files(photo)
+    page.locator("#voucher-result [data-verdict=not_your_voucher]").wait_for()
+    assert page.get_by_text("Not our voucher").is_visible()
+    assert watch.unexpected(allowed_statuses=(403,)) == []

@@ -1,0 +1,134 @@
+// Checking a voucher: the resident shows its QR (read with the device camera or from a photo) or reads out its
+// number; the desk says valid, not ours or already used, and marks a valid one used — once.
+import { api, ApiRefusal, newIdempotencyKey } from "../shared/api.js";
+import { field, h, show, status } from "../shared/dom.js";
+import { t } from "../shared/i18n.js";
+import { coins, shortAddress } from "../shared/format.js";
+import { readQrFromFile, scanCamera } from "../shared/qr.js";
+import * as staff from "../shared/staff_session.js";
+
+/** A voucher id from what was scanned or typed: the QR's URL (…/desk/#/voucher/<id>), "<offer>-<serial>", or the id. */
+export function voucherIdFrom(text) {
+  const value = String(text || "").trim();
+  const url = /\/voucher\/(\d+)\s*$/.exec(value);
+  if (url) return BigInt(url[1]).toString();
+  const pair = /^(\d{1,10})\s*-\s*(\d{1,10})$/.exec(value);
+  if (pair) return ((BigInt(pair[1]) << 32n) | BigInt(pair[2])).toString();
+  if (/^\d{1,29}$/.test(value)) return BigInt(value).toString();
+  return null;
+}
+
+function number(id) {
+  const v = BigInt(id);
+  return `${v >> 32n}-${v & 0xffffffffn}`;
+}
+
+export async function scanScreen({ main, params }) {
+  const result = h("div", { id: "voucher-result", "aria-live": "polite" });
+  const video = h("video", { class: "scanner", hidden: true, "aria-label": t("scan.video") });
+  const typed = h("input", { type: "text", inputmode: "numeric", autocomplete: "off" });
+  let scanner = null;
+  const stopCamera = () => { scanner?.stop(); scanner = null; video.hidden = true; };
+  const check = (text) => {
+    const id = voucherIdFrom(text);
+    if (!id) {
+      show(result, status(t("desk.scan.not_voucher"), "error"));
+      return false;
+    }
+    stopCamera();
+    checkVoucher(result, id);
+    return true;
+  };
+  const photo = h("input", {
+    type: "file", accept: "image/*", capture: "environment",
+    onchange: async () => {
+      const file = photo.files?.[0];
+      if (!file) return;
+      let text = null;
+      try {
+        text = await readQrFromFile(file);
+      } catch {
+        text = null;
+      }
+      if (text) check(text);
+      else show(result, status(t("scan.nothing"), "error"));
+    },
+  });
+  show(main,
+    h("h1", {}, t("desk.scan.title")),
+    h("p", {}, t("desk.scan.intro")),
+    h("div", { class: "actions" }, h("button", {
+      type: "button", class: "primary",
+      onclick: async () => {
+        if (scanner) { stopCamera(); return; }
+        video.hidden = false;
+        try {
+          scanner = await scanCamera(video, (text) => check(text));
+        } catch (error) {
+          video.hidden = true;
+          show(result, status(t(error.key || "scan.no_camera"), "error"));
+        }
+      },
+    }, t("desk.scan.camera"))),
+    video,
+    field("desk-photo", t("desk.scan.photo"), photo, t("pay.photo_hint")),
+    h("form", { onsubmit: (e) => { e.preventDefault(); check(typed.value); } },
+      field("desk-number", t("desk.scan.number"), typed, t("desk.scan.number_hint")),
+      h("button", { type: "submit" }, t("desk.scan.check"))),
+    result);
+  if (params[0]) check(params[0]);
+}
+
+async function checkVoucher(box, id) {
+  const s = staff.current();
+  show(box, status(t("loading")));
+  let voucher;
+  try {
+    voucher = await api(`/provider/vouchers/${id}`, { token: s.token });
+  } catch (error) {
+    const key = error instanceof ApiRefusal && error.code === "not_your_voucher" ? "desk.voucher.not_ours"
+      : error instanceof ApiRefusal && error.code === "unknown_voucher" ? "desk.voucher.unknown" : null;
+    show(box, h("div", { class: "card", "data-verdict": error.code || "error" },
+      h("h2", {}, key ? t(key) : t("desk.voucher.cannot_check")),
+      status(error.message, "error")));
+    return;
+  }
+  const details = h("dl", { class: "pairs" },
+    h("dt", {}, t("vouchers.number")), h("dd", {}, number(voucher.voucher_id)),
+    h("dt", {}, t("desk.voucher.offer")), h("dd", {}, String(voucher.offer_id)),
+    voucher.price ? [h("dt", {}, t("redeem.price")), h("dd", {}, t("coins.amount", { amount: coins(voucher.price) }))] : null,
+    voucher.resident ? [h("dt", {}, t("desk.voucher.resident")), h("dd", { class: "mono" }, shortAddress(voucher.resident))] : null);
+  if (voucher.fulfilled || voucher.being_fulfilled) {
+    show(box, h("div", { class: "card", "data-verdict": "used" },
+      h("h2", {}, t(voucher.fulfilled ? "desk.voucher.used" : "desk.voucher.being_used")),
+      status(t("desk.voucher.used_hint"), "error"), details));
+    return;
+  }
+  const progress = h("div", { "aria-live": "polite" });
+  const use = h("button", {
+    type: "button", class: "primary block",
+    onclick: async () => {
+      use.disabled = true;
+      show(progress, status(t("desk.voucher.marking")));
+      try {
+        let op = await api(`/provider/vouchers/${id}/fulfill`, { method: "POST", token: s.token, idempotencyKey: newIdempotencyKey() });
+        while (op.state === "queued" || op.state === "in_tx") {
+          await new Promise((resolve) => setTimeout(resolve, 1000));
+          op = await api(`/operations/${op.id}`, { token: s.token });
+        }
+        if (op.state === "confirmed") {
+          show(progress, status(t("desk.voucher.done"), "ok"));
+          box.querySelector("[data-verdict]")?.setAttribute("data-verdict", "fulfilled");
+        } else {
+          show(progress, status(t("desk.voucher.failed", { why: op.error || "" }), "error"));
+          use.disabled = false;
+        }
+      } catch (error) {
+        show(progress, status(error instanceof ApiRefusal ? error.message : t("error.unexpected"), "error"));
+        use.disabled = false;
+      }
+    },
+  }, t("desk.voucher.use"));
+  show(box, h("div", { class: "card emphasis", "data-verdict": "valid" },
+    h("h2", {}, t("desk.voucher.valid")), status(t("desk.voucher.valid_hint"), "ok"), details, use, progress));
+}
