@@ -76,6 +76,9 @@ class Settings(BaseSettings):
     dev_admin_key: str | None = Field(default=None, repr=False)
     dev_provider_keys: str | None = Field(default=None, repr=False)
 
+    # the residents' app: the city's names, logo and colours (docs/branding.md)
+    branding_file: Path = ROOT / "config" / "branding.yaml"
+
     # community layer: the key sealing neighbour reports (32 bytes, base64 or hex), older keys still opening them
     reports_key: str = Field(default="", repr=False)
     reports_old_keys: str = Field(default="", repr=False)

@@ -1,9 +1,9 @@
 """The city's admin commands on a deployed volunteer bank (the deployment is found through its manifest).
 
-    tools/admin add-centre --cap 30000 --period-days 30 [--coordinator 0x…] [--key banpo-2 --name "…"]
+    tools/admin add-centre --cap 30000 --period-days 30 [--coordinator 0x…] [--key banpo-2 --name "…" --name-ko "…"]
     tools/admin grant-coordinator CENTRE ADDRESS        tools/admin revoke-coordinator CENTRE ADDRESS
-    tools/admin add-provider ADDRESS [--key … --name …] tools/admin remove-provider ADDRESS
-    tools/admin add-charity ADDRESS [--key … --name …]  tools/admin remove-charity ADDRESS
+    tools/admin add-provider ADDRESS [--key … --name … --name-ko …] tools/admin remove-provider ADDRESS
+    tools/admin add-charity ADDRESS [--key … --name … --name-ko …]  tools/admin remove-charity ADDRESS
     tools/admin set-rule CATEGORY --coins 3 --units-per-block 60 --max-units 480 [--inactive]
     tools/admin set-cap CENTRE COINS [--period-days N]
     tools/admin pause | unpause
@@ -159,7 +159,7 @@ def cmd_add_centre(a: Admin, args) -> int:
     new_id = int(receipt.events["CentreAdded"]["centreId"])
     print(f"  centre id: {new_id}", file=a.out)
     entry = {"id": new_id, "key": args.key or f"centre-{new_id}", "name": args.name or args.key or f"Centre {new_id}",
-             "cap": str(args.cap), "periodSeconds": args.period_days * DAY, "active": True, "coordinators": []}
+             "name_ko": args.name_ko, "cap": str(args.cap), "periodSeconds": args.period_days * DAY, "active": True, "coordinators": []}
     a.manifest["config"]["centres"].append(entry)
     for coordinator in coordinators:
         a.send(f"add coordinator {coordinator} to centre {new_id}", a.registry.addCoordinator, new_id, coordinator)
@@ -212,7 +212,8 @@ def _member(kind: str, grant: bool):
         if grant:
             a.send(f"add {kind} {who}", a.redemption.grantRole, role, who)
             name = getattr(args, "name", None)
-            members.append({"key": args.key or f"{kind}-{who[2:10].lower()}", "name": name or args.key or who, "address": who})
+            members.append({"key": args.key or f"{kind}-{who[2:10].lower()}", "name": name or args.key or who,
+                            "name_ko": args.name_ko, "address": who})
         else:
             a.send(f"remove {kind} {who}", a.redemption.revokeRole, role, who)
             members[:] = [m for m in members if m["address"] != who]
@@ -369,6 +370,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--coordinator", type=address, action="append", default=[], help="a coordinator (repeatable)")
     p.add_argument("--key", type=key, help="off-chain short name, recorded in the manifest")
     p.add_argument("--name", help="off-chain display name, recorded in the manifest")
+    p.add_argument("--name-ko", help="off-chain display name in Korean, recorded in the manifest")
     for name, help_ in (("grant-coordinator", "let ADDRESS attest for CENTRE"), ("revoke-coordinator", "stop ADDRESS attesting for CENTRE")):
         p = command(name, help_)
         p.add_argument("centre", type=centre_id, metavar="CENTRE")
@@ -378,6 +380,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("address", type=address, metavar="ADDRESS")
         p.add_argument("--key", type=key, help="off-chain short name, recorded in the manifest")
         p.add_argument("--name", help="off-chain display name, recorded in the manifest")
+        p.add_argument("--name-ko", help="off-chain display name in Korean, recorded in the manifest")
         p = command(f"remove-{kind}", f"revoke the {kind} role from ADDRESS")
         p.add_argument("address", type=address, metavar="ADDRESS")
     p = command("set-rule", "set (or version) the rule of a category")

@@ -149,7 +149,8 @@ def run_steps(session: Session, steps: list[Step], out) -> list[dict]:
 
 
 def _resolved_config(session: Session, config: DeploymentConfig) -> dict:
-    """The configuration as deployed, with dev:N resolved; off-chain names stay here for the backend."""
+    """The configuration as deployed, with dev:N resolved; off-chain names (English `name`, Korean `name_ko`, null
+    when the config gives none) stay here for the backend."""
     return {
         "path": os.path.relpath(config.path, ROOT) if os.path.isabs(config.path) else config.path,
         "sha256": config.sha256,
@@ -157,17 +158,20 @@ def _resolved_config(session: Session, config: DeploymentConfig) -> dict:
         "wonPerCoin": config.won_per_coin,
         "revocationWindowSeconds": config.revocation_window_seconds,
         "categories": [
-            {"key": c.key, "id": c.id, "unit": c.unit, "coinsPerBlock": str(c.coins_per_block),
-             "unitsPerBlock": c.units_per_block, "maxUnits": c.max_units, "active": c.active}
+            {"key": c.key, "id": c.id, "unit": c.unit, "name": c.name, "name_ko": c.name_ko,
+             "coinsPerBlock": str(c.coins_per_block), "unitsPerBlock": c.units_per_block, "maxUnits": c.max_units,
+             "active": c.active}
             for c in config.categories
         ],
         "centres": [
-            {"id": i + 1, "key": c.key, "name": c.name, "cap": str(c.cap), "periodSeconds": c.period_seconds,
+            {"id": i + 1, "key": c.key, "name": c.name, "name_ko": c.name_ko, "cap": str(c.cap), "periodSeconds": c.period_seconds,
              "active": c.active, "coordinators": [session.resolve(a) for a in c.coordinators]}
             for i, c in enumerate(config.centres)
         ],
-        "providers": [{"key": m.key, "name": m.name, "address": session.resolve(m.address)} for m in config.providers],
-        "charities": [{"key": m.key, "name": m.name, "address": session.resolve(m.address)} for m in config.charities],
+        "providers": [{"key": m.key, "name": m.name, "name_ko": m.name_ko, "address": session.resolve(m.address)}
+                      for m in config.providers],
+        "charities": [{"key": m.key, "name": m.name, "name_ko": m.name_ko, "address": session.resolve(m.address)}
+                      for m in config.charities],
     }
 
 

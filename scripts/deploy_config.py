@@ -36,6 +36,8 @@ class Category:
     units_per_block: int
     max_units: int
     active: bool = True
+    name: str | None = None  # display names, off-chain (English, Korean)
+    name_ko: str | None = None
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,7 @@ class Centre:
     period_days: int
     coordinators: tuple[str, ...]  # "0x…" or "dev:N"
     active: bool = True
+    name_ko: str | None = None  # the Korean display name, off-chain
 
     @property
     def period_seconds(self) -> int:
@@ -59,6 +62,7 @@ class Member:
     key: str
     name: str
     address: str  # "0x…" or "dev:N"
+    name_ko: str | None = None  # the Korean display name, off-chain
 
 
 @dataclass(frozen=True)
@@ -133,6 +137,11 @@ def _str(value: Any, where: str, *, pattern: re.Pattern | None = None, max_len: 
     return value
 
 
+def _optional_str(spec: dict, key: str, where: str) -> str | None:
+    """An optional display text (a name): absent is None, present must be a non-empty text."""
+    return _str(spec[key], f"{where}.{key}") if key in spec else None
+
+
 def _bool(value: Any, where: str) -> bool:
     if not isinstance(value, bool):
         raise ConfigError(f"{where}: expected true or false, got {value!r}")
@@ -180,7 +189,7 @@ def parse_config(data: Any, path: str = "<config>", sha256: str = "") -> Deploym
     for key, spec in cats.items():
         where = f"categories.{key}"
         _str(key, where, pattern=KEY)
-        spec = _mapping(spec, where, {"id", "unit", "coins", "units_per_block", "max_units"}, {"active"})
+        spec = _mapping(spec, where, {"id", "unit", "coins", "units_per_block", "max_units"}, {"active", "name", "name_ko"})
         active = _bool(spec.get("active", True), f"{where}.active")
         categories.append(
             Category(
@@ -191,6 +200,8 @@ def parse_config(data: Any, path: str = "<config>", sha256: str = "") -> Deploym
                 units_per_block=_int(spec["units_per_block"], f"{where}.units_per_block", minimum=1, maximum=UINT32_MAX),
                 max_units=_int(spec["max_units"], f"{where}.max_units", minimum=1, maximum=UINT32_MAX),
                 active=active,
+                name=_optional_str(spec, "name", where),
+                name_ko=_optional_str(spec, "name_ko", where),
             )
         )
     if not categories:
@@ -204,7 +215,7 @@ def parse_config(data: Any, path: str = "<config>", sha256: str = "") -> Deploym
     centres = []
     for i, spec in enumerate(_list(top["centres"], "centres")):
         where = f"centres[{i}]"
-        spec = _mapping(spec, where, {"key", "cap", "period_days", "coordinators"}, {"name", "active"})
+        spec = _mapping(spec, where, {"key", "cap", "period_days", "coordinators"}, {"name", "name_ko", "active"})
         coordinators = tuple(
             check_address(a, f"{where}.coordinators[{j}]")
             for j, a in enumerate(_list(spec["coordinators"], f"{where}.coordinators"))
@@ -220,6 +231,7 @@ def parse_config(data: Any, path: str = "<config>", sha256: str = "") -> Deploym
                 period_days=_int(spec["period_days"], f"{where}.period_days", minimum=1, maximum=UINT32_MAX // DAY),
                 coordinators=coordinators,
                 active=_bool(spec.get("active", True), f"{where}.active"),
+                name_ko=_optional_str(spec, "name_ko", where),
             )
         )
     if not centres:
@@ -230,9 +242,10 @@ def parse_config(data: Any, path: str = "<config>", sha256: str = "") -> Deploym
         out = []
         for i, spec in enumerate(_list(top.get(name) or [], name)):
             where = f"{name}[{i}]"
-            spec = _mapping(spec, where, {"key", "address"}, {"name"})
+            spec = _mapping(spec, where, {"key", "address"}, {"name", "name_ko"})
             key = _str(spec["key"], f"{where}.key", pattern=KEY)
-            out.append(Member(key, _str(spec.get("name", key), f"{where}.name"), check_address(spec["address"], f"{where}.address")))
+            out.append(Member(key, _str(spec.get("name", key), f"{where}.name"), check_address(spec["address"], f"{where}.address"),
+                              _optional_str(spec, "name_ko", where)))
         _unique(out, "key", name)
         _unique(out, "address", name)
         return tuple(out)

@@ -16,13 +16,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from backend.api import community, web
-from backend.api.routes import (activities, admin, auth, chain_views, health, operations, providers, residents, staff,
-                                statistics)
+from backend.api.routes import (activities, admin, auth, branding, chain_views, directory, health, operations,
+                                providers, residents, staff, statistics)
 from backend.api.routes import areas, matches, needs, proposals, reports, talents
 from backend.chain.client import ChainClient
 from backend.config import Settings, get_settings
 from backend.domain.errors import Refusal
 from backend.domain.messages import localized, pick_language, validation_detail
+from backend.services import branding as branding_service
 from backend.services.centres import sync_centres
 from backend.services.recorder import ActivityRecorder
 from backend.store.db import make_engine, make_session_factory, migrate
@@ -66,6 +67,8 @@ def create_app(settings: Settings | None = None, *, chain: ChainClient | None = 
     app.state.chain = chain
     app.state.recorder = ActivityRecorder(app.state.sessions, lambda a: jsonable_encoder(activities.to_out(a)))
     app.state.accounts = {}  # deps.current_principal's short-lived cache of staff accounts
+    # The city's branding, checked now: a wrong file stops the start with a message saying what is wrong.
+    app.state.branding = branding_service.load(settings.branding_file)
 
     @app.exception_handler(Refusal)
     async def domain_error(request: Request, exc: Refusal) -> JSONResponse:
@@ -87,7 +90,8 @@ def create_app(settings: Settings | None = None, *, chain: ChainClient | None = 
                             headers={"Content-Language": language})
 
     for router in (auth.router, staff.router, activities.router, chain_views.router, statistics.router,
-                   health.router, residents.router, providers.router, admin.router, operations.router,
+                   health.router, residents.router, directory.router, providers.router, admin.router,
+                   operations.router, branding.router,
                    areas.router, talents.router, needs.router,
                    matches.router, reports.router, proposals.router):
         app.include_router(router)

@@ -6,18 +6,19 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time as dtime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.chain import reads
 from backend.chain.client import ChainClient
 from backend.chain.indexer import indexed_height
+from backend.domain import settlement
 from backend.domain.units import COIN
 from backend.domain.errors import Refusal
 from backend.services.chain_ops import dry_run, provider_address
 from backend.services.offers_catalogue import offer_or_refuse, offer_view, offers_of
 from backend.store import ops
 from backend.store.db import write_transaction
+from backend.store.events import provider_events
 from backend.store.models import ChainEvent, OfferDetails
 
 UINT96_MAX = 2**96 - 1
@@ -181,12 +182,9 @@ def block_at(chain: ChainClient, moment: datetime) -> int:
     return low
 
 
-def statement(db: Session, chain: ChainClient, user_id: int, start: date | None, end: date | None) -> dict:
-    """The provider's settlement statement for [start, end): vouchers redeemed at it (coins received), vouchers
-    used, settlements made (coins burned, won recorded on-chain), and what the received coins are worth at the
-    chain's current rate. Every figure comes from indexed events; `check` names the blocks and the contract, so the
-    city can recompute it from the chain with eth_getLogs."""
-    address = provider_address(db, user_id)
+def _period(db: Session, chain: ChainClient, start: date | None, end: date | None) -> tuple[date, date, int, int]:
+    """(start, end, first block, last block) of the period [start, end) (UTC; default this month so far), once the
+    indexer has reached its end."""
     today = datetime.now(UTC).date()
     start = start or today.replace(day=1)
     end = end or date.fromordinal(today.toordinal() + 1)
@@ -198,13 +196,38 @@ def statement(db: Session, chain: ChainClient, user_id: int, start: date | None,
     if to_block >= from_block and (height is None or height < to_block):
         raise Refusal(409, "indexer_behind", f"events are indexed up to block {height}, the period ends at block "
                                                  f"{to_block}; try again in a moment")
-    events = list(db.scalars(select(ChainEvent).where(
-        ChainEvent.block_number >= from_block, ChainEvent.block_number <= to_block,
-        ChainEvent.event.in_(("VoucherIssued", "VoucherFulfilled", "Settled")),
-        (ChainEvent.address1 == address) | (ChainEvent.address2 == address)).order_by(ChainEvent.id)))
+    return start, end, from_block, to_block
+
+
+def _entries(chain: ChainClient, issued: list[ChainEvent], fulfilled: list[ChainEvent],
+             settled: list[ChainEvent]) -> list[settlement.Entry]:
+    """The statement's events with their blocks' times (asked of the node for an event indexed without one)."""
+    times: dict[int, int] = {}
+
+    def time_of(e: ChainEvent) -> int:
+        if e.block_time is not None:
+            return int(e.block_time)
+        if e.block_number not in times:
+            times[e.block_number] = int(chain.web3.eth.get_block(e.block_number)["timestamp"])
+        return times[e.block_number]
+
+    return ([settlement.Entry(settlement.ISSUED, time_of(e), str(e.args["voucherId"]), int(e.args["price"]), 0,
+                              e.tx_hash) for e in issued]
+            + [settlement.Entry(settlement.FULFILLED, time_of(e), str(e.args["voucherId"]), 0, 0, e.tx_hash)
+               for e in fulfilled]
+            + [settlement.Entry(settlement.SETTLED, time_of(e), str(e.args["settlementId"]), int(e.args["amount"]),
+                                int(e.args["wonAmount"]), e.tx_hash) for e in settled])
+
+
+def _statement(db: Session, chain: ChainClient, user_id: int, start: date | None,
+               end: date | None) -> tuple[dict, list[settlement.Entry]]:
+    address = provider_address(db, user_id)
+    start, end, from_block, to_block = _period(db, chain, start, end)
+    events = provider_events(db, address, from_block, to_block)
     issued = [e for e in events if e.event == "VoucherIssued" and e.args["provider"] == address]
     fulfilled = [e for e in events if e.event == "VoucherFulfilled"]
     settled = [e for e in events if e.event == "Settled"]
+    entries = _entries(chain, issued, fulfilled, settled)
     received = sum(int(e.args["price"]) for e in issued)
     rate = chain.redemption.functions.wonPerCoin().call()
     return {
@@ -219,7 +242,25 @@ def statement(db: Session, chain: ChainClient, user_id: int, start: date | None,
         "won_per_coin": rate, "won_owed_for_received": str(received * rate // COIN),
         "vouchers": [{"voucher_id": str(e.args["voucherId"]), "resident": e.args["resident"], "price": str(e.args["price"]),
                       "tx_hash": e.tx_hash, "block_number": e.block_number} for e in issued],
+        "days": settlement.days(entries),
         "check": {"contract": chain.redemption.address, "chain_id": chain.chain_id, "from_block": from_block,
                   "to_block": to_block, "events": ["VoucherIssued(provider=this)", "VoucherFulfilled(provider=this)",
                                                    "Settled(provider=this)"]},
-    }
+    }, entries
+
+
+def statement(db: Session, chain: ChainClient, user_id: int, start: date | None, end: date | None) -> dict:
+    """The provider's settlement statement for [start, end): vouchers redeemed at it (coins received), vouchers
+    used, settlements made (coins burned, won recorded on-chain), what the received coins are worth at the chain's
+    current rate, and the same figures per day (UTC) that has any of these events. Every figure comes from indexed
+    events; `check` names the blocks and the contract, so the city can recompute it from the chain with
+    eth_getLogs."""
+    return _statement(db, chain, user_id, start, end)[0]
+
+
+def statement_csv(db: Session, chain: ChainClient, user_id: int, start: date | None, end: date | None,
+                  language: str) -> tuple[str, bytes]:
+    """(file name, CSV) of the statement: one row per voucher issued, voucher fulfilled and settlement, and a totals
+    row whose figures are the statement's (coins as decimal coins, won as whole won), headers in `language`."""
+    out, entries = _statement(db, chain, user_id, start, end)
+    return f"settlement-{out['period']['start']}-{out['period']['end']}.csv", settlement.render_csv(entries, language)

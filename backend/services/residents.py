@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -17,10 +18,11 @@ from backend.config import Settings
 from backend.domain import siwe
 from backend.domain.activities import parse_address
 from backend.domain.errors import Refusal
-from backend.services.offers_catalogue import names
+from backend.services import directory
 from backend.store import ops
 from backend.store.activities import resident_for
 from backend.store.db import write_transaction
+from backend.store.directory import offer_titles
 from backend.store.models import Balance, ChainEvent, ChainOp, Resident, SiweNonce
 from backend.store.rows import get_or_refuse
 
@@ -135,25 +137,44 @@ def account(db: Session, chain: ChainClient, address: str) -> dict:
             "centre_id": ops.resident_centre(db, address)}
 
 
-def _history_entry(e: ChainEvent, address: str, categories: dict, providers: dict, charities: dict) -> dict | None:
+@dataclass(frozen=True)
+class HistoryNames:
+    """What a history page names besides the events: categories (key, unit, Korean name), centres (name, Korean
+    name), providers and charities (name, Korean name), offers (off-chain title)."""
+
+    categories: dict[int, dict]
+    centres: dict[int, dict]
+    providers: dict[str, dict]
+    charities: dict[str, dict]
+    offer_titles: dict[int, str]
+
+
+def _history_entry(e: ChainEvent, address: str, names: HistoryNames) -> dict | None:
     a = e.args
     item = {"id": e.id, "event": e.event, "block_number": e.block_number, "tx_hash": e.tx_hash,
             "time": datetime.fromtimestamp(e.block_time, UTC).isoformat() if e.block_time is not None else None}
     if e.event == "ActivityAttested":
+        category, centre_id = names.categories.get(int(a["category"]), {}), centre_of(a["id"])
+        centre = names.centres.get(centre_id, {})
         item.update(kind="earned", amount=str(a["amount"]), category=a["category"],
-                    category_name=categories.get(int(a["category"])), units=a["units"], activity_id=a["id"],
-                    centre_id=centre_of(a["id"]))
+                    category_name=category.get("key"), category_name_ko=category.get("name_ko"),
+                    units=a["units"], unit=category.get("unit"), activity_id=a["id"], centre_id=centre_id,
+                    centre_name=centre.get("name"), centre_name_ko=centre.get("name_ko"))
     elif e.event == "ActivityRevoked":
         item.update(kind="revoked", amount=str(a["amount"]), clawed_back=str(a["clawedBack"]),
                     debt_added=str(a["debtAdded"]), activity_id=a["id"])
     elif e.event == "DebtNetted":
         item.update(kind="debt_repaid", amount=str(a["repaid"]), remaining_debt=str(a["remainingDebt"]))
     elif e.event == "VoucherIssued":
-        item.update(kind="redeemed", amount=str(a["price"]), voucher_id=str(a["voucherId"]),
-                    offer_id=int(a["voucherId"]) >> 32, provider=a["provider"], provider_name=providers.get(a["provider"]))
+        provider, offer_id = names.providers.get(a["provider"], {}), int(a["voucherId"]) >> 32
+        item.update(kind="redeemed", amount=str(a["price"]), voucher_id=str(a["voucherId"]), offer_id=offer_id,
+                    offer_title=names.offer_titles.get(offer_id), provider=a["provider"],
+                    provider_name=provider.get("name") or provider.get("key"), provider_name_ko=provider.get("name_ko"))
     elif e.event == "Donated":
+        charity = names.charities.get(a["charity"], {})
         item.update(kind="donated", amount=str(a["amount"]), charity=a["charity"],
-                    charity_name=charities.get(a["charity"]), receipt_id=a["receiptId"])
+                    charity_name=charity.get("name") or charity.get("key"), charity_name_ko=charity.get("name_ko"),
+                    receipt_id=a["receiptId"])
     elif e.event == "ServicePaid":
         outgoing = a["payer"] == address
         item.update(kind="paid" if outgoing else "received_payment", amount=str(a["amount"]),
@@ -164,15 +185,19 @@ def _history_entry(e: ChainEvent, address: str, categories: dict, providers: dic
 
 
 def history(db: Session, chain: ChainClient, address: str, after_id: int, limit: int) -> dict:
-    """What happened to the resident's coins, oldest first — activities attested (with their category),
-    revocations, vouchers redeemed, donations, payments made and received — and their requests not yet on-chain."""
-    categories = {int(c["id"]): c.get("key") for c in chain.deployment.manifest.get("config", {}).get("categories", [])}
-    providers, charities = names(chain, "providers"), names(chain, "charities")
+    """What happened to the resident's coins, oldest first — activities attested (with their category and centre),
+    revocations, vouchers redeemed (with the offer's title), donations, payments made and received — and their
+    requests not yet on-chain. Names in English and Korean where the deployment's configuration gives them."""
     q = (select(ChainEvent).where((ChainEvent.address1 == address) | (ChainEvent.address2 == address),
                                   ChainEvent.event != "Transfer", ChainEvent.id > after_id)
          .order_by(ChainEvent.id).limit(max(1, min(limit, 500))))
-    entries = [item for e in db.scalars(q)
-               if (item := _history_entry(e, address, categories, providers, charities)) is not None]
+    events = list(db.scalars(q))
+    names = HistoryNames(
+        categories=directory.category_entries(chain),
+        centres={c["id"]: c for c in directory.centres(db, chain)},
+        providers=directory.member_entries(chain, "providers"), charities=directory.member_entries(chain, "charities"),
+        offer_titles=offer_titles(db, (int(e.args["voucherId"]) >> 32 for e in events if e.event == "VoucherIssued")))
+    entries = [item for e in events if (item := _history_entry(e, address, names)) is not None]
     pending = [ops.op_view(o) for o in db.scalars(select(ChainOp).where(
         ChainOp.subject == address, ChainOp.signer_role == "relayer", ChainOp.state.in_(ops.LIVE)).order_by(ChainOp.id))]
     return {"address": address, "entries": entries, "pending": pending}

@@ -1,4 +1,5 @@
-"""Reads of what the indexer has stored: an address's balance and events, the events of one transaction."""
+"""Reads of what the indexer has stored: an address's balance and events, the events of one transaction, a
+contract's role changes, a provider's events in a block range."""
 
 from __future__ import annotations
 
@@ -24,3 +25,25 @@ def events_in_tx(s: Session, tx_hash: str) -> list[ChainEvent]:
     log order; empty when none is indexed."""
     return list(s.scalars(select(ChainEvent).where(ChainEvent.tx_hash == tx_hash)
                           .order_by(ChainEvent.block_number, ChainEvent.log_index)))
+
+
+ROLE_EVENTS = ("RoleGranted", "RoleRevoked")
+
+
+def role_events(s: Session, contract: str) -> list[tuple[str, dict]]:
+    """(event name, arguments) of every role granted or revoked on `contract` ("Redemption", …), in chain order."""
+    q = (select(ChainEvent.event, ChainEvent.args)
+         .where(ChainEvent.contract == contract, ChainEvent.event.in_(ROLE_EVENTS))
+         .order_by(ChainEvent.block_number, ChainEvent.log_index))
+    return [(name, args) for name, args in s.execute(q)]
+
+
+PROVIDER_EVENTS = ("VoucherIssued", "VoucherFulfilled", "Settled")
+
+
+def provider_events(s: Session, provider: str, from_block: int, to_block: int) -> list[ChainEvent]:
+    """The provider's vouchers issued and fulfilled and its settlements in [from_block, to_block], in chain order."""
+    return list(s.scalars(select(ChainEvent).where(
+        ChainEvent.block_number >= from_block, ChainEvent.block_number <= to_block,
+        ChainEvent.event.in_(PROVIDER_EVENTS),
+        or_(ChainEvent.address1 == provider, ChainEvent.address2 == provider)).order_by(ChainEvent.id)))

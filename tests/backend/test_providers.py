@@ -3,7 +3,10 @@ vouchers verified and fulfilled once, settlement and a statement the city can ch
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from conftest import COIN, PASSWORD
@@ -124,6 +127,70 @@ def test_settlement_statement_matches_the_chain(backend, gym, coord1):
     assert s["won_owed_for_received"] == str(int(s["coins_received"]) * 200 // COIN)
     r = backend.http.get("/provider/settlement", params={"start": "2020-01-02", "end": "2020-01-01"}, headers=gym)
     refused(r, 422, "invalid_period")
+
+
+def test_settlement_days_and_csv_agree_with_the_statement(backend, gym, coord1):
+    """After a real redemption, fulfilment and settlement: the statement's days add up to its totals, and the CSV's
+    rows and totals row say the same as the JSON."""
+    first_day = datetime.fromtimestamp(backend.chain_time(), UTC).date()
+    offer_id = publish(backend, gym, title="Sauna pass", price=str(3 * COIN))
+    alice, voucher = redeem(backend, coord1, offer_id, 3 * COIN)
+    # The resident's history names the offer by its off-chain title, and the provider in both languages.
+    entry = next(e for e in backend.http.get("/me/history", headers=sign_in(backend, alice)).json()["entries"]
+                 if e["kind"] == "redeemed")
+    assert (entry["offer_title"], entry["provider_name_ko"]) == ("Sauna pass", "복지관 체력단련실")
+    assert backend.http.post(f"/provider/vouchers/{voucher}/fulfill", headers=gym).status_code == 202
+    r = backend.http.post("/provider/settlements", json={"amount": str(2 * COIN)}, headers=gym)
+    assert r.status_code == 202, r.text
+    backend.drain()
+
+    last_day = datetime.fromtimestamp(backend.chain_time(), UTC).date()
+    period = {"start": first_day.isoformat(), "end": (last_day + timedelta(days=1)).isoformat()}
+    s = backend.http.get("/provider/settlement", params=period, headers=gym).json()
+    assert s["vouchers_issued"] >= 1 and s["vouchers_fulfilled"] >= 1 and s["settlements"]
+    days = s["days"]
+    assert [d["date"] for d in days] == sorted({d["date"] for d in days})  # one row per day, in order
+    assert all(period["start"] <= d["date"] < period["end"] for d in days)
+    for total, key in (("coins_received", "coins_received"), ("coins_settled", "coins_settled"),
+                       ("won_settled", "won_settled")):
+        assert sum(int(d[key]) for d in days) == int(s[total]), key
+    assert sum(d["vouchers_issued"] for d in days) == s["vouchers_issued"]
+    assert sum(d["vouchers_fulfilled"] for d in days) == s["vouchers_fulfilled"]
+    # The voucher's day: the day of the block it was issued in.
+    issued_at = backend.node.web3.eth.get_block(backend.chain.voucher_issued(voucher)["block_number"])["timestamp"]
+    day = next(d for d in days if d["date"] == datetime.fromtimestamp(issued_at, UTC).date().isoformat())
+    assert int(day["coins_received"]) >= 3 * COIN and day["vouchers_issued"] >= 1
+
+    r = backend.http.get("/provider/settlement.csv", params=period | {"lang": "en"}, headers=gym)
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"].startswith("text/csv")
+    assert r.headers["content-disposition"] == f"attachment; filename=settlement-{period['start']}-{period['end']}.csv"
+    assert r.content.startswith(b"\xef\xbb\xbf")  # UTF-8 byte-order mark, for Excel
+    rows = list(csv.DictReader(io.StringIO(r.content.decode("utf-8-sig"))))
+    body, totals = rows[:-1], rows[-1]
+    assert totals["kind"] == "total"
+    assert Decimal(totals["coins_received"]) * COIN == int(s["coins_received"])
+    assert Decimal(totals["coins_settled"]) * COIN == int(s["coins_settled"])
+    assert int(totals["won_settled"]) == int(s["won_settled"])
+    kinds = [row["kind"] for row in body]
+    assert kinds.count("voucher issued") == s["vouchers_issued"]
+    assert kinds.count("voucher fulfilled") == s["vouchers_fulfilled"]
+    assert kinds.count("settlement") == len(s["settlements"])
+    assert {(row["kind"], row["id"]) for row in body} >= {("voucher issued", str(voucher)),
+                                                           ("voucher fulfilled", str(voucher))}
+    assert {row["tx_hash"] for row in body if row["kind"] == "settlement"} == {x["tx_hash"] for x in s["settlements"]}
+    assert sorted((row["date"], row["time_utc"]) for row in body) == [(row["date"], row["time_utc"]) for row in body]
+
+    # In Korean by Accept-Language: the same figures under Korean headers.
+    ko = backend.http.get("/provider/settlement.csv", params=period, headers=gym | {"Accept-Language": "ko-KR"})
+    text = ko.content.decode("utf-8-sig")
+    assert text.splitlines()[0].startswith("날짜,") and "합계" in text.splitlines()[-1]
+    assert text.splitlines()[-1].split(",")[4:7] == [totals["coins_received"], totals["coins_settled"],
+                                                     totals["won_settled"]]
+    refused(backend.http.get("/provider/settlement.csv", params={"start": "2020-01-02", "end": "2020-01-01"},
+                             headers=gym), 422, "invalid_period")
+    refused(backend.http.get("/provider/settlement.csv", params=period, headers=backend.login("coord1")),
+            403, "staff_required")
 
 
 def test_a_retried_offer_with_the_same_idempotency_key_is_published_once(backend, gym):

@@ -51,6 +51,10 @@ def test_the_whole_resident_path_without_eth(backend, coord1):
     history = backend.http.get("/me/history", headers=me).json()["entries"]
     assert [(e["kind"], e["category_name"], e["amount"]) for e in history] == [("earned", "volunteering", str(6 * COIN))]
     assert history[0]["time"] and history[0]["centre_id"] == 1  # the block's time
+    # Names in English and Korean from the deployment's configuration, the unit from the category.
+    assert {k: history[0][k] for k in ("centre_name", "centre_name_ko", "unit", "units", "category_name_ko")} == {
+        "centre_name": "Seocho Volunteer Centre", "centre_name_ko": "서초구 자원봉사센터", "unit": "minute",
+        "units": 120, "category_name_ko": "자원봉사"}
 
     offer_id = create_offer_on_chain(backend, 2 * COIN, 10)
     catalogue = backend.http.get("/offers").json()
@@ -90,8 +94,12 @@ def test_the_whole_resident_path_without_eth(backend, coord1):
     assert web3.eth.get_balance(alice.address) == 0 and web3.eth.get_balance(bob.address) == 0  # never held ETH
     assert backend.chain.redemption.functions.nonces(alice.address).call() == 3
 
-    kinds = [e["kind"] for e in backend.http.get("/me/history", headers=me).json()["entries"]]
-    assert kinds == ["earned", "redeemed", "donated", "paid"]
+    entries = backend.http.get("/me/history", headers=me).json()["entries"]
+    assert [e["kind"] for e in entries] == ["earned", "redeemed", "donated", "paid"]
+    redeemed, donated = entries[1], entries[2]
+    assert (redeemed["provider_name"], redeemed["provider_name_ko"]) == ("Welfare Centre Gym", "복지관 체력단련실")
+    assert redeemed["offer_id"] == offer_id and redeemed["offer_title"] is None  # published straight on-chain: no title
+    assert (donated["charity_name"], donated["charity_name_ko"]) == ("Neighbour Love Food Bank", "이웃사랑 푸드뱅크")
     bob_history = backend.http.get("/me/history", headers=sign_in(backend, bob)).json()["entries"]
     assert [e["kind"] for e in bob_history] == ["earned", "received_payment"]
     assert bob_history[1]["counterparty"] == alice.address and bob_history[1]["request_ref"] == ref

@@ -43,7 +43,7 @@ def test_add_centre_with_a_coordinator(anvil, deployed, chain, admin):
     _, registry, _ = chain
     count = registry.centreCount().call()
     out = ok(admin("add-centre", "--cap", "1500.5", "--period-days", "7", "--coordinator", "dev:6",
-                   "--key", "yangjae-centre", "--name", "양재 자원봉사 캠프"))
+                   "--key", "yangjae-centre", "--name", "Yangjae Volunteer Camp", "--name-ko", "양재 자원봉사 캠프"))
     new_id = count + 1
     assert f"network development (local development chain, chain id {ANVIL_CHAIN_ID}" in out
     assert f"centre id: {new_id}" in out and "tx 0x" in out
@@ -51,7 +51,8 @@ def test_add_centre_with_a_coordinator(anvil, deployed, chain, admin):
     assert (cap, period, active) == (15005 * COIN // 10, 7 * DAY, True)
     assert registry.hasRole(registry.coordinatorRole(new_id).call(), account(anvil, 6)).call()
     entry = read_manifest(deployed, ANVIL_CHAIN_ID)["config"]["centres"][-1]
-    assert entry["id"] == new_id and entry["name"] == "양재 자원봉사 캠프" and entry["coordinators"] == [account(anvil, 6)]
+    assert entry["id"] == new_id and entry["coordinators"] == [account(anvil, 6)]
+    assert (entry["name"], entry["name_ko"]) == ("Yangjae Volunteer Camp", "양재 자원봉사 캠프")
     assert admin_log(deployed)[-1]["action"] == f"add coordinator {account(anvil, 6)} to centre {new_id}"
 
 
@@ -75,10 +76,10 @@ def test_add_and_remove_provider_or_charity(anvil, chain, admin, deployed, kind)
     _, _, redemption = chain
     who = account(anvil, 8)
     role = (redemption.PROVIDER_ROLE if kind == "provider" else redemption.CHARITY_ROLE)().call()
-    ok(admin(f"add-{kind}", who, "--key", f"new-{kind}", "--name", "반포 복지관"))
+    ok(admin(f"add-{kind}", who, "--key", f"new-{kind}", "--name", "Banpo Welfare Centre", "--name-ko", "반포 복지관"))
     assert redemption.hasRole(role, who).call()
     listing = read_manifest(deployed, ANVIL_CHAIN_ID)["config"]["providers" if kind == "provider" else "charities"]
-    assert {"key": f"new-{kind}", "name": "반포 복지관", "address": who} in listing
+    assert {"key": f"new-{kind}", "name": "Banpo Welfare Centre", "name_ko": "반포 복지관", "address": who} in listing
     ok(admin(f"remove-{kind}", who))
     assert not redemption.hasRole(role, who).call()
 

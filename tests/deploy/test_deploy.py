@@ -89,6 +89,13 @@ def test_deploy_configures_the_chain_and_writes_the_manifest(request, node_name,
         assert entry["abiSha256"] == abi_sha256(build_abi) == abi_sha256(json.loads((ABI_DIR / f"{name}.json").read_text()))
         assert entry["abi"] == f"backend/chain/abi/{name}.json"
     assert [c["key"] for c in manifest["config"]["centres"]] == [c["key"] for c in CONFIG["centres"]]
+    # The display names in Korean (and the categories' in English) stay off-chain, in the manifest.
+    assert [c["name_ko"] for c in manifest["config"]["centres"]] == ["서초구 자원봉사센터", "반포 주민센터 봉사단"]
+    assert [(c["name"], c["name_ko"]) for c in manifest["config"]["categories"]] == [
+        ("Volunteering", "자원봉사"), ("Class", "강좌 수강"), ("Recycling", "재활용"),
+        ("Neighbour in need found", "어려운 이웃 발굴")]
+    assert [m["name_ko"] for m in manifest["config"]["providers"]] == ["복지관 체력단련실", "복지관 구내식당"]
+    assert manifest["config"]["charities"][0]["name_ko"] == "이웃사랑 푸드뱅크"
     assert manifest["config"]["centres"][0]["coordinators"] == [dev_account(node, 1)]
     assert len(manifest["configuration"]) == 11  # one recorded transaction per configuration step
     assert_configured_as_default(node, manifest)
@@ -222,6 +229,9 @@ def test_brownie_run_entry_point(anvil, manifest_dir, tmp_path):
         (lambda d: d["centres"][0].update(period_days=0), "centres[0].period_days: must be between 1"),
         (lambda d: d.pop("centres"), "missing centres"),
         (lambda d: d["centres"][1].update(key="seocho-volunteer-centre"), "'seocho-volunteer-centre' appears twice"),
+        (lambda d: d["centres"][0].update(name_ko=""), "centres[0].name_ko: expected a non-empty text"),
+        (lambda d: d["charities"][0].update(name_kr="푸드뱅크"), "charities[0]: unknown key name_kr"),
+        (lambda d: d["categories"]["class"].update(name_ko=7), "categories.class.name_ko: expected a non-empty text"),
     ],
 )
 def test_a_bad_config_is_refused_before_anything_is_sent(anvil, manifest_dir, tmp_path, edit, message):

@@ -4,14 +4,14 @@ settlement statement of a period (services.providers)."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.encoders import jsonable_encoder
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import Field, StrictStr
 
-from backend.api.deps import ChainDep, DbDep, SendersDep, require
+from backend.api.deps import ChainDep, DbDep, LanguageDep, SendersDep, require
 from backend.api.idempotency import IdempotencyDep
 from backend.api.schemas import AMOUNT_PATTERN, OfferIn, OfferOut, OfferPatch, OperationOut, Strict
 from backend.services.security import Principal
@@ -74,12 +74,28 @@ def settle(body: SettleIn, principal: Provider, db: DbDep, chain: ChainDep, send
                     202)
 
 
+Start = Annotated[date | None, Query(description="first day (UTC), default: the 1st of this month")]
+End = Annotated[date | None, Query(description="day after the last (UTC), default: today + 1")]
+
+
 @router.get("/settlement")
-def statement(principal: Provider, db: DbDep, chain: ChainDep,
-              start: Annotated[date | None, Query(description="first day (UTC), default: the 1st of this month")] = None,
-              end: Annotated[date | None, Query(description="day after the last (UTC), default: today + 1")] = None) -> dict:
+def statement(principal: Provider, db: DbDep, chain: ChainDep, start: Start = None, end: End = None) -> dict:
     """The provider's settlement statement for [start, end): vouchers redeemed at it (coins received), vouchers
-    used, settlements made (coins burned, won recorded on-chain), and what the received coins are worth at the
-    chain's current rate. Every figure comes from indexed events; `check` names the blocks and the contract, so the
-    city can recompute it from the chain with eth_getLogs."""
+    used, settlements made (coins burned, won recorded on-chain), what the received coins are worth at the
+    chain's current rate, and `days`: the same per day (UTC) that has any of these events. Every figure comes from
+    indexed events; `check` names the blocks and the contract, so the city can recompute it from the chain with
+    eth_getLogs."""
     return providers.statement(db, chain, principal.user_id, start, end)
+
+
+@router.get("/settlement.csv", response_class=Response, responses={200: {"content": {"text/csv": {}}}})
+def statement_csv(principal: Provider, db: DbDep, chain: ChainDep, language: LanguageDep, start: Start = None,
+                  end: End = None,
+                  lang: Annotated[Literal["ko", "en"] | None, Query(description="headers' language; default: "
+                                                                              "Accept-Language")] = None) -> Response:
+    """The statement as a spreadsheet (UTF-8 with a byte-order mark, for Excel): one row per voucher issued,
+    voucher fulfilled and settlement (date and time in UTC, kind, voucher or settlement id, coins, won, transaction),
+    then a totals row equal to the statement's figures."""
+    name, body = providers.statement_csv(db, chain, principal.user_id, start, end, lang or language)
+    return Response(body, media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f"attachment; filename={name}", "Cache-Control": "no-store"})

@@ -1,0 +1,24 @@
+"""The public directory (no sign-in): centres, categories, providers and charities with their names in English and
+Korean, for the residents' app (services.directory)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from backend.api.deps import ChainDep, DbDep
+from backend.services import directory
+
+router = APIRouter(tags=["directory"])
+
+
+@router.get("/charities")
+def charities(db: DbDep, chain: ChainDep) -> list[dict]:
+    """The charities registered now (CHARITY_ROLE on Redemption, as indexed), in the order they were registered,
+    with their key and names from the deployment's configuration (null for an address it does not name)."""
+    return directory.charities(db, chain)
+
+
+@router.get("/directory")
+def full_directory(db: DbDep, chain: ChainDep) -> dict:
+    """Centres, categories (names, unit and the rule in force), and the providers and charities registered now."""
+    return directory.directory(db, chain)
