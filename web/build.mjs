@@ -4,12 +4,14 @@
 //   node build.mjs --watch    rebuild on change (for development)
 import * as esbuild from "esbuild";
 import { createHash } from "node:crypto";
-import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const dist = join(here, "dist");
+const target = join(here, "dist");
+// Built beside dist/ and swapped in at the end, so a server never sees half a build.
+const dist = join(here, `dist.tmp-${process.pid}`);
 const apps = ["resident", "desk", "dashboard"];
 // Where each app is served (the resident app is the PWA at /app/).
 const mount = { resident: "app", desk: "desk", dashboard: "dashboard" };
@@ -49,6 +51,10 @@ async function build() {
   writeFileSync(join(dist, "app", "sw.js"), sw);
   cpSync(join(here, "public"), dist, { recursive: true });
   writeFileSync(join(dist, "build.json"), JSON.stringify({ entry, css, version }, null, 1));
+  const old = join(here, `dist.old-${process.pid}`);
+  if (existsSync(target)) renameSync(target, old);
+  renameSync(dist, target);
+  rmSync(old, { recursive: true, force: true });
   return result;
 }
 

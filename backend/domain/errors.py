@@ -163,14 +163,14 @@ CATALOGUE: dict[str, dict] = {
                          "기간 안의 이벤트가 아직 모두 반영되지 않았습니다. 잠시 후 다시 시도하세요"),
     "coins_locked": _e("{why}", "최근 활동으로 받은 코인은 아직 쓸 수 없습니다",
                        "some of the coins are still locked", "최근 활동으로 받은 코인은 취소 기간이 끝난 뒤에 쓸 수 있습니다", forms=[
-                           ("this needs {needed} base units, {available} are unlocked: coins of recent activity unlock "
-                            "once it can no longer be revoked",
-                            "{needed} 기본 단위가 필요하지만 지금 쓸 수 있는 코인은 {available} 기본 단위입니다. 최근 활동으로 받은 "
-                            "코인은 취소 기간이 끝난 뒤에 쓸 수 있습니다")]),
+                           ("this needs {needed} coins, {available} can be used now ({missing} more): coins of recent "
+                            "activity can be used once it can no longer be revoked",
+                            "{needed}코인이 필요하지만 지금 쓸 수 있는 코인은 {available}코인입니다 ({missing}코인 부족). 최근 "
+                            "활동으로 받은 코인은 확인 기간이 끝난 뒤에 쓸 수 있습니다")]),
     "insufficient_balance": _e("{why}", "잔액이 부족합니다", "the balance is too low", forms=[
         ("you hold {available} base units not yet settled", "아직 정산되지 않은 잔액은 {available} 기본 단위입니다"),
-        ("this needs {needed} base units, you have {available} available",
-         "{needed} 기본 단위가 필요하지만 쓸 수 있는 잔액은 {available} 기본 단위입니다")]),
+        ("this needs {needed} coins, you have {available} available ({missing} more needed)",
+         "잔액이 부족합니다: {needed}코인이 필요하지만 쓸 수 있는 코인은 {available}코인입니다. {missing}코인이 더 필요해요")]),
     "invalid_address": _e("{field}: {value!r} is not an address (0x and 40 hex digits)",
                           "{field}: '{value}'은(는) 올바른 주소가 아닙니다 (0x와 16진수 40자리)",
                           "the address is not valid", "주소가 올바르지 않습니다 (0x와 16진수 40자리)", forms=[

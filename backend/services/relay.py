@@ -20,6 +20,7 @@ from backend.config import Settings
 from backend.domain import relay
 from backend.domain.activities import parse_address
 from backend.domain.errors import Refusal
+from backend.domain.units import coins_text
 from backend.services.offers_catalogue import offer_view
 from backend.store import ops
 from backend.store.db import write_transaction
@@ -181,12 +182,14 @@ def _accept(kind: str, req: Signed, message: dict, db: Session, chain: ChainClie
             pending = ops.pending_out(db, address)
             available = spendable - pending
             if amount_out > available:
+                needed, have = coins_text(amount_out), coins_text(max(available, 0))
+                missing = coins_text(amount_out - max(available, 0))
                 if amount_out <= balance - pending:  # enough coins, but some still locked
-                    raise Refusal(409, "coins_locked", f"this needs {amount_out} base units, {max(available, 0)} are "
-                                                       "unlocked: coins of recent activity unlock once it can no "
-                                                       "longer be revoked")
-                raise Refusal(409, "insufficient_balance", f"this needs {amount_out} base units, you have "
-                                                               f"{max(available, 0)} available")
+                    raise Refusal(409, "coins_locked", f"this needs {needed} coins, {have} can be used now "
+                                                       f"({missing} more): coins of recent activity can be used once "
+                                                       "it can no longer be revoked")
+                raise Refusal(409, "insufficient_balance", f"this needs {needed} coins, you have {have} available "
+                                                               f"({missing} more needed)")
             if offer is not None:
                 offer_id, capacity, sold = offer
                 if sold + ops.pending_redemptions(db, offer_id) >= capacity:

@@ -106,13 +106,18 @@ class _Server(uvicorn.Server):
 
 
 def build_web() -> None:
-    """The web app as tools/test builds it: once per run, unless web/dist is newer than every source."""
-    sources = [p.stat().st_mtime for p in (ROOT / "web" / "src").rglob("*") if p.is_file()]
-    built = WEB_DIST / "build.json"
-    if built.exists() and built.stat().st_mtime >= max(sources):
-        return
-    result = subprocess.run(["node", "build.mjs"], cwd=ROOT / "web", capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stdout + result.stderr
+    """The web app as tools/test builds it, unless web/dist is newer than every source (parallel workers: one
+    builds, the others wait on the lock and then find it built)."""
+    import fcntl
+
+    with open(ROOT / "web" / ".build.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        sources = [p.stat().st_mtime for p in (ROOT / "web" / "src").rglob("*") if p.is_file()]
+        built = WEB_DIST / "build.json"
+        if built.exists() and built.stat().st_mtime >= max(sources):
+            return
+        result = subprocess.run(["node", "build.mjs"], cwd=ROOT / "web", capture_output=True, text=True, timeout=300)
+        assert result.returncode == 0, result.stdout + result.stderr
 
 
 @pytest.fixture(scope="session")
@@ -220,10 +225,19 @@ class PageWatch:
         return [e for e in self.errors if not expected(e)]
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    if call.when == "call":
+        item.failed_call = outcome.get_result().failed
+
+
 @pytest.fixture
-def new_page(browser):
-    """new_page(viewport="phone", lang="ko", wallet=None) → (page, watch). Each page has a context of its own."""
+def new_page(browser, request):
+    """new_page(viewport="phone", lang="ko", wallet=None) → (page, watch). Each page has a context of its own.
+    When the test fails, each page's last screen is saved as reports/web/failed-<test>-<n>.png with its errors."""
     contexts = []
+    pages = []
 
     def make(viewport: str = "phone", lang: str = "ko", wallet: BrowserWallet | None = None, **context_args):
         context = browser.new_context(viewport=VIEWPORTS[viewport], locale="ko-KR" if lang == "ko" else "en-GB",
@@ -234,9 +248,19 @@ def new_page(browser):
         context.add_init_script(f"if (!localStorage.getItem('vb.lang')) localStorage.setItem('vb.lang', {json.dumps(lang)});")
         page = context.new_page()
         page.set_default_timeout(30_000)
-        return page, PageWatch(page)
+        watch = PageWatch(page)
+        pages.append((page, watch))
+        return page, watch
 
     yield make
+    if getattr(request.node, "failed_call", False):
+        for n, (page, watch) in enumerate(pages):
+            base = REPORTS / f"failed-{request.node.name}-{n}"
+            try:
+                page.screenshot(path=f"{base}.png", full_page=True)
+            except Exception:  # a closed page: the errors still say something
+                pass
+            (base.with_suffix(".txt")).write_text(f"{page.url}\n" + "\n".join(watch.errors))
     for c in contexts:
         c.close()
 

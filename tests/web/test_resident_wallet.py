@@ -38,8 +38,7 @@ def test_resident_wallet(stack, new_page, coordinator, gym_offer):
 
     # A coordinator records two hours; it arrives in the history in words, locked for its check period.
     record_activity(stack, coordinator, wallet.address, minutes=120)
-    page.reload()
-    page.locator("ul.history li[data-kind=earned]").first.wait_for()
+    page.locator("ul.history li[data-kind=earned]").first.wait_for()  # without a reload: the screen looks again
     entry = page.locator("ul.history li[data-kind=earned]").first.inner_text()
     assert "자원봉사 2시간" in entry and "+6코인" in entry
     assert page.locator("#balances").get_by_text("확인 기간 중인 코인").is_visible()
@@ -75,7 +74,8 @@ def test_resident_wallet(stack, new_page, coordinator, gym_offer):
     assert int(stack.app.state.chain.coin.functions.balanceOf(neighbour.address).call()) == 3 * COIN // 2
 
     # Above the balance: 6 - 2 - 1 - 1.5 = 1.5 left; asking 5 is refused by the API and shown in its words.
-    page.goto(f"{stack.url}/app/#/pay")
+    page.get_by_role("link", name="내 코인").first.click()
+    page.get_by_role("link", name="이웃에게 보내기").click()
     page.get_by_label("받는 분 주소").fill(neighbour.address)
     page.get_by_label("보낼 코인").fill("5")
     page.get_by_role("button", name="확인하고 보내기").click()

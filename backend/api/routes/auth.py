@@ -17,7 +17,7 @@ router = APIRouter(prefix="/auth", tags=["auth"])
 def login(body: LoginIn, db: DbDep, settings: SettingsDep) -> TokenOut:
     user = staff.authenticate(db, body.username, body.password)
     token = issue_token(settings.jwt_secret, settings.jwt_issuer, settings.jwt_ttl_s, user.id, user.role, user.centre_id)
-    return TokenOut(access_token=token, expires_in=settings.jwt_ttl_s)
+    return TokenOut(access_token=token, expires_in=settings.jwt_ttl_s, role=user.role, centre_id=user.centre_id)
 
 
 @router.post("/api-keys", response_model=ApiKeyOut, status_code=201)

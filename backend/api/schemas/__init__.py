@@ -24,6 +24,9 @@ class TokenOut(BaseModel):
     access_token: str
     token_type: Literal["bearer"] = "bearer"
     expires_in: int
+    # Who signed in, so a page can show the right screens (the token itself stays opaque to it).
+    role: str | None = None
+    centre_id: int | None = None
 
 
 class StaffIn(Strict):

@@ -66,4 +66,27 @@ export async function homeScreen({ main }) {
     h("div", { class: "actions" }, addCoin,
       h("button", { type: "button", class: "linklike", onclick: () => { session.signOut(); location.hash = "#/home"; location.reload(); } }, t("home.sign_out"))),
     addBox);
+  watchForNews(main, s.token, history.entries.length + history.pending.length);
+}
+
+/** New entries (an activity confirmed, a payment received) appear without a reload: the history is asked again
+ * every few seconds while this screen is shown and the page is visible. */
+function watchForNews(main, sessionToken, seen) {
+  const shown = main.firstChild;
+  const timer = setInterval(async () => {
+    if (!document.body.contains(shown)) {
+      clearInterval(timer);
+      return;
+    }
+    if (document.visibilityState !== "visible") return;
+    try {
+      const { entries, pending } = await allHistory(sessionToken);
+      if (entries.length + pending.length !== seen && document.body.contains(shown)) {
+        clearInterval(timer);
+        homeScreen({ main });
+      }
+    } catch {
+      // the next tick tries again
+    }
+  }, 5000);
 }
