@@ -40,5 +40,16 @@ if [ ! -d node_modules ] || [ "$(cat node_modules/.lock-hash 2>/dev/null || true
   echo "$npm_hash" > node_modules/.lock-hash
 fi
 
+# The web app: its own npm packages (web/package-lock.json: esbuild, the QR encoder and decoder, a keccak for
+# address checksums, axe-core for the tests), then a build into web/dist, which the backend serves (about a second).
+web_hash="$(sha256sum web/package-lock.json | cut -d' ' -f1)"
+if [ ! -d web/node_modules ] || [ "$(cat web/node_modules/.lock-hash 2>/dev/null || true)" != "$web_hash" ]; then
+  echo "==> installing the web app's npm packages (web/package-lock.json)"
+  (cd web && npm ci --no-audit --no-fund --loglevel=error)
+  echo "$web_hash" > web/node_modules/.lock-hash
+fi
+echo "==> building the web app (web/dist)"
+(cd web && node build.mjs)
+
 # shellcheck source=tools/env.sh
 source "$ROOT/tools/env.sh"
