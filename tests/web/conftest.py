@@ -7,160 +7,27 @@ Screenshots of each journey's last screen go to reports/web/ (a reviewer looks a
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import os
-import subprocess
 import sys
-import threading
-import time
-import uuid
-from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pytest
-import uvicorn
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(Path(__file__).parent))
 
-from nodes import free_port, start_node  # noqa: E402
+from stack import CHROMIUM, COIN, REPORTS, VIEWPORTS, start_stack  # noqa: E402
 from wallet import BrowserWallet  # noqa: E402
-
-from backend.api.app import create_app  # noqa: E402
-from backend.chain.keys import dev_key  # noqa: E402
-from backend.config import Settings  # noqa: E402
-from backend.services.security import hash_password  # noqa: E402
-from backend.store.db import make_engine, make_session_factory, migrate, transaction  # noqa: E402
-from backend.store.models import StaffUser  # noqa: E402
-
-_spec = importlib.util.spec_from_file_location("backend_suite_conftest", ROOT / "tests" / "backend" / "conftest.py")
-_backend_suite = importlib.util.module_from_spec(_spec)
-sys.modules[_spec.name] = _backend_suite  # dataclasses look their module up by name
-_spec.loader.exec_module(_backend_suite)
-deploy_contracts, database_url = _backend_suite.deploy_contracts, _backend_suite.database_url
-
-CHROMIUM = os.environ.get("VB_CHROMIUM", "/usr/bin/chromium")
-WEB_DIST = ROOT / "web" / "dist"
-REPORTS = ROOT / "reports" / "web"
-PASSWORD = "staff-password-1"
-COIN = 10**18
-VIEWPORTS = {"phone": {"width": 375, "height": 812}, "desktop": {"width": 1280, "height": 900}}
 
 
 def pytest_configure(config):
     REPORTS.mkdir(parents=True, exist_ok=True)
 
 
-@dataclass
-class Stack:
-    url: str
-    http: httpx.Client
-    node: object
-    settings: Settings
-    app: object
-
-    def login(self, username: str, password: str = PASSWORD) -> dict:
-        r = self.http.post("/auth/login", json={"username": username, "password": password})
-        assert r.status_code == 200, r.text
-        return {"Authorization": f"Bearer {r.json()['access_token']}"}
-
-    def wait_op(self, op: dict, headers: dict, path: str = "/operations", timeout: float = 60) -> dict:
-        deadline = time.monotonic() + timeout
-        while op["state"] in ("queued", "in_tx"):
-            assert time.monotonic() < deadline, f"operation {op['id']} did not finish: {op}"
-            time.sleep(0.2)
-            op = self.http.get(f"{path}/{op['id']}", headers=headers).json()
-        return op
-
-    def wait_activity(self, activity_id: int, headers: dict, timeout: float = 60) -> dict:
-        deadline = time.monotonic() + timeout
-        while True:
-            a = self.http.get(f"/activities/{activity_id}", headers=headers).json()
-            if a["status"] not in ("approved", "submitted", "queued", "in_tx"):
-                return a
-            assert time.monotonic() < deadline, f"activity {activity_id} did not confirm: {a}"
-            time.sleep(0.2)
-
-    def unlock(self) -> None:
-        """Lets the chain's time pass the lock of every coin minted so far (two lock periods)."""
-        coin = self.app.state.chain.coin
-        seconds = 2 * int(coin.functions.lockPeriod().call()) + 1
-        self.node.web3.provider.make_request("evm_increaseTime", [seconds])
-        self.node.web3.provider.make_request("evm_mine", [])
-
-    def indexed_to_head(self, timeout: float = 30) -> None:
-        head = self.node.web3.eth.block_number
-        deadline = time.monotonic() + timeout
-        while self.http.get("/health").json().get("indexer", {}).get("next_block", 0) <= head:
-            assert time.monotonic() < deadline, "the indexer did not reach the head"
-            time.sleep(0.2)
-
-
-class _Server(uvicorn.Server):
-    def install_signal_handlers(self) -> None:
-        pass
-
-
-def build_web() -> None:
-    """The web app as tools/test builds it, unless web/dist is newer than every source (parallel workers: one
-    builds, the others wait on the lock and then find it built)."""
-    import fcntl
-
-    with open(ROOT / "web" / ".build.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        sources = [p.stat().st_mtime for p in (ROOT / "web" / "src").rglob("*") if p.is_file()]
-        built = WEB_DIST / "build.json"
-        if built.exists() and built.stat().st_mtime >= max(sources):
-            return
-        result = subprocess.run(["node", "build.mjs"], cwd=ROOT / "web", capture_output=True, text=True, timeout=300)
-        assert result.returncode == 0, result.stdout + result.stderr
-
-
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory):
-    build_web()
-    node = start_node("anvil")
-    tmp = tmp_path_factory.mktemp("web")
-    manifest_dir = deploy_contracts(node, tmp / "deployments")
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    settings = Settings(
-        database_url=database_url(tmp), rpc_url=node.url, deployments_dir=manifest_dir,
-        dev_centre_keys=",".join(f"{c}={dev_key(c).key.hex()}" for c in (1, 2)), keystore_dir=tmp / "no-keys",
-        jwt_secret="web-test-" + uuid.uuid4().hex, batch_max_wait_s=0.0, poll_interval_s=0.1, confirmations=1,
-        dev_relayer_key=dev_key(9).key.hex(), dev_admin_key=dev_key(0).key.hex(),
-        dev_provider_keys=",".join(dev_key(i).key.hex() for i in (3, 4)),
-        siwe_domain=f"127.0.0.1:{port}", siwe_uri=url, web_dir=WEB_DIST,
-    )
-    migrate(settings.database_url)
-    sessions = make_session_factory(make_engine(settings.database_url))
-    with transaction(sessions) as s:
-        s.add(StaffUser(username="admin", password_hash=hash_password(PASSWORD), role="admin"))
-    app = create_app(settings, run_worker=True)
-    server = _Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        assert time.monotonic() < deadline, "the app did not start"
-        time.sleep(0.05)
-    http = httpx.Client(base_url=url, timeout=60)
-    stack = Stack(url, http, node, settings, app)
-    admin = stack.login("admin")
-    for body in ({"username": "coord1", "role": "coordinator", "centre_id": 1},
-                 {"username": "gym", "role": "provider", "address": dev_key(3).address},
-                 {"username": "cafeteria", "role": "provider", "address": dev_key(4).address}):
-        r = http.post("/staff", json={"password": PASSWORD, **body}, headers=admin)
-        assert r.status_code == 201, r.text
-    yield stack
-    server.should_exit = True
-    thread.join(10)
-    http.close()
-    node.stop()
+    running, stop = start_stack(tmp_path_factory.mktemp("web"))
+    yield running
+    stop()
 
 
 @pytest.fixture(scope="session")
@@ -183,20 +50,6 @@ def gym_offer(stack, gym) -> dict:
     assert op["state"] == "confirmed", op
     offer_id = int(op["result"]["OfferCreated"]["offerId"])
     return stack.http.get(f"/offers/{offer_id}").json()
-
-
-def record_activity(stack, headers, volunteer: str, minutes: int = 120, **extra) -> dict:
-    """A coordinator records volunteering for `volunteer`, approved at once; returns it once confirmed on-chain."""
-    from datetime import UTC, datetime, timedelta
-
-    body = {"centre_id": 1, "volunteer": volunteer, "category": 1, "units": minutes, "approve": True,
-            "occurred_at": (datetime.now(UTC) - timedelta(hours=3)).isoformat(), "place": "서초구 복지관",
-            "description": "점심 배식 봉사", **extra}
-    r = stack.http.post("/activities", json=body, headers=headers)
-    assert r.status_code in (200, 201, 202), r.text
-    activity = stack.wait_activity(r.json()["id"], headers)
-    assert activity["status"] == "confirmed", activity
-    return activity
 
 
 @pytest.fixture(scope="session")
@@ -263,24 +116,3 @@ def new_page(browser, request):
             (base.with_suffix(".txt")).write_text(f"{page.url}\n" + "\n".join(watch.errors))
     for c in contexts:
         c.close()
-
-
-AXE = ROOT / "web" / "node_modules" / "axe-core" / "axe.min.js"
-
-
-def axe_violations(page, impacts=("serious", "critical")) -> list[dict]:
-    """axe-core's violations of the page as it is now (WCAG 2.x A and AA rules), of the given impacts."""
-    # Evaluated through the DevTools protocol, which the page's Content-Security-Policy does not govern (a script
-    # tag would be refused by it, as it should be).
-    page.evaluate(AXE.read_text(encoding="utf-8") + "\n;window.axe = axe;")
-    result = page.evaluate("""async () => {
-        const r = await axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"] } });
-        return r.violations.map(v => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => n.target.join(" ")).slice(0, 5) }));
-    }""")
-    return [v for v in result if v["impact"] in impacts]
-
-
-def screenshot(page, name: str) -> Path:
-    path = REPORTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    return path

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from conftest import PASSWORD, axe_violations, record_activity, screenshot
+from stack import PASSWORD, axe_violations, record_activity, screenshot
 from wallet import BrowserWallet
 
 RESIDENT = ["home", "offers", "vouchers", "pay", "donate", "receive", "history"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from conftest import PASSWORD, record_activity, screenshot
+from stack import PASSWORD, record_activity, screenshot
 from wallet import BrowserWallet
 
 

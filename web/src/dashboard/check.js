@@ -49,7 +49,7 @@ export async function checkScreen({ main }) {
     h("p", {}, t("check.intro")),
 
     h("h2", {}, t("check.basis")),
-    h("dl", { class: "pairs", id: "basis" },
+    h("dl", { class: "pairs stack", id: "basis" },
       h("dt", {}, t("check.chain_id")), h("dd", { "data-value": stats.chain_id }, String(stats.chain_id)),
       h("dt", {}, t("check.blocks")),
       h("dd", { "data-from": stats.from_block, "data-to": stats.to_block },

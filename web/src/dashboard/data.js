@@ -75,13 +75,13 @@ export async function tokenInfo() {
 
 export function centreName(centre, dir) {
   const found = dir?.centres?.find((c) => c.id === centre.id);
-  if (found) return localName(found, centre.key);
+  if (found && (found.name || found.name_ko)) return localName(found, centre.key);
   return centre.key ? t("figures.centre_key", { id: centre.id, key: centre.key }) : t("history.centre", { id: centre.id });
 }
 
 export function categoryName(category, dir) {
   const found = dir?.categories?.find((c) => c.id === category.id);
-  if (found) return localName(found, category.key);
+  if (found && (found.name || found.name_ko)) return localName(found, category.key);
   if (category.key && catalogue[`category.${category.key}`]) return t(`category.${category.key}`);
   return category.key || t("figures.category_n", { id: category.id });
 }

@@ -220,7 +220,9 @@ function filterNote(stats, dir, filters) {
   const f = stats.filters;
   if (f.centre) parts.push(centreName(stats.centres.find((c) => c.id === f.centre) || { id: f.centre }, dir));
   if (f.category) parts.push(categoryName(stats.categories.find((c) => c.id === f.category) || { id: f.category }, dir));
-  if (f.from || f.to) parts.push(t("figures.filter.period", { from: f.from ? monthName(f.from) : "…", to: f.to ? monthName(f.to) : "…" }));
+  if (f.from && f.to) parts.push(f.from === f.to ? monthName(f.from) : t("figures.filter.period", { from: monthName(f.from), to: monthName(f.to) }));
+  else if (f.from) parts.push(t("figures.filter.since", { from: monthName(f.from) }));
+  else if (f.to) parts.push(t("figures.filter.until", { to: monthName(f.to) }));
   return h("div", {},
     status(t("figures.filter.shown", { what: parts.join(", ") }), "info"),
     f.centre || f.category ? h("p", { class: "hint" }, t("figures.filter.activity_only")) : null);

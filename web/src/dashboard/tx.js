@@ -2,7 +2,7 @@
 // a history when the city has no block explorer. Residents' addresses are shown short; amounts in coins and won.
 import { api } from "../shared/api.js";
 import { h, show, status } from "../shared/dom.js";
-import { t } from "../shared/i18n.js";
+import { localName, t } from "../shared/i18n.js";
 import { coins, dateTime, shortAddress, won } from "../shared/format.js";
 import { groupDigits } from "../shared/charts.js";
 import { categoryName, centreName, names, statistics, tokenInfo, unitsText } from "./data.js";
@@ -10,7 +10,8 @@ import { categoryName, centreName, names, statistics, tokenInfo, unitsText } fro
 const HASH = /^0x[0-9a-fA-F]{64}$/;
 const ZERO = "0x0000000000000000000000000000000000000000";
 
-/** Who an address is, when the statistics name it (contracts, providers, charities); else its short form. */
+/** Who an address is, when the statistics or the directory name it (contracts, providers, charities); else its
+ * short form. */
 function who(address, known) {
   return known.get(String(address).toLowerCase()) || shortAddress(address);
 }
@@ -66,7 +67,7 @@ function describe(e, ctx) {
 }
 
 function argsList(args) {
-  return h("dl", { class: "pairs args" }, Object.entries(args || {}).map(([key, value]) => [
+  return h("dl", { class: "pairs stack args" }, Object.entries(args || {}).map(([key, value]) => [
     h("dt", {}, key), h("dd", { class: "mono" }, String(value)),
   ]));
 }
@@ -94,6 +95,9 @@ export async function txScreen({ main, params }) {
   for (const row of stats?.rows || []) {
     if (row.organisation_address && row.organisation) known.set(row.organisation_address.toLowerCase(), row.organisation);
   }
+  for (const org of [...(dir?.providers || []), ...(dir?.charities || [])]) {
+    if (org.address && (org.name || org.name_ko)) known.set(org.address.toLowerCase(), localName(org, org.key));
+  }
   const ctx = {
     rate, known, dir,
     centres: new Map((stats?.centres || []).map((c) => [c.id, c])),
@@ -101,7 +105,7 @@ export async function txScreen({ main, params }) {
   };
   show(main,
     title,
-    h("dl", { class: "pairs", id: "tx-facts" },
+    h("dl", { class: "pairs stack", id: "tx-facts" },
       h("dt", {}, t("tx.hash")), h("dd", { class: "mono" }, tx.tx_hash),
       h("dt", {}, t("tx.block")), h("dd", { "data-value": tx.block_number }, String(tx.block_number)),
       tx.time ? [h("dt", {}, t("tx.time")), h("dd", {}, h("time", { datetime: tx.time }, dateTime(tx.time)))] : null),

@@ -324,6 +324,8 @@ Object.assign(catalogue, {
   "figures.filter.apply": ["이 조건으로 보기", "Show"],
   "figures.filter.clear": ["전체 보기", "Show everything"],
   "figures.filter.period": ["{from}부터 {to}까지", "{from} to {to}"],
+  "figures.filter.since": ["{from}부터", "from {from}"],
+  "figures.filter.until": ["{to}까지", "up to {to}"],
   "figures.filter.shown": ["골라 본 숫자입니다: {what}", "Showing only: {what}"],
   "figures.filter.activity_only": ["이용권, 기부, 이웃끼리 보낸 코인에는 센터나 분류가 없어서 빠집니다.", "Vouchers, donations and payments between neighbours have no centre or kind, so they are left out."],
   "figures.download": ["자료 내려받기", "Download the data"],
