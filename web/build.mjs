@@ -51,6 +51,12 @@ async function build() {
   writeFileSync(join(dist, "app", "sw.js"), sw);
   cpSync(join(here, "public"), dist, { recursive: true });
   writeFileSync(join(dist, "build.json"), JSON.stringify({ entry, css, version }, null, 1));
+  // Which file each app loads at once and which only on demand (bench/web.py weighs the resident app from it).
+  const graph = Object.fromEntries(Object.entries(outputs).filter(([f]) => f.endsWith(".js")).map(([f, m]) => [
+    "/" + f.slice(f.indexOf("assets/")),
+    { imports: m.imports.filter((i) => !i.external).map((i) => ({ path: "/" + i.path.slice(i.path.indexOf("assets/")), kind: i.kind })) },
+  ]));
+  writeFileSync(join(dist, "meta.json"), JSON.stringify(graph, null, 1));
   const old = join(here, `dist.old-${process.pid}`);
   if (existsSync(target)) renameSync(target, old);
   renameSync(dist, target);
