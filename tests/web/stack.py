@@ -5,6 +5,7 @@ together with the built web app (web/dist), and the demo staff (a coordinator of
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import subprocess
 import sys
@@ -187,4 +188,30 @@ def axe_violations(page, impacts=("serious", "critical")) -> list[dict]:
 def screenshot(page, name: str) -> Path:
     path = REPORTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def qr_video(text: str, path: Path, width: int = 640, height: int = 480) -> Path:
+    """A video file (YUV4MPEG2) that shows the QR code of `text`, for Chromium's fake camera
+    (--use-file-for-fake-video-capture): the desk's scanner then reads it as it would from a real camera. The code's
+    modules come from the same `qrcode` package the app draws vouchers with."""
+    script = ("const m = require('qrcode').create(process.argv[1], {errorCorrectionLevel: 'M'}).modules;"
+              "process.stdout.write(JSON.stringify({size: m.size, data: Array.from(m.data)}));")
+    out = subprocess.run(["node", "-e", script, text], cwd=ROOT / "web", capture_output=True, text=True, check=True)
+    qr = json.loads(out.stdout)
+    size, scale = qr["size"], 8
+    side = (size + 8) * scale  # four modules of quiet zone on each side
+    left, top = (width - side) // 2, (height - side) // 2
+    luma = bytearray(b"\xff" * (width * height))
+    for r in range(size):
+        for c in range(size):
+            if qr["data"][r * size + c]:
+                for y in range(top + (r + 4) * scale, top + (r + 5) * scale):
+                    start = y * width + left + (c + 4) * scale
+                    luma[start:start + scale] = b"\x00" * scale
+    chroma = b"\x80" * ((width // 2) * (height // 2) * 2)
+    with open(path, "wb") as f:
+        f.write(f"YUV4MPEG2 W{width} H{height} F10:1 Ip A1:1 C420jpeg\n".encode())
+        for _ in range(10):
+            f.write(b"FRAME\n" + bytes(luma) + chroma)
     return path

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from stack import PASSWORD, record_activity, screenshot
+from stack import CHROMIUM, PASSWORD, VIEWPORTS, qr_video, record_activity, screenshot
 from wallet import BrowserWallet
 
 
@@ -75,3 +75,26 @@ def test_a_voucher_of_another_provider_is_not_ours(stack, new_page, coordinator,
     page.locator("#voucher-result [data-verdict=not_your_voucher]").wait_for()
     assert page.get_by_text("Not our voucher").is_visible()
     assert watch.unexpected(allowed_statuses=(403,)) == []
+
+
+def test_the_desk_reads_a_voucher_with_the_camera(stack, new_page, playwright, coordinator, gym_offer, tmp_path):
+    """The same check through the device camera: Chromium's fake camera plays a video of the voucher's QR code."""
+    voucher_id, _ = resident_voucher_qr(stack, new_page, coordinator, gym_offer, tmp_path)
+    video = qr_video(f"{stack.url}/desk/#/voucher/{voucher_id}", tmp_path / "voucher.y4m")
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[
+        "--no-sandbox", "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-video-capture={video}"])
+    try:
+        context = browser.new_context(viewport=VIEWPORTS["phone"], permissions=["camera"])
+        context.add_init_script("localStorage.setItem('vb.lang', 'ko');")
+        page = context.new_page()
+        desk_sign_in(page, stack)
+        page.get_by_role("button", name="카메라로 QR 찍기").click()
+        verdict = page.locator("#voucher-result [data-verdict]")
+        verdict.wait_for(timeout=30_000)
+        assert verdict.get_attribute("data-verdict") == "valid"
+        assert f"{voucher_id >> 32}-{voucher_id & 0xFFFFFFFF}" in verdict.inner_text()
+        assert page.locator("video.scanner").is_hidden()  # the camera is let go once a code is read
+        screenshot(page, "provider_voucher-camera")
+    finally:
+        browser.close()

@@ -42,6 +42,7 @@ def test_resident_wallet(stack, new_page, coordinator, gym_offer):
     entry = page.locator("ul.history li[data-kind=earned]").first.inner_text()
     assert "자원봉사 2시간" in entry and "+6코인" in entry
     assert page.locator("#balances").get_by_text("확인 기간 중인 코인").is_visible()
+    screenshot(page, "resident_wallet-home")
 
     # After the check period the coins can be spent: redeem the gym's offer, see the voucher's QR.
     stack.unlock()
