@@ -1,0 +1,57 @@
+"""The frame around the screens: the resident app installs as an app (Chromium finds no installability error), the
+language button switches the page and is remembered, and the voucher desk's statement downloads as a CSV file."""
+
+from __future__ import annotations
+
+import re
+
+from stack import PASSWORD
+
+
+def test_the_resident_app_is_installable(stack, playwright, tmp_path):
+    # A profile on disk, as a resident's browser (Chromium never offers to install from an incognito window).
+    from stack import CHROMIUM
+
+    context = playwright.chromium.launch_persistent_context(str(tmp_path / "profile"), executable_path=CHROMIUM,
+                                                           args=["--no-sandbox"])
+    page = context.new_page()
+    page.goto(f"{stack.url}/app/")
+    page.locator("main h1").wait_for()
+    assert page.evaluate("() => navigator.serviceWorker.ready.then(r => r.active.scriptURL)").endswith("/app/sw.js")
+    cdp = context.new_cdp_session(page)
+    errors = cdp.send("Page.getInstallabilityErrors")["installabilityErrors"]
+    manifest = cdp.send("Page.getAppManifest")
+    context.close()
+    assert errors == [], errors
+    assert manifest["url"].endswith("/web/manifest.webmanifest") and not manifest.get("errors")
+
+
+def test_the_language_button_switches_and_is_remembered(stack, new_page):
+    page, watch = new_page("phone", "ko")
+    page.goto(f"{stack.url}/app/")
+    page.get_by_role("heading", name="지갑으로 로그인", level=1).wait_for()
+    page.get_by_role("button", name="English").click()
+    page.get_by_role("heading", name="Sign in with your wallet", level=1).wait_for()
+    assert page.locator("html").get_attribute("lang") == "en"
+    page.goto(f"{stack.url}/dashboard/")
+    page.locator("main h1").wait_for()
+    assert page.locator("html").get_attribute("lang") == "en"
+    page.get_by_role("button", name="한국어").click()
+    page.wait_for_function("document.documentElement.lang === 'ko'")
+    assert watch.unexpected() == []
+
+
+def test_the_statement_downloads_as_csv(stack, new_page):
+    page, watch = new_page("desktop", "ko")
+    page.goto(f"{stack.url}/desk/")
+    page.get_by_label("아이디").fill("gym")
+    page.get_by_label("비밀번호").fill(PASSWORD)
+    page.get_by_role("button", name="로그인").click()
+    page.get_by_role("link", name="정산").click()
+    page.get_by_role("heading", name="정산 내역", level=1).wait_for()
+    with page.expect_download() as download:
+        page.get_by_role("button", name="CSV 파일로 받기").click()
+    content = open(download.value.path(), "rb").read()
+    assert content.startswith(b"\xef\xbb\xbf")  # a BOM: Excel opens the Korean correctly
+    assert re.match(r"settlement-\d{4}-\d{2}-\d{2}-\d{4}-\d{2}-\d{2}\.csv", download.value.suggested_filename)
+    assert watch.unexpected() == []
