@@ -162,7 +162,7 @@ CATALOGUE: dict[str, dict] = {
                          "the events of the period are not all indexed yet; try again in a moment",
                          "기간 안의 이벤트가 아직 모두 반영되지 않았습니다. 잠시 후 다시 시도하세요"),
     "coins_locked": _e("{why}", "최근 활동으로 받은 코인은 아직 쓸 수 없습니다",
-                       "some of the coins are still locked", "최근 활동으로 받은 코인은 취소 기간이 끝난 뒤에 쓸 수 있습니다", forms=[
+                       "some of the coins are still locked", "최근 활동으로 받은 코인은 확인 기간이 끝난 뒤에 쓸 수 있습니다", forms=[
                            ("this needs {needed} coins, {available} can be used now ({missing} more): coins of recent "
                             "activity can be used once it can no longer be revoked",
                             "{needed}코인이 필요하지만 지금 쓸 수 있는 코인은 {available}코인입니다 ({missing}코인 부족). 최근 "

@@ -134,7 +134,7 @@ def test_coins_of_recent_activity_are_refused_until_they_unlock(backend, coord1)
     r = backend.http.post("/me/redeem", json=sign_request(backend, bob, "redeem", 0, offer_id=offer, max_price=2 * COIN),
                           headers=me | {"Accept-Language": "ko"})
     refused(r, 409, "coins_locked")
-    assert "취소 기간" in r.json()["detail"] and ops_count(backend) == before
+    assert "확인 기간" in r.json()["detail"] and "2코인 부족" in r.json()["detail"] and ops_count(backend) == before
     backend.unlock()
     assert backend.http.get("/me", headers=me).json()["available"] == str(6 * COIN)
     r = backend.http.post("/me/redeem", json=sign_request(backend, bob, "redeem", 0, offer_id=offer, max_price=2 * COIN),
