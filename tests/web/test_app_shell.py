@@ -55,3 +55,25 @@ def test_the_statement_downloads_as_csv(stack, new_page):
     assert content.startswith(b"\xef\xbb\xbf")  # a BOM: Excel opens the Korean correctly
     assert re.match(r"settlement-\d{4}-\d{2}-\d{2}-\d{4}-\d{2}-\d{2}\.csv", download.value.suggested_filename)
     assert watch.unexpected() == []
+
+
+def test_an_ended_session_returns_to_sign_in_with_a_word(stack, new_page):
+    """A session the server no longer accepts (expired, revoked, a secret rotated) is not an error page: the app
+    says the session ended and shows its sign-in screen."""
+    import json as json_
+
+    from wallet import BrowserWallet
+
+    wallet = BrowserWallet.create()
+    page, watch = new_page("phone", "ko", wallet=wallet)
+    page.goto(f"{stack.url}/app/")
+    page.get_by_role("button", name=re.compile("Test Wallet")).click()
+    page.locator("#balances").wait_for()
+    saved = json_.loads(page.evaluate("localStorage.getItem('vb.session')"))
+    saved["token"] = saved["token"][:-4] + "AAAA"  # what a server with another secret sees: a bad signature
+    page.evaluate("s => localStorage.setItem('vb.session', s)", json_.dumps(saved))
+    page.reload()
+    page.get_by_text("로그인 시간이 끝났습니다. 다시 로그인해 주세요.").wait_for()
+    page.get_by_role("heading", name="지갑으로 로그인", level=1).wait_for()
+    assert page.evaluate("localStorage.getItem('vb.session')") is None
+    assert watch.unexpected(allowed_statuses=(401,)) == []

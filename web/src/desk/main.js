@@ -19,11 +19,20 @@ function tabs() {
 
 const routes = new Proxy({}, {
   get(_, name) {
-    if (!staff.current()) return (ctx) => loginScreen(ctx, () => router.go(), sessionStorage.getItem("vb.staff.expired") ? t("desk.login.expired") : null);
+    if (!staff.current()) {
+      const expired = sessionStorage.getItem("vb.staff.expired");
+      sessionStorage.removeItem("vb.staff.expired");
+      return (ctx) => loginScreen(ctx, () => router.go(), expired ? t("desk.login.expired") : null);
+    }
     return signedIn[name];
   },
 });
 
 const router = startRouter(routes, "voucher", () => frame("desk", tabs(), () => router.go()));
+window.addEventListener("vb:session-ended", () => {
+  staff.signOut();
+  sessionStorage.setItem("vb.staff.expired", "1");
+  router.go();
+});
 await loadBranding();
 router.go();

@@ -13,8 +13,11 @@ const STATEMENT = "Sign in to the Volunteer Bank. This is not a transaction and 
 export async function connectScreen({ main }, onSignedIn) {
   const box = h("div", { "aria-live": "polite" });
   const list = h("div", { class: "wallets" });
+  const ended = sessionStorage.getItem("vb.session.ended");
+  sessionStorage.removeItem("vb.session.ended");
   show(main,
     h("h1", {}, t("connect.title")),
+    ended ? status(t("connect.session_ended"), "warn") : null,
     h("p", {}, t("connect.intro")),
     h("ol", { class: "steps" },
       h("li", {}, t("connect.step1")), h("li", {}, t("connect.step2")), h("li", {}, t("connect.step3"))),

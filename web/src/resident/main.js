@@ -36,6 +36,12 @@ const routes = new Proxy({}, {
 
 const router = startRouter(routes, "home", () => frame("resident", tabs(), () => router.go()));
 
+window.addEventListener("vb:session-ended", () => {
+  session.signOut();
+  sessionStorage.setItem("vb.session.ended", "1");
+  router.go();
+});
+
 await loadBranding();
 router.go();
 

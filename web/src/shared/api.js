@@ -23,6 +23,10 @@ export async function api(path, { method = "GET", body, token, idempotencyKey, r
     throw new ApiRefusal(0, "network", t("error.network"));
   }
   if (response.ok) return raw ? response : response.status === 204 ? null : response.json();
+  if (response.status === 401 && token) {
+    // The session ended (expired, or the account was switched off): the app shows its sign-in screen again.
+    window.dispatchEvent(new CustomEvent("vb:session-ended"));
+  }
   let payload = null;
   try {
     payload = await response.json();
