@@ -87,4 +87,4 @@ def revoke_api_key(db: Session, user_id: int, role: str, key_id: int) -> None:
 
 
 def centres(db: Session) -> list[dict]:
-    return [{"id": c.id, "key": c.key, "name": c.name} for c in db.scalars(select(Centre).order_by(Centre.id))]
+    return [{"id": c.id, "key": c.key, "name": c.name, "area": c.area} for c in db.scalars(select(Centre).order_by(Centre.id))]

@@ -11,7 +11,8 @@ import pytest
 from stack import PASSWORD, axe_violations, record_activity, screenshot
 from wallet import BrowserWallet
 
-RESIDENT = ["home", "offers", "vouchers", "pay", "donate", "receive", "history"]
+RESIDENT = ["home", "offers", "vouchers", "pay", "donate", "receive", "history", "community", "talents", "needs",
+            "matches", "proposals", "report"]
 DESK = ["voucher", "offers", "statement"]
 DASHBOARD = ["figures", "check", "proposals"]
 

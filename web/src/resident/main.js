@@ -3,19 +3,28 @@
 import "../shared/base.css";
 import { t } from "../shared/i18n.js";
 import { frame, loadBranding, startRouter } from "../shared/layout.js";
+import { communityScreen } from "./community.js";
 import { connectScreen } from "./connect.js";
 import { donateScreen } from "./donate.js";
 import { historyScreen } from "./history.js";
 import { homeScreen } from "./home.js";
+import { matchesScreen } from "./matches.js";
+import { needScreen } from "./need.js";
+import { needsScreen } from "./needs.js";
 import { offersScreen, redeemScreen } from "./offers.js";
 import { payScreen } from "./pay.js";
+import { proposalScreen, proposalsScreen } from "./proposals.js";
 import { receiveScreen } from "./receive.js";
+import { reportScreen } from "./report.js";
 import * as session from "./session.js";
+import { talentsScreen } from "./talents.js";
 import { voucherScreen, vouchersScreen } from "./vouchers.js";
 
 const signedIn = {
   home: homeScreen, offers: offersScreen, redeem: redeemScreen, vouchers: vouchersScreen, voucher: voucherScreen,
   donate: donateScreen, pay: payScreen, receive: receiveScreen, history: historyScreen,
+  community: communityScreen, talents: talentsScreen, needs: needsScreen, need: needScreen, matches: matchesScreen,
+  proposals: proposalsScreen, proposal: proposalScreen, report: reportScreen,
 };
 
 function tabs() {
@@ -24,6 +33,7 @@ function tabs() {
     { route: "home", label: t("tab.home") }, { route: "offers", label: t("tab.offers") },
     { route: "vouchers", label: t("tab.vouchers") }, { route: "pay", label: t("tab.pay") },
     { route: "donate", label: t("tab.donate") }, { route: "history", label: t("tab.history") },
+    { route: "community", label: t("tab.community") },
   ];
 }
 
