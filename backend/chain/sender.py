@@ -28,6 +28,7 @@ from backend.chain.events import decode_event, event_abis
 from backend.chain.lifecycle import TxLifecycle, _hex
 from backend.config import Settings
 from backend.store.db import transaction
+from backend.store import vouchers
 from backend.store.models import Centre, ChainOp, ChainTx, OfferDetails
 
 log = logging.getLogger("backend.sender")
@@ -188,6 +189,9 @@ class OpSender(TxLifecycle):
             offer_id = int(result["OfferCreated"]["offerId"])
             s.merge(OfferDetails(offer_id=offer_id, provider=op.subject, title=op.params.get("title") or f"Offer {offer_id}",
                                  description=op.params.get("description")))
+        elif op.kind == "redeem" and "VoucherIssued" in result:
+            # Its check code exists from the start: the resident's app shows it, the provider's desk asks for it.
+            vouchers.make_code(s, int(result["VoucherIssued"]["voucherId"]), op.subject)
         elif op.kind == "admin_add_centre" and "CentreAdded" in result:
             centre_id = int(result["CentreAdded"]["centreId"])
             if s.get(Centre, centre_id) is None:

@@ -15,7 +15,11 @@ from typing import Any
 LANGUAGES = ("ko", "en")
 COLOURS = ("primary", "primary_text", "background", "text", "accent")
 # (foreground, background) pairs that must be readable: text on the primary colour, body text on the background.
-READABLE_PAIRS = (("primary_text", "primary"), ("text", "background"))
+# Text on its background: the buttons and the top bar; the pages; links, tabs and outlined buttons (primary is text
+# there too). The app's panels, tabs and notices sit on fixed light greys (web/src/shared/base.css --surface), so the
+# text colours must read on those as well: a dark theme is not supported.
+READABLE_PAIRS = (("primary_text", "primary"), ("text", "background"), ("primary", "background"))
+SURFACE = "#f4f5f6"  # web/src/shared/base.css --surface: the lightest of the app's fixed panel colours
 MIN_CONTRAST = 4.5  # WCAG 2.x success criterion 1.4.3 (AA), normal text
 HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
 REQUIRED = {"name", "logo", "colours"}
@@ -127,11 +131,15 @@ def parse_branding(data: Any) -> Branding:
     if unknown:
         raise BrandingError(f"colours: unknown key {', '.join(unknown)} (allowed: {', '.join(COLOURS)})")
     colours = {c: _colour(colours_in[c], f"colours.{c}") for c in COLOURS}
-    for fg, bg in READABLE_PAIRS:
-        ratio = contrast_ratio(colours[fg], colours[bg])
+    pairs = [(f"colours.{fg} {colours[fg]}", colours[fg], f"colours.{bg} {colours[bg]}", colours[bg])
+             for fg, bg in READABLE_PAIRS]
+    pairs += [(f"colours.{fg} {colours[fg]}", colours[fg], f"the app's light panels ({SURFACE})", SURFACE)
+              for fg in ("text", "primary")]
+    for fg_name, fg, bg_name, bg in pairs:
+        ratio = contrast_ratio(fg, bg)
         if ratio < MIN_CONTRAST:
             raise BrandingError(
-                f"colours.{fg} {colours[fg]} on colours.{bg} {colours[bg]} has a contrast ratio of {ratio_text(ratio)}, "
+                f"{fg_name} on {bg_name} has a contrast ratio of {ratio_text(ratio)}, "
                 f"below the {MIN_CONTRAST}:1 that text needs to be readable (WCAG 2 AA); make one darker or lighter")
     return Branding(name=name, short_name=short_name, tagline=_texts(data.get("tagline"), "tagline", required=False),
                     contact=_texts(data.get("contact"), "contact", required=False), logo=logo.strip(), colours=colours)

@@ -463,6 +463,10 @@ CATALOGUE: dict[str, dict] = {
                           "the voucher does not exist: it is not a real voucher", "없는 이용권입니다. 진짜 이용권이 아닙니다"),
     "username_taken": _e("the username {username!r} is taken", "'{username}'은(는) 이미 쓰이는 아이디입니다",
                          "the username is taken", "이미 쓰이는 아이디입니다"),
+    "voucher_code_wrong": _e("voucher {voucher_id}: the check code is missing or wrong; ask the resident to show the voucher in their app",
+                             "{voucher_id}번 이용권의 확인 코드가 없거나 틀립니다. 주민에게 앱의 이용권 화면을 보여 달라고 하세요",
+                             "the voucher's check code is missing or wrong; ask the resident to show the voucher in their app",
+                             "이용권의 확인 코드가 없거나 틀립니다. 주민에게 앱의 이용권 화면을 보여 달라고 하세요"),
     "voucher_used": _e("voucher {voucher_id} was already used", "{voucher_id}번 이용권은 이미 사용되었습니다",
                        "the voucher was already used", "이미 사용된 이용권입니다", forms=[
                            ("voucher {voucher_id} is already being marked used",

@@ -4,6 +4,8 @@ against the chain."""
 
 from __future__ import annotations
 
+import secrets
+
 from datetime import UTC, date, datetime, time as dtime
 
 from sqlalchemy.orm import Session
@@ -16,7 +18,7 @@ from backend.domain.units import COIN
 from backend.domain.errors import Refusal
 from backend.services.chain_ops import dry_run, provider_address
 from backend.services.offers_catalogue import offer_or_refuse, offer_view, offers_of
-from backend.store import ops
+from backend.store import ops, vouchers
 from backend.store.db import write_transaction
 from backend.store.events import provider_events
 from backend.store.models import ChainEvent, OfferDetails
@@ -95,8 +97,10 @@ def edit_offer(db: Session, chain: ChainClient, senders, user_id: int, requested
         return "operation", ops.op_view(op)
 
 
-def voucher(db: Session, chain: ChainClient, address: str, voucher_id: int) -> dict:
-    """Is it real (issued on-chain), for this provider, and unused? `valid` says all three."""
+def voucher(db: Session, chain: ChainClient, address: str, voucher_id: int, code: str | None = None) -> dict:
+    """Is it real (issued on-chain), for this provider, unused, and is `code` its check code (which only its resident
+    sees: the id alone is guessable, ids run in order)? `valid` says all four; `code_ok` is None when no code was
+    given."""
     if not 0 <= voucher_id < 2**96:
         raise Refusal(404, "not_found", f"voucher {voucher_id} not found")
     exists, holder, fulfilled = chain.redemption.functions.voucherStatus(voucher_id).call()
@@ -106,23 +110,32 @@ def voucher(db: Session, chain: ChainClient, address: str, voucher_id: int) -> d
         raise Refusal(403, "not_your_voucher", f"voucher {voucher_id} is for another provider, not for you")
     issued = chain.voucher_issued(voucher_id)
     fulfilling = ops.live_fulfilment(db, voucher_id)
+    stored = vouchers.code_of(db, voucher_id)
+    given = vouchers.normalise_code(code)
+    code_ok = None if not given else (stored is not None and secrets.compare_digest(stored.code, given))
+    offer = db.get(OfferDetails, voucher_id >> 32)
     return {"voucher_id": str(voucher_id), "offer_id": voucher_id >> 32, "serial": voucher_id & 0xFFFFFFFF,
+            "offer_title": offer.title if offer else None,
             "exists": True, "provider": holder, "fulfilled": fulfilled, "being_fulfilled": fulfilling is not None,
-            "valid": not fulfilled and fulfilling is None,
+            "code_ok": code_ok, "valid": not fulfilled and fulfilling is None and code_ok is True,
             "resident": issued["resident"] if issued else None, "price": issued["price"] if issued else None,
             "issued_tx": issued["tx_hash"] if issued else None, "issued_block": issued["block_number"] if issued else None}
 
 
-def verify_voucher(db: Session, chain: ChainClient, user_id: int, voucher_id: int) -> dict:
-    return voucher(db, chain, provider_address(db, user_id), voucher_id)
+def verify_voucher(db: Session, chain: ChainClient, user_id: int, voucher_id: int, code: str | None = None) -> dict:
+    return voucher(db, chain, provider_address(db, user_id), voucher_id, code)
 
 
-def fulfil_voucher(db: Session, chain: ChainClient, senders, user_id: int, requested_by: str, voucher_id: int) -> dict:
-    """`fulfill` queued with the provider's key. A used voucher, or one being marked used, is refused (409)."""
+def fulfil_voucher(db: Session, chain: ChainClient, senders, user_id: int, requested_by: str, voucher_id: int,
+                   code: str | None) -> dict:
+    """`fulfill` queued with the provider's key, given the voucher's check code (shown to its resident only). A used
+    voucher, or one being marked used, is refused (409); a missing or wrong code too (403), and nothing is sent."""
     address = provider(db, chain, senders, user_id)
-    v = voucher(db, chain, address, voucher_id)
+    v = voucher(db, chain, address, voucher_id, code)
     if v["fulfilled"]:
         raise Refusal(409, "voucher_used", f"voucher {voucher_id} was already used")
+    if not v["code_ok"]:
+        raise Refusal(403, "voucher_code_wrong", voucher_id=voucher_id)
     data = chain.redemption.encode_abi("fulfill", args=[voucher_id])
     dry_run(chain, address, chain.redemption.address, data)
     with write_transaction(db):

@@ -20,6 +20,7 @@ from backend.domain.activities import parse_address
 from backend.domain.errors import Refusal
 from backend.services import directory
 from backend.store import ops
+from backend.store import vouchers as voucher_store
 from backend.store.activities import resident_for
 from backend.store.db import write_transaction
 from backend.store.directory import offer_titles
@@ -188,9 +189,10 @@ def history(db: Session, chain: ChainClient, address: str, after_id: int, limit:
     """What happened to the resident's coins, oldest first — activities attested (with their category and centre),
     revocations, vouchers redeemed (with the offer's title), donations, payments made and received — and their
     requests not yet on-chain. Names in English and Korean where the deployment's configuration gives them."""
+    limit = max(1, min(limit, 500))
     q = (select(ChainEvent).where((ChainEvent.address1 == address) | (ChainEvent.address2 == address),
                                   ChainEvent.event != "Transfer", ChainEvent.id > after_id)
-         .order_by(ChainEvent.id).limit(max(1, min(limit, 500))))
+         .order_by(ChainEvent.id).limit(limit))
     events = list(db.scalars(q))
     names = HistoryNames(
         categories=directory.category_entries(chain),
@@ -200,7 +202,31 @@ def history(db: Session, chain: ChainClient, address: str, after_id: int, limit:
     entries = [item for e in events if (item := _history_entry(e, address, names)) is not None]
     pending = [ops.op_view(o) for o in db.scalars(select(ChainOp).where(
         ChainOp.subject == address, ChainOp.signer_role == "relayer", ChainOp.state.in_(ops.LIVE)).order_by(ChainOp.id))]
-    return {"address": address, "entries": entries, "pending": pending}
+    # Some events of the address are not history entries (a role granted to it, say): a page may hold fewer entries
+    # than `limit` with more to come. `next_after_id` says where the next page starts, null at the end.
+    next_after_id = events[-1].id if len(events) == limit else None
+    return {"address": address, "entries": entries, "pending": pending, "next_after_id": next_after_id}
+
+
+def vouchers(db: Session, chain: ChainClient, address: str) -> list[dict]:
+    """The resident's vouchers, newest first (the latest 50): offer, provider, price, whether used, and the check code
+    the provider's desk asks for (made now for a voucher that has none: one redeemed straight on-chain)."""
+    providers = directory.member_entries(chain, "providers")
+    events = voucher_store.issued_to(db, address, 50)
+    titles = offer_titles(db, (int(e.args["voucherId"]) >> 32 for e in events))
+    out = []
+    with write_transaction(db):
+        for e in events:
+            voucher_id = int(e.args["voucherId"])
+            _, _, fulfilled = chain.redemption.functions.voucherStatus(voucher_id).call()
+            provider = providers.get(e.args["provider"], {})
+            out.append({"voucher_id": str(voucher_id), "offer_id": voucher_id >> 32, "serial": voucher_id & 0xFFFFFFFF,
+                        "offer_title": titles.get(voucher_id >> 32), "provider": e.args["provider"],
+                        "provider_name": provider.get("name"), "provider_name_ko": provider.get("name_ko"),
+                        "price": str(e.args["price"]), "tx_hash": e.tx_hash, "block_number": e.block_number,
+                        "time": datetime.fromtimestamp(e.block_time, UTC).isoformat() if e.block_time is not None else None,
+                        "fulfilled": bool(fulfilled), "code": voucher_store.make_code(db, voucher_id, address).code})
+    return out
 
 
 def operations(db: Session, address: str, limit: int) -> list[dict]:

@@ -124,6 +124,10 @@ def _edit(**changes) -> dict:
      "colours.primary_text #ffffff on colours.primary #ffcc00 has a contrast ratio of 1.51:1, below the 4.5:1"),
     (_edit(colours__text="#777777", colours__background="#ffffff"),
      "colours.text #777777 on colours.background #ffffff has a contrast ratio of 4.47:1, below the 4.5:1"),
+    (_edit(colours__primary="#ffcc00", colours__primary_text="#000000"),
+     "colours.primary #ffcc00 on colours.background"),
+    (_edit(colours__background="#111111", colours__text="#eeeeee", colours__primary="#8ab4f8", colours__primary_text="#000000"),
+     "colours.text #eeeeee on the app's light panels (#f4f5f6) has a contrast ratio of 1.06:1"),
     (_edit(colors={"primary": "#000000"}), "unknown key colors"),
     (_edit(logo="art/busan.gif"), "is neither .svg nor .png"),
 ])

@@ -18,7 +18,15 @@ from sqlalchemy import create_engine, inspect, text
 from backend.store.db import MIGRATIONS, migrate
 
 OLD_MIGRATIONS = Path(__file__).resolve().parent / "migrations_before_renumbering"
-OLD_HEAD, NEW_HEAD = "0004_community", "0006_community"
+OLD_HEAD = "0004_community"  # the old chain's last revision; "0006_community" after the renumbering
+
+
+def current_head() -> str:
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config(MIGRATIONS, "sqlite://")).get_current_head()
+
+
 
 
 def alembic_config(location: Path, url: str) -> Config:
@@ -26,6 +34,9 @@ def alembic_config(location: Path, url: str) -> Config:
     config.set_main_option("script_location", str(location))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return config
+
+
+NEW_HEAD = current_head()  # migrate() brings an old database through the renumbering and on to today's head
 
 
 def old_upgrade(url: str, *targets: str) -> None:
@@ -119,11 +130,12 @@ def test_a_database_at_the_old_head_upgrades_with_its_data(tmp_path):
     ("0006_activity_block_index",),
     (OLD_HEAD,),
 ])
-def test_every_old_revision_upgrades_to_the_schema_of_the_old_head(tmp_path, old):
+def test_every_old_revision_upgrades_to_the_schema_of_the_old_head_and_on(tmp_path, old):
     (tmp_path / "old").mkdir()
     (tmp_path / "new").mkdir()
     reference = database_url(tmp_path / "old")
     old_upgrade(reference, "head")
+    migrate(reference)  # the old head, renumbered, then the migrations added since
     url = database_url(tmp_path / "new")
     old_upgrade(url, *old)
     assert versions(url) == set(old)
@@ -137,6 +149,7 @@ def test_a_fresh_database_gets_the_same_schema_as_from_the_old_chain(tmp_path):
     (tmp_path / "new").mkdir()
     old, new = database_url(tmp_path / "old"), database_url(tmp_path / "new")
     old_upgrade(old, "head")
+    migrate(old)  # renumbered, then the migrations added since
     migrate(new)
     assert versions(new) == {NEW_HEAD}
     old_schema, new_schema = schema(old), schema(new)

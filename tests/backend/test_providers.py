@@ -50,6 +50,12 @@ def redeem(backend, coord, offer_id: int, price: int) -> tuple[object, int]:
     return alice, int(op["result"]["VoucherIssued"]["voucherId"])
 
 
+def voucher_code(backend, resident, voucher: int) -> str:
+    """The check code the resident's app shows beside the voucher (GET /me/vouchers)."""
+    mine = backend.http.get("/me/vouchers", headers=sign_in(backend, resident)).json()
+    return next(v["code"] for v in mine if v["voucher_id"] == str(voucher))
+
+
 def test_publish_and_edit_offers(backend, gym, cafe):
     offer_id = publish(backend, gym, title="Swimming, 1 hour")
     o = backend.http.get(f"/offers/{offer_id}").json()
@@ -75,8 +81,10 @@ def test_publish_and_edit_offers(backend, gym, cafe):
 def test_vouchers_verified_and_used_once(backend, gym, cafe, coord1):
     offer_id = publish(backend, gym)
     alice, voucher = redeem(backend, coord1, offer_id, 2 * COIN)
-    v = backend.http.get(f"/provider/vouchers/{voucher}", headers=gym).json()
-    assert v["valid"] and v["resident"] == alice.address and v["price"] == str(2 * COIN) and not v["fulfilled"]
+    code = voucher_code(backend, alice, voucher)
+    v = backend.http.get(f"/provider/vouchers/{voucher}", params={"code": code}, headers=gym).json()
+    assert v["valid"] and v["code_ok"] and v["resident"] == alice.address and v["price"] == str(2 * COIN)
+    assert not v["fulfilled"]
     # Where it was issued: the transaction of the resident's redemption, in the block named.
     assert backend.node.web3.eth.get_transaction_receipt(v["issued_tx"])["blockNumber"] == v["issued_block"]
     assert backend.chain.voucher_issued(voucher + 999) is None
@@ -87,14 +95,36 @@ def test_vouchers_verified_and_used_once(backend, gym, cafe, coord1):
     refused(backend.http.get(f"/provider/vouchers/{voucher + 999}", headers=gym), 404, "unknown_voucher")
     assert ops_count(backend) == before
 
-    assert backend.http.post(f"/provider/vouchers/{voucher}/fulfill", headers=gym).status_code == 202
-    refused(backend.http.post(f"/provider/vouchers/{voucher}/fulfill", headers=gym), 409, "voucher_used")  # in flight
+    fulfil = f"/provider/vouchers/{voucher}/fulfill"
+    assert backend.http.post(fulfil, params={"code": code.lower()}, headers=gym).status_code == 202  # typed in lower case
+    refused(backend.http.post(fulfil, params={"code": code}, headers=gym), 409, "voucher_used")  # in flight
     backend.drain()
     assert backend.chain.redemption.functions.voucherStatus(voucher).call()[2] is True
-    refused(backend.http.post(f"/provider/vouchers/{voucher}/fulfill", headers=gym), 409, "voucher_used")
-    assert backend.http.get(f"/provider/vouchers/{voucher}", headers=gym).json()["valid"] is False
+    refused(backend.http.post(fulfil, params={"code": code}, headers=gym), 409, "voucher_used")
+    assert backend.http.get(f"/provider/vouchers/{voucher}", params={"code": code}, headers=gym).json()["valid"] is False
+    assert next(v for v in backend.http.get("/me/vouchers", headers=sign_in(backend, alice)).json()
+                if v["voucher_id"] == str(voucher))["fulfilled"] is True
     events = backend.chain.redemption.events.VoucherFulfilled.get_logs(from_block=0, argument_filters={"voucherId": voucher})
     assert len(events) == 1
+
+
+def test_a_voucher_number_alone_is_not_enough_at_the_desk(backend, gym, coord1):
+    """Voucher numbers run in order: without the check code only its resident sees, the desk says not valid and
+    refuses to mark it used; a wrong code likewise; nothing is sent."""
+    offer_id = publish(backend, gym)
+    alice, voucher = redeem(backend, coord1, offer_id, 2 * COIN)
+    code = voucher_code(backend, alice, voucher)
+    bare = backend.http.get(f"/provider/vouchers/{voucher}", headers=gym).json()
+    assert bare["valid"] is False and bare["code_ok"] is None and not bare["fulfilled"]
+    wrong = "2" * len(code) if code != "2" * len(code) else "3" * len(code)
+    assert backend.http.get(f"/provider/vouchers/{voucher}", params={"code": wrong}, headers=gym).json()["code_ok"] is False
+    before = ops_count(backend)
+    refused(backend.http.post(f"/provider/vouchers/{voucher}/fulfill", headers=gym), 403, "voucher_code_wrong")
+    refused(backend.http.post(f"/provider/vouchers/{voucher}/fulfill", params={"code": wrong}, headers=gym), 403,
+            "voucher_code_wrong")
+    assert ops_count(backend) == before
+    # The code is the resident's: made when the redemption was confirmed, the same every time it is shown.
+    assert voucher_code(backend, alice, voucher) == code and len(code) == 6
 
 
 def test_settlement_statement_matches_the_chain(backend, gym, coord1):
@@ -139,7 +169,8 @@ def test_settlement_days_and_csv_agree_with_the_statement(backend, gym, coord1):
     entry = next(e for e in backend.http.get("/me/history", headers=sign_in(backend, alice)).json()["entries"]
                  if e["kind"] == "redeemed")
     assert (entry["offer_title"], entry["provider_name_ko"]) == ("Sauna pass", "복지관 체력단련실")
-    assert backend.http.post(f"/provider/vouchers/{voucher}/fulfill", headers=gym).status_code == 202
+    assert backend.http.post(f"/provider/vouchers/{voucher}/fulfill", params={"code": voucher_code(backend, alice, voucher)},
+                             headers=gym).status_code == 202
     r = backend.http.post("/provider/settlements", json={"amount": str(2 * COIN)}, headers=gym)
     assert r.status_code == 202, r.text
     backend.drain()

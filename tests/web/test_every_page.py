@@ -18,8 +18,8 @@ DASHBOARD = ["figures", "check", "proposals"]
 
 
 def check(page, watch, name: str) -> None:
-    page.wait_for_load_state("networkidle")
-    page.locator("main h1").first.wait_for()
+    # A hash change loads no document: wait for the screen itself to say it has its data.
+    page.locator("main[aria-busy=false] h1").first.wait_for()
     assert page.locator("main .status-error").count() == 0, f"{name}: {page.locator('main .status-error').first.inner_text()}"
     violations = axe_violations(page)
     assert violations == [], f"{name}: {violations}"

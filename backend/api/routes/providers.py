@@ -53,15 +53,19 @@ def edit_offer(offer_id: int, body: OfferPatch, principal: Provider, db: DbDep, 
 
 
 @router.get("/vouchers/{voucher_id}")
-def verify_voucher(voucher_id: int, principal: Provider, db: DbDep, chain: ChainDep) -> dict:
-    """Is it real (issued on-chain), for this provider, and unused? `valid` says all three."""
-    return providers.verify_voucher(db, chain, principal.user_id, voucher_id)
+def verify_voucher(voucher_id: int, principal: Provider, db: DbDep, chain: ChainDep,
+                   code: Annotated[str | None, Query(max_length=20)] = None) -> dict:
+    """Is it real (issued on-chain), for this provider, unused, and is `code` its check code (shown only to the
+    resident who holds it)? `valid` says all four."""
+    return providers.verify_voucher(db, chain, principal.user_id, voucher_id, code)
 
 
 @router.post("/vouchers/{voucher_id}/fulfill", response_model=OperationOut, status_code=202)
-def fulfill_voucher(voucher_id: int, principal: Provider, db: DbDep, chain: ChainDep, senders: SendersDep) -> dict:
-    """Marks the voucher used (`fulfill` with the provider's key). A used voucher is refused (409)."""
-    return providers.fulfil_voucher(db, chain, senders, principal.user_id, principal.name, voucher_id)
+def fulfill_voucher(voucher_id: int, principal: Provider, db: DbDep, chain: ChainDep, senders: SendersDep,
+                    code: Annotated[str | None, Query(max_length=20)] = None) -> dict:
+    """Marks the voucher used (`fulfill` with the provider's key), given its check code `code`. A used voucher is
+    refused (409), a missing or wrong code too (403)."""
+    return providers.fulfil_voucher(db, chain, senders, principal.user_id, principal.name, voucher_id, code)
 
 
 @router.post("/settlements", response_model=OperationOut, status_code=202)

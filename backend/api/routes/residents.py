@@ -70,6 +70,13 @@ def my_history(who: Resident, db: DbDep, chain: ChainDep, after_id: int = 0, lim
     return residents.history(db, chain, who.username, after_id, limit)
 
 
+@router.get("/me/vouchers")
+def my_vouchers(who: Resident, db: DbDep, chain: ChainDep) -> list[dict]:
+    """My vouchers, newest first: offer, provider, price, whether used, and the check code to show at the desk (the
+    voucher's number alone is not enough there)."""
+    return residents.vouchers(db, chain, who.username)
+
+
 @router.get("/me/operations", response_model=list[OperationOut])
 def my_operations(who: Resident, db: DbDep, limit: int = 50) -> list[dict]:
     return residents.operations(db, who.username, limit)

@@ -313,6 +313,17 @@ class ChainOp(Base):
     __table_args__ = (Index("ix_chain_ops_queue", "state", "signer_role", "id"),)
 
 
+class VoucherCode(Base):
+    """A voucher's check code: random, made when its resident first shows the voucher, asked for at the desk (the
+    voucher's id alone is guessable: ids run in order)."""
+
+    __tablename__ = "voucher_codes"
+    voucher_id: Mapped[str] = mapped_column(String(30), primary_key=True)
+    resident: Mapped[str] = mapped_column(String(42), index=True)
+    code: Mapped[str] = mapped_column(String(12))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
 class OfferDetails(Base):
     """What an offer is (title, description): off-chain, since the chain holds only price, capacity and state."""
 

@@ -20,9 +20,12 @@ function tabs() {
 const routes = new Proxy({}, {
   get(_, name) {
     if (!staff.current()) {
-      const expired = sessionStorage.getItem("vb.staff.expired");
-      sessionStorage.removeItem("vb.staff.expired");
-      return (ctx) => loginScreen(ctx, () => router.go(), expired ? t("desk.login.expired") : null);
+      return (ctx) => {
+        // Read when the screen is drawn (the router looks a route up more than once per visit).
+        const expired = sessionStorage.getItem("vb.staff.expired");
+        sessionStorage.removeItem("vb.staff.expired");
+        return loginScreen(ctx, () => router.go(), expired ? t("desk.login.expired") : null);
+      };
     }
     return signedIn[name];
   },

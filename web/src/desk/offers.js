@@ -3,7 +3,7 @@
 import { api, ApiRefusal, newIdempotencyKey } from "../shared/api.js";
 import { field, h, show, status } from "../shared/dom.js";
 import { t } from "../shared/i18n.js";
-import { coins, parseCoins } from "../shared/format.js";
+import { coins, exactCoins, parseCoins } from "../shared/format.js";
 import * as staff from "../shared/staff_session.js";
 
 async function follow(op, token) {
@@ -18,7 +18,7 @@ function offerForm(offer, onSaved) {
   const prefix = offer ? `offer-${offer.offer_id}` : "offer-new";
   const title = h("input", { type: "text", maxlength: "120", value: offer?.title || "" });
   const description = h("textarea", { rows: "2", maxlength: "1000" }, offer?.description || "");
-  const price = h("input", { type: "text", inputmode: "decimal", value: offer ? coins(offer.price).replace(/,/g, "") : "" });
+  const price = h("input", { type: "text", inputmode: "decimal", value: offer ? exactCoins(offer.price) : "" });
   const capacity = h("input", { type: "number", min: "1", step: "1", value: offer ? String(offer.capacity) : "" });
   const active = h("input", { type: "checkbox", checked: offer ? offer.active : true });
   const box = h("div", { "aria-live": "polite" });
@@ -26,8 +26,9 @@ function offerForm(offer, onSaved) {
   return h("form", {
     onsubmit: async (event) => {
       event.preventDefault();
-      const s = staff.current();
-      const wei = parseCoins(price.value);
+      const s = { token: staff.token() };
+  if (!s.token) return;
+      const wei = parseCoins(price.value, 18); // every decimal kept: saving a title must not change the price
       if (!title.value.trim() || !wei || !(Number(capacity.value) >= 1)) {
         show(box, status(t("desk.offers.invalid"), "error"));
         return;
@@ -70,7 +71,8 @@ function offerForm(offer, onSaved) {
 }
 
 export async function offersScreen({ main }) {
-  const s = staff.current();
+  const s = { token: staff.token() };
+  if (!s.token) return;
   show(main, h("h1", {}, t("desk.offers.heading")), status(t("loading")));
   let offers;
   try {

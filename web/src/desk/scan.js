@@ -1,5 +1,6 @@
 // Checking a voucher: the resident shows its QR (read with the device camera or from a photo) or reads out its
-// number; the desk says valid, not ours or already used, and marks a valid one used — once.
+// number and check code; the desk says valid, not ours, already used or wrong code, and marks a valid one used —
+// once. The number alone is never enough: numbers run in order, the code is shown only to the voucher's holder.
 import { api, ApiRefusal, newIdempotencyKey } from "../shared/api.js";
 import { field, h, show, status } from "../shared/dom.js";
 import { t } from "../shared/i18n.js";
@@ -7,14 +8,23 @@ import { coins, shortAddress } from "../shared/format.js";
 import { readQrFromFile, scanCamera } from "../shared/qr.js";
 import * as staff from "../shared/staff_session.js";
 
-/** A voucher id from what was scanned or typed: the QR's URL (…/desk/#/voucher/<id>), "<offer>-<serial>", or the id. */
-export function voucherIdFrom(text) {
+const SERIAL_MAX = 0xffffffffn;
+const CODE = /^[0-9A-Za-z]{4,12}$/;
+
+/**
+ * {id, code} from what was scanned or typed: the QR's URL (…/desk/#/voucher/<id>/<code>), "<offer>-<serial>", or the
+ * id; null if it is none of these. `code` is null when the text carries none.
+ */
+export function voucherFrom(text) {
   const value = String(text || "").trim();
-  const url = /\/voucher\/(\d+)\s*$/.exec(value);
-  if (url) return BigInt(url[1]).toString();
-  const pair = /^(\d{1,10})\s*-\s*(\d{1,10})$/.exec(value);
-  if (pair) return ((BigInt(pair[1]) << 32n) | BigInt(pair[2])).toString();
-  if (/^\d{1,29}$/.test(value)) return BigInt(value).toString();
+  const url = /\/voucher\/(\d{1,29})(?:\/([0-9A-Za-z]{4,12}))?\s*$/.exec(value);
+  if (url) return { id: BigInt(url[1]).toString(), code: url[2] || null };
+  const pair = /^(\d{1,19})\s*-\s*(\d{1,10})$/.exec(value);
+  if (pair) {
+    if (BigInt(pair[2]) > SERIAL_MAX) return null;
+    return { id: ((BigInt(pair[1]) << 32n) | BigInt(pair[2])).toString(), code: null };
+  }
+  if (/^\d{1,29}$/.test(value)) return { id: BigInt(value).toString(), code: null };
   return null;
 }
 
@@ -27,16 +37,17 @@ export async function scanScreen({ main, params }) {
   const result = h("div", { id: "voucher-result", "aria-live": "polite" });
   const video = h("video", { class: "scanner", hidden: true, "aria-label": t("scan.video") });
   const typed = h("input", { type: "text", inputmode: "numeric", autocomplete: "off" });
+  const typedCode = h("input", { type: "text", autocomplete: "off", autocapitalize: "characters", spellcheck: "false", maxlength: "12" });
   let scanner = null;
   const stopCamera = () => { scanner?.stop(); scanner = null; video.hidden = true; };
-  const check = (text) => {
-    const id = voucherIdFrom(text);
-    if (!id) {
+  const check = (text, code) => {
+    const found = voucherFrom(text);
+    if (!found) {
       show(result, status(t("desk.scan.not_voucher"), "error"));
       return false;
     }
     stopCamera();
-    checkVoucher(result, id);
+    checkVoucher(result, found.id, found.code || (code && CODE.test(code.trim()) ? code.trim() : null));
     return true;
   };
   const photo = h("input", {
@@ -72,30 +83,33 @@ export async function scanScreen({ main, params }) {
     }, t("desk.scan.camera"))),
     video,
     field("desk-photo", t("desk.scan.photo"), photo, t("pay.photo_hint")),
-    h("form", { onsubmit: (e) => { e.preventDefault(); check(typed.value); } },
+    h("form", { onsubmit: (e) => { e.preventDefault(); check(typed.value, typedCode.value); } },
       field("desk-number", t("desk.scan.number"), typed, t("desk.scan.number_hint")),
+      field("desk-code", t("voucher.code"), typedCode, t("desk.scan.code_hint")),
       h("button", { type: "submit" }, t("desk.scan.check"))),
     result);
-  if (params[0]) check(params[0]);
+  if (params[0]) check(params.join("/").replace(/^/, "/voucher/"));
 }
 
-async function checkVoucher(box, id) {
-  const s = staff.current();
+async function checkVoucher(box, id, code) {
+  const token = staff.token();
+  if (!token) return;
   show(box, status(t("loading")));
+  const query = code ? `?code=${encodeURIComponent(code)}` : "";
   let voucher;
   try {
-    voucher = await api(`/provider/vouchers/${id}`, { token: s.token });
+    voucher = await api(`/provider/vouchers/${id}${query}`, { token });
   } catch (error) {
     const key = error instanceof ApiRefusal && error.code === "not_your_voucher" ? "desk.voucher.not_ours"
       : error instanceof ApiRefusal && error.code === "unknown_voucher" ? "desk.voucher.unknown" : null;
     show(box, h("div", { class: "card", "data-verdict": error.code || "error" },
       h("h2", {}, key ? t(key) : t("desk.voucher.cannot_check")),
-      status(error.message, "error")));
+      status(error instanceof ApiRefusal ? error.message : t("error.unexpected"), "error")));
     return;
   }
   const details = h("dl", { class: "pairs" },
     h("dt", {}, t("vouchers.number")), h("dd", {}, number(voucher.voucher_id)),
-    h("dt", {}, t("desk.voucher.offer")), h("dd", {}, String(voucher.offer_id)),
+    h("dt", {}, t("desk.voucher.offer")), h("dd", {}, voucher.offer_title || String(voucher.offer_id)),
     voucher.price ? [h("dt", {}, t("redeem.price")), h("dd", {}, t("coins.amount", { amount: coins(voucher.price) }))] : null,
     voucher.resident ? [h("dt", {}, t("desk.voucher.resident")), h("dd", { class: "mono" }, shortAddress(voucher.resident))] : null);
   if (voucher.fulfilled || voucher.being_fulfilled) {
@@ -104,23 +118,32 @@ async function checkVoucher(box, id) {
       status(t("desk.voucher.used_hint"), "error"), details));
     return;
   }
+  if (voucher.code_ok !== true) {
+    show(box, h("div", { class: "card", "data-verdict": voucher.code_ok === false ? "code_wrong" : "code_needed" },
+      h("h2", {}, t(voucher.code_ok === false ? "desk.voucher.code_wrong" : "desk.voucher.code_needed")),
+      status(t("desk.voucher.code_hint"), voucher.code_ok === false ? "error" : "warn"), details));
+    return;
+  }
   const progress = h("div", { "aria-live": "polite" });
   const use = h("button", {
     type: "button", class: "primary block",
     onclick: async () => {
+      const current = staff.token();
+      if (!current) return;
       use.disabled = true;
       show(progress, status(t("desk.voucher.marking")));
+      const key = newIdempotencyKey(); // the same key if the request is sent again: marked used once
       try {
-        let op = await api(`/provider/vouchers/${id}/fulfill`, { method: "POST", token: s.token, idempotencyKey: newIdempotencyKey() });
+        let op = await api(`/provider/vouchers/${id}/fulfill?code=${encodeURIComponent(code)}`, { method: "POST", token: current, idempotencyKey: key });
         while (op.state === "queued" || op.state === "in_tx") {
           await new Promise((resolve) => setTimeout(resolve, 1000));
-          op = await api(`/operations/${op.id}`, { token: s.token });
+          op = await api(`/operations/${op.id}`, { token: current });
         }
         if (op.state === "confirmed") {
           show(progress, status(t("desk.voucher.done"), "ok"));
           box.querySelector("[data-verdict]")?.setAttribute("data-verdict", "fulfilled");
         } else {
-          show(progress, status(t("desk.voucher.failed", { why: op.error || "" }), "error"));
+          show(progress, status(t("desk.voucher.failed_plain"), "error"));
           use.disabled = false;
         }
       } catch (error) {

@@ -26,7 +26,8 @@ export async function statementScreen({ main }) {
 }
 
 async function load(out, start, end) {
-  const s = staff.current();
+  const s = { token: staff.token() };
+  if (!s.token) return;
   const query = `start=${encodeURIComponent(start)}&end=${encodeURIComponent(end)}`;
   show(out, status(t("loading")));
   let statement;

@@ -42,9 +42,9 @@ export async function donateScreen({ main }) {
       else if (BigInt(wei) > BigInt(me.available)) errors.push(["donate-amount", t("form.amount_above", { available: coins(me.available) })]);
       if (showErrors(summary, errors)) return;
       send.disabled = true;
-      const op = await signAndSend(box, { kind: "donate", charity, amount: wei },
+      const op = await signAndSend(box, "donate", { charity, amount: wei }, { charity, amount: wei },
         (prepared, signature) => ({ charity, amount: wei, nonce: prepared.nonce, deadline: prepared.deadline, signature }));
-      if (!op) send.disabled = false;
+      if (op === null) send.disabled = false; // nothing was sent: the person may try again
     },
   }, choice, field("donate-amount", t("donate.amount"), amount, t("form.amount_hint", { available: coins(me.available), won: won(me.available, info.won_per_coin) })), send);
   show(main, h("h1", {}, t("donate.title")), h("p", {}, t("donate.intro")), summary, form, box);

@@ -14,7 +14,9 @@ export function showErrors(summaryBox, errors) {
     if (!input) continue;
     input.setAttribute("aria-invalid", "true");
     const note = h("p", { class: "field-error", id: `${id}-error` }, message);
-    input.setAttribute("aria-describedby", `${id}-error`);
+    // The error joins the hint the field may already have.
+    const described = (input.getAttribute("aria-describedby") || "").split(" ").filter((x) => x && x !== `${id}-error`);
+    input.setAttribute("aria-describedby", [...described, `${id}-error`].join(" "));
     input.insertAdjacentElement("afterend", note);
   }
   show(summaryBox, h("div", { class: "status status-error", role: "alert", tabindex: "-1" },

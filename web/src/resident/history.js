@@ -60,17 +60,21 @@ export function historyList(entries) {
   }));
 }
 
-/** Every entry, newest first (the API pages oldest first). */
-export async function allHistory(token) {
+/** Every entry after `after` (0: all), newest first (the API pages oldest first, `next_after_id` until the end). */
+export async function allHistory(token, after = 0) {
   const entries = [];
-  let after = 0;
-  for (let page = 0; page < 20; page++) {
+  for (;;) {
     const answer = await api(`/me/history?after_id=${after}&limit=500`, { token });
     entries.push(...answer.entries);
-    if (answer.entries.length < 500) return { entries: entries.reverse(), pending: answer.pending };
-    after = answer.entries[answer.entries.length - 1].id;
+    if (answer.next_after_id === null || answer.next_after_id === undefined) {
+      return { entries: entries.reverse(), pending: answer.pending, last: answer.next_after_id ?? lastId(entries, after) };
+    }
+    after = answer.next_after_id;
   }
-  return { entries: entries.reverse(), pending: [] };
+}
+
+function lastId(entries, after) {
+  return entries.reduce((max, e) => Math.max(max, e.id), after);
 }
 
 export async function historyScreen({ main }) {

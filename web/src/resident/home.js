@@ -66,13 +66,20 @@ export async function homeScreen({ main }) {
     h("div", { class: "actions" }, addCoin,
       h("button", { type: "button", class: "linklike", onclick: () => { session.signOut(); location.hash = "#/home"; location.reload(); } }, t("home.sign_out"))),
     addBox);
-  watchForNews(main, s.token, history.entries.length + history.pending.length);
+  watchForNews(main, s.token, fingerprint(me, history.entries, history.pending));
+}
+
+/** What the screen shows, in a word: changes when an entry arrives, a request is recorded, or coins unlock. */
+function fingerprint(me, entries, pending) {
+  const newest = entries.length ? entries[0].id : 0;
+  return [newest, pending.map((p) => `${p.id}:${p.state}`).join(","), me.available, me.locked, me.pending_out].join("|");
 }
 
 /** New entries (an activity confirmed, a payment received) appear without a reload: the history is asked again
  * every few seconds while this screen is shown and the page is visible. */
 function watchForNews(main, sessionToken, seen) {
   const shown = main.firstChild;
+  const newest = Number(seen.split("|")[0]);
   const timer = setInterval(async () => {
     if (!document.body.contains(shown)) {
       clearInterval(timer);
@@ -80,13 +87,18 @@ function watchForNews(main, sessionToken, seen) {
     }
     if (document.visibilityState !== "visible") return;
     try {
-      const { entries, pending } = await allHistory(sessionToken);
-      if (entries.length + pending.length !== seen && document.body.contains(shown)) {
+      // Only what is new since the newest entry shown, and the balances: a few rows, not the whole history.
+      const [me, page] = await Promise.all([api("/me", { token: sessionToken }),
+        api(`/me/history?after_id=${newest}&limit=50`, { token: sessionToken })]);
+      const entries = page.entries.length ? [page.entries[page.entries.length - 1]] : [{ id: newest }];
+      if (fingerprint(me, entries, page.pending) !== seen && document.body.contains(shown)) {
         clearInterval(timer);
-        homeScreen({ main });
+        const focused = document.activeElement?.id;
+        await homeScreen({ main });
+        if (focused) document.getElementById(focused)?.focus(); // keep the person's place
       }
     } catch {
-      // the next tick tries again
+      // the next tick tries again (an ended session is handled by the app)
     }
   }, 5000);
 }

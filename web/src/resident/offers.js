@@ -56,12 +56,13 @@ export async function redeemScreen({ main, params }) {
     type: "button", class: "primary block",
     onclick: async () => {
       confirm.disabled = true;
-      const op = await signAndSend(box, { kind: "redeem", offer_id: offerId, max_price: offer.price },
+      const op = await signAndSend(box, "redeem", { offer_id: offerId, max_price: offer.price }, { offerId, maxPrice: offer.price },
         (prepared, signature) => ({ offer_id: offerId, max_price: offer.price, nonce: prepared.nonce, deadline: prepared.deadline, signature }));
-      if (op) {
+      if (op && op !== "unknown") {
         const voucherId = op.result?.VoucherIssued?.voucherId;
-        box.append(h("p", {}, h("a", { class: "button primary block", href: `#/voucher/${voucherId}` }, t("redeem.show_voucher"))));
-      } else confirm.disabled = false;
+        const href = voucherId !== undefined ? `#/voucher/${voucherId}` : "#/vouchers";
+        box.append(h("p", {}, h("a", { class: "button primary block", href }, t("redeem.show_voucher"))));
+      } else if (op === null) confirm.disabled = false; // nothing was sent: the person may try again
     },
   }, t("redeem.confirm"));
   show(main,

@@ -10,9 +10,12 @@ import { showErrors } from "./forms.js";
 import { explain, signAndSend, token } from "./requests.js";
 import * as session from "./session.js";
 
-/** The address in a payment QR: "ethereum:0x…@31337" (EIP-681), or a bare address. */
+/**
+ * The address in a payment QR: "ethereum:0x…@31337" (EIP-681's plain form, which our app shows), or a bare address.
+ * Any other EIP-681 form is refused: in "ethereum:<token>/transfer?address=<to>" the first address is a contract's.
+ */
 export function addressFromQr(text) {
-  const match = /^(?:ethereum:)?(0x[0-9a-fA-F]{40})(?:@\d+)?(?:[/?].*)?$/.exec(String(text).trim());
+  const match = /^(?:ethereum:)?(0x[0-9a-fA-F]{40})(?:@\d+)?$/.exec(String(text).trim());
   return match ? checksumAddress(match[1]) : null;
 }
 
@@ -44,6 +47,7 @@ export async function payScreen({ main, params }) {
     payee.value = address;
     show(scanBox, status(t("pay.qr_read", { who: shortAddress(address) }), "ok"));
     video.hidden = true;
+    scanner = null; // the scanner stopped itself on this read
     return true;
   };
   const scanButton = h("button", {
@@ -83,12 +87,15 @@ export async function payScreen({ main, params }) {
       const to = isAddress(payee.value) ? checksumAddress(payee.value.trim()) : null;
       if (!to) errors.push(["pay-payee", t("pay.payee_invalid")]);
       else if (to === s.address) errors.push(["pay-payee", t("pay.payee_self")]);
+      else if ([info.address, info.redemption].some((c) => c && c.toLowerCase() === to.toLowerCase())) {
+        errors.push(["pay-payee", t("pay.payee_contract")]); // coins sent there are lost
+      }
       if (!wei) errors.push(["pay-amount", t("form.amount_invalid")]);
       if (showErrors(summary, errors)) return;
       send.disabled = true;
-      const op = await signAndSend(box, { kind: "pay", payee: to, amount: wei, memo: memo.value || null },
+      const op = await signAndSend(box, "pay", { payee: to, amount: wei, memo: memo.value || null }, { payee: to, amount: wei },
         (prepared, signature) => ({ payee: to, amount: wei, request_ref: prepared.request_ref, nonce: prepared.nonce, deadline: prepared.deadline, signature }));
-      if (!op) send.disabled = false;
+      if (op === null) send.disabled = false; // nothing was sent: the person may try again
     },
   },
   field("pay-payee", t("pay.payee"), payee, t("pay.payee_hint")),

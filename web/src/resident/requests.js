@@ -20,12 +20,28 @@ export function explain(error) {
   return t("error.unexpected");
 }
 
+const SUBMIT = { redeem: "/me/redeem", donate: "/me/donate", pay: "/me/pay" };
+const PRIMARY = { redeem: "Redeem", donate: "Donate", pay: "PayForService" };
+
+/** What the wallet is asked to sign must be what the person confirmed, for this bank's contract and chain. */
+function checkTypedData(prepared, kind, expected, info, address) {
+  const data = prepared.typed_data;
+  const ok = data?.primaryType === PRIMARY[kind]
+    && Number(data.domain?.chainId) === Number(info.chain_id)
+    && String(data.domain?.verifyingContract).toLowerCase() === String(info.redemption).toLowerCase()
+    && Object.values(data.message || {}).some((v) => String(v).toLowerCase() === address.toLowerCase())
+    && Object.entries(expected).every(([k, v]) => v === undefined || String(data.message?.[k]).toLowerCase() === String(v).toLowerCase());
+  if (!ok) throw new WalletError("wallet.mismatch");
+}
+
 /**
- * Signs and sends a request. `prepare`: the body of POST /me/prepare; `submit(prepared, signature)`: the body of
- * the request to send. Renders progress into `box`; resolves to the confirmed operation, or null if it did not
- * go through (the reason is shown in `box`).
+ * Signs and sends a request of `kind` ("redeem", "donate", "pay"). `prepare`: the body of POST /me/prepare;
+ * `expected`: the message fields the person confirmed (checked in the typed data before the wallet is asked);
+ * `submit(prepared, signature)`: the body of the request to send. Renders progress into `box`; resolves to the
+ * confirmed operation, to null if nothing was sent (safe to try again), or to "unknown" when the request may be on
+ * its way (then the page must not offer to sign again: the history will say).
  */
-export async function signAndSend(box, prepare, submit) {
+export async function signAndSend(box, kind, prepare, expected, submit) {
   const s = session.current();
   const steps = [
     ["sign", t("req.step.sign")], ["sent", t("req.step.sent")], ["mined", t("req.step.mined")], ["done", t("req.step.done")],
@@ -37,10 +53,13 @@ export async function signAndSend(box, prepare, submit) {
     let reached = true;
     for (const li of list.children) {
       const id = li.dataset.step;
-      if (id === upTo) {
-        li.dataset.state = state;
-        reached = false;
-      } else li.dataset.state = reached ? "done" : "todo";
+      li.dataset.state = id === upTo ? state : reached ? "done" : "todo";
+      if (id === upTo) reached = false;
+      // The state in words too, not by colour alone.
+      li.querySelector(".visually-hidden")?.remove();
+      li.append(h("span", { class: "visually-hidden" }, ` (${t(`req.state_word.${li.dataset.state}`)})`));
+      if (li.dataset.state === "now") li.setAttribute("aria-current", "step");
+      else li.removeAttribute("aria-current");
     }
   };
   const fail = (message) => {
@@ -54,24 +73,48 @@ export async function signAndSend(box, prepare, submit) {
   show(note, status(t("req.check_wallet")));
   try {
     const provider = await session.wallet();
-    await ensureChain(provider, await token());
-    prepared = await api("/me/prepare", { method: "POST", body: prepare, token: s.token });
+    const info = await token();
+    await ensureChain(provider, info);
+    prepared = await api("/me/prepare", { method: "POST", body: { kind, ...prepare }, token: s.token });
+    checkTypedData(prepared, kind, expected, info, s.address);
     signature = await signTypedData(provider, s.address, prepared.typed_data);
   } catch (error) {
     mark("sign", "failed");
     return fail(explain(error));
   }
-  let op;
-  try {
-    op = await api(prepared.submit_to, {
-      method: "POST", token: s.token, idempotencyKey: newIdempotencyKey(),
-      body: submit(prepared, signature),
-    });
-  } catch (error) {
-    mark("sent", "failed");
-    return fail(explain(error));
-  }
+  // One key for this signed request: sent again after a lost answer, the server applies it once.
+  const send = { path: SUBMIT[kind], body: submit(prepared, signature), key: newIdempotencyKey() };
+  const op = await deliver(send, s.token, mark, note);
+  if (op === null || op === "unknown") return op;
   return follow(op, mark, note, s.token);
+}
+
+/** POSTs the signed request; a lost answer is retried with the same body and key (never signed again). */
+async function deliver(send, sessionToken, mark, note) {
+  for (let attempt = 0; ; attempt++) {
+    mark("sent");
+    try {
+      return await api(send.path, { method: "POST", token: sessionToken, idempotencyKey: send.key, body: send.body });
+    } catch (error) {
+      if (!(error instanceof ApiRefusal) || error.status !== 0) {
+        mark("sent", "failed");
+        show(note, status(explain(error), "error"));
+        return null; // refused: nothing was sent
+      }
+      if (attempt < 2) {
+        await new Promise((resolve) => setTimeout(resolve, 1500 * (attempt + 1)));
+        continue;
+      }
+      // Still no answer: it may have arrived. Offer to send the very same request again, not a new one.
+      return new Promise((resolve) => {
+        const again = h("button", { type: "button", onclick: async () => {
+          again.disabled = true;
+          resolve(await deliver(send, sessionToken, mark, note));
+        } }, t("req.send_again"));
+        show(note, status(t("req.no_answer"), "warn"), again);
+      });
+    }
+  }
 }
 
 async function follow(op, mark, note, sessionToken) {
@@ -94,7 +137,7 @@ async function follow(op, mark, note, sessionToken) {
     }
     if (Date.now() - started > 10 * 60 * 1000) {
       show(note, status(t("req.state.slow"), "warn"));
-      return null;
+      return "unknown";
     }
     await new Promise((resolve) => setTimeout(resolve, 1000));
     try {
@@ -106,11 +149,12 @@ async function follow(op, mark, note, sessionToken) {
 }
 
 function failureReason(op) {
+  // The server's note is English for operators: the resident gets one of these sentences.
   const error = String(op.error || "");
   if (/nonce .* was used by another transaction/.test(error)) return t("req.why.nonce_used");
   if (/reverted/.test(error)) return t("req.why.reverted");
   if (/earlier request .* failed/.test(error)) return t("req.why.earlier_failed");
-  return error || t("req.why.unknown");
+  return t("req.why.unknown");
 }
 
 /** A link to the transaction: the network's block explorer if the city named one, else this bank's own page. */

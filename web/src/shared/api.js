@@ -5,6 +5,7 @@ import { lang, t } from "./i18n.js";
 export class ApiRefusal extends Error {
   constructor(status, code, message) {
     super(message);
+    this.name = "ApiRefusal";
     this.status = status;
     this.code = code;
   }

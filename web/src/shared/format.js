@@ -23,11 +23,13 @@ export function won(wei, wonPerCoin) {
 }
 
 /** A decimal string of coins typed by a person ("2", "1.5") → wei as a string, or null if it is not an amount. */
-export function parseCoins(text) {
-  const cleaned = String(text).trim().replace(/,/g, "");
-  if (!/^\d{1,12}(\.\d{1,2})?$/.test(cleaned)) return null;
+export function parseCoins(text, decimals = 2) {
+  let cleaned = String(text).trim();
+  // "1,5" as typed on a keypad whose decimal mark is a comma; otherwise commas group thousands ("1,000").
+  cleaned = /^\d+,\d{1,2}$/.test(cleaned) ? cleaned.replace(",", ".") : cleaned.replace(/,(?=\d{3}(\D|$))/g, "");
+  if (!new RegExp(`^\\d{1,12}(\\.\\d{1,${decimals}})?$`).test(cleaned)) return null;
   const [whole, frac = ""] = cleaned.split(".");
-  const wei = BigInt(whole) * UNIT + BigInt((frac + "00").slice(0, 2)) * 10n ** 16n;
+  const wei = BigInt(whole) * UNIT + BigInt(frac.padEnd(18, "0").slice(0, 18));
   return wei > 0n ? wei.toString() : null;
 }
 
@@ -42,6 +44,14 @@ export function dateTime(iso) {
 export function date(iso) {
   if (!iso) return "";
   return new Date(iso).toLocaleDateString(lang() === "en" ? "en-GB" : "ko-KR", { year: "numeric", month: "long", day: "numeric" });
+}
+
+/** Exact coins of `wei`, every decimal kept ("2.125"): for a form that sends the amount back. */
+export function exactCoins(wei) {
+  const value = BigInt(wei || 0);
+  const whole = value / UNIT;
+  const frac = (value % UNIT).toString().padStart(18, "0").replace(/0+$/, "");
+  return frac ? `${whole}.${frac}` : `${whole}`;
 }
 
 /** 0x1234…abcd: enough to recognise an address, short enough for a phone. */

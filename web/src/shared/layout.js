@@ -73,11 +73,16 @@ export function startRouter(routes, defaultRoute, renderFrame) {
     const { main, mark } = renderFrame();
     mark(screen);
     current = screen;
+    main.setAttribute("aria-busy", "true");
     try {
       await routes[screen]({ main, params: params.map(decodeURIComponent) });
     } catch (error) {
-      show(main, h("h1", {}, t("error.title")), h("p", { role: "alert", class: "status status-error" }, error.message || String(error)));
+      // A refusal of the API has the person's sentence; anything else is a bug, said in words (details in the console).
+      const message = error?.name === "ApiRefusal" ? error.message : error?.key ? t(error.key) : t("error.unexpected");
+      if (message === t("error.unexpected")) console.warn(error);
+      show(main, h("h1", {}, t("error.title")), h("p", { role: "alert", class: "status status-error" }, message));
     }
+    main.setAttribute("aria-busy", "false"); // the screen has its data (tests wait for this too)
     if (document.activeElement === document.body || !main.contains(document.activeElement)) focusHeading(main);
   }
   window.addEventListener("hashchange", go);

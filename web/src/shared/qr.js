@@ -64,7 +64,9 @@ export async function scanCamera(video, onText) {
     running = false;
     for (const track of stream.getTracks()) track.stop();
     video.srcObject = null;
+    window.removeEventListener("hashchange", stop);
   };
+  window.addEventListener("hashchange", stop); // leaving the screen lets the camera go
   (async function loop() {
     while (running) {
       let text = null;

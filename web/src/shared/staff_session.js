@@ -23,6 +23,16 @@ export async function signIn(username, password) {
   return saved;
 }
 
+/** The session's token, or null after it ended — then the app is told (it shows its sign-in screen with a word). */
+export function token() {
+  const s = current();
+  if (!s) {
+    window.dispatchEvent(new CustomEvent("vb:session-ended"));
+    return null;
+  }
+  return s.token;
+}
+
 export function signOut() {
   sessionStorage.removeItem(KEY);
 }

@@ -1,4 +1,4 @@
-// The resident's wallet, through EIP-1193 only (so MetaMask, Rabby, Coinbase Wallet, a Safe through WalletConnect
+// The resident's wallet, through EIP-1193 only (so MetaMask, Rabby, Coinbase Wallet
 // or any injected wallet work the same): EIP-6963 discovery, the network switch, Sign-In with Ethereum
 // (EIP-4361), EIP-712 requests and EIP-747 "add the coin".
 import { keccak_256 } from "@noble/hashes/sha3.js";
