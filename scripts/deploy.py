@@ -175,6 +175,28 @@ def _resolved_config(session: Session, config: DeploymentConfig) -> dict:
     }
 
 
+NAME_FIELDS = ("name", "name_ko")
+
+
+def sync_names(recorded: dict, wanted: dict, *, write: bool) -> list[str]:
+    """The display names (off-chain) in which the manifest's config `recorded` differs from the config file's
+    `wanted`, for the centres and categories (by id) and providers and charities (by address) both name; written
+    into `recorded` when `write`. Entries only one of them has (e.g. added with tools/admin) are left alone."""
+    changed = []
+    for listing, ident in (("centres", "id"), ("categories", "id"), ("providers", "address"), ("charities", "address")):
+        targets = {entry[ident]: entry for entry in recorded.get(listing, [])}
+        for entry in wanted.get(listing, []):
+            target = targets.get(entry[ident])
+            if target is None:
+                continue
+            for field in NAME_FIELDS:
+                if field in entry and target.get(field) != entry[field]:
+                    changed.append(f"{listing} {entry['key']} {field} {target.get(field)!r} → {entry[field]!r}")
+                    if write:
+                        target[field] = entry[field]
+    return changed
+
+
 def compiled_abi(name: str) -> list[dict]:
     """The ABI exactly as the compiler wrote it (Brownie's in-memory copy has additions, e.g. a constructor name)."""
     return json.loads((ROOT / "build" / "contracts" / f"{name}.json").read_text(encoding="utf-8"))["abi"]
@@ -350,6 +372,15 @@ def deploy(args: argparse.Namespace, session: Session, config: DeploymentConfig,
         print("Apply with --sync (or tools/admin), or deploy anew with --fresh.", file=out)
     elif was_complete:
         print("\nThe chain matches the config.", file=out)
+        wanted = _resolved_config(session, config)
+        renamed = sync_names(manifest["config"], wanted, write=apply)
+        if renamed and apply:
+            manifest["config"].update(path=wanted["path"], sha256=wanted["sha256"])  # the file now fully applied
+            write_json_atomic(path, manifest)
+            print(f"Names written to the manifest (off-chain, no transaction): {'; '.join(renamed)}.", file=out)
+            return 0
+        if renamed:
+            print(f"The manifest's names differ from {config.path}: {'; '.join(renamed)}. --sync writes them.", file=out)
 
     if was_complete and not (steps and apply):
         print("Nothing changed. (--sync applies the config to this deployment; --fresh deploys anew.)", file=out)

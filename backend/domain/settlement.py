@@ -26,6 +26,7 @@ class Entry:
     coins: int
     won: int
     tx_hash: str
+    position: tuple[int, int] = (0, 0)  # (block, log index): the chain's order of events in the same second
 
     @property
     def moment(self) -> datetime:
@@ -36,7 +37,7 @@ def days(entries: Iterable[Entry]) -> list[dict]:
     """One row per calendar day (UTC) that has an event, oldest first: coins received (vouchers issued), vouchers
     issued and fulfilled, coins settled and the won recorded for them. Amounts as decimal strings of base units."""
     by_day: dict[str, dict] = {}
-    for e in sorted(entries, key=lambda e: e.time):
+    for e in sorted(entries, key=lambda e: (e.time, e.position)):
         day = by_day.setdefault(e.moment.date().isoformat(), {"received": 0, "issued": 0, "fulfilled": 0,
                                                                  "settled": 0, "won": 0})
         if e.kind == ISSUED:
@@ -80,7 +81,7 @@ def render_csv(entries: Iterable[Entry], language: str = "ko") -> bytes:
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(HEADERS[language])
     received = settled = won = 0
-    for e in sorted(entries, key=lambda e: e.time):
+    for e in sorted(entries, key=lambda e: (e.time, e.position)):
         moment = e.moment
         row_received = e.coins if e.kind == ISSUED else None
         row_settled = e.coins if e.kind == SETTLED else None

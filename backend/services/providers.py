@@ -224,12 +224,13 @@ def _entries(chain: ChainClient, issued: list[ChainEvent], fulfilled: list[Chain
             times[e.block_number] = int(chain.web3.eth.get_block(e.block_number)["timestamp"])
         return times[e.block_number]
 
-    return ([settlement.Entry(settlement.ISSUED, time_of(e), str(e.args["voucherId"]), int(e.args["price"]), 0,
-                              e.tx_hash) for e in issued]
-            + [settlement.Entry(settlement.FULFILLED, time_of(e), str(e.args["voucherId"]), 0, 0, e.tx_hash)
-               for e in fulfilled]
-            + [settlement.Entry(settlement.SETTLED, time_of(e), str(e.args["settlementId"]), int(e.args["amount"]),
-                                int(e.args["wonAmount"]), e.tx_hash) for e in settled])
+    def entry(kind: str, e: ChainEvent, ref: str, coins: int = 0, won: int = 0) -> settlement.Entry:
+        return settlement.Entry(kind, time_of(e), ref, coins, won, e.tx_hash, (e.block_number, e.log_index))
+
+    return ([entry(settlement.ISSUED, e, str(e.args["voucherId"]), int(e.args["price"])) for e in issued]
+            + [entry(settlement.FULFILLED, e, str(e.args["voucherId"])) for e in fulfilled]
+            + [entry(settlement.SETTLED, e, str(e.args["settlementId"]), int(e.args["amount"]), int(e.args["wonAmount"]))
+               for e in settled])
 
 
 def _statement(db: Session, chain: ChainClient, user_id: int, start: date | None,

@@ -133,6 +133,26 @@ def test_rerun_reports_drift_and_sync_applies_it(anvil, manifest_dir, tmp_path):
     assert "The chain matches the config." in ok(run("deploy", *dev_args(anvil, manifest_dir), "--config", str(config)))
 
 
+def test_changed_names_are_reported_and_sync_writes_them_without_a_transaction(anvil, manifest_dir, tmp_path):
+    ok(run("deploy", *dev_args(anvil, manifest_dir)))
+    config = copy_config(tmp_path, lambda d: (d["centres"][1].update(name_ko="반포 봉사단"),
+                                              d["categories"]["class"].update(name="Classes")))
+    block = anvil.block
+    out = ok(run("deploy", *dev_args(anvil, manifest_dir), "--config", str(config)))
+    assert "The chain matches the config." in out and "--sync writes them" in out
+    assert "centres banpo-community-centre name_ko '반포 주민센터 봉사단' → '반포 봉사단'" in out
+    assert "categories class name 'Class' → 'Classes'" in out
+    assert read_manifest(manifest_dir, ANVIL_CHAIN_ID)["config"]["centres"][1]["name_ko"] == "반포 주민센터 봉사단"
+
+    out = ok(run("deploy", *dev_args(anvil, manifest_dir), "--config", str(config), "--sync"))
+    assert "Names written to the manifest (off-chain, no transaction)" in out and anvil.block == block
+    manifest = read_manifest(manifest_dir, ANVIL_CHAIN_ID)
+    assert manifest["config"]["centres"][1]["name_ko"] == "반포 봉사단"
+    assert manifest["config"]["categories"][1]["name"] == "Classes"
+    assert manifest["config"]["sha256"] == hashlib.sha256(config.read_bytes()).hexdigest()
+    assert "--sync writes them" not in ok(run("deploy", *dev_args(anvil, manifest_dir), "--config", str(config)))
+
+
 def test_fresh_deploys_anew(anvil, manifest_dir):
     ok(run("deploy", *dev_args(anvil, manifest_dir)))
     first = read_manifest(manifest_dir, ANVIL_CHAIN_ID)
