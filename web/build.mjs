@@ -33,6 +33,7 @@ async function build() {
   for (const [file, meta] of Object.entries(outputs)) {
     if (!meta.entryPoint) continue;
     const app = apps.find((a) => meta.entryPoint.endsWith(`src/${a}/main.js`));
+    if (!app) continue; // a chunk loaded on demand (the QR decoder), not an app
     entry[app] = "/" + file.slice(file.indexOf("assets/"));
     if (meta.cssBundle) css[app] = "/" + meta.cssBundle.slice(meta.cssBundle.indexOf("assets/"));
   }

@@ -37,3 +37,15 @@ def test_a_neighbours_payment_qr_fills_in_the_address(stack, new_page, tmp_path)
     page.get_by_text(re.compile("QR read")).wait_for()
     assert page.get_by_label("Their address").input_value() == payee.address
     assert watch.unexpected() == []
+
+
+def test_signing_in_at_another_address_of_the_server_says_where_to_go(stack, new_page):
+    """The sign-in message names the bank's own address; opened as localhost instead of 127.0.0.1, the page says
+    which address to open rather than letting the wallet warn of a deceptive site and the server refuse."""
+    wallet = BrowserWallet.create()
+    page, watch = new_page("phone", "ko", wallet=wallet)
+    page.goto(stack.url.replace("127.0.0.1", "localhost") + "/app/")
+    page.get_by_role("button", name=re.compile("Test Wallet")).click()
+    page.get_by_text(f"이 주소로는 로그인할 수 없습니다. {stack.url} 로 열어 주세요.").wait_for()
+    assert "personal_sign" not in wallet.methods()
+    assert watch.unexpected() == []

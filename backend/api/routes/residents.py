@@ -3,6 +3,7 @@ their wallet (redeem, donate, pay another resident) that the backend relays, pay
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
@@ -26,7 +27,7 @@ def siwe_nonce(db: DbDep, settings: SettingsDep, chain: ChainDep) -> SiweNonceOu
     """A fresh single-use nonce for an EIP-4361 message, valid VB_SIWE_NONCE_TTL_S seconds."""
     nonce, expires = residents.new_siwe_nonce(db, settings)
     return SiweNonceOut(nonce=nonce, expires_at=expires, domain=settings.siwe_domain, uri=settings.siwe_uri,
-                        chain_id=chain.chain_id)
+                        chain_id=chain.chain_id, issued_at=datetime.now(UTC).replace(microsecond=0))
 
 
 @router.post("/siwe/verify", response_model=ResidentTokenOut)

@@ -180,6 +180,9 @@ class SiweNonceOut(BaseModel):
     domain: str
     uri: str
     chain_id: int
+    # The server's clock now: a page writes it as the message's Issued At, so a phone whose clock is off still signs
+    # a message the server accepts.
+    issued_at: datetime | None = None
 
 
 class SiweVerifyIn(Strict):

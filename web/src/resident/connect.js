@@ -45,7 +45,11 @@ async function signIn(wallet, box, onSignedIn) {
     const how = await ensureChain(wallet.provider, await token());
     show(box, status(how === "already" ? t("connect.state.sign") : t("connect.state.switched")));
     const nonce = await api("/siwe/nonce");
-    const message = siweMessage(address, nonce, STATEMENT);
+    if (nonce.domain !== location.host) {
+      // The wallet would warn of a deceptive site and the server would refuse: say which address to open instead.
+      throw Object.assign(new Error("domain"), { key: "connect.wrong_address", params: { address: nonce.uri } });
+    }
+    const message = siweMessage(address, nonce, STATEMENT, nonce.issued_at ? new Date(nonce.issued_at) : new Date());
     show(box, status(t("connect.state.sign")), h("p", { class: "hint" }, t("connect.sign_hint")));
     const signature = await personalSign(wallet.provider, address, message);
     const answer = await api("/siwe/verify", { method: "POST", body: { message, signature } });
@@ -53,7 +57,7 @@ async function signIn(wallet, box, onSignedIn) {
     session.save(answer, wallet.info.rdns);
     onSignedIn();
   } catch (error) {
-    show(box, status(explain(error), "error"));
+    show(box, status(error.key === "connect.wrong_address" ? t(error.key, error.params) : explain(error), "error"));
     for (const button of document.querySelectorAll(".wallets button")) button.disabled = false;
   }
 }

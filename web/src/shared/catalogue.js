@@ -34,6 +34,7 @@ export const catalogue = {
   "wallet.other_account": ["지갑에서 다른 계정이 선택되어 있습니다. 로그인한 계정을 선택하거나 다시 로그인해 주세요.", "Another account is selected in the wallet. Choose the account you signed in with, or sign in again."],
 
   "connect.title": ["지갑으로 로그인", "Sign in with your wallet"],
+  "connect.wrong_address": ["이 주소로는 로그인할 수 없습니다. {address} 로 열어 주세요.", "You cannot sign in at this address. Please open {address}."],
   "connect.session_ended": ["로그인 시간이 끝났습니다. 다시 로그인해 주세요.", "Your session has ended. Please sign in again."],
   "connect.intro": ["봉사로 받은 코인을 보고, 복지관에서 쓰고, 기부하고, 이웃에게 보낼 수 있습니다. 수수료는 없습니다.", "See the coins your volunteering earned, spend them at the welfare centre, donate them or send them to a neighbour. There is no fee."],
   "connect.step1": ["1. 지갑 선택", "1. Choose your wallet"],
