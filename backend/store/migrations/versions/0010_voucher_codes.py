@@ -1,14 +1,14 @@
 """Voucher check codes: a short random code per voucher, shown only to the resident who holds it and asked for by
 the provider's desk, so a voucher's number alone (numbers run in order) cannot be used by someone else
 
-Revision ID: 0007_voucher_codes
-Revises: 0006_community
+Revision ID: 0010_voucher_codes
+Revises: 0009_attendance_sheets
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007_voucher_codes"
-down_revision = "0006_community"
+revision = "0010_voucher_codes"
+down_revision = "0009_attendance_sheets"
 branch_labels = None
 depends_on = None
 
