@@ -383,6 +383,13 @@ CATALOGUE: dict[str, dict] = {
     "reward_too_small": _e("{units} units of category {category} earn nothing (the rule pays per {per})",
                            "{category}번 분류는 {per} 단위마다 보상하므로 {units} 단위로는 받을 보상이 없습니다",
                            "these units earn nothing", "이 단위 수로는 받을 보상이 없습니다"),
+    "session_ended": _e("{why}", "로그인 세션이 끝났습니다. 다시 로그인하세요", "the session has ended; sign in again", forms=[
+        ("the refresh token is not known; sign in again", "알 수 없는 세션입니다. 다시 로그인하세요"),
+        ("this refresh token was already used, so the session may have been copied: it is ended; sign in again",
+         "이미 사용된 갱신 토큰입니다. 세션이 복제되었을 수 있어 종료했습니다. 다시 로그인하세요"),
+        ("the session was ended; sign in again", "로그아웃되었거나 종료된 세션입니다. 다시 로그인하세요"),
+        ("the session has expired; sign in again", "로그인 세션이 만료되었습니다. 다시 로그인하세요"),
+        ("the account of this session is disabled", "이 세션의 계정이 비활성화되었습니다")]),
     "self_report_needs_review": _e("a self-report waits for a coordinator; do not approve it in the same step",
                                    "본인이 신고한 활동은 코디네이터의 검토를 기다려야 합니다. 같은 단계에서 승인하지 마세요"),
     "settlement_needs_centre": _e("a need settled as volunteer activity names the centre whose coordinators approve it "

@@ -27,6 +27,15 @@ class TokenOut(BaseModel):
     # Who signed in, so a page can show the right screens (the token itself stays opaque to it).
     role: str | None = None
     centre_id: int | None = None
+    username: str | None = None
+    # The session's refresh token (POST /auth/refresh, /auth/logout) and the seconds it has left: it is not extended
+    # by refreshing, so a working day ends with a new sign-in.
+    refresh_token: str | None = None
+    refresh_expires_in: int | None = None
+
+
+class RefreshIn(Strict):
+    refresh_token: StrictStr = Field(min_length=1, max_length=1000)
 
 
 class StaffIn(Strict):

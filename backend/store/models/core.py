@@ -87,6 +87,25 @@ class ApiKey(Base):
     user: Mapped[StaffUser] = relationship()
 
 
+class StaffSession(Base):
+    """A staff member's working day signed in: a refresh token (only its SHA-256 is kept) that gives new access
+    tokens until `expires_at` or until it is revoked. Each refresh replaces the token by a new one of the same
+    `family` (the sign-in it descends from), which keeps the family's `expires_at`; a replaced token presented
+    again was copied, and the whole family is revoked."""
+
+    __tablename__ = "staff_sessions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    family: Mapped[str] = mapped_column(String(32), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id"), index=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # rotated | signed_out | reused | disabled | password_changed
+    revoked_reason: Mapped[str | None] = mapped_column(String(20))
+
+
 class Resident(Base):
     """A resident (volunteer and beneficiary): a wallet address on-chain, personal details here only."""
 
