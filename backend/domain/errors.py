@@ -95,7 +95,11 @@ WORDS_KO = {
 
 # Codes in alphabetical order.
 CATALOGUE: dict[str, dict] = {
+    "address_cannot_be_removed": _e("a linked wallet address can be changed, not removed",
+                                    "연결된 지갑 주소는 바꿀 수는 있지만 지울 수는 없습니다"),
     "address_required": _e("a provider needs its address", "제공처는 지갑 주소(address)를 함께 입력해야 합니다"),
+    "address_taken": _e("{address} is the wallet of another resident", "{address}은(는) 다른 주민의 지갑 주소입니다",
+                        "the wallet address is another resident's", "다른 주민의 지갑 주소입니다"),
     "already_accepted": _e("you have already accepted match {match_id}", "{match_id}번 연결을 이미 수락했습니다",
                            "you have already accepted this match", "이 연결을 이미 수락했습니다"),
     "already_erased": _e("the link of activity {activity_id} is already erased",
@@ -129,6 +133,9 @@ CATALOGUE: dict[str, dict] = {
     "conflict": _e("the request collided with another; retry it", "다른 요청과 동시에 처리되어 충돌했습니다. 다시 시도하세요"),
     "conflicting_filters": _e("give either month or from/to, not both",
                               "month 또는 from/to 중 하나만 입력하세요. 둘을 함께 쓸 수 없습니다"),
+    "consent_in_future": _e("consent_at is in the future", "동의 시각(consent_at)이 미래입니다"),
+    "consent_required": _e("record the resident's consent to the terms: give consent_terms_version (and consent_at)",
+                           "주민의 약관 동의를 기록해야 합니다. 동의한 약관 버전(consent_terms_version)과 동의 시각(consent_at)을 입력하세요"),
     "deadline_too_far": _e("a signed request may be valid at most {seconds} s",
                            "서명한 요청의 유효 시간은 최대 {seconds}초입니다",
                            "the signed request's deadline is too far away", "서명한 요청의 유효 기한이 너무 깁니다"),
@@ -373,6 +380,11 @@ CATALOGUE: dict[str, dict] = {
     "request_expired": _e("the request's deadline {deadline} has passed (or is within 15 s); sign a new one",
                           "요청의 유효 기한({deadline})이 지났거나 15초 안에 끝납니다. 새로 서명하세요",
                           "the request's deadline has passed; sign a new one", "요청의 유효 기한이 지났습니다. 새로 서명하세요"),
+    "resident_activity_in_flight": _e(
+        "resident {resident_id} has an approved activity on its way to the chain; change the wallet once it is confirmed",
+        "{resident_id}번 주민의 승인된 활동이 블록체인에 기록되는 중입니다. 기록이 끝난 뒤에 지갑 주소를 바꾸세요",
+        "the resident has an approved activity on its way to the chain; change the wallet once it is confirmed",
+        "주민의 승인된 활동이 블록체인에 기록되는 중입니다. 기록이 끝난 뒤에 지갑 주소를 바꾸세요"),
     "resident_exists": _e("a resident with address {address} is registered", "{address} 주소의 주민이 이미 등록되어 있습니다",
                           "this resident is registered", "이미 등록된 주민입니다"),
     "resident_required": _e("this is done by a resident signed in with their wallet (GET /siwe/nonce, POST /siwe/verify); "

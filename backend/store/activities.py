@@ -21,6 +21,7 @@ from backend.domain.activities import (
     check_transition,
 )
 from backend.domain.errors import Refusal
+from backend.domain.residents import member_number, phone_digits
 from backend.store.models import Activity, ActivityAudit, Centre, OutboxItem, Resident
 
 DAY_S = 86_400
@@ -45,6 +46,7 @@ def resident_for(s: Session, address: str, **details) -> Resident:
         resident = Resident(address=address, **{k: v for k, v in details.items() if v is not None})
         s.add(resident)
         s.flush()
+        resident.member_number, resident.phone_digits = member_number(resident.id), phone_digits(resident.phone)
     return resident
 
 
@@ -205,6 +207,8 @@ def residents_for(s: Session, addresses: list[str]) -> dict[str, Resident]:
     if new:
         s.add_all(new)
         s.flush()
+        for r in new:
+            r.member_number = member_number(r.id)
         found.update({r.address: r for r in new})
     return found
 
