@@ -105,6 +105,11 @@ CATALOGUE: dict[str, dict] = {
     "already_erased": _e("the link of activity {activity_id} is already erased",
                          "{activity_id}번 활동과 개인을 잇는 정보는 이미 삭제되었습니다",
                          "the link of this activity is already erased", "이 활동과 개인을 잇는 정보는 이미 삭제되었습니다"),
+    "already_recorded_that_day": _e(
+        "an activity of category {category} is already recorded for this resident on {day}",
+        "이 주민은 {day}에 {category}번 분류 활동이 이미 기록되어 있습니다",
+        "an activity of this category is already recorded for this resident that day",
+        "이 주민은 그날 같은 분류의 활동이 이미 기록되어 있습니다"),
     "already_revoked": _e("activity {activity_id} is already {status}", "{activity_id}번 활동은 이미 '{status}' 상태입니다",
                           "the activity is already revoked", "이 활동은 이미 취소되었습니다"),
     "already_supported": _e("you already support proposal {proposal_id}", "{proposal_id}번 제안을 이미 지지했습니다",

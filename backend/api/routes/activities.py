@@ -8,13 +8,14 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 
-from backend.api.deps import ChainDep, DbDep, require
+from backend.api.deps import ChainDep, DbDep, LanguageDep, require
 from backend.api.idempotency import IdempotencyDep, respond
 from backend.api.schemas import ActivityBatchIn, ActivityIn, ActivityOut, ActivityPatch, AuditOut, ReasonIn
 from backend.services.security import Principal
 from backend.domain.access import check_centre
 from backend.domain.activities import parse_address
 from backend.domain.errors import Refusal
+from backend.domain.messages import localized
 from backend.services import activities as service
 from backend.services.recorder import RecordRequest
 from backend.store.activities import NewActivity
@@ -49,6 +50,21 @@ async def record_activity(body: ActivityIn, request: Request, chain: ChainDep, p
     answer = await request.app.state.recorder.submit(
         RecordRequest(principal, item, body.approve, once.key, once.fingerprint(body)), chain)
     return respond(answer)
+
+
+def problems_out(problems: list[Refusal], language: str) -> list[dict]:
+    """Refusals found by a check (not raised) as the client shows them: the code and the message in its language."""
+    return [{"code": p.code, "message": localized(p, language)} for p in problems]
+
+
+@router.post("/preview")
+def preview_activity(body: ActivityIn, db: DbDep, chain: ChainDep, principal: Coordinator, language: LanguageDep) -> dict:
+    """What recording and approving this activity would earn (`reward` in base units, `coins` as a decimal string)
+    and what would refuse it (`problems`) or look wrong (`warnings`); nothing is saved."""
+    found = service.preview(db, chain, principal, centre_id=body.centre_id, volunteer=body.volunteer,
+                            category=body.category, units=body.units, occurred_at=body.occurred_at)
+    return {**found, "ok": not found["problems"], "problems": problems_out(found["problems"], language),
+            "warnings": problems_out(found["warnings"], language)}
 
 
 @router.post("/batch", response_model=list[ActivityOut], status_code=201)
