@@ -19,7 +19,7 @@ from backend.store.db import MIGRATIONS, migrate
 
 OLD_MIGRATIONS = Path(__file__).resolve().parent / "migrations_before_renumbering"
 OLD_HEAD = "0004_community"  # the old chain's head; its schema is the new chain's 0006_community
-NEW_HEAD = "0008_resident_records"  # the newest migration, added after the renumbering
+NEW_HEAD = "0009_attendance_sheets"  # the newest migration, added after the renumbering
 
 
 def alembic_config(location: Path, url: str) -> Config:
