@@ -58,8 +58,10 @@ def record_sheet(db: Session, chain: ChainClient, actor, lines: list, approve: b
         return recorded
 
 
-def listing(db: Session, actor, centre_id: int | None, status: str | None, after_id: int, limit: int) -> list[dict]:
-    """The activities the actor may see (a coordinator: their centre's), by id."""
+def listing(db: Session, actor, centre_id: int | None, status: str | list[str] | None, after_id: int, limit: int,
+            source: list[str] | None = None) -> list[dict]:
+    """The activities the actor may see (a coordinator: their centre's), by id, in any of the statuses and sources
+    given."""
     where = [Activity.id > after_id]
     if actor.role != "admin":
         if centre_id is not None and centre_id != actor.centre_id:
@@ -67,8 +69,10 @@ def listing(db: Session, actor, centre_id: int | None, status: str | None, after
         centre_id = actor.centre_id
     if centre_id is not None:
         where.append(Activity.centre_id == centre_id)
-    if status is not None:
-        where.append(Activity.status == status)
+    if status:
+        where.append(Activity.status.in_([status] if isinstance(status, str) else status))
+    if source:
+        where.append(Activity.source.in_(source))
     return repo.activity_views(db, *where, limit=limit)
 
 

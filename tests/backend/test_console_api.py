@@ -104,3 +104,64 @@ def test_preview_warns_when_the_volunteer_has_that_category_the_same_day(backend
 def test_preview_for_another_centre_is_refused(backend, coord1):
     r = backend.http.post("/activities/preview", json=activity_body(new_resident(backend), centre_id=2), headers=coord1)
     assert r.status_code == 403 and r.json()["error"] == "forbidden"
+
+
+# ------------------------------------------------------------------------------------------ the approval queue
+
+
+def test_the_queue_lists_the_centres_self_reports_waiting(backend, coord1, coord2):
+    waiting = backend.http.post("/activities", json=activity_body(new_resident(backend), source="self_report"),
+                                headers=coord1).json()["id"]
+    recorded = backend.http.post("/activities", json=activity_body(new_resident(backend)), headers=coord1).json()["id"]
+    theirs = backend.http.post("/activities", json=activity_body(new_resident(backend), centre_id=2,
+                                                                  source="self_report"), headers=coord2).json()["id"]
+    r = backend.http.get("/activities", params={"status": "pending_review", "source": "self_report"}, headers=coord1)
+    ids = [a["id"] for a in r.json()]
+    assert waiting in ids and recorded not in ids and theirs not in ids
+    assert all(a["status"] == "pending_review" and a["source"] == "self_report" for a in r.json())
+
+
+def test_the_queue_takes_several_statuses(backend, coord1):
+    waiting = backend.http.post("/activities", json=activity_body(new_resident(backend), source="self_report"),
+                                headers=coord1).json()["id"]
+    recorded = backend.http.post("/activities", json=activity_body(new_resident(backend)), headers=coord1).json()["id"]
+    r = backend.http.get("/activities", params=[("status", "pending_review"), ("status", "recorded"),
+                                                 ("after_id", waiting - 1)], headers=coord1)
+    assert {waiting, recorded} <= {a["id"] for a in r.json()}
+    assert {a["status"] for a in r.json()} <= {"pending_review", "recorded"}
+
+
+def test_an_unknown_status_or_source_is_refused(backend, coord1):
+    for params in ({"status": "lost"}, {"source": "rumour"}):
+        r = backend.http.get("/activities", params=params, headers={**coord1, "Accept-Language": "ko"})
+        assert r.status_code == 422 and r.json()["error"] == "invalid_request", r.text
+
+
+def test_the_queue_of_another_centre_is_refused(backend, coord1):
+    r = backend.http.get("/activities", params={"centre_id": 2, "status": "pending_review"}, headers=coord1)
+    assert r.status_code == 403 and r.json()["error"] == "forbidden"
+
+
+@pytest.mark.parametrize("method,path,body", [
+    ("post", "approve", None),
+    ("post", "reject", {"reason": "not ours"}),
+    ("post", "revoke", {"reason": "not ours"}),
+    ("patch", "", {"units": 60, "reason": "not ours"}),
+    ("get", "audit", None),
+])
+def test_another_centres_activity_cannot_be_decided(backend, coord1, coord2, method, path, body):
+    aid = backend.http.post("/activities", json=activity_body(new_resident(backend)), headers=coord1).json()["id"]
+    before = counts(backend)
+    url = f"/activities/{aid}/{path}".rstrip("/")
+    r = backend.http.request(method.upper(), url, json=body, headers=coord2)
+    assert r.status_code == 403 and "you act for centre 2, not centre 1" in r.json()["detail"]
+    assert backend.activity(aid).status == "recorded" and backend.activity(aid).units == 120
+    assert counts(backend) == before
+
+
+def test_a_confirmed_activity_of_another_centre_cannot_be_revoked(backend, coord1, coord2):
+    aid = backend.http.post("/activities", json=activity_body(new_resident(backend), approve=True),
+                            headers=coord1).json()["id"]
+    backend.drain()
+    r = backend.http.post(f"/activities/{aid}/revoke", json={"reason": "not ours"}, headers=coord2)
+    assert r.status_code == 403 and backend.activity(aid).status == "confirmed"

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
@@ -22,6 +22,9 @@ from backend.store.activities import NewActivity
 from backend.store.models import Activity
 
 router = APIRouter(prefix="/activities", tags=["activities"])
+Status = Literal["pending_review", "recorded", "approved", "submitted", "confirmed", "failed", "rejected", "revoking",
+                 "revoked"]
+Source = Literal["coordinator", "self_report", "match", "report"]
 Coordinator = Annotated[Principal, Depends(require("admin", "coordinator"))]
 
 
@@ -78,9 +81,14 @@ def record_batch(body: ActivityBatchIn, db: DbDep, chain: ChainDep, principal: C
 
 # Reads are `async def`: their queries are short, and the event loop saves two thread hand-offs per request.
 @router.get("", response_model=list[ActivityOut])
-async def list_activities(db: DbDep, principal: Coordinator, centre_id: int | None = None, status: str | None = None,
+async def list_activities(db: DbDep, principal: Coordinator, centre_id: int | None = None,
+                          status: Annotated[list[Status] | None, Query()] = None,
+                          source: Annotated[list[Source] | None, Query()] = None,
                           after_id: Annotated[int, Query(ge=0)] = 0, limit: Annotated[int, Query(ge=1, le=500)] = 100):
-    return [ActivityOut(**v) for v in service.listing(db, principal, centre_id, status, after_id, limit)]
+    """The centre's activities by id (a coordinator: their own centre's), filtered by status and source (each may be
+    repeated: `?status=pending_review&status=recorded&source=self_report` is the approval queue), paged by
+    `after_id`."""
+    return [ActivityOut(**v) for v in service.listing(db, principal, centre_id, status, after_id, limit, source)]
 
 
 @router.get("/{activity_id}", response_model=ActivityOut)
