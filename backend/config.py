@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     jwt_secret: str = Field(default="", repr=False)
     jwt_ttl_s: int = Field(default=900, ge=30, le=86400)
     jwt_issuer: str = "volunteer-bank"
+    # A staff member's working day: how long a sign-in's refresh token gives new access tokens (not extended by
+    # refreshing; revoked at sign-out, on reuse, when the account is disabled or its password changed).
+    staff_session_ttl_s: int = Field(default=10 * 3600, ge=300, le=7 * 86400)
 
     # HTTP
     # The built web app (web/dist, from `npm run build` in web/; tools/run and tools/test build it).

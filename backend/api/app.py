@@ -17,7 +17,7 @@ from fastapi.responses import JSONResponse
 
 from backend.api import community, web
 from backend.api.routes import (activities, admin, auth, branding, chain_views, directory, health, operations,
-                                providers, residents, staff, statistics)
+                                providers, resident_records, residents, sheets, staff, statistics)
 from backend.api.routes import areas, matches, needs, proposals, reports, talents
 from backend.chain.client import ChainClient
 from backend.config import Settings, get_settings
@@ -89,7 +89,7 @@ def create_app(settings: Settings | None = None, *, chain: ChainClient | None = 
                              "problems": jsonable_encoder(exc.errors())}, status_code=422,
                             headers={"Content-Language": language})
 
-    for router in (auth.router, staff.router, activities.router, chain_views.router, statistics.router,
+    for router in (auth.router, staff.router, resident_records.router, sheets.router, activities.router, chain_views.router, statistics.router,
                    health.router, residents.router, directory.router, providers.router, admin.router,
                    operations.router, branding.router,
                    areas.router, talents.router, needs.router,

@@ -74,7 +74,7 @@ def _e(en: str, ko: str, en_plain: str | None = None, ko_plain: str | None = Non
 # Korean names of the things "not_found" and "not_owner" speak of (longest first when matched).
 THINGS_KO = {"need": "요청", "talent": "재능 나눔", "match": "연결", "report": "제보", "proposal": "제안",
              "organisation": "단체", "area": "지역", "centre": "센터", "resident": "주민", "activity": "활동",
-             "offer": "상품", "voucher": "이용권", "operation": "작업", "staff account": "직원 계정", "API key": "API 키"}
+             "offer": "상품", "voucher": "이용권", "sheet line": "출석부 줄", "sheet": "출석부", "operation": "작업", "staff account": "직원 계정", "API key": "API 키"}
 
 # Korean for the statuses, roles and fields the messages name (an unknown one stays as it is: it is an identifier).
 WORDS_KO = {
@@ -95,21 +95,36 @@ WORDS_KO = {
 
 # Codes in alphabetical order.
 CATALOGUE: dict[str, dict] = {
+    "address_cannot_be_removed": _e("a linked wallet address can be changed, not removed",
+                                    "연결된 지갑 주소는 바꿀 수는 있지만 지울 수는 없습니다"),
     "address_required": _e("a provider needs its address", "제공처는 지갑 주소(address)를 함께 입력해야 합니다"),
+    "address_taken": _e("{address} is the wallet of another resident", "{address}은(는) 다른 주민의 지갑 주소입니다",
+                        "the wallet address is another resident's", "다른 주민의 지갑 주소입니다"),
     "already_accepted": _e("you have already accepted match {match_id}", "{match_id}번 연결을 이미 수락했습니다",
                            "you have already accepted this match", "이 연결을 이미 수락했습니다"),
     "already_erased": _e("the link of activity {activity_id} is already erased",
                          "{activity_id}번 활동과 개인을 잇는 정보는 이미 삭제되었습니다",
                          "the link of this activity is already erased", "이 활동과 개인을 잇는 정보는 이미 삭제되었습니다"),
+    "already_recorded_that_day": _e(
+        "an activity of category {category} is already recorded for this resident on {day}",
+        "이 주민은 {day}에 {category}번 분류 활동이 이미 기록되어 있습니다",
+        "an activity of this category is already recorded for this resident that day",
+        "이 주민은 그날 같은 분류의 활동이 이미 기록되어 있습니다"),
     "already_revoked": _e("activity {activity_id} is already {status}", "{activity_id}번 활동은 이미 '{status}' 상태입니다",
                           "the activity is already revoked", "이 활동은 이미 취소되었습니다"),
     "already_supported": _e("you already support proposal {proposal_id}", "{proposal_id}번 제안을 이미 지지했습니다",
                             "you already support this proposal", "이 제안을 이미 지지했습니다"),
+    "ambiguous_resident": _e("several residents of this centre have {identifier}; name them by member number",
+                             "이 센터에 {identifier}에 해당하는 주민이 여러 명입니다. 회원번호로 적어 주세요",
+                             "several residents of this centre match; name them by member number",
+                             "이 센터에 해당하는 주민이 여러 명입니다. 회원번호로 적어 주세요"),
     "bad_schedule": _e("{why}", "일정이 올바르지 않습니다. 끝나는 시각은 시작 시각보다 뒤여야 하고, 최대 시간을 넘을 수 없습니다",
                        "the schedule is not valid", forms=[
                            ("ends_at must be after starts_at", "끝나는 시각(ends_at)은 시작 시각(starts_at)보다 뒤여야 합니다"),
                            ("a need lasts at most {hours} hours; split longer work",
                             "요청 하나는 최대 {hours}시간까지입니다. 더 긴 일은 나누어 등록하세요")]),
+    "bad_units": _e("{units!r} is not a whole number of units", "'{units}'은(는) 올바른 단위 수(자연수)가 아닙니다",
+                    "the units are missing or not a whole number", "단위 수가 비어 있거나 자연수가 아닙니다"),
     "cannot_disable_self": _e("an admin cannot disable their own account", "관리자는 자신의 계정을 비활성화할 수 없습니다"),
     "capacity_below_sold": _e("{sold} vouchers are already sold; capacity cannot be less",
                               "이미 {sold}장이 판매되었습니다. 수량을 그보다 적게 줄일 수 없습니다",
@@ -129,9 +144,15 @@ CATALOGUE: dict[str, dict] = {
     "conflict": _e("the request collided with another; retry it", "다른 요청과 동시에 처리되어 충돌했습니다. 다시 시도하세요"),
     "conflicting_filters": _e("give either month or from/to, not both",
                               "month 또는 from/to 중 하나만 입력하세요. 둘을 함께 쓸 수 없습니다"),
+    "consent_in_future": _e("consent_at is in the future", "동의 시각(consent_at)이 미래입니다"),
+    "consent_required": _e("record the resident's consent to the terms: give consent_terms_version (and consent_at)",
+                           "주민의 약관 동의를 기록해야 합니다. 동의한 약관 버전(consent_terms_version)과 동의 시각(consent_at)을 입력하세요"),
     "deadline_too_far": _e("a signed request may be valid at most {seconds} s",
                            "서명한 요청의 유효 시간은 최대 {seconds}초입니다",
                            "the signed request's deadline is too far away", "서명한 요청의 유효 기한이 너무 깁니다"),
+    "duplicate": _e("{why}", "중복된 줄입니다", "this line is a duplicate", forms=[
+        ("the same resident as line {line}", "{line}번째 줄과 같은 주민입니다"),
+        ("already recorded for this category on {day}", "{day}에 같은 분류의 활동이 이미 기록되어 있습니다")]),
     "forbidden": _e("{why}", "권한이 없습니다", "you may not do this", forms=[
         ("this needs the role {roles}; you are {who}", "{roles} 역할이 필요합니다. 현재 역할: {who}"),
         ("you act for centre {own_centre}, not centre {centre_id}",
@@ -242,6 +263,7 @@ CATALOGUE: dict[str, dict] = {
     "invalid_units": _e("units must be from 1 to {max} for category {category}, got {units}",
                         "{category}번 분류의 단위 수는 1에서 {max} 사이여야 합니다 (입력: {units})",
                         "the units are out of range for this category", "이 분류에서 허용하는 단위 수를 벗어났습니다"),
+    "length_required": _e("send the file with a Content-Length header", "파일을 Content-Length 헤더와 함께 보내세요"),
     "match_exists": _e("talent {talent_id} is already matched with need {need_id} (match {match_id})",
                        "{talent_id}번 재능 나눔은 이미 {need_id}번 요청과 연결되어 있습니다",
                        "this talent is already matched with this need", "이 재능 나눔은 이미 이 요청과 연결되어 있습니다"),
@@ -258,6 +280,9 @@ CATALOGUE: dict[str, dict] = {
     "mixed_centres": _e("one sheet is for one centre ({centre_id})",
                         "한 번에 올리는 목록은 한 센터({centre_id}번)의 것이어야 합니다",
                         "one sheet is for one centre", "한 번에 올리는 목록은 한 센터의 것이어야 합니다"),
+    "name_mismatch": _e("the sheet says {written!r}, the record says {registered!r}",
+                        "출석부의 이름 '{written}'이(가) 등록된 이름 '{registered}'와(과) 다릅니다",
+                        "the name differs from the resident's record", "이름이 주민 등록 정보와 다릅니다"),
     "need_not_open": _e("need {need_id} is {status}: it takes no more matches",
                         "{need_id}번 요청은 '{status}' 상태라 더 이상 연결할 수 없습니다",
                         "the need takes no more matches", "이 요청은 더 이상 연결할 수 없습니다"),
@@ -337,7 +362,11 @@ CATALOGUE: dict[str, dict] = {
                           "queued); this activity needs {reward}",
                           "{centre_id}번 센터는 이번 기간에 {available}만 더 발행할 수 있습니다 (블록체인 잔여 {remaining}, "
                           "처리 대기 {pending}). 이 활동에는 {reward}이(가) 필요합니다",
-                          "the centre's issuing cap for this period is reached", "센터의 이번 기간 발행 한도를 넘습니다"),
+                          "the centre's issuing cap for this period is reached", "센터의 이번 기간 발행 한도를 넘습니다", forms=[
+                              ("centre {centre_id} can issue {available} more this period; the sheet's lines up to this "
+                               "one need {needed}",
+                               "{centre_id}번 센터는 이번 기간에 {available}만 더 발행할 수 있는데, 출석부의 이 줄까지 "
+                               "{needed}이(가) 필요합니다")]),
     "own_proposal": _e("proposal {proposal_id} is yours: others support it", "본인의 제안은 지지할 수 없습니다",
                        "the proposal is yours: others support it"),
     "own_talent": _e("you cannot be matched with your own need", "본인의 요청에 본인을 연결할 수 없습니다"),
@@ -373,6 +402,11 @@ CATALOGUE: dict[str, dict] = {
     "request_expired": _e("the request's deadline {deadline} has passed (or is within 15 s); sign a new one",
                           "요청의 유효 기한({deadline})이 지났거나 15초 안에 끝납니다. 새로 서명하세요",
                           "the request's deadline has passed; sign a new one", "요청의 유효 기한이 지났습니다. 새로 서명하세요"),
+    "resident_activity_in_flight": _e(
+        "resident {resident_id} has an approved activity on its way to the chain; change the wallet once it is confirmed",
+        "{resident_id}번 주민의 승인된 활동이 블록체인에 기록되는 중입니다. 기록이 끝난 뒤에 지갑 주소를 바꾸세요",
+        "the resident has an approved activity on its way to the chain; change the wallet once it is confirmed",
+        "주민의 승인된 활동이 블록체인에 기록되는 중입니다. 기록이 끝난 뒤에 지갑 주소를 바꾸세요"),
     "resident_exists": _e("a resident with address {address} is registered", "{address} 주소의 주민이 이미 등록되어 있습니다",
                           "this resident is registered", "이미 등록된 주민입니다"),
     "resident_required": _e("this is done by a resident signed in with their wallet (GET /siwe/nonce, POST /siwe/verify); "
@@ -380,13 +414,47 @@ CATALOGUE: dict[str, dict] = {
                             "지갑으로 로그인한 주민만 할 수 있습니다 (GET /siwe/nonce, POST /siwe/verify). 현재: {who}",
                             "this is done by a resident signed in with their wallet (GET /siwe/nonce, POST /siwe/verify)",
                             "지갑으로 로그인한 주민만 할 수 있습니다 (GET /siwe/nonce, POST /siwe/verify)"),
+    "resident_without_wallet": _e("the resident has no wallet address linked yet: link it first (PATCH /residents/<id>)",
+                                  "이 주민은 아직 지갑 주소가 연결되어 있지 않습니다. 먼저 지갑을 연결하세요"),
     "reward_too_small": _e("{units} units of category {category} earn nothing (the rule pays per {per})",
                            "{category}번 분류는 {per} 단위마다 보상하므로 {units} 단위로는 받을 보상이 없습니다",
                            "these units earn nothing", "이 단위 수로는 받을 보상이 없습니다"),
+    "session_ended": _e("{why}", "로그인 세션이 끝났습니다. 다시 로그인하세요", "the session has ended; sign in again", forms=[
+        ("the refresh token is not known; sign in again", "알 수 없는 세션입니다. 다시 로그인하세요"),
+        ("this refresh token was already used, so the session may have been copied: it is ended; sign in again",
+         "이미 사용된 갱신 토큰입니다. 세션이 복제되었을 수 있어 종료했습니다. 다시 로그인하세요"),
+        ("the session was ended; sign in again", "로그아웃되었거나 종료된 세션입니다. 다시 로그인하세요"),
+        ("the session has expired; sign in again", "로그인 세션이 만료되었습니다. 다시 로그인하세요"),
+        ("the account of this session is disabled", "이 세션의 계정이 비활성화되었습니다")]),
     "self_report_needs_review": _e("a self-report waits for a coordinator; do not approve it in the same step",
                                    "본인이 신고한 활동은 코디네이터의 검토를 기다려야 합니다. 같은 단계에서 승인하지 마세요"),
     "settlement_needs_centre": _e("a need settled as volunteer activity names the centre whose coordinators approve it "
                                   "(centre_id)", "봉사활동으로 인정받으려면 승인할 센터(centre_id)를 지정해야 합니다"),
+    "sheet_empty": _e("the sheet has no lines under its header", "출석부에 머리글 아래 줄이 없습니다"),
+    "sheet_file_missing": _e("send the sheet as the form field 'file' (multipart/form-data)",
+                             "출석부 파일을 'file' 항목으로 보내세요 (multipart/form-data)"),
+    "sheet_has_problems": _e("{count} kept line(s) still have a problem: fix or drop them first",
+                             "문제가 남은 줄이 {count}개 있습니다. 먼저 고치거나 빼세요",
+                             "lines still have problems: fix or drop them first", "문제가 남은 줄이 있습니다. 먼저 고치거나 빼세요"),
+    "sheet_no_header": _e("the first row must name the columns: a units column (minutes) and a member number, wallet "
+                          "address or phone column (download the template: GET /sheets/template.xlsx)",
+                          "첫 줄에 열 이름이 있어야 합니다: 시간(분)·수량 열과, 회원번호·지갑 주소·전화번호 중 하나의 열 "
+                          "(양식 내려받기: GET /sheets/template.xlsx)"),
+    "sheet_not_draft": _e("sheet {sheet_id} is already {status}", "{sheet_id}번 출석부는 이미 '{status}' 상태입니다",
+                          "the sheet is already approved", "이미 승인된 출석부입니다"),
+    "sheet_nothing_to_approve": _e("every line of the sheet is dropped", "출석부의 모든 줄이 빠져 있어 승인할 것이 없습니다"),
+    "sheet_too_large": _e("{why}", "파일이 너무 큽니다. 출석부는 1MB까지입니다", "the file is too large", forms=[
+        ("a sheet is at most 1 MB", "출석부 파일은 1MB까지입니다"),
+        ("the workbook unpacks to more than 30 MB", "엑셀 파일의 압축을 풀면 30MB가 넘습니다")]),
+    "sheet_too_long": _e("the sheet has {lines} lines; at most {max}", "출석부가 {lines}줄입니다. 최대 {max}줄까지입니다",
+                         "the sheet has too many lines", "출석부의 줄이 너무 많습니다 (최대 500줄)"),
+    "sheet_unreadable": _e("{why}", "파일을 읽을 수 없습니다. CSV(UTF-8 또는 CP949) 또는 엑셀(.xlsx) 파일을 올리세요",
+                           "the file cannot be read", forms=[
+                               ("the file is neither UTF-8 nor CP949/EUC-KR text, nor an .xlsx workbook",
+                                "UTF-8이나 CP949/EUC-KR 텍스트, 엑셀(.xlsx) 파일이 아닙니다"),
+                               ("the CSV file cannot be read: {error}", "CSV 파일을 읽을 수 없습니다"),
+                               ("the file is not a workbook Excel can save (.xlsx)",
+                                "엑셀에서 저장한 통합 문서(.xlsx)가 아닙니다")]),
     "siwe_bad_signature": _e("the message names {address} but was signed by another key",
                              "로그인 메시지의 주소 {address}와(과) 서명한 키가 다릅니다",
                              "the signature is malformed", "서명 형식이 올바르지 않습니다"),
@@ -433,6 +501,9 @@ CATALOGUE: dict[str, dict] = {
     "category_not_configured": _e("the deployment configures no category {key!r}; add it to the configuration",
                                   "배포 설정에 '{key}' 분류가 없습니다. 설정에 추가하세요",
                                   "a category this needs is not configured", "필요한 분류가 설정되어 있지 않습니다"),
+    "units_above_max": _e("{units} units are more than the category's maximum of {max} per activity",
+                          "{units} 단위는 이 분류의 활동당 최대 {max} 단위를 넘습니다",
+                          "the units are above the category's maximum", "단위 수가 이 분류의 최대치를 넘습니다"),
     "unknown_area": _e("area {area!r} is not known: an admin registers it with PUT /areas/{area}",
                        "'{area}' 지역이 등록되어 있지 않습니다. 관리자가 PUT /areas/{area}로 등록합니다",
                        "the area is not known: an admin registers it with PUT /areas/<code>",
@@ -455,6 +526,10 @@ CATALOGUE: dict[str, dict] = {
                             "알 수 없는 조건입니다: {names}. 쓸 수 있는 조건은 centre, category, from, to(또는 month), format입니다",
                             "unknown query parameter; the filters are centre, category, from, to (or month) and format",
                             "알 수 없는 조건입니다. 쓸 수 있는 조건은 centre, category, from, to(또는 month), format입니다"),
+    "unknown_resident": _e("no resident of this centre has {identifier}: register them first, or fix the line",
+                           "이 센터에 {identifier}에 해당하는 주민이 없습니다. 먼저 주민을 등록하거나 줄을 고치세요",
+                           "the line names no resident of this centre: give a member number, wallet address or phone",
+                           "이 줄에 이 센터의 주민이 적혀 있지 않습니다. 회원번호, 지갑 주소 또는 전화번호를 적으세요"),
     "unknown_transaction": _e("no record of this transaction: it is not a volunteer bank transaction, or it is not "
                               "recorded yet; try again in a minute",
                               "이 거래의 기록이 없습니다. 자원봉사 은행의 거래가 아니거나 아직 기록되지 않았습니다. 잠시 후 다시 확인해 주세요"),

@@ -4,16 +4,19 @@ writes concurrent requests together."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.chain.client import ChainClient
 from backend.domain.access import check_centre
-from backend.domain.activities import check_units, parse_address
+from backend.domain.activities import check_cap, check_units, parse_address
+from backend.domain.units import COIN
 from backend.domain.errors import Refusal
 from backend.store import activities as repo
 from backend.store.db import write_transaction
-from backend.store.models import Activity, ActivityAudit
+from backend.store.models import Activity, ActivityAudit, Centre, Resident
 from backend.store.rows import get_or_refuse
 
 
@@ -55,8 +58,10 @@ def record_sheet(db: Session, chain: ChainClient, actor, lines: list, approve: b
         return recorded
 
 
-def listing(db: Session, actor, centre_id: int | None, status: str | None, after_id: int, limit: int) -> list[dict]:
-    """The activities the actor may see (a coordinator: their centre's), by id."""
+def listing(db: Session, actor, centre_id: int | None, status: str | list[str] | None, after_id: int, limit: int,
+            source: list[str] | None = None) -> list[dict]:
+    """The activities the actor may see (a coordinator: their centre's), by id, in any of the statuses and sources
+    given."""
     where = [Activity.id > after_id]
     if actor.role != "admin":
         if centre_id is not None and centre_id != actor.centre_id:
@@ -64,8 +69,10 @@ def listing(db: Session, actor, centre_id: int | None, status: str | None, after
         centre_id = actor.centre_id
     if centre_id is not None:
         where.append(Activity.centre_id == centre_id)
-    if status is not None:
-        where.append(Activity.status == status)
+    if status:
+        where.append(Activity.status.in_([status] if isinstance(status, str) else status))
+    if source:
+        where.append(Activity.source.in_(source))
     return repo.activity_views(db, *where, limit=limit)
 
 
@@ -124,3 +131,50 @@ def erase_link(db: Session, actor, activity_id: int, reason: str) -> Activity:
     the record, which stays for the accounts."""
     with write_transaction(db):
         return repo.erase_salt(db, owned(db, actor, activity_id, for_update=True), actor.name, reason)
+
+
+def coins_text(amount: int) -> str:
+    """Base units as a decimal string of coins ("6", "0.05")."""
+    whole, part = divmod(amount, COIN)
+    return f"{whole}.{part:018d}".rstrip("0").rstrip(".") if part else str(whole)
+
+
+def preview(db: Session, chain: ChainClient, actor, *, centre_id: int, volunteer: str, category: int, units: int,
+            occurred_at: datetime) -> dict:
+    """What recording and approving this activity would earn, and what would refuse it (`problems`: the rule, the
+    centre's cap left this period counting what is queued, the time, the address) or make it look wrong
+    (`warnings`: the volunteer already has an activity of the category that day at this centre). Saves nothing."""
+    check_centre(actor, centre_id)
+    problems: list[Refusal] = []
+    warnings: list[Refusal] = []
+    rule = chain.rule(category)
+    amount = 0
+    try:
+        amount = check_units(rule, category, units)
+    except Refusal as exc:
+        problems.append(exc)
+    if occurred_at.astimezone(UTC) > datetime.now(UTC):
+        problems.append(Refusal(422, "in_future", "occurred_at is in the future"))
+    cap = None
+    if db.get(Centre, centre_id) is None:
+        problems.append(Refusal(422, "unknown_centre", f"centre {centre_id} is not known to this backend"))
+    else:
+        remaining, block = chain.remaining_cap_at(centre_id)
+        pending = repo.pending_rewards(db, centre_id, block)
+        cap = {"remaining": str(remaining), "pending": str(pending), "available": str(max(remaining - pending, 0))}
+        try:
+            check_cap(centre_id, amount, remaining, pending)
+        except Refusal as exc:
+            problems.append(exc)
+    try:
+        address = parse_address(volunteer, "volunteer")
+    except Refusal as exc:
+        problems.append(exc)
+    else:
+        resident_id = db.scalar(select(Resident.id).where(Resident.address == address))
+        day = datetime.fromtimestamp(int(occurred_at.timestamp()) // 86_400 * 86_400, UTC)
+        if resident_id is not None and repo.recorded_on_day(db, centre_id, category, day, [resident_id]):
+            warnings.append(Refusal(409, "already_recorded_that_day", category=category, day=day.date().isoformat()))
+    return {"reward": str(amount), "coins": coins_text(amount), "category": category, "units": units,
+            "rule_version": rule.version if rule is not None else None, "cap": cap,
+            "problems": problems, "warnings": warnings}

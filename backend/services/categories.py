@@ -1,7 +1,10 @@
-"""The categories the community layer settles in, found by their key in the deployment's configuration (the
-manifest), so a city may number them as it likes."""
+"""The categories: their listing for the staff console (names from the deployment's configuration, the rule the
+registry applies now, read once per block), and those the community layer settles in, found by their key in the
+manifest, so a city may number them as it likes."""
 
 from __future__ import annotations
+
+import threading
 
 import requests
 
@@ -31,3 +34,30 @@ def max_units(chain: ChainClient, key: str) -> int:
         return rule.max_units
     entry = next(c for c in chain.deployment.manifest["config"]["categories"] if int(c["id"]) == category)
     return int(entry.get("maxUnits") or entry.get("max_units"))
+
+
+# registry address → (the block the listing was read at, the listing): read again when a new block arrives, since
+# only a transaction can change a rule.
+_LISTINGS: dict[str, tuple[int, list[dict]]] = {}
+_LISTINGS_LOCK = threading.Lock()
+
+
+def listing(chain: ChainClient) -> list[dict]:
+    """Every category of the deployment's configuration with its names, unit, and the rule in force at the newest
+    block: coins per block of units (base units), the units of a block, the most units of one activity, whether it
+    is active, and the rule's version."""
+    block = int(chain.rpc("eth_blockNumber", []), 16)
+    with _LISTINGS_LOCK:
+        hit = _LISTINGS.get(chain.registry.address)
+    if hit is not None and hit[0] == block:
+        return hit[1]
+    out = []
+    for c in chain.deployment.manifest.get("config", {}).get("categories", []):
+        coins, units, most, version, active = chain.registry.functions.categoryRule(int(c["id"])).call(
+            block_identifier=block)
+        out.append({"id": int(c["id"]), "key": c["key"], "name": c.get("name"), "name_ko": c.get("name_ko"),
+                    "unit": c.get("unit"), "coins_per_block": str(coins), "units_per_block": units,
+                    "max_units": most, "active": bool(active) and version > 0, "rule_version": version})
+    with _LISTINGS_LOCK:
+        _LISTINGS[chain.registry.address] = (block, out)
+    return out

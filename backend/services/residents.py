@@ -1,5 +1,5 @@
 """Residents: wallet sign-in (EIP-4361), their account as the chain and the backend see it, and their registration
-(the address only when they sign in; personal details when a coordinator registers them)."""
+(the address only when they sign in; a coordinator registers their personal details: services.resident_records)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,6 @@ from backend.chain.attestation_pages import centre_of
 from backend.chain.client import ChainClient
 from backend.config import Settings
 from backend.domain import siwe
-from backend.domain.activities import parse_address
 from backend.domain.errors import Refusal
 from backend.services import directory
 from backend.store import ops
@@ -25,7 +24,6 @@ from backend.store.activities import resident_for
 from backend.store.db import write_transaction
 from backend.store.directory import offer_titles
 from backend.store.models import Balance, ChainEvent, ChainOp, Resident, SiweNonce
-from backend.store.rows import get_or_refuse
 
 # ---------------------------------------------------------------------------------------------- sign in
 
@@ -73,19 +71,6 @@ def resident_id(db: Session, address: str) -> int:
         with write_transaction(db):
             rid = resident_for(db, address).id
     return rid
-
-
-def register(db: Session, address: str, name: str | None, phone: str | None, email: str | None) -> Resident:
-    """A coordinator registers a resident with their personal details (kept in the database only)."""
-    address = parse_address(address, "address")
-    with write_transaction(db):
-        if db.scalar(select(Resident).where(Resident.address == address)):
-            raise Refusal(409, "resident_exists", f"a resident with address {address} is registered")
-        return resident_for(db, address, name=name, phone=phone, email=email)
-
-
-def get(db: Session, resident_id_: int) -> Resident:
-    return get_or_refuse(db, Resident, resident_id_, "resident")
 
 
 # ---------------------------------------------------------------------------------------------- the coin

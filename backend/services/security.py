@@ -81,6 +81,19 @@ def new_api_key() -> tuple[str, str, str]:
     return f"{prefix}.{secret}", prefix, hashlib.sha256(secret.encode()).hexdigest()
 
 
+REFRESH_PREFIX = "vbr_"
+
+
+def new_refresh_token() -> tuple[str, str]:
+    """(a staff session's refresh token, shown once to the client; the SHA-256 kept of it)."""
+    token = REFRESH_PREFIX + secrets.token_urlsafe(32)
+    return token, refresh_digest(token)
+
+
+def refresh_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
 def split_api_key(key: str) -> tuple[str, str] | None:
     prefix, dot, secret = key.partition(".")
     return (prefix, secret) if dot and prefix.startswith("vbk_") and secret else None

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from backend.services.security import hash_password, new_api_key, verify_password
 from backend.domain.activities import parse_address
 from backend.domain.errors import Refusal
+from backend.store import staff_sessions
 from backend.store.db import write_transaction
 from backend.store.models import ApiKey, Centre, StaffUser
 from backend.store.rows import get_or_refuse
@@ -54,10 +55,14 @@ def update(db: Session, admin_user_id: int, user_id: int, changes: dict) -> Staf
             if changes["centre_id"] is None or db.get(Centre, changes["centre_id"]) is None:
                 raise Refusal(422, "unknown_centre", f"centre {changes['centre_id']} is not known to this backend")
             user.centre_id = changes["centre_id"]
+        now = datetime.now(UTC)
         if changes.get("password") is not None:
             user.password_hash = hash_password(changes["password"])
+            staff_sessions.revoke_all_of(db, user.id, now, "password_changed")
         if changes.get("active") is not None:
             user.active = changes["active"]
+            if not user.active:  # signed-in sessions end with the account (its access tokens: api/deps)
+                staff_sessions.revoke_all_of(db, user.id, now, "disabled")
         return user
 
 

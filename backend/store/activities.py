@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from eth_utils import keccak
 from sqlalchemy import bindparam, func, insert, select, update
@@ -21,6 +21,7 @@ from backend.domain.activities import (
     check_transition,
 )
 from backend.domain.errors import Refusal
+from backend.domain.residents import member_number, phone_digits
 from backend.store.models import Activity, ActivityAudit, Centre, OutboxItem, Resident
 
 DAY_S = 86_400
@@ -45,6 +46,7 @@ def resident_for(s: Session, address: str, **details) -> Resident:
         resident = Resident(address=address, **{k: v for k, v in details.items() if v is not None})
         s.add(resident)
         s.flush()
+        resident.member_number, resident.phone_digits = member_number(resident.id), phone_digits(resident.phone)
     return resident
 
 
@@ -205,6 +207,8 @@ def residents_for(s: Session, addresses: list[str]) -> dict[str, Resident]:
     if new:
         s.add_all(new)
         s.flush()
+        for r in new:
+            r.member_number = member_number(r.id)
         found.update({r.address: r for r in new})
     return found
 
@@ -349,3 +353,21 @@ def approve_many(s: Session, activities: list[Activity], rewards: list[int], act
     for i, (a, reward) in enumerate(zip(activities, rewards, strict=True)):
         check_transition(a.status, "approved")
         _approve_checked(s, a, actor, reward, first + i)
+
+
+# An activity in one of these statuses does not count as recorded (for the check "already recorded that day").
+NOT_COUNTED = ("rejected", "failed", "revoked")
+
+
+def recorded_on_day(s: Session, centre_id: int, category: int, day_start: datetime, resident_ids: list[int],
+                    exclude_ids: list[int] | None = None) -> set[int]:
+    """Which of the residents already have an activity of the category recorded by the centre on the UTC day that
+    starts at `day_start` (rejected, failed and revoked ones aside)."""
+    if not resident_ids:
+        return set()
+    where = [Activity.centre_id == centre_id, Activity.category == category,
+             Activity.resident_id.in_(resident_ids), Activity.status.not_in(NOT_COUNTED),
+             Activity.occurred_at >= day_start, Activity.occurred_at < day_start + timedelta(days=1)]
+    if exclude_ids:
+        where.append(Activity.id.not_in(exclude_ids))
+    return set(s.scalars(select(Activity.resident_id).where(*where)))

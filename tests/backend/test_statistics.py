@@ -104,7 +104,8 @@ def scenario(backend, coord1, coord2, admin_headers) -> Scenario:
     residents = [Account.create() for _ in PEOPLE]
     for account, (name, phone, email) in zip(residents, PEOPLE, strict=True):
         r = backend.http.post("/residents", headers=admin_headers,
-                              json={"address": account.address, "name": name, "phone": phone, "email": email})
+                              json={"address": account.address, "name": name, "phone": phone, "email": email,
+                                    "consent_terms_version": "2026-01", "centre_id": 1})
         assert r.status_code == 201, r.text
         web3.eth.wait_for_transaction_receipt(web3.eth.send_transaction(
             {"from": web3.eth.accounts[0], "to": account.address, "value": 10**18}))

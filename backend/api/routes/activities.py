@@ -3,24 +3,28 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 
-from backend.api.deps import ChainDep, DbDep, require
+from backend.api.deps import ChainDep, DbDep, LanguageDep, require
 from backend.api.idempotency import IdempotencyDep, respond
 from backend.api.schemas import ActivityBatchIn, ActivityIn, ActivityOut, ActivityPatch, AuditOut, ReasonIn
 from backend.services.security import Principal
 from backend.domain.access import check_centre
 from backend.domain.activities import parse_address
 from backend.domain.errors import Refusal
+from backend.domain.messages import localized
 from backend.services import activities as service
 from backend.services.recorder import RecordRequest
 from backend.store.activities import NewActivity
 from backend.store.models import Activity
 
 router = APIRouter(prefix="/activities", tags=["activities"])
+Status = Literal["pending_review", "recorded", "approved", "submitted", "confirmed", "failed", "rejected", "revoking",
+                 "revoked"]
+Source = Literal["coordinator", "self_report", "match", "report"]
 Coordinator = Annotated[Principal, Depends(require("admin", "coordinator"))]
 
 
@@ -51,6 +55,21 @@ async def record_activity(body: ActivityIn, request: Request, chain: ChainDep, p
     return respond(answer)
 
 
+def problems_out(problems: list[Refusal], language: str) -> list[dict]:
+    """Refusals found by a check (not raised) as the client shows them: the code and the message in its language."""
+    return [{"code": p.code, "message": localized(p, language)} for p in problems]
+
+
+@router.post("/preview")
+def preview_activity(body: ActivityIn, db: DbDep, chain: ChainDep, principal: Coordinator, language: LanguageDep) -> dict:
+    """What recording and approving this activity would earn (`reward` in base units, `coins` as a decimal string)
+    and what would refuse it (`problems`) or look wrong (`warnings`); nothing is saved."""
+    found = service.preview(db, chain, principal, centre_id=body.centre_id, volunteer=body.volunteer,
+                            category=body.category, units=body.units, occurred_at=body.occurred_at)
+    return {**found, "ok": not found["problems"], "problems": problems_out(found["problems"], language),
+            "warnings": problems_out(found["warnings"], language)}
+
+
 @router.post("/batch", response_model=list[ActivityOut], status_code=201)
 def record_batch(body: ActivityBatchIn, db: DbDep, chain: ChainDep, principal: Coordinator,
                  once: IdempotencyDep) -> JSONResponse:
@@ -62,9 +81,14 @@ def record_batch(body: ActivityBatchIn, db: DbDep, chain: ChainDep, principal: C
 
 # Reads are `async def`: their queries are short, and the event loop saves two thread hand-offs per request.
 @router.get("", response_model=list[ActivityOut])
-async def list_activities(db: DbDep, principal: Coordinator, centre_id: int | None = None, status: str | None = None,
+async def list_activities(db: DbDep, principal: Coordinator, centre_id: int | None = None,
+                          status: Annotated[list[Status] | None, Query()] = None,
+                          source: Annotated[list[Source] | None, Query()] = None,
                           after_id: Annotated[int, Query(ge=0)] = 0, limit: Annotated[int, Query(ge=1, le=500)] = 100):
-    return [ActivityOut(**v) for v in service.listing(db, principal, centre_id, status, after_id, limit)]
+    """The centre's activities by id (a coordinator: their own centre's), filtered by status and source (each may be
+    repeated: `?status=pending_review&status=recorded&source=self_report` is the approval queue), paged by
+    `after_id`."""
+    return [ActivityOut(**v) for v in service.listing(db, principal, centre_id, status, after_id, limit, source)]
 
 
 @router.get("/{activity_id}", response_model=ActivityOut)

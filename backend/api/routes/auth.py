@@ -1,23 +1,39 @@
-"""Sign-in for staff (password → short-lived JWT) and API keys for machine clients (services.staff)."""
+"""Sign-in for staff (password → a short-lived JWT and a refresh token for the working day: services.staff_sessions)
+and API keys for machine clients (services.staff)."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
 from backend.api.deps import DbDep, PrincipalDep, SettingsDep
-from backend.api.schemas import ApiKeyIn, ApiKeyOut, LoginIn, TokenOut
+from backend.api.schemas import ApiKeyIn, ApiKeyOut, LoginIn, RefreshIn, TokenOut
 from backend.domain.errors import Refusal
-from backend.services import staff
-from backend.services.security import issue_token
+from backend.services import staff, staff_sessions
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
 
+def _token_out(s: staff_sessions.SignedIn) -> TokenOut:
+    return TokenOut(access_token=s.access_token, expires_in=s.expires_in, role=s.role, centre_id=s.centre_id,
+                    username=s.username, refresh_token=s.refresh_token, refresh_expires_in=s.refresh_expires_in)
+
+
 @router.post("/login", response_model=TokenOut)
 def login(body: LoginIn, db: DbDep, settings: SettingsDep) -> TokenOut:
-    user = staff.authenticate(db, body.username, body.password)
-    token = issue_token(settings.jwt_secret, settings.jwt_issuer, settings.jwt_ttl_s, user.id, user.role, user.centre_id)
-    return TokenOut(access_token=token, expires_in=settings.jwt_ttl_s, role=user.role, centre_id=user.centre_id)
+    """An access token (VB_JWT_TTL_S) and the session's refresh token (VB_STAFF_SESSION_TTL_S, a working day)."""
+    return _token_out(staff_sessions.sign_in(db, settings, body.username, body.password))
+
+
+@router.post("/refresh", response_model=TokenOut)
+def refresh(body: RefreshIn, db: DbDep, settings: SettingsDep) -> TokenOut:
+    """A new access token and a new refresh token (the one given is used up; presenting it again ends the session)."""
+    return _token_out(staff_sessions.refresh(db, settings, body.refresh_token))
+
+
+@router.post("/logout", status_code=204)
+def logout(body: RefreshIn, db: DbDep) -> None:
+    """Ends the session of the refresh token: it gives no more access tokens."""
+    staff_sessions.sign_out(db, body.refresh_token)
 
 
 @router.post("/api-keys", response_model=ApiKeyOut, status_code=201)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from backend.api.deps import ChainDep, DbDep
-from backend.services import directory
+from backend.services import categories, directory
 
 router = APIRouter(tags=["directory"])
 
@@ -22,3 +22,10 @@ def charities(db: DbDep, chain: ChainDep) -> list[dict]:
 def full_directory(db: DbDep, chain: ChainDep) -> dict:
     """Centres, categories (names, unit and the rule in force), and the providers and charities registered now."""
     return directory.directory(db, chain)
+
+
+@router.get("/categories")
+def category_listing(chain: ChainDep) -> list[dict]:
+    """Every category with its names in English and Korean, its unit, and the rule the registry applies now
+    (coins_per_block in base units per units_per_block units, max_units per activity, active, rule_version)."""
+    return categories.listing(chain)

@@ -1,5 +1,4 @@
-"""The admin manages staff accounts; coordinators register residents of their centre (services.staff,
-services.residents)."""
+"""The admin manages staff accounts (services.staff); the list of centres."""
 
 from __future__ import annotations
 
@@ -8,23 +7,18 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 
 from backend.api.deps import DbDep, forget_account, require
-from backend.api.schemas import ResidentIn, ResidentOut, StaffIn, StaffOut, StaffPatch
-from backend.services import residents, staff
+from backend.api.schemas import StaffIn, StaffOut, StaffPatch
+from backend.services import staff
 from backend.services.security import Principal
-from backend.store.models import Resident, StaffUser
+from backend.store.models import StaffUser
 
 router = APIRouter(tags=["staff"])
 Admin = Annotated[Principal, Depends(require("admin"))]
-Staff = Annotated[Principal, Depends(require("admin", "coordinator"))]
 
 
 def _staff_out(user: StaffUser) -> StaffOut:
     return StaffOut(id=user.id, username=user.username, role=user.role, centre_id=user.centre_id, address=user.address,
                     active=user.active)
-
-
-def _resident_out(r: Resident) -> ResidentOut:
-    return ResidentOut(id=r.id, address=r.address, name=r.name, phone=r.phone, email=r.email)
 
 
 @router.post("/staff", response_model=StaffOut, status_code=201)
@@ -45,16 +39,6 @@ def update_staff(user_id: int, body: StaffPatch, request: Request, db: DbDep, ad
     out = _staff_out(staff.update(db, admin.user_id, user_id, body.model_dump(exclude_unset=True)))
     forget_account(request, user_id)
     return out
-
-
-@router.post("/residents", response_model=ResidentOut, status_code=201)
-def register_resident(body: ResidentIn, db: DbDep, _: Staff) -> ResidentOut:
-    return _resident_out(residents.register(db, body.address, body.name, body.phone, body.email))
-
-
-@router.get("/residents/{resident_id}", response_model=ResidentOut)
-def get_resident(resident_id: int, db: DbDep, _: Staff) -> ResidentOut:
-    return _resident_out(residents.get(db, resident_id))
 
 
 @router.get("/centres")

@@ -27,6 +27,15 @@ class TokenOut(BaseModel):
     # Who signed in, so a page can show the right screens (the token itself stays opaque to it).
     role: str | None = None
     centre_id: int | None = None
+    username: str | None = None
+    # The session's refresh token (POST /auth/refresh, /auth/logout) and the seconds it has left: it is not extended
+    # by refreshing, so a working day ends with a new sign-in.
+    refresh_token: str | None = None
+    refresh_expires_in: int | None = None
+
+
+class RefreshIn(Strict):
+    refresh_token: StrictStr = Field(min_length=1, max_length=1000)
 
 
 class StaffIn(Strict):
@@ -64,18 +73,47 @@ class ApiKeyOut(BaseModel):
 
 
 class ResidentIn(Strict):
-    address: StrictStr
+    address: StrictStr | None = Field(default=None, description="the wallet address; may be linked later (PATCH)")
     name: StrictStr | None = Field(default=None, max_length=200)
     phone: StrictStr | None = Field(default=None, max_length=40)
     email: StrictStr | None = Field(default=None, max_length=200)
+    consent_terms_version: StrictStr | None = Field(default=None, min_length=1, max_length=40,
+                                                    pattern=r"^[A-Za-z0-9._-]+$",
+                                                    description="the version of the terms the resident agreed to (required)")
+    consent_at: AwareDatetime | None = Field(default=None, description="when they agreed (default: now)")
+    centre_id: StrictInt | None = Field(default=None, ge=1, le=UINT32_MAX,
+                                        description="the registering centre (a coordinator's own by default)")
+
+
+class ResidentPatch(Strict):
+    address: StrictStr | None = Field(default=None, description="link or change the wallet address")
+    name: StrictStr | None = Field(default=None, max_length=200)
+    phone: StrictStr | None = Field(default=None, max_length=40)
+    email: StrictStr | None = Field(default=None, max_length=200)
+    reason: StrictStr | None = Field(default=None, max_length=2000)
 
 
 class ResidentOut(BaseModel):
     id: int
-    address: str
+    member_number: str | None = None
+    address: str | None
     name: str | None
     phone: str | None
     email: str | None
+    centre_id: int | None = None
+    consent_terms_version: str | None = None
+    consent_at: datetime | None = None
+    registered_by: str | None = None
+    created_at: datetime | None = None
+
+
+class ResidentChangeOut(BaseModel):
+    actor: str
+    field: str
+    before: str | None
+    after: str | None
+    reason: str | None
+    at: datetime
 
 
 class ActivityIn(Strict):

@@ -87,16 +87,60 @@ class ApiKey(Base):
     user: Mapped[StaffUser] = relationship()
 
 
+class StaffSession(Base):
+    """A staff member's working day signed in: a refresh token (only its SHA-256 is kept) that gives new access
+    tokens until `expires_at` or until it is revoked. Each refresh replaces the token by a new one of the same
+    `family` (the sign-in it descends from), which keeps the family's `expires_at`; a replaced token presented
+    again was copied, and the whole family is revoked."""
+
+    __tablename__ = "staff_sessions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    family: Mapped[str] = mapped_column(String(32), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id"), index=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # rotated | signed_out | reused | disabled | password_changed
+    revoked_reason: Mapped[str | None] = mapped_column(String(20))
+
+
 class Resident(Base):
-    """A resident (volunteer and beneficiary): a wallet address on-chain, personal details here only."""
+    """A resident (volunteer and beneficiary): a wallet address on-chain, personal details here only.
+
+    A resident belongs to the centre that registered them (`centre_id`) and to every centre that recorded an
+    activity for them. A coordinator may register one before they have a wallet (`address` linked later)."""
 
     __tablename__ = "residents"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    address: Mapped[str] = mapped_column(String(42), unique=True)
+    address: Mapped[str | None] = mapped_column(String(42), unique=True)
     name: Mapped[str | None] = mapped_column(String(200))
     phone: Mapped[str | None] = mapped_column(String(40))
     email: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    centre_id: Mapped[int | None] = mapped_column(ForeignKey("centres.id"), index=True)
+    member_number: Mapped[str | None] = mapped_column(String(20))  # "VB-000123", from the id (domain.residents)
+    phone_digits: Mapped[str | None] = mapped_column(String(40))  # the phone's digits, for searching by its end
+    consent_terms_version: Mapped[str | None] = mapped_column(String(40))
+    consent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    registered_by: Mapped[str | None] = mapped_column(String(100))
+    __table_args__ = (UniqueConstraint("member_number", name="uq_residents_member_number"),)
+
+
+class ResidentChange(Base):
+    """Every change staff make to a resident's record: who, when, which field, before and after."""
+
+    __tablename__ = "resident_changes"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"), index=True)
+    actor: Mapped[str] = mapped_column(String(100))
+    actor_user_id: Mapped[int | None] = mapped_column(Integer)
+    field: Mapped[str] = mapped_column(String(20))  # address | name | phone | email
+    before: Mapped[str | None] = mapped_column(String(200))
+    after: Mapped[str | None] = mapped_column(String(200))
+    reason: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 class Activity(Base):
