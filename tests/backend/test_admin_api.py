@@ -40,7 +40,7 @@ def test_admin_changes_go_on_chain_and_are_audited(backend, admin_headers):
     op = confirmed(backend, admin_headers, backend.http.post("/admin/centres", json={
         "key": "jamwon-centre", "name": "Jamwon Centre", "cap": str(1000 * COIN), "period_days": 30}, headers=admin_headers))
     assert int(op["result"]["CentreAdded"]["centreId"]) == count + 1 == registry.centreCount().call()
-    assert {"id": count + 1, "key": "jamwon-centre", "name": "Jamwon Centre"} in backend.http.get("/centres").json()
+    assert {"id": count + 1, "key": "jamwon-centre", "name": "Jamwon Centre", "area": None} in backend.http.get("/centres").json()
 
     confirmed(backend, admin_headers, backend.http.put("/admin/won-per-coin", json={"won_per_coin": 250}, headers=admin_headers))
     assert redemption.wonPerCoin().call() == 250
