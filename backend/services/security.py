@@ -48,7 +48,9 @@ def verify_password(password_hash: str | None, password: str) -> bool:
 
 def issue_token(secret: str, issuer: str, ttl_s: int, user_id: int, role: str, centre_id: int | None) -> str:
     now = int(time.time())
-    claims = {"sub": str(user_id), "role": role, "centre": centre_id, "iat": now, "exp": now + ttl_s, "iss": issuer}
+    # jti: each token its own string, even two issued in the same second (a renewal must not hand back the old one).
+    claims = {"sub": str(user_id), "role": role, "centre": centre_id, "iat": now, "exp": now + ttl_s, "iss": issuer,
+              "jti": secrets.token_urlsafe(9)}
     return jwt.encode(claims, secret, algorithm=ALGORITHM)
 
 
@@ -106,5 +108,6 @@ def api_key_matches(secret: str, stored_sha256: str) -> bool:
 def issue_resident_token(secret: str, issuer: str, ttl_s: int, address: str) -> str:
     """A session for a resident who signed in with their wallet (SIWE): the subject is the address."""
     now = int(time.time())
-    claims = {"sub": f"resident:{address}", "role": RESIDENT_ROLE, "iat": now, "exp": now + ttl_s, "iss": issuer}
+    claims = {"sub": f"resident:{address}", "role": RESIDENT_ROLE, "iat": now, "exp": now + ttl_s, "iss": issuer,
+              "jti": secrets.token_urlsafe(9)}
     return jwt.encode(claims, secret, algorithm=ALGORITHM)

@@ -77,3 +77,33 @@ def test_an_ended_session_returns_to_sign_in_with_a_word(stack, new_page):
     page.get_by_role("heading", name="지갑으로 로그인", level=1).wait_for()
     assert page.evaluate("localStorage.getItem('vb.session')") is None
     assert watch.unexpected(allowed_statuses=(401,)) == []
+
+
+def test_the_desk_stays_signed_in_past_the_access_tokens_minutes(stack, new_page):
+    """A desk open all day: when the short access token is about to expire, the page renews it with the refresh
+    token and goes on; once the session is ended elsewhere (signed out), the next action returns to sign-in with a
+    word, never a raw error."""
+    import json as json_
+
+    page, watch = new_page("desktop", "ko")
+    page.goto(f"{stack.url}/desk/")
+    page.get_by_label("아이디").fill("gym")
+    page.get_by_label("비밀번호").fill(PASSWORD)
+    page.get_by_role("button", name="로그인").click()
+    page.get_by_role("heading", name="이용권 확인", level=1).wait_for()
+    saved = json_.loads(page.evaluate("sessionStorage.getItem('vb.staff')"))
+    saved["expires_at"] = 0  # the access token has run out; the refresh token has hours left
+    page.evaluate("s => sessionStorage.setItem('vb.staff', s)", json_.dumps(saved))
+    page.get_by_role("link", name="상품").click()
+    page.get_by_role("heading", name="우리 상품", level=1).wait_for()
+    renewed = json_.loads(page.evaluate("sessionStorage.getItem('vb.staff')"))
+    assert renewed["token"] != saved["token"] and renewed["refresh_token"] != saved["refresh_token"]
+
+    # Signed out from another place: the refresh token is revoked; the next renewal ends the session in words.
+    assert stack.http.post("/auth/logout", json={"refresh_token": renewed["refresh_token"]}).status_code == 204
+    renewed["expires_at"] = 0
+    page.evaluate("s => sessionStorage.setItem('vb.staff', s)", json_.dumps(renewed))
+    page.get_by_role("link", name="정산").click()
+    page.get_by_text("로그인 시간이 끝났습니다. 다시 로그인해 주세요.").wait_for()
+    page.get_by_role("heading", name="이용권 창구 로그인", level=1).wait_for()
+    assert watch.unexpected(allowed_statuses=(401,)) == []

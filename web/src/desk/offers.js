@@ -26,7 +26,7 @@ function offerForm(offer, onSaved) {
   return h("form", {
     onsubmit: async (event) => {
       event.preventDefault();
-      const s = { token: staff.token() };
+      const s = { token: await staff.token() };
   if (!s.token) return;
       const wei = parseCoins(price.value, 18); // every decimal kept: saving a title must not change the price
       if (!title.value.trim() || !wei || !(Number(capacity.value) >= 1)) {
@@ -71,7 +71,7 @@ function offerForm(offer, onSaved) {
 }
 
 export async function offersScreen({ main }) {
-  const s = { token: staff.token() };
+  const s = { token: await staff.token() };
   if (!s.token) return;
   show(main, h("h1", {}, t("desk.offers.heading")), status(t("loading")));
   let offers;

@@ -87,12 +87,14 @@ export async function scanScreen({ main, params }) {
       field("desk-number", t("desk.scan.number"), typed, t("desk.scan.number_hint")),
       field("desk-code", t("voucher.code"), typedCode, t("desk.scan.code_hint")),
       h("button", { type: "submit" }, t("desk.scan.check"))),
-    result);
+    result,
+    h("p", {}, h("button", { type: "button", class: "linklike", onclick: async () => { await staff.signOut(); location.reload(); } },
+      t("home.sign_out"))));
   if (params[0]) check(params.join("/").replace(/^/, "/voucher/"));
 }
 
 async function checkVoucher(box, id, code) {
-  const token = staff.token();
+  const token = await staff.token();
   if (!token) return;
   show(box, status(t("loading")));
   const query = code ? `?code=${encodeURIComponent(code)}` : "";
@@ -128,7 +130,7 @@ async function checkVoucher(box, id, code) {
   const use = h("button", {
     type: "button", class: "primary block",
     onclick: async () => {
-      const current = staff.token();
+      const current = await staff.token();
       if (!current) return;
       use.disabled = true;
       show(progress, status(t("desk.voucher.marking")));

@@ -26,7 +26,7 @@ export async function statementScreen({ main }) {
 }
 
 async function load(out, start, end) {
-  const s = { token: staff.token() };
+  const s = { token: await staff.token() };
   if (!s.token) return;
   const query = `start=${encodeURIComponent(start)}&end=${encodeURIComponent(end)}`;
   show(out, status(t("loading")));
