@@ -149,9 +149,10 @@ class _Server(uvicorn.Server):
         pass
 
 
-def serve(app) -> tuple[str, callable]:
-    """Serves `app` with uvicorn on a free port in a thread; returns its URL and a function that stops it."""
-    port = free_port()
+def serve(app, port: int | None = None) -> tuple[str, callable]:
+    """Serves `app` with uvicorn on `port` (a free one by default) in a thread; returns its URL and a function that
+    stops it."""
+    port = port or free_port()
     server = _Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -9,14 +9,12 @@ import json
 import os
 import subprocess
 import sys
-import threading
 import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-import uvicorn
 
 ROOT = Path(__file__).resolve().parents[2]
 for p in (ROOT, ROOT / "tests"):
@@ -36,7 +34,7 @@ _spec = importlib.util.spec_from_file_location("backend_suite_conftest", ROOT / 
 _backend_suite = importlib.util.module_from_spec(_spec)
 sys.modules[_spec.name] = _backend_suite  # dataclasses look their module up by name
 _spec.loader.exec_module(_backend_suite)
-deploy_contracts, database_url = _backend_suite.deploy_contracts, _backend_suite.database_url
+deploy_contracts, database_url, serve = _backend_suite.deploy_contracts, _backend_suite.database_url, _backend_suite.serve
 
 WEB_DIST = ROOT / "web" / "dist"
 REPORTS = ROOT / "reports" / "web"
@@ -91,11 +89,6 @@ class Stack:
             time.sleep(0.2)
 
 
-class _Server(uvicorn.Server):
-    def install_signal_handlers(self) -> None:
-        pass
-
-
 def build_web() -> None:
     """The web app as tools/test builds it, unless web/dist is newer than every source (parallel workers: one
     builds, the others wait on the lock and then find it built)."""
@@ -131,13 +124,7 @@ def start_stack(tmp: Path) -> tuple[Stack, callable]:
     with transaction(sessions) as s:
         s.add(StaffUser(username="admin", password_hash=hash_password(PASSWORD), role="admin"))
     app = create_app(settings, run_worker=True)
-    server = _Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        assert time.monotonic() < deadline, "the app did not start"
-        time.sleep(0.05)
+    _, stop_server = serve(app, port)  # the port is chosen first: the SIWE domain names it
     http = httpx.Client(base_url=url, timeout=60)
     stack = Stack(url, http, node, settings, app)
     admin = stack.login("admin")
@@ -148,8 +135,7 @@ def start_stack(tmp: Path) -> tuple[Stack, callable]:
         assert r.status_code == 201, r.text
 
     def stop() -> None:
-        server.should_exit = True
-        thread.join(10)
+        stop_server()
         http.close()
         node.stop()
 

@@ -5,7 +5,7 @@ centre's coordinator approves the volunteering and the helper's coins arrive on-
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 

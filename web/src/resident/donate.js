@@ -1,24 +1,17 @@
 // Donating coins to a registered charity (GET /charities lists them).
 import { api } from "../shared/api.js";
-import { field, h, show, status } from "../shared/dom.js";
+import { field, h, show } from "../shared/dom.js";
 import { localName, t } from "../shared/i18n.js";
 import { coins, parseCoins, won } from "../shared/format.js";
 import { showErrors } from "./forms.js";
-import { explain, signAndSend, token } from "./requests.js";
+import { loadFor, signAndSend, token } from "./requests.js";
 import * as session from "./session.js";
 
 export async function donateScreen({ main }) {
   const s = session.current();
-  show(main, h("h1", {}, t("donate.title")), status(t("loading")));
-  let charities;
-  let me;
-  let info;
-  try {
-    [charities, me, info] = await Promise.all([api("/charities"), api("/me", { token: s.token }), token()]);
-  } catch (error) {
-    show(main, h("h1", {}, t("donate.title")), status(explain(error), "error"));
-    return;
-  }
+  const loaded = await loadFor(main, t("donate.title"), () => Promise.all([api("/charities"), api("/me", { token: s.token }), token()]));
+  if (!loaded) return;
+  const [charities, me, info] = loaded;
   if (!charities.length) {
     show(main, h("h1", {}, t("donate.title")), h("p", {}, t("donate.none")));
     return;

@@ -6,7 +6,7 @@ import { t } from "../shared/i18n.js";
 import { coins, won } from "../shared/format.js";
 import { watchAsset } from "../shared/wallet.js";
 import { allHistory, historyList } from "./history.js";
-import { explain, token } from "./requests.js";
+import { explain, loadFor, token } from "./requests.js";
 import * as session from "./session.js";
 
 function figure(label, wei, info, hint) {
@@ -19,16 +19,9 @@ function figure(label, wei, info, hint) {
 
 export async function homeScreen({ main }) {
   const s = session.current();
-  show(main, h("h1", {}, t("home.title")), status(t("loading")));
-  let me;
-  let info;
-  let history;
-  try {
-    [me, info, history] = await Promise.all([api("/me", { token: s.token }), token(), allHistory(s.token)]);
-  } catch (error) {
-    show(main, h("h1", {}, t("home.title")), status(explain(error), "error"));
-    return;
-  }
+  const loaded = await loadFor(main, t("home.title"), () => Promise.all([api("/me", { token: s.token }), token(), allHistory(s.token)]));
+  if (!loaded) return;
+  const [me, info, history] = loaded;
   const addBox = h("div", { "aria-live": "polite" });
   const addCoin = h("button", {
     type: "button",

@@ -3,19 +3,13 @@ import { api, newIdempotencyKey } from "../shared/api.js";
 import { h, show, status } from "../shared/dom.js";
 import { t } from "../shared/i18n.js";
 import { when } from "./community.js";
-import { explain } from "./requests.js";
+import { explain, loadFor } from "./requests.js";
 import * as session from "./session.js";
 
 export async function matchesScreen({ main }) {
   const s = session.current();
-  show(main, h("h1", {}, t("matches.title")), status(t("loading")));
-  let matches;
-  try {
-    matches = await api("/me/matches", { token: s.token });
-  } catch (error) {
-    show(main, h("h1", {}, t("matches.title")), status(explain(error), "error"));
-    return;
-  }
+  const matches = await loadFor(main, t("matches.title"), () => api("/me/matches", { token: s.token }));
+  if (!matches) return;
   const needs = Object.fromEntries(await Promise.all([...new Set(matches.map((m) => m.need_id))].map(async (id) => [id, await api(`/needs/${id}`, { token: s.token })])));
   const box = h("div", { "aria-live": "polite" });
   const act = async (path, body) => {

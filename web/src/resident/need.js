@@ -4,7 +4,7 @@ import { api, newIdempotencyKey } from "../shared/api.js";
 import { h, show, status } from "../shared/dom.js";
 import { t } from "../shared/i18n.js";
 import { areaNames, when } from "./community.js";
-import { explain } from "./requests.js";
+import { explain, loadFor } from "./requests.js";
 import * as session from "./session.js";
 
 const FACTORS = ["talent", "text", "distance", "schedule", "reliability"];
@@ -27,15 +27,9 @@ async function act(box, path, body, after) {
 export async function needScreen({ main, params }) {
   const s = session.current();
   const id = Number(params[0]);
-  show(main, h("h1", {}, t("need.title")), status(t("loading")));
-  let need;
-  let names;
-  try {
-    [need, names] = await Promise.all([api(`/needs/${id}`, { token: s.token }), areaNames()]);
-  } catch (error) {
-    show(main, h("h1", {}, t("need.title")), status(explain(error), "error"));
-    return;
-  }
+  const loaded = await loadFor(main, t("need.title"), () => Promise.all([api(`/needs/${id}`, { token: s.token }), areaNames()]));
+  if (!loaded) return;
+  const [need, names] = loaded;
   const box = h("div", { "aria-live": "polite" });
   const again = () => needScreen({ main, params });
   const head = [

@@ -4,7 +4,7 @@ import { field, h, show, status } from "../shared/dom.js";
 import { localName, t } from "../shared/i18n.js";
 import { areaNames, areaSelect, koreanTime, when } from "./community.js";
 import { showErrors } from "./forms.js";
-import { explain } from "./requests.js";
+import { explain, loadFor } from "./requests.js";
 import * as session from "./session.js";
 
 function needList(needs, names) {
@@ -17,17 +17,10 @@ function needList(needs, names) {
 
 export async function needsScreen({ main }) {
   const s = session.current();
-  show(main, h("h1", {}, t("needs.title")), status(t("loading")));
-  let open;
-  let mine;
-  let names;
-  try {
-    [open, mine, names] = await Promise.all([api("/needs?status=open", { token: s.token }),
-      api("/needs?mine=true", { token: s.token }), areaNames()]);
-  } catch (error) {
-    show(main, h("h1", {}, t("needs.title")), status(explain(error), "error"));
-    return;
-  }
+  const loaded = await loadFor(main, t("needs.title"), () => Promise.all([api("/needs?status=open", { token: s.token }),
+      api("/needs?mine=true", { token: s.token }), areaNames()]));
+  if (!loaded) return;
+  const [open, mine, names] = loaded;
   const summary = h("div");
   const box = h("div", { "aria-live": "polite" });
   const title = h("input", { type: "text", maxlength: "200" });

@@ -4,7 +4,7 @@ import { api } from "../shared/api.js";
 import { h, show, status } from "../shared/dom.js";
 import { lang, t } from "../shared/i18n.js";
 import { coins, won } from "../shared/format.js";
-import { explain, signAndSend, token } from "./requests.js";
+import { loadFor, signAndSend, token } from "./requests.js";
 import * as session from "./session.js";
 
 function providerName(offer) {
@@ -16,15 +16,9 @@ function title(offer) {
 }
 
 export async function offersScreen({ main }) {
-  show(main, h("h1", {}, t("offers.title")), status(t("loading")));
-  let offers;
-  let info;
-  try {
-    [offers, info] = await Promise.all([api("/offers"), token()]);
-  } catch (error) {
-    show(main, h("h1", {}, t("offers.title")), status(explain(error), "error"));
-    return;
-  }
+  const loaded = await loadFor(main, t("offers.title"), () => Promise.all([api("/offers"), token()]));
+  if (!loaded) return;
+  const [offers, info] = loaded;
   show(main, h("h1", {}, t("offers.title")), h("p", {}, t("offers.intro")),
     offers.length ? h("ul", { class: "cards", role: "list" }, offers.map((offer) => h("li", { class: "card", "data-offer": offer.offer_id },
       h("h2", {}, title(offer)),
@@ -40,16 +34,9 @@ export async function offersScreen({ main }) {
 export async function redeemScreen({ main, params }) {
   const s = session.current();
   const offerId = Number(params[0]);
-  show(main, h("h1", {}, t("redeem.title")), status(t("loading")));
-  let offer;
-  let me;
-  let info;
-  try {
-    [offer, me, info] = await Promise.all([api(`/offers/${offerId}`), api("/me", { token: s.token }), token()]);
-  } catch (error) {
-    show(main, h("h1", {}, t("redeem.title")), status(explain(error), "error"));
-    return;
-  }
+  const loaded = await loadFor(main, t("redeem.title"), () => Promise.all([api(`/offers/${offerId}`), api("/me", { token: s.token }), token()]));
+  if (!loaded) return;
+  const [offer, me, info] = loaded;
   const box = h("div");
   const enough = BigInt(me.available) >= BigInt(offer.price);
   const confirm = h("button", {

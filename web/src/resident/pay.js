@@ -7,7 +7,7 @@ import { readQrFromFile, scanCamera } from "../shared/qr.js";
 import { checksumAddress, isAddress } from "../shared/wallet.js";
 import { api } from "../shared/api.js";
 import { showErrors } from "./forms.js";
-import { explain, signAndSend, token } from "./requests.js";
+import { loadFor, signAndSend, token } from "./requests.js";
 import * as session from "./session.js";
 
 /**
@@ -21,15 +21,9 @@ export function addressFromQr(text) {
 
 export async function payScreen({ main, params }) {
   const s = session.current();
-  show(main, h("h1", {}, t("pay.title")), status(t("loading")));
-  let me;
-  let info;
-  try {
-    [me, info] = await Promise.all([api("/me", { token: s.token }), token()]);
-  } catch (error) {
-    show(main, h("h1", {}, t("pay.title")), status(explain(error), "error"));
-    return;
-  }
+  const loaded = await loadFor(main, t("pay.title"), () => Promise.all([api("/me", { token: s.token }), token()]));
+  if (!loaded) return;
+  const [me, info] = loaded;
   const summary = h("div");
   const box = h("div");
   const scanBox = h("div", { "aria-live": "polite" });

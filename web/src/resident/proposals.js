@@ -5,20 +5,14 @@ import { t } from "../shared/i18n.js";
 import { date } from "../shared/format.js";
 import { areaNames, areaSelect } from "./community.js";
 import { showErrors } from "./forms.js";
-import { explain } from "./requests.js";
+import { explain, loadFor } from "./requests.js";
 import * as session from "./session.js";
 
 export async function proposalsScreen({ main }) {
   const s = session.current();
-  show(main, h("h1", {}, t("proposals.title")), status(t("loading")));
-  let list;
-  let names;
-  try {
-    [list, names] = await Promise.all([api("/proposals", { token: s.token }), areaNames()]);
-  } catch (error) {
-    show(main, h("h1", {}, t("proposals.title")), status(explain(error), "error"));
-    return;
-  }
+  const loaded = await loadFor(main, t("proposals.title"), () => Promise.all([api("/proposals", { token: s.token }), areaNames()]));
+  if (!loaded) return;
+  const [list, names] = loaded;
   const summary = h("div");
   const box = h("div", { "aria-live": "polite" });
   const kind = h("select", {}, h("option", { value: "problem" }, t("proposals.kind.problem")), h("option", { value: "meeting" }, t("proposals.kind.meeting")));
@@ -57,15 +51,9 @@ export async function proposalsScreen({ main }) {
 export async function proposalScreen({ main, params }) {
   const s = session.current();
   const id = Number(params[0]);
-  show(main, h("h1", {}, t("proposals.title")), status(t("loading")));
-  let p;
-  let names;
-  try {
-    [p, names] = await Promise.all([api(`/proposals/${id}`, { token: s.token }), areaNames()]);
-  } catch (error) {
-    show(main, h("h1", {}, t("proposals.title")), status(explain(error), "error"));
-    return;
-  }
+  const loaded = await loadFor(main, t("proposals.title"), () => Promise.all([api(`/proposals/${id}`, { token: s.token }), areaNames()]));
+  if (!loaded) return;
+  const [p, names] = loaded;
   const box = h("div", { "aria-live": "polite" });
   const again = () => proposalScreen({ main, params });
   const comment = h("textarea", { rows: "3", maxlength: "1000" });

@@ -6,20 +6,14 @@ import { t } from "../shared/i18n.js";
 import { date } from "../shared/format.js";
 import { areaNames, areaSelect } from "./community.js";
 import { showErrors } from "./forms.js";
-import { explain } from "./requests.js";
+import { explain, loadFor } from "./requests.js";
 import * as session from "./session.js";
 
 export async function reportScreen({ main }) {
   const s = session.current();
-  show(main, h("h1", {}, t("report.title")), status(t("loading")));
-  let mine;
-  let names;
-  try {
-    [mine, names] = await Promise.all([api("/me/reports", { token: s.token }), areaNames()]);
-  } catch (error) {
-    show(main, h("h1", {}, t("report.title")), status(explain(error), "error"));
-    return;
-  }
+  const loaded = await loadFor(main, t("report.title"), () => Promise.all([api("/me/reports", { token: s.token }), areaNames()]));
+  if (!loaded) return;
+  const [mine, names] = loaded;
   const summary = h("div");
   const box = h("div", { "aria-live": "polite" });
   const area = await areaSelect("report-area");

@@ -13,6 +13,20 @@ export async function token() {
   return tokenInfo;
 }
 
+/**
+ * Shows the screen's title and "loading" while `work` runs, and resolves to its result; on a refusal the screen says
+ * it in words and this resolves to null (the screen then stops).
+ */
+export async function loadFor(main, title, work) {
+  show(main, h("h1", {}, title), status(t("loading")));
+  try {
+    return await work();
+  } catch (error) {
+    show(main, h("h1", {}, title), status(explain(error), "error"));
+    return null;
+  }
+}
+
 /** A refusal or wallet error as a sentence for the person (never a raw error). */
 export function explain(error) {
   if (error instanceof ApiRefusal) return error.message;

@@ -4,20 +4,14 @@ import { field, h, show, status } from "../shared/dom.js";
 import { t } from "../shared/i18n.js";
 import { areaNames, areaSelect, availabilityPicker } from "./community.js";
 import { showErrors } from "./forms.js";
-import { explain } from "./requests.js";
+import { explain, loadFor } from "./requests.js";
 import * as session from "./session.js";
 
 export async function talentsScreen({ main }) {
   const s = session.current();
-  show(main, h("h1", {}, t("talents.title")), status(t("loading")));
-  let mine;
-  let names;
-  try {
-    [mine, names] = await Promise.all([api("/talents?mine=true", { token: s.token }), areaNames()]);
-  } catch (error) {
-    show(main, h("h1", {}, t("talents.title")), status(explain(error), "error"));
-    return;
-  }
+  const loaded = await loadFor(main, t("talents.title"), () => Promise.all([api("/talents?mine=true", { token: s.token }), areaNames()]));
+  if (!loaded) return;
+  const [mine, names] = loaded;
   const summary = h("div");
   const box = h("div", { "aria-live": "polite" });
   const title = h("input", { type: "text", maxlength: "200" });
