@@ -19,7 +19,7 @@ abstract contract ActivityRules is AccessControl, IActivityRegistry {
     uint32 private immutable _revocationWindow;
 
     constructor(address admin, uint32 revocationWindow_) {
-        if (admin == address(0)) revert InvalidAdmin(admin);
+        if (admin == address(0)) revert ActivityRegistryInvalidAdmin(admin);
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
         _revocationWindow = revocationWindow_;
         emit RevocationWindowSet(revocationWindow_);
@@ -33,7 +33,7 @@ abstract contract ActivityRules is AccessControl, IActivityRegistry {
         onlyRole(DEFAULT_ADMIN_ROLE)
         returns (uint32 centreId)
     {
-        if (periodLength == 0) revert InvalidCentreConfig(capPerPeriod, periodLength);
+        if (periodLength == 0) revert ActivityRegistryInvalidCentreConfig(capPerPeriod, periodLength);
         centreId = ++_centreCount;
         _centres[centreId] = Centre({
             capPerPeriod: capPerPeriod,
@@ -51,7 +51,7 @@ abstract contract ActivityRules is AccessControl, IActivityRegistry {
         onlyRole(DEFAULT_ADMIN_ROLE)
     {
         Centre storage c = _existingCentre(centreId);
-        if (periodLength == 0) revert InvalidCentreConfig(capPerPeriod, periodLength);
+        if (periodLength == 0) revert ActivityRegistryInvalidCentreConfig(capPerPeriod, periodLength);
         if (periodLength != c.periodLength) {
             // Period boundaries move with the length, so counting starts afresh.
             c.issuedInPeriod = 0;
@@ -87,7 +87,7 @@ abstract contract ActivityRules is AccessControl, IActivityRegistry {
         returns (uint32 version)
     {
         if (unitsPerBlock == 0 || maxUnits == 0 || (active && coinsPerBlock == 0)) {
-            revert InvalidCategoryRule(category);
+            revert ActivityRegistryInvalidCategoryRule(category);
         }
         version = _rules[category].version + 1;
         CategoryRule memory rule = CategoryRule({
@@ -155,11 +155,11 @@ abstract contract ActivityRules is AccessControl, IActivityRegistry {
 
     function _existingCentre(uint32 centreId) internal view returns (Centre storage c) {
         c = _centres[centreId];
-        if (c.periodLength == 0) revert UnknownCentre(centreId);
+        if (c.periodLength == 0) revert ActivityRegistryUnknownCentre(centreId);
     }
 
     function _checkCoordinator(uint32 centreId, address account) internal view {
-        if (!hasRole(coordinatorRole(centreId), account)) revert NotCoordinator(account, centreId);
+        if (!hasRole(coordinatorRole(centreId), account)) revert ActivityRegistryNotCoordinator(account, centreId);
     }
 
     /// @dev Coins `units` are worth under `rule`; rounds down.
@@ -176,7 +176,7 @@ abstract contract ActivityRules is AccessControl, IActivityRegistry {
         // slither-disable-next-line incorrect-equality
         uint256 issued = nowIndex == c.periodIndex ? c.issuedInPeriod : 0;
         uint256 remaining = issued >= c.capPerPeriod ? 0 : c.capPerPeriod - issued;
-        if (amount > remaining) revert CentreCapExceeded(centreId, amount, remaining);
+        if (amount > remaining) revert ActivityRegistryCentreCapExceeded(centreId, amount, remaining);
         c.issuedInPeriod = uint88(issued + amount); // fits: issued + amount <= capPerPeriod (uint88)
         c.periodIndex = nowIndex;
         _centres[centreId] = c;

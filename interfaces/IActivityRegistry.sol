@@ -102,49 +102,49 @@ interface IActivityRegistry {
     // ---------------------------------------------------------------- errors
 
     /// @notice `account` is not a coordinator of centre `centreId`.
-    error NotCoordinator(address account, uint32 centreId);
+    error ActivityRegistryNotCoordinator(address account, uint32 centreId);
     /// @notice `account` may not revoke attestations of centre `centreId` (neither its coordinator nor admin).
-    error NotRevoker(address account, uint32 centreId);
+    error ActivityRegistryNotRevoker(address account, uint32 centreId);
     /// @notice No centre has id `centreId`.
-    error UnknownCentre(uint32 centreId);
+    error ActivityRegistryUnknownCentre(uint32 centreId);
     /// @notice Centre `centreId` is closed for attestation.
-    error CentreInactive(uint32 centreId);
+    error ActivityRegistryCentreInactive(uint32 centreId);
     /// @notice A centre's period length of zero, or a cap that does not fit.
-    error InvalidCentreConfig(uint88 capPerPeriod, uint32 periodLength);
+    error ActivityRegistryInvalidCentreConfig(uint88 capPerPeriod, uint32 periodLength);
     /// @notice Issuing `requested` more coins would exceed the centre's cap for this period.
-    error CentreCapExceeded(uint32 centreId, uint256 requested, uint256 remaining);
+    error ActivityRegistryCentreCapExceeded(uint32 centreId, uint256 requested, uint256 remaining);
     /// @notice Category `category` has no active rule.
-    error CategoryInactive(uint16 category);
+    error ActivityRegistryCategoryInactive(uint16 category);
     /// @notice A rule with `unitsPerBlock` or `maxUnits` of zero, or `coinsPerBlock` of zero for an active rule.
-    error InvalidCategoryRule(uint16 category);
+    error ActivityRegistryInvalidCategoryRule(uint16 category);
     /// @notice `units` is zero or above the category's `maxUnits`.
-    error InvalidUnits(bytes32 id, uint32 units, uint32 maxUnits);
+    error ActivityRegistryInvalidUnits(bytes32 id, uint32 units, uint32 maxUnits);
     /// @notice The units are worth less than one coin base unit under the rule.
-    error RewardTooSmall(bytes32 id);
+    error ActivityRegistryRewardTooSmall(bytes32 id);
     /// @notice The volunteer is the zero address.
-    error InvalidVolunteer(bytes32 id);
+    error ActivityRegistryInvalidVolunteer(bytes32 id);
     /// @notice The activity's time lies in the future.
-    error ActivityInFuture(bytes32 id, uint40 time);
+    error ActivityRegistryTimeInFuture(bytes32 id, uint40 time);
     /// @notice The id's serial is already attested (an id is attested at most once, ever).
-    error ActivityAlreadyAttested(bytes32 id);
+    error ActivityRegistryAlreadyAttested(bytes32 id);
     /// @notice All activities of a batch must belong to the centre of the first one.
-    error ActivityCentreMismatch(bytes32 id, uint32 centreId);
+    error ActivityRegistryCentreMismatch(bytes32 id, uint32 centreId);
     /// @notice An empty batch.
-    error EmptyBatch();
+    error ActivityRegistryEmptyBatch();
     /// @notice The admin given to the constructor is the zero address.
-    error InvalidAdmin(address admin);
+    error ActivityRegistryInvalidAdmin(address admin);
     /// @notice The coin does not name this registry as its minter.
-    error RegistryCoinMismatch(address coin, address coinRegistry);
+    error ActivityRegistryCoinMismatch(address coin, address coinRegistry);
     /// @notice The id was never attested.
-    error ActivityNotAttested(bytes32 id);
+    error ActivityRegistryNotAttested(bytes32 id);
     /// @notice The attestation was already revoked.
-    error ActivityAlreadyRevoked(bytes32 id);
+    error ActivityRegistryAlreadyRevoked(bytes32 id);
     /// @notice The attestation record or its chain proof does not match the page commitment.
-    error InvalidAttestationProof(bytes32 id);
+    error ActivityRegistryInvalidAttestationProof(bytes32 id);
     /// @notice The revocation window of the attestation closed at `closedAt`.
-    error RevocationWindowClosed(bytes32 id, uint256 closedAt);
+    error ActivityRegistryRevocationWindowClosed(bytes32 id, uint256 closedAt);
     /// @notice The signed request's deadline has passed.
-    error ExpiredSignature(uint256 deadline);
+    error ActivityRegistryExpiredSignature(uint256 deadline);
     /// @notice `signature` is neither `signer`'s ECDSA signature (low-s, 65 bytes) of the message nor accepted by
     /// `signer`'s EIP-1271 `isValidSignature` (a smart-contract wallet). Also what a replayed, cancelled (nonce
     /// used), tampered or other-domain signature gets, since the message it would have to sign differs.

@@ -66,7 +66,7 @@ def test_expired_attestation_signature_is_rejected(bank, registry, signing_coord
     act = bank.activity(residents[0])
     deadline = web3.eth.get_block("latest")["timestamp"] - 1
     sig = sign_attest(signing_coordinator.private_key, registry, act, 0, deadline)
-    with brownie.reverts(error("ExpiredSignature", deadline)):
+    with brownie.reverts(error("ActivityRegistryExpiredSignature", deadline)):
         registry.attestBySig(act, signing_coordinator, deadline, sig, {"from": rando})
 
 
@@ -92,7 +92,7 @@ def test_signer_must_coordinate_the_centre(bank, registry, signer, rando, reside
     act = bank.activity(residents[0])  # signer is not a coordinator here
     deadline = chain.time() + 3600
     sig = sign_attest(signer.private_key, registry, act, 0, deadline)
-    with brownie.reverts(error("NotCoordinator", signer, 1)):
+    with brownie.reverts(error("ActivityRegistryNotCoordinator", signer, 1)):
         registry.attestBySig(act, signer, deadline, sig, {"from": rando})
 
 

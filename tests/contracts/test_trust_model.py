@@ -11,7 +11,7 @@ def test_the_admin_cannot_revoke_after_the_window(bank, registry, admin, residen
     window = int(registry.revocationWindow())
     chain.sleep(window + HOUR)
     chain.mine()
-    with brownie.reverts(error("RevocationWindowClosed", act[0], attested_at + window)):
+    with brownie.reverts(error("ActivityRegistryRevocationWindowClosed", act[0], attested_at + window)):
         bank.revoke(act[0], sender=admin)
 
 
@@ -44,12 +44,12 @@ def test_a_stolen_coordinator_key_issues_at_most_two_caps_across_a_period_bounda
     chain.mine()
     for _ in range(2):
         bank.attest(residents[0], 480)
-    with brownie.reverts(error("CentreCapExceeded", 1, 24 * COIN, 0)):
+    with brownie.reverts(error("ActivityRegistryCentreCapExceeded", 1, 24 * COIN, 0)):
         bank.attest(residents[0], 480)
     chain.sleep(1200)  # ten minutes after it
     chain.mine()
     for _ in range(2):
         bank.attest(residents[0], 480)
-    with brownie.reverts(error("CentreCapExceeded", 1, 24 * COIN, 0)):
+    with brownie.reverts(error("ActivityRegistryCentreCapExceeded", 1, 24 * COIN, 0)):
         bank.attest(residents[0], 480)
     assert registry.volunteerTotals(residents[0])[0] == 2 * 48 * COIN  # twice the cap in twenty minutes, no more
