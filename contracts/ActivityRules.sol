@@ -7,7 +7,8 @@ import {IActivityRegistry, Centre, CategoryRule} from "../interfaces/IActivityRe
 
 /// @title ActivityRules
 /// @notice The city's configuration of the registry: centres with their caps, coordinators, category rules
-/// and the revocation window. The admin (DEFAULT_ADMIN_ROLE) is the city, later a multisig.
+/// and the revocation window (fixed at deployment). The admin (DEFAULT_ADMIN_ROLE) is the city, later a multisig; who
+/// may do what is stated in {IActivityRegistry}.
 abstract contract ActivityRules is AccessControl, IActivityRegistry {
     /// @notice Prefix of the per-centre coordinator roles (see {coordinatorRole}).
     bytes32 public constant COORDINATOR_ROLE = keccak256("COORDINATOR_ROLE");

@@ -62,6 +62,22 @@ struct VolunteerTotals {
 /// the order they were attested. An id can therefore be attested at most once, ever, without a storage
 /// slot of its own, and a revocation proves the attestation by replaying the chain:
 /// `acc' = uint224(keccak256(abi.encode(acc, leaf)))`, starting from 0 (see {attestationLeaf}).
+///
+/// Trust model (docs/contracts.md, "Trust model"). Every change below takes effect at once, in its own block, and
+/// emits an event.
+/// - The admin (`DEFAULT_ADMIN_ROLE`, the city) may add centres and set their caps and periods, open and close
+///   them, add and remove coordinators, publish new versions of category rules, revoke any attestation within its
+///   window, and grant or revoke the admin role itself. It cannot change the revocation window (fixed at
+///   deployment: the coin's lock period), revoke after the window, reprice a past attestation (each keeps its rule
+///   version), mint outside an attestation, or attest without first making someone a coordinator in public
+///   ({CentreAdded}, `RoleGranted`, {CategoryRuleSet} and {ActivityAttested} are all events).
+/// - A coordinator of centre `c` (`coordinatorRole(c)`) may attest activity of `c` (one, a batch, or relayed with
+///   its signature) within `c`'s cap per period and the rules, and revoke `c`'s attestations within their window.
+///   It cannot attest for another centre or above the cap (periods are aligned to the epoch, so across a boundary
+///   at most twice the cap in a short span), revoke after the window or another centre's attestation, or move coins.
+/// - A relayer (anyone) can only submit what a coordinator signed, once (nonce), by its deadline, on this chain and
+///   registry; it cannot change, add, drop or reorder an activity of a signed sheet.
+/// - A volunteer calls nothing here: its coins arrive locked in the coin until the window has closed.
 interface IActivityRegistry {
     // ---------------------------------------------------------------- events
 
