@@ -38,8 +38,10 @@ contract ActivityRegistry is ActivityRules, EIP712, Nonces {
 
     /// @dev The revocation window is the coin's lock period, fixed for the deployment: revocable coins are
     /// always still locked, and no later change can reopen or shorten the window of an attestation.
-    constructor(IServiceCoin coin_, address admin)
-        ActivityRules(admin, coin_.lockPeriod())
+    /// @param adminDelay seconds between the start of an admin transfer and its acceptance (two steps)
+    /// @param maxRewardPerActivity_ the most coins one activity may earn under any category rule, fixed for good
+    constructor(IServiceCoin coin_, address admin, uint48 adminDelay, uint96 maxRewardPerActivity_)
+        ActivityRules(admin, coin_.lockPeriod(), adminDelay, maxRewardPerActivity_)
         EIP712("VolunteerBank ActivityRegistry", "1")
     {
         if (coin_.registry() != address(this)) revert ActivityRegistryCoinMismatch(address(coin_), coin_.registry());

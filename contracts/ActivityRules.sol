@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {AccessControlDefaultAdminRules} from "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IActivityRegistry, Centre, CategoryRule} from "../interfaces/IActivityRegistry.sol";
 
@@ -9,7 +9,7 @@ import {IActivityRegistry, Centre, CategoryRule} from "../interfaces/IActivityRe
 /// @notice The city's configuration of the registry: centres with their caps, coordinators, category rules
 /// and the revocation window (fixed at deployment). The admin (DEFAULT_ADMIN_ROLE) is the city, later a multisig; who
 /// may do what is stated in {IActivityRegistry}.
-abstract contract ActivityRules is AccessControl, IActivityRegistry {
+abstract contract ActivityRules is AccessControlDefaultAdminRules, IActivityRegistry {
     /// @notice Prefix of the per-centre coordinator roles (see {coordinatorRole}).
     bytes32 public constant COORDINATOR_ROLE = keccak256("COORDINATOR_ROLE");
 
@@ -18,12 +18,20 @@ abstract contract ActivityRules is AccessControl, IActivityRegistry {
     mapping(uint16 category => mapping(uint32 version => CategoryRule)) private _ruleHistory;
     uint32 private _centreCount;
     uint32 private immutable _revocationWindow;
+    uint96 private immutable _maxRewardPerActivity;
 
-    constructor(address admin, uint32 revocationWindow_) {
-        if (admin == address(0)) revert ActivityRegistryInvalidAdmin(admin);
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+    /// @param admin the city (OpenZeppelin's AccessControlDefaultAdminRules refuses the zero address)
+    /// @param revocationWindow_ seconds an attestation stays revocable (the coin's lock period)
+    /// @param adminDelay seconds between the start of an admin transfer and its acceptance
+    /// @param maxRewardPerActivity_ the most coins (base units) one activity may earn under any rule, fixed here
+    constructor(address admin, uint32 revocationWindow_, uint48 adminDelay, uint96 maxRewardPerActivity_)
+        AccessControlDefaultAdminRules(adminDelay, admin)
+    {
+        if (maxRewardPerActivity_ == 0) revert ActivityRegistryInvalidMaxReward(maxRewardPerActivity_);
         _revocationWindow = revocationWindow_;
+        _maxRewardPerActivity = maxRewardPerActivity_;
         emit RevocationWindowSet(revocationWindow_);
+        emit MaxRewardPerActivitySet(maxRewardPerActivity_);
     }
 
     // ---------------------------------------------------------------- admin
@@ -90,6 +98,12 @@ abstract contract ActivityRules is AccessControl, IActivityRegistry {
         if (unitsPerBlock == 0 || maxUnits == 0 || (active && coinsPerBlock == 0)) {
             revert ActivityRegistryInvalidCategoryRule(category);
         }
+        // The most one activity can earn under the rule (at maxUnits): at most the deployment's bound. No overflow:
+        // uint96 * uint32 < 2^128.
+        uint256 maxReward = (uint256(coinsPerBlock) * maxUnits) / unitsPerBlock;
+        if (maxReward > _maxRewardPerActivity) {
+            revert ActivityRegistryRuleAboveMaxReward(category, maxReward, _maxRewardPerActivity);
+        }
         version = _rules[category].version + 1;
         CategoryRule memory rule = CategoryRule({
             coinsPerBlock: coinsPerBlock,
@@ -133,6 +147,11 @@ abstract contract ActivityRules is AccessControl, IActivityRegistry {
     /// @inheritdoc IActivityRegistry
     function revocationWindow() public view returns (uint32) {
         return _revocationWindow;
+    }
+
+    /// @inheritdoc IActivityRegistry
+    function maxRewardPerActivity() external view returns (uint96) {
+        return _maxRewardPerActivity;
     }
 
     /// @inheritdoc IActivityRegistry

@@ -64,13 +64,18 @@ struct VolunteerTotals {
 /// `acc' = uint224(keccak256(abi.encode(acc, leaf)))`, starting from 0 (see {attestationLeaf}).
 ///
 /// Trust model (docs/contracts.md, "Trust model"). Every change below takes effect at once, in its own block, and
-/// emits an event.
+/// emits an event, except the transfer of the admin role, which waits a delay.
 /// - The admin (`DEFAULT_ADMIN_ROLE`, the city) may add centres and set their caps and periods, open and close
-///   them, add and remove coordinators, publish new versions of category rules, revoke any attestation within its
-///   window, and grant or revoke the admin role itself. It cannot change the revocation window (fixed at
-///   deployment: the coin's lock period), revoke after the window, reprice a past attestation (each keeps its rule
-///   version), mint outside an attestation, or attest without first making someone a coordinator in public
-///   ({CentreAdded}, `RoleGranted`, {CategoryRuleSet} and {ActivityAttested} are all events).
+///   them, add and remove coordinators, publish new versions of category rules, and revoke any attestation within
+///   its window. It cannot publish a rule under which one activity earns more than {maxRewardPerActivity} (fixed at
+///   deployment), change the revocation window (fixed at deployment: the coin's lock period), revoke after the
+///   window, reprice a past attestation (each keeps its rule version), mint outside an attestation, or attest without
+///   first making someone a coordinator in public ({CentreAdded}, `RoleGranted`, {CategoryRuleSet} and
+///   {ActivityAttested} are all events).
+/// - The admin role itself passes on in two steps (OpenZeppelin's AccessControlDefaultAdminRules): the admin starts a
+///   transfer, and the new admin accepts it only after the delay fixed at deployment (`defaultAdminDelay`, 2 days by
+///   default); renouncing it waits the same; changing the delay waits too. There is one admin at a time, and it
+///   cannot be granted or revoked directly.
 /// - A coordinator of centre `c` (`coordinatorRole(c)`) may attest activity of `c` (one, a batch, or relayed with
 ///   its signature) within `c`'s cap per period and the rules, and revoke `c`'s attestations within their window.
 ///   It cannot attest for another centre or above the cap (periods are aligned to the epoch, so across a boundary
@@ -93,6 +98,8 @@ interface IActivityRegistry {
     );
     /// @notice The revocation window, fixed at deployment (the coin's lock period).
     event RevocationWindowSet(uint32 windowSeconds);
+    /// @notice The most coins one activity may earn under any category rule, fixed at deployment.
+    event MaxRewardPerActivitySet(uint96 maxReward);
     /// @notice An activity was attested and `amount` coins credited to `volunteer` (less any debt netted).
     event ActivityAttested(
         bytes32 indexed id,
@@ -147,8 +154,11 @@ interface IActivityRegistry {
     error ActivityRegistryCentreMismatch(bytes32 id, uint32 centreId);
     /// @notice An empty batch.
     error ActivityRegistryEmptyBatch();
-    /// @notice The admin given to the constructor is the zero address.
-    error ActivityRegistryInvalidAdmin(address admin);
+    /// @notice The bound on rules given to the constructor is zero.
+    error ActivityRegistryInvalidMaxReward(uint96 maxReward);
+    /// @notice Under the rule an activity of `category` could earn `maxReward` coins (at `maxUnits`), more than the
+    /// deployment's bound `bound` ({maxRewardPerActivity}).
+    error ActivityRegistryRuleAboveMaxReward(uint16 category, uint256 maxReward, uint256 bound);
     /// @notice The coin does not name this registry as its minter.
     error ActivityRegistryCoinMismatch(address coin, address coinRegistry);
     /// @notice The id was never attested.
@@ -178,7 +188,8 @@ interface IActivityRegistry {
     function addCoordinator(uint32 centreId, address account) external;
     /// @notice Revokes the coordinator role of `centreId` from `account`. Only admin.
     function removeCoordinator(uint32 centreId, address account) external;
-    /// @notice Sets the rule of `category` as a new version. Only admin. Emits {CategoryRuleSet}.
+    /// @notice Sets the rule of `category` as a new version. Only admin. Emits {CategoryRuleSet}. Refuses a rule under
+    /// which one activity could earn more than {maxRewardPerActivity} (`coinsPerBlock * maxUnits / unitsPerBlock`).
     function setCategoryRule(uint16 category, uint96 coinsPerBlock, uint32 unitsPerBlock, uint32 maxUnits, bool active)
         external
         returns (uint32 version);
@@ -261,6 +272,8 @@ interface IActivityRegistry {
     function categoryRuleAt(uint16 category, uint32 version) external view returns (CategoryRule memory);
     /// @notice Coins `units` of `category` are worth under the current rule.
     function rewardFor(uint16 category, uint32 units) external view returns (uint96);
+    /// @notice The most coins (base units) one activity may earn under any category rule; fixed at deployment.
+    function maxRewardPerActivity() external view returns (uint96);
     /// @notice Seconds after attestation during which it may be revoked.
     function revocationWindow() external view returns (uint32);
     /// @notice Coins the centre may still issue in the current period.

@@ -19,12 +19,15 @@ struct Offer {
 /// @dev Voucher ids are `offerId << 32 | serial`. Coins move through the coin's `spend`, only for the caller or signer.
 ///
 /// Trust model (docs/contracts.md, "Trust model"). Every change below takes effect at once, in its own block, and
-/// emits an event.
+/// emits an event, except the transfer of the admin role, which waits a delay.
 /// - The admin (`DEFAULT_ADMIN_ROLE`, the city) may grant and revoke `PROVIDER_ROLE` and `CHARITY_ROLE` (revoking a
-///   provider switches all its offers off), switch any offer off or on ({setOfferActive}), set the won rate
-///   ({setWonPerCoin}), and grant or revoke the admin role itself. It cannot move, spend or burn a resident's coins,
-///   sign for a resident or a provider, change or cancel a voucher, or settle coins unless it holds `PROVIDER_ROLE`
-///   and the coins itself.
+///   provider switches all its offers off), switch any offer off or on ({setOfferActive}) and set the won rate
+///   ({setWonPerCoin}). It cannot move, spend or burn a resident's coins, sign for a resident or a provider, change
+///   or cancel a voucher, or settle coins unless it holds `PROVIDER_ROLE` and the coins itself.
+/// - The admin role itself passes on in two steps (OpenZeppelin's AccessControlDefaultAdminRules): the admin starts a
+///   transfer, and the new admin accepts it only after the delay fixed at deployment (`defaultAdminDelay`, 2 days by
+///   default); renouncing it waits the same; changing the delay waits too. There is one admin at a time, and it
+///   cannot be granted or revoked directly.
 /// - A provider (`PROVIDER_ROLE`) may create and edit its own offers (but not switch on one the admin suspended),
 ///   fulfil its own vouchers and settle its unlocked coins for won, with a minimum it accepts. It cannot touch
 ///   another provider's offers or vouchers. Once its role is revoked it can only fulfil the vouchers it sold.
@@ -109,9 +112,6 @@ interface IRedemption {
     error RedemptionInvalidPayee(address payee);
     /// @notice A won rate of zero.
     error RedemptionInvalidRate();
-    /// @notice The zero address as admin.
-    /// @param admin The admin given.
-    error RedemptionInvalidAdmin(address admin);
     /// @notice The won a settlement pays at the current rate is below what the provider accepts.
     /// @param wonAmount The won `amount` coins are worth at the current rate.
     /// @param minWon The least the provider accepts.

@@ -16,14 +16,16 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 /// - the Redemption contract burns on provider settlement, and moves a resident's coins only on that
 ///   resident's own request (a direct call, or an EIP-712 request the resident signed), so no allowance is
 ///   needed; at once.
-/// - The admin (`DEFAULT_ADMIN_ROLE`, the city) may only pause and unpause, and grant or revoke the admin role itself,
-///   at once. It cannot mint, burn, move or spend anyone's coins, change the registry, Redemption or the lock
-///   period (immutable), or stop a revocation (the claw-back works while paused).
+/// - The admin (`DEFAULT_ADMIN_ROLE`, the city) may only pause and unpause, at once. It cannot mint, burn, move or
+///   spend anyone's coins, change the registry, Redemption or the lock period (immutable), or stop a revocation (the
+///   claw-back works while paused).
+/// - The admin role itself passes on in two steps (OpenZeppelin's AccessControlDefaultAdminRules): the admin starts a
+///   transfer, and the new admin accepts it only after the delay fixed at deployment (`defaultAdminDelay`, 2 days by
+///   default); renouncing it waits the same; changing the delay waits too. There is one admin at a time, and it
+///   cannot be granted or revoked directly.
 /// - A holder may transfer (or permit) its unlocked coins, at once; nobody, the holder included, can move coins
 ///   minted for activity in the current lock period or the one before.
 interface IServiceCoin is IERC20 {
-    /// @notice The admin given to the constructor is the zero address.
-    error ServiceCoinInvalidAdmin(address admin);
     /// @notice The registry or redemption address given to the constructor is the zero address.
     error ServiceCoinInvalidModule(address registry, address redemption);
     /// @notice `account` is not the contract allowed to do this.

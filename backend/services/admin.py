@@ -101,6 +101,10 @@ class Admin:
             raise Refusal(422, "invalid_rule", "coins_per_block does not fit 96 bits")
         if active and coins == 0:
             raise Refusal(422, "invalid_rule", "an active rule gives more than 0 coins (set active: false to switch off)")
+        # The registry refuses a rule above the bound fixed at deployment: said here in both languages, nothing queued.
+        bound = self.chain.registry.functions.maxRewardPerActivity().call()
+        if units_per_block > 0 and coins * max_units // units_per_block > bound:
+            raise Refusal(422, "invalid_rule", max_reward=str(coins * max_units // units_per_block), bound=str(bound))
         return self._change("set_rule", self.chain.registry, "setCategoryRule",
                             [category, coins, units_per_block, max_units, active],
                             {"category": category, "coins_per_block": str(coins), "units_per_block": units_per_block,

@@ -80,17 +80,19 @@ def test_revocation_window_is_the_coins_lock_fixed_at_deployment(registry, coin)
 
 
 def test_registry_refuses_a_coin_that_mints_for_another_registry(ActivityRegistry, ServiceCoin, admin, rando):
-    coin = ServiceCoin.deploy("C", "C", admin, rando, rando, DAY, {"from": admin})
+    coin = ServiceCoin.deploy("C", "C", admin, rando, rando, DAY, DAY, {"from": admin})
     with brownie.reverts(error("ActivityRegistryCoinMismatch", coin, rando)):
-        ActivityRegistry.deploy(coin, admin, {"from": admin})
+        ActivityRegistry.deploy(coin, admin, DAY, 100 * COIN, {"from": admin})
 
 
-def test_registry_refuses_a_zero_admin(ActivityRegistry, ServiceCoin, admin):
+def test_registry_refuses_a_zero_admin_and_a_zero_bound_on_rules(ActivityRegistry, ServiceCoin, admin):
     zero = "0x" + "00" * 20
     registry_at = admin.get_deployment_address(admin.nonce + 1)
-    coin = ServiceCoin.deploy("C", "C", admin, registry_at, admin, DAY, {"from": admin})
-    with brownie.reverts(error("ActivityRegistryInvalidAdmin", zero)):
-        ActivityRegistry.deploy(coin, zero, {"from": admin})
+    coin = ServiceCoin.deploy("C", "C", admin, registry_at, admin, DAY, DAY, {"from": admin})
+    with brownie.reverts(error("AccessControlInvalidDefaultAdmin", zero)):
+        ActivityRegistry.deploy(coin, zero, DAY, 100 * COIN, {"from": admin})
+    with brownie.reverts(error("ActivityRegistryInvalidMaxReward", 0)):
+        ActivityRegistry.deploy(coin, admin, DAY, 0, {"from": admin})
 
 
 # ------------------------------------------------------------------ attest

@@ -96,7 +96,14 @@ class BankMachine(RuleBasedStateMachine):
 
     @rule(st_category=CATEGORY, st_coins=st.integers(1, 5))
     def rule_new_rule_version(self, st_category, st_coins):
-        _, units, max_units, _, _ = self.registry.categoryRule(st_category)
+        before = self.registry.categoryRule(st_category)
+        _, units, max_units, _, _ = before
+        if st_coins * COIN * max_units // units > int(self.registry.maxRewardPerActivity()):
+            # Above the bound fixed at deployment (e.g. 5 coins an item for 100 items): refused, nothing changes.
+            with brownie.reverts():
+                self.registry.setCategoryRule(st_category, st_coins * COIN, units, max_units, True, {"from": self.admin})
+            assert self.registry.categoryRule(st_category) == before
+            return
         self.registry.setCategoryRule(st_category, st_coins * COIN, units, max_units, True, {"from": self.admin})
 
     @rule()
