@@ -8,18 +8,7 @@ import brownie
 import pytest
 from eth_account import Account
 
-from tests.contracts.conftest import COIN, error, high_s, plain, sign_attest, sign_typed
-
-REDEEM = [("resident", "address"), ("offerId", "uint256"), ("maxPrice", "uint256"), ("nonce", "uint256"), ("deadline", "uint256")]
-DONATE = [("donor", "address"), ("charity", "address"), ("amount", "uint256"), ("nonce", "uint256"), ("deadline", "uint256")]
-PAY = [
-    ("payer", "address"),
-    ("payee", "address"),
-    ("amount", "uint256"),
-    ("requestRef", "bytes32"),
-    ("nonce", "uint256"),
-    ("deadline", "uint256"),
-]
+from tests.contracts.conftest import COIN, DONATE, PAY, REDEEM, error, high_s, plain, sign_attest, sign_typed
 
 
 @pytest.fixture
