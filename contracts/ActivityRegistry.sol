@@ -38,11 +38,13 @@ contract ActivityRegistry is ActivityRules, EIP712, Nonces {
 
     /// @dev The revocation window is the coin's lock period, fixed for the deployment: revocable coins are
     /// always still locked, and no later change can reopen or shorten the window of an attestation.
-    constructor(IServiceCoin coin_, address admin)
-        ActivityRules(admin, coin_.lockPeriod())
+    /// @param adminDelay seconds between the start of an admin transfer and its acceptance (two steps)
+    /// @param maxRewardPerActivity_ the most coins one activity may earn under any category rule, fixed for good
+    constructor(IServiceCoin coin_, address admin, uint48 adminDelay, uint96 maxRewardPerActivity_)
+        ActivityRules(admin, coin_.lockPeriod(), adminDelay, maxRewardPerActivity_)
         EIP712("VolunteerBank ActivityRegistry", "1")
     {
-        if (coin_.registry() != address(this)) revert RegistryCoinMismatch(address(coin_), coin_.registry());
+        if (coin_.registry() != address(this)) revert ActivityRegistryCoinMismatch(address(coin_), coin_.registry());
         _coin = coin_;
     }
 
@@ -133,7 +135,7 @@ contract ActivityRegistry is ActivityRules, EIP712, Nonces {
         for (uint256 i = 0; i < n;) {
             Activity calldata a = activities[i];
             bytes32 id = a.id;
-            if (ActivityIds.centreOf(id) != centreId) revert ActivityCentreMismatch(id, centreId);
+            if (ActivityIds.centreOf(id) != centreId) revert ActivityRegistryCentreMismatch(id, centreId);
             uint16 category = a.category;
             if (rule.version == 0 || category != ruleCategory) {
                 rule = _activeRule(category);
@@ -268,7 +270,7 @@ contract ActivityRegistry is ActivityRules, EIP712, Nonces {
 
     /// @dev The centre of a batch (that of its first activity); refuses an empty batch.
     function _batchCentre(Activity[] calldata activities) private pure returns (uint32) {
-        if (activities.length == 0) revert EmptyBatch();
+        if (activities.length == 0) revert ActivityRegistryEmptyBatch();
         return ActivityIds.centreOf(activities[0].id);
     }
 
@@ -288,7 +290,7 @@ contract ActivityRegistry is ActivityRules, EIP712, Nonces {
     /// @dev Reverts unless `signer` signed `structHash` under this contract's domain by `deadline` (inclusive): an
     /// EOA's ECDSA signature or a smart-contract wallet's EIP-1271 acceptance ({Signatures}).
     function _checkSigned(address signer, uint256 deadline, bytes32 structHash, bytes calldata signature) private view {
-        if (block.timestamp > deadline) revert ExpiredSignature(deadline);
+        if (block.timestamp > deadline) revert ActivityRegistryExpiredSignature(deadline);
         bytes32 digest = _hashTypedDataV4(structHash);
         if (!Signatures.isValidNow(signer, digest, signature)) revert ActivityRegistryInvalidSignature(signer);
     }
@@ -313,7 +315,7 @@ contract ActivityRegistry is ActivityRules, EIP712, Nonces {
         returns (uint256)
     {
         uint256 slot = AttestationPages.slotOf(ActivityIds.serialOf(a.id));
-        if (pageWord.isAttested(slot)) revert ActivityAlreadyAttested(a.id);
+        if (pageWord.isAttested(slot)) revert ActivityRegistryAlreadyAttested(a.id);
         return pageWord.append(slot, _leafAndLog(a, ruleVersion, amount));
     }
 
@@ -351,24 +353,24 @@ contract ActivityRegistry is ActivityRules, EIP712, Nonces {
 
     /// @dev Validates `a` against `rule` and returns what it is worth.
     function _price(Activity calldata a, CategoryRule memory rule) private view returns (uint96 amount) {
-        if (a.volunteer == address(0)) revert InvalidVolunteer(a.id);
-        if (a.time > block.timestamp) revert ActivityInFuture(a.id, a.time);
-        if (a.units == 0 || a.units > rule.maxUnits) revert InvalidUnits(a.id, a.units, rule.maxUnits);
+        if (a.volunteer == address(0)) revert ActivityRegistryInvalidVolunteer(a.id);
+        if (a.time > block.timestamp) revert ActivityRegistryTimeInFuture(a.id, a.time);
+        if (a.units == 0 || a.units > rule.maxUnits) revert ActivityRegistryInvalidUnits(a.id, a.units, rule.maxUnits);
         amount = _reward(rule, a.units);
-        if (amount == 0) revert RewardTooSmall(a.id);
+        if (amount == 0) revert ActivityRegistryRewardTooSmall(a.id);
     }
 
     function _activeRule(uint16 category) private view returns (CategoryRule memory rule) {
         rule = _rules[category];
-        if (!rule.active) revert CategoryInactive(category);
+        if (!rule.active) revert ActivityRegistryCategoryInactive(category);
     }
 
     function _openCentre(uint32 centreId) private view returns (Centre memory c) {
         c = _centres[centreId];
         // periodLength 0 is the "no such centre" sentinel (addCentre/setCentreCap reject 0), not a time or balance.
         // slither-disable-next-line incorrect-equality
-        if (c.periodLength == 0) revert UnknownCentre(centreId);
-        if (!c.active) revert CentreInactive(centreId);
+        if (c.periodLength == 0) revert ActivityRegistryUnknownCentre(centreId);
+        if (!c.active) revert ActivityRegistryCentreInactive(centreId);
     }
 
     /// @dev Books `amount` earned by `volunteer` over `count` activities; returns what to mint after
@@ -393,17 +395,17 @@ contract ActivityRegistry is ActivityRules, EIP712, Nonces {
         bytes32 id = attestation.id;
         uint32 centreId = ActivityIds.centreOf(id);
         if (!hasRole(coordinatorRole(centreId), msg.sender) && !hasRole(DEFAULT_ADMIN_ROLE, msg.sender)) {
-            revert NotRevoker(msg.sender, centreId);
+            revert ActivityRegistryNotRevoker(msg.sender, centreId);
         }
         uint64 serial = ActivityIds.serialOf(id);
         uint64 index = AttestationPages.pageIndexOf(serial);
         uint256 slot = AttestationPages.slotOf(serial);
         uint256 pageWord = _pages[centreId][index];
-        if (!pageWord.isAttested(slot)) revert ActivityNotAttested(id);
-        if (pageWord.isRevoked(slot)) revert ActivityAlreadyRevoked(id);
-        if (!pageWord.proves(accBefore, attestationLeaf(attestation), laterLeaves)) revert InvalidAttestationProof(id);
+        if (!pageWord.isAttested(slot)) revert ActivityRegistryNotAttested(id);
+        if (pageWord.isRevoked(slot)) revert ActivityRegistryAlreadyRevoked(id);
+        if (!pageWord.proves(accBefore, attestationLeaf(attestation), laterLeaves)) revert ActivityRegistryInvalidAttestationProof(id);
         uint256 closesAt = uint256(attestation.attestedAt) + revocationWindow();
-        if (block.timestamp > closesAt) revert RevocationWindowClosed(id, closesAt);
+        if (block.timestamp > closesAt) revert ActivityRegistryRevocationWindowClosed(id, closesAt);
         _pages[centreId][index] = pageWord.markRevoked(slot);
     }
 

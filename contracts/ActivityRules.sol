@@ -1,14 +1,15 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {AccessControlDefaultAdminRules} from "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IActivityRegistry, Centre, CategoryRule} from "../interfaces/IActivityRegistry.sol";
 
 /// @title ActivityRules
 /// @notice The city's configuration of the registry: centres with their caps, coordinators, category rules
-/// and the revocation window. The admin (DEFAULT_ADMIN_ROLE) is the city, later a multisig.
-abstract contract ActivityRules is AccessControl, IActivityRegistry {
+/// and the revocation window (fixed at deployment). The admin (DEFAULT_ADMIN_ROLE) is the city, later a multisig; who
+/// may do what is stated in {IActivityRegistry}.
+abstract contract ActivityRules is AccessControlDefaultAdminRules, IActivityRegistry {
     /// @notice Prefix of the per-centre coordinator roles (see {coordinatorRole}).
     bytes32 public constant COORDINATOR_ROLE = keccak256("COORDINATOR_ROLE");
 
@@ -17,12 +18,20 @@ abstract contract ActivityRules is AccessControl, IActivityRegistry {
     mapping(uint16 category => mapping(uint32 version => CategoryRule)) private _ruleHistory;
     uint32 private _centreCount;
     uint32 private immutable _revocationWindow;
+    uint96 private immutable _maxRewardPerActivity;
 
-    constructor(address admin, uint32 revocationWindow_) {
-        if (admin == address(0)) revert InvalidAdmin(admin);
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+    /// @param admin the city (OpenZeppelin's AccessControlDefaultAdminRules refuses the zero address)
+    /// @param revocationWindow_ seconds an attestation stays revocable (the coin's lock period)
+    /// @param adminDelay seconds between the start of an admin transfer and its acceptance
+    /// @param maxRewardPerActivity_ the most coins (base units) one activity may earn under any rule, fixed here
+    constructor(address admin, uint32 revocationWindow_, uint48 adminDelay, uint96 maxRewardPerActivity_)
+        AccessControlDefaultAdminRules(adminDelay, admin)
+    {
+        if (maxRewardPerActivity_ == 0) revert ActivityRegistryInvalidMaxReward(maxRewardPerActivity_);
         _revocationWindow = revocationWindow_;
+        _maxRewardPerActivity = maxRewardPerActivity_;
         emit RevocationWindowSet(revocationWindow_);
+        emit MaxRewardPerActivitySet(maxRewardPerActivity_);
     }
 
     // ---------------------------------------------------------------- admin
@@ -33,7 +42,7 @@ abstract contract ActivityRules is AccessControl, IActivityRegistry {
         onlyRole(DEFAULT_ADMIN_ROLE)
         returns (uint32 centreId)
     {
-        if (periodLength == 0) revert InvalidCentreConfig(capPerPeriod, periodLength);
+        if (periodLength == 0) revert ActivityRegistryInvalidCentreConfig(capPerPeriod, periodLength);
         centreId = ++_centreCount;
         _centres[centreId] = Centre({
             capPerPeriod: capPerPeriod,
@@ -51,7 +60,7 @@ abstract contract ActivityRules is AccessControl, IActivityRegistry {
         onlyRole(DEFAULT_ADMIN_ROLE)
     {
         Centre storage c = _existingCentre(centreId);
-        if (periodLength == 0) revert InvalidCentreConfig(capPerPeriod, periodLength);
+        if (periodLength == 0) revert ActivityRegistryInvalidCentreConfig(capPerPeriod, periodLength);
         if (periodLength != c.periodLength) {
             // Period boundaries move with the length, so counting starts afresh.
             c.issuedInPeriod = 0;
@@ -87,7 +96,13 @@ abstract contract ActivityRules is AccessControl, IActivityRegistry {
         returns (uint32 version)
     {
         if (unitsPerBlock == 0 || maxUnits == 0 || (active && coinsPerBlock == 0)) {
-            revert InvalidCategoryRule(category);
+            revert ActivityRegistryInvalidCategoryRule(category);
+        }
+        // The most one activity can earn under the rule (at maxUnits): at most the deployment's bound. No overflow:
+        // uint96 * uint32 < 2^128.
+        uint256 maxReward = (uint256(coinsPerBlock) * maxUnits) / unitsPerBlock;
+        if (maxReward > _maxRewardPerActivity) {
+            revert ActivityRegistryRuleAboveMaxReward(category, maxReward, _maxRewardPerActivity);
         }
         version = _rules[category].version + 1;
         CategoryRule memory rule = CategoryRule({
@@ -135,6 +150,11 @@ abstract contract ActivityRules is AccessControl, IActivityRegistry {
     }
 
     /// @inheritdoc IActivityRegistry
+    function maxRewardPerActivity() external view returns (uint96) {
+        return _maxRewardPerActivity;
+    }
+
+    /// @inheritdoc IActivityRegistry
     function remainingCap(uint32 centreId) external view returns (uint256) {
         Centre memory c = _centres[centreId];
         // periodLength 0 is the "no such centre" sentinel (addCentre/setCentreCap reject 0), not a time or balance.
@@ -155,11 +175,11 @@ abstract contract ActivityRules is AccessControl, IActivityRegistry {
 
     function _existingCentre(uint32 centreId) internal view returns (Centre storage c) {
         c = _centres[centreId];
-        if (c.periodLength == 0) revert UnknownCentre(centreId);
+        if (c.periodLength == 0) revert ActivityRegistryUnknownCentre(centreId);
     }
 
     function _checkCoordinator(uint32 centreId, address account) internal view {
-        if (!hasRole(coordinatorRole(centreId), account)) revert NotCoordinator(account, centreId);
+        if (!hasRole(coordinatorRole(centreId), account)) revert ActivityRegistryNotCoordinator(account, centreId);
     }
 
     /// @dev Coins `units` are worth under `rule`; rounds down.
@@ -176,7 +196,7 @@ abstract contract ActivityRules is AccessControl, IActivityRegistry {
         // slither-disable-next-line incorrect-equality
         uint256 issued = nowIndex == c.periodIndex ? c.issuedInPeriod : 0;
         uint256 remaining = issued >= c.capPerPeriod ? 0 : c.capPerPeriod - issued;
-        if (amount > remaining) revert CentreCapExceeded(centreId, amount, remaining);
+        if (amount > remaining) revert ActivityRegistryCentreCapExceeded(centreId, amount, remaining);
         c.issuedInPeriod = uint88(issued + amount); // fits: issued + amount <= capPerPeriod (uint88)
         c.periodIndex = nowIndex;
         _centres[centreId] = c;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {AccessControlDefaultAdminRules} from "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {Signatures} from "./libraries/Signatures.sol";
 import {IServiceCoin} from "../interfaces/IServiceCoin.sol";
@@ -10,7 +10,7 @@ import {IRedemption, Offer} from "../interfaces/IRedemption.sol";
 /// @title Redemption
 /// @notice Vouchers at providers, donations to charities, payments between residents, and provider
 /// settlement with the city. See {IRedemption}.
-contract Redemption is AccessControl, EIP712, IRedemption {
+contract Redemption is AccessControlDefaultAdminRules, EIP712, IRedemption {
     bytes32 public constant PROVIDER_ROLE = keccak256("PROVIDER_ROLE");
     bytes32 public constant CHARITY_ROLE = keccak256("CHARITY_ROLE");
 
@@ -46,11 +46,14 @@ contract Redemption is AccessControl, EIP712, IRedemption {
     mapping(uint256 offerId => bool) private _suspended;
     mapping(address provider => uint256[]) private _offersOf;
 
-    constructor(IServiceCoin coin_, address admin, uint256 wonPerCoin_) EIP712("VolunteerBank Redemption", "1") {
-        if (admin == address(0)) revert RedemptionInvalidAdmin(admin);
+    /// @param adminDelay seconds between the start of an admin transfer and its acceptance (two steps, see
+    /// OpenZeppelin's AccessControlDefaultAdminRules, which also refuses a zero admin)
+    constructor(IServiceCoin coin_, address admin, uint256 wonPerCoin_, uint48 adminDelay)
+        AccessControlDefaultAdminRules(adminDelay, admin)
+        EIP712("VolunteerBank Redemption", "1")
+    {
         if (wonPerCoin_ == 0) revert RedemptionInvalidRate();
         _coin = coin_;
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
         _wonPerCoin = wonPerCoin_;
         emit WonPerCoinSet(wonPerCoin_);
     }

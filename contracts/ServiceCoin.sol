@@ -4,14 +4,14 @@ pragma solidity ^0.8.28;
 import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {ERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/ERC20Permit.sol";
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {AccessControlDefaultAdminRules} from "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
 import {IServiceCoin} from "../interfaces/IServiceCoin.sol";
 import {CoinAccounts} from "./libraries/CoinAccounts.sol";
 
 /// @title ServiceCoin
 /// @notice The volunteer bank's ERC-20 with EIP-2612 permit. See {IServiceCoin} for who may mint, burn,
 /// spend and pause.
-contract ServiceCoin is ERC20, ERC20Permit, AccessControl, IServiceCoin {
+contract ServiceCoin is ERC20, ERC20Permit, AccessControlDefaultAdminRules, IServiceCoin {
     using CoinAccounts for uint256;
 
     address private immutable _registry;
@@ -30,15 +30,17 @@ contract ServiceCoin is ERC20, ERC20Permit, AccessControl, IServiceCoin {
     /// @param redemption_ the Redemption contract (likewise)
     /// @param lockPeriod_ seconds: minted coins cannot move for one to two of these (the registry's revocation
     /// window is this period, so a revocation always finds the coins it revokes)
+    /// @param adminDelay seconds between the start of an admin transfer and its acceptance (two steps, see
+    /// OpenZeppelin's AccessControlDefaultAdminRules, which also refuses a zero admin)
     constructor(
         string memory name_,
         string memory symbol_,
         address admin,
         address registry_,
         address redemption_,
-        uint32 lockPeriod_
-    ) ERC20(name_, symbol_) ERC20Permit(name_) {
-        if (admin == address(0)) revert ServiceCoinInvalidAdmin(admin);
+        uint32 lockPeriod_,
+        uint48 adminDelay
+    ) ERC20(name_, symbol_) ERC20Permit(name_) AccessControlDefaultAdminRules(adminDelay, admin) {
         if (registry_ == address(0) || redemption_ == address(0)) {
             revert ServiceCoinInvalidModule(registry_, redemption_);
         }
@@ -46,7 +48,6 @@ contract ServiceCoin is ERC20, ERC20Permit, AccessControl, IServiceCoin {
         _registry = registry_;
         _redemption = redemption_;
         _lockPeriod = lockPeriod_;
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
     }
 
     /// @inheritdoc IServiceCoin

@@ -62,6 +62,27 @@ struct VolunteerTotals {
 /// the order they were attested. An id can therefore be attested at most once, ever, without a storage
 /// slot of its own, and a revocation proves the attestation by replaying the chain:
 /// `acc' = uint224(keccak256(abi.encode(acc, leaf)))`, starting from 0 (see {attestationLeaf}).
+///
+/// Trust model (docs/contracts.md, "Trust model"). Every change below takes effect at once, in its own block, and
+/// emits an event, except the transfer of the admin role, which waits a delay.
+/// - The admin (`DEFAULT_ADMIN_ROLE`, the city) may add centres and set their caps and periods, open and close
+///   them, add and remove coordinators, publish new versions of category rules, and revoke any attestation within
+///   its window. It cannot publish a rule under which one activity earns more than {maxRewardPerActivity} (fixed at
+///   deployment), change the revocation window (fixed at deployment: the coin's lock period), revoke after the
+///   window, reprice a past attestation (each keeps its rule version), mint outside an attestation, or attest without
+///   first making someone a coordinator in public ({CentreAdded}, `RoleGranted`, {CategoryRuleSet} and
+///   {ActivityAttested} are all events).
+/// - The admin role itself passes on in two steps (OpenZeppelin's AccessControlDefaultAdminRules): the admin starts a
+///   transfer, and the new admin accepts it only after the delay fixed at deployment (`defaultAdminDelay`, 2 days by
+///   default); renouncing it waits the same; changing the delay waits too. There is one admin at a time, and it
+///   cannot be granted or revoked directly.
+/// - A coordinator of centre `c` (`coordinatorRole(c)`) may attest activity of `c` (one, a batch, or relayed with
+///   its signature) within `c`'s cap per period and the rules, and revoke `c`'s attestations within their window.
+///   It cannot attest for another centre or above the cap (periods are aligned to the epoch, so across a boundary
+///   at most twice the cap in a short span), revoke after the window or another centre's attestation, or move coins.
+/// - A relayer (anyone) can only submit what a coordinator signed, once (nonce), by its deadline, on this chain and
+///   registry; it cannot change, add, drop or reorder an activity of a signed sheet.
+/// - A volunteer calls nothing here: its coins arrive locked in the coin until the window has closed.
 interface IActivityRegistry {
     // ---------------------------------------------------------------- events
 
@@ -77,6 +98,8 @@ interface IActivityRegistry {
     );
     /// @notice The revocation window, fixed at deployment (the coin's lock period).
     event RevocationWindowSet(uint32 windowSeconds);
+    /// @notice The most coins one activity may earn under any category rule, fixed at deployment.
+    event MaxRewardPerActivitySet(uint96 maxReward);
     /// @notice An activity was attested and `amount` coins credited to `volunteer` (less any debt netted).
     event ActivityAttested(
         bytes32 indexed id,
@@ -102,49 +125,52 @@ interface IActivityRegistry {
     // ---------------------------------------------------------------- errors
 
     /// @notice `account` is not a coordinator of centre `centreId`.
-    error NotCoordinator(address account, uint32 centreId);
+    error ActivityRegistryNotCoordinator(address account, uint32 centreId);
     /// @notice `account` may not revoke attestations of centre `centreId` (neither its coordinator nor admin).
-    error NotRevoker(address account, uint32 centreId);
+    error ActivityRegistryNotRevoker(address account, uint32 centreId);
     /// @notice No centre has id `centreId`.
-    error UnknownCentre(uint32 centreId);
+    error ActivityRegistryUnknownCentre(uint32 centreId);
     /// @notice Centre `centreId` is closed for attestation.
-    error CentreInactive(uint32 centreId);
+    error ActivityRegistryCentreInactive(uint32 centreId);
     /// @notice A centre's period length of zero, or a cap that does not fit.
-    error InvalidCentreConfig(uint88 capPerPeriod, uint32 periodLength);
+    error ActivityRegistryInvalidCentreConfig(uint88 capPerPeriod, uint32 periodLength);
     /// @notice Issuing `requested` more coins would exceed the centre's cap for this period.
-    error CentreCapExceeded(uint32 centreId, uint256 requested, uint256 remaining);
+    error ActivityRegistryCentreCapExceeded(uint32 centreId, uint256 requested, uint256 remaining);
     /// @notice Category `category` has no active rule.
-    error CategoryInactive(uint16 category);
+    error ActivityRegistryCategoryInactive(uint16 category);
     /// @notice A rule with `unitsPerBlock` or `maxUnits` of zero, or `coinsPerBlock` of zero for an active rule.
-    error InvalidCategoryRule(uint16 category);
+    error ActivityRegistryInvalidCategoryRule(uint16 category);
     /// @notice `units` is zero or above the category's `maxUnits`.
-    error InvalidUnits(bytes32 id, uint32 units, uint32 maxUnits);
+    error ActivityRegistryInvalidUnits(bytes32 id, uint32 units, uint32 maxUnits);
     /// @notice The units are worth less than one coin base unit under the rule.
-    error RewardTooSmall(bytes32 id);
+    error ActivityRegistryRewardTooSmall(bytes32 id);
     /// @notice The volunteer is the zero address.
-    error InvalidVolunteer(bytes32 id);
+    error ActivityRegistryInvalidVolunteer(bytes32 id);
     /// @notice The activity's time lies in the future.
-    error ActivityInFuture(bytes32 id, uint40 time);
+    error ActivityRegistryTimeInFuture(bytes32 id, uint40 time);
     /// @notice The id's serial is already attested (an id is attested at most once, ever).
-    error ActivityAlreadyAttested(bytes32 id);
+    error ActivityRegistryAlreadyAttested(bytes32 id);
     /// @notice All activities of a batch must belong to the centre of the first one.
-    error ActivityCentreMismatch(bytes32 id, uint32 centreId);
+    error ActivityRegistryCentreMismatch(bytes32 id, uint32 centreId);
     /// @notice An empty batch.
-    error EmptyBatch();
-    /// @notice The admin given to the constructor is the zero address.
-    error InvalidAdmin(address admin);
+    error ActivityRegistryEmptyBatch();
+    /// @notice The bound on rules given to the constructor is zero.
+    error ActivityRegistryInvalidMaxReward(uint96 maxReward);
+    /// @notice Under the rule an activity of `category` could earn `maxReward` coins (at `maxUnits`), more than the
+    /// deployment's bound `bound` ({maxRewardPerActivity}).
+    error ActivityRegistryRuleAboveMaxReward(uint16 category, uint256 maxReward, uint256 bound);
     /// @notice The coin does not name this registry as its minter.
-    error RegistryCoinMismatch(address coin, address coinRegistry);
+    error ActivityRegistryCoinMismatch(address coin, address coinRegistry);
     /// @notice The id was never attested.
-    error ActivityNotAttested(bytes32 id);
+    error ActivityRegistryNotAttested(bytes32 id);
     /// @notice The attestation was already revoked.
-    error ActivityAlreadyRevoked(bytes32 id);
+    error ActivityRegistryAlreadyRevoked(bytes32 id);
     /// @notice The attestation record or its chain proof does not match the page commitment.
-    error InvalidAttestationProof(bytes32 id);
+    error ActivityRegistryInvalidAttestationProof(bytes32 id);
     /// @notice The revocation window of the attestation closed at `closedAt`.
-    error RevocationWindowClosed(bytes32 id, uint256 closedAt);
+    error ActivityRegistryRevocationWindowClosed(bytes32 id, uint256 closedAt);
     /// @notice The signed request's deadline has passed.
-    error ExpiredSignature(uint256 deadline);
+    error ActivityRegistryExpiredSignature(uint256 deadline);
     /// @notice `signature` is neither `signer`'s ECDSA signature (low-s, 65 bytes) of the message nor accepted by
     /// `signer`'s EIP-1271 `isValidSignature` (a smart-contract wallet). Also what a replayed, cancelled (nonce
     /// used), tampered or other-domain signature gets, since the message it would have to sign differs.
@@ -162,7 +188,8 @@ interface IActivityRegistry {
     function addCoordinator(uint32 centreId, address account) external;
     /// @notice Revokes the coordinator role of `centreId` from `account`. Only admin.
     function removeCoordinator(uint32 centreId, address account) external;
-    /// @notice Sets the rule of `category` as a new version. Only admin. Emits {CategoryRuleSet}.
+    /// @notice Sets the rule of `category` as a new version. Only admin. Emits {CategoryRuleSet}. Refuses a rule under
+    /// which one activity could earn more than {maxRewardPerActivity} (`coinsPerBlock * maxUnits / unitsPerBlock`).
     function setCategoryRule(uint16 category, uint96 coinsPerBlock, uint32 unitsPerBlock, uint32 maxUnits, bool active)
         external
         returns (uint32 version);
@@ -245,6 +272,8 @@ interface IActivityRegistry {
     function categoryRuleAt(uint16 category, uint32 version) external view returns (CategoryRule memory);
     /// @notice Coins `units` of `category` are worth under the current rule.
     function rewardFor(uint16 category, uint32 units) external view returns (uint96);
+    /// @notice The most coins (base units) one activity may earn under any category rule; fixed at deployment.
+    function maxRewardPerActivity() external view returns (uint96);
     /// @notice Seconds after attestation during which it may be revoked.
     function revocationWindow() external view returns (uint32);
     /// @notice Coins the centre may still issue in the current period.

@@ -16,8 +16,26 @@ struct Offer {
 /// they received with the city, which burns them and records the won owed.
 /// Every resident action has a variant signed off-chain (EIP-712) that anyone may relay, so a resident
 /// who holds no ETH can still spend. Signatures are ECDSA for accounts without code and EIP-1271 for smart wallets.
-/// @dev Voucher ids are `offerId << 32 | serial`. Roles: `PROVIDER_ROLE`, `CHARITY_ROLE`, admin
-/// (`DEFAULT_ADMIN_ROLE`, the city). Coins move through the coin's `spend`, only for the caller or signer.
+/// @dev Voucher ids are `offerId << 32 | serial`. Coins move through the coin's `spend`, only for the caller or signer.
+///
+/// Trust model (docs/contracts.md, "Trust model"). Every change below takes effect at once, in its own block, and
+/// emits an event, except the transfer of the admin role, which waits a delay.
+/// - The admin (`DEFAULT_ADMIN_ROLE`, the city) may grant and revoke `PROVIDER_ROLE` and `CHARITY_ROLE` (revoking a
+///   provider switches all its offers off), switch any offer off or on ({setOfferActive}) and set the won rate
+///   ({setWonPerCoin}). It cannot move, spend or burn a resident's coins, sign for a resident or a provider, change
+///   or cancel a voucher, or settle coins unless it holds `PROVIDER_ROLE` and the coins itself.
+/// - The admin role itself passes on in two steps (OpenZeppelin's AccessControlDefaultAdminRules): the admin starts a
+///   transfer, and the new admin accepts it only after the delay fixed at deployment (`defaultAdminDelay`, 2 days by
+///   default); renouncing it waits the same; changing the delay waits too. There is one admin at a time, and it
+///   cannot be granted or revoked directly.
+/// - A provider (`PROVIDER_ROLE`) may create and edit its own offers (but not switch on one the admin suspended),
+///   fulfil its own vouchers and settle its unlocked coins for won, with a minimum it accepts. It cannot touch
+///   another provider's offers or vouchers. Once its role is revoked it can only fulfil the vouchers it sold.
+/// - A charity (`CHARITY_ROLE`) only receives donations.
+/// - A resident (any address) may redeem, donate, pay another resident and cancel its outstanding signed requests,
+///   directly or through an EIP-712 request that anyone relays. It cannot spend locked coins.
+/// - A relayer (anyone) can only submit what a resident signed, once (nonce), by its deadline, on this chain and
+///   contract; it cannot change any field of the request.
 interface IRedemption {
     /// @notice A provider published an offer.
     event OfferCreated(uint256 indexed offerId, address indexed provider, uint96 price, uint32 capacity);
@@ -94,9 +112,6 @@ interface IRedemption {
     error RedemptionInvalidPayee(address payee);
     /// @notice A won rate of zero.
     error RedemptionInvalidRate();
-    /// @notice The zero address as admin.
-    /// @param admin The admin given.
-    error RedemptionInvalidAdmin(address admin);
     /// @notice The won a settlement pays at the current rate is below what the provider accepts.
     /// @param wonAmount The won `amount` coins are worth at the current rate.
     /// @param minWon The least the provider accepts.

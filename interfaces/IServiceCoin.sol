@@ -9,15 +9,23 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 /// when a provider settles them with the city or a revocation claws them back. Minted coins are locked for
 /// one to two lock periods (the revocation window): until then they can neither be spent nor moved, so a
 /// revoked attestation can never have been turned into won.
-/// @dev The two contracts allowed to create, destroy and move coins are fixed at deployment (immutable),
-/// so not even the admin can mint:
-/// - the ActivityRegistry mints on attestation and claws back on revocation;
+/// @dev Trust model (docs/contracts.md, "Trust model"). The two contracts allowed to create, destroy and move coins
+/// are fixed at deployment (immutable), so not even the admin can mint:
+/// - the ActivityRegistry mints on attestation and claws back on revocation (only the revoked attestation's coins,
+///   which are still locked), at once;
 /// - the Redemption contract burns on provider settlement, and moves a resident's coins only on that
 ///   resident's own request (a direct call, or an EIP-712 request the resident signed), so no allowance is
-///   needed. The admin (`DEFAULT_ADMIN_ROLE`, the city) can only pause and unpause.
+///   needed; at once.
+/// - The admin (`DEFAULT_ADMIN_ROLE`, the city) may only pause and unpause, at once. It cannot mint, burn, move or
+///   spend anyone's coins, change the registry, Redemption or the lock period (immutable), or stop a revocation (the
+///   claw-back works while paused).
+/// - The admin role itself passes on in two steps (OpenZeppelin's AccessControlDefaultAdminRules): the admin starts a
+///   transfer, and the new admin accepts it only after the delay fixed at deployment (`defaultAdminDelay`, 2 days by
+///   default); renouncing it waits the same; changing the delay waits too. There is one admin at a time, and it
+///   cannot be granted or revoked directly.
+/// - A holder may transfer (or permit) its unlocked coins, at once; nobody, the holder included, can move coins
+///   minted for activity in the current lock period or the one before.
 interface IServiceCoin is IERC20 {
-    /// @notice The admin given to the constructor is the zero address.
-    error ServiceCoinInvalidAdmin(address admin);
     /// @notice The registry or redemption address given to the constructor is the zero address.
     error ServiceCoinInvalidModule(address registry, address redemption);
     /// @notice `account` is not the contract allowed to do this.

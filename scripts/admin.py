@@ -7,7 +7,9 @@
     tools/admin set-rule CATEGORY --coins 3 --units-per-block 60 --max-units 480 [--inactive]
     tools/admin set-cap CENTRE COINS [--period-days N]
     tools/admin pause | unpause
-    tools/admin transfer-admin ADDRESS [--allow-eoa]
+    tools/admin transfer-admin ADDRESS [--allow-eoa]   (starts it; ADDRESS accepts after the delay)
+    tools/admin accept-admin                           (signed by the new admin, once the delay has passed)
+    tools/admin cancel-admin-transfer
     tools/admin status
 
 Every command takes the network options (--network, --rpc-url, --account, --yes, …; see tools/deploy --help).
@@ -244,6 +246,11 @@ def cmd_set_rule(a: Admin, args) -> int:
     if (int(current[0]), int(current[1]), int(current[2]), bool(current[4])) == (args.coins, args.units_per_block, args.max_units, active):
         return a.nothing(f"category {category} already has this rule (version {int(current[3])})")
     unit = entry["unit"] if entry else "unit"
+    bound = int(a.registry.maxRewardPerActivity())
+    if args.coins * args.max_units // args.units_per_block > bound:
+        raise CommandError(
+            f"one activity could earn {coins(args.coins * args.max_units // args.units_per_block)} under this rule "
+            f"({per(args.max_units, unit)}), above the bound fixed at deployment ({coins(bound)} per activity)")
     receipt = a.send(
         f"set category {category}: {coins(args.coins)} per {per(args.units_per_block, unit)}, "
         f"at most {per(args.max_units, unit)}{'' if active else ', inactive'}",
@@ -289,7 +296,13 @@ def _pause(paused: bool):
     return command
 
 
+def _when(timestamp: int) -> str:
+    return datetime.fromtimestamp(timestamp, UTC).isoformat(timespec="seconds")
+
+
 def cmd_transfer_admin(a: Admin, args) -> int:
+    """Starts the two-step transfer of the admin role in all three contracts (AccessControlDefaultAdminRules): the new
+    admin accepts after the delay fixed at deployment; until then the signer stays admin and can cancel."""
     from brownie import web3
 
     contracts = (a.coin, a.registry, a.redemption)
@@ -303,16 +316,60 @@ def cmd_transfer_admin(a: Admin, args) -> int:
             f"{new_admin} has no code, so it is not a multisig on this network; pass --allow-eoa to hand admin to a "
             "single key anyway"
         )
-    # Grant everywhere first, so a failure part-way leaves the old admin in control of all three.
+    schedule = 0
     for contract in contracts:
-        role = contract.DEFAULT_ADMIN_ROLE()
-        if not contract.hasRole(role, new_admin):
-            a.send(f"grant admin of {contract._name} to {new_admin}", contract.grantRole, role, new_admin)
-    for contract in contracts:
-        a.send(f"renounce admin of {contract._name} by {me}", contract.renounceRole, contract.DEFAULT_ADMIN_ROLE(), me)
-    a.manifest["admin"] = new_admin
+        pending, at = contract.pendingDefaultAdmin()
+        if pending == new_admin:
+            print(f"  the transfer of {contract._name} to {new_admin} is already under way", file=a.out)
+            schedule = max(schedule, int(at))
+            continue
+        receipt = a.send(f"start the transfer of the admin of {contract._name} to {new_admin}",
+                         contract.beginDefaultAdminTransfer, new_admin)
+        schedule = max(schedule, int(receipt.events["DefaultAdminTransferScheduled"]["acceptSchedule"]))
+    a.manifest["pendingAdmin"] = {"address": new_admin, "acceptableAfter": schedule}
     a.save()
-    print(f"  admin is now {new_admin}; {me} holds no admin role", file=a.out)
+    print(f"  {new_admin} may accept after {_when(schedule)} (tools/admin accept-admin signed by it, or "
+          "acceptDefaultAdminTransfer() on each contract from the multisig); until then "
+          f"{me} stays admin and tools/admin cancel-admin-transfer stops it", file=a.out)
+    return 0
+
+
+def cmd_accept_admin(a: Admin, args) -> int:
+    """The second step, signed by the new admin once the delay has passed."""
+    from brownie import web3
+
+    me = a.session.signer.address
+    contracts = [c for c in (a.coin, a.registry, a.redemption) if c.defaultAdmin() != me]
+    if not contracts:
+        return a.nothing(f"{me} is already the admin of all three contracts")
+    now = int(web3.eth.get_block("latest")["timestamp"])  # the chain's clock, which the contracts compare with
+    for contract in contracts:
+        pending, at = contract.pendingDefaultAdmin()
+        if pending != me:
+            raise CommandError(f"no transfer of the admin of {contract._name} to {me} is under way "
+                               "(the current admin starts one with tools/admin transfer-admin)")
+        if int(at) >= now:
+            raise CommandError(f"the transfer to {me} can be accepted only after {_when(int(at))} (the delay fixed at "
+                               "deployment has not passed yet)")
+    for contract in contracts:
+        a.send(f"accept the admin of {contract._name} as {me}", contract.acceptDefaultAdminTransfer)
+    a.manifest["admin"] = me
+    a.manifest.pop("pendingAdmin", None)
+    a.save()
+    print(f"  admin is now {me}; the previous admin holds no admin role", file=a.out)
+    return 0
+
+
+def cmd_cancel_admin_transfer(a: Admin, args) -> int:
+    contracts = (a.coin, a.registry, a.redemption)
+    a.require_admin(*contracts)
+    pending = [c for c in contracts if int(c.pendingDefaultAdmin()[1]) != 0]
+    if not pending:
+        return a.nothing("no transfer of the admin role is under way")
+    for contract in pending:
+        a.send(f"cancel the transfer of the admin of {contract._name}", contract.cancelDefaultAdminTransfer)
+    a.manifest.pop("pendingAdmin", None)
+    a.save()
     return 0
 
 
@@ -325,6 +382,11 @@ def cmd_status(a: Admin, args) -> int:
           f"supply {coins(int(a.coin.totalSupply()))}", file=out)
     print(f"  won per coin      {int(a.redemption.wonPerCoin())}", file=out)
     print(f"  revocation window {int(reg.revocationWindow()) // DAY} days", file=out)
+    print(f"  admin (chain)     {reg.defaultAdmin()}, transfer delay {int(reg.defaultAdminDelay()) / DAY:g} days", file=out)
+    pending, at = reg.pendingDefaultAdmin()
+    if int(at):
+        print(f"  admin transfer    to {pending}, acceptable after {_when(int(at))}", file=out)
+    print(f"  max per activity  {coins(int(reg.maxRewardPerActivity()))} (fixed at deployment)", file=out)
     for entry in a.manifest["config"]["categories"]:
         rule = reg.categoryRule(entry["id"])
         print(f"  category {entry['id']:<3} {entry['key']:<18} {coins(int(rule[0]))} per {per(int(rule[1]), entry['unit'])}, "
@@ -350,6 +412,8 @@ COMMANDS = {
     "pause": _pause(True),
     "unpause": _pause(False),
     "transfer-admin": cmd_transfer_admin,
+    "accept-admin": cmd_accept_admin,
+    "cancel-admin-transfer": cmd_cancel_admin_transfer,
     "status": cmd_status,
 }
 
@@ -395,9 +459,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--period-days", type=whole(1, UINT32_MAX // DAY, "period days"))
     command("pause", "pause the coin: no transfers, mints or redemptions")
     command("unpause", "unpause the coin")
-    p = command("transfer-admin", "hand the admin role of all three contracts to ADDRESS (a multisig) and renounce it")
+    p = command("transfer-admin", "start handing the admin role of all three contracts to ADDRESS (a multisig); it "
+                                  "accepts after the delay fixed at deployment")
     p.add_argument("address", type=address, metavar="ADDRESS")
     p.add_argument("--allow-eoa", action="store_true", help="allow an address without code (a single key)")
+    command("accept-admin", "accept the admin role of all three contracts (signed by the new admin, after the delay)")
+    command("cancel-admin-transfer", "cancel a transfer of the admin role that is under way")
     command("status", "print the deployment's on-chain configuration")
     return parser
 

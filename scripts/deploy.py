@@ -69,7 +69,7 @@ class Step:
 # ----------------------------------------------------------------------------------------------- planning
 
 
-def plan_configuration(session: Session, config: DeploymentConfig, registry, redemption) -> list[Step]:
+def plan_configuration(session: Session, config: DeploymentConfig, coin, registry, redemption) -> list[Step]:
     """The transactions that bring the chain to the config; empty when it already matches. Reads the chain only."""
     steps: list[Step] = []
     admin_role = registry.DEFAULT_ADMIN_ROLE()
@@ -79,6 +79,18 @@ def plan_configuration(session: Session, config: DeploymentConfig, registry, red
         raise CommandError(f"the deployed revocation window is {int(registry.revocationWindow()) // DAY} days and "
                            f"{config.path} says {config.revocation_window_days}: it is fixed at deployment; deploy "
                            "anew (--fresh) or keep the deployed window in the configuration")
+    if int(registry.maxRewardPerActivity()) != config.max_reward_per_activity:
+        raise CommandError(f"the deployed registry bounds an activity's reward at {coins(int(registry.maxRewardPerActivity()))} "
+                           f"and {config.path} says {coins(config.max_reward_per_activity)}: it is fixed at deployment; "
+                           "deploy anew (--fresh) or keep the deployed bound in the configuration")
+    delay = config.admin_transfer_delay_seconds
+    for contract in (coin, registry, redemption):
+        pending, effective_at = contract.pendingDefaultAdminDelay()
+        if int(contract.defaultAdminDelay()) != delay and not (int(effective_at) != 0 and int(pending) == delay):
+            # A change of the delay is scheduled, not immediate (OpenZeppelin's AccessControlDefaultAdminRules).
+            steps.append(Step(f"change the admin transfer delay of {contract._name} to {config.admin_transfer_delay_days} "
+                              "days (takes effect after a wait)",
+                              lambda tx, c=contract: c.changeDefaultAdminDelay(delay, tx)))
     if int(redemption.wonPerCoin()) != config.won_per_coin:
         steps.append(Step(f"set settlement rate to {config.won_per_coin} won per coin",
                           lambda tx: redemption.setWonPerCoin(config.won_per_coin, tx)))
@@ -125,7 +137,7 @@ def plan_configuration(session: Session, config: DeploymentConfig, registry, red
                                   lambda tx, r=role, a=address: redemption.grantRole(r, a, tx)))
 
     # The deployer must be able to send all of the above.
-    if steps and not (registry.hasRole(admin_role, session.signer) and redemption.hasRole(admin_role, session.signer)):
+    if steps and not all(c.hasRole(admin_role, session.signer) for c in (coin, registry, redemption)):
         raise CommandError(f"{session.signer.address} is not the admin of this deployment, so it cannot configure it; "
                            "sign with the admin account (--account / VB_KEYSTORE)")
     return steps
@@ -157,6 +169,8 @@ def _resolved_config(session: Session, config: DeploymentConfig) -> dict:
         "coin": {"name": config.coin_name, "symbol": config.coin_symbol, "decimals": 18},
         "wonPerCoin": config.won_per_coin,
         "revocationWindowSeconds": config.revocation_window_seconds,
+        "adminTransferDelaySeconds": config.admin_transfer_delay_seconds,
+        "maxRewardPerActivity": str(config.max_reward_per_activity),
         "categories": [
             {"key": c.key, "id": c.id, "unit": c.unit, "name": c.name, "name_ko": c.name_ko,
              "coinsPerBlock": str(c.coins_per_block), "unitsPerBlock": c.units_per_block, "maxUnits": c.max_units,
@@ -331,6 +345,8 @@ def deploy(args: argparse.Namespace, session: Session, config: DeploymentConfig,
                     symbol=config.coin_symbol,
                     revocation_window=config.revocation_window_seconds,
                     won_per_coin=config.won_per_coin,
+                    admin_delay=config.admin_transfer_delay_seconds,
+                    max_reward_per_activity=config.max_reward_per_activity,
                     tx_params={k: v for k, v in session.tx().items() if k != "from"},
                 )
         except Exception as exc:
@@ -340,10 +356,10 @@ def deploy(args: argparse.Namespace, session: Session, config: DeploymentConfig,
         block_hash = web3.eth.get_block(core.coin.tx.block_number)["hash"].hex()
         manifest = build_manifest(session, config, core, block_hash)
         write_json_atomic(path, manifest)  # from here on a crash is resumed by the next run
-        registry, redemption = core.registry, core.redemption
+        coin, registry, redemption = core.coin, core.registry, core.redemption
         apply = True
     else:
-        _, registry, redemption = contracts_from_manifest(session, manifest)
+        coin, registry, redemption = contracts_from_manifest(session, manifest)
         resuming = manifest.get("status") != "complete"
         apply = (resuming or args.sync) and not args.check
         print(f"\nDeployed on chain {session.chain_id} at block {manifest['deploymentBlock']} "
@@ -356,7 +372,7 @@ def deploy(args: argparse.Namespace, session: Session, config: DeploymentConfig,
     was_complete = manifest.get("status") == "complete"
     if args.check and not was_complete:
         raise CommandError(f"the deployment in {path} was interrupted while configuring; re-run tools/deploy to finish it")
-    steps = plan_configuration(session, config, registry, redemption)
+    steps = plan_configuration(session, config, coin, registry, redemption)
     if steps and apply:
         session.confirm(f"send {len(steps)} configuration transaction(s)", out)
         print(f"\nConfiguring ({len(steps)} transactions)", file=out)

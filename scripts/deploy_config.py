@@ -73,6 +73,8 @@ class DeploymentConfig:
     coin_symbol: str
     won_per_coin: int
     revocation_window_days: int
+    admin_transfer_delay_days: int
+    max_reward_per_activity: int  # in the coin's smallest unit
     categories: tuple[Category, ...]
     centres: tuple[Centre, ...]
     providers: tuple[Member, ...]
@@ -82,6 +84,10 @@ class DeploymentConfig:
     @property
     def revocation_window_seconds(self) -> int:
         return self.revocation_window_days * DAY
+
+    @property
+    def admin_transfer_delay_seconds(self) -> int:
+        return self.admin_transfer_delay_days * DAY
 
     def addresses(self) -> list[str]:
         """Every address (or dev:N reference) the configuration names."""
@@ -179,7 +185,8 @@ def parse_config(data: Any, path: str = "<config>", sha256: str = "") -> Deploym
     top = _mapping(
         data,
         path,
-        {"coin", "won_per_coin", "revocation_window_days", "categories", "centres"},
+        {"coin", "won_per_coin", "revocation_window_days", "admin_transfer_delay_days", "max_coins_per_activity",
+         "categories", "centres"},
         {"providers", "charities"},
     )
     coin = _mapping(top["coin"], "coin", {"name", "symbol"})
@@ -206,6 +213,12 @@ def parse_config(data: Any, path: str = "<config>", sha256: str = "") -> Deploym
         )
     if not categories:
         raise ConfigError("categories: at least one category is needed")
+    max_reward = coins_to_units(top["max_coins_per_activity"], "max_coins_per_activity", maximum=UINT96_MAX)
+    for cat in categories:
+        most = cat.coins_per_block * cat.max_units // cat.units_per_block
+        if most > max_reward:
+            raise ConfigError(f"categories.{cat.key}: one activity could earn {Decimal(most) / COIN} coins "
+                              f"({cat.max_units} units), above max_coins_per_activity ({Decimal(max_reward) / COIN})")
     ids: dict[int, str] = {}
     for cat in categories:
         if cat.id in ids:
@@ -257,6 +270,9 @@ def parse_config(data: Any, path: str = "<config>", sha256: str = "") -> Deploym
         coin_symbol=_str(coin["symbol"], "coin.symbol", max_len=11),
         won_per_coin=_int(top["won_per_coin"], "won_per_coin", minimum=1, maximum=2**128),
         revocation_window_days=_int(top["revocation_window_days"], "revocation_window_days", minimum=1, maximum=UINT32_MAX // DAY),
+        admin_transfer_delay_days=_int(top["admin_transfer_delay_days"], "admin_transfer_delay_days", minimum=0,
+                                       maximum=365),
+        max_reward_per_activity=max_reward,
         categories=tuple(categories),
         centres=tuple(centres),
         providers=members("providers"),

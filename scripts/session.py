@@ -263,6 +263,6 @@ def close_session() -> None:
 
 
 def revert_reason(exc: Exception) -> str:
-    """The decoded custom error of a failed transaction, e.g. "UnknownCentre: 7"."""
+    """The decoded custom error of a failed transaction, e.g. "ActivityRegistryUnknownCentre: 7"."""
     msg = getattr(exc, "revert_msg", None)
     return msg or str(exc).splitlines()[0]

@@ -190,7 +190,7 @@ class ChainWriter(TxLifecycle):
                 error = self.client.explain(exc)
         with transaction(self.sessions) as s:
             item = s.get(OutboxItem, item_id)
-            already = "ActivityAlreadyRevoked" in error
+            already = "ActivityRegistryAlreadyRevoked" in error
             item.state, item.error = ("done" if already else "failed"), error
             item.activity.status = "revoked" if already else "confirmed"
             item.activity.failure = None if already else f"revocation refused: {error}"

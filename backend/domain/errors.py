@@ -228,7 +228,11 @@ CATALOGUE: dict[str, dict] = {
     "invalid_rule": _e("{why}", "분류 규칙이 올바르지 않습니다", "the rule is not valid", forms=[
         ("coins_per_block does not fit 96 bits", "coins_per_block 값이 너무 큽니다 (96비트 이내)"),
         ("an active rule gives more than 0 coins (set active: false to switch off)",
-         "사용 중인 규칙은 0보다 많은 코인을 주어야 합니다 (중지하려면 active: false로 설정하세요)")]),
+         "사용 중인 규칙은 0보다 많은 코인을 주어야 합니다 (중지하려면 active: false로 설정하세요)"),
+        ("one activity could earn {max_reward} base units under this rule, above the bound fixed at deployment "
+         "({bound} per activity)",
+         "이 규칙으로는 활동 하나가 {max_reward} 기본 단위까지 받을 수 있어, 배포 때 정한 활동당 상한({bound} 기본 단위)을 "
+         "넘습니다")]),
     "invalid_signature": _e("{why}", "서명이 올바르지 않습니다", "the signature is not valid", forms=[
         ("the signature is not hex", "서명이 16진수 형식이 아닙니다"),
         ("a signature is 65 bytes, not {length}", "서명은 65바이트여야 하는데 {length}바이트입니다"),
@@ -302,6 +306,8 @@ CATALOGUE: dict[str, dict] = {
         ("{address} is already a {kind}", "{address}은(는) 이미 {kind_ko}(으)로 등록되어 있습니다"),
         ("{address} is not a {kind}", "{address}은(는) {kind_ko}(으)로 등록되어 있지 않습니다"),
         ("the rate is already {rate} won per coin", "환율이 이미 1코인당 {rate}원입니다"),
+        ("offer {offer_id} is already on sale", "{offer_id}번 상품은 이미 판매 중입니다"),
+        ("offer {offer_id} is already switched off by the city", "{offer_id}번 상품은 이미 시에서 판매를 중지했습니다"),
         ("nothing to change", "바뀌는 내용이 없습니다")]),
     "no_provider_address": _e("your account has no provider address", "계정에 제공처 주소가 등록되어 있지 않습니다"),
     "no_provider_key": _e("the backend holds no key for {address}: add provider-<name>.json to VB_KEYSTORE_DIR (or "

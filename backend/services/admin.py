@@ -1,4 +1,5 @@
-"""The city's administration: centres, coordinators, providers, charities, category rules, caps and the won rate.
+"""The city's administration: centres, coordinators, providers, charities, category rules, caps, the won rate and
+the switch of any offer.
 Each change is checked with a dry run of the contract call, then queued as an operation the sender signs with the
 admin key, and recorded in `admin_audit` with the staff user who asked — in one database transaction."""
 
@@ -101,10 +102,28 @@ class Admin:
             raise Refusal(422, "invalid_rule", "coins_per_block does not fit 96 bits")
         if active and coins == 0:
             raise Refusal(422, "invalid_rule", "an active rule gives more than 0 coins (set active: false to switch off)")
+        # The registry refuses a rule above the bound fixed at deployment: said here in both languages, nothing queued.
+        bound = self.chain.registry.functions.maxRewardPerActivity().call()
+        if units_per_block > 0 and coins * max_units // units_per_block > bound:
+            raise Refusal(422, "invalid_rule", max_reward=str(coins * max_units // units_per_block), bound=str(bound))
         return self._change("set_rule", self.chain.registry, "setCategoryRule",
                             [category, coins, units_per_block, max_units, active],
                             {"category": category, "coins_per_block": str(coins), "units_per_block": units_per_block,
                              "max_units": max_units, "active": active})
+
+    def set_offer_active(self, offer_id: int, active: bool) -> dict:
+        """Switches any provider's offer off (and suspends it: its provider cannot switch it back on) or on again
+        (Redemption.setOfferActive); the contract refuses switching on an offer whose provider was removed."""
+        provider, _, _, _, on = reads.offer(self.chain, offer_id)
+        if int(provider, 16) == 0:
+            raise Refusal(404, "unknown_offer", f"offer {offer_id} does not exist")
+        suspended = self.chain.redemption.functions.offerSuspended(offer_id).call()
+        if active and on and not suspended:
+            raise Refusal(409, "no_change", f"offer {offer_id} is already on sale")
+        if not active and suspended:
+            raise Refusal(409, "no_change", f"offer {offer_id} is already switched off by the city")
+        return self._change("set_offer_active", self.chain.redemption, "setOfferActive", [offer_id, active],
+                            {"offer_id": offer_id, "active": active, "provider": provider})
 
     def set_won_per_coin(self, won_per_coin: int) -> dict:
         """The won a provider is owed per coin at settlement, from the next settlement on."""

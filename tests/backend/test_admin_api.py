@@ -66,6 +66,11 @@ def test_admin_refusals_change_nothing(backend, admin_headers, coord1):
             404, "unknown_centre")
     refused(backend.http.put("/admin/categories/1", json={"coins_per_block": "0", "units_per_block": 1, "max_units": 1},
                              headers=admin_headers), 422, "invalid_rule")
+    bound = backend.chain.registry.functions.maxRewardPerActivity().call()  # 50 coins in config/deployment.yaml
+    r = backend.http.put("/admin/categories/1", json={"coins_per_block": str(7 * COIN), "units_per_block": 60,
+                                                      "max_units": 480}, headers={**admin_headers, "Accept-Language": "ko"})
+    refused(r, 422, "invalid_rule")
+    assert f"{56 * COIN} 기본 단위까지" in r.json()["detail"] and f"상한({bound} 기본 단위)" in r.json()["detail"]
     refused(backend.http.post("/admin/charities", json={"address": new_wallet().address}, headers=coord1), 403, "staff_required")
     refused(backend.http.post("/admin/centres", json={"key": "seocho-volunteer-centre", "name": "x", "cap": "1",
                                                       "period_days": 1}, headers=admin_headers), 409, "centre_exists")

@@ -224,6 +224,42 @@ def test_settlement_days_and_csv_agree_with_the_statement(backend, gym, coord1):
             403, "staff_required")
 
 
+def test_the_city_switches_any_offer_off_and_its_provider_cannot_switch_it_back_on(backend, gym, admin_headers):
+    offer_id = publish(backend, gym, title="Sauna, 1 hour")
+    redemption = backend.chain.redemption.functions
+
+    def admin_switch(active: bool):
+        return backend.http.put(f"/admin/offers/{offer_id}/active", json={"active": active}, headers=admin_headers)
+
+    r = admin_switch(False)
+    assert r.status_code == 202, r.text
+    backend.drain()
+    assert backend.http.get(f"/operations/{r.json()['id']}", headers=admin_headers).json()["state"] == "confirmed"
+    assert redemption.offer(offer_id).call()[4] is False and redemption.offerSuspended(offer_id).call() is True
+    assert backend.http.get("/admin/audit", headers=admin_headers).json()[0]["action"] == "set_offer_active"
+
+    before = ops_count(backend)
+    # Suspended: the provider's own switch is refused by the contract's dry run, nothing is queued.
+    r = backend.http.patch(f"/provider/offers/{offer_id}", json={"active": True}, headers=gym)
+    assert r.status_code == 409 and "RedemptionOfferSuspended" in r.json()["detail"], r.text
+    r = admin_switch(False)
+    refused(r, 409, "no_change")
+    r = backend.http.put(f"/admin/offers/{offer_id}/active", json={"active": False},
+                         headers={**admin_headers, "Accept-Language": "ko"})
+    assert r.json()["detail"] == f"{offer_id}번 상품은 이미 시에서 판매를 중지했습니다"
+    refused(backend.http.put("/admin/offers/999999/active", json={"active": False}, headers=admin_headers),
+            404, "unknown_offer")
+    refused(backend.http.put(f"/admin/offers/{offer_id}/active", json={"active": True}, headers=gym),
+            403, "staff_required")
+    assert ops_count(backend) == before
+
+    r = admin_switch(True)
+    assert r.status_code == 202, r.text
+    backend.drain()
+    assert redemption.offer(offer_id).call()[4] is True and redemption.offerSuspended(offer_id).call() is False
+    refused(admin_switch(True), 409, "no_change")
+
+
 def test_a_retried_offer_with_the_same_idempotency_key_is_published_once(backend, gym):
     body = {"title": "Yoga class", "price": str(COIN), "capacity": 12}
     headers = gym | {"Idempotency-Key": "yoga-2026-11"}

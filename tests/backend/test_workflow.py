@@ -85,6 +85,32 @@ def test_revocation_claws_back_on_chain_and_twice_is_refused(backend, coord1):
     assert r.status_code == 409 and "already revoked" in r.json()["detail"]
 
 
+def test_a_revocation_already_made_on_chain_is_recorded_as_done(backend, coord1):
+    """The city revoked the attestation itself (its admin key, outside the backend); the coordinator's later request
+    finds the registry refusing with ActivityRegistryAlreadyRevoked and records the activity as revoked, not failed."""
+    from backend.chain.attestation_pages import page_of, page_records_from_chain, prove
+
+    volunteer = new_resident(backend)
+    aid = backend.http.post("/activities", json=activity_body(volunteer, approve=True), headers=coord1).json()["id"]
+    backend.drain()
+    chain_id = bytes.fromhex(backend.activity(aid).chain_id_hex[2:])
+    web3, registry = backend.node.web3, backend.chain.registry
+    centre, page, _ = page_of(chain_id)
+    records = page_records_from_chain(web3, registry.address, centre, page)
+    record = next(r for r in records if r.id == chain_id)
+    proof = prove(records, chain_id)
+    tx = registry.functions.revoke(record.as_tuple(), proof.acc_before, proof.later_leaves, bytes(32)).transact(
+        {"from": web3.eth.accounts[0]})  # the deployment's admin (dev:0)
+    assert web3.eth.wait_for_transaction_receipt(tx)["status"] == 1
+
+    r = backend.http.post(f"/activities/{aid}/revoke", json={"reason": "revoked by the city"}, headers=coord1)
+    assert r.status_code == 200 and r.json()["status"] == "revoking", r.text
+    backend.drain()
+    a = backend.activity(aid)
+    assert a.status == "revoked" and a.failure is None
+    assert coin_balance(backend, volunteer) == 0
+
+
 def test_batches_mint_once_per_activity(backend, coord1):
     volunteers = [new_resident(backend) for _ in range(30)]
     ids = []

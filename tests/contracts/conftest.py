@@ -217,6 +217,19 @@ ATTEST_FIELDS = [
 ]
 
 
+# Redemption's signed requests (EIP-712 types under the domain "VolunteerBank Redemption", version 1).
+REDEEM = [("resident", "address"), ("offerId", "uint256"), ("maxPrice", "uint256"), ("nonce", "uint256"), ("deadline", "uint256")]
+DONATE = [("donor", "address"), ("charity", "address"), ("amount", "uint256"), ("nonce", "uint256"), ("deadline", "uint256")]
+PAY = [
+    ("payer", "address"),
+    ("payee", "address"),
+    ("amount", "uint256"),
+    ("requestRef", "bytes32"),
+    ("nonce", "uint256"),
+    ("deadline", "uint256"),
+]
+
+
 def sign_attest(private_key, registry, activity, nonce, deadline, **kw):
     message = dict(zip([f for f, _ in ATTEST_FIELDS], list(activity) + [nonce, deadline]))
     return sign_typed(private_key, registry, "VolunteerBank ActivityRegistry", "Attest", ATTEST_FIELDS, message, **kw)

@@ -22,13 +22,13 @@ def test_centres_are_numbered_and_configured(registry, admin):
 
 
 def test_centre_config_rejects_zero_period_and_unknown_centre(registry, admin):
-    with brownie.reverts(error("InvalidCentreConfig", COIN, 0)):
+    with brownie.reverts(error("ActivityRegistryInvalidCentreConfig", COIN, 0)):
         registry.addCentre(COIN, 0, {"from": admin})
-    with brownie.reverts(error("UnknownCentre", 9)):
+    with brownie.reverts(error("ActivityRegistryUnknownCentre", 9)):
         registry.setCentreCap(9, COIN, DAY, {"from": admin})
-    with brownie.reverts(error("UnknownCentre", 9)):
+    with brownie.reverts(error("ActivityRegistryUnknownCentre", 9)):
         registry.setCentreActive(9, False, {"from": admin})
-    with brownie.reverts(error("UnknownCentre", 9)):
+    with brownie.reverts(error("ActivityRegistryUnknownCentre", 9)):
         registry.addCoordinator(9, admin, {"from": admin})
 
 
@@ -54,7 +54,7 @@ def test_coordinators_are_granted_and_removed_per_centre(registry, admin, rando,
     assert not registry.hasRole(registry.coordinatorRole(2), rando)
     bank.attest(residents[0], sender=rando)
     registry.removeCoordinator(1, rando, {"from": admin})
-    with brownie.reverts(error("NotCoordinator", rando, 1)):
+    with brownie.reverts(error("ActivityRegistryNotCoordinator", rando, 1)):
         bank.attest(residents[0], sender=rando)
 
 
@@ -70,7 +70,7 @@ def test_category_rules_are_versioned(registry, admin):
 
 @pytest.mark.parametrize("rule", [(COIN, 0, 10, True), (COIN, 1, 0, True), (0, 1, 10, True)])
 def test_invalid_category_rules_are_rejected(registry, admin, rule):
-    with brownie.reverts(error("InvalidCategoryRule", 7)):
+    with brownie.reverts(error("ActivityRegistryInvalidCategoryRule", 7)):
         registry.setCategoryRule(7, *rule, {"from": admin})
 
 
@@ -80,17 +80,19 @@ def test_revocation_window_is_the_coins_lock_fixed_at_deployment(registry, coin)
 
 
 def test_registry_refuses_a_coin_that_mints_for_another_registry(ActivityRegistry, ServiceCoin, admin, rando):
-    coin = ServiceCoin.deploy("C", "C", admin, rando, rando, DAY, {"from": admin})
-    with brownie.reverts(error("RegistryCoinMismatch", coin, rando)):
-        ActivityRegistry.deploy(coin, admin, {"from": admin})
+    coin = ServiceCoin.deploy("C", "C", admin, rando, rando, DAY, DAY, {"from": admin})
+    with brownie.reverts(error("ActivityRegistryCoinMismatch", coin, rando)):
+        ActivityRegistry.deploy(coin, admin, DAY, 100 * COIN, {"from": admin})
 
 
-def test_registry_refuses_a_zero_admin(ActivityRegistry, ServiceCoin, admin):
+def test_registry_refuses_a_zero_admin_and_a_zero_bound_on_rules(ActivityRegistry, ServiceCoin, admin):
     zero = "0x" + "00" * 20
     registry_at = admin.get_deployment_address(admin.nonce + 1)
-    coin = ServiceCoin.deploy("C", "C", admin, registry_at, admin, DAY, {"from": admin})
-    with brownie.reverts(error("InvalidAdmin", zero)):
-        ActivityRegistry.deploy(coin, zero, {"from": admin})
+    coin = ServiceCoin.deploy("C", "C", admin, registry_at, admin, DAY, DAY, {"from": admin})
+    with brownie.reverts(error("AccessControlInvalidDefaultAdmin", zero)):
+        ActivityRegistry.deploy(coin, zero, DAY, 100 * COIN, {"from": admin})
+    with brownie.reverts(error("ActivityRegistryInvalidMaxReward", 0)):
+        ActivityRegistry.deploy(coin, admin, DAY, 0, {"from": admin})
 
 
 # ------------------------------------------------------------------ attest
@@ -116,40 +118,40 @@ def test_categories_price_by_their_own_unit(bank, coin, residents):
 
 def test_an_id_is_attested_at_most_once(bank, registry, coin, residents):
     act, _ = bank.attest(residents[0])
-    with brownie.reverts(error("ActivityAlreadyAttested", act[0])):
+    with brownie.reverts(error("ActivityRegistryAlreadyAttested", act[0])):
         registry.attest(act, {"from": bank.coordinator})
     # Same serial with another record hash is the same slot: also refused.
     other = (activity_id(1, 0, os.urandom(32)),) + act[1:]
-    with brownie.reverts(error("ActivityAlreadyAttested", other[0])):
+    with brownie.reverts(error("ActivityRegistryAlreadyAttested", other[0])):
         registry.attest(other, {"from": bank.coordinator})
     assert coin.totalSupply() == 3 * COIN
 
 
 def test_attest_requires_a_coordinator_of_that_centre(bank, registry, rando, other_coordinator, residents):
-    with brownie.reverts(error("NotCoordinator", rando, 1)):
+    with brownie.reverts(error("ActivityRegistryNotCoordinator", rando, 1)):
         bank.attest(residents[0], sender=rando)
-    with brownie.reverts(error("NotCoordinator", other_coordinator, 1)):
+    with brownie.reverts(error("ActivityRegistryNotCoordinator", other_coordinator, 1)):
         bank.attest(residents[0], sender=other_coordinator)
     bank.attest(residents[0], centre=2, sender=other_coordinator)
 
 
 def test_attest_refuses_unknown_and_closed_centres(bank, registry, admin, residents):
     registry.grantRole(registry.coordinatorRole(7), bank.coordinator, {"from": admin})
-    with brownie.reverts(error("UnknownCentre", 7)):
+    with brownie.reverts(error("ActivityRegistryUnknownCentre", 7)):
         registry.attest((activity_id(7, 0, os.urandom(32)),) + bank.activity(residents[0])[1:], {"from": bank.coordinator})
     tx = registry.setCentreActive(1, False, {"from": admin})
     assert plain(tx.events["CentreActiveSet"].values()) == [1, False]
-    with brownie.reverts(error("CentreInactive", 1)):
+    with brownie.reverts(error("ActivityRegistryCentreInactive", 1)):
         bank.attest(residents[0])
 
 
 @pytest.mark.parametrize(
     "field,value,err",
     [
-        ("units", 0, lambda a: error("InvalidUnits", a[0], 0, 480)),
-        ("units", 481, lambda a: error("InvalidUnits", a[0], 481, 480)),
-        ("volunteer", ZERO, lambda a: error("InvalidVolunteer", a[0])),
-        ("category", 99, lambda a: error("CategoryInactive", 99)),
+        ("units", 0, lambda a: error("ActivityRegistryInvalidUnits", a[0], 0, 480)),
+        ("units", 481, lambda a: error("ActivityRegistryInvalidUnits", a[0], 481, 480)),
+        ("volunteer", ZERO, lambda a: error("ActivityRegistryInvalidVolunteer", a[0])),
+        ("category", 99, lambda a: error("ActivityRegistryCategoryInactive", 99)),
     ],
 )
 def test_attest_rejects_bad_activities(bank, registry, coin, residents, field, value, err):
@@ -163,20 +165,20 @@ def test_attest_rejects_bad_activities(bank, registry, coin, residents, field, v
 def test_attest_rejects_future_activities(bank, registry, residents, chain):
     future = chain.time() + 3600
     act = bank.activity(residents[0], time=future)
-    with brownie.reverts(error("ActivityInFuture", act[0], future)):
+    with brownie.reverts(error("ActivityRegistryTimeInFuture", act[0], future)):
         registry.attest(act, {"from": bank.coordinator})
 
 
 def test_attest_rejects_rewards_below_one_base_unit(bank, registry, admin, residents):
     registry.setCategoryRule(9, 1, 1000, 500, True, {"from": admin})
     act = bank.activity(residents[0], units=499, category=9)
-    with brownie.reverts(error("RewardTooSmall", act[0])):
+    with brownie.reverts(error("ActivityRegistryRewardTooSmall", act[0])):
         registry.attest(act, {"from": bank.coordinator})
 
 
 def test_inactive_categories_cannot_be_attested(bank, registry, admin, residents):
     registry.setCategoryRule(RECYCLING, COIN // 10, 1, 100, False, {"from": admin})
-    with brownie.reverts(error("CategoryInactive", RECYCLING)):
+    with brownie.reverts(error("ActivityRegistryCategoryInactive", RECYCLING)):
         bank.attest(residents[0], units=5, category=RECYCLING)
 
 
@@ -187,7 +189,7 @@ def test_centre_cap_bounds_issuance_per_period(bank, registry, admin, coin, resi
     registry.setCentreCap(1, 10 * COIN, 30 * DAY, {"from": admin})
     bank.attest(residents[0], units=180)  # 9 coins
     act = bank.activity(residents[0], units=60)  # 3 more would exceed 10
-    with brownie.reverts(error("CentreCapExceeded", 1, 3 * COIN, COIN)):
+    with brownie.reverts(error("ActivityRegistryCentreCapExceeded", 1, 3 * COIN, COIN)):
         registry.attest(act, {"from": bank.coordinator})
     assert registry.remainingCap(1) == COIN
     chain.sleep(30 * DAY)
@@ -200,7 +202,7 @@ def test_centre_cap_bounds_issuance_per_period(bank, registry, admin, coin, resi
 def test_caps_are_per_centre(bank, registry, admin, other_coordinator, residents):
     registry.setCentreCap(1, 3 * COIN, 30 * DAY, {"from": admin})
     bank.attest(residents[0], units=60)
-    with brownie.reverts(error("CentreCapExceeded", 1, 3 * COIN, 0)):
+    with brownie.reverts(error("ActivityRegistryCentreCapExceeded", 1, 3 * COIN, 0)):
         bank.attest(residents[0], units=60)
     bank.attest(residents[0], units=60, centre=2, sender=other_coordinator)
 
@@ -243,12 +245,12 @@ def test_batch_handles_unsorted_volunteers_and_mixed_categories(bank, registry, 
 def test_batch_is_all_or_nothing(bank, registry, coin, residents):
     good = bank.activity(residents[0])
     dup = bank.activity(residents[1])
-    with brownie.reverts(error("ActivityAlreadyAttested", dup[0])):
+    with brownie.reverts(error("ActivityRegistryAlreadyAttested", dup[0])):
         registry.attestBatch([good, dup, dup], {"from": bank.coordinator})
     other_centre = (activity_id(2, 0, os.urandom(32)),) + good[1:]
-    with brownie.reverts(error("ActivityCentreMismatch", other_centre[0], 1)):
+    with brownie.reverts(error("ActivityRegistryCentreMismatch", other_centre[0], 1)):
         registry.attestBatch([good, other_centre], {"from": bank.coordinator})
-    with brownie.reverts(error("EmptyBatch")):
+    with brownie.reverts(error("ActivityRegistryEmptyBatch")):
         registry.attestBatch([], {"from": bank.coordinator})
     assert coin.totalSupply() == 0 and not registry.isAttested(good[0])
 
@@ -256,7 +258,7 @@ def test_batch_is_all_or_nothing(bank, registry, coin, residents):
 def test_batch_over_the_cap_attests_nothing(bank, registry, admin, coin, residents):
     registry.setCentreCap(1, 5 * COIN, 30 * DAY, {"from": admin})
     batch = [bank.activity(residents[0], 60), bank.activity(residents[1], 60)]
-    with brownie.reverts(error("CentreCapExceeded", 1, 6 * COIN, 5 * COIN)):
+    with brownie.reverts(error("ActivityRegistryCentreCapExceeded", 1, 6 * COIN, 5 * COIN)):
         registry.attestBatch(batch, {"from": bank.coordinator})
     assert coin.totalSupply() == 0
 
@@ -339,21 +341,21 @@ def test_revocation_uses_the_rule_version_it_was_priced_with(bank, registry, adm
 
 def test_revocation_errors(bank, registry, rando, other_coordinator, residents, admin, chain):
     act, _ = bank.attest(residents[0])
-    with brownie.reverts(error("NotRevoker", rando, 1)):
+    with brownie.reverts(error("ActivityRegistryNotRevoker", rando, 1)):
         bank.revoke(act[0], sender=rando)
-    with brownie.reverts(error("NotRevoker", other_coordinator, 1)):
+    with brownie.reverts(error("ActivityRegistryNotRevoker", other_coordinator, 1)):
         bank.revoke(act[0], sender=other_coordinator)
     att, acc, later = bank.proof_args(act[0])
     forged = list(att)
     forged[7] = att[7] + 1
-    with brownie.reverts(error("InvalidAttestationProof", act[0])):
+    with brownie.reverts(error("ActivityRegistryInvalidAttestationProof", act[0])):
         registry.revoke(tuple(forged), acc, later, bytes(32), {"from": bank.coordinator})
     never = list(att)
     never[0] = activity_id(1, 99, os.urandom(32))
-    with brownie.reverts(error("ActivityNotAttested", never[0])):
+    with brownie.reverts(error("ActivityRegistryNotAttested", never[0])):
         registry.revoke(tuple(never), acc, later, bytes(32), {"from": bank.coordinator})
     bank.revoke(act[0])
-    with brownie.reverts(error("ActivityAlreadyRevoked", act[0])):
+    with brownie.reverts(error("ActivityRegistryAlreadyRevoked", act[0])):
         bank.revoke(act[0])
 
 
@@ -363,7 +365,7 @@ def test_revocation_window_closes(bank, registry, residents, chain):
     attested_at = bank.record(act[0]).attested_at
     chain.sleep(window + HOUR)
     chain.mine()
-    with brownie.reverts(error("RevocationWindowClosed", act[0], attested_at + window)):
+    with brownie.reverts(error("ActivityRegistryRevocationWindowClosed", act[0], attested_at + window)):
         bank.revoke(act[0])
 
 
@@ -379,5 +381,5 @@ def test_each_position_in_a_page_can_be_revoked(bank, registry, coin, residents)
 def test_overlong_proofs_are_rejected(bank, registry, residents):
     act, _ = bank.attest(residents[0])
     att, acc, _ = bank.proof_args(act[0])
-    with brownie.reverts(error("InvalidAttestationProof", act[0])):
+    with brownie.reverts(error("ActivityRegistryInvalidAttestationProof", act[0])):
         registry.revoke(att, acc, [os.urandom(32) for _ in range(16)], bytes(32), {"from": bank.coordinator})

@@ -107,7 +107,7 @@ def test_signed_sheet_deadline_is_inclusive(bank, registry, signing_coordinator,
     sig = sign_attest_batch(signing_coordinator.private_key, registry, 1, sheet, 0, deadline)
     _next_block_at(web3, deadline + late)
     if late:
-        with brownie.reverts(error("ExpiredSignature", deadline)):
+        with brownie.reverts(error("ActivityRegistryExpiredSignature", deadline)):
             registry.attestBatchBySig(sheet, signing_coordinator, deadline, sig, {"from": rando})
     else:
         tx = registry.attestBatchBySig(sheet, signing_coordinator, deadline, sig, {"from": rando})
@@ -119,7 +119,7 @@ def test_expired_sheet_is_refused(bank, registry, signing_coordinator, rando, re
     sheet = _sheet(bank, residents)
     deadline = web3.eth.get_block("latest")["timestamp"] - 1
     sig = sign_attest_batch(signing_coordinator.private_key, registry, 1, sheet, 0, deadline)
-    with brownie.reverts(error("ExpiredSignature", deadline)):
+    with brownie.reverts(error("ActivityRegistryExpiredSignature", deadline)):
         registry.attestBatchBySig(sheet, signing_coordinator, deadline, sig, {"from": rando})
 
 
@@ -146,7 +146,7 @@ def test_signer_must_coordinate_the_sheets_centre(bank, registry, admin, signer,
     sheet = _sheet(bank, residents, centre=1)
     deadline = chain.time() + 3600
     sig = sign_attest_batch(signer.private_key, registry, 1, sheet, 0, deadline)
-    with brownie.reverts(error("NotCoordinator", signer, 1)):
+    with brownie.reverts(error("ActivityRegistryNotCoordinator", signer, 1)):
         registry.attestBatchBySig(sheet, signer, deadline, sig, {"from": rando})
 
 
@@ -155,7 +155,7 @@ def test_sheet_with_an_activity_of_another_centre_is_refused(bank, registry, sig
     sheet = _sheet(bank, residents) + [bank.activity(residents[2], centre=2)]
     deadline = chain.time() + 3600
     sig = sign_attest_batch(signing_coordinator.private_key, registry, 1, sheet, 0, deadline)
-    with brownie.reverts(error("ActivityCentreMismatch", sheet[3][0], 1)):
+    with brownie.reverts(error("ActivityRegistryCentreMismatch", sheet[3][0], 1)):
         registry.attestBatchBySig(sheet, signing_coordinator, deadline, sig, {"from": rando})
     assert not registry.isAttested(sheet[0][0])
 
@@ -180,7 +180,7 @@ def test_sheet_changed_after_signing_is_refused(bank, registry, signing_coordina
 
 def test_empty_signed_sheet_is_refused(registry, signing_coordinator, rando, chain):
     deadline = chain.time() + 3600
-    with brownie.reverts(error("EmptyBatch")):
+    with brownie.reverts(error("ActivityRegistryEmptyBatch")):
         registry.attestBatchBySig([], signing_coordinator, deadline, b"\x00" * 65, {"from": rando})
 
 
@@ -245,7 +245,7 @@ def test_wallet_owner_signing_for_itself_is_not_the_wallet(bank, registry, coord
     sheet = _sheet(bank, residents)
     deadline = chain.time() + 3600
     sig = sign_attest_batch(wallet_owner.private_key, registry, 1, sheet, 0, deadline)
-    with brownie.reverts(error("NotCoordinator", wallet_owner, 1)):
+    with brownie.reverts(error("ActivityRegistryNotCoordinator", wallet_owner, 1)):
         registry.attestBatchBySig(sheet, wallet_owner, deadline, sig, {"from": rando})
 
 

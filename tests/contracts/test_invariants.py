@@ -1,13 +1,15 @@
-"""Stateful property test: two centres with their coordinators attest activity of three categories (singly and in
-batches), within caps that roll over as time passes; rules change; the city pauses and resumes the coin; residents
-revoke-proof spend, transfer, redeem, donate and pay each other; providers settle; coordinators revoke.
+"""Stateful property test: two centres with their coordinators attest activity of three categories (singly, in
+batches, and in sheets a coordinator signs and anyone relays), within caps that roll over as time passes; rules change
+(within the bound fixed at deployment); the city pauses and resumes the coin; residents spend, transfer, redeem, donate
+and pay each other, directly and through signed requests a relayer sends; providers settle; coordinators revoke.
 
 Invariants after every step:
 - totalSupply == sum of all balances; locked coins are held (lockedOf <= balanceOf);
 - coins minted - coins clawed back == sum of coins of non-revoked attestations + outstanding debts;
 - every revocation within its window burns the attestation's coins in full (no debt);
 - issuedInPeriod <= capPerPeriod for every centre;
-- each volunteer's on-chain totals equal the model's; no id is ever counted twice.
+- each volunteer's on-chain totals equal the model's; no id is ever counted twice;
+- a signed request or sheet is used once: replayed, it is refused; refused (paused, over the cap), it uses no nonce.
 
 CI runs 50 examples of 30 steps. The thorough run is opt-in:
     VB_STATEFUL_EXAMPLES=500 VB_STATEFUL_STEPS=50 tools/test -k stateful
@@ -20,18 +22,30 @@ way that fixture does: the chain is reverted to a snapshot before every example.
 import os
 
 import brownie
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
 from backend.chain.attestation_pages import activity_id, page_of, page_records_from_chain, prove
-from tests.contracts.conftest import CLASS, COIN, DAY, RECYCLING, VOLUNTEERING
+from tests.contracts.conftest import (
+    CLASS,
+    COIN,
+    DAY,
+    DONATE,
+    PAY,
+    RECYCLING,
+    REDEEM,
+    VOLUNTEERING,
+    sign_attest_batch,
+    sign_typed,
+)
 
 EXAMPLES = int(os.environ.get("VB_STATEFUL_EXAMPLES", "50"))
 STEPS = int(os.environ.get("VB_STATEFUL_STEPS", "30"))
 
 
 ACTOR = st.integers(0, 3)
+SIGNING_ACTOR = st.integers(2, 3)  # actors 2 and 3 are accounts whose keys the test holds: they sign requests
 CENTRE = st.sampled_from([1, 2])
 CATEGORY = st.sampled_from([VOLUNTEERING, CLASS, RECYCLING])
 UNITS = st.integers(1, 480)
@@ -42,16 +56,20 @@ FRACTION = st.integers(1, 100)
 class BankMachine(RuleBasedStateMachine):
     # Set by the test before running.
     actors = web3 = registry = coin = redemption = coordinators = admin = provider = charity = offer_id = None
+    sheet_signer = relayer = None  # a coordinator of centre 1 who only signs sheets; who relays signed requests
+    seed = ()  # (id, volunteer, amount) attested before the snapshot, already unlocked: the signing residents' coins
 
     def __init__(self):
         super().__init__()
         brownie.chain.revert()
         self.holders = self.actors + [self.provider, self.charity]
-        self.serial = {1: 0, 2: 0}
-        self.active = {}  # id -> (volunteer, amount)
+        self.serial = {1: len(self.seed), 2: 0}
+        self.active = {aid: (volunteer, amount) for aid, volunteer, amount in self.seed}  # id -> (volunteer, amount)
         self.revoked = set()
         self.earned = {a.address: 0 for a in self.actors}
-        self.minted = 0
+        for _, volunteer, amount in self.seed:
+            self.earned[volunteer] += amount
+        self.minted = sum(amount for _, _, amount in self.seed)
         self.clawed = 0
         self.settled = 0
 
@@ -81,6 +99,10 @@ class BankMachine(RuleBasedStateMachine):
             self.earned[ev["volunteer"]] += int(ev["amount"])
         if "Transfer" in tx.events:
             self.minted += sum(int(e["value"]) for e in tx.events["Transfer"] if int(e["from"], 16) == 0)
+        if "BatchAttested" in tx.events:  # a relayed sheet names the coordinator who signed it, not the relayer
+            sheet = tx.events["BatchAttested"]
+            assert sheet["coordinator"] == self.sheet_signer.address and sheet["count"] == len(tx.events["ActivityAttested"])
+            assert sheet["total"] == sum(int(e["amount"]) for e in tx.events["ActivityAttested"])
 
     @rule(st_actor=ACTOR, st_units=UNITS, st_centre=CENTRE, st_category=CATEGORY)
     def rule_attest(self, st_actor, st_units, st_centre, st_category):
@@ -94,9 +116,41 @@ class BankMachine(RuleBasedStateMachine):
         self._attest(st_centre, batch,
                      lambda: self.registry.attestBatch(batch, {"from": self.coordinators[st_centre]}))
 
+    @rule(st_count=st.integers(1, 20), st_actor=ACTOR, st_units=UNITS, st_category=CATEGORY, st_replay=st.booleans())
+    def rule_attest_signed_sheet(self, st_count, st_actor, st_units, st_category, st_replay):
+        """A sheet of centre 1 signed by its signing coordinator, relayed by someone else; BatchAttested names the
+        coordinator. A replay of the same signature is refused; a refused sheet leaves the nonce unused."""
+        volunteers = sorted((self.actors[(st_actor + i) % 4] for i in range(st_count)), key=lambda a: a.address)
+        sheet = [self._activity(v, max(1, (st_units + i) % 481), 1, st_category) for i, v in enumerate(volunteers)]
+        nonce = int(self.registry.nonces(self.sheet_signer))
+        deadline = brownie.chain.time() + 3600
+        signature = sign_attest_batch(self.sheet_signer.private_key, self.registry, 1, sheet, nonce, deadline)
+
+        def send():
+            return self.registry.attestBatchBySig(sheet, self.sheet_signer, deadline, signature, {"from": self.relayer})
+
+        booked = len(self.active)
+        self._attest(1, sheet, send)
+        if len(self.active) == booked:  # refused: nothing attested, the nonce still free
+            assert self.registry.nonces(self.sheet_signer) == nonce
+            event("signed sheet refused (paused or over the cap)")
+            return
+        assert self.registry.nonces(self.sheet_signer) == nonce + 1
+        event("signed sheet relayed")
+        if st_replay:
+            with brownie.reverts():
+                send()
+
     @rule(st_category=CATEGORY, st_coins=st.integers(1, 5))
     def rule_new_rule_version(self, st_category, st_coins):
-        _, units, max_units, _, _ = self.registry.categoryRule(st_category)
+        before = self.registry.categoryRule(st_category)
+        _, units, max_units, _, _ = before
+        if st_coins * COIN * max_units // units > int(self.registry.maxRewardPerActivity()):
+            # Above the bound fixed at deployment (e.g. 5 coins an item for 100 items): refused, nothing changes.
+            with brownie.reverts():
+                self.registry.setCategoryRule(st_category, st_coins * COIN, units, max_units, True, {"from": self.admin})
+            assert self.registry.categoryRule(st_category) == before
+            return
         self.registry.setCategoryRule(st_category, st_coins * COIN, units, max_units, True, {"from": self.admin})
 
     @rule()
@@ -182,6 +236,57 @@ class BankMachine(RuleBasedStateMachine):
             return
         self._move(lambda: self.redemption.redeem(self.offer_id, COIN, {"from": resident}))
 
+    def _relay_signed(self, signer, primary_type, fields, message, send, replay):
+        """Signs `message` (with the signer's next nonce and a deadline) and relays it from the relayer: refused while
+        paused, without using the nonce; once sent, a replay of the same signature is refused."""
+        nonce = int(self.redemption.nonces(signer))
+        deadline = brownie.chain.time() + 3600
+        message = {**message, "nonce": nonce, "deadline": deadline}
+        signature = sign_typed(signer.private_key, self.redemption, "VolunteerBank Redemption", primary_type, fields,
+                               message)
+        if not self._move(lambda: send(deadline, signature)):
+            assert self.redemption.nonces(signer) == nonce
+            event(f"signed {primary_type} refused while paused")
+            return
+        assert self.redemption.nonces(signer) == nonce + 1
+        event(f"signed {primary_type} relayed")
+        if replay:
+            with brownie.reverts():
+                send(deadline, signature)
+
+    @rule(st_actor=SIGNING_ACTOR, st_replay=st.booleans())
+    def rule_redeem_by_signature(self, st_actor, st_replay):
+        resident = self.actors[st_actor]
+        if self.coin.availableOf(resident) < COIN:
+            return
+        self._relay_signed(resident, "Redeem", REDEEM,
+                           {"resident": resident.address, "offerId": self.offer_id, "maxPrice": COIN},
+                           lambda deadline, sig: self.redemption.redeemBySig(resident, self.offer_id, COIN, deadline, sig,
+                                                                             {"from": self.relayer}), st_replay)
+
+    @rule(st_actor=SIGNING_ACTOR, st_fraction=FRACTION, st_replay=st.booleans())
+    def rule_donate_by_signature(self, st_actor, st_fraction, st_replay):
+        donor = self.actors[st_actor]
+        amount = int(self.coin.availableOf(donor)) * st_fraction // 100
+        if amount == 0:
+            return
+        self._relay_signed(donor, "Donate", DONATE,
+                           {"donor": donor.address, "charity": self.charity.address, "amount": amount},
+                           lambda deadline, sig: self.redemption.donateBySig(donor, self.charity, amount, deadline, sig,
+                                                                             {"from": self.relayer}), st_replay)
+
+    @rule(st_actor=SIGNING_ACTOR, st_other=ACTOR, st_fraction=FRACTION, st_replay=st.booleans())
+    def rule_pay_a_resident_by_signature(self, st_actor, st_other, st_fraction, st_replay):
+        payer, payee = self.actors[st_actor], self.actors[st_other]
+        amount = int(self.coin.availableOf(payer)) * st_fraction // 100
+        if amount == 0 or payer == payee:
+            return
+        ref = os.urandom(32)
+        self._relay_signed(payer, "PayForService", PAY,
+                           {"payer": payer.address, "payee": payee.address, "amount": amount, "requestRef": ref},
+                           lambda deadline, sig: self.redemption.payForServiceBySig(
+                               payer, payee, amount, ref, deadline, sig, {"from": self.relayer}), st_replay)
+
     @rule(st_fraction=FRACTION)
     def rule_settle(self, st_fraction):
         amount = self.coin.availableOf(self.provider) * st_fraction // 100
@@ -220,7 +325,25 @@ class BankMachine(RuleBasedStateMachine):
 
 def test_stateful_accounting(accounts, web3, registry, coin, redemption, admin, coordinator, other_coordinator,
                              provider, charity, chain):
-    BankMachine.actors = list(accounts[5:9])
+    # Two residents whose keys the test holds (they sign requests; they also send their own transactions), two not.
+    signing = [accounts.add() for _ in range(2)]
+    for resident in signing:
+        admin.transfer(resident, "10 ether")
+    BankMachine.actors = list(accounts[5:7]) + signing
+    BankMachine.sheet_signer = accounts.add()  # holds no ETH: its sheets are relayed
+    registry.addCoordinator(1, BankMachine.sheet_signer, {"from": admin})
+    BankMachine.relayer = accounts[9]
+    # The signing residents start with unlocked coins, so their signed requests are explored from the first step
+    # (otherwise they need an attestation and two lock periods of the machine's time first, which few examples reach).
+    seed = []
+    for serial, resident in enumerate(signing):
+        act = (activity_id(1, serial, os.urandom(32)), resident.address, VOLUNTEERING, 480, chain.time() - 3600,
+               os.urandom(32))
+        amount = registry.attest(act, {"from": coordinator}).return_value
+        seed.append((act[0], resident.address, int(amount)))
+    chain.sleep(2 * int(coin.lockPeriod()) + 1)
+    chain.mine()
+    BankMachine.seed = tuple(seed)
     BankMachine.web3, BankMachine.registry, BankMachine.coin = web3, registry, coin
     BankMachine.redemption, BankMachine.admin, BankMachine.provider = redemption, admin, provider
     BankMachine.coordinators = {1: coordinator, 2: other_coordinator}

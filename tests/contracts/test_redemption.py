@@ -1,7 +1,7 @@
 import brownie
 import pytest
 
-from tests.contracts.conftest import COIN, error, plain
+from tests.contracts.conftest import COIN, DAY, error, plain
 
 ZERO = "0x" + "00" * 20
 
@@ -180,7 +180,7 @@ def test_no_personal_data_fits_in_any_argument_or_event(coin, registry, redempti
 
 def test_constructor_rejects_a_zero_rate(Redemption, coin, admin):
     with brownie.reverts(error("RedemptionInvalidRate")):
-        Redemption.deploy(coin, admin, 0, {"from": admin})
+        Redemption.deploy(coin, admin, 0, DAY, {"from": admin})
 
 
 def test_use_nonce_cancels_a_residents_outstanding_requests(redemption, residents):
@@ -288,8 +288,8 @@ def test_settlement_that_rounds_to_zero_won_is_refused(redemption, coin, funded,
 
 
 def test_constructor_rejects_a_zero_admin(Redemption, coin, admin):
-    with brownie.reverts(error("RedemptionInvalidAdmin", ZERO)):
-        Redemption.deploy(coin, ZERO, 200, {"from": admin})
+    with brownie.reverts(error("AccessControlInvalidDefaultAdmin", ZERO)):
+        Redemption.deploy(coin, ZERO, 200, DAY, {"from": admin})
 
 
 # ------------------------------------------------------------------ cancel-all

@@ -22,7 +22,7 @@ def page_of_three(bank, registry, residents):
 
 def refused(bank, registry, coin, aid, att, acc, later):
     supply = coin.totalSupply()
-    with brownie.reverts(error("InvalidAttestationProof", aid)):
+    with brownie.reverts(error("ActivityRegistryInvalidAttestationProof", aid)):
         registry.revoke(att, acc, later, bytes(32), {"from": bank.coordinator})
     assert not registry.isRevoked(aid) and coin.totalSupply() == supply
 

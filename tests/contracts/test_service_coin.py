@@ -31,12 +31,12 @@ def test_nobody_else_can_spend(coin, admin, rando, residents):
 
 def test_constructor_rejects_zero_addresses_and_a_zero_lock(ServiceCoin, admin, rando):
     zero = "0x" + "00" * 20
-    with brownie.reverts(error("ServiceCoinInvalidAdmin", zero)):
-        ServiceCoin.deploy("C", "C", zero, rando, rando, DAY, {"from": admin})
+    with brownie.reverts(error("AccessControlInvalidDefaultAdmin", zero)):
+        ServiceCoin.deploy("C", "C", zero, rando, rando, DAY, DAY, {"from": admin})
     with brownie.reverts(error("ServiceCoinInvalidModule", zero, rando)):
-        ServiceCoin.deploy("C", "C", admin, zero, rando, DAY, {"from": admin})
+        ServiceCoin.deploy("C", "C", admin, zero, rando, DAY, DAY, {"from": admin})
     with brownie.reverts(error("ServiceCoinInvalidLockPeriod", 0)):
-        ServiceCoin.deploy("C", "C", admin, rando, rando, 0, {"from": admin})
+        ServiceCoin.deploy("C", "C", admin, rando, rando, 0, DAY, {"from": admin})
 
 
 def test_holders_transfer_unlocked_coins_freely(bank, coin, residents):

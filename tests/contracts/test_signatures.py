@@ -8,18 +8,7 @@ import brownie
 import pytest
 from eth_account import Account
 
-from tests.contracts.conftest import COIN, error, high_s, plain, sign_attest, sign_typed
-
-REDEEM = [("resident", "address"), ("offerId", "uint256"), ("maxPrice", "uint256"), ("nonce", "uint256"), ("deadline", "uint256")]
-DONATE = [("donor", "address"), ("charity", "address"), ("amount", "uint256"), ("nonce", "uint256"), ("deadline", "uint256")]
-PAY = [
-    ("payer", "address"),
-    ("payee", "address"),
-    ("amount", "uint256"),
-    ("requestRef", "bytes32"),
-    ("nonce", "uint256"),
-    ("deadline", "uint256"),
-]
+from tests.contracts.conftest import COIN, DONATE, PAY, REDEEM, error, high_s, plain, sign_attest, sign_typed
 
 
 @pytest.fixture
@@ -66,7 +55,7 @@ def test_expired_attestation_signature_is_rejected(bank, registry, signing_coord
     act = bank.activity(residents[0])
     deadline = web3.eth.get_block("latest")["timestamp"] - 1
     sig = sign_attest(signing_coordinator.private_key, registry, act, 0, deadline)
-    with brownie.reverts(error("ExpiredSignature", deadline)):
+    with brownie.reverts(error("ActivityRegistryExpiredSignature", deadline)):
         registry.attestBySig(act, signing_coordinator, deadline, sig, {"from": rando})
 
 
@@ -92,7 +81,7 @@ def test_signer_must_coordinate_the_centre(bank, registry, signer, rando, reside
     act = bank.activity(residents[0])  # signer is not a coordinator here
     deadline = chain.time() + 3600
     sig = sign_attest(signer.private_key, registry, act, 0, deadline)
-    with brownie.reverts(error("NotCoordinator", signer, 1)):
+    with brownie.reverts(error("ActivityRegistryNotCoordinator", signer, 1)):
         registry.attestBySig(act, signer, deadline, sig, {"from": rando})
 
 

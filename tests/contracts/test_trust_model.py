@@ -11,7 +11,7 @@ def test_the_admin_cannot_revoke_after_the_window(bank, registry, admin, residen
     window = int(registry.revocationWindow())
     chain.sleep(window + HOUR)
     chain.mine()
-    with brownie.reverts(error("RevocationWindowClosed", act[0], attested_at + window)):
+    with brownie.reverts(error("ActivityRegistryRevocationWindowClosed", act[0], attested_at + window)):
         bank.revoke(act[0], sender=admin)
 
 
@@ -44,12 +44,77 @@ def test_a_stolen_coordinator_key_issues_at_most_two_caps_across_a_period_bounda
     chain.mine()
     for _ in range(2):
         bank.attest(residents[0], 480)
-    with brownie.reverts(error("CentreCapExceeded", 1, 24 * COIN, 0)):
+    with brownie.reverts(error("ActivityRegistryCentreCapExceeded", 1, 24 * COIN, 0)):
         bank.attest(residents[0], 480)
     chain.sleep(1200)  # ten minutes after it
     chain.mine()
     for _ in range(2):
         bank.attest(residents[0], 480)
-    with brownie.reverts(error("CentreCapExceeded", 1, 24 * COIN, 0)):
+    with brownie.reverts(error("ActivityRegistryCentreCapExceeded", 1, 24 * COIN, 0)):
         bank.attest(residents[0], 480)
     assert registry.volunteerTotals(residents[0])[0] == 2 * 48 * COIN  # twice the cap in twenty minutes, no more
+
+
+# ------------------------------------------------------------------ the admin's powers bounded at deployment
+
+
+def test_handing_the_admin_role_on_takes_two_steps_and_the_delay(coin, registry, redemption, admin, accounts, chain):
+    """In all three contracts: no instant grant of the admin role; a transfer starts, waits the delay fixed at
+    deployment (2 days here), and only the new admin's acceptance completes it. Until then the old admin stays."""
+    successor = accounts[9]
+    role = coin.DEFAULT_ADMIN_ROLE()
+    delay = 2 * 24 * HOUR
+    for contract in (coin, registry, redemption):
+        assert contract.defaultAdminDelay() == delay and contract.defaultAdmin() == admin
+        with brownie.reverts(error("AccessControlEnforcedDefaultAdminRules")):
+            contract.grantRole(role, successor, {"from": admin})
+        tx = contract.beginDefaultAdminTransfer(successor, {"from": admin})
+        schedule = tx.events["DefaultAdminTransferScheduled"]["acceptSchedule"]
+        assert schedule == tx.timestamp + delay
+        with brownie.reverts(error("AccessControlEnforcedDefaultAdminDelay", schedule)):
+            contract.acceptDefaultAdminTransfer({"from": successor})
+    chain.sleep(delay - HOUR)  # not yet
+    chain.mine()
+    for contract in (coin, registry, redemption):
+        with brownie.reverts():
+            contract.acceptDefaultAdminTransfer({"from": successor})
+        assert contract.hasRole(role, admin) and not contract.hasRole(role, successor)
+    coin.pause({"from": admin})  # the old admin still acts during the wait
+    chain.sleep(2 * HOUR)
+    chain.mine()
+    for contract in (coin, registry, redemption):
+        with brownie.reverts(error("AccessControlInvalidDefaultAdmin", admin)):
+            contract.acceptDefaultAdminTransfer({"from": admin})  # only the one named may accept
+        contract.acceptDefaultAdminTransfer({"from": successor})
+        assert contract.defaultAdmin() == successor and not contract.hasRole(role, admin)
+    with brownie.reverts(error("AccessControlUnauthorizedAccount", admin, role)):
+        coin.unpause({"from": admin})
+    coin.unpause({"from": successor})
+
+
+def test_the_admin_cannot_renounce_or_vanish_at_once(registry, admin):
+    """Dropping the admin role (leaving the deployment without one) is a transfer to nobody: the same delay."""
+    role = registry.DEFAULT_ADMIN_ROLE()
+    with brownie.reverts(error("AccessControlEnforcedDefaultAdminDelay", 0)):
+        registry.renounceRole(role, admin, {"from": admin})
+    with brownie.reverts(error("AccessControlEnforcedDefaultAdminRules")):
+        registry.revokeRole(role, admin, {"from": admin})
+    assert registry.defaultAdmin() == admin
+
+
+def test_the_admin_cannot_publish_a_rule_above_the_bound_fixed_at_deployment(registry, admin):
+    """Every rule's most generous activity (coinsPerBlock x maxUnits / unitsPerBlock) stays within
+    maxRewardPerActivity (100 coins here), however the admin spreads it over blocks and units."""
+    bound = int(registry.maxRewardPerActivity())
+    assert bound == 100 * COIN
+    before = registry.categoryRule(1)
+    with brownie.reverts(error("ActivityRegistryRuleAboveMaxReward", 1, 101 * COIN, bound)):
+        registry.setCategoryRule(1, 101 * COIN, 1, 1, True, {"from": admin})
+    with brownie.reverts(error("ActivityRegistryRuleAboveMaxReward", 1, 104 * COIN, bound)):
+        registry.setCategoryRule(1, 13 * COIN, 60, 480, True, {"from": admin})  # 13 coins an hour for 8 hours
+    with brownie.reverts(error("ActivityRegistryRuleAboveMaxReward", 1, 200 * COIN, bound)):
+        registry.setCategoryRule(1, 200 * COIN, 1, 1, False, {"from": admin})  # inactive rules too: reactivating is a new version
+    assert registry.categoryRule(1) == before
+    registry.setCategoryRule(1, 100 * COIN, 1, 1, True, {"from": admin})  # exactly the bound
+    assert registry.categoryRule(1)[0] == 100 * COIN
+    assert not hasattr(registry, "setMaxRewardPerActivity")

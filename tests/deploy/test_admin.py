@@ -8,6 +8,7 @@ from deploy_helpers import ANVIL_CHAIN_ID, contracts, dev_args, ok, read_manifes
 
 COIN = 10**18
 DAY = 86400
+ZERO = "0x" + "00" * 20
 
 
 @pytest.fixture(scope="module")
@@ -115,6 +116,13 @@ def test_pause_and_unpause(anvil, chain, admin):
     assert not coin.paused().call()
 
 
+def test_accept_or_cancel_without_a_transfer_sends_nothing(anvil, admin):
+    block = anvil.block
+    assert "is already the admin of all three contracts" in ok(admin("accept-admin"))
+    assert "nothing to do: no transfer of the admin role is under way" in ok(admin("cancel-admin-transfer"))
+    assert anvil.block == block
+
+
 def test_status(admin):
     out = ok(admin("status"))
     assert "signer is admin   True" in out and "category 1   volunteering" in out and "seocho-volunteer-centre" in out
@@ -145,6 +153,8 @@ def test_status(admin):
         (["add-charity", "dev:6", "--account", "dev:9"], 1, "is not an admin of Redemption"),
         (["transfer-admin", "dev:7"], 1, "has no code, so it is not a multisig"),
         (["transfer-admin", "dev:0"], 1, "is already the admin"),
+        (["set-rule", "volunteering", "--coins", "7", "--units-per-block", "60", "--max-units", "480"], 1,
+         "one activity could earn 56 coins under this rule (480 minutes), above the bound fixed at deployment (50 coins"),
         (["grant-coordinator", "1", "dev:99"], 1, "the node has only 10 unlocked accounts"),
         (["frobnicate"], 2, "invalid choice: 'frobnicate'"),
     ],
@@ -161,36 +171,71 @@ def test_no_deployment_on_this_chain(anvil, tmp_path):
     assert "no deployment on chain 31337" in err and "run tools/deploy first" in err
 
 
-def test_transfer_admin_to_a_multisig(tmp_path):
-    """On its own chain: after the transfer the old admin can do nothing, the new one everything."""
+def _later(node, seconds: int) -> None:
+    node.web3.provider.make_request("evm_increaseTime", [seconds])
+    node.web3.provider.make_request("evm_mine", [])
+
+
+def test_transfer_admin_to_a_multisig_takes_two_steps_and_the_delay(tmp_path):
+    """On its own chain: transfer-admin only starts the transfer; the new admin accepts after the delay fixed at
+    deployment (2 days in config/deployment.yaml); then the old admin can do nothing, the new one everything."""
     node = start_node("anvil")
     try:
         manifest_dir = tmp_path / "deployments"
         ok(run("deploy", *dev_args(node, manifest_dir)))
         manifest = read_manifest(manifest_dir, ANVIL_CHAIN_ID)
+        assert manifest["config"]["adminTransferDelaySeconds"] == 2 * DAY
         c = contracts(node, manifest)
+        web3 = node.web3
         # Stand-in for a multisig: an address with code. Anvil can put code anywhere.
-        multisig = node.web3.to_checksum_address("0x00000000000000000000000000000000005afe00")
-        node.web3.provider.make_request("anvil_setCode", [multisig, "0x00"])
-        out = ok(run("admin", "transfer-admin", multisig, *dev_args(node, manifest_dir)))
-        assert f"admin is now {multisig}" in out
-        old = node.web3.eth.accounts[0]
-        for contract in c.values():
-            role = contract.functions.DEFAULT_ADMIN_ROLE().call()
-            assert contract.functions.hasRole(role, multisig).call() and not contract.functions.hasRole(role, old).call()
-        assert read_manifest(manifest_dir, ANVIL_CHAIN_ID)["admin"] == multisig
-        assert len(read_manifest(manifest_dir, ANVIL_CHAIN_ID)["adminLog"]) == 6  # 3 grants, then 3 renouncements
-        err = refused(run("admin", "pause", *dev_args(node, manifest_dir)))
-        assert "is not an admin of ServiceCoin" in err
-        # An EOA only when asked for explicitly.
-        node2_admin = node.web3.eth.accounts[3]
-        node.web3.provider.make_request("anvil_impersonateAccount", [multisig])
-        node.web3.provider.make_request("anvil_setBalance", [multisig, hex(10**18)])
+        multisig = web3.to_checksum_address("0x00000000000000000000000000000000005afe00")
+        web3.provider.make_request("anvil_setCode", [multisig, "0x00"])
+        web3.provider.make_request("anvil_impersonateAccount", [multisig])
+        web3.provider.make_request("anvil_setBalance", [multisig, hex(10**18)])
+        old = web3.eth.accounts[0]
         role = c["ServiceCoin"].functions.DEFAULT_ADMIN_ROLE().call()
+
+        out = ok(run("admin", "transfer-admin", multisig, *dev_args(node, manifest_dir)))
+        assert f"{multisig} may accept after" in out and f"{old} stays admin" in out
         for contract in c.values():
-            tx = contract.functions.grantRole(role, old).transact({"from": multisig})
-            node.web3.eth.wait_for_transaction_receipt(tx)
-        ok(run("admin", "transfer-admin", "--allow-eoa", node2_admin, *dev_args(node, manifest_dir)))
-        assert c["Redemption"].functions.hasRole(role, node2_admin).call()
+            assert contract.functions.defaultAdmin().call() == old
+            assert contract.functions.pendingDefaultAdmin().call()[0] == multisig
+            assert contract.functions.defaultAdminDelay().call() == 2 * DAY
+        after = read_manifest(manifest_dir, ANVIL_CHAIN_ID)
+        assert after["admin"] == old and after["pendingAdmin"]["address"] == multisig
+        assert len(after["adminLog"]) == 3  # three transfers started, nothing granted or renounced
+        ok(run("admin", "pause", *dev_args(node, manifest_dir)))  # the old admin still acts during the wait
+        too_early = web3.keccak(text="AccessControlEnforcedDefaultAdminDelay(uint48)")[:4].hex().removeprefix("0x")
+        with pytest.raises(Exception, match=too_early):  # web3 shows the custom error as its raw data
+            c["Redemption"].functions.acceptDefaultAdminTransfer().transact({"from": multisig})
+
+        _later(node, 2 * DAY + 1)
+        for contract in c.values():  # the multisig's own transactions
+            node.web3.eth.wait_for_transaction_receipt(
+                contract.functions.acceptDefaultAdminTransfer().transact({"from": multisig}))
+            assert contract.functions.hasRole(role, multisig).call() and not contract.functions.hasRole(role, old).call()
+        err = refused(run("admin", "unpause", *dev_args(node, manifest_dir)))
+        assert "is not an admin of ServiceCoin" in err
+
+        # Back to an EOA, only when asked for explicitly, accepted with tools/admin accept-admin.
+        for contract in c.values():
+            node.web3.eth.wait_for_transaction_receipt(
+                contract.functions.beginDefaultAdminTransfer(old).transact({"from": multisig}))
+        err = refused(run("admin", "accept-admin", *dev_args(node, manifest_dir)))
+        assert "can be accepted only after" in err
+        _later(node, 2 * DAY + 1)
+        out = ok(run("admin", "accept-admin", *dev_args(node, manifest_dir)))
+        assert f"admin is now {old}" in out and read_manifest(manifest_dir, ANVIL_CHAIN_ID)["admin"] == old
+        eoa = web3.eth.accounts[3]
+        ok(run("admin", "transfer-admin", "--allow-eoa", eoa, *dev_args(node, manifest_dir)))
+        assert "nothing to do: no transfer" not in ok(run("admin", "cancel-admin-transfer", *dev_args(node, manifest_dir)))
+        assert c["Redemption"].functions.pendingDefaultAdmin().call() == [ZERO, 0]
+        err = refused(run("admin", "accept-admin", "--account", "dev:3", *dev_args(node, manifest_dir)))
+        assert "no transfer of the admin of ServiceCoin" in err
+        ok(run("admin", "transfer-admin", "--allow-eoa", eoa, *dev_args(node, manifest_dir)))
+        _later(node, 2 * DAY + 1)
+        ok(run("admin", "accept-admin", "--account", "dev:3", *dev_args(node, manifest_dir)))
+        assert all(ct.functions.defaultAdmin().call() == eoa for ct in c.values())
+        assert "max per activity  50 coins" in ok(run("admin", "status", "--account", "dev:3", *dev_args(node, manifest_dir)))
     finally:
         node.stop()

@@ -43,6 +43,10 @@ def assert_configured_as_default(node, manifest: dict) -> None:
     assert coin.redemption().call() == manifest["contracts"]["Redemption"]["address"]
     assert redemption.wonPerCoin().call() == CONFIG["won_per_coin"] == 200
     assert registry.revocationWindow().call() == CONFIG["revocation_window_days"] * DAY
+    assert registry.maxRewardPerActivity().call() == CONFIG["max_coins_per_activity"] * COIN == 50 * COIN
+    for contract in (coin, registry, redemption):
+        assert contract.defaultAdminDelay().call() == CONFIG["admin_transfer_delay_days"] * DAY == 2 * DAY
+        assert contract.defaultAdmin().call() == dev_account(node, 0)
     for key, cat in CONFIG["categories"].items():
         coins_per_block, units, max_units, version, active = registry.categoryRule(cat["id"]).call()
         assert (coins_per_block, units, max_units, version, active) == (
@@ -153,6 +157,24 @@ def test_changed_names_are_reported_and_sync_writes_them_without_a_transaction(a
     assert "--sync writes them" not in ok(run("deploy", *dev_args(anvil, manifest_dir), "--config", str(config)))
 
 
+def test_the_bound_on_rules_is_fixed_and_the_admin_delay_changes_only_after_a_wait(anvil, manifest_dir, tmp_path):
+    ok(run("deploy", *dev_args(anvil, manifest_dir)))
+    block = anvil.block
+    config = copy_config(tmp_path, lambda d: d.update(max_coins_per_activity=80))
+    err = refused(run("deploy", *dev_args(anvil, manifest_dir), "--config", str(config), "--sync"))
+    assert "bounds an activity's reward at 50 coins" in err and "it is fixed at deployment" in err
+    assert anvil.block == block
+
+    config = copy_config(tmp_path, lambda d: d.update(admin_transfer_delay_days=3))
+    out = ok(run("deploy", *dev_args(anvil, manifest_dir), "--config", str(config), "--sync"))
+    assert "change the admin transfer delay of ServiceCoin to 3 days" in out and anvil.block == block + 3
+    for contract in contracts(anvil, read_manifest(manifest_dir, ANVIL_CHAIN_ID)).values():
+        assert contract.functions.defaultAdminDelay().call() == 2 * DAY  # not yet: a longer delay waits its own length
+        assert contract.functions.pendingDefaultAdminDelay().call()[0] == 3 * DAY
+    # Scheduled is what the config asks for: nothing more to send.
+    assert "The chain matches the config." in ok(run("deploy", *dev_args(anvil, manifest_dir), "--config", str(config)))
+
+
 def test_fresh_deploys_anew(anvil, manifest_dir):
     ok(run("deploy", *dev_args(anvil, manifest_dir)))
     first = read_manifest(manifest_dir, ANVIL_CHAIN_ID)
@@ -252,6 +274,13 @@ def test_brownie_run_entry_point(anvil, manifest_dir, tmp_path):
         (lambda d: d["centres"][0].update(name_ko=""), "centres[0].name_ko: expected a non-empty text"),
         (lambda d: d["charities"][0].update(name_kr="푸드뱅크"), "charities[0]: unknown key name_kr"),
         (lambda d: d["categories"]["class"].update(name_ko=7), "categories.class.name_ko: expected a non-empty text"),
+
+
+        (lambda d: d["categories"]["volunteering"].update(max_units=1200),
+         "categories.volunteering: one activity could earn 60 coins (1200 units), above max_coins_per_activity (50)"),
+        (lambda d: d.pop("admin_transfer_delay_days"), "missing admin_transfer_delay_days"),
+        (lambda d: d.update(admin_transfer_delay_days=-1), "admin_transfer_delay_days: must be between 0 and 365"),
+        (lambda d: d.update(max_coins_per_activity=0), "max_coins_per_activity: must be more than zero coins"),
     ],
 )
 def test_a_bad_config_is_refused_before_anything_is_sent(anvil, manifest_dir, tmp_path, edit, message):

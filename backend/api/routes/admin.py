@@ -1,5 +1,5 @@
-"""The city's administration through the API: centres, coordinators, providers, charities, category rules, caps
-and the won rate (services.admin: a dry run, then the operation and its audit row in one transaction). Each POST,
+"""The city's administration through the API: centres, coordinators, providers, charities, category rules, caps,
+the won rate and the switch of any offer (services.admin: a dry run, then the operation and its audit row in one transaction). Each POST,
 PUT and DELETE takes an `Idempotency-Key`: a retried request returns the first answer instead of changing twice."""
 
 from __future__ import annotations
@@ -113,6 +113,13 @@ def set_rule(category: int, body: RuleIn, admin: City, principal: AdminRole, onc
     """A new version of the category's rule (prices attestations made from then on)."""
     return once.run(admin.db, principal, body, lambda: admin.set_rule(
         category, body.coins_per_block, body.units_per_block, body.max_units, body.active), 202)
+
+
+@router.put("/offers/{offer_id}/active", status_code=202)
+def set_offer_active(offer_id: int, body: ActiveIn, admin: City, principal: AdminRole,
+                     once: IdempotencyDep) -> JSONResponse:
+    """Switches any provider's offer off (suspended: its provider cannot switch it back on) or on again."""
+    return once.run(admin.db, principal, body, lambda: admin.set_offer_active(offer_id, body.active), 202)
 
 
 @router.put("/won-per-coin", status_code=202)
