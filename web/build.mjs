@@ -12,9 +12,9 @@ const here = dirname(fileURLToPath(import.meta.url));
 const target = join(here, "dist");
 // Built beside dist/ and swapped in at the end, so a server never sees half a build.
 const dist = join(here, `dist.tmp-${process.pid}`);
-const apps = ["resident", "desk", "dashboard"];
+const apps = ["resident", "desk", "dashboard", "console"];
 // Where each app is served (the resident app is the PWA at /app/).
-const mount = { resident: "app", desk: "desk", dashboard: "dashboard" };
+const mount = { resident: "app", desk: "desk", dashboard: "dashboard", console: "console" };
 
 async function build() {
   rmSync(dist, { recursive: true, force: true });
@@ -50,7 +50,7 @@ async function build() {
   const sw = readFileSync(join(here, "src", "resident", "sw.js"), "utf8")
     .replace("%VERSION%", version).replace('"%ASSETS%"', JSON.stringify(assets));
   writeFileSync(join(dist, "app", "sw.js"), sw);
-  cpSync(join(here, "public"), dist, { recursive: true });
+  if (existsSync(join(here, "public"))) cpSync(join(here, "public"), dist, { recursive: true }); // static files, if any
   writeFileSync(join(dist, "build.json"), JSON.stringify({ entry, css, version }, null, 1));
   // Which file each app loads at once and which only on demand (bench/web.py weighs the resident app from it).
   const graph = Object.fromEntries(Object.entries(outputs).filter(([f]) => f.endsWith(".js")).map(([f, m]) => [

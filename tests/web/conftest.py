@@ -53,6 +53,18 @@ def gym_offer(stack, gym) -> dict:
 
 
 @pytest.fixture(scope="session")
+def areas(stack):
+    """Two Seocho neighbourhoods, centre 1 serving 서초2동 (its officers read reports from there)."""
+    admin = stack.login("admin")
+    for code, name, lat, lon in (("seocho-seocho2", "서초2동", 37.4925, 127.0260), ("seocho-banpo1", "반포1동", 37.5045, 127.0050)):
+        r = stack.http.put(f"/areas/{code}", json={"name": name, "lat": lat, "lon": lon}, headers=admin)
+        assert r.status_code in (200, 201), r.text
+    r = stack.http.put("/centres/1/area", json={"area": "seocho-seocho2"}, headers=admin)
+    assert r.status_code in (200, 202), r.text
+    return ["seocho-seocho2", "seocho-banpo1"]
+
+
+@pytest.fixture(scope="session")
 def playwright():
     from playwright.sync_api import sync_playwright
 

@@ -129,6 +129,7 @@ def start_stack(tmp: Path) -> tuple[Stack, callable]:
     stack = Stack(url, http, node, settings, app)
     admin = stack.login("admin")
     for body in ({"username": "coord1", "role": "coordinator", "centre_id": 1},
+                 {"username": "officer1", "role": "welfare_officer", "centre_id": 1},
                  {"username": "gym", "role": "provider", "address": dev_key(3).address},
                  {"username": "cafeteria", "role": "provider", "address": dev_key(4).address}):
         r = http.post("/staff", json={"password": PASSWORD, **body}, headers=admin)

@@ -37,7 +37,7 @@ def test_the_language_button_switches_and_is_remembered(stack, new_page):
     page.locator("main h1").wait_for()
     assert page.locator("html").get_attribute("lang") == "en"
     page.get_by_role("button", name="한국어").click()
-    page.wait_for_function("document.documentElement.lang === 'ko'")
+    page.locator("html[lang=ko]").wait_for(state="attached")
     assert watch.unexpected() == []
 
 

@@ -7,23 +7,10 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta, timezone
 
-import pytest
-
 from stack import screenshot
 from wallet import BrowserWallet
 
 KST = timezone(timedelta(hours=9))
-
-
-@pytest.fixture(scope="module")
-def areas(stack):
-    admin = stack.login("admin")
-    for code, name, lat, lon in (("seocho-seocho2", "서초2동", 37.4925, 127.0260), ("seocho-banpo1", "반포1동", 37.5045, 127.0050)):
-        r = stack.http.put(f"/areas/{code}", json={"name": name, "lat": lat, "lon": lon}, headers=admin)
-        assert r.status_code in (200, 201), r.text
-    r = stack.http.put("/centres/1/area", json={"area": "seocho-seocho2"}, headers=admin)
-    assert r.status_code in (200, 202), r.text
-    return ["seocho-seocho2", "seocho-banpo1"]
 
 
 def sign_in(page, stack, route: str):

@@ -15,6 +15,7 @@ RESIDENT = ["home", "offers", "vouchers", "pay", "donate", "receive", "history",
             "matches", "proposals", "report"]
 DESK = ["voucher", "offers", "statement"]
 DASHBOARD = ["figures", "check", "proposals"]
+CONSOLE = {"coord1": ["residents", "record", "sheets", "queue"], "officer1": ["reports"]}
 
 
 def check(page, watch, name: str) -> None:
@@ -61,6 +62,20 @@ def test_every_page(stack, new_page, coordinator, gym_offer, lang, viewport):
     for route in DESK:
         page.goto(f"{stack.url}/desk/#/{route}")
         check(page, watch, f"desk #{route}")
+
+    # The staff console, as a coordinator and as a welfare officer.
+    for username, routes in CONSOLE.items():
+        page, watch = new_page(viewport, lang)
+        page.goto(f"{stack.url}/console/")
+        if username == "coord1":
+            check(page, watch, "console sign-in")
+        page.locator("#desk-username").fill(username)
+        page.locator("#desk-password").fill(PASSWORD)
+        page.locator("form button[type=submit]").click()
+        page.locator("nav.tabs").wait_for()
+        for route in routes:
+            page.goto(f"{stack.url}/console/#/{route}")
+            check(page, watch, f"console #{route} ({username})")
 
     # The public dashboard.
     page, watch = new_page(viewport, lang)

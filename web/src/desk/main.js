@@ -4,7 +4,7 @@ import "../shared/base.css";
 import { t } from "../shared/i18n.js";
 import { frame, loadBranding, startRouter } from "../shared/layout.js";
 import * as staff from "../shared/staff_session.js";
-import { loginScreen } from "./login.js";
+import { loginScreen } from "../shared/staff_login.js";
 import { offersScreen } from "./offers.js";
 import { scanScreen } from "./scan.js";
 import { statementScreen } from "./statement.js";

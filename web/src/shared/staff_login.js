@@ -1,17 +1,19 @@
-// The provider signs in with the staff account the city gave them.
-import { ApiRefusal } from "../shared/api.js";
-import { field, h, show, status } from "../shared/dom.js";
-import { t } from "../shared/i18n.js";
-import * as staff from "../shared/staff_session.js";
+// Staff sign in with the account the city gave them: providers at the voucher desk, coordinators, welfare officers
+// and the city's administrators in the console. `roles` are the roles this app serves; `texts` its words.
+import { ApiRefusal } from "./api.js";
+import { field, h, show, status } from "./dom.js";
+import { t } from "./i18n.js";
+import * as staff from "./staff_session.js";
 
-export function loginScreen({ main }, onSignedIn, note) {
+export function loginScreen({ main }, onSignedIn, note, { roles = ["provider"], title = "desk.login.title",
+  intro = "desk.login.intro", wrongRole = "desk.login.not_provider" } = {}) {
   const username = h("input", { type: "text", autocomplete: "username", autocapitalize: "none", spellcheck: "false" });
   const password = h("input", { type: "password", autocomplete: "current-password" });
   const box = h("div", { "aria-live": "polite" });
   const submit = h("button", { type: "submit", class: "primary block" }, t("desk.login.submit"));
   show(main,
-    h("h1", {}, t("desk.login.title")),
-    h("p", {}, t("desk.login.intro")),
+    h("h1", {}, t(title)),
+    h("p", {}, t(intro)),
     note ? status(note, "warn") : null,
     h("form", {
       onsubmit: async (event) => {
@@ -23,9 +25,9 @@ export function loginScreen({ main }, onSignedIn, note) {
         submit.disabled = true;
         try {
           const s = await staff.signIn(username.value.trim(), password.value);
-          if (s.role !== "provider") {
-            staff.signOut();
-            show(box, status(t("desk.login.not_provider"), "error"));
+          if (!roles.includes(s.role)) {
+            await staff.signOut();
+            show(box, status(t(wrongRole), "error"));
             submit.disabled = false;
             return;
           }

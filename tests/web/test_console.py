@@ -1,0 +1,127 @@
+"""The staff console in a real browser: a coordinator records a day's event from a spreadsheet (one bad line fixed,
+the sheet approved, every line confirmed on-chain), finds a resident and records and revokes one activity; a welfare
+officer triages a neighbour report a resident sent, and the reporter's reward arrives."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+
+from eth_account import Account
+
+from stack import PASSWORD, screenshot
+from wallet import BrowserWallet
+
+KST = timezone(timedelta(hours=9))
+
+
+def console_sign_in(page, stack, username: str):
+    page.goto(f"{stack.url}/console/")
+    page.get_by_label("아이디").fill(username)
+    page.get_by_label("비밀번호").fill(PASSWORD)
+    page.get_by_role("button", name="로그인").click()
+    page.locator("nav.tabs").wait_for()
+
+
+def register(stack, coordinator, name: str, phone: str) -> dict:
+    r = stack.http.post("/residents", json={"name": name, "phone": phone, "address": Account.create().address,
+                                            "consent_terms_version": "2026-03"}, headers=coordinator)
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+def test_coordinator_sheet(stack, new_page, coordinator, tmp_path):
+    people = [register(stack, coordinator, name, f"010-7000-{100 + i}") for i, name in enumerate(("이영희", "박철수", "최민수"))]
+    sheet = tmp_path / "event.csv"
+    lines = ["회원번호,이름,시간(분)"] + [f"{p['member_number']},{p['name']},120" for p in people[:2]] + ["VB-999999,최민수,90"]
+    sheet.write_text("\n".join(lines) + "\n", encoding="utf-8-sig")
+    yesterday = (datetime.now(KST) - timedelta(days=1)).strftime("%Y-%m-%d")
+
+    page, watch = new_page("desktop", "ko")
+    console_sign_in(page, stack, "coord1")
+    page.get_by_role("link", name="출석부").click()
+    page.get_by_label("파일").set_input_files(str(sheet))
+    page.get_by_label("날짜").fill(yesterday)
+    page.get_by_label("장소 (선택)").fill("서초구 복지관 강당")
+    page.get_by_role("button", name="올리고 확인하기").click()
+
+    # Checked before anything is saved: the third line names nobody of this centre.
+    bad = page.locator("#sheet-lines tr[data-line='3']")
+    bad.wait_for()
+    assert bad.get_attribute("data-problems") != "0"
+    assert page.get_by_role("button", name=re.compile("모두 승인")).is_disabled()
+    bad.get_by_label("3번째 줄의 주민").fill(people[2]["member_number"])
+    bad.get_by_role("button", name="고치기").click()
+    page.locator("#sheet-lines tr[data-line='3'][data-problems='0']").wait_for()
+    page.get_by_role("button", name="3줄 모두 승인").click()
+
+    # Every line on its way, then confirmed on-chain, without leaving the console.
+    page.locator("#sheet-totals[data-confirmed='3']").wait_for(timeout=60_000)
+    statuses = page.locator("#sheet-lines tbody tr").evaluate_all("rows => rows.map(r => r.dataset.status)")
+    assert statuses == ["confirmed"] * 3
+    assert page.locator("#sheet-lines a[href*='/tx/0x']").count() == 3
+    screenshot(page, "coordinator_sheet")
+    coin = stack.app.state.chain.coin
+    assert [coin.functions.balanceOf(p["address"]).call() for p in people] == [6 * 10**18, 6 * 10**18, 45 * 10**17]
+    assert watch.unexpected(allowed_statuses=(422,)) == []
+
+
+def test_coordinator_single(stack, new_page, coordinator):
+    resident = register(stack, coordinator, "김순자", "010-5555-4321")
+    page, watch = new_page("phone", "ko")
+    console_sign_in(page, stack, "coord1")
+    page.get_by_label("이름, 전화번호 끝자리, 회원번호").fill("4321")
+    page.get_by_role("button", name="찾기").click()
+    card = page.locator(f"[data-resident='{resident['id']}']")
+    card.wait_for()
+    card.get_by_role("link", name="이 주민의 활동 기록하기").click()
+    page.get_by_text("김순자 님의 활동").wait_for()
+    assert page.get_by_label("주민 지갑 주소").input_value() == resident["address"]
+    page.get_by_label("시간", exact=True).fill("2")
+    page.get_by_label("분", exact=True).fill("30")
+    page.locator("#preview").get_by_text(re.compile(r"2시간 30분 → 7.5코인을 받습니다")).wait_for()
+    page.get_by_role("button", name="기록하고 승인").click()
+    page.get_by_text("블록체인에 기록되었습니다.").wait_for(timeout=60_000)
+    assert stack.app.state.chain.coin.functions.balanceOf(resident["address"]).call() == 75 * 10**17
+
+    # Revoked from the queue, with a reason: the coins are clawed back on-chain.
+    page.get_by_role("link", name="승인").click()
+    confirmed = page.locator("[data-status=confirmed]").filter(has_text="2시간 30분").first
+    confirmed.get_by_label("취소 이유").fill("다른 날 활동을 잘못 기록함")
+    confirmed.get_by_role("button", name="기록 취소").click()
+    deadline = datetime.now() + timedelta(seconds=60)
+    while stack.app.state.chain.coin.functions.balanceOf(resident["address"]).call() != 0:
+        assert datetime.now() < deadline, "the revocation did not claw the coins back"
+        page.wait_for_timeout(500)
+    screenshot(page, "coordinator_single")
+    assert watch.unexpected() == []
+
+
+def test_officer_report(stack, new_page, areas):
+    reporter = BrowserWallet.create()
+    page, resident_watch = new_page("phone", "ko", wallet=reporter)
+    page.goto(f"{stack.url}/app/#/report")
+    page.get_by_role("button", name=re.compile("Test Wallet")).click()
+    page.get_by_label("동네").select_option("seocho-seocho2")
+    page.get_by_label("어디에서").fill("서초2동 주민센터 뒤 빌라 3층")
+    page.get_by_label("어떤 상황인가요").fill("혼자 사시는 어르신이 며칠째 보이지 않고 우편물이 쌓여 있습니다.")
+    page.get_by_role("button", name="복지 담당자에게 보내기").click()
+    page.get_by_text(re.compile(r"\d+번으로 접수되었습니다")).wait_for()
+    report_id = int(re.search(r"(\d+)번으로", page.get_by_text(re.compile("접수되었습니다")).inner_text()).group(1))
+
+    officer, watch = new_page("desktop", "ko")
+    console_sign_in(officer, stack, "officer1")
+    officer.locator(f"[data-report='{report_id}'] a").click()
+    officer.get_by_text("혼자 사시는 어르신이 며칠째 보이지 않고").wait_for()
+    officer.get_by_label("메모").fill("방문 확인, 긴급 지원 연계함")
+    officer.get_by_role("button", name=re.compile("도움 필요 확인")).click()
+    officer.locator("dd[data-status=confirmed]").wait_for()
+    log = officer.locator("#access-log li").all_inner_texts()
+    assert any("열어 봄" in x for x in log) and any("처리함" in x for x in log)
+    screenshot(officer, "officer_report")
+
+    # The reporter's reward (5 coins) arrives in their history.
+    page.goto(f"{stack.url}/app/#/home")
+    page.locator("ul.history li[data-kind=earned]").first.wait_for(timeout=60_000)
+    assert "+5코인" in page.locator("ul.history li[data-kind=earned]").first.inner_text()
+    assert watch.unexpected() == [] and resident_watch.unexpected() == []

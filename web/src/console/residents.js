@@ -1,0 +1,63 @@
+// Finding a resident of my centre by name, phone or member number; registering one with their consent; linking
+// or changing their wallet. Every change is kept in the resident's change log.
+import { field, h, show, status } from "../shared/dom.js";
+import { t } from "../shared/i18n.js";
+import { isAddress } from "../shared/wallet.js";
+import { act, call, loadFor } from "./common.js";
+
+const TERMS_VERSION = "2026-03";
+
+function residentCard(r, again) {
+  const box = h("div", { "aria-live": "polite" });
+  const address = h("input", { type: "text", class: "mono", value: r.address || "", autocomplete: "off" });
+  const reason = h("input", { type: "text", maxlength: "200" });
+  return h("li", { class: "card", "data-resident": r.id },
+    h("h3", {}, `${r.name || t("console.no_name")} · ${r.member_number}`),
+    h("dl", { class: "pairs" },
+      h("dt", {}, t("console.phone")), h("dd", {}, r.phone || "—"),
+      h("dt", {}, t("console.wallet")), h("dd", { class: "mono" }, r.address || t("console.no_wallet"))),
+    h("p", {}, h("a", { href: `#/record/${r.id}` }, t("console.record_for"))),
+    h("details", {}, h("summary", {}, t("console.change_wallet")),
+      h("form", { onsubmit: async (e) => {
+        e.preventDefault();
+        if (!isAddress(address.value)) { show(box, status(t("pay.payee_invalid"), "error")); return; }
+        if (await act(box, () => call(`/residents/${r.id}`, { method: "PATCH", body: { address: address.value.trim(), reason: reason.value.trim() || null } }))) again();
+      } }, field(`wallet-${r.id}`, t("console.wallet"), address), field(`reason-${r.id}`, t("console.reason"), reason),
+      h("button", { type: "submit" }, t("console.save")), box)));
+}
+
+export async function residentsScreen({ main, params }) {
+  const q = params[0] || "";
+  const found = await loadFor(main, t("console.residents"), () => call(`/residents?q=${encodeURIComponent(q)}&limit=50`));
+  if (!found) return;
+  const again = () => residentsScreen({ main, params });
+  const search = h("input", { type: "search", value: q, autocomplete: "off" });
+  const box = h("div", { "aria-live": "polite" });
+  const name = h("input", { type: "text", autocomplete: "off" });
+  const phone = h("input", { type: "tel", autocomplete: "off" });
+  const wallet = h("input", { type: "text", class: "mono", autocomplete: "off" });
+  const consent = h("input", { type: "checkbox" });
+  show(main,
+    h("h1", {}, t("console.residents")),
+    h("form", { role: "search", onsubmit: (e) => { e.preventDefault(); location.hash = `#/residents/${encodeURIComponent(search.value.trim())}`; } },
+      field("resident-search", t("console.search"), search, t("console.search_hint")),
+      h("button", { type: "submit", class: "primary" }, t("console.find"))),
+    q ? h("p", { class: "muted" }, t("console.found", { n: found.length })) : null,
+    found.length ? h("ul", { class: "cards", role: "list" }, found.map((r) => residentCard(r, again))) : null,
+    h("h2", {}, t("console.register")),
+    h("form", { onsubmit: async (e) => {
+      e.preventDefault();
+      if (!consent.checked) { show(box, status(t("console.consent_missing"), "error")); return; }
+      if (wallet.value.trim() && !isAddress(wallet.value)) { show(box, status(t("pay.payee_invalid"), "error")); return; }
+      const body = { name: name.value.trim() || null, phone: phone.value.trim() || null, address: wallet.value.trim() || null,
+        consent_terms_version: TERMS_VERSION };
+      let created = null;
+      if (await act(box, async () => { created = await call("/residents", { method: "POST", body }); })) {
+        location.hash = `#/residents/${encodeURIComponent(created.member_number)}`;
+      }
+    } },
+    field("new-name", t("console.name"), name), field("new-phone", t("console.phone"), phone),
+    field("new-wallet", t("console.wallet_optional"), wallet, t("console.wallet_hint")),
+    h("div", { class: "field" }, h("label", {}, consent, " ", t("console.consent", { version: TERMS_VERSION }))),
+    h("button", { type: "submit", class: "primary" }, t("console.register_submit")), box));
+}
