@@ -107,8 +107,7 @@ def accessibility(browser, stack) -> dict:
             return context, context.new_page()
 
         def audit(page, name):
-            page.wait_for_load_state("networkidle")
-            page.locator("main h1").first.wait_for()
+            page.locator("main[aria-busy=false] h1").first.wait_for()
             found = axe_violations(page)
             findings[f"{name} ({lang})"] = sum(len(v["nodes"]) for v in found)
 
@@ -124,7 +123,8 @@ def accessibility(browser, stack) -> dict:
         page.goto(stack.url + "/app/")
         page.get_by_role("button", name="Test Wallet", exact=False).click()
         page.locator("#balances").wait_for()
-        for route in ("home", "offers", "vouchers", "pay", "donate", "receive", "history"):
+        for route in ("home", "offers", "vouchers", "pay", "donate", "receive", "history", "community", "talents", "needs",
+                      "matches", "proposals", "report"):
             page.goto(f"{stack.url}/app/#/{route}")
             audit(page, f"resident {route}")
         context.close()
@@ -138,6 +138,17 @@ def accessibility(browser, stack) -> dict:
             page.goto(f"{stack.url}/desk/#/{route}")
             audit(page, f"desk {route}")
         context.close()
+        for username, routes in (("coord1", ("residents", "record", "sheets", "queue")), ("officer1", ("reports",))):
+            context, page = page_with()
+            page.goto(stack.url + "/console/")
+            page.locator("#desk-username").fill(username)
+            page.locator("#desk-password").fill(PASSWORD)
+            page.locator("form button[type=submit]").click()
+            page.locator("nav.tabs").wait_for()
+            for route in routes:
+                page.goto(f"{stack.url}/console/#/{route}")
+                audit(page, f"console {route} ({username})")
+            context.close()
     return {"axe_serious": sum(findings.values()), "axe_pages": len(findings),
             "axe_by_page": {k: v for k, v in findings.items() if v}}
 
@@ -177,7 +188,8 @@ def main() -> None:
                 with sync_playwright() as p:
                     browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
                     renders = {name: first_render(browser, f"{stack.url}{path}", args.runs)
-                               for name, path in (("resident", "/app/"), ("desk", "/desk/"), ("dashboard", "/dashboard/"))}
+                               for name, path in (("resident", "/app/"), ("desk", "/desk/"), ("dashboard", "/dashboard/"),
+                                                  ("console", "/console/"))}
                     out["first_render_ms_p95"] = renders["resident"]["p95"]
                     out["first_render_ms"] = renders
                     out.update(accessibility(browser, stack))
