@@ -1,4 +1,5 @@
-"""Compiles the baseline contracts in bench/contracts with the project's pinned solc (the shim)."""
+"""Compiles Solidity files outside Brownie's project with the project's pinned solc (the shim): the baseline contracts
+in bench/contracts, and test-only contracts other suites deploy themselves (contracts/test)."""
 
 from __future__ import annotations
 
@@ -11,9 +12,13 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def compile_baselines() -> dict[str, dict]:
-    sources = {
-        f"bench/contracts/{p.name}": {"content": p.read_text()} for p in sorted((ROOT / "bench/contracts").glob("*.sol"))
-    }
+    return compile_files(sorted((ROOT / "bench/contracts").glob("*.sol")))
+
+
+def compile_files(paths: list[Path]) -> dict[str, dict]:
+    """{contract name: {"abi", "bytecode"}} of every contract in `paths` (OpenZeppelin imports resolve to
+    node_modules)."""
+    sources = {str(Path(p).resolve().relative_to(ROOT)): {"content": Path(p).read_text()} for p in paths}
     standard_input = {
         "language": "Solidity",
         "sources": sources,

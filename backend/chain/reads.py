@@ -62,3 +62,25 @@ def paused(chain: ChainClient) -> bool:
 def has_role(chain: ChainClient, role: bytes, address: str) -> bool:
     """Redemption's hasRole(role, address)."""
     return decode(["bool"], call(chain, chain.redemption.address, _HAS_ROLE + encode(["bytes32", "address"], [role, address])))[0]
+
+
+ERC1271_MAGIC = bytes.fromhex("1626ba7e")  # isValidSignature(bytes32,bytes)'s selector: "valid"
+_IS_VALID_SIGNATURE = _selector("isValidSignature(bytes32,bytes)")
+
+
+def has_code(chain: ChainClient, account: str) -> bool:
+    """Is `account` a contract (a smart-contract wallet, for a resident)?"""
+    return chain.rpc("eth_getCode", [account, "latest"]) not in ("0x", "0x0", None)
+
+
+def is_valid_signature(chain: ChainClient, account: str, digest: bytes, signature: bytes) -> bool:
+    """EIP-1271: does the smart-contract wallet at `account` accept `signature` over `digest`? False for an account
+    without code, and for a wallet that reverts or answers anything but the magic value (as OpenZeppelin's
+    SignatureChecker counts them)."""
+    if not has_code(chain, account):
+        return False
+    try:
+        answer = call(chain, account, _IS_VALID_SIGNATURE + encode(["bytes32", "bytes"], [digest, signature]))
+    except Exception:
+        return False
+    return len(answer) >= 4 and answer[:4] == ERC1271_MAGIC

@@ -45,20 +45,34 @@ def for_wallet(data: dict) -> dict:
     return {**data, "message": message}
 
 
-def signer_of(data: dict, signature: str) -> str:
-    """The address that signed `data`; a 422 if the signature is malformed (bad length, high s, …)."""
+def digest_of(data: dict) -> bytes:
+    """The EIP-712 hash of `data`: what a key signs, and what a smart-contract wallet is asked about (EIP-1271)."""
+    signable = encode_typed_data(full_message=data)
+    return keccak(b"\x19" + signable.version + signable.header + signable.body)
+
+
+def signer_of(data: dict, signature: str, smart_wallet: str | None = None) -> str | None:
+    """The key that signed `data`; a 422 if the signature is malformed (not hex, bad length, high s, …). With
+    `smart_wallet` (the address the request is for), a signature that is no key's gives None instead: a
+    smart-contract wallet's signature has its own form, and the wallet itself says whether it is valid."""
     try:
         raw = bytes.fromhex(signature.removeprefix("0x"))
     except ValueError:
         raise Refusal(422, "invalid_signature", "the signature is not hex") from None
     if len(raw) != 65:
+        if smart_wallet is not None and raw:
+            return None
         raise Refusal(422, "invalid_signature", length=len(raw))
     # The contract (OpenZeppelin ECDSA) refuses malleable signatures: so do we, before anything is sent.
     if int.from_bytes(raw[32:64], "big") > 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0:
+        if smart_wallet is not None:
+            return None
         raise Refusal(422, "invalid_signature", "the signature's s is in the upper half (malleable)")
     try:
         return Account.recover_message(encode_typed_data(full_message=data), signature=raw)
     except Exception as exc:
+        if smart_wallet is not None:
+            return None
         raise Refusal(422, "invalid_signature", error=str(exc)) from None
 
 

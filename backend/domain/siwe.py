@@ -4,13 +4,14 @@ state lives in the database and is checked by the route (backend/api/routes/resi
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 from eth_account import Account
 from eth_account.messages import encode_defunct
-from eth_utils import is_checksum_address
+from eth_utils import is_checksum_address, keccak
 
 from backend.domain.errors import Refusal
 
@@ -120,7 +121,13 @@ def _origin(uri: str) -> tuple[str, str]:
     return parts.scheme.lower(), parts.netloc.lower()
 
 
-def verify(message: str, signature: str, *, domain: str, uri: str, chain_id: int, now: datetime | None = None) -> SiweMessage:
+def digest(signable) -> bytes:
+    """The EIP-191 hash a wallet signs for an eth-account SignableMessage (what EIP-1271 wallets are asked about)."""
+    return keccak(b"\x19" + signable.version + signable.header + signable.body)
+
+
+def verify(message: str, signature: str, *, domain: str, uri: str, chain_id: int, now: datetime | None = None,
+           contract_accepts: Callable[[str, bytes, bytes], bool] | None = None) -> SiweMessage:
     """Checks a signed EIP-4361 message against what this backend expects: the domain, the URI's origin, the chain
     id, the times, and that the address signed it (EIP-191 personal_sign). The nonce is the caller's to check."""
     now = now or datetime.now(UTC)
@@ -139,13 +146,28 @@ def verify(message: str, signature: str, *, domain: str, uri: str, chain_id: int
         raise Refusal(401, "siwe_not_yet_valid", "the message's Not Before has not come yet")
     if m.expiration_time is not None and m.expiration_time <= now:
         raise Refusal(401, "siwe_expired")
+    signable = encode_defunct(text=message)
     try:
-        signer = Account.recover_message(encode_defunct(text=message), signature=signature)
+        signer = Account.recover_message(signable, signature=signature)
     except Exception:
-        raise Refusal(401, "siwe_bad_signature") from None
-    if signer != m.address:
-        raise Refusal(401, "siwe_bad_signature", address=m.address)
-    return m
+        signer = None
+    if signer == m.address:
+        return m
+    # A smart-contract wallet (Safe, a smart account) signs through its owners: it says itself whether the signature
+    # is its own (EIP-1271), asked by `contract_accepts(address, digest, signature)`.
+    raw = _hex_bytes(signature)
+    if contract_accepts is not None and raw is not None and contract_accepts(m.address, digest(signable), raw):
+        return m
+    if signer is None:
+        raise Refusal(401, "siwe_bad_signature")
+    raise Refusal(401, "siwe_bad_signature", address=m.address)
+
+
+def _hex_bytes(text: str) -> bytes | None:
+    try:
+        return bytes.fromhex(text.removeprefix("0x"))
+    except (ValueError, AttributeError):
+        return None
 
 
 def build(domain: str, address: str, uri: str, chain_id: int, nonce: str, issued_at: datetime,

@@ -154,9 +154,12 @@ def _accept(kind: str, req: Signed, message: dict, db: Session, chain: ChainClie
     sig_hash = relay.signature_hash(req.signature)
     if ops.signature_seen(db, sig_hash):
         raise Refusal(409, "replayed", "this signed request was already submitted; it is not sent twice")
-    signer = relay.signer_of(typed, req.signature)
-    if signer != address:
-        raise Refusal(403, "wrong_signer", f"the request was signed by {signer}, not by you ({address})")
+    # A smart-contract wallet (EIP-1271) signs in its own form: it is asked, as the contract will ask it.
+    wallet = address if reads.has_code(chain, address) else None
+    signer = relay.signer_of(typed, req.signature, smart_wallet=wallet)
+    if signer != address and not (wallet and reads.is_valid_signature(chain, address, relay.digest_of(typed),
+                                                                          req.signature_bytes)):
+        raise Refusal(403, "wrong_signer", f"the request was signed by {signer or 'another key'}, not by you ({address})")
     chain_nonce = reads.relay_nonce(chain, address)
     if req.nonce < chain_nonce:
         raise Refusal(409, "nonce_used", f"nonce {req.nonce} was already used on-chain (next is {chain_nonce}); "

@@ -39,11 +39,12 @@ def new_siwe_nonce(db: Session, settings: Settings) -> tuple[str, datetime]:
     return nonce, expires
 
 
-def sign_in(db: Session, settings: Settings, chain_id: int, message_text: str, signature: str) -> tuple[str, int]:
-    """Checks the signed message (domain, URI, chain id, times, signature) and uses up its nonce: (the address,
-    the session's lifetime in seconds)."""
+def sign_in(db: Session, settings: Settings, chain: ChainClient, message_text: str, signature: str) -> tuple[str, int]:
+    """Checks the signed message (domain, URI, chain id, times, signature — a key's, or a smart-contract wallet's by
+    EIP-1271) and uses up its nonce: (the address, the session's lifetime in seconds)."""
     message = siwe.verify(message_text, signature, domain=settings.siwe_domain, uri=settings.siwe_uri,
-                          chain_id=chain_id)
+                          chain_id=chain.chain_id,
+                          contract_accepts=lambda account, digest, sig: reads.is_valid_signature(chain, account, digest, sig))
     now = datetime.now(UTC)
     with write_transaction(db):
         row = db.get(SiweNonce, message.nonce)

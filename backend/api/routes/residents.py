@@ -34,7 +34,7 @@ def siwe_nonce(db: DbDep, settings: SettingsDep, chain: ChainDep) -> SiweNonceOu
 def siwe_verify(body: SiweVerifyIn, db: DbDep, settings: SettingsDep, chain: ChainDep) -> ResidentTokenOut:
     """Checks the signed message (domain, URI, chain id, times, signature) and uses up its nonce; returns a session
     token for the address."""
-    address, ttl = residents.sign_in(db, settings, chain.chain_id, body.message, body.signature)
+    address, ttl = residents.sign_in(db, settings, chain, body.message, body.signature)
     token = issue_resident_token(settings.jwt_secret, settings.jwt_issuer, ttl, address)
     return ResidentTokenOut(access_token=token, expires_in=ttl, address=address)
 

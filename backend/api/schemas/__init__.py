@@ -209,7 +209,10 @@ class BalanceOut(BaseModel):
 AMOUNT_PATTERN = r"^[0-9]{1,78}$"
 Amount = Field(pattern=AMOUNT_PATTERN, description="coins in base units (1 coin = 10^18), as a decimal string")
 OptionalAmount = Field(default=None, pattern=AMOUNT_PATTERN, description="coins in base units, as a decimal string")
-Hex65 = Field(pattern=r"^0x[0-9a-fA-F]{130}$", description="a 65-byte signature, 0x-prefixed hex")
+# 65 bytes from a key; a smart-contract wallet's (EIP-1271: a Safe's is 65 bytes per owner) may be longer.
+SIGNATURE_PATTERN = r"^0x(?:[0-9a-fA-F]{2}){65,1024}$"
+Hex65 = Field(pattern=SIGNATURE_PATTERN, description="a signature, 0x-prefixed hex: 65 bytes from a key, or a "
+                                                      "smart-contract wallet's own (EIP-1271), up to 1024 bytes")
 
 
 class SiweNonceOut(BaseModel):
@@ -225,7 +228,7 @@ class SiweNonceOut(BaseModel):
 
 class SiweVerifyIn(Strict):
     message: StrictStr = Field(min_length=1, max_length=4000)
-    signature: StrictStr = Field(pattern=r"^0x[0-9a-fA-F]{130}$")
+    signature: StrictStr = Hex65
 
 
 class ResidentTokenOut(BaseModel):
