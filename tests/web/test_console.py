@@ -125,3 +125,34 @@ def test_officer_report(stack, new_page, areas):
     page.locator("ul.history li[data-kind=earned]").first.wait_for(timeout=60_000)
     assert "+5코인" in page.locator("ul.history li[data-kind=earned]").first.inner_text()
     assert watch.unexpected() == [] and resident_watch.unexpected() == []
+
+
+def test_admin_rules(stack, new_page, coordinator):
+    """The city publishes a new version of a rule from the console — previewed (dry run), then sent and mined —
+    and the next activity of that kind earns by it; the history lists both versions."""
+    page, watch = new_page("desktop", "ko")
+    console_sign_in(page, stack, "admin")
+    rule = page.locator("[data-category='2']")  # attending a class: 1 coin a class by default
+    rule.wait_for()
+    rule.get_by_label("코인").fill("2")
+    rule.get_by_role("button", name="미리 보기").click()
+    rule.locator("[data-dry-run=ok]").wait_for()
+    assert "setRule" in rule.locator("[data-dry-run=ok]").inner_text() or "Rule" in rule.locator("[data-dry-run=ok]").inner_text()
+    rule.get_by_role("button", name="적용").click()
+    page.locator("[data-category='2'] [data-applied=confirmed]").wait_for(timeout=60_000)
+
+    from datetime import UTC, datetime, timedelta
+    volunteer = Account.create().address
+    r = stack.http.post("/activities", json={"centre_id": 1, "volunteer": volunteer, "category": 2, "units": 1, "approve": True,
+                                             "occurred_at": (datetime.now(UTC) - timedelta(hours=2)).isoformat()}, headers=coordinator)
+    assert r.status_code in (200, 201), r.text
+    assert stack.wait_activity(r.json()["id"], coordinator)["status"] == "confirmed"
+    assert stack.app.state.chain.coin.functions.balanceOf(volunteer).call() == 2 * 10**18
+
+    page.reload()
+    rule = page.locator("[data-category='2']")
+    rule.locator("summary").click()
+    rule.locator("details ol li").nth(1).wait_for()
+    assert rule.locator("details ol li").count() >= 2
+    screenshot(page, "admin_rules")
+    assert watch.unexpected() == []

@@ -15,7 +15,8 @@ RESIDENT = ["home", "offers", "vouchers", "pay", "donate", "receive", "history",
             "matches", "proposals", "report"]
 DESK = ["voucher", "offers", "statement"]
 DASHBOARD = ["figures", "check", "proposals"]
-CONSOLE = {"coord1": ["residents", "record", "sheets", "queue"], "officer1": ["reports"]}
+CONSOLE = {"coord1": ["residents", "record", "sheets", "queue"], "officer1": ["reports"],
+           "admin": ["rules", "city", "staff", "audit"]}
 
 
 def check(page, watch, name: str) -> None:

@@ -6,6 +6,7 @@ import { t } from "../shared/i18n.js";
 import { frame, loadBranding, startRouter } from "../shared/layout.js";
 import { loginScreen } from "../shared/staff_login.js";
 import * as staff from "../shared/staff_session.js";
+import { auditScreen, cityScreen, rulesScreen, staffScreen } from "./admin.js";
 import { queueScreen } from "./queue.js";
 import { recordScreen } from "./record.js";
 import { reportsScreen } from "./reports.js";
@@ -15,9 +16,9 @@ import { sheetsScreen } from "./sheets.js";
 const BY_ROLE = {
   coordinator: { residents: residentsScreen, record: recordScreen, sheets: sheetsScreen, queue: queueScreen },
   welfare_officer: { reports: reportsScreen },
-  admin: { queue: queueScreen, residents: residentsScreen },
+  admin: { rules: rulesScreen, city: cityScreen, staff: staffScreen, audit: auditScreen, queue: queueScreen },
 };
-const FIRST = { coordinator: "residents", welfare_officer: "reports", admin: "queue" };
+const FIRST = { coordinator: "residents", welfare_officer: "reports", admin: "rules" };
 
 function tabs() {
   const s = staff.current();
