@@ -40,7 +40,7 @@ export async function redeemScreen({ main, params }) {
   const box = h("div");
   const enough = BigInt(me.available) >= BigInt(offer.price);
   const confirm = h("button", {
-    type: "button", class: "primary block",
+    type: "button", class: "primary block", disabled: !enough, // the wallet is not asked for what cannot go through
     onclick: async () => {
       confirm.disabled = true;
       const op = await signAndSend(box, "redeem", { offer_id: offerId, max_price: offer.price }, { offerId, maxPrice: offer.price },
@@ -59,7 +59,7 @@ export async function redeemScreen({ main, params }) {
       h("dl", { class: "pairs" },
         h("dt", {}, t("redeem.where")), h("dd", {}, providerName(offer)),
         h("dt", {}, t("redeem.price")), h("dd", {}, t("coins.amount", { amount: coins(offer.price) }), ` (${t("won.amount", { amount: won(offer.price, info.won_per_coin) })})`),
-        h("dt", {}, t("redeem.after")), h("dd", {}, t("coins.amount", { amount: coins((BigInt(me.available) - BigInt(offer.price)).toString()) })),
+        enough ? [h("dt", {}, t("redeem.after")), h("dd", {}, t("coins.amount", { amount: coins((BigInt(me.available) - BigInt(offer.price)).toString()) }))] : null,
         h("dt", {}, t("redeem.fee")), h("dd", {}, t("redeem.no_fee")))),
     enough ? null : status(t("redeem.not_enough", { missing: coins((BigInt(offer.price) - BigInt(me.available)).toString()) }), "warn"),
     h("p", {}, t("redeem.explain")),
