@@ -308,7 +308,9 @@ CATALOGUE: dict[str, dict] = {
         ("the rate is already {rate} won per coin", "환율이 이미 1코인당 {rate}원입니다"),
         ("offer {offer_id} is already on sale", "{offer_id}번 상품은 이미 판매 중입니다"),
         ("offer {offer_id} is already switched off by the city", "{offer_id}번 상품은 이미 시에서 판매를 중지했습니다"),
-        ("nothing to change", "바뀌는 내용이 없습니다")]),
+        ("nothing to change", "바뀌는 내용이 없습니다"),
+        ("the coin is already paused", "코인이 이미 일시 정지되어 있습니다"),
+        ("the coin is not paused", "코인이 일시 정지되어 있지 않습니다")]),
     "no_provider_address": _e("your account has no provider address", "계정에 제공처 주소가 등록되어 있지 않습니다"),
     "no_provider_key": _e("the backend holds no key for {address}: add provider-<name>.json to VB_KEYSTORE_DIR (or "
                           "VB_DEV_PROVIDER_KEYS on a local chain)",
