@@ -4,6 +4,7 @@ coin's pause, the history of a category's rule, the filtered audit log, staff ac
 from __future__ import annotations
 
 from contextlib import contextmanager
+from datetime import UTC, datetime
 
 from residents_helpers import new_wallet
 from sqlalchemy import func, select
@@ -175,3 +176,38 @@ def test_a_refused_pause_is_said_in_korean(backend, admin_headers):
 def test_a_coordinator_cannot_pause_the_coin(backend, coord1):
     refused(backend.http.post("/admin/pause", headers=coord1), 403, "staff_required")
     assert backend.chain.coin.functions.paused().call() is False
+
+
+# ------------------------------------------------------------------------------------------------- rule history
+
+
+def test_a_rules_history_lists_every_version_oldest_first_as_the_chain_has_them(backend, admin_headers):
+    registry = backend.chain.registry.functions
+    ops = [confirmed(backend, admin_headers, backend.http.put("/admin/categories/4", json=body, headers=admin_headers))
+           for body in ({"coins_per_block": str(COIN), "units_per_block": 1, "max_units": 5},
+                        {"coins_per_block": str(COIN), "units_per_block": 1, "max_units": 5, "active": False})]
+    r = backend.http.get("/admin/categories/4/history", headers=admin_headers)
+    assert r.status_code == 200, r.text
+    history = r.json()
+    versions = history["versions"]
+    assert history["id"] == 4 and history["key"] and [v["version"] for v in versions] == \
+        list(range(1, registry.categoryRule(4).call()[3] + 1))
+    for v in versions:
+        coins, units, most, version, active = registry.categoryRuleAt(4, v["version"]).call()
+        assert (v["coins_per_block"], v["units_per_block"], v["max_units"], v["active"]) == \
+            (str(coins), units, most, active)
+        block = backend.node.web3.eth.get_block(v["block_number"])
+        assert datetime.fromisoformat(v["time"]) == datetime.fromtimestamp(block["timestamp"], UTC)
+    assert [(v["tx_hash"], v["block_number"]) for v in versions[-2:]] == [(op["tx_hash"], op["block_number"])
+                                                                          for op in ops]
+
+
+def test_a_coordinator_reads_a_rules_history_and_an_officer_does_not(backend, coord1):
+    assert backend.http.get("/admin/categories/1/history", headers=coord1).json()["versions"]
+    refused(backend.http.get("/admin/categories/1/history", headers=backend.login("officer1")), 403, "staff_required")
+
+
+def test_the_history_of_no_category_is_refused(backend, admin_headers):
+    refused(backend.http.get("/admin/categories/70000/history", headers=admin_headers), 422, "invalid_category")
+    refused(backend.http.get("/admin/categories/4000/history", headers=admin_headers), 404, "unknown_category")
+    refused(backend.http.get("/admin/categories/x/history", headers=admin_headers), 422, "invalid_request")

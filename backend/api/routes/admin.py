@@ -19,9 +19,11 @@ from backend.api.idempotency import IdempotencyDep
 from backend.api.schemas import AMOUNT_PATTERN, Strict
 from backend.services.security import Principal
 from backend.services import admin as service
+from backend.services import categories
 
 router = APIRouter(prefix="/admin", tags=["admin"])
 AdminRole = Annotated[Principal, Depends(require("admin"))]
+RulesReader = Annotated[Principal, Depends(require("admin", "coordinator"))]
 
 
 class CentreIn(Strict):
@@ -126,6 +128,13 @@ def set_rule(category: int, body: RuleIn, admin: City, principal: AdminRole, onc
     """A new version of the category's rule (prices attestations made from then on)."""
     return change(admin, principal, once, body, lambda: admin.set_rule(
         category, body.coins_per_block, body.units_per_block, body.max_units, body.active))
+
+
+@router.get("/categories/{category}/history")
+def rule_history(category: int, principal: RulesReader, db: DbDep, chain: ChainDep) -> dict:
+    """Every version of the category's rule, oldest first, as indexed from the registry's CategoryRuleSet events
+    (the admin and coordinators: the same figures anyone can read on-chain)."""
+    return categories.rule_history(db, chain, category)
 
 
 @router.put("/offers/{offer_id}/active", status_code=202)
