@@ -204,6 +204,13 @@ CATALOGUE: dict[str, dict] = {
     "invalid_centre": _e("centre: {centre!r} is not a centre id (1, 2, …)",
                          "centre: '{centre}'은(는) 센터 번호가 아닙니다 (1, 2, … 처럼 입력하세요)",
                          "centre is not a centre id (1, 2, …)", "센터 번호가 올바르지 않습니다 (1, 2, … 처럼 입력하세요)"),
+    "invalid_filter": _e("{why}", "검색 조건이 올바르지 않습니다", "a filter is not valid", forms=[
+        ("action: {action!r} is not an action of the audit log; the actions are {listing}",
+         "action: 감사 기록에는 '{action}' 작업이 없습니다. 가능한 작업: {listing}"),
+        ("actor: {actor!r} is not a staff account", "actor: 그런 직원 계정이 없습니다 ('{actor}')"),
+        ("centre_id: {centre_id} is not a centre", "centre_id: {centre_id}번 센터는 없습니다"),
+        ("since must be before until", "시작(since)은 끝(until)보다 앞이어야 합니다"),
+        ("limit must be from 1 to {max}", "limit은 1에서 {max} 사이여야 합니다")]),
     "invalid_idempotency_key": _e("Idempotency-Key must be 1 to {max} characters",
                                   "Idempotency-Key는 1자에서 {max}자 사이여야 합니다",
                                   "the Idempotency-Key is too long or empty", "Idempotency-Key가 비어 있거나 너무 깁니다"),

@@ -10,6 +10,7 @@ refuse is an answer (`ok: false` with the problem), not a refusal."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -22,9 +23,9 @@ from backend.domain.admin_changes import coins as coin_text, describe, state
 from backend.domain.errors import Refusal
 from backend.domain.messages import localized
 from backend.services.chain_ops import admin_sender, dry_run
-from backend.store import ops
+from backend.store import admin_audit, ops
 from backend.store.db import write_transaction
-from backend.store.models import AdminAudit, Centre, ChainOp
+from backend.store.models import AdminAudit, Centre, StaffUser
 
 DAY = 86400
 UINT88_MAX, UINT96_MAX = 2**88 - 1, 2**96 - 1
@@ -49,7 +50,7 @@ class Admin:
             op = ops.queue(self.db, kind=f"admin_{action}", signer_role="admin", requested_by=self.actor, subject=None,
                            to=contract.address, data=data, params=params)
             self.db.add(AdminAudit(actor=self.actor, actor_user_id=self.user_id, action=action, params=params,
-                                   chain_op_id=op.id))
+                                   centre_id=params.get("centre_id"), chain_op_id=op.id))
             self.db.flush()
             return ops.op_view(op)
 
@@ -215,10 +216,34 @@ def _readable(contract, fn: str, args: list) -> dict:
     return out
 
 
-def audit_log(db: Session, limit: int) -> list[dict]:
-    """The city's changes, newest first: who asked, what, and where its transaction stands."""
-    rows = db.execute(select(AdminAudit, ChainOp).join(ChainOp, AdminAudit.chain_op_id == ChainOp.id, isouter=True)
-                      .order_by(AdminAudit.id.desc()).limit(max(1, min(limit, 1000)))).all()
+# Every action the audit log holds (an unknown one in a filter is refused rather than matching nothing).
+ACTIONS = ("add_centre", "set_cap", "set_centre_active", "add_coordinator", "remove_coordinator", "add_provider",
+           "remove_provider", "add_charity", "remove_charity", "set_rule", "set_offer_active", "set_won_per_coin",
+           "pause", "unpause", "export_centre")
+AUDIT_PAGE_MAX = 500
+
+
+def audit_log(db: Session, *, actor: str | None = None, action: str | None = None, since: datetime | None = None,
+              until: datetime | None = None, centre_id: int | None = None, after_id: int | None = None,
+              limit: int = 100) -> list[dict]:
+    """The city's changes and exports, newest first: who asked, what, and where its transaction stands; filtered by
+    who, what, when (since ≤ at < until; a time without a zone is UTC) and which centre, paged by `after_id` (the
+    last id of the page before)."""
+    if action is not None and action not in ACTIONS:
+        raise Refusal(422, "invalid_filter", f"action: {action!r} is not an action of the audit log; the actions are "
+                                             f"{', '.join(ACTIONS)}")
+    if actor is not None and not (admin_audit.actor_known(db, actor)
+                                  or db.scalar(select(StaffUser.id).where(StaffUser.username == actor)) is not None):
+        raise Refusal(422, "invalid_filter", f"actor: {actor!r} is not a staff account")
+    if centre_id is not None and db.get(Centre, centre_id) is None:
+        raise Refusal(422, "invalid_filter", f"centre_id: {centre_id} is not a centre")
+    since, until = (t.replace(tzinfo=UTC) if t is not None and t.tzinfo is None else t for t in (since, until))
+    if since is not None and until is not None and since >= until:
+        raise Refusal(422, "invalid_filter", "since must be before until")
+    if not 1 <= limit <= AUDIT_PAGE_MAX:
+        raise Refusal(422, "invalid_filter", f"limit must be from 1 to {AUDIT_PAGE_MAX}")
+    found = admin_audit.rows(db, actor=actor, action=action, since=since, until=until, centre_id=centre_id,
+                             after_id=after_id, limit=limit)
     return [{"id": a.id, "actor": a.actor, "actor_user_id": a.actor_user_id, "action": a.action, "params": a.params,
-             "at": a.at, "operation_id": a.chain_op_id, "state": op.state if op else None,
-             "tx_hash": op.tx_hash if op else None, "error": op.error if op else None} for a, op in rows]
+             "centre_id": a.centre_id, "at": a.at, "operation_id": a.chain_op_id, "state": op.state if op else None,
+             "tx_hash": op.tx_hash if op else None, "error": op.error if op else None} for a, op in found]

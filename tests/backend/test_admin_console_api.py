@@ -6,6 +6,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
+from conftest import database_url
 from residents_helpers import new_wallet
 from sqlalchemy import func, select
 from test_admin_api import confirmed
@@ -211,3 +212,73 @@ def test_the_history_of_no_category_is_refused(backend, admin_headers):
     refused(backend.http.get("/admin/categories/70000/history", headers=admin_headers), 422, "invalid_category")
     refused(backend.http.get("/admin/categories/4000/history", headers=admin_headers), 404, "unknown_category")
     refused(backend.http.get("/admin/categories/x/history", headers=admin_headers), 422, "invalid_request")
+
+
+# ------------------------------------------------------------------------------------------------- the audit log
+
+
+def test_the_audit_log_filters_by_action_centre_actor_and_time(backend, admin_headers):
+    start = datetime.now(UTC)
+    cap = confirmed(backend, admin_headers, backend.http.put("/admin/centres/2/cap", json={
+        "cap": str(31_000 * COIN), "period_days": 30}, headers=admin_headers))
+
+    def ids(**filters) -> list[int]:
+        r = backend.http.get("/admin/audit", params=filters, headers=admin_headers)
+        assert r.status_code == 200, r.text
+        return [a["operation_id"] for a in r.json()]
+
+    assert ids(action="set_cap", centre_id=2, actor="admin", since=start.isoformat()) == [cap["id"]]
+    assert cap["id"] in ids(action="set_cap") and cap["id"] not in ids(centre_id=1)
+    assert cap["id"] not in ids(action="add_charity") and cap["id"] not in ids(until=start.isoformat())
+    assert ids(since=datetime.now(UTC).isoformat()) == []
+    row = backend.http.get("/admin/audit", params={"limit": 1}, headers=admin_headers).json()[0]
+    assert (row["operation_id"], row["centre_id"], row["params"]["cap"]) == (cap["id"], 2, str(31_000 * COIN))
+
+
+def test_the_audit_log_pages_newest_first_after_an_id(backend, admin_headers):
+    for address in (new_wallet().address, new_wallet().address, new_wallet().address):
+        assert backend.http.post("/admin/charities", json={"address": address}, headers=admin_headers).status_code == 202
+    backend.drain()
+    whole = [a["id"] for a in backend.http.get("/admin/audit", params={"limit": 500}, headers=admin_headers).json()]
+    first = [a["id"] for a in backend.http.get("/admin/audit", params={"limit": 2}, headers=admin_headers).json()]
+    rest = [a["id"] for a in backend.http.get("/admin/audit", params={"limit": 500, "after_id": first[-1]},
+                                              headers=admin_headers).json()]
+    assert first + rest == whole == sorted(whole, reverse=True) and len(whole) >= 3
+
+
+def test_unknown_audit_filters_are_refused(backend, admin_headers):
+    for params in ({"action": "drop_tables"}, {"actor": "nobody-at-all"}, {"centre_id": 99}, {"limit": 501},
+                   {"limit": 0}, {"since": "2026-05-02T00:00:00Z", "until": "2026-05-01T00:00:00Z"}):
+        refused(backend.http.get("/admin/audit", params=params, headers=admin_headers), 422, "invalid_filter")
+    refused(backend.http.get("/admin/audit", params={"since": "yesterday"}, headers=admin_headers), 422,
+            "invalid_request")
+    r = backend.http.get("/admin/audit", params={"action": "drop_tables"}, headers=admin_headers | {"Accept-Language": "ko"})
+    assert r.json()["detail"].startswith("action: 감사 기록에는 'drop_tables' 작업이 없습니다. 가능한 작업: add_centre,")
+
+
+def test_a_coordinator_cannot_read_the_audit_log(backend, coord1):
+    refused(backend.http.get("/admin/audit", headers=coord1), 403, "staff_required")
+
+
+def test_audit_rows_written_before_the_centre_column_get_their_centre(tmp_path):
+    import sqlalchemy as sa
+    from alembic import command
+    from sqlalchemy import create_engine, text
+    from test_migration_renumbering import alembic_config
+
+    from backend.store.db import MIGRATIONS, migrate
+
+    url = database_url(tmp_path)
+    command.upgrade(alembic_config(MIGRATIONS, url), "0010_voucher_codes")
+    engine = create_engine(url)
+    try:
+        audit = sa.table("admin_audit", sa.column("actor"), sa.column("action"), sa.column("params", sa.JSON),
+                         sa.column("at", sa.DateTime(timezone=True)))
+        with engine.begin() as c:
+            for params in ({"centre_id": 3, "cap": "1"}, {"address": "0x0000000000000000000000000000000000000001"}):
+                c.execute(audit.insert().values(actor="admin", action="set_cap", params=params, at=datetime.now(UTC)))
+        migrate(url)
+        with engine.connect() as c:
+            assert c.execute(text("SELECT centre_id FROM admin_audit ORDER BY id")).scalars().all() == [3, None]
+    finally:
+        engine.dispose()

@@ -7,6 +7,7 @@ with what the transaction would be and change, queueing, auditing and rememberin
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
@@ -163,6 +164,11 @@ def unpause(admin: City, principal: AdminRole, once: IdempotencyDep) -> JSONResp
 
 
 @router.get("/audit")
-def audit(principal: AdminRole, db: DbDep, limit: int = 100) -> list[dict]:
-    """The city's changes, newest first: who asked, what, and where its transaction stands."""
-    return service.audit_log(db, limit)
+def audit(principal: AdminRole, db: DbDep, actor: str | None = None, action: str | None = None,
+          since: datetime | None = None, until: datetime | None = None, centre_id: int | None = None,
+          after_id: int | None = None, limit: int = 100) -> list[dict]:
+    """The city's changes and exports, newest first: who asked, what, and where its transaction stands; filtered by
+    actor, action, time (since ≤ at < until) and centre; paged by `after_id` (the last id of the page before),
+    `limit` ≤ 500."""
+    return service.audit_log(db, actor=actor, action=action, since=since, until=until, centre_id=centre_id,
+                             after_id=after_id, limit=limit)
