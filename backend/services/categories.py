@@ -5,11 +5,14 @@ manifest, so a city may number them as it likes."""
 from __future__ import annotations
 
 import threading
+from datetime import UTC, datetime
 
 import requests
+from sqlalchemy.orm import Session
 
 from backend.chain.client import ChainClient
 from backend.domain.errors import Refusal
+from backend.store import events
 
 VOLUNTEERING = "volunteering"        # matched volunteer activity, in minutes
 NEIGHBOUR_FOUND = "neighbour_found"  # a confirmed neighbour-in-need report
@@ -61,3 +64,21 @@ def listing(chain: ChainClient) -> list[dict]:
     with _LISTINGS_LOCK:
         _LISTINGS[chain.registry.address] = (block, out)
     return out
+
+
+def rule_history(db: Session, chain: ChainClient, category: int) -> dict:
+    """Every version of the category's rule, oldest first, from the indexed `CategoryRuleSet` events: what it paid,
+    whether it was active, and the block, time and transaction that set it."""
+    if not 1 <= category < 2**16:
+        raise Refusal(422, "invalid_category", "a category is 1–65535")
+    config = next((c for c in chain.deployment.manifest.get("config", {}).get("categories", [])
+                   if int(c["id"]) == category), {})
+    versions = [{"version": int(e.args["version"]), "coins_per_block": str(e.args["coinsPerBlock"]),
+                 "units_per_block": int(e.args["unitsPerBlock"]), "max_units": int(e.args["maxUnits"]),
+                 "active": bool(e.args["active"]), "block_number": e.block_number,
+                 "time": datetime.fromtimestamp(e.block_time, UTC) if e.block_time is not None else None,
+                 "tx_hash": e.tx_hash} for e in events.category_rule_events(db, category)]
+    if not versions and not config:
+        raise Refusal(404, "unknown_category", category=category)
+    return {"id": category, "key": config.get("key"), "name": config.get("name"), "name_ko": config.get("name_ko"),
+            "unit": config.get("unit"), "versions": versions}

@@ -29,10 +29,13 @@ def provider_address(db: Session, user_id: int) -> str:
     return user.address
 
 
-def dry_run(chain: ChainClient, sender: str, to: str, data: str) -> None:
-    """Refuses, with the contract's own reason, a call the contract would revert: nothing is recorded or sent."""
+def dry_run(chain: ChainClient, sender: str, to: str, data: str, *, estimate: bool = False) -> int | None:
+    """Refuses, with the contract's own reason, a call the contract would revert: nothing is recorded or sent.
+    With `estimate`, also the gas the transaction would use (eth_estimateGas)."""
+    call = {"from": sender, "to": to, "data": data}
     try:
-        chain.web3.eth.call({"from": sender, "to": to, "data": data})
+        chain.web3.eth.call(call)
+        return chain.web3.eth.estimate_gas(call) if estimate else None
     except (ContractLogicError, Web3RPCError, ValueError) as exc:
         raise Refusal(409, "refused_by_contract", f"the contract would refuse this: {chain.explain(exc)}") from None
 

@@ -1,5 +1,5 @@
 """Reads of what the indexer has stored: an address's balance and events, the events of one transaction, a
-contract's role changes, a provider's events in a block range."""
+contract's role changes, a provider's events in a block range, a category's rule versions."""
 
 from __future__ import annotations
 
@@ -47,3 +47,12 @@ def provider_events(s: Session, provider: str, from_block: int, to_block: int) -
         ChainEvent.block_number >= from_block, ChainEvent.block_number <= to_block,
         ChainEvent.event.in_(PROVIDER_EVENTS),
         or_(ChainEvent.address1 == provider, ChainEvent.address2 == provider)).order_by(ChainEvent.id)))
+
+
+def category_rule_events(s: Session, category: int) -> list[ChainEvent]:
+    """Every `CategoryRuleSet` of the category as indexed, oldest first (the category is an indexed topic the table
+    keeps in `args` only, so it is picked here: a city sets a rule a few times a year)."""
+    rows = s.scalars(select(ChainEvent).where(ChainEvent.contract == "ActivityRegistry",
+                                              ChainEvent.event == "CategoryRuleSet")
+                     .order_by(ChainEvent.block_number, ChainEvent.log_index))
+    return [e for e in rows if int(e.args["category"]) == category]

@@ -380,7 +380,8 @@ class OfferDetails(Base):
 
 
 class AdminAudit(Base):
-    """Every change the city makes through the API: who asked, what, and the chain operation that carries it."""
+    """Every change the city makes through the API (who asked, what, and the chain operation that carries it) and
+    every export of a centre's data (no operation)."""
 
     __tablename__ = "admin_audit"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -389,5 +390,6 @@ class AdminAudit(Base):
     action: Mapped[str] = mapped_column(String(40))
     params: Mapped[dict] = mapped_column(JSON)
     chain_op_id: Mapped[int | None] = mapped_column(ForeignKey("chain_ops.id"))
-    at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    centre_id: Mapped[int | None] = mapped_column(Integer, index=True)  # the centre changed or exported, if one
+    at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, index=True)
 

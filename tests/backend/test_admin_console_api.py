@@ -1,0 +1,284 @@
+"""What the city's admin screens ask of the API, on the real chain, app and database: every change's dry run, the
+coin's pause, the history of a category's rule, the filtered audit log, staff accounts and a centre's export."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from datetime import UTC, datetime
+
+from conftest import database_url
+from residents_helpers import new_wallet
+from sqlalchemy import func, select
+from test_admin_api import confirmed
+from test_providers import gym, publish  # noqa: F401  (gym: the fixture of the provider "gym")
+from test_resident_refusals import ops_count, refused
+
+from backend.chain.keys import dev_key
+from backend.domain.activities import COIN
+from backend.store.models import AdminAudit
+
+
+def audit_count(backend) -> int:
+    with backend.sessions() as s:
+        return s.scalar(select(func.count()).select_from(AdminAudit))
+
+
+@contextmanager
+def nothing_recorded(backend):
+    """Asserts the block neither queues an operation, writes an audit row nor mines a block."""
+    before = ops_count(backend), audit_count(backend), backend.node.web3.eth.block_number
+    yield
+    assert (ops_count(backend), audit_count(backend), backend.node.web3.eth.block_number) == before
+
+
+# ------------------------------------------------------------------------------------------------------ dry runs
+
+
+def test_a_dry_run_of_the_won_rate_answers_the_transaction_and_its_effects(backend, admin_headers):
+    rate = backend.chain.redemption.functions.wonPerCoin().call()
+    with nothing_recorded(backend):
+        r = backend.http.put("/admin/won-per-coin?dry_run=true", json={"won_per_coin": rate + 50}, headers=admin_headers)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body == {"dry_run": True, "ok": True, "action": "set_won_per_coin", "contract": "Redemption",
+                    "function": "setWonPerCoin", "args": {"wonPerCoin_": rate + 50}, "gas": body["gas"],
+                    "effects": f"won per coin {rate} → {rate + 50}"}
+    assert 21_000 < body["gas"] < 100_000
+    assert backend.chain.redemption.functions.wonPerCoin().call() == rate
+
+
+def test_every_admin_change_has_a_dry_run_that_records_nothing(backend, admin_headers):
+    address = new_wallet().address
+    coordinator = dev_key(1).address  # centre 1's coordinator in config/deployment.yaml
+    calls = [
+        ("post", "/admin/centres", {"key": "dry-centre", "name": "Dry", "cap": str(100 * COIN), "period_days": 30},
+         "add_centre", "ActivityRegistry", "addCentre"),
+        ("put", "/admin/centres/2/cap", {"cap": str(40_000 * COIN), "period_days": 7}, "set_cap", "ActivityRegistry",
+         "setCentreCap"),
+        ("put", "/admin/centres/2/active", {"active": False}, "set_centre_active", "ActivityRegistry",
+         "setCentreActive"),
+        ("post", "/admin/centres/2/coordinators", {"address": address}, "add_coordinator", "ActivityRegistry",
+         "addCoordinator"),
+        ("post", "/admin/providers", {"address": address}, "add_provider", "Redemption", "grantRole"),
+        ("post", "/admin/charities", {"address": address}, "add_charity", "Redemption", "grantRole"),
+        ("put", "/admin/categories/1", {"coins_per_block": str(COIN), "units_per_block": 60, "max_units": 480},
+         "set_rule", "ActivityRegistry", "setCategoryRule"),
+        ("put", "/admin/won-per-coin", {"won_per_coin": 321}, "set_won_per_coin", "Redemption", "setWonPerCoin"),
+        ("post", "/admin/pause", None, "pause", "ServiceCoin", "pause"),
+    ]
+    calls.append(("delete", f"/admin/centres/1/coordinators/{coordinator}", None, "remove_coordinator",
+                  "ActivityRegistry", "removeCoordinator"))
+    with nothing_recorded(backend):
+        for method, path, body, action, contract, function in calls:
+            kwargs = {"json": body} if body is not None else {}
+            r = backend.http.request(method, path, params={"dry_run": "true"}, headers=admin_headers, **kwargs)
+            assert r.status_code == 200, (path, r.text)
+            got = r.json()
+            assert (got["dry_run"], got["ok"], got["action"], got["contract"], got["function"]) == \
+                (True, True, action, contract, function), got
+            assert got["gas"] > 21_000 and got["effects"], got
+    assert backend.chain.registry.functions.centre(2).call()[4] is True
+
+
+def test_a_dry_run_of_a_rule_names_the_version_it_replaces(backend, admin_headers):
+    coins, units, maximum, version, _ = backend.chain.registry.functions.categoryRule(2).call()
+    r = backend.http.put("/admin/categories/2?dry_run=true", json={
+        "coins_per_block": str(2 * COIN), "units_per_block": 30, "max_units": 60, "active": False},
+        headers=admin_headers | {"Accept-Language": "ko"})
+    assert r.status_code == 200, r.text
+    assert r.json()["args"] == {"category": 2, "coinsPerBlock": str(2 * COIN), "unitsPerBlock": 30, "maxUnits": 60,
+                                "active": False}
+    assert r.json()["effects"] == (f"2번 분류 규칙 버전 {version} → {version + 1}: {units}단위당 "
+                                   f"{coins / COIN:g}코인(최대 {maximum}, 사용) → 30단위당 2코인(최대 60, 중지)")
+
+
+def test_a_dry_run_the_contract_would_refuse_answers_the_problem_in_the_readers_language(backend, admin_headers, gym):
+    offer_id = publish(backend, gym, title="Dry-run pool")
+    provider = backend.node.web3.eth.accounts[3]
+    confirmed(backend, admin_headers, backend.http.put(f"/admin/offers/{offer_id}/active", json={"active": False},
+                                                       headers=admin_headers))
+    confirmed(backend, admin_headers, backend.http.delete(f"/admin/providers/{provider}", headers=admin_headers))
+    try:
+        with nothing_recorded(backend):
+            r = backend.http.put(f"/admin/offers/{offer_id}/active?dry_run=true", json={"active": True},
+                                 headers=admin_headers | {"Accept-Language": "ko"})
+        assert r.status_code == 200, r.text
+        body = r.json()
+        assert (body["ok"], body["gas"], body["problem"]["code"]) == (False, None, "refused_by_contract")
+        assert body["problem"]["message"].startswith("스마트 계약이 이 요청을 거부합니다")
+        # Without a dry run the same change is refused, and nothing is queued.
+        with nothing_recorded(backend):
+            refused(backend.http.put(f"/admin/offers/{offer_id}/active", json={"active": True}, headers=admin_headers),
+                    409, "refused_by_contract")
+    finally:
+        confirmed(backend, admin_headers, backend.http.post("/admin/providers", json={"address": provider},
+                                                            headers=admin_headers))
+
+
+def test_a_dry_run_refuses_bad_input_as_the_change_does(backend, admin_headers):
+    rate = backend.chain.redemption.functions.wonPerCoin().call()
+    with nothing_recorded(backend):
+        refused(backend.http.put("/admin/won-per-coin?dry_run=true", json={"won_per_coin": rate}, headers=admin_headers),
+                409, "no_change")
+        refused(backend.http.put("/admin/centres/99/cap?dry_run=true", json={"cap": "1", "period_days": 1},
+                                 headers=admin_headers), 404, "unknown_centre")
+        refused(backend.http.put("/admin/categories/1?dry_run=true", json={"coins_per_block": "0", "units_per_block": 1,
+                                                                         "max_units": 1}, headers=admin_headers),
+                422, "invalid_rule")
+        refused(backend.http.put("/admin/won-per-coin?dry_run=perhaps", json={"won_per_coin": rate + 1},
+                                 headers=admin_headers), 422, "invalid_request")
+
+
+def test_a_coordinator_cannot_dry_run_an_admin_change(backend, coord1):
+    refused(backend.http.put("/admin/won-per-coin?dry_run=true", json={"won_per_coin": 999}, headers=coord1),
+            403, "staff_required")
+
+
+def test_a_dry_run_is_not_remembered_under_its_idempotency_key(backend, admin_headers):
+    charity = new_wallet().address
+    headers = admin_headers | {"Idempotency-Key": "dry-then-real-" + charity}
+    dry = backend.http.post("/admin/charities?dry_run=true", json={"address": charity}, headers=headers)
+    assert dry.status_code == 200 and dry.json()["dry_run"] is True, dry.text
+    real = backend.http.post("/admin/charities", json={"address": charity}, headers=headers)
+    assert real.status_code == 202 and "Idempotent-Replayed" not in real.headers, real.text
+    confirmed(backend, admin_headers, real)
+    assert backend.chain.redemption.functions.hasRole(backend.chain.redemption.functions.CHARITY_ROLE().call(),
+                                                      charity).call()
+
+
+# ------------------------------------------------------------------------------------------------------ the pause
+
+
+def test_the_admin_pauses_and_resumes_the_coin_on_chain_and_audited(backend, admin_headers):
+    coin = backend.chain.coin.functions
+    assert coin.paused().call() is False
+    try:
+        paused = confirmed(backend, admin_headers, backend.http.post("/admin/pause", headers=admin_headers))
+        assert coin.paused().call() is True and paused["kind"] == "admin_pause"
+        refused(backend.http.post("/admin/pause", headers=admin_headers), 409, "no_change")
+        dry = backend.http.post("/admin/unpause?dry_run=true", headers=admin_headers)
+        assert dry.status_code == 200 and dry.json()["ok"] and dry.json()["function"] == "unpause", dry.text
+    finally:
+        if coin.paused().call():
+            confirmed(backend, admin_headers, backend.http.post("/admin/unpause", headers=admin_headers))
+    assert coin.paused().call() is False
+    refused(backend.http.post("/admin/unpause", headers=admin_headers | {"Accept-Language": "ko"}), 409, "no_change")
+    audit = backend.http.get("/admin/audit", headers=admin_headers).json()
+    assert [a["action"] for a in audit[:2]] == ["unpause", "pause"]
+    assert all(a["actor"] == "admin" and a["state"] == "confirmed" for a in audit[:2])
+
+
+def test_a_refused_pause_is_said_in_korean(backend, admin_headers):
+    r = backend.http.post("/admin/unpause", headers=admin_headers | {"Accept-Language": "ko"})
+    refused(r, 409, "no_change")
+    assert r.json()["detail"] == "코인이 일시 정지되어 있지 않습니다"
+
+
+def test_a_coordinator_cannot_pause_the_coin(backend, coord1):
+    refused(backend.http.post("/admin/pause", headers=coord1), 403, "staff_required")
+    assert backend.chain.coin.functions.paused().call() is False
+
+
+# ------------------------------------------------------------------------------------------------- rule history
+
+
+def test_a_rules_history_lists_every_version_oldest_first_as_the_chain_has_them(backend, admin_headers):
+    registry = backend.chain.registry.functions
+    ops = [confirmed(backend, admin_headers, backend.http.put("/admin/categories/4", json=body, headers=admin_headers))
+           for body in ({"coins_per_block": str(COIN), "units_per_block": 1, "max_units": 5},
+                        {"coins_per_block": str(COIN), "units_per_block": 1, "max_units": 5, "active": False})]
+    r = backend.http.get("/admin/categories/4/history", headers=admin_headers)
+    assert r.status_code == 200, r.text
+    history = r.json()
+    versions = history["versions"]
+    assert history["id"] == 4 and history["key"] and [v["version"] for v in versions] == \
+        list(range(1, registry.categoryRule(4).call()[3] + 1))
+    for v in versions:
+        coins, units, most, version, active = registry.categoryRuleAt(4, v["version"]).call()
+        assert (v["coins_per_block"], v["units_per_block"], v["max_units"], v["active"]) == \
+            (str(coins), units, most, active)
+        block = backend.node.web3.eth.get_block(v["block_number"])
+        assert datetime.fromisoformat(v["time"]) == datetime.fromtimestamp(block["timestamp"], UTC)
+    assert [(v["tx_hash"], v["block_number"]) for v in versions[-2:]] == [(op["tx_hash"], op["block_number"])
+                                                                          for op in ops]
+
+
+def test_a_coordinator_reads_a_rules_history_and_an_officer_does_not(backend, coord1):
+    assert backend.http.get("/admin/categories/1/history", headers=coord1).json()["versions"]
+    refused(backend.http.get("/admin/categories/1/history", headers=backend.login("officer1")), 403, "staff_required")
+
+
+def test_the_history_of_no_category_is_refused(backend, admin_headers):
+    refused(backend.http.get("/admin/categories/70000/history", headers=admin_headers), 422, "invalid_category")
+    refused(backend.http.get("/admin/categories/4000/history", headers=admin_headers), 404, "unknown_category")
+    refused(backend.http.get("/admin/categories/x/history", headers=admin_headers), 422, "invalid_request")
+
+
+# ------------------------------------------------------------------------------------------------- the audit log
+
+
+def test_the_audit_log_filters_by_action_centre_actor_and_time(backend, admin_headers):
+    start = datetime.now(UTC)
+    cap = confirmed(backend, admin_headers, backend.http.put("/admin/centres/2/cap", json={
+        "cap": str(31_000 * COIN), "period_days": 30}, headers=admin_headers))
+
+    def ids(**filters) -> list[int]:
+        r = backend.http.get("/admin/audit", params=filters, headers=admin_headers)
+        assert r.status_code == 200, r.text
+        return [a["operation_id"] for a in r.json()]
+
+    assert ids(action="set_cap", centre_id=2, actor="admin", since=start.isoformat()) == [cap["id"]]
+    assert cap["id"] in ids(action="set_cap") and cap["id"] not in ids(centre_id=1)
+    assert cap["id"] not in ids(action="add_charity") and cap["id"] not in ids(until=start.isoformat())
+    assert ids(since=datetime.now(UTC).isoformat()) == []
+    row = backend.http.get("/admin/audit", params={"limit": 1}, headers=admin_headers).json()[0]
+    assert (row["operation_id"], row["centre_id"], row["params"]["cap"]) == (cap["id"], 2, str(31_000 * COIN))
+
+
+def test_the_audit_log_pages_newest_first_after_an_id(backend, admin_headers):
+    for address in (new_wallet().address, new_wallet().address, new_wallet().address):
+        assert backend.http.post("/admin/charities", json={"address": address}, headers=admin_headers).status_code == 202
+    backend.drain()
+    whole = [a["id"] for a in backend.http.get("/admin/audit", params={"limit": 500}, headers=admin_headers).json()]
+    first = [a["id"] for a in backend.http.get("/admin/audit", params={"limit": 2}, headers=admin_headers).json()]
+    rest = [a["id"] for a in backend.http.get("/admin/audit", params={"limit": 500, "after_id": first[-1]},
+                                              headers=admin_headers).json()]
+    assert first + rest == whole == sorted(whole, reverse=True) and len(whole) >= 3
+
+
+def test_unknown_audit_filters_are_refused(backend, admin_headers):
+    for params in ({"action": "drop_tables"}, {"actor": "nobody-at-all"}, {"centre_id": 99}, {"limit": 501},
+                   {"limit": 0}, {"since": "2026-05-02T00:00:00Z", "until": "2026-05-01T00:00:00Z"}):
+        refused(backend.http.get("/admin/audit", params=params, headers=admin_headers), 422, "invalid_filter")
+    refused(backend.http.get("/admin/audit", params={"since": "yesterday"}, headers=admin_headers), 422,
+            "invalid_request")
+    r = backend.http.get("/admin/audit", params={"action": "drop_tables"}, headers=admin_headers | {"Accept-Language": "ko"})
+    assert r.json()["detail"].startswith("action: 감사 기록에는 'drop_tables' 작업이 없습니다. 가능한 작업: add_centre,")
+
+
+def test_a_coordinator_cannot_read_the_audit_log(backend, coord1):
+    refused(backend.http.get("/admin/audit", headers=coord1), 403, "staff_required")
+
+
+def test_audit_rows_written_before_the_centre_column_get_their_centre(tmp_path):
+    import sqlalchemy as sa
+    from alembic import command
+    from sqlalchemy import create_engine, text
+    from test_migration_renumbering import alembic_config
+
+    from backend.store.db import MIGRATIONS, migrate
+
+    url = database_url(tmp_path)
+    command.upgrade(alembic_config(MIGRATIONS, url), "0010_voucher_codes")
+    engine = create_engine(url)
+    try:
+        audit = sa.table("admin_audit", sa.column("actor"), sa.column("action"), sa.column("params", sa.JSON),
+                         sa.column("at", sa.DateTime(timezone=True)))
+        with engine.begin() as c:
+            for params in ({"centre_id": 3, "cap": "1"}, {"address": "0x0000000000000000000000000000000000000001"}):
+                c.execute(audit.insert().values(actor="admin", action="set_cap", params=params, at=datetime.now(UTC)))
+        migrate(url)
+        with engine.connect() as c:
+            assert c.execute(text("SELECT centre_id FROM admin_audit ORDER BY id")).scalars().all() == [3, None]
+    finally:
+        engine.dispose()
