@@ -134,12 +134,14 @@ def test_admin_rules(stack, new_page, coordinator):
     console_sign_in(page, stack, "admin")
     rule = page.locator("[data-category='2']")  # attending a class: 1 coin a class by default
     rule.wait_for()
+    assert rule.get_by_role("button", name="적용").is_hidden()  # nothing is sent before its preview
     rule.get_by_label("코인").fill("2")
     rule.get_by_role("button", name="미리 보기").click()
     rule.locator("[data-dry-run=ok]").wait_for()
     assert "setRule" in rule.locator("[data-dry-run=ok]").inner_text() or "Rule" in rule.locator("[data-dry-run=ok]").inner_text()
     rule.get_by_role("button", name="적용").click()
-    page.locator("[data-category='2'] [data-applied=confirmed]").wait_for(timeout=60_000)
+    page.locator("main > [data-applied=confirmed]").wait_for(timeout=60_000)  # the screen again, saying so
+    page.get_by_role("heading", name="강좌 수강 · 2번째 규칙").wait_for()
 
     from datetime import UTC, datetime, timedelta
     volunteer = Account.create().address

@@ -10,11 +10,21 @@ import * as staff from "../shared/staff_session.js";
 import { changeBox } from "./change.js";
 import { act, call, loadFor, txLinkOf } from "./common.js";
 
-export async function rulesScreen({ main }) {
+function unitName(unit) {
+  const key = `unitname.${unit}`;
+  return t(key) === key ? unit : t(key);
+}
+
+/** What was just applied, said at the top of the screen drawn again with the chain's new state. */
+function appliedNote(op) {
+  return op ? h("div", { class: "status status-ok", "data-applied": "confirmed", role: "status" }, t("console.applied"), " ", txLinkOf(op.tx_hash)) : null;
+}
+
+export async function rulesScreen({ main, applied = null }) {
   const categories = await loadFor(main, t("console.rules"), () => api("/categories"));
   if (!categories) return;
-  const again = () => rulesScreen({ main });
-  show(main, h("h1", {}, t("console.rules")), h("p", {}, t("console.rules_intro")),
+  const again = (op) => rulesScreen({ main, applied: op });
+  show(main, h("h1", {}, t("console.rules")), appliedNote(applied), h("p", {}, t("console.rules_intro")),
     categories.map((c) => {
       const coinsIn = h("input", { type: "text", inputmode: "decimal", value: coins(c.coins_per_block).replace(/,/g, "") });
       const per = h("input", { type: "number", min: "1", value: String(c.units_per_block) });
@@ -29,9 +39,9 @@ export async function rulesScreen({ main }) {
       }, again);
       return h("section", { class: "card", "data-category": c.id, "aria-labelledby": `rule-${c.id}` },
         h("h2", { id: `rule-${c.id}` }, `${localName(c, c.key)} · ${t("console.rule_version", { v: c.rule_version })}`),
-        h("p", { class: "muted" }, t("console.rule_now", { coins: coins(c.coins_per_block), per: c.units_per_block, unit: c.unit, max: c.max_units })),
+        h("p", { class: "muted" }, t("console.rule_now", { coins: coins(c.coins_per_block), per: c.units_per_block, unit: unitName(c.unit), max: c.max_units })),
         h("div", { class: "figures" },
-          field(`rule-${c.id}-coins`, t("console.rule_coins"), coinsIn), field(`rule-${c.id}-per`, t("console.rule_per", { unit: c.unit }), per),
+          field(`rule-${c.id}-coins`, t("console.rule_coins"), coinsIn), field(`rule-${c.id}-per`, t("console.rule_per", { unit: unitName(c.unit) }), per),
           field(`rule-${c.id}-max`, t("console.rule_max"), max)),
         h("div", { class: "field" }, h("label", {}, active, " ", t("console.rule_active"))),
         change.element,
@@ -39,20 +49,20 @@ export async function rulesScreen({ main }) {
           if (!e.target.open || history.dataset.loaded) return;
           history.dataset.loaded = "1";
           await act(history, async () => {
-            const versions = await call(`/admin/categories/${c.id}/history`);
+            const { versions } = await call(`/admin/categories/${c.id}/history`);
             show(history, h("ol", {}, versions.map((v) => h("li", {},
-              `${t("console.rule_version", { v: v.version })}: ${t("console.rule_now", { coins: coins(v.coins_per_block), per: v.units_per_block, unit: c.unit, max: v.max_units })}`,
+              `${t("console.rule_version", { v: v.version })}: ${t("console.rule_now", { coins: coins(v.coins_per_block), per: v.units_per_block, unit: unitName(c.unit), max: v.max_units })}`,
               v.time ? ` · ${dateTime(v.time)}` : "", " ", txLinkOf(v.tx_hash)))));
           });
         } }, h("summary", {}, t("console.rule_history")), history));
     }));
 }
 
-export async function cityScreen({ main }) {
+export async function cityScreen({ main, applied = null }) {
   const loaded = await loadFor(main, t("console.city"), () => Promise.all([api("/token"), api("/directory"), api("/centres")]));
   if (!loaded) return;
   const [token, directory, centres] = loaded;
-  const again = () => cityScreen({ main });
+  const again = (op) => cityScreen({ main, applied: op });
   const rate = h("input", { type: "number", min: "1", value: String(token.won_per_coin) });
   const rateChange = changeBox(() => ({ path: "/admin/won-per-coin", method: "PUT", body: { won_per_coin: Number(rate.value) } }), again);
   const pause = changeBox(() => ({ path: "/admin/pause", method: "POST" }), again);
@@ -65,7 +75,7 @@ export async function cityScreen({ main }) {
         changeBox(() => ({ path: `/admin/${kind}/${m.address}`, method: "DELETE" }), again).element))),
       field(`${kind}-address`, t("console.add_address"), address), add.element);
   };
-  show(main, h("h1", {}, t("console.city")),
+  show(main, h("h1", {}, t("console.city")), appliedNote(applied),
     h("section", { class: "card" }, h("h2", {}, t("console.rate")),
       field("won-per-coin", t("console.rate_field"), rate, t("console.rate_hint")), rateChange.element),
     h("section", { class: "card" }, h("h2", {}, t("console.pause")), h("p", {}, t("console.pause_hint")),

@@ -42,7 +42,7 @@ export function changeBox(request, done) {
       }
       if (op.state === "confirmed") {
         show(box, h("div", { class: "status status-ok", "data-applied": "confirmed" }, t("console.applied"), " ", txLinkOf(op.tx_hash)));
-        done?.();
+        done?.(op); // the screen is drawn again with the chain's new state, saying what was applied
       } else show(box, h("div", { class: "status status-error", "data-applied": "failed" }, t("console.apply_failed")));
     });
     apply.disabled = false;

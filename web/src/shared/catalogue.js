@@ -707,6 +707,8 @@ Object.assign(catalogue, {
   "console.rule_version": ["{v}번째 규칙", "version {v}"],
   "console.rule_now": ["{per} {unit}마다 {coins}코인, 한 번에 최대 {max}", "{coins} coins per {per} {unit}, at most {max} at a time"],
   "console.rule_coins": ["코인", "Coins"],
+  "unitname.minute": ["분", "minutes"], "unitname.class": ["회", "classes"], "unitname.item": ["개", "items"],
+  "unitname.report": ["건", "reports"],
   "console.rule_per": ["단위 수 ({unit})", "Units ({unit})"],
   "console.rule_max": ["한 번에 최대", "At most at a time"],
   "console.rule_active": ["사용 중", "Active"],
