@@ -31,9 +31,11 @@ def register(stack, coordinator, name: str, phone: str) -> dict:
 
 
 def test_coordinator_sheet(stack, new_page, coordinator, tmp_path):
-    people = [register(stack, coordinator, name, f"010-7000-{100 + i}") for i, name in enumerate(("이영희", "박철수", "최민수"))]
+    """A day's event of 40 people, as the issue asks: one line names nobody of the centre."""
+    people = [register(stack, coordinator, f"참가자{i:02d}", f"010-7000-{1000 + i}") for i in range(40)]
     sheet = tmp_path / "event.csv"
-    lines = ["회원번호,이름,시간(분)"] + [f"{p['member_number']},{p['name']},120" for p in people[:2]] + ["VB-999999,최민수,90"]
+    lines = (["회원번호,이름,시간(분)"] + [f"{p['member_number']},{p['name']},120" for p in people[:2]]
+             + [f"VB-999999,{people[2]['name']},90"] + [f"{p['member_number']},{p['name']},120" for p in people[3:]])
     sheet.write_text("\n".join(lines) + "\n", encoding="utf-8-sig")
     yesterday = (datetime.now(KST) - timedelta(days=1)).strftime("%Y-%m-%d")
 
@@ -53,16 +55,17 @@ def test_coordinator_sheet(stack, new_page, coordinator, tmp_path):
     bad.get_by_label("3번째 줄의 주민").fill(people[2]["member_number"])
     bad.get_by_role("button", name="고치기").click()
     page.locator("#sheet-lines tr[data-line='3'][data-problems='0']").wait_for()
-    page.get_by_role("button", name="3줄 모두 승인").click()
+    page.get_by_role("button", name="40줄 모두 승인").click()
 
     # Every line on its way, then confirmed on-chain, without leaving the console.
-    page.locator("#sheet-totals[data-confirmed='3']").wait_for(timeout=60_000)
+    page.locator("#sheet-totals[data-confirmed='40']").wait_for(timeout=90_000)
     statuses = page.locator("#sheet-lines tbody tr").evaluate_all("rows => rows.map(r => r.dataset.status)")
-    assert statuses == ["confirmed"] * 3
-    assert page.locator("#sheet-lines a[href*='/tx/0x']").count() == 3
+    assert statuses == ["confirmed"] * 40
+    assert page.locator("#sheet-lines a[href*='/tx/0x']").count() == 40
     screenshot(page, "coordinator_sheet")
     coin = stack.app.state.chain.coin
-    assert [coin.functions.balanceOf(p["address"]).call() for p in people] == [6 * 10**18, 6 * 10**18, 45 * 10**17]
+    expected = [6 * 10**18, 6 * 10**18, 45 * 10**17] + [6 * 10**18] * 37
+    assert [coin.functions.balanceOf(p["address"]).call() for p in people] == expected
     assert watch.unexpected(allowed_statuses=(422,)) == []
 
 
