@@ -11,7 +11,7 @@ import io
 import zipfile
 
 import pytest
-from conftest import activity_body, database_url
+from conftest import PASSWORD, activity_body, database_url
 from residents_helpers import new_wallet, sign_in
 from sqlalchemy import func, select
 from test_admin_api import confirmed
@@ -427,3 +427,64 @@ def test_an_unknown_centre_or_period_is_refused(backend, admin_headers):
                                  headers=admin_headers), 422, "invalid_period")
         refused(backend.http.get("/admin/centres/1/export.zip", params={"from": "May"}, headers=admin_headers),
                 422, "invalid_request")
+
+
+# ------------------------------------------------------------------------------------------------ staff accounts
+
+
+def new_clerk(backend, admin_headers) -> dict:
+    username = f"desk-{new_wallet().address[2:10].lower()}"
+    r = backend.http.post("/staff", json={"username": username, "password": PASSWORD, "role": "coordinator",
+                                          "centre_id": 2}, headers=admin_headers)
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+def login(backend, username: str, password: str = PASSWORD):
+    return backend.http.post("/auth/login", json={"username": username, "password": password})
+
+
+def test_an_account_the_admin_creates_is_listed_and_signs_in(backend, admin_headers):
+    clerk = new_clerk(backend, admin_headers)
+    listed = backend.http.get("/staff", headers=admin_headers).json()
+    assert {"id": clerk["id"], "username": clerk["username"], "role": "coordinator", "centre_id": 2, "address": None,
+            "active": True} in listed
+    assert login(backend, clerk["username"]).status_code == 200
+
+
+def test_a_disabled_account_cannot_sign_in_or_refresh_until_enabled_again(backend, admin_headers):
+    clerk = new_clerk(backend, admin_headers)
+    session = login(backend, clerk["username"]).json()
+    assert backend.http.patch(f"/staff/{clerk['id']}", json={"active": False}, headers=admin_headers).json()["active"] \
+        is False
+    refused(login(backend, clerk["username"]), 401, "unauthorized")
+    refused(backend.http.post("/auth/refresh", json={"refresh_token": session["refresh_token"]}), 401, "session_ended")
+    refused(backend.http.get("/activities", headers={"Authorization": f"Bearer {session['access_token']}"}), 401,
+            "unauthorized")
+    backend.http.patch(f"/staff/{clerk['id']}", json={"active": True}, headers=admin_headers)
+    assert login(backend, clerk["username"]).status_code == 200
+
+
+def test_a_reset_password_replaces_the_old_one_and_ends_the_sessions(backend, admin_headers):
+    clerk = new_clerk(backend, admin_headers)
+    session = login(backend, clerk["username"]).json()
+    r = backend.http.patch(f"/staff/{clerk['id']}", json={"password": "a-new-password-9"}, headers=admin_headers)
+    assert r.status_code == 200, r.text
+    refused(login(backend, clerk["username"]), 401, "unauthorized")
+    assert login(backend, clerk["username"], "a-new-password-9").status_code == 200
+    refused(backend.http.post("/auth/refresh", json={"refresh_token": session["refresh_token"]}), 401, "session_ended")
+
+
+def test_staff_changes_are_in_the_audit_log_without_the_password(backend, admin_headers):
+    clerk = new_clerk(backend, admin_headers)
+    backend.http.patch(f"/staff/{clerk['id']}", json={"password": "a-new-password-9", "active": False},
+                       headers=admin_headers)
+    created = backend.http.get("/admin/audit", params={"action": "create_staff", "limit": 1},
+                               headers=admin_headers).json()[0]
+    updated = backend.http.get("/admin/audit", params={"action": "update_staff", "limit": 1},
+                               headers=admin_headers).json()[0]
+    assert (created["actor"], created["centre_id"], created["params"]) == (
+        "admin", 2, {"user_id": clerk["id"], "username": clerk["username"], "role": "coordinator", "address": None})
+    assert updated["params"] == {"user_id": clerk["id"], "username": clerk["username"], "active": False,
+                                 "password_reset": True}
+    assert PASSWORD not in str(created) and "a-new-password-9" not in str(updated)
