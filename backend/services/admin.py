@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session
 
 from backend.chain import reads
 from backend.chain.client import ChainClient
-from backend.domain import admin_changes
 from backend.domain.activities import parse_address
 from backend.domain.admin_changes import coins as coin_text, describe, state
 from backend.domain.errors import Refusal
