@@ -153,6 +153,11 @@ CATALOGUE: dict[str, dict] = {
     "duplicate": _e("{why}", "중복된 줄입니다", "this line is a duplicate", forms=[
         ("the same resident as line {line}", "{line}번째 줄과 같은 주민입니다"),
         ("already recorded for this category on {day}", "{day}에 같은 분류의 활동이 이미 기록되어 있습니다")]),
+    "export_too_large": _e("{why}", "내보낼 자료가 너무 많습니다", "the export is too large", forms=[
+        ("centre {centre_id}'s data is more than {max} rows: export it with scripts or a database copy",
+         "{centre_id}번 센터의 자료가 {max}줄을 넘습니다. 스크립트나 데이터베이스 사본으로 내보내세요"),
+        ("the settlements are more than {max} rows: give a shorter period (from, to)",
+         "정산 내역이 {max}줄을 넘습니다. 기간(from, to)을 더 짧게 정하세요")]),
     "forbidden": _e("{why}", "권한이 없습니다", "you may not do this", forms=[
         ("this needs the role {roles}; you are {who}", "{roles} 역할이 필요합니다. 현재 역할: {who}"),
         ("you act for centre {own_centre}, not centre {centre_id}",
@@ -220,7 +225,8 @@ CATALOGUE: dict[str, dict] = {
                         "{name}: '{value}'은(는) 올바른 월이 아닙니다. 2026-03처럼 YYYY-MM 형식으로 입력하세요",
                         "a month is written as YYYY-MM, e.g. 2026-03", "월은 2026-03처럼 YYYY-MM 형식으로 입력하세요"),
     "invalid_payee": _e("you cannot pay yourself", "자기 자신에게는 지급할 수 없습니다"),
-    "invalid_period": _e("end must be after start", "끝(end)은 시작(start)보다 뒤여야 합니다"),
+    "invalid_period": _e("end must be after start", "끝(end)은 시작(start)보다 뒤여야 합니다", forms=[
+        ("from {start} is after to {end}", "시작일(from) {start}이(가) 끝일(to) {end}보다 뒤입니다")]),
     "invalid_price": _e("a price is more than 0 and at most {max} base units", "가격은 0보다 크고 {max} 기본 단위 이하여야 합니다",
                         "the price is out of range", "가격이 허용 범위를 벗어났습니다"),
     "invalid_range": _e("from {from_month} is after to {to_month}",

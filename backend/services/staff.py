@@ -1,4 +1,5 @@
-"""Staff accounts (the admin manages them), their sign-in (password → token) and their API keys."""
+"""Staff accounts (the admin manages them, each change in the city's audit log), their sign-in (password → token)
+and their API keys."""
 
 from __future__ import annotations
 
@@ -12,13 +13,15 @@ from backend.domain.activities import parse_address
 from backend.domain.errors import Refusal
 from backend.store import staff_sessions
 from backend.store.db import write_transaction
-from backend.store.models import ApiKey, Centre, StaffUser
+from backend.store.models import AdminAudit, ApiKey, Centre, StaffUser
 from backend.store.rows import get_or_refuse
 
 CENTRE_ROLES = ("coordinator", "welfare_officer")
 
 
-def create(db: Session, *, username: str, password: str, role: str, centre_id: int | None, address: str | None) -> StaffUser:
+def create(db: Session, *, username: str, password: str, role: str, centre_id: int | None, address: str | None,
+           by: tuple[str, int] | None = None) -> StaffUser:
+    """A new account; `by` (the admin's name and user id) is written to the audit log with it."""
     if role in CENTRE_ROLES and centre_id is None:
         raise Refusal(422, "centre_required", f"a {role} belongs to a centre: give centre_id")
     checked = parse_address(address, "address") if address else None
@@ -33,6 +36,8 @@ def create(db: Session, *, username: str, password: str, role: str, centre_id: i
                          address=checked)
         db.add(user)
         db.flush()
+        if by is not None:
+            _audit(db, by, "create_staff", user, {"role": role, "address": checked})
         return user
 
 
@@ -40,9 +45,10 @@ def listing(db: Session) -> list[StaffUser]:
     return list(db.scalars(select(StaffUser).order_by(StaffUser.id)))
 
 
-def update(db: Session, admin_user_id: int, user_id: int, changes: dict) -> StaffUser:
+def update(db: Session, admin: tuple[str, int], user_id: int, changes: dict) -> StaffUser:
     """Disables or re-enables an account (a coordinator who left), resets its password, or moves it to another
-    centre."""
+    centre; `admin` (name, user id) is written to the audit log with what changed (never the password)."""
+    admin_user_id = admin[1]
     if not changes:
         raise Refusal(422, "nothing_to_change", "give active, password or centre_id")
     with write_transaction(db):
@@ -63,7 +69,16 @@ def update(db: Session, admin_user_id: int, user_id: int, changes: dict) -> Staf
             user.active = changes["active"]
             if not user.active:  # signed-in sessions end with the account (its access tokens: api/deps)
                 staff_sessions.revoke_all_of(db, user.id, now, "disabled")
+        done = {k: v for k, v in changes.items() if k in ("active", "centre_id") and v is not None}
+        if changes.get("password") is not None:
+            done["password_reset"] = True
+        _audit(db, admin, "update_staff", user, done)
         return user
+
+
+def _audit(db: Session, admin: tuple[str, int], action: str, user: StaffUser, params: dict) -> None:
+    db.add(AdminAudit(actor=admin[0], actor_user_id=admin[1], action=action, centre_id=user.centre_id,
+                      params={"user_id": user.id, "username": user.username, **params}))
 
 
 def authenticate(db: Session, username: str, password: str) -> StaffUser:

@@ -4,18 +4,26 @@ coin's pause, the history of a category's rule, the filtered audit log, staff ac
 from __future__ import annotations
 
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from conftest import database_url
-from residents_helpers import new_wallet
+import csv
+import io
+import zipfile
+
+import pytest
+from conftest import PASSWORD, activity_body, database_url
+from residents_helpers import new_wallet, sign_in
 from sqlalchemy import func, select
 from test_admin_api import confirmed
-from test_providers import gym, publish  # noqa: F401  (gym: the fixture of the provider "gym")
+from test_community import community  # noqa: F401  (areas, centres serving them)
+from test_providers import gym, publish, redeem  # noqa: F401  (gym: the fixture of the provider "gym")
+from test_resident_records import register
 from test_resident_refusals import ops_count, refused
 
 from backend.chain.keys import dev_key
 from backend.domain.activities import COIN
-from backend.store.models import AdminAudit
+from backend.domain import centre_export
+from backend.store.models import Activity, AdminAudit, Resident
 
 
 def audit_count(backend) -> int:
@@ -282,3 +290,201 @@ def test_audit_rows_written_before_the_centre_column_get_their_centre(tmp_path):
             assert c.execute(text("SELECT centre_id FROM admin_audit ORDER BY id")).scalars().all() == [3, None]
     finally:
         engine.dispose()
+
+
+# ------------------------------------------------------------------------------------------- a centre's export
+
+
+def unzip(r) -> dict[str, list[list[str]]]:
+    """The CSV files of an export, each checked to start with the UTF-8 byte-order mark, as rows; README as text."""
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"] == "application/zip" and "attachment" in r.headers["content-disposition"]
+    out = {}
+    with zipfile.ZipFile(io.BytesIO(r.content)) as z:
+        assert sorted(z.namelist()) == ["README.txt", "activities.csv", "reports.csv", "residents.csv",
+                                        "settlements.csv"]
+        for name in z.namelist():
+            data = z.read(name)
+            if name == "README.txt":
+                out[name] = data.decode()
+                continue
+            assert data.startswith("\ufeff".encode()), name
+            out[name] = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    return out
+
+
+@pytest.fixture(scope="module")
+def centre_one(community, admin_headers, coord1, coord2, gym):
+    """Centre 1 with a registered resident and their confirmed activity, a report triaged by its officer, a resident
+    of centre 2, and a provider's settlement on the chain."""
+    backend = community
+    wallet = new_wallet()
+    mine = register(backend, coord1, address=wallet.address, email="minji@example.org")
+    r = backend.http.post("/activities", json=activity_body(wallet.address, approve=True), headers=coord1)
+    assert r.status_code == 201, r.text
+    theirs = register(backend, coord2)
+    report = backend.http.post("/reports", json={"area": "seocho-banpo1", "place": "반포동 77 반지하",
+                                                 "situation": "SECRET-SITUATION 며칠째 보이지 않아요"},
+                               headers=sign_in(backend, wallet))
+    assert report.status_code == 201, report.text
+    triage = backend.http.post(f"/reports/{report.json()['id']}/triage", json={"decision": "dismissed", "note": "ok"},
+                               headers=backend.login("officer1"))
+    assert triage.status_code == 200, triage.text
+    offer_id = publish(backend, gym, price=str(COIN), title="Export pool")
+    redeem(backend, coord1, offer_id, COIN)
+    settle = backend.http.post("/provider/settlements", json={"amount": str(COIN)}, headers=gym)
+    assert settle.status_code == 202, settle.text
+    backend.drain()
+    return {"mine": mine, "theirs": theirs, "activity": r.json()["id"], "report": report.json()["id"]}
+
+
+def test_a_centres_export_lists_its_activities_with_member_numbers_only(backend, admin_headers, centre_one):
+    files = unzip(backend.http.get("/admin/centres/1/export.zip", headers=admin_headers))
+    header, *rows = files["activities.csv"]
+    assert tuple(header) == centre_export.ACTIVITIES
+    with backend.sessions() as s:
+        activities = {a.id: a for a in s.query(Activity).filter(Activity.centre_id == 1)}
+    assert sorted(int(row[0]) for row in rows) == sorted(activities)
+    row = next(r for r in rows if int(r[0]) == centre_one["activity"])
+    a = activities[centre_one["activity"]]
+    assert row[1:] == [a.occurred_at.astimezone(UTC).date().isoformat(), "1", "volunteering", row[4], "120",
+                       row[6], "6", "confirmed", "coordinator", a.chain_id_hex, a.tx_hash,
+                       centre_one["mine"]["member_number"]]
+    assert row[4] and row[6]  # the category's Korean name and unit, from the deployment's configuration
+    text = str(files["activities.csv"])
+    assert centre_one["mine"]["name"] not in text and centre_one["mine"]["phone"] not in text
+
+
+def test_a_centres_export_holds_the_residents_it_registered_and_no_others(backend, admin_headers, centre_one):
+    header, *rows = unzip(backend.http.get("/admin/centres/1/export.zip", headers=admin_headers))["residents.csv"]
+    assert tuple(header) == centre_export.RESIDENTS
+    mine = centre_one["mine"]
+    with backend.sessions() as s:
+        expected = sorted(r.member_number or "" for r in s.query(Resident).filter(Resident.centre_id == 1))
+    assert sorted(row[0] for row in rows) == expected
+    assert [mine["member_number"], mine["name"], mine["phone"], "minji@example.org", mine["address"], "2026-03",
+            datetime.fromisoformat(mine["consent_at"]).astimezone(UTC).isoformat(), "coord1"] in rows
+    assert centre_one["theirs"]["member_number"] not in [row[0] for row in rows]
+
+
+def test_a_centres_export_holds_its_reports_metadata_and_never_their_content(backend, admin_headers, centre_one):
+    r = backend.http.get("/admin/centres/1/export.zip", headers=admin_headers)
+    header, *rows = unzip(r)["reports.csv"]
+    assert tuple(header) == centre_export.REPORTS
+    row = next(x for x in rows if int(x[0]) == centre_one["report"])
+    assert (row[1], row[2], row[5]) == ("seocho-banpo1", "dismissed", "officer1") and row[3] and row[4] >= row[3]
+    with zipfile.ZipFile(io.BytesIO(r.content)) as z:
+        everything = b"".join(z.read(n) for n in z.namelist())
+    assert "SECRET-SITUATION".encode() not in everything and "반지하".encode() not in everything
+
+
+def test_a_centres_export_holds_the_settlements_the_chain_logged(backend, admin_headers, centre_one):
+    header, *rows = unzip(backend.http.get("/admin/centres/1/export.zip", headers=admin_headers))["settlements.csv"]
+    assert tuple(header) == centre_export.SETTLEMENTS
+    logs = backend.chain.redemption.events.Settled().get_logs(from_block=0)
+    assert [(int(r[0]), r[1], r[4], r[5], r[9]) for r in rows] == [
+        (e.args.settlementId, e.args.provider, str(e.args.amount), str(e.args.wonAmount), "0x" + e.transactionHash.hex()
+         .removeprefix("0x")) for e in logs]
+    assert rows and rows[-1][2] == "Welfare Centre Gym"
+
+
+def test_settlements_outside_the_period_are_left_out(backend, admin_headers, centre_one):
+    last = backend.chain.redemption.events.Settled().get_logs(from_block=0)[-1]
+    day = datetime.fromtimestamp(backend.node.web3.eth.get_block(last.blockNumber)["timestamp"], UTC).date()
+
+    def settlement_ids(**period) -> list[int]:
+        files = unzip(backend.http.get("/admin/centres/1/export.zip", params=period, headers=admin_headers))
+        return [int(row[0]) for row in files["settlements.csv"][1:]]
+
+    assert last.args.settlementId in settlement_ids(**{"from": day.isoformat(), "to": day.isoformat()})
+    assert last.args.settlementId not in settlement_ids(**{"from": (day + timedelta(days=1)).isoformat()})
+    assert last.args.settlementId not in settlement_ids(to=(day - timedelta(days=1)).isoformat())
+
+
+def test_a_centres_export_is_in_the_audit_log_with_its_files_and_rows(backend, admin_headers, centre_one):
+    files = unzip(backend.http.get("/admin/centres/1/export.zip", headers=admin_headers))
+    row = backend.http.get("/admin/audit", params={"action": "export_centre", "centre_id": 1},
+                           headers=admin_headers).json()[0]
+    assert (row["actor"], row["centre_id"], row["operation_id"]) == ("admin", 1, None)
+    assert row["params"]["files"] == {name: len(rows) - 1 for name, rows in files.items() if name != "README.txt"}
+    assert "activities.csv" in files["README.txt"] and "residents.csv" in files["README.txt"]
+
+
+def test_a_cell_that_a_spreadsheet_would_run_is_written_as_text(backend, admin_headers, coord1):
+    register(backend, coord1, name='=HYPERLINK("http://evil.example","x")')
+    _, *rows = unzip(backend.http.get("/admin/centres/1/export.zip", headers=admin_headers))["residents.csv"]
+    assert "'=HYPERLINK(\"http://evil.example\",\"x\")" in [row[1] for row in rows]
+
+
+def test_a_coordinator_cannot_export_a_centre(backend, coord1):
+    refused(backend.http.get("/admin/centres/1/export.zip", headers=coord1), 403, "staff_required")
+
+
+def test_an_unknown_centre_or_period_is_refused(backend, admin_headers):
+    with nothing_recorded(backend):
+        refused(backend.http.get("/admin/centres/99/export.zip", headers=admin_headers), 404, "unknown_centre")
+        refused(backend.http.get("/admin/centres/1/export.zip", params={"from": "2026-05-02", "to": "2026-05-01"},
+                                 headers=admin_headers), 422, "invalid_period")
+        refused(backend.http.get("/admin/centres/1/export.zip", params={"from": "May"}, headers=admin_headers),
+                422, "invalid_request")
+
+
+# ------------------------------------------------------------------------------------------------ staff accounts
+
+
+def new_clerk(backend, admin_headers) -> dict:
+    username = f"desk-{new_wallet().address[2:10].lower()}"
+    r = backend.http.post("/staff", json={"username": username, "password": PASSWORD, "role": "coordinator",
+                                          "centre_id": 2}, headers=admin_headers)
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+def login(backend, username: str, password: str = PASSWORD):
+    return backend.http.post("/auth/login", json={"username": username, "password": password})
+
+
+def test_an_account_the_admin_creates_is_listed_and_signs_in(backend, admin_headers):
+    clerk = new_clerk(backend, admin_headers)
+    listed = backend.http.get("/staff", headers=admin_headers).json()
+    assert {"id": clerk["id"], "username": clerk["username"], "role": "coordinator", "centre_id": 2, "address": None,
+            "active": True} in listed
+    assert login(backend, clerk["username"]).status_code == 200
+
+
+def test_a_disabled_account_cannot_sign_in_or_refresh_until_enabled_again(backend, admin_headers):
+    clerk = new_clerk(backend, admin_headers)
+    session = login(backend, clerk["username"]).json()
+    assert backend.http.patch(f"/staff/{clerk['id']}", json={"active": False}, headers=admin_headers).json()["active"] \
+        is False
+    refused(login(backend, clerk["username"]), 401, "unauthorized")
+    refused(backend.http.post("/auth/refresh", json={"refresh_token": session["refresh_token"]}), 401, "session_ended")
+    refused(backend.http.get("/activities", headers={"Authorization": f"Bearer {session['access_token']}"}), 401,
+            "unauthorized")
+    backend.http.patch(f"/staff/{clerk['id']}", json={"active": True}, headers=admin_headers)
+    assert login(backend, clerk["username"]).status_code == 200
+
+
+def test_a_reset_password_replaces_the_old_one_and_ends_the_sessions(backend, admin_headers):
+    clerk = new_clerk(backend, admin_headers)
+    session = login(backend, clerk["username"]).json()
+    r = backend.http.patch(f"/staff/{clerk['id']}", json={"password": "a-new-password-9"}, headers=admin_headers)
+    assert r.status_code == 200, r.text
+    refused(login(backend, clerk["username"]), 401, "unauthorized")
+    assert login(backend, clerk["username"], "a-new-password-9").status_code == 200
+    refused(backend.http.post("/auth/refresh", json={"refresh_token": session["refresh_token"]}), 401, "session_ended")
+
+
+def test_staff_changes_are_in_the_audit_log_without_the_password(backend, admin_headers):
+    clerk = new_clerk(backend, admin_headers)
+    backend.http.patch(f"/staff/{clerk['id']}", json={"password": "a-new-password-9", "active": False},
+                       headers=admin_headers)
+    created = backend.http.get("/admin/audit", params={"action": "create_staff", "limit": 1},
+                               headers=admin_headers).json()[0]
+    updated = backend.http.get("/admin/audit", params={"action": "update_staff", "limit": 1},
+                               headers=admin_headers).json()[0]
+    assert (created["actor"], created["centre_id"], created["params"]) == (
+        "admin", 2, {"user_id": clerk["id"], "username": clerk["username"], "role": "coordinator", "address": None})
+    assert updated["params"] == {"user_id": clerk["id"], "username": clerk["username"], "active": False,
+                                 "password_reset": True}
+    assert PASSWORD not in str(created) and "a-new-password-9" not in str(updated)

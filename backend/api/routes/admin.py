@@ -7,12 +7,12 @@ with what the transaction would be and change, queueing, auditing and rememberin
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.encoders import jsonable_encoder
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import Field, StrictBool, StrictInt, StrictStr
 
 from backend.api.deps import ChainDep, DbDep, LanguageDep, SendersDep, require
@@ -20,7 +20,7 @@ from backend.api.idempotency import IdempotencyDep
 from backend.api.schemas import AMOUNT_PATTERN, Strict
 from backend.services.security import Principal
 from backend.services import admin as service
-from backend.services import categories
+from backend.services import categories, exports
 
 router = APIRouter(prefix="/admin", tags=["admin"])
 AdminRole = Annotated[Principal, Depends(require("admin"))]
@@ -161,6 +161,27 @@ def pause(admin: City, principal: AdminRole, once: IdempotencyDep) -> JSONRespon
 def unpause(admin: City, principal: AdminRole, once: IdempotencyDep) -> JSONResponse:
     """Resumes the coin."""
     return change(admin, principal, once, None, lambda: admin.set_paused(False))
+
+
+@router.get("/centres/{centre_id}/export.zip", response_class=StreamingResponse)
+def export_centre(centre_id: int, principal: AdminRole, db: DbDep, chain: ChainDep,
+                  start: Annotated[date | None, Query(alias="from", description="settlements from this day (UTC)")] = None,
+                  end: Annotated[date | None, Query(alias="to", description="settlements up to this day (UTC)")] = None,
+                  ) -> StreamingResponse:
+    """The centre's data for the city's archive: a ZIP of CSV files (activities, residents, reports' metadata,
+    settlements) and a README; the export is written to the audit log."""
+    name, data = exports.centre_export(db, chain, principal.name, principal.user_id, centre_id, start, end)
+
+    def chunks():
+        try:
+            while block := data.read(2**16):
+                yield block
+        finally:
+            data.close()
+
+    return StreamingResponse(chunks(), media_type="application/zip",
+                             headers={"Content-Disposition": f'attachment; filename="{name}"',
+                                      "Cache-Control": "no-store"})
 
 
 @router.get("/audit")

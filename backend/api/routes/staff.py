@@ -22,9 +22,9 @@ def _staff_out(user: StaffUser) -> StaffOut:
 
 
 @router.post("/staff", response_model=StaffOut, status_code=201)
-def create_staff(body: StaffIn, db: DbDep, _: Admin) -> StaffOut:
+def create_staff(body: StaffIn, db: DbDep, admin: Admin) -> StaffOut:
     return _staff_out(staff.create(db, username=body.username, password=body.password, role=body.role,
-                                   centre_id=body.centre_id, address=body.address))
+                                   centre_id=body.centre_id, address=body.address, by=(admin.name, admin.user_id)))
 
 
 @router.get("/staff", response_model=list[StaffOut])
@@ -36,7 +36,7 @@ def list_staff(db: DbDep, _: Admin) -> list[StaffOut]:
 def update_staff(user_id: int, body: StaffPatch, request: Request, db: DbDep, admin: Admin) -> StaffOut:
     """Disables or re-enables an account (a coordinator who left), resets its password, or moves it to another
     centre. Disabling takes effect at once in this API process and within a second in the others."""
-    out = _staff_out(staff.update(db, admin.user_id, user_id, body.model_dump(exclude_unset=True)))
+    out = _staff_out(staff.update(db, (admin.name, admin.user_id), user_id, body.model_dump(exclude_unset=True)))
     forget_account(request, user_id)
     return out
 
