@@ -161,3 +161,27 @@ def test_admin_rules(stack, new_page, coordinator):
     assert rule.locator("details ol li").count() >= 2
     screenshot(page, "admin_rules")
     assert watch.unexpected() == []
+
+
+def test_admin_exports_a_centres_data(stack, new_page, coordinator):
+    """One click gives the city's archive a ZIP of a centre's CSV files, and the export is in the audit log."""
+    import io
+    import zipfile
+
+    record_single = stack.http.post("/activities", json={"centre_id": 1, "volunteer": Account.create().address, "category": 1,
+                                                         "units": 60, "approve": True,
+                                                         "occurred_at": (datetime.now(KST) - timedelta(hours=3)).isoformat()},
+                                    headers=coordinator)
+    assert record_single.status_code in (200, 201), record_single.text
+    page, watch = new_page("desktop", "ko")
+    console_sign_in(page, stack, "admin")
+    page.get_by_role("link", name="시 설정").click()
+    with page.expect_download() as download:
+        page.locator("[data-centre='1']").get_by_role("button", name=re.compile("자료 내려받기")).click()
+    archive = zipfile.ZipFile(io.BytesIO(open(download.value.path(), "rb").read()))
+    assert {"README.txt", "activities.csv", "residents.csv", "reports.csv", "settlements.csv"} <= set(archive.namelist())
+    activities = archive.read("activities.csv").decode("utf-8-sig").splitlines()
+    assert activities[0].startswith("activity_id,") and len(activities) >= 2
+    page.get_by_role("link", name="감사 기록").click()
+    page.locator("#audit tbody tr").filter(has_text="export_centre").first.wait_for()
+    assert watch.unexpected() == []
