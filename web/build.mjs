@@ -37,8 +37,11 @@ async function build() {
     entry[app] = "/" + file.slice(file.indexOf("assets/"));
     if (meta.cssBundle) css[app] = "/" + meta.cssBundle.slice(meta.cssBundle.indexOf("assets/"));
   }
+  // One page for every app (src/shared/page.html); the resident app adds its web manifest (it installs as an app).
+  const template = readFileSync(join(here, "src", "shared", "page.html"), "utf8");
+  const head = { resident: '<link rel="manifest" href="/web/manifest.webmanifest">\n' };
   for (const app of apps) {
-    const page = readFileSync(join(here, "src", app, "index.html"), "utf8")
+    const page = template.replace("%HEAD%", head[app] || "")
       .replaceAll("%SCRIPT%", entry[app]).replaceAll("%STYLE%", css[app] || "");
     mkdirSync(join(dist, mount[app]), { recursive: true });
     writeFileSync(join(dist, mount[app], "index.html"), page);
