@@ -59,10 +59,12 @@ def record_sheet(db: Session, chain: ChainClient, actor, lines: list, approve: b
 
 
 def listing(db: Session, actor, centre_id: int | None, status: str | list[str] | None, after_id: int, limit: int,
-            source: list[str] | None = None) -> list[dict]:
-    """The activities the actor may see (a coordinator: their centre's), by id, in any of the statuses and sources
-    given."""
+            source: list[str] | None = None, before_id: int | None = None) -> list[dict]:
+    """The activities the actor may see (a coordinator: their centre's), in any of the statuses and sources given:
+    by id after `after_id`, or, with `before_id`, the newest first below it (the latest of a queue)."""
     where = [Activity.id > after_id]
+    if before_id is not None:
+        where.append(Activity.id < before_id)
     if actor.role != "admin":
         if centre_id is not None and centre_id != actor.centre_id:
             check_centre(actor, centre_id)
@@ -73,7 +75,7 @@ def listing(db: Session, actor, centre_id: int | None, status: str | list[str] |
         where.append(Activity.status.in_([status] if isinstance(status, str) else status))
     if source:
         where.append(Activity.source.in_(source))
-    return repo.activity_views(db, *where, limit=limit)
+    return repo.activity_views(db, *where, limit=limit, newest_first=before_id is not None)
 
 
 def view(db: Session, actor, activity_id: int) -> dict:

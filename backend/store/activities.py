@@ -59,9 +59,9 @@ _VIEW = select(Activity.id, Activity.centre_id, Resident.address.label("voluntee
                Activity.failure).join(Resident, Resident.id == Activity.resident_id)
 
 
-def activity_views(s: Session, *where, limit: int | None = None) -> list[dict]:
-    """Activities as the API shows them (ActivityOut's fields), by id."""
-    q = _VIEW.where(*where).order_by(Activity.id)
+def activity_views(s: Session, *where, limit: int | None = None, newest_first: bool = False) -> list[dict]:
+    """Activities as the API shows them (ActivityOut's fields), by id (the newest first if asked)."""
+    q = _VIEW.where(*where).order_by(Activity.id.desc() if newest_first else Activity.id)
     if limit is not None:
         q = q.limit(limit)
     return [dict(row) for row in s.connection().execute(q).mappings()]

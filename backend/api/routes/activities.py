@@ -84,11 +84,13 @@ def record_batch(body: ActivityBatchIn, db: DbDep, chain: ChainDep, principal: C
 async def list_activities(db: DbDep, principal: Coordinator, centre_id: int | None = None,
                           status: Annotated[list[Status] | None, Query()] = None,
                           source: Annotated[list[Source] | None, Query()] = None,
-                          after_id: Annotated[int, Query(ge=0)] = 0, limit: Annotated[int, Query(ge=1, le=500)] = 100):
+                          after_id: Annotated[int, Query(ge=0)] = 0, limit: Annotated[int, Query(ge=1, le=500)] = 100,
+                          before_id: Annotated[int | None, Query(ge=1)] = None):
     """The centre's activities by id (a coordinator: their own centre's), filtered by status and source (each may be
     repeated: `?status=pending_review&status=recorded&source=self_report` is the approval queue), paged by
-    `after_id`."""
-    return [ActivityOut(**v) for v in service.listing(db, principal, centre_id, status, after_id, limit, source)]
+    `after_id`; with `before_id`, the newest first below it (`before_id` larger than any id: the latest)."""
+    return [ActivityOut(**v) for v in service.listing(db, principal, centre_id, status, after_id, limit, source,
+                                                      before_id)]
 
 
 @router.get("/{activity_id}", response_model=ActivityOut)
