@@ -34,7 +34,7 @@ function row(a, categories, again) {
 
 export async function queueScreen({ main }) {
   const loaded = await loadFor(main, t("console.queue"), () => Promise.all([categoryList(),
-    call("/activities?status=recorded&status=pending_review&limit=100"), call(`/activities?status=confirmed&status=revoking&limit=30&before_id=2147483647`)]));
+    call("/activities?status=recorded&status=pending_review&limit=100"), call(`/activities?status=confirmed&status=revoking&limit=10&before_id=2147483647`)]));
   if (!loaded) return;
   const [categories, waiting, confirmed] = loaded;
   const again = () => queueScreen({ main });

@@ -3,24 +3,27 @@
 import { field, h, show, status } from "../shared/dom.js";
 import { t } from "../shared/i18n.js";
 import { dateTime } from "../shared/format.js";
+import { areaNames } from "../shared/areas.js";
 import { act, call, loadFor } from "./common.js";
 
 export async function reportsScreen({ main, params }) {
   if (params[0]) return reportScreen({ main, id: params[0] });
-  const reports = await loadFor(main, t("console.reports"), () => call("/reports"));
-  if (!reports) return;
+  const loaded = await loadFor(main, t("console.reports"), () => Promise.all([call("/reports"), areaNames()]));
+  if (!loaded) return;
+  const [reports, areas] = loaded;
   show(main,
     h("h1", {}, t("console.reports")),
     h("p", {}, t("console.reports_intro")),
     reports.length ? h("ul", { class: "history" }, reports.map((r) => h("li", { "data-report": r.id, "data-status": r.status },
-      h("div", {}, h("a", { href: `#/reports/${r.id}` }, t("report.line", { id: r.id, area: r.area })), h("div", { class: "hint" }, dateTime(r.created_at))),
+      h("div", {}, h("a", { href: `#/reports/${r.id}` }, t("report.line", { id: r.id, area: areas[r.area] || r.area })), h("div", { class: "hint" }, dateTime(r.created_at))),
       h("div", {}, t(`status.${r.status}`))))) : h("p", { class: "muted" }, t("console.no_reports")));
 }
 
 async function reportScreen({ main, id }) {
-  const loaded = await loadFor(main, t("console.report"), () => Promise.all([call(`/reports/${id}`), call(`/reports/${id}/access-log`)]));
+  const loaded = await loadFor(main, t("console.report"), () => Promise.all([call(`/reports/${id}`),
+    call(`/reports/${id}/access-log`), areaNames()]));
   if (!loaded) return;
-  const [r, log] = loaded;
+  const [r, log, areas] = loaded;
   const again = () => reportScreen({ main, id });
   const box = h("div", { "aria-live": "polite" });
   const note = h("textarea", { rows: "3", maxlength: "2000" });
@@ -30,7 +33,7 @@ async function reportScreen({ main, id }) {
     if (await act(box, () => call(`/reports/${id}/triage`, { method: "POST", body: { decision, note: note.value.trim() } }))) again();
   };
   show(main,
-    h("h1", {}, t("report.line", { id: r.id, area: r.area })),
+    h("h1", {}, t("report.line", { id: r.id, area: areas[r.area] || r.area })),
     status(t("console.read_logged"), "warn"),
     h("dl", { class: "pairs" },
       h("dt", {}, t("console.status")), h("dd", { "data-status": r.status }, t(`status.${r.status}`)),

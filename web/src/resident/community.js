@@ -1,6 +1,6 @@
 // The community: what I can offer, what neighbours need, my matches, proposals for the neighbourhood, and a way to
 // tell the welfare officers about a neighbour who may need help. Shared pieces of those screens live here too.
-import { api } from "../shared/api.js";
+import { areaNames } from "../shared/areas.js";
 import { h, show } from "../shared/dom.js";
 import { t } from "../shared/i18n.js";
 
@@ -18,15 +18,7 @@ export async function communityScreen({ main }) {
       h("h2", {}, h("a", { href }, t(title))), h("p", { class: "muted" }, t(hint))))));
 }
 
-let areas = null;
-/** The neighbourhoods the city registered, code → name. */
-export async function areaNames() {
-  if (!areas) {
-    const list = await api("/areas");
-    areas = Object.fromEntries(list.map((a) => [a.code, a.name]));
-  }
-  return areas;
-}
+export { areaNames };
 
 export async function areaSelect(id, selected) {
   const names = await areaNames();
