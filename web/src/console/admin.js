@@ -6,6 +6,7 @@ import { field, h, show, status } from "../shared/dom.js";
 import { localName, t } from "../shared/i18n.js";
 import { coins, dateTime, parseCoins } from "../shared/format.js";
 import { isAddress } from "../shared/wallet.js";
+import { saveAs } from "../shared/operations.js";
 import * as staff from "../shared/staff_session.js";
 import { changeBox } from "./change.js";
 import { act, call, loadFor, txLinkOf } from "./common.js";
@@ -99,13 +100,7 @@ async function exportCentre(centreId, main) {
   const box = main.querySelector(`[data-centre='${centreId}']`);
   await act(box, async () => {
     const token = await staff.token();
-    const response = await api(`/admin/centres/${centreId}/export.zip`, { token, raw: true });
-    const url = URL.createObjectURL(await response.blob());
-    const a = h("a", { href: url, download: `centre-${centreId}-export.zip` });
-    document.body.append(a);
-    a.click();
-    a.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    await saveAs(await api(`/admin/centres/${centreId}/export.zip`, { token, raw: true }), `centre-${centreId}-export.zip`);
   });
 }
 

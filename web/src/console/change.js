@@ -4,6 +4,8 @@
 import { newIdempotencyKey } from "../shared/api.js";
 import { h, show, status } from "../shared/dom.js";
 import { t } from "../shared/i18n.js";
+import { untilMined } from "../shared/operations.js";
+import * as staff from "../shared/staff_session.js";
 import { act, call, txLinkOf } from "./common.js";
 
 /** A box with the preview and apply buttons for `request()` → {path, method, body}; `done()` after it is mined. */
@@ -34,12 +36,9 @@ export function changeBox(request, done) {
     if (!planned) return;
     apply.disabled = true;
     await act(box, async () => {
-      let op = await call(planned.path, { method: planned.method, body: planned.body, idempotencyKey: newIdempotencyKey() });
+      const queued = await call(planned.path, { method: planned.method, body: planned.body, idempotencyKey: newIdempotencyKey() });
       show(box, status(t("console.sent")));
-      while (op.state === "queued" || op.state === "in_tx") {
-        await new Promise((resolve) => setTimeout(resolve, 1000));
-        op = await call(`/operations/${op.id}`);
-      }
+      const op = await untilMined(queued, await staff.token());
       if (op.state === "confirmed") {
         show(box, h("div", { class: "status status-ok", "data-applied": "confirmed" }, t("console.applied"), " ", txLinkOf(op.tx_hash)));
         done?.(op); // the screen is drawn again with the chain's new state, saying what was applied

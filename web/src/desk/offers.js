@@ -4,15 +4,8 @@ import { api, ApiRefusal, newIdempotencyKey } from "../shared/api.js";
 import { field, h, show, status } from "../shared/dom.js";
 import { t } from "../shared/i18n.js";
 import { coins, exactCoins, parseCoins } from "../shared/format.js";
+import { untilMined } from "../shared/operations.js";
 import * as staff from "../shared/staff_session.js";
-
-async function follow(op, token) {
-  while (op.state === "queued" || op.state === "in_tx") {
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-    op = await api(`/operations/${op.id}`, { token });
-  }
-  return op;
-}
 
 function offerForm(offer, onSaved) {
   const prefix = offer ? `offer-${offer.offer_id}` : "offer-new";
@@ -49,7 +42,7 @@ function offerForm(offer, onSaved) {
         let answer = offer
           ? await api(`/provider/offers/${offer.offer_id}`, { method: "PATCH", body, token: s.token })
           : await api("/provider/offers", { method: "POST", body, token: s.token, idempotencyKey: newIdempotencyKey() });
-        if (answer.state) answer = await follow(answer, s.token);
+        if (answer.state) answer = await untilMined(answer, s.token);
         if (answer.state && answer.state !== "confirmed") show(box, status(t("desk.voucher.failed", { why: answer.error || "" }), "error"));
         else {
           show(box, status(t("desk.offers.saved"), "ok"));

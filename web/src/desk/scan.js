@@ -6,6 +6,7 @@ import { field, h, show, status } from "../shared/dom.js";
 import { t } from "../shared/i18n.js";
 import { coins, shortAddress } from "../shared/format.js";
 import { readQrFromFile, scanCamera } from "../shared/qr.js";
+import { untilMined } from "../shared/operations.js";
 import * as staff from "../shared/staff_session.js";
 
 const SERIAL_MAX = 0xffffffffn;
@@ -136,11 +137,8 @@ async function checkVoucher(box, id, code) {
       show(progress, status(t("desk.voucher.marking")));
       const key = newIdempotencyKey(); // the same key if the request is sent again: marked used once
       try {
-        let op = await api(`/provider/vouchers/${id}/fulfill?code=${encodeURIComponent(code)}`, { method: "POST", token: current, idempotencyKey: key });
-        while (op.state === "queued" || op.state === "in_tx") {
-          await new Promise((resolve) => setTimeout(resolve, 1000));
-          op = await api(`/operations/${op.id}`, { token: current });
-        }
+        const op = await untilMined(await api(`/provider/vouchers/${id}/fulfill?code=${encodeURIComponent(code)}`,
+          { method: "POST", token: current, idempotencyKey: key }), current);
         if (op.state === "confirmed") {
           show(progress, status(t("desk.voucher.done"), "ok"));
           box.querySelector("[data-verdict]")?.setAttribute("data-verdict", "fulfilled");

@@ -5,6 +5,7 @@ import { barChart } from "../shared/charts.js";
 import { field, h, show, status } from "../shared/dom.js";
 import { t } from "../shared/i18n.js";
 import { coins } from "../shared/format.js";
+import { saveAs } from "../shared/operations.js";
 import * as staff from "../shared/staff_session.js";
 
 function isoDay(d) {
@@ -41,15 +42,8 @@ async function load(out, start, end) {
   const download = h("button", {
     type: "button",
     onclick: async () => {
-      // The file needs the session's token, so it is fetched here and handed to the browser as a download.
       try {
-        const response = await api(`/provider/settlement.csv?${query}`, { token: s.token, raw: true });
-        const url = URL.createObjectURL(await response.blob());
-        const a = h("a", { href: url, download: `settlement-${start}-${end}.csv` });
-        document.body.append(a);
-        a.click();
-        a.remove();
-        setTimeout(() => URL.revokeObjectURL(url), 10_000);
+        await saveAs(await api(`/provider/settlement.csv?${query}`, { token: s.token, raw: true }), `settlement-${start}-${end}.csv`);
       } catch (error) {
         out.append(status(error.message, "error"));
       }
