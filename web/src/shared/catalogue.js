@@ -232,7 +232,7 @@ Object.assign(catalogue, {
   "desk.voucher.not_ours": ["다른 제공처의 이용권입니다", "Not our voucher"],
   "desk.voucher.unknown": ["없는 이용권입니다", "No such voucher"],
   "desk.voucher.cannot_check": ["확인하지 못했습니다", "Could not check"],
-  "desk.voucher.offer": ["상품 번호", "Offer"],
+  "desk.voucher.offer": ["상품", "Offer"],
   "desk.voucher.resident": ["주민 지갑", "Resident's wallet"],
   "desk.voucher.use": ["사용 처리하기", "Mark as used"],
   "desk.voucher.marking": ["사용 처리 중입니다…", "Marking as used…"],
