@@ -20,6 +20,7 @@ from eth_account.signers.local import LocalAccount
 from eth_utils import keccak
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, object_session, selectinload, sessionmaker
+from web3.exceptions import ContractLogicError
 
 from backend.chain.attestation_pages import PAGE_SLOTS, chain_value, page_of, page_records_from_chain, prove
 from backend.chain.client import ChainClient
@@ -28,7 +29,7 @@ from backend.config import Settings
 from backend.store.activities import reassign_serial
 from backend.store.chain_marks import page_first_block
 from backend.store.db import transaction
-from backend.store.models import Activity, ChainTx, KeyValue, OutboxItem
+from backend.store.models import Activity, ChainTx, KeyValue, OutboxItem, SignedBatch
 
 log = logging.getLogger("backend.worker")
 PER_ACTIVITY_GAS = 14_000  # a little above the measured 11,940 per activity in a batch of 100 (docs/gas.md)
@@ -64,10 +65,13 @@ class ChainWriter(TxLifecycle):
 
     def dispatch(self, centre_id: int, flush: bool = False) -> bool:
         signer = self.signers[centre_id]
+        if self._dispatch_signed(centre_id, signer):
+            return True
         # A read (no write lock): the write transaction below checks the items are still queued.
         with self.sessions() as s:
             items = list(s.scalars(
-                select(OutboxItem).where(OutboxItem.state == "queued", OutboxItem.centre_id == centre_id)
+                select(OutboxItem).where(OutboxItem.state == "queued", OutboxItem.centre_id == centre_id,
+                                         OutboxItem.signed_batch_id.is_(None))
                 .options(selectinload(OutboxItem.activity).selectinload(Activity.resident))
                 .order_by(OutboxItem.id).limit(self.settings.batch_max_size)
             ))
@@ -93,15 +97,18 @@ class ChainWriter(TxLifecycle):
             data, gas = self._plan_revoke(centre_id, signer, payload[0])
         if data is None:
             return True  # items were marked failed; try again next round
+        self._send(centre_id, signer, kind, [p[0] for p in payload], data, gas)
+        return True
 
+    def _send(self, centre_id: int, signer: LocalAccount, kind: str, ids: list[int], data: str, gas: int) -> None:
+        """Signs, records with the outbox items it carries (if they are all still queued), then broadcasts."""
         signed = self._sign(signer, self._next_nonce(signer.address), self.client.registry.address, data, gas,
                             self._fees())
         with transaction(self.sessions) as s:
-            ids = [p[0] for p in payload]
             still = s.scalars(select(OutboxItem).where(OutboxItem.id.in_(ids), OutboxItem.state == "queued")
                               .options(selectinload(OutboxItem.activity))).all()
             if len(still) != len(ids):
-                return True  # something changed under us; plan again
+                return  # something changed under us; plan again
             row = self._record(s, signed, kind, centre_id)
             for item in still:
                 item.state, item.chain_tx_id = "in_tx", row.id
@@ -110,8 +117,59 @@ class ChainWriter(TxLifecycle):
             chain_tx_id = row.id
         # Recorded first: if we die now, track() finds it "signed" and broadcasts it (or finds it mined).
         self._broadcast(chain_tx_id, signed["raw"])
-        log.info("sent %s of %d for centre %d: nonce %d, %s", kind, len(payload), centre_id, signed["nonce"],
+        log.info("sent %s of %d for centre %d: nonce %d, %s", kind, len(ids), centre_id, signed["nonce"],
                  signed["hash"])
+
+    def _dispatch_signed(self, centre_id: int, signer: LocalAccount) -> bool:
+        """Sends the oldest batch a coordinator's wallet signed (attestBatchBySig), whole: the signature covers
+        exactly its activities in order. A signature that can no longer be used makes the batch stale — its items
+        wait for a new signature (or the coordinator's release to the centre's key). True if anything happened."""
+        with self.sessions() as s:
+            batch_id = s.scalar(select(OutboxItem.signed_batch_id).where(
+                OutboxItem.state == "queued", OutboxItem.centre_id == centre_id,
+                OutboxItem.signed_batch_id.is_not(None)).order_by(OutboxItem.id).limit(1))
+            if batch_id is None:
+                return False
+            batch = s.get(SignedBatch, batch_id)
+            items = list(s.scalars(select(OutboxItem).where(OutboxItem.signed_batch_id == batch_id)
+                                   .options(selectinload(OutboxItem.activity).selectinload(Activity.resident))
+                                   .order_by(OutboxItem.id)))
+            signed_items = [i for i in items if i.state in ("queued", "in_tx", "done")]
+            queued = [i.id for i in signed_items if i.state == "queued"]
+            coordinator, nonce, deadline = batch.coordinator, batch.nonce, batch.deadline
+            activities = [self._activity_tuple(i.activity) for i in signed_items]
+            signature = bytes.fromhex(batch.signature.removeprefix("0x"))
+            partial = len(queued) != len(signed_items)
+        if partial:  # some were sent (or settled) apart from the others: the signature no longer fits
+            return self._stale(batch_id, "some of its activities went on-chain without it")
+        on_chain = self.client.registry.functions.nonces(coordinator).call()
+        if nonce > on_chain:
+            with self.sessions() as s:
+                earlier = s.scalar(select(SignedBatch.id).where(
+                    SignedBatch.coordinator == coordinator, SignedBatch.status == "signed",
+                    SignedBatch.nonce >= on_chain, SignedBatch.nonce < nonce))
+            if earlier is not None:
+                return False  # an earlier signature of the same wallet goes first
+            return self._stale(batch_id, f"its nonce {nonce} is ahead of the wallet's next ({on_chain})")
+        if nonce < on_chain:
+            return self._stale(batch_id, f"its nonce {nonce} was used by another signature of the wallet")
+        data = self.client.registry.encode_abi("attestBatchBySig", args=[activities, coordinator, deadline, signature])
+        try:
+            gas = self.web3.eth.estimate_gas({"from": signer.address, "to": self.client.registry.address, "data": data})
+        except ContractLogicError as exc:  # expired, a refused activity, …: the registry's own reason
+            return self._stale(batch_id, self.client.explain(exc))
+        # Any other error (the node unreachable, a rate limit) is raised: the run loop retries with backoff.
+        self._send(centre_id, signer, "attest", queued, data, math.ceil(gas * 1.2))
+        return True
+
+    def _stale(self, batch_id: int, why: str) -> bool:
+        with transaction(self.sessions) as s:
+            batch = s.get(SignedBatch, batch_id)
+            batch.status, batch.error, sheet_id = "stale", why, batch.sheet_id
+            for item in s.scalars(select(OutboxItem).where(OutboxItem.signed_batch_id == batch_id,
+                                                           OutboxItem.state == "queued")):
+                item.state = "awaiting_signature"
+        log.warning("signed batch %d of sheet %d is stale: %s", batch_id, sheet_id, why)
         return True
 
     @staticmethod

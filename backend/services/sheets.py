@@ -20,7 +20,7 @@ from backend.domain.activities import parse_address
 from backend.domain.errors import Refusal
 from backend.domain.residents import member_number_of, phone_digits
 from backend.domain.sheets import LineFacts, SheetRow, check_lines, parse_units, read_file
-from backend.services import activities
+from backend.services import activities, signed_sheets
 from backend.services.resident_records import scope
 from backend.store import activities as activity_store
 from backend.store import sheets as store
@@ -160,6 +160,7 @@ def _view(db: Session, chain: ChainClient, sheet: AttendanceSheet) -> dict:
             "filename": sheet.filename, "status": sheet.status, "created_by": sheet.created_by,
             "created_at": sheet.created_at, "approved_by": sheet.approved_by, "approved_at": sheet.approved_at,
             "problems": sheet_problems, "lines": lines,
+            "signing": signed_sheets.view(db, store.signed_batch_of(db, sheet.id)),
             "totals": {"lines": len(lines), "kept": len(kept),
                        "with_problems": sum(1 for line in kept if line["problems"]),
                        "reward": str(sum(int(line["reward"]) for line in kept)),
@@ -291,10 +292,16 @@ def drop_line(db: Session, chain: ChainClient, actor, sheet_id: int, n: int) -> 
     return view(db, chain, actor, sheet_id)
 
 
-def approve(db: Session, chain: ChainClient, actor, sheet_id: int) -> dict:
+def approve(db: Session, chain: ChainClient, actor, sheet_id: int, sign_with: str | None = None) -> dict:
     """Records and approves every kept line as an activity, in one transaction with the sheet's new status; refused
-    while a kept line has a problem. Runs in the caller's unit of work (the Idempotency-Key's), or its own."""
+    while a kept line has a problem. With `sign_with` (a wallet holding the centre's coordinator role on-chain) the
+    activities wait for that wallet's signature (services.signed_sheets) instead of going out under the centre's
+    key. Runs in the caller's unit of work (the Idempotency-Key's), or its own."""
     with nullcontext() if "unit" in db.info else unit_of_work(db):
+        signer = None
+        if sign_with is not None:
+            found = _sheet(db, actor, sheet_id)
+            signer = signed_sheets.check_signer(chain, found.centre_id, sign_with)
         with write_transaction(db):
             sheet = _draft(db, actor, sheet_id)  # locked: a second approval waits here, then finds it approved
             sheet_problems, problems, _ = _check(db, chain, sheet)
@@ -312,5 +319,29 @@ def approve(db: Session, chain: ChainClient, actor, sheet_id: int) -> dict:
             recorded = activities.record_sheet(db, chain, actor, items, approve=True)
             for (line, _), activity in zip(kept, recorded, strict=True):
                 line.activity_id = activity.id
+            if signer is not None:
+                signed_sheets.start(db, sheet.id, sheet.centre_id, signer, [a.id for a in recorded])
             sheet.status, sheet.approved_by, sheet.approved_at = "approved", actor.name, datetime.now(UTC)
+    return view(db, chain, actor, sheet_id)
+
+
+def _signed_batch(db: Session, actor, sheet_id: int):
+    batch = store.signed_batch_of(db, _sheet(db, actor, sheet_id).id)
+    if batch is None:
+        raise Refusal(409, "sheet_not_for_signing", sheet_id=sheet_id)
+    return batch
+
+
+def signing_request(db: Session, chain: ChainClient, actor, sheet_id: int) -> dict:
+    """The typed data the sheet's coordinator wallet is to sign now."""
+    return signed_sheets.request(db, chain, _signed_batch(db, actor, sheet_id))
+
+
+def sign(db: Session, chain: ChainClient, actor, sheet_id: int, nonce: int, deadline: int, signature: str) -> dict:
+    signed_sheets.accept(db, chain, _signed_batch(db, actor, sheet_id).id, nonce, deadline, signature)
+    return view(db, chain, actor, sheet_id)
+
+
+def release_signing(db: Session, chain: ChainClient, actor, sheet_id: int) -> dict:
+    signed_sheets.release(db, _signed_batch(db, actor, sheet_id).id)
     return view(db, chain, actor, sheet_id)

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from backend.store.activities import activity_views
-from backend.store.models import Activity, AttendanceSheet, Resident
+from backend.store.models import Activity, AttendanceSheet, OutboxItem, Resident, SignedBatch
 from backend.store.residents import of_centre
 
 
@@ -53,3 +53,27 @@ def sheets_of(s: Session, centre_id: int | None, status: str | None, after_id: i
 def activities_of(s: Session, ids: list[int]) -> dict[int, dict]:
     """The API's views of the activities (status, tx hash, block) by id."""
     return {v["id"]: v for v in activity_views(s, Activity.id.in_(ids))} if ids else {}
+
+
+def outbox_items_of(s: Session, activity_ids: list[int], kind: str) -> list[OutboxItem]:
+    return list(s.scalars(select(OutboxItem).where(OutboxItem.activity_id.in_(activity_ids), OutboxItem.kind == kind)
+                          .order_by(OutboxItem.id)))
+
+
+def waiting_for_signature(s: Session, batch_id: int) -> list[OutboxItem]:
+    """A signed batch's items still waiting for a signature, in the order the signature covers them (by id)."""
+    return list(s.scalars(select(OutboxItem).where(OutboxItem.signed_batch_id == batch_id,
+                                                   OutboxItem.state == "awaiting_signature")
+                          .options(selectinload(OutboxItem.activity).selectinload(Activity.resident))
+                          .order_by(OutboxItem.id)))
+
+
+def signed_batch_of(s: Session, sheet_id: int) -> SignedBatch | None:
+    return s.scalar(select(SignedBatch).where(SignedBatch.sheet_id == sheet_id))
+
+
+def signed_nonces_from(s: Session, coordinator: str, first: int, other_than: int) -> list[int]:
+    """The nonces (from `first` on) of the coordinator's other signed batches: signatures still to be used."""
+    return list(s.scalars(select(SignedBatch.nonce).where(
+        SignedBatch.coordinator == coordinator, SignedBatch.status == "signed", SignedBatch.id != other_than,
+        SignedBatch.nonce >= first)))

@@ -15,7 +15,7 @@ from starlette.datastructures import UploadFile
 
 from backend.api.deps import ChainDep, DbDep, LanguageDep, require
 from backend.api.idempotency import IdempotencyDep
-from backend.api.schemas.sheets import SheetForm, SheetLinePatch
+from backend.api.schemas.sheets import SheetApproval, SheetForm, SheetLinePatch, SheetSignature
 from backend.domain.errors import Refusal
 from backend.domain.messages import localized
 from backend.domain.sheets import MAX_BYTES, template_csv, template_xlsx
@@ -111,7 +111,32 @@ def drop_line(sheet_id: int, n: int, db: DbDep, chain: ChainDep, actor: Coordina
 
 @router.post("/{sheet_id}/approve")
 def approve_sheet(sheet_id: int, db: DbDep, chain: ChainDep, actor: Coordinator, once: IdempotencyDep,
-                  language: LanguageDep) -> JSONResponse:
+                  language: LanguageDep, body: SheetApproval | None = None) -> JSONResponse:
     """Records and approves every kept line as an activity in one transaction (refused while a kept line has a
-    problem); the chain writer then puts them on-chain."""
-    return once.run(db, actor, None, lambda: sheet_out(sheets.approve(db, chain, actor, sheet_id), language))
+    problem); the chain writer then puts them on-chain under the centre's key — or, with `sign_with`, once that
+    coordinator wallet has signed them (GET then POST /sheets/{id}/signature)."""
+    sign_with = body.sign_with if body else None
+    return once.run(db, actor, body,
+                    lambda: sheet_out(sheets.approve(db, chain, actor, sheet_id, sign_with), language))
+
+
+@router.get("/{sheet_id}/signature")
+def signature_request(sheet_id: int, db: DbDep, chain: ChainDep, actor: Coordinator) -> dict:
+    """The EIP-712 typed data (AttestBatch: the centre, the hash of the waiting activities, the wallet's nonce, a
+    deadline a day away) for the coordinator's wallet to sign with eth_signTypedData_v4; integers as strings."""
+    return sheets.signing_request(db, chain, actor, sheet_id)
+
+
+@router.post("/{sheet_id}/signature")
+def sign_sheet(sheet_id: int, body: SheetSignature, db: DbDep, chain: ChainDep, actor: Coordinator,
+               language: LanguageDep) -> dict:
+    """The coordinator wallet's signature: checked against the waiting activities, which then go on-chain whole
+    with attestBatchBySig (the registry records that coordinator as their attester). The same signature twice
+    changes nothing."""
+    return sheet_out(sheets.sign(db, chain, actor, sheet_id, body.nonce, body.deadline, body.signature), language)
+
+
+@router.delete("/{sheet_id}/signature")
+def release_signing(sheet_id: int, db: DbDep, chain: ChainDep, actor: Coordinator, language: LanguageDep) -> dict:
+    """No signature after all: the waiting activities go on-chain under the centre's key, as any approved sheet."""
+    return sheet_out(sheets.release_signing(db, chain, actor, sheet_id), language)

@@ -10,4 +10,4 @@ from backend.store.models.needs import Need  # noqa: F401
 from backend.store.models.matches import Match  # noqa: F401
 from backend.store.models.reports import NeighbourReport, ReportAccess  # noqa: F401
 from backend.store.models.proposals import Proposal, ProposalSupport, ProposalComment  # noqa: F401
-from backend.store.models.sheets import AttendanceSheet, AttendanceLine  # noqa: F401
+from backend.store.models.sheets import AttendanceSheet, AttendanceLine, SignedBatch  # noqa: F401

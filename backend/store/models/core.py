@@ -218,7 +218,10 @@ class OutboxItem(Base):
     kind: Mapped[str] = mapped_column(String(20))  # attest | revoke
     activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id"))
     centre_id: Mapped[int] = mapped_column(Integer)
-    state: Mapped[str] = mapped_column(String(20), index=True)  # queued | in_tx | done | failed
+    # queued | in_tx | done | failed, or awaiting_signature (a sheet its coordinator's wallet is to sign)
+    state: Mapped[str] = mapped_column(String(20), index=True)
+    # A sheet signed by its coordinator's own wallet is sent whole, as that signature covers it (attestBatchBySig).
+    signed_batch_id: Mapped[int | None] = mapped_column(ForeignKey("signed_batches.id"), index=True)
     chain_tx_id: Mapped[int | None] = mapped_column(ForeignKey("chain_txs.id"), index=True)
     reason_hash: Mapped[str | None] = mapped_column(String(66))
     error: Mapped[str | None] = mapped_column(Text)

@@ -49,3 +49,25 @@ class AttendanceLine(Base):
     activity_id: Mapped[int | None] = mapped_column(ForeignKey("activities.id"))
     sheet: Mapped[AttendanceSheet] = relationship(back_populates="lines")
     __table_args__ = (UniqueConstraint("sheet_id", "n", name="uq_attendance_lines_sheet_n"),)
+
+
+class SignedBatch(Base):
+    """A sheet's activities for its coordinator's own wallet to sign (EIP-712 AttestBatch), then sent whole with
+    attestBatchBySig, so the registry records that coordinator, not the centre's key, as their attester.
+
+    status: awaiting (to be signed) → signed (its outbox items queued for the chain writer); stale when the
+    signature could not be used (expired, its nonce used, a refused activity: `error` says which), to be signed
+    again; released when the coordinator let the centre's key send them instead."""
+
+    __tablename__ = "signed_batches"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sheet_id: Mapped[int] = mapped_column(ForeignKey("attendance_sheets.id"), unique=True)
+    centre_id: Mapped[int] = mapped_column(Integer)
+    coordinator: Mapped[str] = mapped_column(String(42), index=True)
+    status: Mapped[str] = mapped_column(String(20))
+    nonce: Mapped[int | None] = mapped_column(BigInteger)
+    deadline: Mapped[int | None] = mapped_column(BigInteger)
+    signature: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    signed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
