@@ -89,7 +89,7 @@ def token_info(chain: ChainClient, settings: Settings) -> dict:
     symbol, decimals = _TOKEN_META[address]
     return {"chain_id": chain.chain_id, "chain_id_hex": hex(chain.chain_id), "address": address, "symbol": symbol,
             "decimals": decimals, "name": chain.deployment.manifest.get("config", {}).get("coin", {}).get("name"),
-            "redemption": chain.redemption.address,
+            "redemption": chain.redemption.address, "registry": chain.registry.address,
             "won_per_coin": chain.redemption.functions.wonPerCoin().call(),
             "network": network_info(chain.chain_id, settings),
             "wallet_watchAsset": {"type": "ERC20", "options": {"address": address, "symbol": symbol, "decimals": decimals}}}

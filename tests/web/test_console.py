@@ -8,6 +8,7 @@ import re
 from datetime import datetime, timedelta, timezone
 
 from eth_account import Account
+from web3.logs import DISCARD
 
 from stack import PASSWORD, screenshot
 from wallet import BrowserWallet
@@ -68,6 +69,47 @@ def test_coordinator_sheet(stack, new_page, coordinator, tmp_path):
     assert [coin.functions.balanceOf(p["address"]).call() for p in people] == expected
     assert watch.unexpected(allowed_statuses=(422,)) == []
 
+
+
+def test_coordinator_sheet_signed_with_own_wallet(stack, new_page, coordinator, tmp_path):
+    """Where the contracts let a coordinator sign a sheet (attestBatchBySig), the console asks the coordinator's own
+    wallet: the chain then names that wallet, not the centre's key, as the sheet's attester."""
+    wallet = BrowserWallet.create()
+    admin = stack.login("admin")
+    r = stack.http.post("/admin/centres/1/coordinators", json={"address": wallet.address}, headers=admin)
+    assert stack.wait_op(r.json(), admin)["state"] == "confirmed"
+    people = [register(stack, coordinator, f"Signer {i}", f"010-7100-{1000 + i}") for i in range(3)]
+    sheet = tmp_path / "signed.csv"
+    sheet.write_text("\n".join(["member number,name,minutes"] + [f"{p['member_number']},{p['name']},60" for p in people])
+                     + "\n", encoding="utf-8")
+    yesterday = (datetime.now(KST) - timedelta(days=1)).strftime("%Y-%m-%d")
+
+    page, watch = new_page("phone", "en", wallet=wallet)
+    console_sign_in_en(page, stack, "coord1")
+    page.get_by_role("link", name="Attendance sheets").click()
+    page.get_by_label("File").set_input_files(str(sheet))
+    page.get_by_label("Date").fill(yesterday)
+    page.get_by_role("button", name="Upload and check").click()
+    page.get_by_role("button", name="Approve 3 lines and sign with my wallet").click()
+
+    page.locator("#sheet-signing[data-signing='signed']").wait_for(timeout=30_000)
+    page.locator("#sheet-totals[data-confirmed='3']").wait_for(timeout=90_000)
+    assert "eth_signTypedData_v4" in wallet.methods()
+    screenshot(page, "coordinator_sheet_signed")
+    tx_hash = page.locator("#sheet-lines a[href*='/tx/0x']").first.get_attribute("href").rsplit("/", 1)[1]
+    chain = stack.app.state.chain
+    receipt = chain.web3.eth.get_transaction_receipt(tx_hash)
+    attested = chain.registry.events.BatchAttested().process_receipt(receipt, errors=DISCARD)
+    assert [e["args"]["coordinator"] for e in attested] == [wallet.address]
+    assert watch.unexpected() == []
+
+
+def console_sign_in_en(page, stack, username: str):
+    page.goto(f"{stack.url}/console/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.locator("nav.tabs").wait_for()
 
 def test_coordinator_single(stack, new_page, coordinator):
     resident = register(stack, coordinator, "김순자", "010-5555-4321")

@@ -2,7 +2,7 @@
 // coin, providers and charities, centres and their caps and coordinators, staff accounts, the audit log, and a
 // centre's data exported for the city's archive. Every change on the chain is previewed (dry run) before it is sent.
 import { api } from "../shared/api.js";
-import { field, h, show, status } from "../shared/dom.js";
+import { field, h, scrollRegion, show, status } from "../shared/dom.js";
 import { localName, t } from "../shared/i18n.js";
 import { coins, dateTime, parseCoins } from "../shared/format.js";
 import { isAddress } from "../shared/wallet.js";
@@ -115,7 +115,7 @@ export async function staffScreen({ main }) {
   const centre = h("input", { type: "number", min: "1" });
   const address = h("input", { type: "text", class: "mono" });
   show(main, h("h1", {}, t("console.staff")),
-    h("div", { class: "table-scroll" }, h("table", {},
+    scrollRegion(t("console.staff"), h("table", {},
       h("thead", {}, h("tr", {}, ["console.username", "console.role", "console.centre", "console.state", "console.col_actions"].map((k) => h("th", { scope: "col" }, t(k))))),
       h("tbody", {}, list.map((u) => h("tr", { "data-staff": u.username },
         h("th", { scope: "row" }, u.username), h("td", {}, t(`role.${u.role}`)), h("td", {}, u.centre_id ?? "—"),
@@ -150,7 +150,7 @@ export async function auditScreen({ main, params }) {
       location.hash = `#/audit/${encodeURIComponent(q.toString())}`;
     } }, h("div", { class: "figures" }, field("audit-actor", t("console.actor"), actor), field("audit-action", t("console.action"), action)),
     h("button", { type: "submit" }, t("console.filter"))),
-    h("div", { class: "table-scroll" }, h("table", { id: "audit" },
+    scrollRegion(t("console.audit"), h("table", { id: "audit" },
       h("thead", {}, h("tr", {}, ["console.when", "console.actor", "console.action", "console.what"].map((k) => h("th", { scope: "col" }, t(k))))),
       h("tbody", {}, rows.map((r) => h("tr", {}, h("td", {}, dateTime(r.at || r.created_at)), h("td", {}, r.actor), h("td", {}, r.action),
         h("td", { class: "mono" }, JSON.stringify(r.after || r.params || r.details || {}).slice(0, 200))))))));

@@ -4,6 +4,7 @@ import { api, ApiRefusal } from "../shared/api.js";
 import { h, show, status } from "../shared/dom.js";
 import { localName, t } from "../shared/i18n.js";
 import * as staff from "../shared/staff_session.js";
+import { WalletError } from "../shared/wallet.js";
 
 /** api() with the staff session's token (renewed when needed); null when the session has ended (the app says so). */
 export async function call(path, options = {}) {
@@ -16,6 +17,7 @@ export class SessionEnded extends Error {}
 
 export function explain(error) {
   if (error instanceof ApiRefusal) return error.message;
+  if (error instanceof WalletError) return t(error.key);
   return t("error.unexpected");
 }
 

@@ -1,12 +1,13 @@
 // Attendance sheets: one event's participants from a CSV or Excel file, each line checked before anything is
 // saved (unknown resident, name not matching, duplicate, too long, over the centre's cap), lines fixed or dropped,
 // then approved in one step and followed until every line is on the chain.
-import { field, h, show, status } from "../shared/dom.js";
+import { field, h, scrollRegion, show, status } from "../shared/dom.js";
 import { localName, t } from "../shared/i18n.js";
 import { coins } from "../shared/format.js";
-import { act, call, categoryList, loadFor, todayInKorea, txLinkOf } from "./common.js";
+import { act, call, categoryList, explain, loadFor, SessionEnded, todayInKorea, txLinkOf } from "./common.js";
 import { ApiRefusal, newIdempotencyKey } from "../shared/api.js";
 import * as staff from "../shared/staff_session.js";
+import { approveAndSign, release, signWaiting } from "./sheet_signing.js";
 
 export async function sheetsScreen({ main, params }) {
   if (params[0]) return sheetScreen({ main, id: params[0] });
@@ -57,10 +58,10 @@ function problemText(list) {
   return list.map((p) => p.message).join(" ");
 }
 
-async function sheetScreen({ main, id }) {
+async function sheetScreen({ main, id, notice = null }) {
   const sheet = await loadFor(main, t("console.sheet"), () => call(`/sheets/${id}`));
   if (!sheet) return;
-  const again = () => sheetScreen({ main, id });
+  const again = (said = null) => sheetScreen({ main, id, notice: said });
   const box = h("div", { "aria-live": "polite" });
   const draft = sheet.status === "draft";
   const rows = sheet.lines.map((line) => {
@@ -94,7 +95,7 @@ async function sheetScreen({ main, id }) {
     h("p", { id: "sheet-totals", "data-kept": totals.kept, "data-problems": totals.with_problems, "data-confirmed": totals.confirmed },
       t("console.sheet_totals", { kept: totals.kept, lines: totals.lines, problems: totals.with_problems, coins: coins(totals.reward), confirmed: totals.confirmed })),
     sheet.problems?.length ? status(problemText(sheet.problems), "error") : null,
-    h("div", { class: "table-scroll" }, h("table", { id: "sheet-lines" },
+    scrollRegion(t("console.sheet"), h("table", { id: "sheet-lines" },
       h("caption", { class: "visually-hidden" }, t("console.sheet")),
       h("thead", {}, h("tr", {}, ["console.col_row", "console.col_resident", "console.col_who", "console.col_units", "console.col_coins", "console.col_state"]
         .map((k) => h("th", { scope: "col" }, t(k))), draft ? h("th", { scope: "col" }, t("console.col_actions")) : null)),
@@ -103,6 +104,46 @@ async function sheetScreen({ main, id }) {
       if (await act(box, () => call(`/sheets/${sheet.id}/approve`, { method: "POST", idempotencyKey: newIdempotencyKey() }))) again();
     } }, t("console.approve_sheet", { n: totals.kept })) : null,
     draft && totals.with_problems ? h("p", { class: "hint" }, t("console.fix_first")) : null,
+    draft ? h("div", { class: "panel" },
+      h("p", {}, t("console.sign.intro")),
+      h("button", { type: "button", class: "block", disabled: totals.with_problems > 0 || totals.kept === 0, onclick: async () => {
+        show(box, status(t("console.sign.in_wallet")));
+        try {
+          await approveAndSign(sheet);
+          again();
+        } catch (error) {
+          if (error instanceof SessionEnded) return;
+          // Approved, but not signed (declined in the wallet, say): the sheet now waits for the signature.
+          const fresh = await call(`/sheets/${sheet.id}`).catch(() => null);
+          if (fresh && fresh.status !== "draft") again(explain(error));
+          else show(box, status(explain(error), "error"));
+        }
+      } }, t("console.sign.approve", { n: totals.kept }))) : null,
+    signingPanel(sheet, box, again),
     box);
-  if (!draft && totals.confirmed < totals.kept) setTimeout(() => { if (document.body.contains(box)) again(); }, 2000);
+  if (notice) show(box, status(notice, "error"));
+  const waitingForWallet = sheet.signing && ["awaiting", "stale"].includes(sheet.signing.status) && sheet.signing.waiting > 0;
+  if (!draft && !waitingForWallet && totals.confirmed < totals.kept) setTimeout(() => { if (document.body.contains(box)) again(); }, 2000);
+}
+
+/** An approved sheet's signature by the coordinator's wallet: waiting for it (sign, or let the centre's key send
+ * the activities), stale (why, and sign again), or signed by which wallet. */
+function signingPanel(sheet, box, again) {
+  const signing = sheet.signing;
+  if (!signing || sheet.status === "draft") return null;
+  const waiting = ["awaiting", "stale"].includes(signing.status) && signing.waiting > 0;
+  return h("div", { class: "panel", id: "sheet-signing", "data-signing": signing.status },
+    h("p", {}, signing.status === "signed" ? t("console.sign.signed", { address: signing.coordinator })
+      : signing.status === "released" ? t("console.sign.released")
+        : signing.status === "stale" ? t("console.sign.stale", { n: signing.waiting })
+          : t("console.sign.waiting", { n: signing.waiting, address: signing.coordinator })),
+    signing.status === "stale" && signing.error ? h("p", { class: "hint" }, signing.error) : null,
+    waiting ? [
+      h("button", { type: "button", class: "primary block", onclick: async () => {
+        show(box, status(t("console.sign.in_wallet")));
+        if (await act(box, () => signWaiting(sheet))) again();
+      } }, t("console.sign.sign_now")),
+      h("button", { type: "button", class: "block", onclick: async () => {
+        if (await act(box, () => release(sheet))) again();
+      } }, t("console.sign.release"))] : null);
 }

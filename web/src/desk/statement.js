@@ -2,7 +2,7 @@
 // settlements with the city (won), day by day as a chart and a table, and the same as a CSV file.
 import { api, ApiRefusal } from "../shared/api.js";
 import { barChart } from "../shared/charts.js";
-import { field, h, show, status } from "../shared/dom.js";
+import { field, h, scrollRegion, show, status } from "../shared/dom.js";
 import { t } from "../shared/i18n.js";
 import { coins } from "../shared/format.js";
 import { saveAs } from "../shared/operations.js";
@@ -62,7 +62,7 @@ async function load(out, start, end) {
       series: [{ name: t("desk.statement.received"), values: days.map((d) => Number(BigInt(d.coins_received) / 10n ** 16n) / 100) }],
       unit: t("desk.statement.coins_unit"),
     })) : h("p", {}, t("desk.statement.empty")),
-    days.length ? h("div", { class: "table-scroll" }, h("table", { id: "statement-days" },
+    days.length ? scrollRegion(t("desk.statement.chart"), h("table", { id: "statement-days" },
       h("caption", { class: "visually-hidden" }, t("desk.statement.chart")),
       h("thead", {}, h("tr", {}, h("th", { scope: "col" }, t("desk.statement.date")), h("th", { scope: "col", class: "num" }, t("desk.statement.received")),
         h("th", { scope: "col", class: "num" }, t("desk.statement.issued")), h("th", { scope: "col", class: "num" }, t("desk.statement.fulfilled")),

@@ -1,7 +1,7 @@
 // The community: what I can offer, what neighbours need, my matches, proposals for the neighbourhood, and a way to
 // tell the welfare officers about a neighbour who may need help. Shared pieces of those screens live here too.
 import { areaNames } from "../shared/areas.js";
-import { h, show } from "../shared/dom.js";
+import { h, scrollRegion, show } from "../shared/dom.js";
 import { t } from "../shared/i18n.js";
 
 export async function communityScreen({ main }) {
@@ -48,7 +48,7 @@ export function availabilityPicker(selected = []) {
         h("button", { type: "button", onclick: () => pick(DAYS.slice(0, 5)) }, t("slots.weekdays")),
         h("button", { type: "button", onclick: () => pick(DAYS.slice(5)) }, t("slots.weekend")),
         h("button", { type: "button", class: "linklike", onclick: () => boxes.forEach((b) => { b.checked = false; }) }, t("slots.clear"))),
-      h("div", { class: "table-scroll" }, table)),
+      scrollRegion(t("slots.legend"), table)),
     value: () => boxes.filter((b) => b.checked).map((b) => b.value),
   };
 }

@@ -51,3 +51,8 @@ export function field(id, label, input, hint) {
     hint ? h("p", { class: "hint", id: `${id}-hint` }, hint) : null,
     input);
 }
+
+/** A wide table that scrolls sideways on a narrow screen: a named region a keyboard can reach and scroll. */
+export function scrollRegion(label, table) {
+  return h("div", { class: "table-scroll", role: "region", "aria-label": label, tabindex: "0" }, table);
+}
