@@ -85,6 +85,13 @@ class Settings(BaseSettings):
     # community layer: the key sealing neighbour reports (32 bytes, base64 or hex), older keys still opening them
     reports_key: str = Field(default="", repr=False)
     reports_old_keys: str = Field(default="", repr=False)
+    # Community rewards (a confirmed neighbour report's, a coordinator's grant of points) are not attested one by one:
+    # they are collected and attested once per period, dated at the period's start, in the generic category
+    # `community_reward`, so nothing on-chain says that, or when, a wallet reported someone. A period's batch waits
+    # (rolls over) until at least `community_reward_min_residents` residents of the centre are in it.
+    community_reward_period_s: int = Field(default=7 * 86400, ge=1)
+    community_reward_min_residents: int = Field(default=3, ge=1)
+    report_reward_points: int = Field(default=5, ge=1)
 
     @field_validator("jwt_secret")
     @classmethod

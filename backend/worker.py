@@ -22,6 +22,7 @@ from backend.chain.sender import OpSender
 from backend.chain.writer import ChainWriter
 from backend.config import Settings, get_settings
 from backend.services.centres import sync_centres
+from backend.services.community_rewards import CommunityRewardSettler
 from backend.store.db import make_engine, make_session_factory, migrate
 
 log = logging.getLogger("backend.worker")
@@ -38,7 +39,9 @@ def start_in_process(settings: Settings, sessions: sessionmaker[Session], chain:
         raise KeyError_(f"{sorted(shared)} would be both a centre's key and a relayer/admin/provider key: use separate keys")
     threads = [threading.Thread(target=writer.run, args=(stop,), name="chain-writer", daemon=True),
                threading.Thread(target=indexer.run, args=(stop,), name="indexer", daemon=True),
-               threading.Thread(target=sender.run, args=(stop,), name="op-sender", daemon=True)]
+               threading.Thread(target=sender.run, args=(stop,), name="op-sender", daemon=True),
+               threading.Thread(target=CommunityRewardSettler(settings, sessions, chain).run, args=(stop,),
+                                name="community-rewards", daemon=True)]
     for t in threads:
         t.start()
     log.info("chain writer for centres %s, indexer, and sender (relayer %s, admin %s, providers %s) started",

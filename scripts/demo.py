@@ -28,7 +28,7 @@ from scripts.deploy import build_parser, check_deployment, contracts_from_manife
 from scripts.deploy_config import load_config  # noqa: E402
 from scripts.session import CommandError, close_session, open_session  # noqa: E402
 
-VOLUNTEERING, CLASS, RECYCLING, NEIGHBOUR_FOUND = 1, 2, 3, 4
+VOLUNTEERING, CLASS, RECYCLING, COMMUNITY_REWARD = 1, 2, 3, 4
 
 
 def minted(tx) -> int:
@@ -91,7 +91,7 @@ def _scenario(session, manifest: dict, print) -> None:  # noqa: A002 - prints to
     by = {"from": coordinator, "silent": True}
     tx = registry.attest(activity(alice, 120), by)
     print(f"alice volunteers 2 hours          -> +{coins(minted(tx))} (gas {tx.gas_used:,})")
-    batch = [activity(alice, 2, CLASS), activity(alice, 30, RECYCLING), activity(bob, 90), activity(bob, 1, NEIGHBOUR_FOUND)]
+    batch = [activity(alice, 2, CLASS), activity(alice, 30, RECYCLING), activity(bob, 90), activity(bob, 5, COMMUNITY_REWARD)]
     tx = registry.attestBatch(batch, by)
     print(f"batch of 4 activities (2 people)  -> +{coins(minted(tx))} (gas {tx.gas_used:,})")
 

@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse
 from backend.api import community, web
 from backend.api.routes import (activities, admin, auth, branding, chain_views, directory, health, operations,
                                 providers, resident_records, residents, sheets, staff, statistics)
-from backend.api.routes import areas, matches, needs, proposals, reports, talents
+from backend.api.routes import areas, community_rewards, matches, needs, proposals, reports, talents
 from backend.chain.client import ChainClient
 from backend.config import Settings, get_settings
 from backend.domain.errors import Refusal
@@ -93,7 +93,7 @@ def create_app(settings: Settings | None = None, *, chain: ChainClient | None = 
                    health.router, residents.router, directory.router, providers.router, admin.router,
                    operations.router, branding.router,
                    areas.router, talents.router, needs.router,
-                   matches.router, reports.router, proposals.router):
+                   matches.router, reports.router, proposals.router, community_rewards.router):
         app.include_router(router)
     web.mount(app, settings.web_dir)
     return app

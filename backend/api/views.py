@@ -52,10 +52,11 @@ def receipt(r: NeighbourReport) -> ReportReceipt:
     return ReportReceipt(id=r.id, area=r.area, status=r.status, created_at=r.created_at)
 
 
-def report_out(r: NeighbourReport, content: dict, notes: list[dict]) -> ReportOut:
+def report_out(r: NeighbourReport, content: dict, notes: list[dict], reward: dict | None) -> ReportOut:
     return ReportOut(id=r.id, area=r.area, status=r.status, created_at=r.created_at, place=content["place"],
                      situation=content["situation"], neighbour=content.get("neighbour"), notes=notes,
-                     reporter_id=r.reporter_id, activity_id=r.activity_id, triaged_by=r.triaged_by)
+                     reporter_id=r.reporter_id, reward_points=reward["points"] if reward else None,
+                     activity_id=reward["activity_id"] if reward else r.activity_id, triaged_by=r.triaged_by)
 
 
 def access_out(a: ReportAccess) -> AccessOut:

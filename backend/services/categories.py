@@ -15,7 +15,7 @@ from backend.domain.errors import Refusal
 from backend.store import events
 
 VOLUNTEERING = "volunteering"        # matched volunteer activity, in minutes
-NEIGHBOUR_FOUND = "neighbour_found"  # a confirmed neighbour-in-need report
+COMMUNITY_REWARD = "community_reward"  # community points (a confirmed neighbour report, a grant), per period
 
 
 def category_id(chain: ChainClient, key: str) -> int:

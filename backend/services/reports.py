@@ -1,7 +1,7 @@
 """Neighbour-in-need reports: a resident reports a neighbour who may need help; only the welfare officers of that
 area read it (sealed at rest, every read logged); an officer triages it, and a confirmed report earns the reporter
-a "neighbour found" activity on-chain. The chain gets nothing about the neighbour, and no endpoint shows the
-reporter to anyone but those officers (as a resident number)."""
+community points, attested with the period's other community rewards. The chain gets nothing about the neighbour
+nor about the report, and no endpoint shows the reporter to anyone but those officers (as a resident number)."""
 
 from __future__ import annotations
 
@@ -11,11 +11,10 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backend.chain.client import ChainClient
-from backend.domain.activities import check_units
+from backend.config import Settings
 from backend.domain.errors import Refusal
+from backend.services import community_rewards
 from backend.services.actors import ResidentPrincipal
-from backend.services.categories import NEIGHBOUR_FOUND, category_id
 from backend.store import areas as area_rows
 from backend.store import reports as report_rows
 from backend.store.models import Centre, NeighbourReport, ReportAccess
@@ -83,28 +82,21 @@ def listing(db: Session, officer, status: str | None, limit: int) -> list[Neighb
     return rows
 
 
-def read(db: Session, seal: Sealer, officer, report_id: int) -> tuple[NeighbourReport, dict, list[dict]]:
-    """An officer of the report's area opens it: (report, content, notes); the read is logged in the same
+def read(db: Session, seal: Sealer, officer, report_id: int) -> tuple[NeighbourReport, dict, list[dict], dict | None]:
+    """An officer of the report's area opens it: (report, content, notes, reward); the read is logged in the same
     transaction."""
     with write_transaction(db):
         r = _readable(db, officer, report_id)
         content, notes = _open(seal, r)
         report_rows.log_access(db, [r], officer.user_id, officer.name, "read")
-        return r, content, notes
+        return r, content, notes, community_rewards.report_reward(db, r.id)
 
 
-def triage(db: Session, seal: Sealer, chain_or_none, officer, report_id: int, decision: str,
-           note: str | None) -> tuple[NeighbourReport, dict, list[dict]]:
-    """in_review, confirmed or dismissed, with a note (sealed). Confirming rewards the reporter once: a "neighbour
-    found" activity, approved by the officer's verification and queued for the chain (so it needs the chain's rule
-    and the centre's cap; `chain_or_none()` gives the chain or refuses with 503; the other decisions do not)."""
-    reward = cap = category = None
-    if decision == "confirmed":
-        chain: ChainClient = chain_or_none()
-        category = category_id(chain, NEIGHBOUR_FOUND)
-        reward = check_units(chain.rule(category), category, 1)
-        centre_id = db.scalar(select(NeighbourReport.centre_id).where(NeighbourReport.id == report_id))
-        cap = chain.remaining_cap_at(centre_id) if centre_id is not None else (0, 0)  # before the write lock
+def triage(db: Session, seal: Sealer, settings: Settings, officer, report_id: int, decision: str,
+           note: str | None) -> tuple[NeighbourReport, dict, list[dict], dict | None]:
+    """in_review, confirmed or dismissed, with a note (sealed). Confirming credits the reporter once with community
+    points, attested with the period's other community rewards (services.community_rewards), never as an activity
+    of its own: nothing on-chain may say that a wallet reported someone."""
     with write_transaction(db):
         r = _readable(db, officer, report_id, for_update=True)
         if r.status in ("confirmed", "dismissed"):
@@ -114,9 +106,9 @@ def triage(db: Session, seal: Sealer, chain_or_none, officer, report_id: int, de
         r.notes_key_id, r.notes_sealed = seal.seal({"notes": notes}, _associated(r) + ":notes")
         r.status, r.triaged_by = decision, officer.name
         if decision == "confirmed":
-            report_rows.reward_reporter(db, r, officer.name, category, reward, *cap)
+            community_rewards.credit_report(db, settings, r, officer.name)
         report_rows.log_access(db, [r], officer.user_id, officer.name, "triaged")
-        return r, content, notes
+        return r, content, notes, community_rewards.report_reward(db, r.id)
 
 
 def access_log(db: Session, actor, report_id: int) -> list[ReportAccess]:

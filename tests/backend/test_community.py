@@ -399,9 +399,6 @@ def test_neighbour_report_read_only_by_its_areas_officers_logged_and_rewarded(co
     receipt = r.json()
     assert set(receipt) == {"id", "area", "status", "created_at"} and receipt["status"] == "new"
     rid = receipt["id"]
-    # The reward counts from the report's time, and the registry refuses activities later than the newest block: a
-    # public chain makes blocks all the time, an idle Anvil only on transactions.
-    backend.node.web3.provider.make_request("evm_mine", [])
 
     # Sealed at rest: the database holds no word of it.
     with backend.sessions() as s:
@@ -433,20 +430,18 @@ def test_neighbour_report_read_only_by_its_areas_officers_logged_and_rewarded(co
                           headers=officer1)
     assert r.status_code == 200, r.text
     assert [n["decision"] for n in r.json()["notes"]] == ["in_review", "confirmed"]
-    activity_id = r.json()["activity_id"]
+    assert r.json()["reward_points"] == 5 and r.json()["activity_id"] is None
     r = backend.http.post(f"/reports/{rid}/triage", json={"decision": "confirmed", "note": "again"}, headers=officer1)
     assert r.status_code == 409 and r.json()["error"] == "report_decided"
 
-    # The reward: a "neighbour found" activity (category 4, 5 coins), approved and attested; nothing of the
-    # neighbour in its record (and so in its hashes).
+    # The reward: community points waiting for the period's community batch — no activity of its own, so nothing
+    # reaches the chain at the time of the report (test_community_rewards.py follows the batch).
     with backend.sessions() as s:
-        from backend.store.models import Activity
+        from backend.store.models import Activity, CommunityCredit
 
-        a = s.get(Activity, activity_id)
-        assert (a.category, a.units, a.status, a.resident.address) == (4, 1, "approved", reporter.address)
-        assert a.place is None and "할머니" not in a.description and "반포동" not in a.description
-    backend.drain()
-    assert balance(backend, reporter.address) == 5 * COIN
+        credit = s.scalar(select(CommunityCredit).where(CommunityCredit.report_id == rid))
+        assert (credit.points, credit.activity_id) == (5, None)
+        assert s.scalar(select(func.count()).select_from(Activity).where(Activity.resident_id == credit.resident_id)) == 0
     assert [x["status"] for x in backend.http.get("/me/reports", headers=reporter_h).json()] == ["confirmed"]
 
     log = backend.http.get(f"/reports/{rid}/access-log", headers=admin_headers).json()

@@ -61,7 +61,7 @@ def test_directory_names_centres_categories_providers_and_charities(backend, adm
         "coins_per_block": str(3 * COIN), "units_per_block": 60, "max_units": 480, "active": True}
     assert [(c["name"], c["name_ko"], c["unit"]) for c in d["categories"]] == [
         ("Volunteering", "자원봉사", "minute"), ("Class", "강좌 수강", "class"), ("Recycling", "재활용", "item"),
-        ("Neighbour in need found", "어려운 이웃 발굴", "report")]
+        ("Community reward", "공동체 기여", "point")]
     assert categories["recycling"]["coins_per_block"] == str(COIN // 10)
     # By address: other modules on this chain remove and add providers again, which changes their order.
     providers = {p["address"]: p for p in d["providers"]}

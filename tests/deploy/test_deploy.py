@@ -97,7 +97,7 @@ def test_deploy_configures_the_chain_and_writes_the_manifest(request, node_name,
     assert [c["name_ko"] for c in manifest["config"]["centres"]] == ["서초구 자원봉사센터", "반포 주민센터 봉사단"]
     assert [(c["name"], c["name_ko"]) for c in manifest["config"]["categories"]] == [
         ("Volunteering", "자원봉사"), ("Class", "강좌 수강"), ("Recycling", "재활용"),
-        ("Neighbour in need found", "어려운 이웃 발굴")]
+        ("Community reward", "공동체 기여")]
     assert [m["name_ko"] for m in manifest["config"]["providers"]] == ["복지관 체력단련실", "복지관 구내식당"]
     assert manifest["config"]["charities"][0]["name_ko"] == "이웃사랑 푸드뱅크"
     assert manifest["config"]["centres"][0]["coordinators"] == [dev_account(node, 1)]

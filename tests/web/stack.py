@@ -118,6 +118,8 @@ def start_stack(tmp: Path) -> tuple[Stack, callable]:
         dev_relayer_key=dev_key(9).key.hex(), dev_admin_key=dev_key(0).key.hex(),
         dev_provider_keys=",".join(dev_key(i).key.hex() for i in (3, 4)),
         siwe_domain=f"127.0.0.1:{port}", siwe_uri=url, web_dir=WEB_DIST,
+        # Community rewards settled every 2 s, even for one resident: a journey sees a report's reward arrive.
+        community_reward_period_s=2, community_reward_min_residents=1,
     )
     migrate(settings.database_url)
     sessions = make_session_factory(make_engine(settings.database_url))

@@ -24,7 +24,7 @@ from backend.store.models import Activity
 router = APIRouter(prefix="/activities", tags=["activities"])
 Status = Literal["pending_review", "recorded", "approved", "submitted", "confirmed", "failed", "rejected", "revoking",
                  "revoked"]
-Source = Literal["coordinator", "self_report", "match", "report"]
+Source = Literal["coordinator", "self_report", "match", "community"]
 Coordinator = Annotated[Principal, Depends(require("admin", "coordinator"))]
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query
 
 from backend.api.community import sealer
 from backend.api.schemas.reports import AccessOut, ReportIn, ReportOut, ReportReceipt, TriageIn
-from backend.api.deps import DbDep, chain_or_503, require
+from backend.api.deps import DbDep, SettingsDep, require
 from backend.api.idempotency import IdempotencyDep
 from backend.api.residents_auth import ResidentDep
 from backend.api.views import access_out, receipt, report_out
@@ -51,13 +51,11 @@ def read_report(report_id: int, db: DbDep, officer: Officer, seal: SealerDep) ->
 
 
 @router.post("/reports/{report_id}/triage", response_model=ReportOut)
-def triage_report(report_id: int, body: TriageIn, request: Request, db: DbDep, officer: Officer,
-                  seal: SealerDep) -> ReportOut:
-    """in_review, confirmed or dismissed, with a note (sealed). Confirming rewards the reporter once: a "neighbour
-    found" activity, approved by the officer's verification and queued for the chain (so it needs the chain's rule
-    and the centre's cap: 503 while the node is unreachable; the other decisions do not)."""
-    return report_out(*reports.triage(db, seal, lambda: chain_or_503(request), officer, report_id, body.decision,
-                                      body.note))
+def triage_report(report_id: int, body: TriageIn, db: DbDep, officer: Officer, seal: SealerDep,
+                  settings: SettingsDep) -> ReportOut:
+    """in_review, confirmed or dismissed, with a note (sealed). Confirming credits the reporter once with community
+    points (`reward_points`), attested with the period's other community rewards, never as an activity of its own."""
+    return report_out(*reports.triage(db, seal, settings, officer, report_id, body.decision, body.note))
 
 
 @router.get("/reports/{report_id}/access-log", response_model=list[AccessOut])

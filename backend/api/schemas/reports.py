@@ -31,6 +31,8 @@ class ReportOut(ReportReceipt):
     neighbour: str | None
     notes: list[dict]
     reporter_id: int
+    # A confirmed report's reward: community points, then the community batch's activity that attested them.
+    reward_points: int | None = None
     activity_id: int | None
     triaged_by: str | None
 

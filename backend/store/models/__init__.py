@@ -8,6 +8,6 @@ from backend.store.models.areas import VersionCounter, Area, Organisation  # noq
 from backend.store.models.offers import TalentOffer  # noqa: F401
 from backend.store.models.needs import Need  # noqa: F401
 from backend.store.models.matches import Match  # noqa: F401
-from backend.store.models.reports import NeighbourReport, ReportAccess  # noqa: F401
+from backend.store.models.reports import CommunityCredit, NeighbourReport, ReportAccess  # noqa: F401
 from backend.store.models.proposals import Proposal, ProposalSupport, ProposalComment  # noqa: F401
 from backend.store.models.sheets import AttendanceSheet, AttendanceLine, SignedBatch  # noqa: F401

@@ -99,11 +99,11 @@ export const catalogue = {
   "unit.hours_minutes": ["{hours}시간 {minutes}분", "{hours} h {minutes} min"],
   "unit.class": ["{n}회", "{n} class(es)"],
   "unit.item": ["{n}개", "{n} item(s)"],
-  "unit.report": ["{n}건", "{n} report(s)"],
+  "unit.point": ["{n}점", "{n} point(s)"],
   "category.volunteering": ["자원봉사", "Volunteering"],
   "category.class": ["강좌 수강", "Class"],
   "category.recycling": ["재활용", "Recycling"],
-  "category.neighbour_found": ["어려운 이웃 발굴", "Neighbour in need found"],
+  "category.community_reward": ["공동체 기여", "Community reward"],
   "category.undefined": ["활동", "Activity"],
 
   "offers.title": ["코인 쓰기", "Spend coins"],

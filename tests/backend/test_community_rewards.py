@@ -1,0 +1,165 @@
+"""Community rewards against the real chain, app and database: a confirmed neighbour report and a coordinator's
+grant become points, attested once per period in the generic `community_reward` category dated at the period's
+start, for several residents together — so nothing on-chain, and nothing a coordinator sees, says that a wallet
+reported someone."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+from conftest import COIN
+from sqlalchemy import select
+from test_attendance_sheets import register
+from test_community import balance, community, resident  # noqa: F401  (the module's fixture)
+
+from backend.domain.community_rewards import chunks, period_start
+from backend.services import community_rewards
+from backend.store.models import Activity, CommunityCredit
+
+COMMUNITY_REWARD = 4  # the category's id in config/deployment.yaml
+
+
+def settle(backend, min_residents: int = 1) -> int:
+    """One settlement with one-second periods: every point earned before this second is due."""
+    settings = backend.settings.model_copy(update={"community_reward_period_s": 1,
+                                                   "community_reward_min_residents": min_residents})
+    time.sleep(1.05)
+    return community_rewards.settle(backend.sessions, backend.chain, settings)
+
+
+def unsettled(backend) -> list[CommunityCredit]:
+    with backend.sessions() as s:
+        return list(s.scalars(select(CommunityCredit).where(CommunityCredit.activity_id.is_(None))))
+
+
+@pytest.fixture
+def drained(backend):
+    """Points left by other tests are settled first, so each test counts its own."""
+    settle(backend)
+    backend.drain()
+    return backend
+
+
+def confirmed_report(backend) -> tuple[object, int]:
+    """A resident's report of 반포1동 (centre 1's area) confirmed by officer1: (the reporter's account, report id)."""
+    reporter, reporter_h = resident(backend)
+    r = backend.http.post("/reports", json={"area": "seocho-banpo1", "place": "반포동 어딘가",
+                                            "situation": "혼자 사시는 어르신이 며칠째 보이지 않습니다"}, headers=reporter_h)
+    assert r.status_code == 201, r.text
+    rid = r.json()["id"]
+    officer = backend.login("officer1")
+    r = backend.http.post(f"/reports/{rid}/triage", json={"decision": "confirmed", "note": "방문 확인"}, headers=officer)
+    assert r.status_code == 200, r.text
+    return reporter, rid
+
+
+def grant(backend, headers, resident_id: int, points: int, reason: str = "동네 청소 모임을 이끔", **extra):
+    return backend.http.post("/community-rewards", json={"resident_id": resident_id, "points": points, "reason": reason,
+                                                         **extra},
+                             headers={**headers, "Idempotency-Key": uuid.uuid4().hex})
+
+
+def members(backend, coord1, n: int) -> list[dict]:
+    tag = uuid.uuid4().int % 10_000
+    return [register(backend, coord1, f"공동체 {tag} {i}", f"010-{tag:04d}-{i + 8100:04d}") for i in range(n)]
+
+
+def test_a_confirmed_report_reaches_the_chain_only_with_the_periods_community_batch(community, drained, coord1):
+    backend = community
+    reporter, rid = confirmed_report(backend)
+    others = members(backend, coord1, 2)
+    for m in others:
+        assert grant(backend, coord1, m["id"], 3).status_code == 201
+    assert balance(backend, reporter.address) == 0
+
+    assert settle(backend, min_residents=3) == 3
+    backend.drain()
+    assert balance(backend, reporter.address) == 5 * COIN
+    with backend.sessions() as s:
+        batch = list(s.scalars(select(Activity).where(Activity.source == "community", Activity.status == "confirmed")
+                               .order_by(Activity.id.desc()).limit(3)))
+    # One category, one date (the period's start), one description and one reviewer for all: nothing tells the
+    # report's reward from the grants.
+    assert {a.category for a in batch} == {COMMUNITY_REWARD}
+    assert len({a.chain_time for a in batch}) == 1 and len({a.tx_hash for a in batch}) == 1
+    assert {(a.description, a.recorded_by, a.reviewed_by, a.place) for a in batch} == {
+        ("community reward", "community rewards", "community rewards", None)}
+    r = backend.http.get(f"/reports/{rid}", headers=backend.login("officer1"))
+    assert r.json()["reward_points"] == 5 and r.json()["activity_id"] in {a.id for a in batch}
+
+
+def test_coordinators_see_a_community_reward_not_a_report(community, drained, coord1):
+    backend = community
+    reporter, _ = confirmed_report(backend)
+    settle(backend)
+    backend.drain()
+    listed = backend.http.get("/activities?source=community&limit=200", headers=coord1).json()
+    mine = [a for a in listed if a["volunteer"] == reporter.address]
+    assert len(mine) == 1 and mine[0]["source"] == "community"
+    assert "report" not in str(mine[0]).lower() and "officer" not in str(mine[0]).lower()
+    r = backend.http.get("/activities?source=report", headers=coord1)
+    assert r.status_code == 422
+
+
+def test_a_batch_of_too_few_residents_waits_for_the_next_period(community, drained, coord1):
+    backend = community
+    reporter, _ = confirmed_report(backend)
+    assert settle(backend, min_residents=2) == 0
+    backend.drain()
+    assert balance(backend, reporter.address) == 0 and len(unsettled(backend)) == 1
+    grant(backend, coord1, members(backend, coord1, 1)[0]["id"], 2)
+    assert settle(backend, min_residents=2) == 2
+    backend.drain()
+    assert balance(backend, reporter.address) == 5 * COIN
+
+
+def test_points_above_the_categorys_maximum_per_activity_are_split(community, drained, coord1):
+    backend = community
+    member = members(backend, coord1, 1)[0]
+    for points in (40, 30):
+        assert grant(backend, coord1, member["id"], points).status_code == 201
+    assert settle(backend) == 2  # 70 points: 50 + 20
+    backend.drain()
+    assert balance(backend, member["address"]) == 70 * COIN
+
+
+def test_a_grant_above_the_maximum_is_refused(community, coord1):
+    member = members(community, coord1, 1)[0]
+    r = grant(community, coord1, member["id"], 51)
+    assert r.status_code == 422 and r.json()["error"] == "invalid_units"
+
+
+def test_another_centres_coordinator_cannot_grant_points_to_our_resident(community, coord1, coord2):
+    member = members(community, coord1, 1)[0]
+    r = grant(community, coord2, member["id"], 3)
+    assert r.status_code == 404 and r.json()["error"] == "not_found"
+
+
+def test_the_admin_names_the_centre_of_a_grant(community, coord1, admin_headers):
+    member = members(community, coord1, 1)[0]
+    r = grant(community, admin_headers, member["id"], 3)
+    assert r.status_code == 422 and r.json()["error"] == "centre_required"
+    assert grant(community, admin_headers, member["id"], 3, centre_id=1).status_code == 201
+
+
+def test_a_resident_without_a_wallet_keeps_the_points_until_linking_one(community, drained, coord1):
+    backend = community
+    r = backend.http.post("/residents", json={"name": "지갑 없는 주민", "phone": f"010-5{uuid.uuid4().int % 1000:03d}-0001",
+                                              "consent_terms_version": "2026-03"}, headers=coord1)
+    assert r.status_code == 201, r.text
+    assert grant(backend, coord1, r.json()["id"], 4).status_code == 201
+    assert settle(backend) == 0
+    assert [c.points for c in unsettled(backend)] == [4]
+
+
+@pytest.mark.parametrize("points,most,expected", [(5, 50, [5]), (50, 50, [50]), (120, 50, [50, 50, 20]), (0, 50, [])])
+def test_points_are_split_into_activities_of_at_most_the_maximum(points, most, expected):
+    assert chunks(points, most) == expected
+
+
+def test_weekly_periods_start_on_monday_morning_in_korea():
+    # Wednesday 2 December 2026, 12:00 in Korea → Monday 30 November 2026, 00:00 in Korea (Sunday 15:00 UTC).
+    assert period_start(datetime(2026, 12, 2, 3, 0, tzinfo=UTC), 7 * 86400) == datetime(2026, 11, 29, 15, 0, tzinfo=UTC)
