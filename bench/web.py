@@ -124,7 +124,7 @@ def accessibility(browser, stack) -> dict:
         page.get_by_role("button", name="Test Wallet", exact=False).click()
         page.locator("#balances").wait_for()
         for route in ("home", "offers", "vouchers", "pay", "donate", "receive", "history", "community", "talents", "needs",
-                      "matches", "proposals", "report"):
+                      "fitting", "matches", "proposals", "report"):
             page.goto(f"{stack.url}/app/#/{route}")
             audit(page, f"resident {route}")
         context.close()

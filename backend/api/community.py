@@ -10,7 +10,7 @@ from fastapi import FastAPI, Request
 from sqlalchemy.orm import Session
 
 from backend.config import LOCAL_CHAIN_IDS, Settings
-from backend.domain.matching import MatchIndex, NeedQuery, Ranked, Scorer
+from backend.domain.matching import MatchIndex, NeedQuery, Ranked, RankedNeed, Scorer, need_doc
 from backend.domain.errors import Refusal
 from backend.store.areas import area_map, version
 from backend.store.offers import offer_doc, offers_changed_since
@@ -54,6 +54,13 @@ class OfferMatcher:
         self.refresh(s)
         with self._lock:
             return self.index.explain(need, offer_id)
+
+    def rank_needs(self, s: Session, offer_id: int, needs: list[tuple[int, NeedQuery]], k: int) -> list[RankedNeed]:
+        """The needs that fit the offer, best first (the needs' terms computed before taking the lock)."""
+        docs = [need_doc(need_id, query) for need_id, query in needs]
+        self.refresh(s)
+        with self._lock:
+            return self.index.rank_needs(offer_id, docs, k)
 
 
 def start(app: FastAPI, settings: Settings) -> None:

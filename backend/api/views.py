@@ -3,11 +3,11 @@ language, matches, reports and proposals."""
 
 from __future__ import annotations
 
-from backend.api.schemas.needs import CandidateOut, FactorOut, NeedOut
+from backend.api.schemas.needs import CandidateOut, FactorOut, FittingNeedOut, NeedOut
 from backend.api.schemas.proposals import CommentOut, ProposalOut
 from backend.api.schemas.reports import AccessOut, ReportOut, ReportReceipt
 from backend.api.schemas.talents import TalentOut
-from backend.domain.matching import Ranked, slot_names, slots_between
+from backend.domain.matching import Factor, Ranked, RankedNeed, slot_names, slots_between
 from backend.domain.messages import factor_note
 from backend.services.actors import Actor, is_resident
 from backend.store.models import (Need, NeighbourReport, Proposal, ProposalComment, ReportAccess,
@@ -30,14 +30,24 @@ def need_out(n: Need, actor: Actor | None = None) -> NeedOut:
                    closed_reason=n.closed_reason, mine=mine)
 
 
+def factors_out(factors: dict[str, Factor], language: str, area_names: dict[str, str]) -> dict[str, FactorOut]:
+    return {k: FactorOut(value=round(f.value, 4), weight=f.weight, contribution=round(f.contribution, 4),
+                         note=factor_note(f, language, area_names))
+            for k, f in factors.items()}
+
+
 def candidates_out(ranked: list[Ranked], offers: dict[int, TalentOffer], actor: Actor, language: str,
                    area_names: dict[str, str]) -> list[CandidateOut]:
     return [CandidateOut(talent=talent_out(offers[r.offer_id], actor), score=r.score, matched_terms=r.matched_terms,
-                         factors={k: FactorOut(value=round(f.value, 4), weight=f.weight,
-                                               contribution=round(f.contribution, 4),
-                                               note=factor_note(f, language, area_names))
-                                  for k, f in r.factors.items()})
+                         factors=factors_out(r.factors, language, area_names))
             for r in ranked if r.offer_id in offers]
+
+
+def fitting_out(ranked: list[RankedNeed], needs: dict[int, Need], actor: Actor, language: str,
+                area_names: dict[str, str]) -> list[FittingNeedOut]:
+    return [FittingNeedOut(need=need_out(needs[r.need_id], actor), score=r.score, matched_terms=r.matched_terms,
+                           factors=factors_out(r.factors, language, area_names))
+            for r in ranked if r.need_id in needs]
 
 
 def match_out(view: dict, language: str = "en", area_names: dict[str, str] | None = None) -> dict:

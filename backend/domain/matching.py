@@ -16,6 +16,12 @@ and a note saying why (in English; `note_code` and `note_params` let messages.fa
 
 An inverted index over the n-grams keeps a query at 10,000 offers to a few milliseconds: only offers sharing a
 term with the need are scored, the text factor first, the other factors for the best text candidates.
+
+The other direction (`MatchIndex.rank_needs`): the open needs that fit one offer, scored exactly as that offer
+would be among the need's candidates (the same BM25 statistics of the offers, the same factors and notes), so a
+volunteer and a requester see the same score for the same pair. The same relevance gate too: a need is listed only
+if the offer would be one of its candidates (a share of its talents, or at least MIN_TEXT of its own text score),
+so a need nearby at a good time but about something else is not listed at all.
 """
 
 from __future__ import annotations
@@ -208,6 +214,19 @@ class NeedQuery:
 
 
 @dataclass(frozen=True)
+class NeedDoc:
+    """A need to rank for an offer: its query and its terms (need_doc makes them, outside any lock)."""
+
+    need_id: int
+    query: NeedQuery
+    tf: Counter[str]
+
+
+def need_doc(need_id: int, query: NeedQuery) -> NeedDoc:
+    return NeedDoc(need_id, query, features(query.text))
+
+
+@dataclass(frozen=True)
 class Weights:
     talent: float = 0.35
     text: float = 0.15
@@ -266,6 +285,16 @@ def factor(value: float, weight: float, why: Note | str) -> Factor:
 @dataclass(frozen=True)
 class Ranked:
     offer_id: int
+    score: float
+    factors: dict[str, Factor]
+    matched_terms: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class RankedNeed:
+    """A need ranked for an offer: the same score, factors and shared terms the offer has among its candidates."""
+
+    need_id: int
     score: float
     factors: dict[str, Factor]
     matched_terms: list[str] = field(default_factory=list)
@@ -468,12 +497,59 @@ class MatchIndex:
         if d is None:
             return None
         query = features(need.text)
-        acc, best = self.text_scores(query)
+        s, best = self.pair_text(query, d)
         wanted = talents_of(query)
-        text = min(acc.get(d, 0.0) / best, 1.0) if best > 0 else 0.0
+        text = min(s / best, 1.0) if best > 0 else 0.0
         talent = talent_share(wanted, self._tf[d], text)
         doc = self._docs[d]
         return self._ranked(need, query, wanted, doc, self.scorer.total(talent, text, need, doc), talent, text)
+
+    def pair_text(self, query: Counter[str], d: int) -> tuple[float, float]:
+        """What text_scores gives doc `d` and the query's score against itself, computed for `d` alone."""
+        n = len(self._by_offer)
+        avg = self._total_length / max(n, 1)
+        tf, length = self._tf[d], self._length[d]
+        score = best = 0.0
+        for term in ranking_terms(query, self._df, n):
+            qtf = query[term]
+            idf = self._idf(term)
+            if idf <= 0:
+                continue
+            weight = idf * min(qtf, CONCEPT_TF)
+            best += weight * (K1 + 1) * qtf / (qtf + K1)
+            count = tf.get(term)
+            if count:
+                score += weight * count * (K1 + 1) / (count + K1 * (1 - B + B * length / avg))
+        return score, best
+
+    def rank_needs(self, offer_id: int, needs: Iterable[NeedDoc], k: int = 10) -> list[RankedNeed]:
+        """The best `k` of `needs` for the offer, best first, each scored and explained as the offer would be among
+        the need's candidates. A need the offer would not be a candidate of (none of its talents, under MIN_TEXT of
+        its text) is left out, as are the offer's owner's own needs. Empty when the offer is not indexed."""
+        d = self._by_offer.get(offer_id)
+        if d is None:
+            return []
+        doc, tf, scorer = self._docs[d], self._tf[d], self.scorer
+        scored = []
+        for i, nd in enumerate(needs):
+            need = nd.query
+            if need.owner is not None and need.owner == doc.owner:
+                continue
+            s, best = self.pair_text(nd.tf, d)
+            if best <= 0:
+                continue
+            wanted = talents_of(nd.tf)
+            shares_talent = any(t in tf for t in wanted)
+            if s < MIN_TEXT * best and not shares_talent:
+                continue  # not relevant: distance and time alone do not make a need fit
+            text = min(s / best, 1.0)
+            talent = talent_share(wanted, tf, text)
+            scored.append((scorer.total(talent, text, need, doc), -i, nd, wanted, talent, text))
+        out = []
+        for score, _, nd, wanted, talent, text in heapq.nlargest(k, scored, key=lambda x: (x[0], x[1])):
+            r = self._ranked(nd.query, nd.tf, wanted, doc, score, talent, text)
+            out.append(RankedNeed(nd.need_id, r.score, r.factors, r.matched_terms))
+        return out
 
     def _ranked(self, need: NeedQuery, query: Counter[str], wanted: frozenset[str], doc: OfferDoc, score: float,
                 talent: float, text: float) -> Ranked:

@@ -1,5 +1,6 @@
 """Needs: a resident (for themselves or their organisation), a coordinator (for the centre) or a community project
-asks for help; the ranked candidates of a need; closing it."""
+asks for help; the ranked candidates of a need, and the other way round the needs that fit a volunteer's talent;
+closing it."""
 
 from __future__ import annotations
 
@@ -11,13 +12,13 @@ from sqlalchemy.orm import Session
 from backend.chain.client import ChainClient
 from backend.domain.access import check_centre
 from backend.domain.errors import Refusal
-from backend.domain.matching import NeedQuery, Ranked, slots_between
+from backend.domain.matching import NeedQuery, Ranked, RankedNeed, slots_between
 from backend.services.actors import Actor, ResidentPrincipal, is_resident, who
 from backend.services.areas import organisation_of
 from backend.services.categories import VOLUNTEERING, max_units
 from backend.store import areas as area_rows
 from backend.store import needs as need_rows
-from backend.store.models import Centre, Match, Need
+from backend.store.models import Centre, Match, Need, TalentOffer
 from backend.store.db import write_transaction
 from backend.store.rows import get_or_refuse
 
@@ -141,6 +142,30 @@ def candidates(db: Session, matcher, actor: Actor, need_id: int, limit: int) -> 
         raise Refusal(409, "need_not_open", need_id=need_id, status=need.status)
     taken = set(db.scalars(select(Match.offer_id).where(Match.need_id == need_id)))
     return [r for r in matcher.rank(db, query_of(need), limit + len(taken)) if r.offer_id not in taken][:limit]
+
+
+FITTING_POOL = 5000  # the soonest open needs a talent is ranked against
+
+
+def fitting(db: Session, matcher, resident: ResidentPrincipal, talent_id: int, limit: int) -> list[RankedNeed]:
+    """The open needs that fit one of the resident's own talents, best first, scored and explained as the talent
+    would be among each need's candidates: needs yet to start, not the resident's own, not already matched with
+    this talent. Another resident's talent is "not found" (whose talents exist is not told)."""
+    offer = db.get(TalentOffer, talent_id)
+    if offer is None or offer.resident_id != resident.resident_id:
+        raise Refusal(404, "not_found", what=f"talent {talent_id}")
+    if offer.status != "active":
+        raise Refusal(409, "talent_withdrawn", talent_id=talent_id)
+    taken = select(Match.need_id).where(Match.offer_id == talent_id)
+    rows = db.scalars(select(Need).where(
+        Need.status == "open", Need.starts_at > datetime.now(UTC), Need.id.not_in(taken),
+        or_(Need.resident_id.is_(None), Need.resident_id != resident.resident_id),
+    ).order_by(Need.starts_at, Need.id).limit(FITTING_POOL))
+    return matcher.rank_needs(db, talent_id, [(n.id, query_of(n)) for n in rows], limit)
+
+
+def by_ids(db: Session, ids: list[int]) -> dict[int, Need]:
+    return {n.id: n for n in db.scalars(select(Need).where(Need.id.in_(ids)))} if ids else {}
 
 
 def close(db: Session, actor: Actor, need_id: int, reason: str) -> Need:

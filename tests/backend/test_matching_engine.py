@@ -21,6 +21,7 @@ from backend.domain.matching import (
     Scorer,
     concepts,
     features,
+    need_doc,
     parse_slots,
     slot_names,
     slots_between,
@@ -89,6 +90,28 @@ def test_the_index_follows_changes_and_agrees_with_brute_force():
     assert index.rank(need, 1)[0].offer_id == 3 and len(index) == 5
     assert index.rank(NeedQuery("zzzz qqqq", "banpo1", 0), 5) == []
     assert index.explain(need, 2).factors["talent"].value == 1.0 and index.explain(need, 99) is None
+
+
+def test_the_needs_that_fit_an_offer_are_scored_as_the_offer_among_their_candidates():
+    saturday = parse_slots(["sat"])
+    index = index_of(OfferDoc(1, "반찬 만들기 요리 봉사", "banpo1", saturday, 0.7, "volunteer"),
+                     OfferDoc(2, "Piano lessons", "banpo1", saturday, 0.5, "pianist"),
+                     OfferDoc(3, "스마트폰 사용법 도와드려요", "banpo2", ALL_SLOTS, 0.5, "helper"))
+    needs = {
+        10: NeedQuery("반찬 만들어 주실 분", "banpo1", parse_slots(["sat-morning"]), "a"),  # near, a good time
+        11: NeedQuery("Someone to cook lunch", "sanggye1", parse_slots(["mon-morning"]), "b"),  # far, another day
+        12: NeedQuery("스마트폰 사용법 알려주세요", "banpo1", parse_slots(["sat-morning"]), "c"),  # off topic
+        13: NeedQuery("반찬 요리 부탁해요", "banpo1", parse_slots(["sat-morning"]), "volunteer"),  # the volunteer's own
+    }
+    ranked = index.rank_needs(1, [need_doc(i, q) for i, q in needs.items()], 10)
+    assert [r.need_id for r in ranked] == [10, 11]  # the off-topic need is not ranked at all, nor one's own
+    for r in ranked:
+        forward = index.explain(needs[r.need_id], 1)
+        assert r.score == forward.score and r.matched_terms == forward.matched_terms
+        assert {k: f.note for k, f in r.factors.items()} == {k: f.note for k, f in forward.factors.items()}
+        assert sum(f.contribution for f in r.factors.values()) == pytest.approx(r.score, abs=1e-6)
+    assert index.rank_needs(1, [need_doc(i, q) for i, q in needs.items()], 1)[0].need_id == 10
+    assert index.rank_needs(99, [need_doc(10, needs[10])], 5) == []  # an offer not indexed
 
 
 def test_weekly_slots():

@@ -1,13 +1,16 @@
 """The community in a real browser: a neighbour offers a talent, another posts a need, sees the candidates with
 each factor in words, asks the neighbour; the neighbour accepts; the beneficiary confirms the help happened; the
-centre's coordinator approves the volunteering and the helper's coins arrive on-chain."""
+centre's coordinator approves the volunteering and the helper's coins arrive on-chain. And from the volunteer's
+side: a volunteer finds a request among the ones that fit their talent, offers to help from there, the requester
+accepts."""
 
 from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta, timezone
 
-from stack import screenshot
+import pytest
+from stack import axe_violations, screenshot
 from wallet import BrowserWallet
 
 KST = timezone(timedelta(hours=9))
@@ -79,3 +82,77 @@ def test_community_match(stack, new_page, coordinator, areas):
     assert "+6코인" in page.locator("ul.history li[data-kind=earned]").first.inner_text()  # two hours at 3 coins
     screenshot(page, "community_match")
     assert watch.unexpected() == [] and helper_watch.unexpected() == []
+
+
+# What each side reads and presses, in each language (the catalogue's words, as a person finds them on the page).
+WORDS = {
+    "ko": {"weekdays": "평일 모두", "weekend": "주말 모두", "offer_talent": "재능 알리기", "post": "요청 올리기",
+           "help": "제가 도울게요", "told": "요청한 분께 알렸습니다", "accept": "수락", "agreed": "약속됨",
+           "factor": re.compile(r"^(재능|설명|거리|시간|약속 지킴): .+\(\d+점\)$"), "distance": "서초2동",
+           "talent": "반찬 만들어 드리기", "need": "반찬을 만들어 주실 분을 찾아요"},
+    "en": {"weekdays": "All weekdays", "weekend": "All weekend", "offer_talent": "Offer it", "post": "Post the request",
+           "help": "I can help", "told": "The requester has been told", "accept": "Accept", "agreed": "Agreed",
+           "factor": re.compile(r"^(Talent|Description|Distance|Time|Reliability): .+\(\d+ points\)$"),
+           "distance": "km between", "talent": "Cooking side dishes", "need": "Someone to cook side dishes for me"},
+}
+
+
+@pytest.mark.parametrize(("lang", "volunteer_viewport", "requester_viewport"),
+                         [("ko", "phone", "desktop"), ("en", "desktop", "phone")])
+def test_community_match_from_the_volunteer_side(stack, new_page, coordinator, areas, lang, volunteer_viewport, requester_viewport):
+    """A volunteer finds a neighbour's request among the ones that fit their talent, explained in words, offers to
+    help from there, and the requester accepts: the help is agreed."""
+    words = WORDS[lang]
+    volunteer, requester = BrowserWallet.create(), BrowserWallet.create()
+
+    # The volunteer offers a talent: cooking side dishes, in 반포1동, any day.
+    page, volunteer_watch = new_page(volunteer_viewport, lang, wallet=volunteer)
+    sign_in(page, stack, "talents")
+    page.locator("#talent-title").fill(words["talent"])
+    page.locator("#talent-skills").fill("요리, 반찬" if lang == "ko" else "cooking, side dishes")
+    page.locator("#talent-area").select_option("seocho-banpo1")
+    page.get_by_role("button", name=words["weekdays"]).click()
+    page.get_by_role("button", name=words["weekend"]).click()
+    page.get_by_role("button", name=words["offer_talent"], exact=True).click()
+    page.locator("[data-talent]").first.wait_for()
+
+    # The requester asks for help tomorrow (the form's default day and hours) in 서초2동.
+    other, requester_watch = new_page(requester_viewport, lang, wallet=requester)
+    sign_in(other, stack, "needs")
+    other.locator("#need-title").fill(words["need"])
+    other.locator("#need-area").select_option("seocho-seocho2")
+    other.get_by_role("button", name=words["post"]).click()
+    other.wait_for_url(re.compile(r"#/need/\d+$"))
+    need_id = int(other.url.rsplit("/", 1)[1])
+
+    # The volunteer opens the requests that fit their talent (from the talent's own link): the need is there,
+    # each factor said in words with its points; the screen passes axe.
+    page.locator("[data-talent] a[href^='#/fitting/']").first.click()
+    card = page.locator(f"main[aria-busy=false] [data-fitting='{need_id}']")
+    card.wait_for()
+    assert words["need"] in card.inner_text()
+    factors = card.locator("ul.factors li").all_inner_texts()
+    assert len(factors) == 5 and all(words["factor"].match(f.strip()) for f in factors), factors
+    assert any(words["distance"] in f for f in factors)
+    assert axe_violations(page) == []
+    screenshot(page, f"community_match-fitting-{lang}-{volunteer_viewport}")
+
+    # The volunteer offers to help from the list; it is said what happens next.
+    card.get_by_role("button", name=words["help"]).click()
+    card.get_by_text(words["told"]).wait_for()
+
+    # The requester sees the offer on the need and accepts: the help is agreed.
+    other.reload()
+    row = other.locator("[data-match]").first
+    row.get_by_role("button", name=words["accept"]).click()
+    other.locator("[data-match]").first.get_by_text(re.compile(words["agreed"])).wait_for()
+    match_id = int(other.locator("[data-match]").first.get_attribute("data-match"))
+    match = stack.http.get(f"/matches/{match_id}", headers=coordinator).json()
+    assert match["status"] == "scheduled" and match["need_id"] == need_id and match["volunteer_accepted"]
+    screenshot(other, f"community_match-accepted-{lang}-{requester_viewport}")
+
+    # The need, agreed, no longer shows among the volunteer's fitting requests.
+    page.reload()
+    page.locator("main[aria-busy=false] h1").first.wait_for()
+    assert page.locator(f"[data-fitting='{need_id}']").count() == 0
+    assert volunteer_watch.unexpected() == [] and requester_watch.unexpected() == []

@@ -12,7 +12,7 @@ from stack import PASSWORD, axe_violations, record_activity, screenshot
 from wallet import BrowserWallet
 
 RESIDENT = ["home", "offers", "vouchers", "pay", "donate", "receive", "history", "community", "talents", "needs",
-            "matches", "proposals", "report"]
+            "fitting", "matches", "proposals", "report"]
 DESK = ["voucher", "offers", "statement"]
 DASHBOARD = ["figures", "check", "proposals"]
 CONSOLE = {"coord1": ["residents", "record", "sheets", "queue"], "officer1": ["reports"],

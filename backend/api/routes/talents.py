@@ -7,13 +7,13 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 
 from backend.api.community import matcher
-from backend.api.schemas.needs import CandidateOut
+from backend.api.schemas.needs import CandidateOut, FittingNeedOut
 from backend.api.schemas.talents import TalentIn, TalentOut, TalentPatch
 from backend.api.deps import DbDep, LanguageDep
 from backend.api.idempotency import IdempotencyDep
 from backend.api.residents_auth import ActorDep, ResidentDep
-from backend.api.views import candidates_out, talent_out
-from backend.services import areas, offers
+from backend.api.views import candidates_out, fitting_out, talent_out
+from backend.services import areas, needs, offers
 
 router = APIRouter(tags=["talents and needs"])
 
@@ -46,6 +46,17 @@ def search_talents(request: Request, db: DbDep, actor: ActorDep, language: Langu
     ranked = offers.search(db, matcher(request), q, area, limit)
     return candidates_out(ranked, offers.by_ids(db, [r.offer_id for r in ranked]), actor, language,
                           areas.area_names(db))
+
+
+@router.get("/me/talents/{talent_id}/needs", response_model=list[FittingNeedOut])
+def fitting_needs(talent_id: int, request: Request, db: DbDep, resident: ResidentDep, language: LanguageDep,
+                  limit: Annotated[int, Query(ge=1, le=50)] = 10) -> list[FittingNeedOut]:
+    """The open needs that fit one of my talents, best first: yet to start, not my own, not already matched with
+    this talent, and relevant to it (a talent the need names, or enough of its words); each with the score and the
+    factors this talent has among the need's candidates, explained in words. Another resident's talent: 404."""
+    ranked = needs.fitting(db, matcher(request), resident, talent_id, limit)
+    return fitting_out(ranked, needs.by_ids(db, [r.need_id for r in ranked]), resident, language,
+                       areas.area_names(db))
 
 
 @router.get("/talents", response_model=list[TalentOut])

@@ -65,3 +65,13 @@ class CandidateOut(BaseModel):
     score: float
     factors: dict[str, FactorOut]
     matched_terms: list[str]
+
+
+class FittingNeedOut(BaseModel):
+    """A need that fits one of the volunteer's talents: the score and factors that talent has among the need's
+    candidates, each factor explained in the reader's language."""
+
+    need: NeedOut
+    score: float
+    factors: dict[str, FactorOut]
+    matched_terms: list[str]

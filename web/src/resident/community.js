@@ -1,4 +1,4 @@
-// The community: what I can offer, what neighbours need, my matches, proposals for the neighbourhood, and a way to
+// The community: what I can offer, what neighbours need, the requests that fit me, my matches, proposals for the neighbourhood, and a way to
 // tell the welfare officers about a neighbour who may need help. Shared pieces of those screens live here too.
 import { areaNames } from "../shared/areas.js";
 import { h, scrollRegion, show } from "../shared/dom.js";
@@ -10,6 +10,7 @@ export async function communityScreen({ main }) {
     h("p", {}, t("community.intro")),
     h("ul", { class: "cards", role: "list" }, [
       ["#/needs", "community.needs", "community.needs_hint"],
+      ["#/fitting", "community.fitting", "community.fitting_hint"],
       ["#/talents", "community.talents", "community.talents_hint"],
       ["#/matches", "community.matches", "community.matches_hint"],
       ["#/proposals", "community.proposals", "community.proposals_hint"],

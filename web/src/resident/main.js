@@ -6,6 +6,7 @@ import { frame, loadBranding, startRouter } from "../shared/layout.js";
 import { communityScreen } from "./community.js";
 import { connectScreen } from "./connect.js";
 import { donateScreen } from "./donate.js";
+import { fittingScreen } from "./fitting.js";
 import { historyScreen } from "./history.js";
 import { homeScreen } from "./home.js";
 import { matchesScreen } from "./matches.js";
@@ -23,7 +24,7 @@ import { voucherScreen, vouchersScreen } from "./vouchers.js";
 const signedIn = {
   home: homeScreen, offers: offersScreen, redeem: redeemScreen, vouchers: vouchersScreen, voucher: voucherScreen,
   donate: donateScreen, pay: payScreen, receive: receiveScreen, history: historyScreen,
-  community: communityScreen, talents: talentsScreen, needs: needsScreen, need: needScreen, matches: matchesScreen,
+  community: communityScreen, talents: talentsScreen, needs: needsScreen, need: needScreen, fitting: fittingScreen, matches: matchesScreen,
   proposals: proposalsScreen, proposal: proposalScreen, report: reportScreen,
 };
 

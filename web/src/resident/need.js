@@ -9,7 +9,8 @@ import * as session from "./session.js";
 
 const FACTORS = ["talent", "text", "distance", "schedule", "reliability"];
 
-function factorList(factors) {
+/** Each factor of a match in words, with the points it adds (the score is their sum). */
+export function factorList(factors) {
   return h("ul", { class: "factors" }, FACTORS.filter((f) => factors?.[f]).map((f) => h("li", {},
     h("strong", {}, t(`factor.${f}`)), ": ", factors[f].note,
     h("span", { class: "muted" }, ` (${t("factor.points", { points: Math.round(factors[f].contribution * 100) })})`))));

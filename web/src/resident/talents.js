@@ -50,8 +50,9 @@ export async function talentsScreen({ main }) {
     h("h2", {}, t("talents.mine")),
     mine.length ? h("ul", { class: "history" }, mine.map((o) => h("li", { "data-talent": o.id },
       h("div", {}, h("div", {}, o.title), h("div", { class: "hint" }, `${names[o.area] || o.area} · ${o.skills.join(", ")}`)),
-      h("div", {}, o.status === "active" ? h("button", { type: "button", class: "linklike", onclick: async () => {
-        try { await api(`/talents/${o.id}/withdraw`, { method: "POST", token: s.token }); talentsScreen({ main }); } catch (error) { show(box, status(explain(error), "error")); }
-      } }, t("talents.withdraw")) : t(`status.${o.status}`))))) : h("p", { class: "muted" }, t("talents.none")),
+      h("div", { class: "actions" }, o.status === "active" ? [h("a", { href: `#/fitting/${o.id}`, class: "button" }, t("talents.fitting")),
+        h("button", { type: "button", class: "linklike", onclick: async () => {
+          try { await api(`/talents/${o.id}/withdraw`, { method: "POST", token: s.token }); talentsScreen({ main }); } catch (error) { show(box, status(explain(error), "error")); }
+        } }, t("talents.withdraw"))] : t(`status.${o.status}`))))) : h("p", { class: "muted" }, t("talents.none")),
     h("h2", {}, t("talents.new")), summary, form);
 }
