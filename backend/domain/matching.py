@@ -240,13 +240,13 @@ NOTES_EN: dict[str, str] = {
     "talents_none_known": "no talent of the glossary recognised in the need: text similarity stands in",
     "talents_shared": "{shared_n} of the need's {wanted_n} talents: {shared}",
     "talents_missing": "none of the need's talents ({wanted})",
-    "text": "character n-grams: share of the need's own text score",
+    "text": "how much the talent's description and the need's words have in common",
     "distance_unknown": "area unknown: counted as halfway",
     "distance_km": "{km:.1f} km between {need_area} and {offer_area}",
     "schedule_any": "the need has no fixed time",
     "schedule_unknown": "the offer gives no availability: counted as halfway",
     "schedule_slots": "{covered_n} of {wanted_n} slots: {slots}",
-    "reliability": "(completed + 1) / (completed + no-shows + 2)",
+    "reliability": "how well earlier matches were kept: completed against no-shows",
 }
 LIST_PARAMS = frozenset({"shared", "wanted", "slots"})
 

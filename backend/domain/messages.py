@@ -198,13 +198,13 @@ NOTES_KO = {
     "talents_none_known": "요청에서 알려진 재능을 찾지 못해 글 내용이 얼마나 비슷한지로 대신합니다",
     "talents_shared": "요청한 재능 {wanted_n}가지 중 {shared_n}가지가 맞습니다: {shared}",
     "talents_missing": "요청한 재능({wanted})이 하나도 없습니다",
-    "text": "글자 단위 비교: 요청 글을 스스로와 비교한 점수에 대한 비율",
+    "text": "요청 글과 재능 소개에 겹치는 낱말이 얼마나 있는지",
     "distance_unknown": "지역을 알 수 없어 중간값(0.5)으로 계산했습니다",
     "distance_km": "{need_area}와(과) {offer_area} 사이 {km}km",
     "schedule_any": "요청에 정해진 시간이 없습니다",
     "schedule_unknown": "가능한 시간을 밝히지 않아 중간값(0.5)으로 계산했습니다",
     "schedule_slots": "요청 시간대 {wanted_n}개 중 {covered_n}개가 맞습니다: {slots}",
-    "reliability": "(완료 횟수 + 1) / (완료 횟수 + 불참 횟수 + 2)",
+    "reliability": "지난 약속을 얼마나 지켰는지 (완료와 불참 횟수로 계산)",
 }
 DAYS_KO = dict(zip(matching.DAYS, ("월요일", "화요일", "수요일", "목요일", "금요일", "토요일", "일요일"), strict=True))
 PERIODS_KO = dict(zip(matching.PERIODS, ("오전", "오후", "저녁"), strict=True))

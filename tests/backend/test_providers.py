@@ -298,3 +298,25 @@ def test_settlement_expects_the_won_at_the_rate_read_when_accepted(backend, gym,
         assert backend.http.get(f"/operations/{r.json()['id']}", headers=gym).json()["state"] == "confirmed"
     finally:
         web3.eth.wait_for_transaction_receipt(red.functions.setWonPerCoin(rate).transact({"from": admin}))
+
+
+def test_another_providers_operation_is_not_found(backend, gym, cafe):
+    r = backend.http.post("/provider/offers", json={"title": "Sauna", "description": "one visit", "price": str(COIN),
+                                                    "capacity": 5}, headers=gym)
+    assert r.status_code == 202, r.text
+    assert backend.http.get(f"/operations/{r.json()['id']}", headers=gym).status_code == 200
+    theirs = backend.http.get(f"/operations/{r.json()['id']}", headers=cafe)
+    assert theirs.status_code == 404 and theirs.json()["error"] == "not_found"
+
+
+def test_another_residents_operation_is_not_found(backend, gym, coord1):
+    offer_id = publish(backend, gym, title="Yoga class", price=str(COIN))
+    alice = new_wallet()
+    earn(backend, coord1, alice.address)
+    r = backend.http.post("/me/redeem", json=sign_request(backend, alice, "redeem", 0, offer_id=offer_id,
+                                                          max_price=COIN), headers=sign_in(backend, alice))
+    assert r.status_code == 202, r.text
+    bob = sign_in(backend, new_wallet())
+    theirs = backend.http.get(f"/me/operations/{r.json()['id']}", headers=bob)
+    assert theirs.status_code == 404 and theirs.json()["error"] == "not_found"
+    assert r.json()["id"] not in [op["id"] for op in backend.http.get("/me/operations", headers=bob).json()]
