@@ -429,6 +429,13 @@ CATALOGUE: dict[str, dict] = {
     "request_expired": _e("the request's deadline {deadline} has passed (or is within 15 s); sign a new one",
                           "요청의 유효 기한({deadline})이 지났거나 15초 안에 끝납니다. 새로 서명하세요",
                           "the request's deadline has passed; sign a new one", "요청의 유효 기한이 지났습니다. 새로 서명하세요"),
+    "resident_in_flight": _e("{count} of resident {resident_id}'s activities or requests are still on their way to the "
+                             "chain; forget the resident once they have settled",
+                             "{resident_id}번 주민의 활동이나 요청 {count}건이 아직 블록체인에 기록되는 중입니다. 기록이 끝난 "
+                             "뒤 다시 해 주세요",
+                             "the resident's activities or requests are still on their way to the chain; try again "
+                             "once they have settled",
+                             "주민의 활동이나 요청이 아직 블록체인에 기록되는 중입니다. 기록이 끝난 뒤 다시 해 주세요"),
     "resident_activity_in_flight": _e(
         "resident {resident_id} has an approved activity on its way to the chain; change the wallet once it is confirmed",
         "{resident_id}번 주민의 승인된 활동이 블록체인에 기록되는 중입니다. 기록이 끝난 뒤에 지갑 주소를 바꾸세요",

@@ -128,13 +128,6 @@ def revoke(db: Session, actor, activity_id: int, reason: str | None) -> Activity
     return _with_reason(db, actor, activity_id, reason, "revoking", repo.request_revocation)
 
 
-def erase_link(db: Session, actor, activity_id: int, reason: str) -> Activity:
-    """The city erases the salt of a settled activity: its on-chain id and evidence hash can no longer be linked to
-    the record, which stays for the accounts."""
-    with write_transaction(db):
-        return repo.erase_salt(db, owned(db, actor, activity_id, for_update=True), actor.name, reason)
-
-
 def coins_text(amount: int) -> str:
     """Base units as a decimal string of coins ("6", "0.05")."""
     whole, part = divmod(amount, COIN)

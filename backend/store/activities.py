@@ -186,19 +186,6 @@ def request_revocation(s: Session, a: Activity, actor: str, reason: str) -> Acti
     return a
 
 
-def erase_salt(s: Session, a: Activity, actor: str, reason: str) -> Activity:
-    """Drops the salt: the on-chain id and evidence hash can no longer be linked to this record (what erasure means
-    when the chain cannot forget). Only once the chain writer is done with the activity."""
-    if a.status not in ("confirmed", "revoked", "rejected", "failed"):
-        raise Refusal(409, "in_flight", f"activity {a.id} is {a.status}; erase its link once the chain has settled it")
-    if a.status == "confirmed" and a.salt is None:
-        raise Refusal(409, "already_erased", f"the link of activity {a.id} is already erased")
-    before = snapshot(a)
-    a.salt = None
-    audit(s, a, actor, "link to the chain erased", before, reason)
-    return a
-
-
 def residents_for(s: Session, addresses: list[str]) -> dict[str, Resident]:
     """address → resident for many addresses at once, registering the ones not seen before."""
     wanted = set(addresses)

@@ -3,7 +3,7 @@ the record's changes with their audit rows. Inside the caller's transaction."""
 
 from __future__ import annotations
 
-from sqlalchemy import exists, func, or_, select, true
+from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from backend.domain.activities import ON_CHAIN_PENDING
@@ -11,10 +11,14 @@ from backend.domain.residents import Search, member_number
 from backend.store.models import Activity, Resident, ResidentChange
 
 
+# Every person's row, not the pool that keeps forgotten residents' records (store.erasure).
+PERSON = Resident.forgotten_pool.is_(False)
+
+
 def of_centre(centre_id: int):
     """The clause: the resident was registered by the centre, or the centre recorded an activity for them."""
-    return or_(Resident.centre_id == centre_id,
-               exists().where(Activity.resident_id == Resident.id, Activity.centre_id == centre_id))
+    return and_(PERSON, or_(Resident.centre_id == centre_id,
+                            exists().where(Activity.resident_id == Resident.id, Activity.centre_id == centre_id)))
 
 
 def _like(text: str) -> str:
@@ -23,7 +27,7 @@ def _like(text: str) -> str:
 
 def search(s: Session, centre_id: int | None, found: Search | None, after_id: int, limit: int) -> list[Resident]:
     """Residents of the centre (None: of every centre) matching the search, by id after `after_id`."""
-    where = [Resident.id > after_id]
+    where = [Resident.id > after_id, PERSON]
     if centre_id is not None:
         where.append(of_centre(centre_id))
     if found is not None:
@@ -40,7 +44,7 @@ def search(s: Session, centre_id: int | None, found: Search | None, after_id: in
 
 def in_scope(s: Session, resident_id: int, centre_id: int | None, *, for_update: bool = False) -> Resident | None:
     """The resident if they are of the centre (None: any), else None."""
-    q = select(Resident).where(Resident.id == resident_id, of_centre(centre_id) if centre_id is not None else true())
+    q = select(Resident).where(Resident.id == resident_id, of_centre(centre_id) if centre_id is not None else PERSON)
     return s.scalar(q.with_for_update() if for_update else q)
 
 

@@ -17,6 +17,7 @@ from backend.domain.activities import parse_address
 from backend.domain.errors import Refusal
 from backend.domain.messages import localized
 from backend.services import activities as service
+from backend.services import erasure
 from backend.services.recorder import RecordRequest
 from backend.store.activities import NewActivity
 from backend.store.models import Activity
@@ -137,6 +138,7 @@ def revoke_activity(activity_id: int, db: DbDep, principal: Coordinator, once: I
 
 @router.post("/{activity_id}/erase-link", response_model=ActivityOut)
 def erase_link(activity_id: int, body: ReasonIn, db: DbDep, principal: Annotated[Principal, Depends(require("admin"))]):
-    """The city erases the salt of a settled activity (e.g. on a resident's request to be forgotten): its on-chain id
-    and evidence hash can then no longer be linked to this record. The record stays, for the accounts."""
-    return to_out(service.erase_link(db, principal, activity_id, body.reason))
+    """The city cuts a settled activity's link to the chain: salt, on-chain id, evidence hash, serial, transaction
+    and block are removed from the record, its audit snapshots and stored answers. The record stays, for the
+    accounts. (A resident's whole request to be forgotten: POST /residents/{id}/forget.)"""
+    return to_out(erasure.erase_link(db, principal, activity_id, body.reason))

@@ -6,10 +6,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
+from fastapi.responses import JSONResponse
 
 from backend.api.deps import DbDep, require
-from backend.api.schemas import ResidentChangeOut, ResidentIn, ResidentOut, ResidentPatch
-from backend.services import resident_records
+from backend.api.idempotency import IdempotencyDep
+from backend.api.schemas import ReasonIn, ResidentChangeOut, ResidentIn, ResidentOut, ResidentPatch
+from backend.services import erasure, resident_records
 from backend.services.security import Principal
 from backend.store.models import Resident
 
@@ -59,3 +61,12 @@ def update_resident(resident_id: int, body: ResidentPatch, db: DbDep, actor: Sta
     """Links or changes the wallet address (not one another resident has), or the name, phone or e-mail; audited."""
     fields = body.model_dump(exclude_unset=True, exclude={"reason"})
     return resident_out(resident_records.update(db, actor, resident_id, fields, body.reason))
+
+
+@router.post("/{resident_id}/forget")
+def forget_resident(resident_id: int, body: ReasonIn, db: DbDep, actor: Staff, once: IdempotencyDep) -> JSONResponse:
+    """The resident's request to be forgotten (the admin, or a coordinator of their centre): their personal details
+    deleted, every link from their records to the chain removed, what the city's accounts need kept aggregated
+    (services.erasure). Refused (409 resident_in_flight) while the chain has not settled one of their activities or
+    requests. Write the reason without naming the person: it is kept in the city's audit log."""
+    return once.run(db, actor, body, lambda: erasure.forget(db, actor, resident_id, body.reason))

@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -125,6 +126,8 @@ class Resident(Base):
     consent_terms_version: Mapped[str | None] = mapped_column(String(40))
     consent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     registered_by: Mapped[str | None] = mapped_column(String(100))
+    # The one row the records of forgotten residents are kept under (store.erasure): no person, never listed.
+    forgotten_pool: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     __table_args__ = (UniqueConstraint("member_number", name="uq_residents_member_number"),)
 
 
