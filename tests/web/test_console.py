@@ -142,6 +142,24 @@ def test_coordinator_single(stack, new_page, coordinator):
     assert watch.unexpected() == []
 
 
+
+def test_coordinator_forgets_a_resident_on_request(stack, new_page, coordinator):
+    resident = register(stack, coordinator, "이정숙", "010-6666-2468")
+    page, watch = new_page("phone", "ko")
+    console_sign_in(page, stack, "coord1")
+    page.get_by_label("이름, 전화번호 끝자리, 회원번호").fill("2468")
+    page.get_by_role("button", name="찾기").click()
+    card = page.locator(f"[data-resident='{resident['id']}']")
+    card.get_by_text("잊혀질 권리").click()
+    card.get_by_label("요청 근거").fill("2026-12-01 서면 요청 접수")
+    card.get_by_role("button", name="정보 지우기").click()
+    card.get_by_text("확인란에 표시해 주세요").wait_for()  # not without the confirmation
+    card.get_by_label(re.compile("되돌릴 수 없음을 압니다")).check()
+    card.get_by_role("button", name="정보 지우기").click()
+    page.locator(f"[data-resident='{resident['id']}']").wait_for(state="detached")
+    assert stack.http.get(f"/residents/{resident['id']}", headers=coordinator).status_code == 404
+    assert watch.unexpected() == []
+
 def test_officer_report(stack, new_page, areas):
     reporter = BrowserWallet.create()
     page, resident_watch = new_page("phone", "ko", wallet=reporter)

@@ -4,6 +4,7 @@ import { field, h, show, status } from "../shared/dom.js";
 import { t } from "../shared/i18n.js";
 import { isAddress } from "../shared/wallet.js";
 import { act, call, loadFor } from "./common.js";
+import { newIdempotencyKey } from "../shared/api.js";
 
 const TERMS_VERSION = "2026-03";
 
@@ -23,7 +24,28 @@ function residentCard(r, again) {
         if (!isAddress(address.value)) { show(box, status(t("pay.payee_invalid"), "error")); return; }
         if (await act(box, () => call(`/residents/${r.id}`, { method: "PATCH", body: { address: address.value.trim(), reason: reason.value.trim() || null } }))) again();
       } }, field(`wallet-${r.id}`, t("console.wallet"), address), field(`reason-${r.id}`, t("console.reason"), reason),
-      h("button", { type: "submit" }, t("console.save")), box)));
+      h("button", { type: "submit" }, t("console.save")))),
+    forgetForm(r, box, again),
+    box);
+}
+
+/** The resident's request to be forgotten: typed-out confirmation, a reason that does not name them. */
+function forgetForm(r, box, again) {
+  const reason = h("input", { type: "text", maxlength: "300" });
+  const sure = h("input", { type: "checkbox" });
+  return h("details", {}, h("summary", {}, t("console.forget")),
+    h("p", {}, t("console.forget_intro")),
+    h("form", { onsubmit: async (e) => {
+      e.preventDefault();
+      if (!sure.checked || !reason.value.trim()) { show(box, status(t("console.forget_confirm_missing"), "error")); return; }
+      const done = await act(box, () => call(`/residents/${r.id}/forget`, { method: "POST", body: { reason: reason.value.trim() },
+        idempotencyKey: newIdempotencyKey() }));
+      if (done) {
+        again();
+      }
+    } }, field(`forget-reason-${r.id}`, t("console.forget_reason"), reason, t("console.forget_reason_hint")),
+    h("div", { class: "field" }, h("label", {}, sure, " ", t("console.forget_sure"))),
+    h("button", { type: "submit", class: "danger" }, t("console.forget_submit"))));
 }
 
 export async function residentsScreen({ main, params }) {
