@@ -448,7 +448,7 @@ def test_an_account_the_admin_creates_is_listed_and_signs_in(backend, admin_head
     clerk = new_clerk(backend, admin_headers)
     listed = backend.http.get("/staff", headers=admin_headers).json()
     assert {"id": clerk["id"], "username": clerk["username"], "role": "coordinator", "centre_id": 2, "address": None,
-            "active": True} in listed
+            "active": True, "password_change_required": False} in listed
     assert login(backend, clerk["username"]).status_code == 200
 
 
