@@ -55,17 +55,39 @@ class Settings(BaseSettings):
     # A staff member's working day: how long a sign-in's refresh token gives new access tokens (not extended by
     # refreshing; revoked at sign-out, on reuse, when the account is disabled or its password changed).
     staff_session_ttl_s: int = Field(default=10 * 3600, ge=300, le=7 * 86400)
+    # Password hashing (argon2id). The defaults are argon2-cffi's (RFC 9106 "low memory": 64 MiB, 3 passes, 4 lanes),
+    # stronger than OWASP's minimum (19 MiB, 2 passes, 1 lane), which the bounds allow. Raise them until a sign-in
+    # takes about half a second on the server (docs/backend.md); hashes made with other parameters still verify and
+    # are rehashed with these at their next successful sign-in.
+    argon2_memory_kib: int = Field(default=65536, ge=19456, le=4 * 1024 * 1024)
+    argon2_time_cost: int = Field(default=3, ge=2, le=20)
+    argon2_parallelism: int = Field(default=4, ge=1, le=16)
+    # Staff sign-in throttle (services.login_throttle, kept in the database so every API process shares it): after
+    # `login_max_failures` failures in a row an account is locked for `login_lockout_s`, doubling with each further
+    # lock up to `login_lockout_max_s`; a client address gets `login_client_max_failures` failures per
+    # `login_client_window_s` over all accounts.
+    login_max_failures: int = Field(default=5, ge=1, le=100)
+    login_lockout_s: int = Field(default=60, ge=1, le=3600)
+    login_lockout_max_s: int = Field(default=900, ge=1, le=86400)
+    login_client_max_failures: int = Field(default=30, ge=1, le=10_000)
+    login_client_window_s: int = Field(default=900, ge=1, le=86400)
 
     # HTTP
     # The built web app (web/dist, from `npm run build` in web/; tools/run and tools/test build it).
     web_dir: Path = ROOT / "web" / "dist"
     idempotency_ttl_s: int = 24 * 3600
+    # The largest request body any route takes (413 request_too_large above it; the attendance sheet upload has its
+    # own bound, routes/sheets.py).
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024, le=64 * 1024 * 1024)
 
     # residents: Sign-In with Ethereum (EIP-4361). The domain and URI the signed message must name: the
     # resident app's origin (e.g. bank.example.org and https://bank.example.org).
     siwe_domain: str = "localhost:8000"
     siwe_uri: str = "http://localhost:8000"
     siwe_nonce_ttl_s: int = Field(default=600, ge=30, le=86400)
+    # The key the SIWE nonces are signed with (HMAC-SHA256; at least 32 bytes, the same in every API process). Unset:
+    # derived from VB_JWT_SECRET.
+    siwe_nonce_secret: str = Field(default="", repr=False)
     resident_token_ttl_s: int = Field(default=3600, ge=60, le=7 * 86400)
     # Relayed requests (the backend pays the gas): per resident at most `relay_rate_limit` accepted requests per
     # `relay_rate_window_s`; per centre at most `relay_gas_budget_per_day` gas per UTC day for its residents.
@@ -93,11 +115,11 @@ class Settings(BaseSettings):
     community_reward_min_residents: int = Field(default=3, ge=1)
     report_reward_points: int = Field(default=5, ge=1)
 
-    @field_validator("jwt_secret")
+    @field_validator("jwt_secret", "siwe_nonce_secret")
     @classmethod
     def _long_secret(cls, value: str) -> str:
         if value and len(value.encode()) < 32:
-            raise ValueError("VB_JWT_SECRET must be at least 32 bytes (e.g. python -c 'import secrets; print(secrets.token_urlsafe(32))')")
+            raise ValueError("VB_JWT_SECRET and VB_SIWE_NONCE_SECRET must be at least 32 bytes (e.g. python -c 'import secrets; print(secrets.token_urlsafe(32))')")
         return value
 
     @field_validator("database_url")

@@ -16,6 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from backend.api import community, web
+from backend.api.body_limit import BodyLimit, BodyTooLarge
 from backend.api.routes import (activities, admin, auth, branding, chain_views, directory, health, operations,
                                 providers, resident_records, residents, sheets, staff, statistics)
 from backend.api.routes import areas, community_rewards, matches, needs, proposals, reports, talents
@@ -26,6 +27,7 @@ from backend.domain.messages import localized, pick_language, validation_detail
 from backend.services import branding as branding_service
 from backend.services.centres import sync_centres
 from backend.services.recorder import ActivityRecorder
+from backend.services.security import configure_passwords
 from backend.store.db import make_engine, make_session_factory, migrate
 
 log = logging.getLogger("backend")
@@ -37,6 +39,7 @@ def create_app(settings: Settings | None = None, *, chain: ChainClient | None = 
         # Tokens then last as long as this process; set VB_JWT_SECRET to keep them across restarts and processes.
         settings = settings.model_copy(update={"jwt_secret": secrets.token_urlsafe(32)})
         log.warning("VB_JWT_SECRET is not set: using a random secret for this process")
+    configure_passwords(settings.argon2_memory_kib, settings.argon2_time_cost, settings.argon2_parallelism)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -73,8 +76,16 @@ def create_app(settings: Settings | None = None, *, chain: ChainClient | None = 
     @app.exception_handler(Refusal)
     async def domain_error(request: Request, exc: Refusal) -> JSONResponse:
         language = pick_language(request.headers.get("accept-language"))
+        headers = {"Content-Language": language}
+        if exc.status == 429 and isinstance(exc.params.get("wait"), int):
+            headers["Retry-After"] = str(exc.params["wait"])
         return JSONResponse({"error": exc.code, "detail": localized(exc, language)}, status_code=exc.status,
-                            headers={"Content-Language": language})
+                            headers=headers)
+
+    @app.exception_handler(BodyTooLarge)
+    async def body_too_large(request: Request, exc: BodyTooLarge) -> JSONResponse:
+        # A body without Content-Length that grew past the limit while a route read it (middleware: BodyLimit).
+        return await domain_error(request, exc.refusal())
 
     @app.exception_handler(requests.exceptions.RequestException)
     async def node_unreachable(_: Request, exc: requests.exceptions.RequestException) -> JSONResponse:
@@ -96,6 +107,8 @@ def create_app(settings: Settings | None = None, *, chain: ChainClient | None = 
                    matches.router, reports.router, proposals.router, community_rewards.router):
         app.include_router(router)
     web.mount(app, settings.web_dir)
+    # Every body at most VB_MAX_BODY_BYTES (413 request_too_large); the sheet upload bounds its own (routes/sheets).
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, own_limit=frozenset({("POST", "/sheets")}))
     return app
 
 

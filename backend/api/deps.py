@@ -10,7 +10,8 @@ import jwt
 from fastapi import Depends, Header, Request
 from sqlalchemy.orm import Session
 
-from backend.services.security import RESIDENT_ROLE, Principal, api_key_matches, decode_token, split_api_key
+from backend.services.security import (RESIDENT_ROLE, Principal, api_key_matches, decode_token, password_mark,
+                                       split_api_key)
 from backend.chain.client import ChainClient
 from backend.chain.keys import sender_addresses
 from backend.config import Settings
@@ -72,6 +73,16 @@ def unauthorized(message: str) -> Refusal:
     return Refusal(401, "unauthorized", message)
 
 
+def client_address(request: Request) -> str:
+    """The client's address as the server sees it (behind a reverse proxy, run uvicorn with --proxy-headers and
+    --forwarded-allow-ips so that this is the client's and not the proxy's)."""
+    return request.client.host if request.client else "unknown"
+
+
+def _password_change_required() -> Refusal:
+    return Refusal(403, "password_change_required")
+
+
 async def current_principal(
     request: Request,
     settings: SettingsDep,
@@ -79,13 +90,34 @@ async def current_principal(
     authorization: Annotated[str | None, Header()] = None,
     x_api_key: Annotated[str | None, Header()] = None,
 ) -> Principal:
+    """Who is asking. A staff account whose password someone else set is refused (403 password_change_required)
+    on every route but POST /auth/password (password_changer) until its owner sets their own."""
+    principal, must_change = await _principal(request, settings, db, authorization, x_api_key)
+    if must_change:
+        raise _password_change_required()
+    return principal
+
+
+async def password_changer(
+    request: Request,
+    settings: SettingsDep,
+    db: DbDep,
+    authorization: Annotated[str | None, Header()] = None,
+    x_api_key: Annotated[str | None, Header()] = None,
+) -> Principal:
+    """Who is asking, also while the account must set its password first: for POST /auth/password only."""
+    return (await _principal(request, settings, db, authorization, x_api_key))[0]
+
+
+async def _principal(request: Request, settings: Settings, db: Session, authorization: str | None,
+                     x_api_key: str | None) -> tuple[Principal, bool]:
     if x_api_key:
         parts = split_api_key(x_api_key)
         row = account_by_api_key(db, parts[0]) if parts else None
         db.rollback()  # hold no transaction between the dependency and the endpoint
         if row is None or row.revoked_at is not None or not api_key_matches(parts[1], row.secret_sha256) or not row.active:
             raise unauthorized("invalid or revoked API key")
-        return Principal(row.id, row.username, row.role, row.centre_id, "api_key")
+        return Principal(row.id, row.username, row.role, row.centre_id, "api_key"), row.must_change_password
     if not authorization or not authorization.lower().startswith("bearer "):
         raise unauthorized("sign in first: Authorization: Bearer <token> (POST /auth/login) or X-API-Key")
     try:
@@ -96,14 +128,16 @@ async def current_principal(
         raise unauthorized(f"invalid token: {exc}") from None
     if claims.get("role") == RESIDENT_ROLE and str(claims["sub"]).startswith("resident:"):
         # A resident signed in with their wallet (SIWE): no account row, the address is who they are.
-        return Principal(0, str(claims["sub"]).removeprefix("resident:"), RESIDENT_ROLE, None, "siwe")
+        return Principal(0, str(claims["sub"]).removeprefix("resident:"), RESIDENT_ROLE, None, "siwe"), False
     # Columns rather than the ORM object: this runs on every request, and the account's state is read each time so
     # that disabling it takes effect at once.
     user = _account(request.app.state.accounts, db, int(claims["sub"])) if str(claims["sub"]).isdigit() else None
     # The read transaction stays open for the endpoint (a write transaction ends it first: write_transaction).
     if user is None or not user.active:
         raise unauthorized("the account of this token no longer exists or is disabled")
-    return Principal(user.id, user.username, user.role, user.centre_id, "jwt")
+    if claims.get("pwd") != password_mark(user.password_hash):
+        raise unauthorized("the password of this account has changed; sign in again")
+    return Principal(user.id, user.username, user.role, user.centre_id, "jwt"), user.must_change_password
 
 
 # Accounts as last read, per process, for ACCOUNT_CACHE_S: checking on every request that a token's account still
@@ -129,6 +163,7 @@ def forget_account(request: Request, user_id: int) -> None:
 
 
 PrincipalDep = Annotated[Principal, Depends(current_principal)]
+PasswordChangerDep = Annotated[Principal, Depends(password_changer)]
 
 
 def require(*roles: str) -> Callable[[Principal], Principal]:

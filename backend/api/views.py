@@ -70,7 +70,7 @@ def report_out(r: NeighbourReport, content: dict, notes: list[dict], reward: dic
 
 
 def access_out(a: ReportAccess) -> AccessOut:
-    return AccessOut(actor=a.actor, action=a.action, at=a.at)
+    return AccessOut(actor=a.actor, staff_user_id=a.staff_user_id, action=a.action, at=a.at)
 
 
 def comment_out(c: ProposalComment) -> CommentOut:

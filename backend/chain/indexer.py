@@ -3,6 +3,9 @@
 It keeps the hashes of the blocks it indexed last; when the chain's hash at one of them differs, the chain was
 reorganised: events from the fork point on are deleted, the balances they touched recomputed, and indexing
 resumes from the fork point. It can go back as far as it keeps hashes (REORG_DEPTH blocks).
+
+Redemption's offers are kept as their events leave them (`indexed_offers`, domain.offers_index), in the same
+transaction as the events: GET /offers reads them, with no call to the node per offer.
 """
 
 from __future__ import annotations
@@ -18,12 +21,14 @@ from backend.chain.client import ChainClient
 from backend.chain.events import log_block_time
 from backend.chain.logs import ContractEvents, LogReader
 from backend.store.db import transaction
-from backend.store.models import Balance, ChainEvent, IndexedBlock, KeyValue
+from backend.domain.offers_index import OFFER_EVENTS, apply_offer_event, offer_of_event
+from backend.store.models import Balance, ChainEvent, IndexedBlock, IndexedOffer, KeyValue
 
 log = logging.getLogger("backend.indexer")
 REORG_DEPTH = 64
 CHUNK = 2_000
 ZERO = "0x0000000000000000000000000000000000000000"
+_OFFER_COLUMNS = ("offer_id", "provider", "price", "capacity", "sold", "active", "block_number")
 # Which arguments of an event name the parties its history belongs to.
 PARTIES = {
     "Transfer": ("from", "to"),
@@ -109,6 +114,7 @@ class Indexer:
         with transaction(self.sessions) as s:
             if events:  # one executemany: an ORM insert per event held the database's write lock many times longer
                 s.execute(insert(ChainEvent), events)
+            self._apply_offers(s, [e for e in events if e["contract"] == "Redemption" and e["event"] in OFFER_EVENTS])
             balances = {b.address: b for b in s.scalars(select(Balance).where(Balance.address.in_(list(deltas))))}
             for address, delta in deltas.items():
                 row = balances.get(address)
@@ -164,11 +170,47 @@ class Indexer:
             for a1, a2 in s.execute(select(ChainEvent.address1, ChainEvent.address2).where(
                     ChainEvent.block_number >= fork, ChainEvent.event == "Transfer")):
                 touched.update(x for x in (a1, a2) if x and x != ZERO)
+            offers = {offer_of_event(name, args) for name, args in s.execute(
+                select(ChainEvent.event, ChainEvent.args).where(
+                    ChainEvent.block_number >= fork, ChainEvent.contract == "Redemption",
+                    ChainEvent.event.in_(OFFER_EVENTS)))} - {None}
             s.execute(delete(ChainEvent).where(ChainEvent.block_number >= fork))
+            self._replay_offers(s, offers)
             s.execute(delete(IndexedBlock).where(IndexedBlock.number >= fork))
             for address in touched:
                 s.merge(Balance(address=address, amount=str(self._balance_from_events(s, address))))
             s.merge(KeyValue(key="indexer.next_block", value=str(fork)))
+
+    @staticmethod
+    def _apply_offers(s: Session, events: list[dict]) -> None:
+        """The offers these events (in chain order) change, updated in `indexed_offers`."""
+        if not events:
+            return
+        ids = {offer_of_event(e["event"], e["args"]) for e in events} - {None}
+        rows = {r.offer_id: r for r in s.scalars(select(IndexedOffer).where(IndexedOffer.offer_id.in_(ids)))}
+        state = {i: {c: getattr(r, c) for c in _OFFER_COLUMNS} for i, r in rows.items()}
+        changed = {apply_offer_event(state, e["event"], e["args"], e["block_number"]) for e in events} - {None}
+        for offer_id in changed:
+            if offer_id in rows:
+                for column, value in state[offer_id].items():
+                    setattr(rows[offer_id], column, value)
+            else:
+                s.add(IndexedOffer(**state[offer_id]))
+
+    @staticmethod
+    def _replay_offers(s: Session, offer_ids: set[int]) -> None:
+        """These offers rebuilt from the events still indexed (after a reorganisation removed some)."""
+        if not offer_ids:
+            return
+        s.execute(delete(IndexedOffer).where(IndexedOffer.offer_id.in_(offer_ids)))
+        state: dict[int, dict] = {}
+        for name, args, block in s.execute(
+                select(ChainEvent.event, ChainEvent.args, ChainEvent.block_number)
+                .where(ChainEvent.contract == "Redemption", ChainEvent.event.in_(OFFER_EVENTS))
+                .order_by(ChainEvent.block_number, ChainEvent.log_index)):
+            if offer_of_event(name, args) in offer_ids:
+                apply_offer_event(state, name, args, block)
+        s.add_all(IndexedOffer(**row) for row in state.values())
 
     @staticmethod
     def _balance_from_events(s: Session, address: str) -> int:

@@ -1,8 +1,15 @@
-"""Sign-In with Ethereum (EIP-4361): parsing the message a wallet signs and checking it. No I/O: the nonce's
-state lives in the database and is checked by the route (backend/api/routes/residents.py)."""
+"""Sign-In with Ethereum (EIP-4361): parsing the message a wallet signs and checking it, and the nonces the service
+hands out. No I/O.
+
+A nonce is stateless: 12 random bytes and its issue time (Unix seconds), then an HMAC-SHA256 of both under the
+service's key, all as 64 hex digits. Handing one out writes nothing; a sign-in checks the MAC and the age first
+(`check_nonce`), and only a successful one records the nonce as used (services.residents), so it is not accepted
+twice within its lifetime and is refused as expired after it."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,6 +25,31 @@ from backend.domain.errors import Refusal
 HEADER = " wants you to sign in with your Ethereum account:"
 NONCE = re.compile(r"^[A-Za-z0-9]{8,}$")
 CLOCK_SKEW = timedelta(seconds=60)  # a wallet's clock may be a little ahead of ours
+NONCE_LENGTH = 64  # hex digits: 24 random, 8 the issue time, 32 the MAC (128 bits)
+_SIGNED_NONCE = re.compile(r"^[0-9a-f]{64}$")
+
+
+def _nonce_mac(key: bytes, body: str) -> str:
+    return hmac.new(key, b"vb:siwe-nonce:" + body.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def issue_nonce(key: bytes, issued_at: int, random: bytes) -> str:
+    """A nonce for an EIP-4361 message: `random` (12 bytes) and `issued_at` (Unix seconds) signed with `key`."""
+    body = random.hex() + f"{issued_at:08x}"
+    return body + _nonce_mac(key, body)
+
+
+def check_nonce(key: bytes, nonce: str, now: int, ttl_s: int) -> int:
+    """The time a nonce of ours was issued (Unix seconds); 401 siwe_unknown_nonce for one we did not sign (or from
+    the future), siwe_nonce_expired once it is `ttl_s` old. Whether it was used already is the caller's to check."""
+    if not _SIGNED_NONCE.match(nonce) or not hmac.compare_digest(_nonce_mac(key, nonce[:32]), nonce[32:]):
+        raise Refusal(401, "siwe_unknown_nonce", "the nonce was not issued by this service; get one from GET /siwe/nonce")
+    issued_at = int(nonce[24:32], 16)
+    if issued_at > now + CLOCK_SKEW.total_seconds():
+        raise Refusal(401, "siwe_unknown_nonce", "the nonce was not issued by this service; get one from GET /siwe/nonce")
+    if now >= issued_at + ttl_s:
+        raise Refusal(401, "siwe_nonce_expired", "the nonce has expired; get a new one from GET /siwe/nonce")
+    return issued_at
 
 
 @dataclass(frozen=True)

@@ -218,7 +218,9 @@ def _readable(contract, fn: str, args: list) -> dict:
 # Every action the audit log holds (an unknown one in a filter is refused rather than matching nothing).
 ACTIONS = ("add_centre", "set_cap", "set_centre_active", "add_coordinator", "remove_coordinator", "add_provider",
            "remove_provider", "add_charity", "remove_charity", "set_rule", "set_offer_active", "set_won_per_coin",
-           "pause", "unpause", "export_centre", "create_staff", "update_staff", "forget_resident")
+           "pause", "unpause", "export_centre", "create_staff", "disable_staff", "enable_staff", "change_staff_role",
+           "move_staff", "reset_staff_password", "set_own_password", "forget_resident",
+           "update_staff")  # update_staff: staff changes before they were one row each (migration 0015)
 AUDIT_PAGE_MAX = 500
 
 

@@ -1,5 +1,7 @@
 """The providers' offers as residents see them: on-chain price, capacity, sold and active, with the title and
-description kept off-chain."""
+description kept off-chain. The catalogue (GET /offers) is read from the indexer's rows (store.directory
+.indexed_offers), never one call to the node per offer per request; one offer (GET /offers/{id}, a provider's own
+listing, the relay's checks) is read from the chain as it is now."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from backend.chain import reads
 from backend.chain.client import ChainClient
 from backend.domain.activities import parse_address
 from backend.domain.errors import Refusal
+from backend.store import directory
 from backend.store.models import OfferDetails
 
 MAX_OFFER_ID = 2**64
@@ -51,8 +54,18 @@ def all_offers(db: Session, chain: ChainClient) -> list[dict]:
 
 
 def catalogue(db: Session, chain: ChainClient, include_inactive: bool = False) -> list[dict]:
-    """Every offer on-chain; by default only those active with vouchers left."""
-    return [o for o in all_offers(db, chain) if include_inactive or (o["active"] and o["remaining"] > 0)]
+    """Every offer as indexed (as of the indexer's last block: GET /health's indexer lag); by default only those
+    active with vouchers left."""
+    providers = names(chain, "providers")
+    out = []
+    for o, details in directory.indexed_offers(db):
+        remaining = max(o.capacity - o.sold, 0)
+        if include_inactive or (o.active and remaining > 0):
+            out.append({"offer_id": o.offer_id, "provider": o.provider, "provider_name": providers.get(o.provider),
+                        "title": details.title if details else None,
+                        "description": details.description if details else None, "price": o.price,
+                        "capacity": o.capacity, "sold": o.sold, "remaining": remaining, "active": o.active})
+    return out
 
 
 def offers_of(db: Session, chain: ChainClient, provider: str) -> list[dict]:

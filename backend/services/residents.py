@@ -3,12 +3,16 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from backend.chain import reads
@@ -28,33 +32,43 @@ from backend.store.models import Balance, ChainEvent, ChainOp, Resident, SiweNon
 # ---------------------------------------------------------------------------------------------- sign in
 
 
-def new_siwe_nonce(db: Session, settings: Settings) -> tuple[str, datetime]:
-    """A fresh single-use nonce, valid VB_SIWE_NONCE_TTL_S seconds."""
-    nonce = secrets.token_hex(16)
-    expires = datetime.now(UTC) + timedelta(seconds=settings.siwe_nonce_ttl_s)
-    with write_transaction(db):
-        # Expired nonces are deleted (keeps the table small); a message with one is then refused as unknown instead.
-        db.execute(delete(SiweNonce).where(SiweNonce.expires_at < datetime.now(UTC)))
-        db.add(SiweNonce(nonce=nonce, expires_at=expires))
-    return nonce, expires
+def _nonce_key(settings: Settings) -> bytes:
+    """The key SIWE nonces are signed with: VB_SIWE_NONCE_SECRET, else one derived from VB_JWT_SECRET (so every
+    process with the same settings accepts the others' nonces)."""
+    if settings.siwe_nonce_secret:
+        return settings.siwe_nonce_secret.encode()
+    return hmac.new(settings.jwt_secret.encode(), b"vb:siwe-nonce-key", hashlib.sha256).digest()
+
+
+def new_siwe_nonce(settings: Settings) -> tuple[str, datetime]:
+    """A fresh single-use nonce, valid VB_SIWE_NONCE_TTL_S seconds. Signed, not stored: nothing is written."""
+    now = int(time.time())
+    nonce = siwe.issue_nonce(_nonce_key(settings), now, secrets.token_bytes(12))
+    return nonce, datetime.fromtimestamp(now + settings.siwe_nonce_ttl_s, UTC)
 
 
 def sign_in(db: Session, settings: Settings, chain: ChainClient, message_text: str, signature: str) -> tuple[str, int]:
-    """Checks the signed message (domain, URI, chain id, times, signature — a key's, or a smart-contract wallet's by
-    EIP-1271) and uses up its nonce: (the address, the session's lifetime in seconds)."""
+    """Checks the signed message (its nonce ours and not expired first, then domain, URI, chain id, times, signature
+    — a key's, or a smart-contract wallet's by EIP-1271) and uses up its nonce: (the address, the session's lifetime
+    in seconds). Only here is anything written: the used nonce, until it would have expired anyway."""
+    key = _nonce_key(settings)
+    issued = siwe.check_nonce(key, siwe.parse(message_text).nonce, int(time.time()), settings.siwe_nonce_ttl_s)
     message = siwe.verify(message_text, signature, domain=settings.siwe_domain, uri=settings.siwe_uri,
                           chain_id=chain.chain_id,
                           contract_accepts=lambda account, digest, sig: reads.is_valid_signature(chain, account, digest, sig))
     now = datetime.now(UTC)
-    with write_transaction(db):
-        row = db.get(SiweNonce, message.nonce)
-        if row is None:
-            raise Refusal(401, "siwe_unknown_nonce", "the nonce was not issued by this service; get one from GET /siwe/nonce")
-        if row.used_at is not None:
-            raise Refusal(401, "siwe_nonce_used", "the nonce was already used; get a new one from GET /siwe/nonce")
-        if row.expires_at <= now:
-            raise Refusal(401, "siwe_nonce_expired", "the nonce has expired; get a new one from GET /siwe/nonce")
-        row.used_at, row.address = now, message.address
+    used = Refusal(401, "siwe_nonce_used", "the nonce was already used; get a new one from GET /siwe/nonce")
+    try:
+        with write_transaction(db):
+            if db.get(SiweNonce, message.nonce) is not None:
+                raise used
+            # Used nonces are kept until they would have expired (a message with one is refused as expired after
+            # that); those past it are deleted as sign-ins succeed.
+            db.execute(delete(SiweNonce).where(SiweNonce.expires_at < now))
+            db.add(SiweNonce(nonce=message.nonce, created_at=now, used_at=now, address=message.address,
+                             expires_at=datetime.fromtimestamp(issued + settings.siwe_nonce_ttl_s, UTC)))
+    except IntegrityError:  # the same nonce used by a concurrent sign-in that committed first
+        raise used from None
     ttl = settings.resident_token_ttl_s
     if message.expiration_time is not None:  # the session ends no later than the message says
         ttl = max(1, min(ttl, int((message.expiration_time - now).total_seconds())))

@@ -15,9 +15,27 @@ from argon2.exceptions import InvalidHashError, VerificationError
 ALGORITHM = "HS256"  # the only algorithm accepted; "none" and any other are refused by PyJWT's allow-list
 ROLES = ("admin", "coordinator", "welfare_officer", "provider")
 RESIDENT_ROLE = "resident"  # a wallet signed in with SIWE; never a staff role
-_hasher = PasswordHasher()
+_hasher = PasswordHasher()  # argon2-cffi's defaults until configure_passwords() applies the settings'
 # Verifying against this when the user does not exist keeps the timing the same as a wrong password.
 _DUMMY_HASH = _hasher.hash("not a password")
+
+
+def configure_passwords(memory_kib: int, time_cost: int, parallelism: int) -> None:
+    """New hashes (and the dummy one) with these argon2id parameters (VB_ARGON2_*); hashes made with others still
+    verify, and password_needs_rehash() says they should be made again."""
+    global _hasher, _DUMMY_HASH
+    if (_hasher.memory_cost, _hasher.time_cost, _hasher.parallelism) == (memory_kib, time_cost, parallelism):
+        return
+    _hasher = PasswordHasher(memory_cost=memory_kib, time_cost=time_cost, parallelism=parallelism)
+    _DUMMY_HASH = _hasher.hash("not a password")
+
+
+def password_needs_rehash(password_hash: str) -> bool:
+    """Was this hash made with other parameters than the current ones (it is made again at the next sign-in)?"""
+    try:
+        return _hasher.check_needs_rehash(password_hash)
+    except InvalidHashError:
+        return True
 
 
 @dataclass(frozen=True)
@@ -46,11 +64,18 @@ def verify_password(password_hash: str | None, password: str) -> bool:
         return False
 
 
-def issue_token(secret: str, issuer: str, ttl_s: int, user_id: int, role: str, centre_id: int | None) -> str:
+def password_mark(password_hash: str) -> str:
+    """What an access token carries of its account's password: a token issued before the password changed (a reset,
+    or its owner setting their own) is refused at once, not when it expires."""
+    return hashlib.sha256(b"vb:pwd:" + password_hash.encode()).hexdigest()[:16]
+
+
+def issue_token(secret: str, issuer: str, ttl_s: int, user_id: int, role: str, centre_id: int | None,
+                password_hash: str = "") -> str:
     now = int(time.time())
     # jti: each token its own string, even two issued in the same second (a renewal must not hand back the old one).
     claims = {"sub": str(user_id), "role": role, "centre": centre_id, "iat": now, "exp": now + ttl_s, "iss": issuer,
-              "jti": secrets.token_urlsafe(9)}
+              "jti": secrets.token_urlsafe(9), "pwd": password_mark(password_hash)}
     return jwt.encode(claims, secret, algorithm=ALGORITHM)
 
 

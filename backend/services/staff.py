@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy import select
+from sqlalchemy import update as sql_update
 from sqlalchemy.orm import Session
 
 from backend.services.security import hash_password, new_api_key, verify_password
@@ -37,7 +38,7 @@ def create(db: Session, *, username: str, password: str, role: str, centre_id: i
         db.add(user)
         db.flush()
         if by is not None:
-            _audit(db, by, "create_staff", user, {"role": role, "address": checked})
+            _audit(db, by, "create_staff", user, {"role": role, "centre_id": centre_id, "address": checked})
         return user
 
 
@@ -46,34 +47,78 @@ def listing(db: Session) -> list[StaffUser]:
 
 
 def update(db: Session, admin: tuple[str, int], user_id: int, changes: dict) -> StaffUser:
-    """Disables or re-enables an account (a coordinator who left), resets its password, or moves it to another
-    centre; `admin` (name, user id) is written to the audit log with what changed (never the password)."""
+    """Disables or re-enables an account (a coordinator who left), changes its role, moves it to another centre, or
+    sets a temporary password. Each change is its own row in the city's audit log (who, which account, before →
+    after; never the password): disable_staff, enable_staff, change_staff_role, move_staff, reset_staff_password.
+
+    A password set by someone else is temporary: the account's sessions end, and until its owner sets their own
+    (set_own_password) every route but that one answers 403 password_change_required (api/deps), so an admin who
+    resets a welfare officer's password cannot read the area's reports as them."""
     admin_user_id = admin[1]
     if not changes:
-        raise Refusal(422, "nothing_to_change", "give active, password or centre_id")
+        raise Refusal(422, "nothing_to_change", "give active, password, role or centre_id")
     with write_transaction(db):
         user = get_or_refuse(db, StaffUser, user_id, "staff account")
-        if user.id == admin_user_id and changes.get("active") is False:
-            raise Refusal(409, "cannot_disable_self", "an admin cannot disable their own account")
-        if "centre_id" in changes:
-            if user.role not in CENTRE_ROLES:
-                raise Refusal(422, "no_centre", f"a {user.role} does not belong to a centre")
-            if changes["centre_id"] is None or db.get(Centre, changes["centre_id"]) is None:
-                raise Refusal(422, "unknown_centre", f"centre {changes['centre_id']} is not known to this backend")
-            user.centre_id = changes["centre_id"]
+        if user.id == admin_user_id and (changes.get("active") is False or "role" in changes):
+            raise Refusal(409, "cannot_disable_self", "an admin cannot disable their own account or change its role")
         now = datetime.now(UTC)
+        role = changes.get("role", user.role)
+        if role is None:
+            raise Refusal(422, "invalid_request", why="role: give one of admin, coordinator, welfare_officer, provider")
+        centre_id = changes["centre_id"] if "centre_id" in changes else user.centre_id
+        if "centre_id" in changes:
+            if role not in CENTRE_ROLES:
+                raise Refusal(422, "no_centre", f"a {role} does not belong to a centre")
+            if centre_id is None or db.get(Centre, centre_id) is None:
+                raise Refusal(422, "unknown_centre", f"centre {centre_id} is not known to this backend")
+        if role != user.role:
+            if role in CENTRE_ROLES and centre_id is None:
+                raise Refusal(422, "centre_required", f"a {role} belongs to a centre: give centre_id")
+            if role == "provider" and user.address is None:
+                raise Refusal(422, "address_required", "a provider needs its address")
+            _audit(db, admin, "change_staff_role", user, {"before": user.role, "after": role})
+            user.role = role
+            if role not in CENTRE_ROLES:
+                centre_id = None
+            # Its tokens carry the role: signed-in sessions end, and it signs in again with the new one.
+            staff_sessions.revoke_all_of(db, user.id, now, "role_changed")
+        if centre_id != user.centre_id:
+            _audit(db, admin, "move_staff", user, {"before": user.centre_id, "after": centre_id})
+            user.centre_id = centre_id
         if changes.get("password") is not None:
             user.password_hash = hash_password(changes["password"])
+            user.must_change_password = user.id != admin_user_id
             staff_sessions.revoke_all_of(db, user.id, now, "password_changed")
-        if changes.get("active") is not None:
+            _audit(db, admin, "reset_staff_password", user, {"temporary": user.must_change_password})
+        if changes.get("active") is not None and changes["active"] != user.active:
             user.active = changes["active"]
             if not user.active:  # signed-in sessions end with the account (its access tokens: api/deps)
                 staff_sessions.revoke_all_of(db, user.id, now, "disabled")
-        done = {k: v for k, v in changes.items() if k in ("active", "centre_id") and v is not None}
-        if changes.get("password") is not None:
-            done["password_reset"] = True
-        _audit(db, admin, "update_staff", user, done)
+            _audit(db, admin, "enable_staff" if user.active else "disable_staff", user, {})
         return user
+
+
+def set_own_password(db: Session, user_id: int, current: str, new: str, client: str) -> StaffUser:
+    """The account's owner sets their password (the current one, or the temporary one someone else set, proves it
+    is them): the account's other sessions end, the flag of a temporary password is cleared, and the change is in
+    the city's audit log under the account's own name, with the address it came from."""
+    if current == new:
+        raise Refusal(422, "password_unchanged")
+    with write_transaction(db):
+        user = get_or_refuse(db, StaffUser, user_id, "staff account", for_update=True)
+        if not verify_password(user.password_hash, current):
+            raise Refusal(401, "unauthorized", "wrong username or password")
+        was_temporary = user.must_change_password
+        user.password_hash, user.must_change_password = hash_password(new), False
+        staff_sessions.revoke_all_of(db, user.id, datetime.now(UTC), "password_changed")
+        _audit(db, (user.username, user.id), "set_own_password", user,
+               {"after_reset": was_temporary, "client": client})
+        return user
+
+
+def set_password_hash(db: Session, user_id: int, password_hash: str) -> None:
+    """The same password hashed again with the current parameters (at a successful sign-in)."""
+    db.execute(sql_update(StaffUser).where(StaffUser.id == user_id).values(password_hash=password_hash))
 
 
 def _audit(db: Session, admin: tuple[str, int], action: str, user: StaffUser, params: dict) -> None:

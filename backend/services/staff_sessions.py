@@ -16,8 +16,9 @@ from sqlalchemy.orm import Session
 
 from backend.config import Settings
 from backend.domain.errors import Refusal
-from backend.services import staff
-from backend.services.security import REFRESH_PREFIX, issue_token, new_refresh_token, refresh_digest
+from backend.services import login_throttle, staff
+from backend.services.security import (REFRESH_PREFIX, hash_password, issue_token, new_refresh_token,
+                                       password_needs_rehash, refresh_digest)
 from backend.store import staff_sessions as store
 from backend.store.accounts import account_by_id
 from backend.store.db import write_transaction
@@ -35,25 +36,40 @@ class SignedIn:
     expires_in: int
     refresh_token: str
     refresh_expires_in: int
+    password_change_required: bool = False
 
 
-def _signed_in(settings: Settings, account, refresh_token: str, expires_at: datetime, now: datetime) -> SignedIn:
+def _signed_in(settings: Settings, account, refresh_token: str, expires_at: datetime, now: datetime,
+               password_hash: str | None = None) -> SignedIn:
     access = issue_token(settings.jwt_secret, settings.jwt_issuer, settings.jwt_ttl_s, account.id, account.role,
-                         account.centre_id)
+                         account.centre_id, password_hash or account.password_hash)
     return SignedIn(account.id, account.username, account.role, account.centre_id, access, settings.jwt_ttl_s,
-                    refresh_token, max(0, int((expires_at - now).total_seconds())))
+                    refresh_token, max(0, int((expires_at - now).total_seconds())),
+                    bool(getattr(account, "must_change_password", False)))
 
 
-def sign_in(db: Session, settings: Settings, username: str, password: str) -> SignedIn:
-    """The password checked (argon2id), a new session started."""
-    user = staff.authenticate(db, username, password)
+def sign_in(db: Session, settings: Settings, username: str, password: str, client: str = "unknown") -> SignedIn:
+    """The sign-in throttle asked first (services.login_throttle: 429 while the account or the client's address is
+    held), then the password checked (argon2id; a hash made with other parameters than the settings' is made again
+    now), a new session started."""
     now = datetime.now(UTC)
+    login_throttle.check(db, settings, username, client, now)
+    try:
+        user = staff.authenticate(db, username, password)
+    except Refusal as refusal:
+        if refusal.status == 401:
+            login_throttle.failed(db, settings, username, client, now)
+        raise
+    login_throttle.succeeded(db, username, client, now)
     token, digest = new_refresh_token()
     expires_at = now + timedelta(seconds=settings.staff_session_ttl_s)
+    rehashed = hash_password(password) if password_needs_rehash(user.password_hash) else None
     with write_transaction(db):
+        if rehashed is not None:
+            staff.set_password_hash(db, user.id, rehashed)
         store.forget_old(db, now)
         store.start(db, user.id, secrets.token_hex(16), digest, now, expires_at)
-    return _signed_in(settings, user, token, expires_at, now)
+    return _signed_in(settings, user, token, expires_at, now, rehashed)
 
 
 def _session_ended(message: str) -> Refusal:

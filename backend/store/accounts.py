@@ -8,14 +8,15 @@ from sqlalchemy.orm import Session
 
 from backend.store.models import ApiKey, StaffUser
 
-_PRINCIPAL_COLUMNS = (StaffUser.id, StaffUser.username, StaffUser.role, StaffUser.centre_id, StaffUser.active)
+_PRINCIPAL_COLUMNS = (StaffUser.id, StaffUser.username, StaffUser.role, StaffUser.centre_id, StaffUser.active,
+                      StaffUser.must_change_password, StaffUser.password_hash)
 _PRINCIPAL_BY_ID = select(*_PRINCIPAL_COLUMNS).where(StaffUser.id == bindparam("user_id"))  # built once
 _BY_API_KEY = select(ApiKey.revoked_at, ApiKey.secret_sha256, *_PRINCIPAL_COLUMNS).join(ApiKey.user).where(
     ApiKey.prefix == bindparam("prefix"))
 
 
 def account_by_id(s: Session, user_id: int):
-    """(id, username, role, centre_id, active) of a staff account, or None."""
+    """(id, username, role, centre_id, active, must_change_password, password_hash) of a staff account, or None."""
     return s.connection().execute(_PRINCIPAL_BY_ID, {"user_id": user_id}).first()
 
 

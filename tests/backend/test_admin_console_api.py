@@ -448,7 +448,7 @@ def test_an_account_the_admin_creates_is_listed_and_signs_in(backend, admin_head
     clerk = new_clerk(backend, admin_headers)
     listed = backend.http.get("/staff", headers=admin_headers).json()
     assert {"id": clerk["id"], "username": clerk["username"], "role": "coordinator", "centre_id": 2, "address": None,
-            "active": True} in listed
+            "active": True, "password_change_required": False} in listed
     assert login(backend, clerk["username"]).status_code == 200
 
 
@@ -481,10 +481,13 @@ def test_staff_changes_are_in_the_audit_log_without_the_password(backend, admin_
                        headers=admin_headers)
     created = backend.http.get("/admin/audit", params={"action": "create_staff", "limit": 1},
                                headers=admin_headers).json()[0]
-    updated = backend.http.get("/admin/audit", params={"action": "update_staff", "limit": 1},
-                               headers=admin_headers).json()[0]
+    reset = backend.http.get("/admin/audit", params={"action": "reset_staff_password", "limit": 1},
+                             headers=admin_headers).json()[0]
+    disabled = backend.http.get("/admin/audit", params={"action": "disable_staff", "limit": 1},
+                                headers=admin_headers).json()[0]
     assert (created["actor"], created["centre_id"], created["params"]) == (
-        "admin", 2, {"user_id": clerk["id"], "username": clerk["username"], "role": "coordinator", "address": None})
-    assert updated["params"] == {"user_id": clerk["id"], "username": clerk["username"], "active": False,
-                                 "password_reset": True}
-    assert PASSWORD not in str(created) and "a-new-password-9" not in str(updated)
+        "admin", 2, {"user_id": clerk["id"], "username": clerk["username"], "role": "coordinator", "centre_id": 2,
+                     "address": None})
+    assert reset["params"] == {"user_id": clerk["id"], "username": clerk["username"], "temporary": True}
+    assert disabled["params"] == {"user_id": clerk["id"], "username": clerk["username"]}
+    assert PASSWORD not in str(created) and "a-new-password-9" not in str(reset)

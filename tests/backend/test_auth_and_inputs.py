@@ -172,12 +172,18 @@ def test_admin_disables_an_account_and_its_tokens_and_keys_stop_at_once(backend,
     r = backend.http.post("/auth/login", json={"username": "leaving", "password": PASSWORD})
     assert r.status_code == 401
 
-    # back, with a new password; the old one no longer works
+    # back, with a temporary password; the old one no longer works, and the new one opens nothing until its owner
+    # has set their own
     r = backend.http.patch(f"/staff/{user_id}", json={"active": True, "password": "a-new-password-2"},
                            headers=admin_headers)
     assert r.status_code == 200 and r.json()["active"] is True
     assert backend.http.post("/auth/login", json={"username": "leaving", "password": PASSWORD}).status_code == 401
-    assert backend.http.get("/activities", headers=backend.login("leaving", "a-new-password-2")).status_code == 200
+    temporary = backend.login("leaving", "a-new-password-2")
+    assert backend.http.get("/activities", headers=temporary).json()["error"] == "password_change_required"
+    r = backend.http.post("/auth/password", json={"current_password": "a-new-password-2",
+                                                  "new_password": "my-own-password-3"}, headers=temporary)
+    assert r.status_code == 204, r.text
+    assert backend.http.get("/activities", headers=backend.login("leaving", "my-own-password-3")).status_code == 200
     assert any(u["username"] == "leaving" for u in backend.http.get("/staff", headers=admin_headers).json())
 
 

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import secrets
 import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from conftest import COIN
 from residents_helpers import new_wallet, personal_sign, sign_in, sign_request, siwe_text
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from test_residents import create_offer_on_chain, earn
 
 from backend.chain.keys import dev_key
-from backend.store.models import ChainOp, SiweNonce
+from backend.domain import siwe
+from backend.services import residents
+from backend.store.models import ChainOp
 
 
 def ops_count(backend) -> int:
@@ -64,10 +67,10 @@ def test_siwe_nonce_reused_unknown_or_expired(backend):
     _, text, sig = _siwe(backend, alice, nonce="madeUpNonce123")
     refused(backend.http.post("/siwe/verify", json={"message": text, "signature": sig}), 401, "siwe_unknown_nonce")
 
-    n, text, sig = _siwe(backend, alice)
-    with backend.sessions() as s, s.begin():
-        s.execute(update(SiweNonce).where(SiweNonce.nonce == n["nonce"])
-                  .values(expires_at=datetime.now(UTC) - timedelta(seconds=1)))
+    # A nonce the service signed VB_SIWE_NONCE_TTL_S seconds ago (made with its key: the test cannot wait that long).
+    old = siwe.issue_nonce(residents._nonce_key(backend.settings), int(time.time()) - backend.settings.siwe_nonce_ttl_s,
+                           secrets.token_bytes(12))
+    _, text, sig = _siwe(backend, alice, nonce=old)
     refused(backend.http.post("/siwe/verify", json={"message": text, "signature": sig}), 401, "siwe_nonce_expired")
 
 

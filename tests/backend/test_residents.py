@@ -57,6 +57,7 @@ def test_the_whole_resident_path_without_eth(backend, coord1):
         "units": 120, "category_name_ko": "자원봉사"}
 
     offer_id = create_offer_on_chain(backend, 2 * COIN, 10)
+    backend.drain()  # the catalogue is the indexer's
     catalogue = backend.http.get("/offers").json()
     assert any(o["offer_id"] == offer_id and o["price"] == str(2 * COIN) and o["remaining"] == 10 for o in catalogue)
 

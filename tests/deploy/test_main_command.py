@@ -99,7 +99,7 @@ def test_run_serves_until_interrupted(tmp_path):
         assert "Ctrl-C stops everything.\n" in lines, "".join(lines)
         time.sleep(1)
         assert port_open(port) and proc.poll() is None  # still serving
-        assert httpx.get(f"http://127.0.0.1:{api_port}/health", timeout=5).json()["chain"]["chain_id"] == 31337
+        assert httpx.get(f"http://127.0.0.1:{api_port}/health", timeout=5).json()["chain_id"] == 31337
         proc.send_signal(signal.SIGINT)
         proc.wait(30)
         assert not port_open(port)

@@ -3,10 +3,10 @@ and API keys for machine clients (services.staff)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
-from backend.api.deps import DbDep, PrincipalDep, SettingsDep
-from backend.api.schemas import ApiKeyIn, ApiKeyOut, LoginIn, RefreshIn, TokenOut
+from backend.api.deps import DbDep, PasswordChangerDep, PrincipalDep, SettingsDep, client_address, forget_account
+from backend.api.schemas import ApiKeyIn, ApiKeyOut, LoginIn, PasswordChangeIn, RefreshIn, TokenOut
 from backend.domain.errors import Refusal
 from backend.services import staff, staff_sessions
 
@@ -15,13 +15,25 @@ router = APIRouter(prefix="/auth", tags=["auth"])
 
 def _token_out(s: staff_sessions.SignedIn) -> TokenOut:
     return TokenOut(access_token=s.access_token, expires_in=s.expires_in, role=s.role, centre_id=s.centre_id,
-                    username=s.username, refresh_token=s.refresh_token, refresh_expires_in=s.refresh_expires_in)
+                    username=s.username, refresh_token=s.refresh_token, refresh_expires_in=s.refresh_expires_in,
+                    password_change_required=s.password_change_required)
 
 
 @router.post("/login", response_model=TokenOut)
-def login(body: LoginIn, db: DbDep, settings: SettingsDep) -> TokenOut:
-    """An access token (VB_JWT_TTL_S) and the session's refresh token (VB_STAFF_SESSION_TTL_S, a working day)."""
-    return _token_out(staff_sessions.sign_in(db, settings, body.username, body.password))
+def login(body: LoginIn, request: Request, db: DbDep, settings: SettingsDep) -> TokenOut:
+    """An access token (VB_JWT_TTL_S) and the session's refresh token (VB_STAFF_SESSION_TTL_S, a working day).
+    Throttled per account and per client address (429 login_throttled with Retry-After: services.login_throttle)."""
+    return _token_out(staff_sessions.sign_in(db, settings, body.username, body.password, client_address(request)))
+
+
+@router.post("/password", status_code=204)
+def set_password(body: PasswordChangeIn, request: Request, db: DbDep, principal: PasswordChangerDep) -> None:
+    """Sets my own password (the current one proves it is me; after a reset, the temporary one). The only route an
+    account whose password someone else set may use. My sessions end (sign in again with the new password)."""
+    if principal.via != "jwt":
+        raise Refusal(403, "forbidden", "sign in with a password to change it")
+    staff.set_own_password(db, principal.user_id, body.current_password, body.new_password, client_address(request))
+    forget_account(request, principal.user_id)
 
 
 @router.post("/refresh", response_model=TokenOut)

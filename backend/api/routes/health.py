@@ -1,7 +1,11 @@
-"""/health: database, chain (height, chain id against the manifest), worker and indexer lag."""
+"""/health: database, chain (height, chain id against the manifest), worker and indexer lag.
+
+The answer holds stable codes and numbers only. What went wrong is logged here, never answered: a node's error
+names its RPC URL (a hosted provider's URL carries its API key) and a database's error its host and user."""
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 
 from fastapi import APIRouter, Request
@@ -9,34 +13,39 @@ from fastapi.responses import JSONResponse
 from backend.store.health import worker_state
 
 router = APIRouter(tags=["health"])
+log = logging.getLogger("backend.health")
 
 
 @router.get("/health")
 def health(request: Request) -> JSONResponse:
+    """`database`: ok | unreachable; `chain`: ok | unreachable | not_connected (no node at start-up) |
+    wrong_chain (the node's chain id is not the manifest's); 503 unless both are ok."""
     state = request.app.state
     out: dict = {"status": "ok"}
     try:
         with state.sessions() as s:
             beat, cursor, oldest, queued, operations = worker_state(s)
-        out["database"] = {"ok": True}
-    except Exception as exc:
-        out["database"] = {"ok": False, "error": str(exc)}
-        out["status"] = "degraded"
+        out["database"] = "ok"
+    except Exception:
+        log.exception("health: the database cannot be read")
+        out["database"], out["status"] = "unreachable", "degraded"
         beat = cursor = oldest = None
         queued = operations = None
     chain = state.chain
-    try:
-        if chain is None:
-            raise RuntimeError("not connected")
-        height, node_chain_id = chain.web3.eth.block_number, chain.web3.eth.chain_id
-        out["chain"] = {"ok": node_chain_id == chain.deployment.chain_id, "block": height, "chain_id": node_chain_id,
-                        "manifest_chain_id": chain.deployment.chain_id}
-        if node_chain_id != chain.deployment.chain_id:
+    height = None
+    if chain is None:
+        out["chain"], out["status"] = "not_connected", "degraded"
+    else:
+        try:
+            height, node_chain_id = chain.web3.eth.block_number, chain.web3.eth.chain_id
+            out["chain"] = "ok" if node_chain_id == chain.deployment.chain_id else "wrong_chain"
+            out["block"], out["chain_id"] = height, node_chain_id
+            out["manifest_chain_id"] = chain.deployment.chain_id
+        except Exception:
+            log.exception("health: the chain node cannot be read")
+            out["chain"] = "unreachable"
+        if out["chain"] != "ok":
             out["status"] = "degraded"
-    except Exception as exc:
-        out["chain"] = {"ok": False, "error": str(exc)}
-        out["status"] = "degraded"
-        height = None
     now = datetime.now(UTC)
     beat_at = datetime.fromisoformat(beat.value) if beat else None
     out["worker"] = {

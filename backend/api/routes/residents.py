@@ -23,9 +23,10 @@ def _signed(who: Principal, body) -> relay.Signed:
 
 
 @router.get("/siwe/nonce", response_model=SiweNonceOut)
-def siwe_nonce(db: DbDep, settings: SettingsDep, chain: ChainDep) -> SiweNonceOut:
-    """A fresh single-use nonce for an EIP-4361 message, valid VB_SIWE_NONCE_TTL_S seconds."""
-    nonce, expires = residents.new_siwe_nonce(db, settings)
+async def siwe_nonce(settings: SettingsDep, chain: ChainDep) -> SiweNonceOut:
+    """A fresh single-use nonce for an EIP-4361 message, valid VB_SIWE_NONCE_TTL_S seconds: signed by the service,
+    not stored (nothing is written until a sign-in with it succeeds)."""
+    nonce, expires = residents.new_siwe_nonce(settings)
     return SiweNonceOut(nonce=nonce, expires_at=expires, domain=settings.siwe_domain, uri=settings.siwe_uri,
                         chain_id=chain.chain_id, issued_at=datetime.now(UTC).replace(microsecond=0))
 
@@ -48,7 +49,8 @@ def token_info(chain: ChainDep, settings: SettingsDep) -> dict:
 
 @router.get("/offers", response_model=list[OfferOut])
 def offers(db: DbDep, chain: ChainDep, include_inactive: bool = False) -> list[dict]:
-    """The catalogue: every offer on-chain (price, capacity, sold, active) with its title and description."""
+    """The catalogue: every offer (price, capacity, sold, active) with its title and description, as the indexer last
+    read the chain (no call to the node per offer)."""
     return offers_catalogue.catalogue(db, chain, include_inactive)
 
 

@@ -18,7 +18,7 @@ Admin = Annotated[Principal, Depends(require("admin"))]
 
 def _staff_out(user: StaffUser) -> StaffOut:
     return StaffOut(id=user.id, username=user.username, role=user.role, centre_id=user.centre_id, address=user.address,
-                    active=user.active)
+                    active=user.active, password_change_required=user.must_change_password)
 
 
 @router.post("/staff", response_model=StaffOut, status_code=201)
@@ -34,8 +34,9 @@ def list_staff(db: DbDep, _: Admin) -> list[StaffOut]:
 
 @router.patch("/staff/{user_id}", response_model=StaffOut)
 def update_staff(user_id: int, body: StaffPatch, request: Request, db: DbDep, admin: Admin) -> StaffOut:
-    """Disables or re-enables an account (a coordinator who left), resets its password, or moves it to another
-    centre. Disabling takes effect at once in this API process and within a second in the others."""
+    """Disables or re-enables an account (a coordinator who left), changes its role, moves it to another centre, or
+    sets a temporary password (its owner must set their own before anything else: POST /auth/password). Each change
+    is in the audit log. Disabling takes effect at once in this API process and within a second in the others."""
     out = _staff_out(staff.update(db, (admin.name, admin.user_id), user_id, body.model_dump(exclude_unset=True)))
     forget_account(request, user_id)
     return out

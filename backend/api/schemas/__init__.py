@@ -32,6 +32,14 @@ class TokenOut(BaseModel):
     # by refreshing, so a working day ends with a new sign-in.
     refresh_token: str | None = None
     refresh_expires_in: int | None = None
+    # The password was set by someone else (a reset): every route but POST /auth/password answers 403
+    # password_change_required until the account's owner sets their own.
+    password_change_required: bool = False
+
+
+class PasswordChangeIn(Strict):
+    current_password: StrictStr = Field(min_length=1, max_length=200)
+    new_password: StrictStr = Field(min_length=10, max_length=200)
 
 
 class RefreshIn(Strict):
@@ -48,7 +56,9 @@ class StaffIn(Strict):
 
 class StaffPatch(Strict):
     active: StrictBool | None = Field(default=None, description="false disables the account: its tokens and API keys stop working")
-    password: StrictStr | None = Field(default=None, min_length=10, max_length=200)
+    password: StrictStr | None = Field(default=None, min_length=10, max_length=200,
+                                       description="a temporary password: its owner must set their own before anything else")
+    role: Literal["admin", "coordinator", "welfare_officer", "provider"] | None = None
     centre_id: StrictInt | None = Field(default=None, ge=1, le=UINT32_MAX)
 
 
@@ -59,6 +69,7 @@ class StaffOut(BaseModel):
     centre_id: int | None
     address: str | None
     active: bool
+    password_change_required: bool = False
 
 
 class ApiKeyIn(Strict):

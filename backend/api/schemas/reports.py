@@ -43,6 +43,7 @@ class TriageIn(Strict):
 
 
 class AccessOut(BaseModel):
-    actor: str
+    actor: str  # the staff account of the session that asked ("officer1", "officer1 (api key)")
+    staff_user_id: int
     action: str
     at: datetime

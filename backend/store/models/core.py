@@ -72,6 +72,24 @@ class StaffUser(Base):
     address: Mapped[str | None] = mapped_column(String(42))  # a provider's address
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    # Set when someone else (the admin) set the password: until the account's owner sets their own
+    # (POST /auth/password), every other route answers 403 password_change_required.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+
+
+class LoginThrottle(Base):
+    """Failed staff sign-ins, shared by every API process (services.login_throttle). `key` is "account:<username>"
+    (consecutive failures, lockouts doubling in length), "client:<address>" (failures in a window over all
+    accounts) or "known:<username>:<address>" (an address the account signed in from: not held by the account's
+    lockout until `locked_until`)."""
+
+    __tablename__ = "login_throttle"
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    locks: Mapped[int] = mapped_column(Integer, default=0)  # lockouts in a row (each twice as long as the one before)
+    window_start: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, index=True)
 
 
 class ApiKey(Base):
@@ -297,6 +315,20 @@ class Balance(Base):
     __tablename__ = "balances"
     address: Mapped[str] = mapped_column(String(42), primary_key=True)
     amount: Mapped[str] = mapped_column(String(80), default="0")
+
+
+class IndexedOffer(Base):
+    """A Redemption offer as its events left it (OfferCreated, OfferUpdated, OfferActiveSet, VoucherIssued), kept by
+    the indexer; GET /offers reads these rows instead of asking the node for each offer."""
+
+    __tablename__ = "indexed_offers"
+    offer_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    provider: Mapped[str] = mapped_column(String(42), index=True)
+    price: Mapped[str] = mapped_column(String(80))  # uint96, as a decimal string
+    capacity: Mapped[int] = mapped_column(BigInteger)
+    sold: Mapped[int] = mapped_column(BigInteger, default=0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    block_number: Mapped[int] = mapped_column(BigInteger)  # of the last event that changed it
 
 
 class KeyValue(Base):
