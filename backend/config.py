@@ -6,6 +6,7 @@ manifest in deployments/. Everything else is set per deployment through the envi
 
 from __future__ import annotations
 
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 ROOT = Path(__file__).resolve().parents[1]
 LOCAL_CHAIN_IDS = frozenset({31337, 1337})  # Anvil, Ganache: the only chains a plaintext key is accepted on
 EIP7825_TX_GAS_CAP = 2**24  # 16,777,216: the per-transaction gas cap from Osaka on
+MAX_BUDGET_WEI = 9 * 10**18  # the relay budgets are summed in 64-bit integer columns
 
 
 class Settings(BaseSettings):
@@ -46,6 +48,11 @@ class Settings(BaseSettings):
     batch_gas_budget: int = Field(default=15_000_000, ge=100_000, le=EIP7825_TX_GAS_CAP)
     stuck_after_s: float = Field(default=30.0, gt=0)
     fee_bump_percent: int = Field(default=13, ge=11, le=200)  # geth needs +10%, web3.py's nodes +12.5%
+    # The most any transaction of the backend may pay per gas (its max fee), in gwei: per chain id
+    # (VB_MAX_FEE_GWEI='{"1": 60, "11155111": 200}'), else max_fee_gwei_default. Nothing is signed above it and a
+    # stuck transaction is not bumped past it (it then waits, and /health says so).
+    max_fee_gwei: dict[int, float] = Field(default_factory=dict)
+    max_fee_gwei_default: float = Field(default=200.0, gt=0, le=1_000_000)
     poll_interval_s: float = Field(default=0.2, gt=0)
 
     # auth
@@ -90,10 +97,15 @@ class Settings(BaseSettings):
     siwe_nonce_secret: str = Field(default="", repr=False)
     resident_token_ttl_s: int = Field(default=3600, ge=60, le=7 * 86400)
     # Relayed requests (the backend pays the gas): per resident at most `relay_rate_limit` accepted requests per
-    # `relay_rate_window_s`; per centre at most `relay_gas_budget_per_day` gas per UTC day for its residents.
+    # `relay_rate_window_s`; and per UTC day at most so many wei of gas fees for one resident, for the residents of
+    # one centre, and for all centres together (reserved at acceptance, settled with what the receipt paid).
+    # Payments and donations below `relay_min_amount` (base units; 10**17 = 0.1 coin) are not relayed.
     relay_rate_limit: int = Field(default=20, ge=1)
     relay_rate_window_s: int = Field(default=3600, ge=1)
-    relay_gas_budget_per_day: int = Field(default=20_000_000, ge=0)
+    relay_resident_budget_wei_per_day: int = Field(default=5 * 10**15, ge=0, le=MAX_BUDGET_WEI)  # 0.005 ETH
+    relay_centre_budget_wei_per_day: int = Field(default=10**17, ge=0, le=MAX_BUDGET_WEI)  # 0.1 ETH
+    relay_global_budget_wei_per_day: int = Field(default=5 * 10**17, ge=0, le=MAX_BUDGET_WEI)  # 0.5 ETH
+    relay_min_amount: int = Field(default=10**17, ge=1)
     relay_max_deadline_s: int = Field(default=7 * 86400, ge=60)  # a signed request may be valid at most this long
     # Sending keys besides the centres': keystores relayer.json, admin.json, provider-<name>.json in keystore_dir;
     # on a local dev chain VB_DEV_RELAYER_KEY, VB_DEV_ADMIN_KEY, VB_DEV_PROVIDER_KEYS="0xkey,0xkey" instead.
@@ -114,6 +126,18 @@ class Settings(BaseSettings):
     community_reward_period_s: int = Field(default=7 * 86400, ge=1)
     community_reward_min_residents: int = Field(default=3, ge=1)
     report_reward_points: int = Field(default=5, ge=1)
+
+    def max_fee_wei(self, chain_id: int) -> int:
+        """The fee ceiling per gas on `chain_id`, in wei."""
+        gwei = self.max_fee_gwei.get(chain_id, self.max_fee_gwei_default)
+        return int(Decimal(str(gwei)) * 10**9)
+
+    @field_validator("max_fee_gwei")
+    @classmethod
+    def _positive_ceilings(cls, value: dict[int, float]) -> dict[int, float]:
+        if any(v <= 0 for v in value.values()):
+            raise ValueError("VB_MAX_FEE_GWEI: every chain's ceiling must be above 0 gwei")
+        return value
 
     @field_validator("jwt_secret", "siwe_nonce_secret")
     @classmethod

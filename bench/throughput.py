@@ -304,7 +304,8 @@ def relay_rate(stack: Stack, n: int = 200, clients: int = 16) -> dict:
 
     coin = 10**18
     relayer, provider = dev_key(9), dev_key(3)
-    extra = {"VB_DEV_RELAYER_KEY": relayer.key.hex(), "VB_RELAY_GAS_BUDGET_PER_DAY": str(10**15),
+    extra = {"VB_DEV_RELAYER_KEY": relayer.key.hex(), "VB_RELAY_RESIDENT_BUDGET_WEI_PER_DAY": str(10**18), "VB_RELAY_CENTRE_BUDGET_WEI_PER_DAY": str(10**18),
+             "VB_RELAY_GLOBAL_BUDGET_WEI_PER_DAY": str(10**18),
              "VB_RELAY_RATE_LIMIT": "1000"}
     original = stack.env
     stack.env = lambda db, batch: {**original(db, batch), **extra}

@@ -7,6 +7,12 @@ The signed transaction is committed to the database (`chain_txs`, one row per no
 Every step is idempotent, so a restart after a crash at any point simply runs the same steps: `track()` picks up
 what was signed but maybe not broadcast, broadcast but not confirmed, and so on.
 
+Fees have a ceiling per chain (`Settings.max_fee_wei`): nothing is signed above it, and a stuck transaction is bumped
+(+fee_bump_percent, at least geth's +10 % a replacement needs) only while the bumped fee stays under it; then it
+waits for the base fee to come down, and /health counts it as stuck. A broadcast the node refuses (or an RPC that
+fails) is retried with the same signed bytes after a growing pause (up to stuck_after_s), never signed anew on
+every poll: the next replacement comes stuck_after_s after the last attempt was signed.
+
 The work comes from elsewhere: a subclass says what to send (`dispatch_work`) and what an outcome means for its
 rows (`_finalise`, `_resolve_by_state`, `_replaced`). Two exist: the attestation writer (backend/chain/writer.py,
 the activity outbox) and the generic sender (backend/chain/sender.py, `chain_ops`). Each follows only the
@@ -18,6 +24,7 @@ from __future__ import annotations
 import logging
 import math
 import threading
+import time
 from datetime import UTC, datetime
 
 from eth_account.signers.local import LocalAccount
@@ -33,6 +40,7 @@ from backend.store.models import ChainTx, TxAttempt
 
 log = logging.getLogger("backend.worker")
 OPEN = ("signed", "broadcast", "mined")
+REPLACEMENT_MIN_PERCENT = 10  # geth refuses a replacement with less than +10 % on both fees ("underpriced")
 
 
 def now() -> datetime:
@@ -46,6 +54,10 @@ class TxLifecycle:
     def __init__(self, settings: Settings, sessions: sessionmaker[Session], client: ChainClient):
         self.settings, self.sessions, self.client = settings, sessions, client
         self.web3 = client.web3
+        # In memory, per chain tx: when a refused broadcast may be tried again, and the pause after the next refusal;
+        # when a transaction held at the fee ceiling is looked at again. Lost on restart, which costs one retry.
+        self._retry: dict[int, tuple[float, float]] = {}
+        self._held_until: dict[int, float] = {}
 
     # ------------------------------------------------------------------ loop
 
@@ -78,17 +90,17 @@ class TxLifecycle:
             mine = s.scalar(select(func.max(ChainTx.nonce)).where(ChainTx.sender == sender))
         return max(on_chain, (mine + 1) if mine is not None else 0)
 
+    def _ceiling(self) -> int:
+        return self.settings.max_fee_wei(self.client.chain_id)
+
     def _fees(self) -> tuple[int, int]:
-        base = self.web3.eth.get_block("latest").get("baseFeePerGas", 0) or 0
-        try:
-            tip = self.web3.eth.max_priority_fee
-        except Exception:
-            tip = 10**9
-        return 2 * base + tip, tip
+        """(max fee, tip) per gas to sign with now: 2 × base fee + tip, under the ceiling."""
+        return fees_now(self.web3, self._ceiling())
 
     def _sign(self, signer: LocalAccount, nonce: int, to: str, data: str, gas: int, fees: tuple[int, int]) -> dict:
         """An EIP-1559 transaction signed: its hash, raw bytes and fees, ready for `_record`."""
         max_fee, tip = fees
+        _check_ceiling(max_fee, tip, self._ceiling())
         signed = signer.sign_transaction({"type": 2, "chainId": self.client.chain_id, "nonce": nonce, "to": to,
                                           "data": data, "gas": gas, "maxFeePerGas": max_fee,
                                           "maxPriorityFeePerGas": tip, "value": 0})
@@ -106,7 +118,12 @@ class TxLifecycle:
         s.flush()
         return row
 
-    def _broadcast(self, chain_tx_id: int, raw: str) -> None:
+    def _broadcast(self, chain_tx_id: int, raw: str, *, fresh: bool = False) -> bool:
+        """Sends the signed bytes; False if it did not (a refusal or an RPC failure: tried again later, the same
+        bytes, after a pause that doubles up to stuck_after_s; `fresh`, a newly signed attempt, goes at once)."""
+        retry = self._retry.get(chain_tx_id)
+        if retry is not None and not fresh and time.monotonic() < retry[0]:
+            return False
         crash_point("before_broadcast")
         try:
             self.web3.eth.send_raw_transaction(raw)
@@ -115,13 +132,18 @@ class TxLifecycle:
             text = str(exc).lower()
             # Already in the pool or already mined, or the nonce is used: track() sorts it out from receipts.
             if not any(s in text for s in ("already known", "known transaction", "nonce too low", "already imported")):
-                log.warning("broadcast of chain tx %d failed: %s (will retry)", chain_tx_id, exc)
-                return
+                pause = min(max(retry[1] * 2 if retry else 0, self.settings.poll_interval_s, 0.5),
+                            self.settings.stuck_after_s)
+                self._retry[chain_tx_id] = (time.monotonic() + pause, pause)
+                log.warning("broadcast of chain tx %d failed: %s (will retry in %.1f s)", chain_tx_id, exc, pause)
+                return False
+        self._retry.pop(chain_tx_id, None)
         with transaction(self.sessions) as s:
             row = s.get(ChainTx, chain_tx_id)
             if row.status == "signed":
                 row.status = "broadcast"
             row.last_sent_at = now()
+        return True
 
     # ------------------------------------------------------------------ following
 
@@ -129,6 +151,9 @@ class TxLifecycle:
         with self.sessions() as s:
             open_ids = list(s.scalars(select(ChainTx.id).where(ChainTx.status.in_(OPEN), ChainTx.kind.in_(self.TRACKED_KINDS))
                                       .order_by(ChainTx.nonce)))
+        for forgotten in (self._retry.keys() | self._held_until.keys()) - set(open_ids):
+            self._retry.pop(forgotten, None)
+            self._held_until.pop(forgotten, None)
         if not open_ids:
             return False
         head = self.web3.eth.block_number
@@ -146,6 +171,8 @@ class TxLifecycle:
                 return {"status": int(raw["status"], 16), "blockNumber": int(raw["blockNumber"], 16),
                         "blockHash": bytes.fromhex(raw["blockHash"][2:]),
                         "transactionHash": bytes.fromhex(raw["transactionHash"][2:]), "gasUsed": int(raw["gasUsed"], 16),
+                        # what each gas was paid (base fee + tip); None from a node that does not say
+                        "effectiveGasPrice": int(raw["effectiveGasPrice"], 16) if raw.get("effectiveGasPrice") else None,
                         "logs": raw.get("logs", [])}  # raw, unformatted: for work whose outcome is in its events
         return None
 
@@ -155,7 +182,9 @@ class TxLifecycle:
             hashes = [a.tx_hash for a in row.attempts]
             raw_latest = row.attempts[-1].raw_tx
             sender, nonce, status = row.sender, row.nonce, row.status
-            last_sent = row.last_sent_at
+            # The stuck clock runs from the later of the last successful broadcast and the last attempt signed: a
+            # replacement whose broadcast failed is retried as it is, not replaced again at once.
+            last_sent = max((t for t in (row.last_sent_at, row.attempts[-1].created_at) if t is not None), default=None)
         receipt = self._receipt(hashes)
         if receipt is not None:
             confirmations = head - receipt["blockNumber"] + 1
@@ -175,7 +204,7 @@ class TxLifecycle:
             with transaction(self.sessions) as s:
                 r = s.get(ChainTx, chain_tx_id)
                 r.status, r.block_number, r.block_hash = "broadcast", None, None
-            self._broadcast(chain_tx_id, raw_latest)
+            self._broadcast(chain_tx_id, raw_latest, fresh=True)
             return True
         settled_block = max(head - self.settings.confirmations + 1, 0)
         if self.web3.eth.get_transaction_count(sender, settled_block) > nonce:
@@ -187,14 +216,13 @@ class TxLifecycle:
             self._resolve_by_state(chain_tx_id)  # the nonce went to a transaction we never signed here
             return True
         if status == "signed":
-            self._broadcast(chain_tx_id, raw_latest)  # recorded, then the process died before (or while) sending
-            return True
-        if last_sent is None or (now() - last_sent).total_seconds() >= self.settings.stuck_after_s:
-            self._bump(chain_tx_id)
+            # recorded, then the process died before (or while) sending; or the node refused it (retried with pauses)
+            return self._broadcast(chain_tx_id, raw_latest)
+        stuck = last_sent is None or (now() - _aware(last_sent)).total_seconds() >= self.settings.stuck_after_s
+        if stuck and time.monotonic() >= self._held_until.get(chain_tx_id, 0.0) and self._bump(chain_tx_id):
             return True
         if not self._known_to_node(hashes[-1]):
-            self._broadcast(chain_tx_id, raw_latest)  # the node restarted and lost its pool
-            return True
+            return self._broadcast(chain_tx_id, raw_latest)  # the node restarted and lost its pool, or refused it
         return False
 
     def _known_to_node(self, tx_hash: str) -> bool:
@@ -204,19 +232,32 @@ class TxLifecycle:
         except TransactionNotFound:
             return False
 
-    def _bump(self, chain_tx_id: int) -> None:
+    def _bump(self, chain_tx_id: int) -> bool:
         """Replaces a stuck transaction: same nonce and data, fees up by fee_bump_percent (and at least the market),
-        recorded before it is broadcast."""
+        recorded before it is broadcast. Never above the fee ceiling: when the replacement would have to be (geth
+        wants +10 % on both fees), nothing is signed, the transaction waits and is looked at again after
+        stuck_after_s. True if a replacement was signed."""
         with self.sessions() as s:
             row = s.get(ChainTx, chain_tx_id)
             last = row.attempts[-1]
             centre_id, sender, nonce, last_raw = row.centre_id, row.sender, row.nonce, last.raw_tx
             old_max, old_tip = int(last.max_fee), int(last.priority_fee)
-        signer = self._signer_of(centre_id, sender)
         factor = 1 + self.settings.fee_bump_percent / 100
         market_max, market_tip = self._fees()
+        ceiling = self._ceiling()
         tip = max(math.ceil(old_tip * factor), market_tip)
-        max_fee = max(math.ceil(old_max * factor), market_max, tip)
+        max_fee = min(max(math.ceil(old_max * factor), market_max, tip), ceiling)
+        tip = min(tip, max_fee)
+        least = 1 + REPLACEMENT_MIN_PERCENT / 100
+        if max_fee < math.ceil(old_max * least) or tip < math.ceil(old_tip * least):
+            if chain_tx_id not in self._held_until:
+                log.warning("chain tx %d (%s nonce %d) stuck at the fee ceiling (%d wei per gas): not bumped further; "
+                            "it waits for the base fee to fall", chain_tx_id, sender, nonce, ceiling)
+            self._held_until[chain_tx_id] = time.monotonic() + self.settings.stuck_after_s
+            return False
+        self._held_until.pop(chain_tx_id, None)
+        signer = self._signer_of(centre_id, sender)
+        _check_ceiling(max_fee, tip, ceiling)
         fields = _decode_raw(last_raw)
         fields.update(maxFeePerGas=max_fee, maxPriorityFeePerGas=tip, nonce=nonce)
         signed = signer.sign_transaction(fields)
@@ -226,7 +267,8 @@ class TxLifecycle:
             row.attempts.append(TxAttempt(tx_hash=tx_hash, raw_tx=raw, max_fee=str(max_fee), priority_fee=str(tip)))
             self._replaced(s, chain_tx_id, tx_hash)
         log.info("chain tx %d stuck: replaced with %s (tip %d, max fee %d)", chain_tx_id, tx_hash, tip, max_fee)
-        self._broadcast(chain_tx_id, raw)
+        self._broadcast(chain_tx_id, raw, fresh=True)
+        return True
 
     # ------------------------------------------------------------------ what the work says
 
@@ -244,6 +286,28 @@ class TxLifecycle:
     def _resolve_by_state(self, chain_tx_id: int) -> None:
         """The nonce was used by a transaction we never signed: the contract's state says what became of the work."""
         raise NotImplementedError
+
+
+def fees_now(web3, ceiling: int) -> tuple[int, int]:
+    """(max fee, tip) per gas for a transaction signed now: 2 × the latest base fee + the node's suggested tip, both
+    held under `ceiling` (wei per gas)."""
+    base = web3.eth.get_block("latest").get("baseFeePerGas", 0) or 0
+    try:
+        tip = web3.eth.max_priority_fee
+    except Exception:
+        tip = 10**9
+    max_fee = min(2 * base + tip, ceiling)
+    return max_fee, min(tip, max_fee)
+
+
+def _check_ceiling(max_fee: int, tip: int, ceiling: int) -> None:
+    """The last guard before a signature: nothing is signed above the fee ceiling."""
+    if max_fee > ceiling or tip > max_fee:
+        raise ValueError(f"refusing to sign: max fee {max_fee} (tip {tip}) above the ceiling {ceiling} wei per gas")
+
+
+def _aware(t: datetime) -> datetime:
+    return t if t.tzinfo is not None else t.replace(tzinfo=UTC)
 
 
 def _hex(value) -> str:

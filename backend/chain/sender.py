@@ -136,7 +136,7 @@ class OpSender(TxLifecycle):
             row = s.get(ChainOp, op_id)
             if row is not None and row.state == "queued":
                 row.state, row.error, row.nonce_slot = "failed", error, None
-                row.gas = 0  # nothing was spent
+                row.gas, row.fee_wei = 0, (0 if row.fee_wei is not None else None)  # nothing was spent
                 _fail_followers(s, row)
         log.warning("op %d failed before sending: %s", op_id, error)
 
@@ -150,8 +150,10 @@ class OpSender(TxLifecycle):
             tx.status = "confirmed" if ok else "failed"
             tx.tx_hash, tx.block_number = _hex(receipt["transactionHash"]), receipt["blockNumber"]
             tx.block_hash, tx.gas_used = _hex(receipt["blockHash"]), receipt["gasUsed"]
+            paid = receipt["gasUsed"] * _price_paid(tx, receipt)
             for op in s.scalars(select(ChainOp).where(ChainOp.chain_tx_id == chain_tx_id)):
                 op.tx_hash, op.block_number, op.gas = tx.tx_hash, tx.block_number, receipt["gasUsed"]
+                op.fee_wei = paid  # the budgets are charged what the transaction really cost, reverted or not
                 if ok:
                     op.state, op.result = "confirmed", result
                     self._after_confirmed(s, op, result or {})
@@ -216,6 +218,7 @@ class OpSender(TxLifecycle):
                 note = self._nonce_note(op)
                 if note:
                     op.state, op.nonce_slot, op.gas, op.error = "failed", None, 0, "not sent by the backend" + note
+                    op.fee_wei = 0 if op.fee_wei is not None else None
                 else:
                     op.state, op.chain_tx_id, op.tx_hash = "queued", None, None
         log.warning("op tx %d: nonce used elsewhere; its operation was checked against the contract", chain_tx_id)
@@ -229,8 +232,18 @@ def _fail_followers(s: Session, failed: ChainOp) -> None:
     for op in s.scalars(select(ChainOp).where(ChainOp.subject == failed.subject, ChainOp.state == "queued",
                                               ChainOp.signed_nonce > failed.signed_nonce)):
         op.state, op.nonce_slot, op.gas = "failed", None, 0
+        op.fee_wei = 0 if op.fee_wei is not None else None
         op.error = (f"not sent: the earlier request {failed.id} (nonce {failed.signed_nonce}) failed, so nonce "
                     f"{op.signed_nonce} cannot be used yet; sign this request again with nonce {failed.signed_nonce}")
+
+
+def _price_paid(tx: ChainTx, receipt: dict) -> int:
+    """Wei per gas the mined transaction paid: the receipt's effectiveGasPrice, else (a node that does not give it)
+    the max fee its attempt was signed with, an upper bound."""
+    if receipt.get("effectiveGasPrice") is not None:
+        return receipt["effectiveGasPrice"]
+    mined = [a for a in tx.attempts if a.tx_hash == tx.tx_hash] or tx.attempts[-1:]
+    return int(mined[0].max_fee)
 
 
 def _lane(subject: str | None, signer_role: str) -> str:

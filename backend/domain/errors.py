@@ -168,8 +168,10 @@ CATALOGUE: dict[str, dict] = {
         ("this is for residents: sign in with your wallet (GET /siwe/nonce, POST /siwe/verify)",
          "주민만 이용할 수 있습니다. 지갑으로 로그인하세요 (GET /siwe/nonce, POST /siwe/verify)")]),
     "gas_budget_exhausted": _e(
-        "centre {centre}'s gas budget for today ({budget} gas) is used up ({used}); try again after 00:00 UTC",
-        "{centre}번 센터의 오늘 수수료(가스) 예산({budget} gas)을 모두 썼습니다. 오전 9시(한국 시간) 이후에 다시 시도하세요",
+        "centre {centre}'s budget for its residents' gas fees today ({budget} ETH) is used up ({used} ETH); try again "
+        "after 00:00 UTC",
+        "{centre}번 센터가 오늘 주민 요청의 수수료(가스)로 낼 수 있는 예산({budget} ETH)을 모두 썼습니다 ({used} ETH). "
+        "오전 9시(한국 시간) 이후에 다시 시도하세요",
         "the centre's gas budget for today is used up; try again after 00:00 UTC",
         "센터의 오늘 수수료(가스) 예산을 모두 썼습니다. 오전 9시(한국 시간) 이후에 다시 시도하세요"),
     "idempotency_key_reused": _e("this Idempotency-Key was used with another request; use a new key for a new request",
@@ -314,6 +316,8 @@ CATALOGUE: dict[str, dict] = {
     "no_centre": _e("{why}", "소속 센터가 없습니다", "there is no centre for this", forms=[
         ("you have no activity with a volunteer centre yet, so no centre pays for your requests' gas",
          "아직 자원봉사센터에서 활동한 기록이 없어 요청의 수수료(가스)를 내줄 센터가 없습니다"),
+        ("no coordinator has recorded or approved an activity of yours yet, so no centre pays for your requests' gas",
+         "아직 코디네이터가 기록하거나 승인한 활동이 없어 요청의 수수료(가스)를 내줄 센터가 없습니다"),
         ("a {role} does not belong to a centre", "{role}은(는) 센터에 속하지 않습니다")]),
     "no_centre_for_area": _e("no centre serves area {area!r} yet: an admin sets a centre's area first",
                              "'{area}' 지역을 담당하는 센터가 아직 없습니다. 관리자가 먼저 센터의 지역을 정해야 합니다",
@@ -415,6 +419,20 @@ CATALOGUE: dict[str, dict] = {
                           "the offer costs more than your max_price", "상품 가격이 지정한 최대 가격(max_price)보다 높습니다"),
     "proposal_not_open": _e("proposal {proposal_id} is {status}", "{proposal_id}번 제안은 '{status}' 상태입니다",
                             "the proposal is not open", "이 제안은 지금 진행 중이 아닙니다"),
+    "relay_budget_exhausted": _e(
+        "the bank's budget for residents' gas fees today ({budget} ETH, all centres together) is used up; try again "
+        "after 00:00 UTC",
+        "은행이 오늘 모든 센터의 주민 요청 수수료(가스)로 낼 수 있는 예산({budget} ETH)을 모두 썼습니다. "
+        "오전 9시(한국 시간) 이후에 다시 시도하세요",
+        "the bank's gas budget for today is used up; try again after 00:00 UTC",
+        "은행의 오늘 수수료(가스) 예산을 모두 썼습니다. 오전 9시(한국 시간) 이후에 다시 시도하세요"),
+    "resident_budget_exhausted": _e(
+        "your requests today have used the gas fees the bank pays for one resident per day ({budget} ETH; used "
+        "{used} ETH); try again after 00:00 UTC",
+        "오늘 요청의 수수료(가스)로 한 사람에게 하루 지원되는 한도({budget} ETH)를 모두 썼습니다 ({used} ETH 사용). "
+        "오전 9시(한국 시간) 이후에 다시 시도하세요",
+        "your gas budget for today is used up; try again after 00:00 UTC",
+        "오늘의 수수료(가스) 지원 한도를 모두 썼습니다. 오전 9시(한국 시간) 이후에 다시 시도하세요"),
     "rate_limited": _e("at most {limit} requests per {window} s; try again in {wait} s",
                        "{window}초에 최대 {limit}건까지 요청할 수 있습니다. {wait}초 뒤에 다시 시도하세요",
                        "too many requests; try again shortly", "요청이 너무 많습니다. 잠시 후 다시 시도하세요"),
@@ -618,6 +636,10 @@ CATALOGUE: dict[str, dict] = {
                             "{amount} 기본 단위는 코인당 {rate}원 기준 {won}원으로, 지정한 최소 금액 {min_won}원보다 적습니다",
                             "the settlement is worth less won than your min_won",
                             "정산 금액이 지정한 최소 원화 금액보다 적습니다"),
+    "amount_too_small": _e(
+        "the bank relays {what} of at least {minimum} coins, not {amount}",
+        "{minimum}코인 이상만 보낼 수 있습니다 ({amount}코인은 너무 적습니다)",
+        "the amount is too small to relay", "보내는 금액이 너무 적습니다"),
     "zero_amount": _e("{why}", "금액은 0보다 커야 합니다", "the amount must be more than 0", forms=[
         ("settle more than 0", "정산 금액은 0보다 커야 합니다"),
         ("donate more than 0", "기부 금액은 0보다 커야 합니다"),

@@ -25,8 +25,8 @@ TYPES = {
                               {"name": "amount", "type": "uint256"}, {"name": "requestRef", "type": "bytes32"},
                               {"name": "nonce", "type": "uint256"}, {"name": "deadline", "type": "uint256"}]),
 }
-# Gas reserved against the centre's daily budget when a request is accepted (a little above what each uses, see
-# docs/gas.md); replaced by the gas actually used once mined.
+# Gas reserved when a request is accepted (a little above what each uses, see docs/gas.md); times the max fee per
+# gas, it is what the request counts against the day's fee budgets until its receipt says what it really paid.
 GAS_RESERVE = {"redeem": 110_000, "donate": 100_000, "pay": 90_000}
 
 

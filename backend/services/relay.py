@@ -1,8 +1,10 @@
 """Residents' signed requests (redeem, donate, pay another resident) that the backend relays, paying the gas.
 
 A request is checked completely before it is accepted — signature, deadline, nonce, replay, offer, balance, the
-resident's rate limit, the centre's gas budget — so a refusal is a 4xx and nothing is recorded or sent. An accepted
-request is a `chain_ops` row; the worker's sender signs and broadcasts it (backend/chain/sender.py)."""
+smallest amount worth relaying, the resident's rate limit, the day's gas fee budgets (the resident's, the centre's,
+all centres') — so a refusal is a 4xx and nothing is recorded or sent. Only a resident with an activity a
+coordinator vouched for has a centre to pay their gas (store.ops.resident_centre). An accepted request is a
+`chain_ops` row; the worker's sender signs and broadcasts it (backend/chain/sender.py)."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from backend.chain import reads
 from backend.chain.client import ChainClient
+from backend.chain.lifecycle import fees_now
 from backend.config import Settings
 from backend.domain import relay
 from backend.domain.activities import parse_address
@@ -107,6 +110,7 @@ def donate(db: Session, chain: ChainClient, settings: Settings, req: Signed, cha
     charity = parse_address(charity, "charity")
     if amount == 0:
         raise Refusal(422, "zero_amount", "donate more than 0")
+    _check_amount("donations", amount, settings)
 
     def check_chain() -> None:
         if not reads.has_role(chain, reads.CHARITY_ROLE, charity):
@@ -126,6 +130,7 @@ def pay(db: Session, chain: ChainClient, settings: Settings, req: Signed, payee:
         raise Refusal(422, "invalid_payee", "you cannot pay yourself")
     if amount == 0:
         raise Refusal(422, "zero_amount", "pay more than 0")
+    _check_amount("payments", amount, settings)
     message = {"payer": req.address, "payee": payee, "amount": amount, "requestRef": request_ref, "nonce": req.nonce,
                "deadline": req.deadline}
     data = relay.calldata("pay", req.address, payee, amount, bytes.fromhex(request_ref[2:]), req.deadline,
@@ -133,6 +138,33 @@ def pay(db: Session, chain: ChainClient, settings: Settings, req: Signed, payee:
     return _accept("pay", req, message, db, chain, settings, amount_out=amount, check_chain=lambda: None, data=data,
                    params={"payee": payee, "amount": str(amount), "request_ref": request_ref, "nonce": req.nonce,
                            "deadline": req.deadline})
+
+
+def _check_amount(what: str, amount: int, settings: Settings) -> None:
+    """A tiny amount is not worth the gas the bank pays to relay it (and many would drain the budgets)."""
+    if amount < settings.relay_min_amount:
+        raise Refusal(422, "amount_too_small", what=what, minimum=coins_text(settings.relay_min_amount),
+                      amount=coins_text(amount))
+
+
+def _eth(wei: int) -> str:
+    return coins_text(wei)  # ether has 18 decimals, like the coin
+
+
+def _check_budgets(db: Session, settings: Settings, address: str, centre: int, fee: int) -> None:
+    """The day's gas fee budgets (wei, since 00:00 UTC): the resident's own first — so one resident cannot use up
+    the centre's — then the centre's, then all centres' together. In the caller's transaction, under the budgets'
+    lock."""
+    used = ops.fees_today(db, subject=address)
+    if used + fee > settings.relay_resident_budget_wei_per_day:
+        raise Refusal(429, "resident_budget_exhausted", budget=_eth(settings.relay_resident_budget_wei_per_day),
+                      used=_eth(used))
+    used = ops.fees_today(db, centre_id=centre)
+    if used + fee > settings.relay_centre_budget_wei_per_day:
+        raise Refusal(429, "gas_budget_exhausted", centre=centre, budget=_eth(settings.relay_centre_budget_wei_per_day),
+                      used=_eth(used))
+    if ops.fees_today(db) + fee > settings.relay_global_budget_wei_per_day:
+        raise Refusal(429, "relay_budget_exhausted", budget=_eth(settings.relay_global_budget_wei_per_day))
 
 
 def _check_deadline(deadline: int, now: int, settings: Settings) -> None:
@@ -170,14 +202,18 @@ def _accept(kind: str, req: Signed, message: dict, db: Session, chain: ChainClie
     check_chain()
     centre = ops.resident_centre(db, address)
     if centre is None:
-        raise Refusal(403, "no_centre", "you have no activity with a volunteer centre yet, so no centre pays for "
-                                            "your requests' gas")
+        raise Refusal(403, "no_centre", "no coordinator has recorded or approved an activity of yours yet, so no "
+                                        "centre pays for your requests' gas")
+    # The fees reserved: the gas a request of this kind uses at most, at the max fee the sender would sign with now
+    # (under the ceiling); settled with what the receipt paid once mined.
+    reserve = relay.GAS_RESERVE[kind]
+    fee = reserve * fees_now(chain.web3, settings.max_fee_wei(chain.chain_id))[0]
     now = datetime.now(UTC)
     try:
         with write_transaction(db):
-            # The centre's row locked first: on PostgreSQL, concurrent requests of its residents then see each
-            # other's reserved gas (SQLite's single writer does this by itself).
-            ops.lock_centre(db, centre)
+            # The budgets' row locked first: on PostgreSQL, concurrent requests (in any API process) then see each
+            # other's reserved fees (SQLite's single writer does this by itself).
+            ops.lock_relay_budgets(db)
             expected = chain_nonce + ops.pending_relays(db, address)
             if req.nonce != expected:
                 raise Refusal(409, "nonce_out_of_order", f"the next request must be signed with nonce {expected}, "
@@ -203,16 +239,12 @@ def _accept(kind: str, req: Signed, message: dict, db: Session, chain: ChainClie
                 wait = settings.relay_rate_window_s - int((now - oldest).total_seconds()) if oldest else settings.relay_rate_window_s
                 raise Refusal(429, "rate_limited", f"at most {settings.relay_rate_limit} requests per "
                                                        f"{settings.relay_rate_window_s} s; try again in {max(wait, 1)} s")
-            reserve = relay.GAS_RESERVE[kind]
-            used = ops.gas_used_today(db, centre)
-            if used + reserve > settings.relay_gas_budget_per_day:
-                raise Refusal(429, "gas_budget_exhausted", f"centre {centre}'s gas budget for today "
-                                  f"({settings.relay_gas_budget_per_day} gas) is used up ({used}); try again after "
-                                  "00:00 UTC")
+            _check_budgets(db, settings, address, centre, fee)
             op = ops.queue(db, kind=kind, signer_role="relayer", requested_by=f"resident {address}", subject=address,
                            centre_id=centre, to=chain.redemption.address, data=data, params=params,
                            amount=str(amount_out), offer_id=offer[0] if offer else None, signed_nonce=req.nonce,
-                           nonce_slot=f"{address}:{req.nonce}", signature_hash=sig_hash, gas=reserve)
+                           nonce_slot=f"{address}:{req.nonce}", signature_hash=sig_hash, gas=reserve,
+                           fee_wei=fee)
             return ops.op_view(op)
     except IntegrityError:
         raise Refusal(409, "replayed", "this signed request (or another with the same nonce) was already "

@@ -1,5 +1,5 @@
 """Queries on chain operations that the checks of new requests need: what is still in flight for a subject, how many
-requests a resident made lately, how much gas a centre's residents used today."""
+requests a resident made lately, how much the relay's gas cost today for a resident, a centre and all centres."""
 
 from __future__ import annotations
 
@@ -9,9 +9,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from backend.chain.attestation_pages import centre_of
-from backend.store.models import Activity, Centre, ChainEvent, ChainOp, Resident
+from backend.store.models import Activity, ChainEvent, ChainOp, KeyValue, Resident
 
 LIVE = ("queued", "in_tx")
+BUDGET_LOCK = "relay.budgets"  # the kv row whose lock serialises the relay budgets' checks (migration 0016)
+# An activity a coordinator vouched for: approved by staff (and not revoked), or recorded by a coordinator and waiting
+# for approval. Not a self-report waiting for review, nor what a community match's confirmation recorded until a
+# coordinator approves it.
+APPROVED = ("approved", "submitted", "confirmed")
 
 
 def live_ops(s: Session, subject: str) -> list[ChainOp]:
@@ -43,18 +48,27 @@ def recent_requests(s: Session, subject: str, window_s: int) -> tuple[int, datet
     return count or 0, oldest
 
 
-def gas_used_today(s: Session, centre_id: int) -> int:
-    """Gas of the relays charged to the centre since 00:00 UTC: reserved while in flight, used once mined."""
+def fees_today(s: Session, *, subject: str | None = None, centre_id: int | None = None) -> int:
+    """Wei of gas fees of the relays accepted since 00:00 UTC — of one resident, of one centre's residents, or of
+    all: estimated while in flight, what the receipt paid once mined, 0 for what was never sent."""
     midnight = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-    return s.scalar(select(func.coalesce(func.sum(ChainOp.gas), 0)).where(
-        ChainOp.centre_id == centre_id, ChainOp.signer_role == "relayer", ChainOp.created_at >= midnight)) or 0
+    q = select(func.coalesce(func.sum(ChainOp.fee_wei), 0)).where(ChainOp.signer_role == "relayer",
+                                                                  ChainOp.created_at >= midnight)
+    if subject is not None:
+        q = q.where(ChainOp.subject == subject)
+    if centre_id is not None:
+        q = q.where(ChainOp.centre_id == centre_id)
+    return int(s.scalar(q) or 0)
 
 
 def resident_centre(s: Session, address: str) -> int | None:
-    """The centre a resident is registered with for the relayer's gas budget: the centre of their latest activity
-    in this backend, else the centre that attested their latest activity on-chain (from the indexer)."""
+    """The centre paying a resident's relayed requests: the centre of their latest activity a coordinator vouched for
+    in this backend (APPROVED, or recorded by a coordinator), else the centre that attested their latest activity
+    on-chain (from the indexer; only a coordinator's key attests). None for a wallet with neither — one that only
+    self-reported, only had a community match confirmed, or only received coins."""
+    vouched = Activity.status.in_(APPROVED) | ((Activity.source == "coordinator") & (Activity.status == "recorded"))
     centre = s.scalar(select(Activity.centre_id).join(Resident, Activity.resident_id == Resident.id)
-                      .where(Resident.address == address, Activity.status.not_in(("rejected",)))
+                      .where(Resident.address == address, vouched)
                       .order_by(Activity.id.desc()).limit(1))
     if centre is not None:
         return centre
@@ -69,9 +83,12 @@ def signature_seen(s: Session, signature_hash: str) -> bool:
     return s.scalar(select(ChainOp.id).where(ChainOp.signature_hash == signature_hash)) is not None
 
 
-def lock_centre(s: Session, centre_id: int) -> None:
-    """Locks the centre's row until the transaction ends (PostgreSQL; SQLite's write lock covers it)."""
-    s.execute(select(Centre.id).where(Centre.id == centre_id).with_for_update())
+def lock_relay_budgets(s: Session) -> None:
+    """Locks the budgets' row until the transaction ends, so concurrent requests — in any API process — see each
+    other's reserved fees (PostgreSQL; SQLite's write lock covers it)."""
+    if s.scalar(select(KeyValue.key).where(KeyValue.key == BUDGET_LOCK).with_for_update()) is None:
+        s.add(KeyValue(key=BUDGET_LOCK, value="lock row of the relay budgets"))  # a database not made by migrate()
+        s.flush()
 
 
 def queue(s: Session, *, kind: str, signer_role: str, requested_by: str, subject: str | None, to: str, data: str,

@@ -186,7 +186,8 @@ def test_rate_limit_and_gas_budget(backend, funded, monkeypatch):
     alice, me, _ = funded
     settings = backend.app.state.settings
     nonce = backend.http.get("/me", headers=me).json()["next_nonce"]
-    body = sign_request(backend, alice, "pay", nonce, payee=dev_key(8).address, amount=1, request_ref="0x" + "22" * 32)
+    body = sign_request(backend, alice, "pay", nonce, payee=dev_key(8).address, amount=COIN // 10,
+                        request_ref="0x" + "22" * 32)
     before = ops_count(backend)
 
     with backend.sessions() as s:
@@ -197,19 +198,21 @@ def test_rate_limit_and_gas_budget(backend, funded, monkeypatch):
     assert "try again in" in r.json()["detail"]
     monkeypatch.setattr(settings, "relay_rate_limit", 1000)
 
-    monkeypatch.setattr(settings, "relay_gas_budget_per_day", 50_000)
+    monkeypatch.setattr(settings, "relay_centre_budget_wei_per_day", 50_000)
     r = backend.http.post("/me/pay", json=body, headers=me)
     refused(r, 429, "gas_budget_exhausted")
     assert "centre 1" in r.json()["detail"]
     assert ops_count(backend) == before
 
-    monkeypatch.setattr(settings, "relay_gas_budget_per_day", 20_000_000)
+    monkeypatch.setattr(settings, "relay_centre_budget_wei_per_day", 10**17)
     assert backend.http.post("/me/pay", json=body, headers=me).status_code == 202
     backend.drain()
-    # Once mined, the centre is charged what the relay really used.
+    # Once mined, the budgets are charged what the relay really paid: gas used × effective gas price, in wei.
     with backend.sessions() as s:
         op = s.scalar(select(ChainOp).where(ChainOp.signature_hash.is_not(None)).order_by(ChainOp.id.desc()))
         assert op.state == "confirmed" and 21_000 < op.gas < 90_000 and op.centre_id == 1
+        receipt = backend.node.web3.eth.get_transaction_receipt(op.tx_hash)
+        assert op.fee_wei == receipt.gasUsed * receipt.effectiveGasPrice > 0
 
 
 def test_a_resident_without_a_centre_is_told_why(backend, funded):
@@ -223,7 +226,8 @@ def test_a_resident_without_a_centre_is_told_why(backend, funded):
     theirs = sign_in(backend, stranger)
     assert backend.http.get("/me", headers=theirs).json()["balance"] == str(COIN)
     before = ops_count(backend)
-    body = sign_request(backend, stranger, "pay", 0, payee=alice.address, amount=1, request_ref="0x" + "33" * 32)
+    body = sign_request(backend, stranger, "pay", 0, payee=alice.address, amount=COIN // 10,
+                        request_ref="0x" + "33" * 32)
     refused(backend.http.post("/me/pay", json=body, headers=theirs), 403, "no_centre")
     assert ops_count(backend) == before
 
@@ -239,7 +243,7 @@ def test_a_request_the_contract_refuses_at_sending_fails_with_its_reason(backend
                           headers=me)
     assert r.status_code == 202, r.text
     follower = backend.http.post("/me/pay", json=sign_request(backend, alice, "pay", nonce + 1, payee=dev_key(8).address,
-                                                              amount=1, request_ref="0x" + "56" * 32), headers=me)
+                                                              amount=COIN // 10, request_ref="0x" + "56" * 32), headers=me)
     assert follower.status_code == 202, follower.text
     web3.eth.wait_for_transaction_receipt(redemption.functions.updateOffer(offer, COIN, 5, False)
                                           .transact({"from": web3.eth.accounts[3]}))
@@ -252,6 +256,7 @@ def test_a_request_the_contract_refuses_at_sending_fails_with_its_reason(backend
     assert after["state"] == "failed" and f"sign this request again with nonce {nonce}" in after["error"]
     assert web3.eth.get_transaction_count(sorted(backend.sender.keys["relayer"])[0]) == relayer_nonce  # nothing sent
     assert backend.http.get("/me", headers=me).json()["next_nonce"] == nonce
-    assert backend.http.post("/me/pay", json=sign_request(backend, alice, "pay", nonce, payee=dev_key(8).address, amount=1,
+    assert backend.http.post("/me/pay", json=sign_request(backend, alice, "pay", nonce, payee=dev_key(8).address,
+                                                          amount=COIN // 10,
                                                           request_ref="0x" + "55" * 32), headers=me).status_code == 202
     backend.drain()

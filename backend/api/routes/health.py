@@ -1,4 +1,4 @@
-"""/health: database, chain (height, chain id against the manifest), worker and indexer lag.
+"""/health: database, chain (height, chain id against the manifest), worker and indexer lag, stuck transactions.
 
 The answer holds stable codes and numbers only. What went wrong is logged here, never answered: a node's error
 names its RPC URL (a hosted provider's URL carries its API key) and a database's error its host and user."""
@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from backend.store.health import worker_state
+from backend.store.health import stuck_transactions, worker_state
 
 router = APIRouter(tags=["health"])
 log = logging.getLogger("backend.health")
@@ -25,12 +25,14 @@ def health(request: Request) -> JSONResponse:
     try:
         with state.sessions() as s:
             beat, cursor, oldest, queued, operations = worker_state(s)
+            ceiling = state.settings.max_fee_wei(state.chain.chain_id) if state.chain is not None else None
+            stuck = stuck_transactions(s, state.settings.stuck_after_s, ceiling)
         out["database"] = "ok"
     except Exception:
         log.exception("health: the database cannot be read")
         out["database"], out["status"] = "unreachable", "degraded"
         beat = cursor = oldest = None
-        queued = operations = None
+        queued = operations = stuck = None
     chain = state.chain
     height = None
     if chain is None:
@@ -55,6 +57,11 @@ def health(request: Request) -> JSONResponse:
         "oldest_queued_s": round((now - oldest).total_seconds(), 3)
         if oldest else 0,
     }
+    # Transactions not mined long after they were signed, per sending key: "stuck" (being bumped), or
+    # "stuck_at_fee_ceiling" (the next bump would pass VB_MAX_FEE_GWEI: it waits for the base fee to fall).
+    out["transactions"] = None if stuck is None else {
+        "code": ("stuck_at_fee_ceiling" if any(e["at_fee_ceiling"] for e in stuck) else "stuck") if stuck else "ok",
+        "stuck": stuck}
     out["indexer"] = {"next_block": int(cursor.value) if cursor else None,
                       "lag_blocks": (height - int(cursor.value) + 1) if (cursor and height is not None) else None}
     return JSONResponse(out, status_code=200 if out["status"] == "ok" else 503)

@@ -384,6 +384,9 @@ class ChainOp(Base):
     nonce_slot: Mapped[str | None] = mapped_column(String(80), unique=True)
     signature_hash: Mapped[str | None] = mapped_column(String(66), unique=True)
     gas: Mapped[int | None] = mapped_column(BigInteger)  # reserved at acceptance, the gas used once mined
+    # A relay's gas fees in wei, counted against the resident's, the centre's and the global daily budgets: estimated
+    # at acceptance, what the receipt paid (gasUsed × effectiveGasPrice) once mined, 0 if nothing was sent.
+    fee_wei: Mapped[int | None] = mapped_column(BigInteger)
     state: Mapped[str] = mapped_column(String(20), index=True)
     chain_tx_id: Mapped[int | None] = mapped_column(ForeignKey("chain_txs.id"), index=True)
     tx_hash: Mapped[str | None] = mapped_column(String(66))
