@@ -190,6 +190,36 @@ def test_officer_report(stack, new_page, areas):
     assert watch.unexpected() == [] and resident_watch.unexpected() == []
 
 
+
+def test_a_reset_password_is_replaced_by_its_owner_first(stack, new_page):
+    """The city resets a welfare officer's password in the console; the officer signs in with the temporary one and
+    must set their own before seeing anything (the admin cannot become the officer)."""
+    admin = stack.login("admin")
+    r = stack.http.post("/staff", json={"username": "officer9", "password": PASSWORD, "role": "welfare_officer",
+                                        "centre_id": 1}, headers=admin)
+    assert r.status_code == 201, r.text
+    page, watch = new_page("desktop", "ko")
+    console_sign_in(page, stack, "admin")
+    page.get_by_role("link", name="직원 계정").click()
+    row = page.locator("[data-staff='officer9']")
+    row.get_by_text("비밀번호 재설정").click()
+    row.get_by_label("임시 비밀번호").fill("temporary-2026")
+    row.get_by_role("button", name="저장").click()
+    page.locator("[data-staff='officer9']").get_by_text("임시 비밀번호").first.wait_for()
+
+    officer, officer_watch = new_page("phone", "ko")
+    officer.goto(f"{stack.url}/console/")
+    officer.get_by_label("아이디").fill("officer9")
+    officer.get_by_label("비밀번호").fill("temporary-2026")
+    officer.get_by_role("button", name="로그인").click()
+    officer.get_by_role("heading", name="내 비밀번호 정하기").wait_for()
+    officer.get_by_label("새 비밀번호", exact=True).fill("my-own-secret-9")
+    officer.get_by_label("새 비밀번호 한 번 더").fill("my-own-secret-9")
+    officer.get_by_role("button", name="비밀번호 정하고 계속하기").click()
+    officer.locator("nav.tabs").wait_for()
+    assert stack.http.post("/auth/login", json={"username": "officer9", "password": "temporary-2026"}).status_code == 401
+    assert watch.unexpected() == [] and officer_watch.unexpected(allowed_statuses=(403,)) == []
+
 def test_admin_rules(stack, new_page, coordinator):
     """The city publishes a new version of a rule from the console — previewed (dry run), then sent and mined —
     and the next activity of that kind earns by it; the history lists both versions."""

@@ -104,6 +104,17 @@ async function exportCentre(centreId, main) {
   });
 }
 
+/** A temporary password for a staff member who forgot theirs: they must set their own at the next sign-in. */
+function resetPassword(u, box, again) {
+  const temporary = h("input", { type: "password", autocomplete: "new-password", minlength: "10" });
+  return h("details", { class: "inline" }, h("summary", {}, t("console.reset_password")),
+    h("form", { onsubmit: async (e) => {
+      e.preventDefault();
+      if (await act(box, () => call(`/staff/${u.id}`, { method: "PATCH", body: { password: temporary.value } }))) again();
+    } }, field(`reset-${u.id}`, t("console.temporary_password"), temporary, t("console.reset_password_hint")),
+    h("button", { type: "submit" }, t("console.save"))));
+}
+
 export async function staffScreen({ main }) {
   const list = await loadFor(main, t("console.staff"), () => call("/staff"));
   if (!list) return;
@@ -119,10 +130,11 @@ export async function staffScreen({ main }) {
       h("thead", {}, h("tr", {}, ["console.username", "console.role", "console.centre", "console.state", "console.col_actions"].map((k) => h("th", { scope: "col" }, t(k))))),
       h("tbody", {}, list.map((u) => h("tr", { "data-staff": u.username },
         h("th", { scope: "row" }, u.username), h("td", {}, t(`role.${u.role}`)), h("td", {}, u.centre_id ?? "—"),
-        h("td", {}, u.active ? t("console.active") : t("console.disabled")),
+        h("td", {}, u.active ? t("console.active") : t("console.disabled"),
+          u.password_change_required ? h("span", { class: "muted" }, " · ", t("console.temporary_password")) : null),
         h("td", {}, h("button", { type: "button", onclick: async () => {
           if (await act(box, () => call(`/staff/${u.id}`, { method: "PATCH", body: { active: !u.active } }))) again();
-        } }, u.active ? t("console.disable") : t("console.enable")))))))),
+        } }, u.active ? t("console.disable") : t("console.enable")), " ", resetPassword(u, box, again))))))),
     box,
     h("h2", {}, t("console.new_staff")),
     h("form", { onsubmit: async (e) => {

@@ -13,6 +13,7 @@ function save(answer, username) {
   const saved = {
     token: answer.access_token, username: answer.username || username, role: answer.role, centre_id: answer.centre_id,
     refresh_token: answer.refresh_token || null,
+    password_change_required: Boolean(answer.password_change_required),
     expires_at: now + (answer.expires_in || 900) * 1000,
     refresh_expires_at: answer.refresh_token ? now + (answer.refresh_expires_in || 0) * 1000 : now + (answer.expires_in || 900) * 1000,
   };
