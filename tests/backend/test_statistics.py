@@ -128,8 +128,8 @@ def scenario(backend, coord1, coord2, admin_headers) -> Scenario:
         r = backend.http.post(f"/activities/{aid}/revoke", json={"reason": "not on the sign-in sheet"}, headers=headers)
         assert r.status_code == 200, r.text
     backend.drain()
-    # r4 finds a neighbour in need: 5 coins.
-    record(backend, coord1, r4.address, 1, 4, 1, recent)
+    # r4 earns 5 community points (a grant, or a confirmed report in the period's batch): 5 coins.
+    record(backend, coord1, r4.address, 1, 4, 5, recent)
     backend.drain()
     backend.unlock()  # the chain's time moves on until the coins can be spent
 
@@ -184,7 +184,7 @@ def test_figures_follow_the_rules(backend, scenario):
     assert (volunteering["category"], volunteering["unit"], volunteering["centre"]) == (
         "volunteering", "minute", "seocho-volunteer-centre")
     assert figures((M, "issued", 1, 2, None)) == (1, 2, None, "2", "400")  # classes are not hours
-    assert figures((M, "issued", 1, 4, None)) == (1, 1, None, "5", "1000")
+    assert figures((M, "issued", 1, 4, None)) == (1, 5, None, "5", "1000")
     assert figures((M, "issued", 2, 3, None)) == (1, 15, None, "1.5", "300")
     assert figures((M, "issued", 2, 1, None)) == (1, 60, "1", "3", "600")
     assert figures((P, "issued", 2, 1, None)) == (1, 90, "1.5", "4.5", "900")  # by the activity's own month
