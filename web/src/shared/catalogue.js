@@ -561,7 +561,7 @@ Object.assign(catalogue, {
   "proposals.comment_submit": ["댓글 올리기", "Post the comment"],
   "report.title": ["도움이 필요한 이웃 알리기", "Tell us about a neighbour who may need help"],
   "report.intro": ["홀로 지내는 어르신, 끼니를 거르는 이웃처럼 도움이 필요해 보이는 분이 있으면 알려 주세요.", "If a neighbour seems to need help — an older person living alone, someone skipping meals — tell us."],
-  "report.notice": ["이 동네의 복지 담당자만 읽습니다. 내용은 암호화되어 보관되고 블록체인에는 올라가지 않습니다. 담당자가 확인하면 코인을 받지만, 그 이유는 아무에게도 보이지 않습니다.", "Only this neighbourhood's welfare officers read it. It is kept encrypted and never put on the blockchain. If they confirm it you earn coins, and nobody else can see why."],
+  "report.notice": ["이 동네의 복지 담당자만 읽습니다. 내용은 암호화되어 보관되고 블록체인에는 올라가지 않습니다. 담당자가 확인하면 공동체 기여 점수를 받고, 그 주의 다른 주민들의 공동체 보상과 함께 코인으로 들어옵니다. 그 이유는 아무에게도 보이지 않습니다.", "Only this neighbourhood's welfare officers read it. It is kept encrypted and never put on the blockchain. If they confirm it you earn community points, paid in coins with other residents' community rewards of the week; nobody else can see why."],
   "report.place": ["어디에서", "Where"],
   "report.place_hint": ["사시는 곳이나 자주 보이는 곳", "Where they live or are often seen"],
   "report.situation": ["어떤 상황인가요", "What is the situation"],
