@@ -209,6 +209,9 @@ def test_a_rules_history_lists_every_version_oldest_first_as_the_chain_has_them(
         assert datetime.fromisoformat(v["time"]) == datetime.fromtimestamp(block["timestamp"], UTC)
     assert [(v["tx_hash"], v["block_number"]) for v in versions[-2:]] == [(op["tx_hash"], op["block_number"])
                                                                           for op in ops]
+    # Back as configured (community points: 1 coin each, 50 at most), for the other tests on this chain.
+    confirmed(backend, admin_headers, backend.http.put("/admin/categories/4", json={
+        "coins_per_block": str(COIN), "units_per_block": 1, "max_units": 50, "active": True}, headers=admin_headers))
 
 
 def test_a_coordinator_reads_a_rules_history_and_an_officer_does_not(backend, coord1):
