@@ -25,10 +25,17 @@ def reward(chain: ChainClient, category: int, units: int) -> int:
     return check_units(chain.rule(category), category, units)
 
 
+# Community rewards (a confirmed neighbour report's among them) are not shown to coordinators one by one: knowing
+# their own grants, a coordinator would read a reporter off the rest (services.community_rewards).
+HIDDEN_FROM_COORDINATORS = "community"
+
+
 def owned(db: Session, actor, activity_id: int, for_update: bool = False) -> Activity:
     """The activity, if it is of a centre the actor acts for (optionally locked)."""
     a = get_or_refuse(db, Activity, activity_id, "activity", for_update=for_update)
     check_centre(actor, a.centre_id)
+    if a.source == HIDDEN_FROM_COORDINATORS and actor.role != "admin":
+        raise Refusal(404, "not_found", f"activity {activity_id} not found")
     return a
 
 
@@ -49,7 +56,7 @@ def record_sheet(db: Session, chain: ChainClient, actor, lines: list, approve: b
             raise Refusal(exc.status, exc.code, f"activities[{i}]: {exc.message}") from None
     cap = chain.remaining_cap_at(centre_id) if approve else (0, 0)
     with write_transaction(db):
-        residents = repo.residents_for(db, volunteers)
+        residents = repo.residents_for(db, volunteers, {v: centre_id for v in volunteers})
         recorded = repo.record_many(db, actor.name, centre_id, [
             (residents[v], item.category, item.units, item.occurred_at, item.place, item.description)
             for item, v in zip(lines, volunteers, strict=True)])
@@ -71,6 +78,8 @@ def listing(db: Session, actor, centre_id: int | None, status: str | list[str] |
         centre_id = actor.centre_id
     if centre_id is not None:
         where.append(Activity.centre_id == centre_id)
+    if actor.role != "admin":
+        where.append(Activity.source != HIDDEN_FROM_COORDINATORS)
     if status:
         where.append(Activity.status.in_([status] if isinstance(status, str) else status))
     if source:
@@ -80,7 +89,7 @@ def listing(db: Session, actor, centre_id: int | None, status: str | list[str] |
 
 def view(db: Session, actor, activity_id: int) -> dict:
     found = repo.activity_view(db, activity_id)
-    if found is None:
+    if found is None or (found["source"] == HIDDEN_FROM_COORDINATORS and actor.role != "admin"):
         raise Refusal(404, "not_found", f"activity {activity_id} not found")
     check_centre(actor, found["centre_id"])
     return found

@@ -6,9 +6,10 @@ at the period's start.
 Why not an activity per reward: an attestation is public for ever. A category of its own ("neighbour found") at
 the minute of the report told anyone reading the chain that this wallet reported someone, and when. Folded into a
 generic category, at a coarse date, with other residents' rewards in the same batch (a batch waits until it holds
-at least `community_reward_min_residents` residents), nothing on-chain says why a wallet earned them. Off-chain the
-activity's source is "community" and its reviewer "community rewards": coordinators do not see which report, if
-any, earned it; only the area's officers see a report's reward."""
+at least `community_reward_min_residents` residents, and reports' points only with as many reporters), nothing
+on-chain says why a wallet earned them. Off-chain the activity's source is "community" and its reviewer "community
+rewards", and coordinators do not see these activities one by one (they know their own grants, and would read a
+reporter off the rest); only the area's officers see a report's reward."""
 
 from __future__ import annotations
 
@@ -39,8 +40,11 @@ DESCRIPTION = "community reward"
 
 
 def credit_report(db: Session, settings: Settings, report: NeighbourReport, officer: str) -> CommunityCredit:
-    """In the officer's confirmation: the reporter's points, waiting for the period's batch."""
-    return store.add(db, report.reporter_id, report.centre_id, settings.report_reward_points, "report", officer,
+    """In the officer's confirmation: the reporter's points, waiting for the period's batch of the reporter's own
+    centre (the area's centre only for a reporter of none), so a report does not show a stranger in another
+    centre's rewards."""
+    centre = store.residents(db, {report.reporter_id})[report.reporter_id].centre_id or report.centre_id
+    return store.add(db, report.reporter_id, centre, settings.report_reward_points, "report", officer,
                      report_id=report.id)
 
 
@@ -96,6 +100,11 @@ def _settle_centre(s: Session, centre_id: int, due_before: datetime, dated: date
     residents = store.residents(s, {c.resident_id for c in credits})
     # A resident without a wallet yet keeps their points until they link one.
     credits = [c for c in credits if residents[c.resident_id].address]
+    # Reports' points wait until enough reporters are in the batch: a coordinator knows their own grants, so the
+    # grantees alone would not hide one reporter.
+    reporters = {c.resident_id for c in credits if c.source == "report"}
+    if 0 < len(reporters) < settings.community_reward_min_residents:
+        credits = [c for c in credits if c.source != "report"]
     points: dict[int, int] = defaultdict(int)
     for c in credits:
         points[c.resident_id] += c.points

@@ -49,8 +49,9 @@ def register(db: Session, actor, *, address: str | None, name: str | None, phone
         if centre_id is not None and db.get(Centre, centre_id) is None:
             raise Refusal(422, "unknown_centre", f"centre {centre_id} is not known to this backend")
         resident = store.by_address(db, checked) if checked else None
+        # A wallet that came with an activity belongs to the centre that recorded it: that centre gives it a record.
         if resident is not None and (resident.consent_at is not None or resident.name is not None
-                                     or resident.centre_id is not None):
+                                     or resident.centre_id not in (None, centre_id)):
             raise Refusal(409, "resident_exists", f"a resident with address {checked} is registered")
         if resident is None:
             resident = Resident(address=checked)

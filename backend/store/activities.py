@@ -186,11 +186,12 @@ def request_revocation(s: Session, a: Activity, actor: str, reason: str) -> Acti
     return a
 
 
-def residents_for(s: Session, addresses: list[str]) -> dict[str, Resident]:
-    """address → resident for many addresses at once, registering the ones not seen before."""
+def residents_for(s: Session, addresses: list[str], centres: dict[str, int] | None = None) -> dict[str, Resident]:
+    """address → resident for many addresses at once, registering the ones not seen before — as residents of the
+    centre recording their first activity (`centres`: address → centre), which alone may then read their record."""
     wanted = set(addresses)
     found = {r.address: r for r in s.scalars(select(Resident).where(Resident.address.in_(wanted)))}
-    new = [Resident(address=a) for a in sorted(wanted - found.keys())]
+    new = [Resident(address=a, centre_id=(centres or {}).get(a)) for a in sorted(wanted - found.keys())]
     if new:
         s.add_all(new)
         s.flush()
@@ -309,7 +310,8 @@ def record_group(s: Session, items: list[NewActivity], caps: dict[int, tuple[int
     accepted = [k for k in range(len(items)) if out[k] is None]
     if not accepted:
         return out
-    residents = residents_for(s, [items[k].volunteer for k in accepted])
+    residents = residents_for(s, [items[k].volunteer for k in accepted],
+                              {items[k].volunteer: items[k].centre_id for k in accepted})
     approving: dict[int, list[int]] = {}
     for k in accepted:
         if items[k].reward is not None:

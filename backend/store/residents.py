@@ -15,10 +15,18 @@ from backend.store.models import Activity, Resident, ResidentChange
 PERSON = Resident.forgotten_pool.is_(False)
 
 
+# Activities that make a resident registered by no centre (a wallet that signed in by itself) one of a centre's:
+# approved by the centre's coordinator, not merely recorded — a wallet address is public, and recording an activity
+# for another centre's resident must not open their record — and not a community reward (those name no centre's work).
+VOUCHED = ("approved", "submitted", "confirmed")
+
+
 def of_centre(centre_id: int):
-    """The clause: the resident was registered by the centre, or the centre recorded an activity for them."""
-    return and_(PERSON, or_(Resident.centre_id == centre_id,
-                            exists().where(Activity.resident_id == Resident.id, Activity.centre_id == centre_id)))
+    """The clause: the resident was registered by the centre (or came with its first activity there), or, registered
+    by none, the centre approved an activity of theirs."""
+    vouched = exists().where(Activity.resident_id == Resident.id, Activity.centre_id == centre_id,
+                             Activity.status.in_(VOUCHED), Activity.source != "community")
+    return and_(PERSON, or_(Resident.centre_id == centre_id, and_(Resident.centre_id.is_(None), vouched)))
 
 
 def _like(text: str) -> str:

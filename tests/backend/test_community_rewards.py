@@ -69,51 +69,69 @@ def members(backend, coord1, n: int) -> list[dict]:
 
 def test_a_confirmed_report_reaches_the_chain_only_with_the_periods_community_batch(community, drained, coord1):
     backend = community
-    reporter, rid = confirmed_report(backend)
-    others = members(backend, coord1, 2)
-    for m in others:
-        assert grant(backend, coord1, m["id"], 3).status_code == 201
+    reports = [confirmed_report(backend) for _ in range(3)]
+    reporter, rid = reports[0]
+    assert grant(backend, coord1, members(backend, coord1, 1)[0]["id"], 3).status_code == 201
     assert balance(backend, reporter.address) == 0
 
-    assert settle(backend, min_residents=3) == 3
+    assert settle(backend, min_residents=3) == 4
     backend.drain()
-    assert balance(backend, reporter.address) == 5 * COIN
+    assert [balance(backend, r.address) for r, _ in reports] == [5 * COIN] * 3
     with backend.sessions() as s:
         batch = list(s.scalars(select(Activity).where(Activity.source == "community", Activity.status == "confirmed")
-                               .order_by(Activity.id.desc()).limit(3)))
+                               .order_by(Activity.id.desc()).limit(4)))
     # One category, one date (the period's start), one description and one reviewer for all: nothing tells the
     # report's reward from the grants.
     assert {a.category for a in batch} == {COMMUNITY_REWARD}
-    assert len({a.chain_time for a in batch}) == 1 and len({a.tx_hash for a in batch}) == 1
+    assert len({a.chain_time for a in batch}) == 1 and len({a.tx_hash for a in batch}) == 1 and len(batch) == 4
     assert {(a.description, a.recorded_by, a.reviewed_by, a.place) for a in batch} == {
         ("community reward", "community rewards", "community rewards", None)}
     r = backend.http.get(f"/reports/{rid}", headers=backend.login("officer1"))
     assert r.json()["reward_points"] == 5 and r.json()["activity_id"] in {a.id for a in batch}
 
 
-def test_coordinators_see_a_community_reward_not_a_report(community, drained, coord1):
+def test_coordinators_do_not_see_community_rewards_one_by_one(community, drained, coord1, admin_headers):
+    """Knowing their own grants, a coordinator would read a reporter off the rest: only the city sees them."""
     backend = community
     reporter, _ = confirmed_report(backend)
     settle(backend)
     backend.drain()
-    listed = backend.http.get("/activities?source=community&limit=200", headers=coord1).json()
-    mine = [a for a in listed if a["volunteer"] == reporter.address]
-    assert len(mine) == 1 and mine[0]["source"] == "community"
-    assert "report" not in str(mine[0]).lower() and "officer" not in str(mine[0]).lower()
-    r = backend.http.get("/activities?source=report", headers=coord1)
-    assert r.status_code == 422
+    listed = backend.http.get("/activities?limit=200", headers=coord1).json()
+    assert [a for a in listed if a["volunteer"] == reporter.address] == []
+    mine = [a for a in backend.http.get("/activities?source=community&limit=200", headers=admin_headers).json()
+            if a["volunteer"] == reporter.address]
+    assert len(mine) == 1 and "report" not in str(mine[0]).lower() and "officer" not in str(mine[0]).lower()
+    assert backend.http.get(f"/activities/{mine[0]['id']}", headers=coord1).status_code == 404
+    assert backend.http.get(f"/activities/{mine[0]['id']}/audit", headers=coord1).status_code == 404
+    assert backend.http.get("/activities?source=report", headers=coord1).status_code == 422
 
 
 def test_a_batch_of_too_few_residents_waits_for_the_next_period(community, drained, coord1):
     backend = community
-    reporter, _ = confirmed_report(backend)
+    member = members(backend, coord1, 1)[0]
+    grant(backend, coord1, member["id"], 2)
     assert settle(backend, min_residents=2) == 0
     backend.drain()
-    assert balance(backend, reporter.address) == 0 and len(unsettled(backend)) == 1
+    assert balance(backend, member["address"]) == 0 and len(unsettled(backend)) == 1
     grant(backend, coord1, members(backend, coord1, 1)[0]["id"], 2)
     assert settle(backend, min_residents=2) == 2
     backend.drain()
-    assert balance(backend, reporter.address) == 5 * COIN
+    assert balance(backend, member["address"]) == 2 * COIN
+
+
+def test_a_reporters_points_wait_for_other_reporters_not_just_grantees(community, drained, coord1):
+    """A coordinator knows their own grants: grantees alone would not hide one reporter among them."""
+    backend = community
+    reporter, _ = confirmed_report(backend)
+    for m in members(backend, coord1, 2):
+        grant(backend, coord1, m["id"], 5)
+    assert settle(backend, min_residents=2) == 2  # the grants go; the lone report waits
+    backend.drain()
+    assert balance(backend, reporter.address) == 0
+    second, _ = confirmed_report(backend)
+    assert settle(backend, min_residents=2) == 2
+    backend.drain()
+    assert balance(backend, reporter.address) == balance(backend, second.address) == 5 * COIN
 
 
 def test_points_above_the_categorys_maximum_per_activity_are_split(community, drained, coord1):

@@ -137,11 +137,25 @@ def test_another_centres_resident_is_not_found_like_one_that_does_not_exist(back
     assert backend.http.get(f"/residents/{resident['id']}", headers=coord1).json()["name"] == resident["name"]
 
 
-def test_a_resident_belongs_to_a_centre_that_recorded_an_activity_for_them(backend, coord1, coord2):
+def test_recording_an_activity_for_another_centres_resident_does_not_open_their_record(backend, coord1, coord2):
+    """A wallet address is public: knowing it and recording an activity for it must not reveal the person."""
     address = new_resident(backend)
     resident = register(backend, coord1, address=address)
+    for approve in (False, True):
+        r = backend.http.post("/activities", json=activity_body(address, centre_id=2, approve=approve), headers=coord2)
+        assert r.status_code == 201, r.text
+        assert backend.http.get(f"/residents/{resident['id']}", headers=coord2).status_code == 404
+        refused = backend.http.patch(f"/residents/{resident['id']}", json={"name": "x", "reason": "x"}, headers=coord2)
+        assert refused.status_code == 404
+    assert resident["id"] not in [r["id"] for r in backend.http.get("/residents", params={"q": address},
+                                                                      headers=coord2).json()]
+
+
+def test_a_wallet_first_seen_in_a_centres_activity_is_that_centres_resident(backend, coord2):
+    address = new_resident(backend)
     assert backend.http.post("/activities", json=activity_body(address, centre_id=2), headers=coord2).status_code == 201
-    assert backend.http.get(f"/residents/{resident['id']}", headers=coord2).status_code == 200
+    found = backend.http.get("/residents", params={"q": address}, headers=coord2).json()
+    assert [r["address"] for r in found] == [address]
 
 
 def test_a_page_is_at_most_fifty(backend, coord1):
