@@ -14,6 +14,7 @@ from backend.store.models import (Activity, ActivityAudit, AttendanceLine, Chain
 
 POOL_KEY = "residents.forgotten_pool"
 ERASED = {"erased": True, "detail": "this answer named a resident who asked to be forgotten"}
+ERASED_TEXT = "(erased at the author's request)"
 
 
 def pool(s: Session) -> Resident:
@@ -69,7 +70,7 @@ def forget(s: Session, resident: Resident, into: Resident, actor: str, reason: s
         if a.status in ("pending_review", "recorded"):
             a.status = "rejected"
     s.execute(update(AttendanceLine).where(AttendanceLine.resident_id == rid).values(
-        resident_id=pid, member_number=None, address=None, phone=None, name=None))
+        resident_id=pid, member_number=None, address=None, phone=None, name=None, activity_id=None))
     s.execute(delete(ResidentChange).where(ResidentChange.resident_id == rid))
     s.execute(update(TalentOffer).where(TalentOffer.resident_id == rid).values(
         resident_id=pid, title="", description=None, skills=[], status="withdrawn"))
@@ -90,26 +91,28 @@ def forget(s: Session, resident: Resident, into: Resident, actor: str, reason: s
     s.execute(delete(ProposalSupport).where(ProposalSupport.resident_id == rid))
     for proposal_id in supported:
         s.execute(update(Proposal).where(Proposal.id == proposal_id).values(supporters=Proposal.supporters - 1))
-    s.execute(update(ProposalComment).where(ProposalComment.resident_id == rid).values(resident_id=None))
+    s.execute(update(ProposalComment).where(ProposalComment.resident_id == rid).values(
+        resident_id=None, author="resident", body=ERASED_TEXT))
     s.execute(update(NeighbourReport).where(NeighbourReport.reporter_id == rid).values(reporter_id=pid))
     s.execute(delete(CommunityCredit).where(CommunityCredit.resident_id == rid, CommunityCredit.activity_id.is_(None)))
-    s.execute(update(CommunityCredit).where(CommunityCredit.resident_id == rid).values(resident_id=pid))
+    s.execute(update(CommunityCredit).where(CommunityCredit.resident_id == rid).values(resident_id=pid, reason=None))
     if resident.address:  # sign-in traces
         s.execute(delete(SiweNonce).where(SiweNonce.address == resident.address))
-    answers = scrub_answers(s, identifiers, resident.address)
+    # The resident's own requests are stored under "resident:<id>" (services.actors), the address for older ones.
+    answers = scrub_answers(s, identifiers, [f"resident:{rid}", *([resident.address] if resident.address else [])])
     s.delete(resident)
     s.flush()
     return {"activities": len(activities), "answers_scrubbed": answers}
 
 
-def scrub_answers(s: Session, identifiers: list[str], principal: str | None) -> int:
+def scrub_answers(s: Session, identifiers: list[str], principals: list[str] | None) -> int:
     """Stored idempotent answers that name any of `identifiers` (or were the resident's own requests) keep their
     status, so a retry is still not applied twice, but lose their body."""
     text = func.lower(cast(IdempotencyRecord.response, Text))
     clauses = [text.like("%" + v.lower().replace("%", "").replace("_", "\\_") + "%", escape="\\")
                for v in identifiers if len(v) >= 4]
-    if principal:
-        clauses.append(IdempotencyRecord.principal == principal)
+    if principals:
+        clauses.append(IdempotencyRecord.principal.in_(principals))
     if not clauses:
         return 0
     ids = list(s.scalars(select(IdempotencyRecord.id).where(or_(*clauses))))

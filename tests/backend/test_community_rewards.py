@@ -181,3 +181,44 @@ def test_points_are_split_into_activities_of_at_most_the_maximum(points, most, e
 def test_weekly_periods_start_on_monday_morning_in_korea():
     # Wednesday 2 December 2026, 12:00 in Korea → Monday 30 November 2026, 00:00 in Korea (Sunday 15:00 UTC).
     assert period_start(datetime(2026, 12, 2, 3, 0, tzinfo=UTC), 7 * 86400) == datetime(2026, 11, 29, 15, 0, tzinfo=UTC)
+
+
+def test_rewards_of_reports_before_community_rewards_lose_every_link_to_their_report(tmp_path):
+    """Migration 0013: an earlier report's reward activity keeps its coins on-chain, but off-chain it no longer says
+    "report", names the officer, carries the report's time, or links to its attestation."""
+    import sqlalchemy as sa
+    from alembic import command
+    from conftest import database_url
+    from sqlalchemy import create_engine
+    from test_migration_renumbering import alembic_config
+
+    from backend.store.db import MIGRATIONS, migrate
+
+    url = database_url(tmp_path)
+    command.upgrade(alembic_config(MIGRATIONS, url), "0012_signed_batches")
+    engine = create_engine(url)
+    at = datetime(2026, 11, 17, 14, 23, tzinfo=UTC)
+    try:
+        with engine.begin() as c:
+            c.execute(sa.text("INSERT INTO centres (id, key, name, next_serial) VALUES (1, 'c', 'Centre', 8)"))
+            c.execute(sa.text("INSERT INTO residents (id, address, created_at) VALUES "
+                              "(1, '0x00000000000000000000000000000000000000aa', :at)"), {"at": at})
+            c.execute(sa.text(
+                "INSERT INTO activities (id, centre_id, resident_id, category, units, occurred_at, description, status, "
+                "source, recorded_by, reviewed_by, serial, salt, chain_id_hex, evidence_hash, chain_time, tx_hash, "
+                "block_number, created_at, updated_at) VALUES (1, 1, 1, 4, 1, :at, 'neighbour-in-need report confirmed "
+                "by a welfare officer', 'confirmed', 'report', 'officer1', 'officer1', 7, '0x01', '0x02', '0x03', 0, "
+                "'0x04', 9, :at, :at)"), {"at": at})
+            c.execute(sa.text("INSERT INTO activity_audit (activity_id, actor, action, before, after, reason, at) "
+                              "VALUES (1, 'officer1', 'approved', '{}', '{\"x\": 1}', 'report 12', :at)"), {"at": at})
+        migrate(url)
+        with engine.connect() as c:
+            row = c.execute(sa.text("SELECT source, recorded_by, reviewed_by, description, salt, chain_id_hex, tx_hash, "
+                                    "serial, occurred_at FROM activities WHERE id = 1")).one()
+            assert tuple(row)[:8] == ("community", "community rewards", "community rewards", "community reward",
+                                      None, None, None, None)
+            assert str(row[8]).startswith("2026-11-01")
+            audit = c.execute(sa.text("SELECT actor, before, after, reason FROM activity_audit")).one()
+            assert tuple(audit) == ("community rewards", None, None, None)
+    finally:
+        engine.dispose()

@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 from conftest import activity_body
-from residents_helpers import new_wallet
+from residents_helpers import new_wallet, sign_in
 from sqlalchemy import String, Text, select
 from sqlalchemy.types import JSON
 
@@ -35,7 +35,7 @@ def everywhere(backend, needles: list[str]) -> list[tuple[str, str]]:
 
 
 @pytest.fixture
-def resident(backend, coord1) -> dict:
+def resident(backend, coord1, admin_headers) -> dict:
     """A registered resident with a wallet and an activity on-chain whose record names a place."""
     tag = uuid.uuid4().hex[:6]
     wallet = new_wallet()
@@ -49,6 +49,13 @@ def resident(backend, coord1) -> dict:
     backend.drain()
     activity = backend.activity(a.json()["id"])
     assert activity.status == "confirmed"
+    # Their own words, through a request the API keeps the answer of (Idempotency-Key).
+    assert backend.http.put("/areas/seocho-banpo1", json={"name": "반포1동", "lat": 37.5045, "lon": 127.0050},
+                            headers=admin_headers).status_code == 200
+    talent = backend.http.post("/talents", json={"title": f"김치 담그기 {tag}", "area": "seocho-banpo1",
+                                                 "availability": ["sat"]},
+                               headers={**sign_in(backend, wallet), "Idempotency-Key": f"talent-{tag}"})
+    assert talent.status_code == 201, talent.text
     return {**r.json(), "tag": tag, "activity_id": activity.id, "chain_id": activity.chain_id_hex,
             "tx_hash": activity.tx_hash, "body": body, "key": f"forget-{tag}"}
 
@@ -60,7 +67,7 @@ def forget(backend, headers, resident_id: int, reason: str = "본인이 서면�
 
 def test_nothing_here_identifies_a_forgotten_resident_or_links_their_records_to_the_chain(backend, coord1, resident):
     needles = [resident["name"], resident["phone"], resident["email"], resident["address"], resident["member_number"],
-               resident["chain_id"], resident["tx_hash"], f"반포동 {resident['tag']}"]
+               resident["chain_id"], resident["tx_hash"], f"반포동 {resident['tag']}", f"김치 담그기 {resident['tag']}"]
     assert everywhere(backend, needles)  # the probe finds them before
 
     r = forget(backend, coord1, resident["id"])
