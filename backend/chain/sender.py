@@ -103,7 +103,15 @@ class OpSender(TxLifecycle):
         if estimate is None:
             self._fail(op.id, f"refused by the contract: {reason}")
             return None
-        return {"op": op, "key": key, "gas": math.ceil(estimate * 1.2), "fees": fees}
+        gas = math.ceil(estimate * 1.2)
+        if op.signer_role == "relayer" and op.gas:
+            # A relayed request pays at most the gas reserved against the budgets when it was accepted: a wallet
+            # whose signature check burns gas (EIP-1271) cannot make the relayer spend more.
+            if estimate > op.gas:
+                self._fail(op.id, f"needs {estimate} gas, more than the {op.gas} reserved for it")
+                return None
+            gas = min(gas, op.gas)
+        return {"op": op, "key": key, "gas": gas, "fees": fees}
 
     def _record_and_broadcast(self, prepared: list[dict]) -> None:
         """Nonces in order per key, the signed transactions of the whole round committed in one database transaction,

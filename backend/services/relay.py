@@ -206,7 +206,9 @@ def _accept(kind: str, req: Signed, message: dict, db: Session, chain: ChainClie
                                         "centre pays for your requests' gas")
     # The fees reserved: the gas a request of this kind uses at most, at the max fee the sender would sign with now
     # (under the ceiling); settled with what the receipt paid once mined.
-    reserve = relay.GAS_RESERVE[kind]
+    # A smart-contract wallet's signature check (EIP-1271) runs its own code: a bounded allowance is reserved for it,
+    # and the sender never gives a relayed transaction more gas than was reserved (services pay what they reserved).
+    reserve = relay.GAS_RESERVE[kind] + (relay.SMART_WALLET_GAS if wallet else 0)
     fee = reserve * fees_now(chain.web3, settings.max_fee_wei(chain.chain_id))[0]
     now = datetime.now(UTC)
     try:

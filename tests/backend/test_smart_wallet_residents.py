@@ -13,6 +13,7 @@ from residents_helpers import personal_sign, sign_request, siwe_text
 from test_residents import earn
 
 from backend.chain.keys import dev_key
+from backend.services.security import issue_resident_token
 from bench.solc_build import compile_files
 from eth_account import Account
 
@@ -68,3 +69,28 @@ def test_a_smart_wallets_relayed_donation_goes_through(backend, coord1, smart_wa
     body = sign_request(backend, wallet, "donate", 1, signer=Account.create(), charity=charity, amount=COIN)
     r = backend.http.post("/me/donate", json=body, headers=me)
     assert r.status_code == 403 and r.json()["error"] == "wrong_signer"
+
+
+@pytest.fixture(scope="module")
+def greedy_wallet(backend):
+    """A wallet whose signature check burns about a million gas: (its address, its owner's key)."""
+    built = compile_files([ROOT / "contracts" / "test" / "TestGreedyWallet.sol"])["TestGreedyWallet"]
+    owner = Account.create()
+    w3 = backend.node.web3
+    contract = w3.eth.contract(abi=built["abi"], bytecode=built["bytecode"])
+    tx = contract.constructor(owner.address, 5_000).transact({"from": w3.eth.accounts[8]})
+    return w3.eth.wait_for_transaction_receipt(tx)["contractAddress"], owner
+
+
+def test_a_wallet_whose_signature_check_burns_gas_gets_nothing_relayed(backend, coord1, greedy_wallet):
+    """Its check runs past the gas a relay reserves for it, so it is not valid: nothing reaches the relayer."""
+    address, owner = greedy_wallet
+    r = sign_in_as(backend, address, owner)
+    assert r.status_code == 401 and r.json()["error"] == "siwe_bad_signature"
+    earn(backend, coord1, address)
+    wallet = SimpleNamespace(address=address)
+    body = sign_request(backend, wallet, "donate", 0, signer=owner, charity=dev_key(5).address, amount=COIN)
+    # A session as if it had signed in some other way: the relay still asks the wallet, with the same bound.
+    token = issue_resident_token(backend.settings.jwt_secret, backend.settings.jwt_issuer, 600, address)
+    r = backend.http.post("/me/donate", json=body, headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 403 and r.json()["error"] == "wrong_signer", r.text
