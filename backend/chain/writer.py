@@ -14,26 +14,32 @@ from __future__ import annotations
 import logging
 import math
 import time
+from datetime import timedelta
+
+import requests
 
 from eth_abi import encode as abi_encode
 from eth_account.signers.local import LocalAccount
 from eth_utils import keccak
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, object_session, selectinload, sessionmaker
 from web3.exceptions import ContractLogicError
 
 from backend.chain.attestation_pages import PAGE_SLOTS, chain_value, page_of, page_records_from_chain, prove
 from backend.chain.client import ChainClient
 from backend.chain.lifecycle import TxLifecycle, _hex, now
+from backend.chain.reads import SMART_WALLET_GAS
 from backend.config import Settings
 from backend.store.activities import reassign_serial
 from backend.store.chain_marks import page_first_block
+from backend.domain.sheets import SIGNATURE_VALID_S
 from backend.store.db import transaction
 from backend.store.models import Activity, ChainTx, KeyValue, OutboxItem, SignedBatch
 
 log = logging.getLogger("backend.worker")
 PER_ACTIVITY_GAS = 14_000  # a little above the measured 11,940 per activity in a batch of 100 (docs/gas.md)
 BATCH_BASE_GAS = 80_000
+SIGNATURE_CHECK_GAS = 40_000  # attestBatchBySig over attestBatch: the typed-data hash, the nonce, ecrecover, calldata
 
 
 class ChainWriter(TxLifecycle):
@@ -124,6 +130,7 @@ class ChainWriter(TxLifecycle):
         """Sends the oldest batch a coordinator's wallet signed (attestBatchBySig), whole: the signature covers
         exactly its activities in order. A signature that can no longer be used makes the batch stale — its items
         wait for a new signature (or the coordinator's release to the centre's key). True if anything happened."""
+        self._release_unsigned(centre_id)
         with self.sessions() as s:
             batch_id = s.scalar(select(OutboxItem.signed_batch_id).where(
                 OutboxItem.state == "queued", OutboxItem.centre_id == centre_id,
@@ -158,9 +165,43 @@ class ChainWriter(TxLifecycle):
             gas = self.web3.eth.estimate_gas({"from": signer.address, "to": self.client.registry.address, "data": data})
         except ContractLogicError as exc:  # expired, a refused activity, …: the registry's own reason
             return self._stale(batch_id, self.client.explain(exc))
-        # Any other error (the node unreachable, a rate limit) is raised: the run loop retries with backoff.
-        self._send(centre_id, signer, "attest", queued, data, math.ceil(gas * 1.2))
+        except (requests.exceptions.RequestException, TimeoutError):
+            raise  # the node unreachable, a rate limit: the run loop retries with backoff
+        except Exception as exc:  # the node refusing the call itself (out of gas, …): not worth another try
+            return self._stale(batch_id, str(exc)[:300])
+        # What these activities cost sent by the centre's key itself, plus the gas a smart-contract wallet's signature
+        # check may use and the signature's own checks: a wallet that burns more does not get the centre to pay it.
+        try:
+            plain = self.web3.eth.estimate_gas({"from": signer.address, "to": self.client.registry.address,
+                                                "data": encode_attest_batch(activities)})
+        except ContractLogicError as exc:
+            return self._stale(batch_id, self.client.explain(exc))
+        most = plain + SMART_WALLET_GAS + SIGNATURE_CHECK_GAS
+        if gas > most:
+            return self._stale(batch_id, f"it needs {gas} gas, more than {most} for these {len(activities)} "
+                                         "activities and a signature")
+        self._send(centre_id, signer, "attest", queued, data, min(math.ceil(gas * 1.2), most))
         return True
+
+    def _release_unsigned(self, centre_id: int) -> None:
+        """Sheets left waiting for a signature longer than a signature lives go out under the centre's key: approved
+        activities must not hold the centre's cap for ever (the coordinator approved them; only the signature is
+        missing)."""
+        cutoff = now() - timedelta(seconds=SIGNATURE_VALID_S)
+        with self.sessions() as s:
+            old = list(s.scalars(select(SignedBatch.id).where(
+                SignedBatch.centre_id == centre_id, SignedBatch.status.in_(("awaiting", "stale")),
+                func.coalesce(SignedBatch.signed_at, SignedBatch.created_at) < cutoff)))
+        if not old:
+            return
+        with transaction(self.sessions) as s:
+            for batch in s.scalars(select(SignedBatch).where(SignedBatch.id.in_(old))):
+                batch.status, batch.error = "released", "not signed within a day: sent with the centre's key"
+            s.execute(update(OutboxItem).where(OutboxItem.signed_batch_id.in_(old),
+                                               OutboxItem.state == "awaiting_signature")
+                      .values(state="queued", signed_batch_id=None))
+        log.warning("signed batches %s of centre %d were not signed within a day: released to the centre's key",
+                    old, centre_id)
 
     def _stale(self, batch_id: int, why: str) -> bool:
         with transaction(self.sessions) as s:
@@ -301,9 +342,17 @@ class ChainWriter(TxLifecycle):
                     block_number=row.block_number, updated_at=now()))
                 s.execute(update(OutboxItem).where(OutboxItem.chain_tx_id == chain_tx_id).values(state="done"))
             else:
+                signed = set()
                 for item in s.scalars(select(OutboxItem).where(OutboxItem.chain_tx_id == chain_tx_id)
                                       .options(selectinload(OutboxItem.activity))):
                     self._requeue(item)
+                    if item.signed_batch_id is not None and item.state == "queued":
+                        item.state = "awaiting_signature"
+                        signed.add(item.signed_batch_id)
+                # A signed sheet that reverted is not sent again with the same signature (it would revert again, at
+                # the centre's cost): it waits for a new signature, or for the centre's key.
+                for batch in s.scalars(select(SignedBatch).where(SignedBatch.id.in_(signed))):
+                    batch.status, batch.error = "stale", f"its transaction reverted in block {receipt['blockNumber']}"
         if not ok:
             log.warning("chain tx %d reverted in block %d; its items were requeued", chain_tx_id, receipt["blockNumber"])
 

@@ -39,6 +39,11 @@ ALIASES = (
     ("units", ("시간", "분", "수량", "units", "unit", "minutes", "hours", "quantity")),
 )
 
+# How long a coordinator's signature of a sheet stays usable (services.signed_sheets), and how long a sheet may wait
+# for one before the chain writer sends it under the centre's key: the writer sends a signed sheet within seconds,
+# so a day only matters when the worker is down.
+SIGNATURE_VALID_S = 24 * 3600
+
 
 @dataclass(frozen=True)
 class SheetRow:

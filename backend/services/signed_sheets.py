@@ -20,13 +20,11 @@ from backend.chain.client import ChainClient
 from backend.domain import relay
 from backend.domain.activities import parse_address
 from backend.domain.errors import Refusal
+from backend.domain.sheets import SIGNATURE_VALID_S
 from backend.store import sheets as store
 from backend.store.db import write_transaction
 from backend.store.models import OutboxItem, SignedBatch
 
-# How long a coordinator's signature stays usable: the writer sends it within seconds, so a day only matters
-# when the worker is down; after it the console asks for a new signature.
-SIGNATURE_VALID_S = 24 * 3600
 # A signature must leave the writer at least this long to send it.
 DEADLINE_MARGIN_S = 60
 

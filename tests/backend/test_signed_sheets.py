@@ -9,6 +9,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 from eth_account import Account
 from web3.logs import DISCARD
 from residents_helpers import new_wallet
@@ -173,3 +174,62 @@ def test_another_centres_coordinator_cannot_sign_or_read_the_sheet(backend, coor
     assert backend.http.get(f"/sheets/{sheet_id}/signature", headers=coord2).status_code == 404
     assert backend.http.delete(f"/sheets/{sheet_id}/signature", headers=coord2).status_code == 404
 
+
+
+@pytest.fixture(scope="module")
+def fickle_coordinator(backend, admin_headers) -> str:
+    """A coordinator wallet (a contract) whose signature passes every check before sending and fails once sent."""
+    from conftest import ROOT
+
+    from bench.solc_build import compile_files
+
+    built = compile_files([ROOT / "contracts" / "test" / "TestFickleWallet.sol"])["TestFickleWallet"]
+    w3 = backend.node.web3
+    tx = w3.eth.contract(abi=built["abi"], bytecode=built["bytecode"]).constructor().transact({"from": w3.eth.accounts[8]})
+    address = w3.eth.wait_for_transaction_receipt(tx)["contractAddress"]
+    confirmed(backend, admin_headers, backend.http.post("/admin/centres/1/coordinators", json={"address": address},
+                                                        headers=admin_headers))
+    return address
+
+
+def test_a_signed_sheet_that_reverts_is_not_sent_again_with_the_same_signature(backend, coord1, fickle_coordinator,
+                                                                               sheet_id):
+    from backend.store.models import ChainTx
+
+    def sent() -> int:
+        with backend.sessions() as s:
+            return len(s.scalars(select(ChainTx.id).where(ChainTx.kind == "attest")).all())
+
+    assert approve_for(backend, coord1, sheet_id, fickle_coordinator).status_code == 200
+    typed = backend.http.get(f"/sheets/{sheet_id}/signature", headers=coord1).json()["typed_data"]
+    body = {"nonce": int(typed["message"]["nonce"]), "deadline": int(typed["message"]["deadline"]),
+            "signature": "0x" + "11" * 65}
+    assert backend.http.post(f"/sheets/{sheet_id}/signature", json=body, headers=coord1).status_code == 200
+    before = sent()
+    for _ in range(3):
+        backend.drain()
+    sheet = backend.http.get(f"/sheets/{sheet_id}", headers=coord1).json()
+    assert sheet["signing"]["status"] == "stale" and "reverted" in sheet["signing"]["error"]
+    assert sheet["signing"]["waiting"] == 2 and sheet["totals"]["confirmed"] == 0
+    assert sent() == before + 1  # once, not once per round
+
+    assert backend.http.delete(f"/sheets/{sheet_id}/signature", headers=coord1).status_code == 200
+    backend.drain()
+    assert backend.http.get(f"/sheets/{sheet_id}", headers=coord1).json()["totals"]["confirmed"] == 2
+
+
+def test_a_sheet_never_signed_goes_out_under_the_centres_key_after_a_day(backend, coord1, coordinator_wallet,
+                                                                          sheet_id):
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import update
+
+    from backend.store.models import SignedBatch
+
+    approve_for(backend, coord1, sheet_id, coordinator_wallet.address)
+    with backend.sessions() as s, s.begin():
+        s.execute(update(SignedBatch).where(SignedBatch.sheet_id == sheet_id)
+                  .values(created_at=datetime.now(UTC) - timedelta(days=1, minutes=1)))
+    backend.drain()
+    sheet = backend.http.get(f"/sheets/{sheet_id}", headers=coord1).json()
+    assert sheet["signing"]["status"] == "released" and sheet["totals"]["confirmed"] == 2
