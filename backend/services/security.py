@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import os
 import secrets
+import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import jwt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+
+from backend.domain.errors import Refusal
 
 ALGORITHM = "HS256"  # the only algorithm accepted; "none" and any other are refused by PyJWT's allow-list
 ROLES = ("admin", "coordinator", "welfare_officer", "provider")
@@ -53,15 +58,34 @@ class Principal:
         return f"{self.username}" if self.via == "jwt" else f"{self.username} (api key)"
 
 
+# At most this many argon2 hashes at once in this process: each holds the memory cost (64 MiB by default), so a
+# burst of sign-ins from many addresses (which the throttle counts only after each check) cannot exhaust memory.
+# One more waits a little, then is told to try again.
+_HASHING = threading.BoundedSemaphore(max(2, os.cpu_count() or 2))
+HASHING_WAIT_S = 5.0
+
+
+@contextmanager
+def _hashing_slot():
+    if not _HASHING.acquire(timeout=HASHING_WAIT_S):
+        raise Refusal(429, "sign_in_busy", wait=5)
+    try:
+        yield
+    finally:
+        _HASHING.release()
+
+
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    with _hashing_slot():
+        return _hasher.hash(password)
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:
-    try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
-    except (VerificationError, InvalidHashError):
-        return False
+    with _hashing_slot():
+        try:
+            return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        except (VerificationError, InvalidHashError):
+            return False
 
 
 def password_mark(password_hash: str) -> str:

@@ -189,19 +189,19 @@ def test_a_successful_sign_in_clears_the_accounts_failures(backend, admin_header
 
 def test_a_lockout_is_short_bounded_and_does_not_hold_an_address_the_account_signed_in_from(backend, admin_headers):
     """The guesser comes from another address (Starlette's test client: "testclient") than the officer (127.0.0.1),
-    on an app with 1 s lockouts of at most 2 s."""
+    on an app with 2 s lockouts of at most 4 s (long enough that a busy machine still asks again within one)."""
     user = new_staff(backend, admin_headers)
     assert login(backend.http, user["username"]).status_code == 200  # the officer, from the office
-    settings = backend.settings.model_copy(update={"login_lockout_s": 1, "login_lockout_max_s": 2})
+    settings = backend.settings.model_copy(update={"login_lockout_s": 2, "login_lockout_max_s": 4})
     guesser = TestClient(create_app(settings, chain=backend.chain))
     for lock in (1, 2, 3):
         for _ in range(5):
             refused(login(guesser, user["username"], "wrong-password"), 401, "unauthorized")
         r = login(guesser, user["username"])
         refused(r, 429, "login_throttled")
-        assert int(r.headers["retry-after"]) <= 2  # doubling (1 s, 2 s), then no longer than the maximum
+        assert int(r.headers["retry-after"]) <= 4  # doubling (2 s, 4 s), then no longer than the maximum
         assert login(backend.http, user["username"]).status_code == 200  # the officer's known address
-        time.sleep(min(2 ** (lock - 1), 2) + 0.2)
+        time.sleep(min(2 ** lock, 4) + 0.2)
     assert login(guesser, user["username"]).status_code == 200  # time-limited: over after it
 
 
@@ -439,3 +439,21 @@ def test_report_reads_name_the_account_of_the_session(backend, admin_headers, re
     mine = [e for e in log if e["staff_user_id"] == officer["id"]]
     assert [(e["actor"], e["action"]) for e in mine] == [(officer["username"], "read")]
     assert login(backend.http, "admin", ADMIN_PASSWORD).status_code == 200
+
+
+def test_sign_ins_beyond_the_hashing_slots_are_told_to_wait(backend, monkeypatch):
+    """Each argon2 check holds its memory cost: a burst beyond the process's slots is answered 429, not queued."""
+    from backend.services import security
+
+    monkeypatch.setattr(security, "HASHING_WAIT_S", 0.2)
+    held = 0
+    while security._HASHING.acquire(blocking=False):
+        held += 1
+    try:
+        r = login(backend.http, "anyone", "any-password")
+        refused(r, 429, "sign_in_busy")
+        assert int(r.headers["retry-after"]) > 0
+    finally:
+        for _ in range(held):
+            security._HASHING.release()
+    assert login(backend.http, "anyone", "any-password").status_code == 401
