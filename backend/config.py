@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     max_fee_gwei: dict[int, float] = Field(default_factory=dict)
     max_fee_gwei_default: float = Field(default=200.0, gt=0, le=1_000_000)
     poll_interval_s: float = Field(default=0.2, gt=0)
+    # The single-writer lease (backend/store/leases.py): a second worker waits as a standby while the first renews
+    # it; it takes over this long after the first stopped renewing. 0: no lease (tests stepping writers by hand).
+    lease_s: float = Field(default=15.0, ge=0)
 
     # auth
     jwt_secret: str = Field(default="", repr=False)

@@ -270,3 +270,43 @@ def test_a_dropped_or_delayed_broadcast_is_sent_again_and_mined_once(backend, co
     for i in ids:
         a = backend.activity(i)
         assert a.status == "confirmed" and attestations_of(backend, a) == 1
+
+
+def test_two_writers_never_both_send_the_second_waits_as_a_standby(backend, coord1, chaos):
+    """Two workers on one database: one holds the lease and sends; the other does nothing, and cannot record a
+    transaction even when it tries directly; when the first stops renewing, the second takes over."""
+    from backend.chain.lifecycle import now
+    from backend.store.leases import LeaseLost
+    from backend.store.models import ChainTx, Lease
+
+    settings = backend.settings.model_copy(update={"lease_s": 2.0})
+    first = ChainWriter(settings, backend.sessions, ChainClient(settings), backend.writer.signers)
+    second = ChainWriter(settings, backend.sessions, ChainClient(settings), backend.writer.signers)
+    with backend.sessions() as s:
+        txs_before = s.query(ChainTx).count()
+    ids = record(backend, coord1, 3)
+    first.step()
+    assert first.lease.held
+    assert second.step() is False and not second.lease.held  # a standby
+    with backend.sessions() as s:
+        sent_by_first = s.query(ChainTx).count() - txs_before
+    assert sent_by_first == 1  # the batch, by the holder
+
+    # The standby cannot record a signed transaction even outside its loop: the database is the fence.
+    more = record(backend, coord1, 1)
+    with pytest.raises(LeaseLost):
+        second.dispatch(1, flush=True)
+    with backend.sessions() as s:
+        assert s.query(ChainTx).count() - txs_before == sent_by_first
+        assert s.query(OutboxItem).filter_by(activity_id=more[0]).one().state == "queued"
+
+    # The holder stops (no more renewals): once its lease runs out the standby takes over and finishes the work.
+    deadline = time.monotonic() + 30
+    while any(backend.activity(i).status != "confirmed" for i in ids + more):
+        assert time.monotonic() < deadline
+        second.step()
+        time.sleep(0.1)
+    with backend.sessions() as s:
+        lease = s.get(Lease, "chain writer")
+        assert lease.holder == second.lease.holder and lease.expires_at > now()
+    assert all(attestations_of(backend, backend.activity(i)) == 1 for i in ids + more)
