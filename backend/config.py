@@ -29,6 +29,12 @@ class Settings(BaseSettings):
     rpc_url: str = "http://127.0.0.1:8545"
     deployments_dir: Path = ROOT / "deployments"
     confirmations: int = Field(default=1, ge=1, le=64)
+    rpc_timeout_s: float = Field(default=10.0, gt=0)  # one JSON-RPC call; a slower answer is a transient error
+    # Reading logs through a provider (backend/chain/logs.py): `logs_results_cap` is a provider's known silent cap
+    # on eth_getLogs results (answers with that many are split and read again); `logs_verify` checks every answer
+    # against its halves when the cap is unknown (None: on for any chain but a local one).
+    logs_results_cap: int | None = Field(default=None, ge=1)
+    logs_verify: bool | None = None
     # Per-centre signing keys: <keystore_dir>/centre-<id>.json (Web3 Secret Storage), unlocked with
     # VB_KEYSTORE_PASSWORD. On a local dev chain, VB_DEV_CENTRE_KEYS="1=0xkey,2=0xkey" is accepted instead.
     keystore_dir: Path = ROOT / ".run" / "keys"
@@ -54,6 +60,9 @@ class Settings(BaseSettings):
     max_fee_gwei: dict[int, float] = Field(default_factory=dict)
     max_fee_gwei_default: float = Field(default=200.0, gt=0, le=1_000_000)
     poll_interval_s: float = Field(default=0.2, gt=0)
+    # The single-writer lease (backend/store/leases.py): a second worker waits as a standby while the first renews
+    # it; it takes over this long after the first stopped renewing. 0: no lease (tests stepping writers by hand).
+    lease_s: float = Field(default=15.0, ge=0)
 
     # auth
     jwt_secret: str = Field(default="", repr=False)

@@ -146,6 +146,13 @@ def page_records_from_chain(web3, registry_address: str, centre_id: int, page_in
                             to_block: int | None = None, reader=None) -> list[AttestationRecord]:
     """The attestations of one page in blocks [from_block, to_block (default: the head)], in the order they were
     attested, from the registry's logs (backend/chain/logs.py; `reader`: a LogReader to reuse)."""
+    return [record for record, _ in page_logs_from_chain(web3, registry_address, centre_id, page_index, from_block,
+                                                         to_block, reader)]
+
+
+def page_logs_from_chain(web3, registry_address: str, centre_id: int, page_index: int, from_block: int = 0,
+                         to_block: int | None = None, reader=None) -> list[tuple[AttestationRecord, dict]]:
+    """page_records_from_chain, each record with its ActivityAttested log (a plain dict: transactionHash, …)."""
     from backend.chain.events import log_block_time
     from backend.chain.logs import LogReader, logs_rpc
 
@@ -160,7 +167,7 @@ def page_records_from_chain(web3, registry_address: str, centre_id: int, page_in
             block_times[number] = int(rpc("eth_getBlockByNumber", [hex(number), False])["timestamp"], 16)
         return block_times[number]
 
-    return [record_from_log(entry, log_block_time(entry, block_time))
+    return [(record_from_log(entry, log_block_time(entry, block_time)), entry)
             for entry in reader.logs(from_block, to_block, registry_address, [ACTIVITY_ATTESTED_TOPIC])
             if page_of(entry["topics"][1])[:2] == (centre_id, page_index)]
 

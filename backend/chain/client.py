@@ -11,11 +11,12 @@ from eth_utils import keccak
 from web3 import Web3
 from web3.contract import Contract
 
-from backend.chain.attestation_pages import ACTIVITY_ATTESTED_TOPIC, centre_of, serial_of
+from backend.chain.attestation_pages import (ACTIVITY_ATTESTED_TOPIC, AttestationRecord, centre_of, chain_value,
+                                             page_logs_from_chain, page_of, serial_of)
 from backend.chain.deployment import Deployment, load_deployment, manifest_path
 from backend.chain.events import abi_type, decode_event, event_topic
-from backend.chain.logs import LogReader, logs_rpc
-from backend.config import Settings
+from backend.chain.logs import LogReader, LogsIncomplete, logs_rpc
+from backend.config import LOCAL_CHAIN_IDS, Settings
 from backend.domain.activities import Rule
 
 
@@ -36,7 +37,7 @@ class CustomError:
 class ChainClient:
     def __init__(self, settings: Settings, deployment: Deployment | None = None):
         self.settings = settings
-        self.web3 = Web3(Web3.HTTPProvider(settings.rpc_url, request_kwargs={"timeout": 10}))
+        self.web3 = Web3(Web3.HTTPProvider(settings.rpc_url, request_kwargs={"timeout": settings.rpc_timeout_s}))
         try:
             chain_id = self.web3.eth.chain_id
         except Exception as exc:
@@ -61,7 +62,9 @@ class ChainClient:
         self._remaining_cap_selector = keccak(text="remainingCap(uint32)")[:4]
         self._lock = threading.Lock()
         # Shared by the API's and the worker's threads: what it learns of the node's limits serves them all.
-        self.logs = LogReader(logs_rpc(self.web3.provider), span=10_000)
+        verify = settings.logs_verify if settings.logs_verify is not None else chain_id not in LOCAL_CHAIN_IDS
+        self.logs = LogReader(logs_rpc(self.web3.provider), span=10_000, results_cap=settings.logs_results_cap,
+                              verify=verify)
         self._voucher_issued_abi = next(i for i in self.redemption.abi if i.get("type") == "event"
                                         and i["name"] == "VoucherIssued")
         self._voucher_issued_topic = event_topic(self._voucher_issued_abi)
@@ -114,16 +117,35 @@ class ChainClient:
     def is_attested(self, activity_id: bytes) -> bool:
         return self.registry.functions.isAttested(activity_id).call()
 
-    def attestation(self, activity_id: bytes) -> tuple[str, dict | None]:
+    def attestation(self, activity_id: bytes, start: int | None = None) -> tuple[str, dict | None]:
         """Where the registry stands on this exact id: ("attested", its ActivityAttested log as a plain dict), ("free",
         None) when its serial is unused, or ("collision", None) when its serial holds another id (`isAttested` looks
-        at the serial only). The log is found by its indexed id, one query per range the node accepts."""
+        at the serial only). A collision is decided only on proof: the page's logs, complete by the registry's own
+        accumulator, showing another id at the serial. Logs that do not add up (a provider whose log index lags its
+        state) raise LogsIncomplete, to be retried: never a new serial on the strength of a log not found.
+        `start`: the first block any attestation of the page known to the caller is in (see page_logs)."""
         if not self.is_attested(activity_id):
             return "free", None
+        serial = serial_of(activity_id)
+        for record, entry in self.page_logs(*page_of(activity_id)[:2], start=start):
+            if serial_of(record.id) == serial:
+                return ("attested", entry) if record.id == activity_id else ("collision", None)
+        raise LogsIncomplete(f"serial {serial} is attested but not among its page's logs")
+
+    def page_logs(self, centre: int, page: int, start: int | None = None) -> list[tuple[AttestationRecord, dict]]:
+        """A page's attestations in the order attested, each with its log, proven complete: their hash chain equals
+        the page's accumulator in the registry at the block read up to. Read from `start` when given (the first block
+        of the page's attestations the caller knows of), and from the deployment block when that misses earlier ones.
+        Raises LogsIncomplete when even that does not add up (the provider's logs lag its state, or were cut)."""
         head = int(self.rpc("eth_blockNumber", []), 16)
-        logs = self.logs.logs(self.deployment.deployment_block, head, self.registry.address,
-                              [ACTIVITY_ATTESTED_TOPIC, activity_id])
-        return ("attested", logs[0]) if logs else ("collision", None)
+        _, _, acc = self.registry.functions.page(centre, page).call(block_identifier=head)
+        deployment = self.deployment.deployment_block
+        for first in ([start] if start is not None and start > deployment else []) + [deployment]:
+            found = page_logs_from_chain(self.web3, self.registry.address, centre, page, first, head, reader=self.logs)
+            if chain_value(r.leaf() for r, _ in found) == int.from_bytes(acc, "big"):
+                return found
+        raise LogsIncomplete(f"the logs of page {page} of centre {centre} up to block {head} do not match the "
+                             "registry's accumulator")
 
     def highest_serials(self, start: int, end: int) -> dict[int, int]:
         """centre id → the highest serial attested on-chain in blocks [start, end], from the registry's logs.

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from backend.chain.client import ChainClient
 from backend.chain.events import log_block_time
-from backend.chain.logs import ContractEvents, LogReader
+from backend.chain.logs import ContractEvents
 from backend.store.db import transaction
 from backend.domain.offers_index import OFFER_EVENTS, apply_offer_event, offer_of_event
 from backend.store.models import Balance, ChainEvent, IndexedBlock, IndexedOffer, KeyValue
@@ -49,7 +49,7 @@ class Indexer:
         self.contracts = ContractEvents.of((name, c.address, c.abi) for name, c in (
             ("ServiceCoin", client.coin), ("ActivityRegistry", client.registry), ("Redemption", client.redemption)))
         # Each step asks for up to CHUNK blocks; the reader splits what the node refuses.
-        self.reader = LogReader(client.logs.rpc, span=CHUNK)
+        self.reader = client.logs.like(CHUNK)
 
     def cursor(self, s: Session) -> int:
         kv = s.get(KeyValue, "indexer.next_block")

@@ -36,6 +36,7 @@ from backend.chain.client import ChainClient
 from backend.chain.faults import crash_point
 from backend.config import Settings
 from backend.store.db import transaction
+from backend.store.leases import LeaseKeeper
 from backend.store.models import ChainTx, TxAttempt
 
 log = logging.getLogger("backend.worker")
@@ -58,6 +59,7 @@ class TxLifecycle:
         # when a transaction held at the fee ceiling is looked at again. Lost on restart, which costs one retry.
         self._retry: dict[int, tuple[float, float]] = {}
         self._held_until: dict[int, float] = {}
+        self.lease = LeaseKeeper(sessions, self.NAME, settings.lease_s) if settings.lease_s else None
 
     # ------------------------------------------------------------------ loop
 
@@ -76,7 +78,10 @@ class TxLifecycle:
                 backoff = min(backoff * 2, 5.0)
 
     def step(self) -> bool:
-        """One round: follow open transactions, then send new work. True if anything happened."""
+        """One round: follow open transactions, then send new work. True if anything happened. A standby (another
+        process holds the lease) does nothing."""
+        if self.lease is not None and not self.lease.hold():
+            return False
         return self.track() | self.dispatch_work()
 
     def dispatch_work(self) -> bool:
@@ -107,10 +112,11 @@ class TxLifecycle:
         return {"sender": signer.address, "nonce": nonce, "hash": _hex(signed.hash),
                 "raw": _hex(signed.raw_transaction), "max_fee": max_fee, "tip": tip}
 
-    @staticmethod
-    def _record(s: Session, signed: dict, kind: str, centre_id: int) -> ChainTx:
+    def _record(self, s: Session, signed: dict, kind: str, centre_id: int) -> ChainTx:
         """The signed transaction as a `chain_txs` row with its first attempt, in the caller's database transaction
-        (committed before `_broadcast`)."""
+        (committed before `_broadcast`), which must hold the lease (LeaseLost otherwise: nothing is recorded)."""
+        if self.lease is not None:
+            self.lease.fence(s)
         row = ChainTx(sender=signed["sender"], nonce=signed["nonce"], kind=kind, centre_id=centre_id, status="signed")
         row.attempts.append(TxAttempt(tx_hash=signed["hash"], raw_tx=signed["raw"], max_fee=str(signed["max_fee"]),
                                       priority_fee=str(signed["tip"])))
@@ -264,6 +270,8 @@ class TxLifecycle:
         tx_hash, raw = _hex(signed.hash), _hex(signed.raw_transaction)
         with transaction(self.sessions) as s:
             row = s.get(ChainTx, chain_tx_id)
+            if self.lease is not None:
+                self.lease.fence(s)
             row.attempts.append(TxAttempt(tx_hash=tx_hash, raw_tx=raw, max_fee=str(max_fee), priority_fee=str(tip)))
             self._replaced(s, chain_tx_id, tx_hash)
         log.info("chain tx %d stuck: replaced with %s (tip %d, max fee %d)", chain_tx_id, tx_hash, tip, max_fee)

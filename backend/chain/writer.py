@@ -25,7 +25,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, object_session, selectinload, sessionmaker
 from web3.exceptions import ContractLogicError
 
-from backend.chain.attestation_pages import PAGE_SLOTS, chain_value, page_of, page_records_from_chain, prove
+from backend.chain.attestation_pages import PAGE_SLOTS, page_of, prove
 from backend.chain.client import ChainClient
 from backend.chain.lifecycle import TxLifecycle, _hex, now
 from backend.chain.reads import SMART_WALLET_GAS
@@ -51,6 +51,7 @@ class ChainWriter(TxLifecycle):
         super().__init__(settings, sessions, client)
         self.signers = signers  # centre id → its key
         self._heartbeat = 0.0
+        self._revoke_wait: dict[int, tuple[float, float]] = {}  # centre → (monotonic time to try again, pause)
 
     def step(self) -> bool:
         """One round: follow open transactions, then send what is queued. True if anything happened."""
@@ -64,9 +65,17 @@ class ChainWriter(TxLifecycle):
     # ------------------------------------------------------------------ sending
 
     def dispatch_work(self) -> bool:
-        busy = False
+        """Each centre on its own: one centre's trouble (its revocation's logs, a provider's error) does not hold
+        the others' attestations; the first error is raised after every centre had its turn (the run loop backs off)."""
+        busy, error = False, None
         for centre_id in sorted(self.signers):
-            busy |= self.dispatch(centre_id)
+            try:
+                busy |= self.dispatch(centre_id)
+            except Exception as exc:
+                log.warning("centre %d: %s", centre_id, exc)
+                error = error or exc
+        if error is not None and not busy:
+            raise error
         return busy
 
     def dispatch(self, centre_id: int, flush: bool = False) -> bool:
@@ -85,10 +94,12 @@ class ChainWriter(TxLifecycle):
                 return False
             revokes = [i for i in items if i.kind == "revoke"]
             attests = [i for i in items if i.kind == "attest"]
-            oldest = items[0].created_at
+            oldest = (attests or items)[0].created_at
             waited = (now() - oldest).total_seconds()
-            if revokes:
+            if revokes and time.monotonic() >= self._revoke_wait.get(centre_id, (0.0, 0.0))[0]:
                 work = ("revoke", [revokes[0]])
+            elif not attests:
+                return False
             elif len(attests) >= self.settings.batch_max_size or waited >= self.settings.batch_max_wait_s or flush:
                 work = ("attest", attests)
             else:
@@ -100,7 +111,15 @@ class ChainWriter(TxLifecycle):
         if kind == "attest":
             data, gas, payload = self._plan_batch(centre_id, signer, payload)
         else:
-            data, gas = self._plan_revoke(centre_id, signer, payload[0])
+            try:
+                data, gas = self._plan_revoke(centre_id, signer, payload[0])
+            except Exception as exc:  # its page's logs unreadable for now: the centre's attestations go on meanwhile
+                pause = min(60.0, 2 * self._revoke_wait.get(centre_id, (0.0, self.settings.poll_interval_s))[1])
+                self._revoke_wait[centre_id] = (time.monotonic() + pause, pause)
+                log.warning("centre %d: revocation of activity %d waits %.1f s: %s", centre_id, chosen[0].activity_id,
+                            pause, exc)
+                return bool(attests) and self.dispatch(centre_id, flush)  # skips the waiting revocation
+            self._revoke_wait.pop(centre_id, None)
         if data is None:
             return True  # items were marked failed; try again next round
         self._send(centre_id, signer, kind, [p[0] for p in payload], data, gas)
@@ -228,7 +247,9 @@ class ChainWriter(TxLifecycle):
             data = encode_attest_batch([p[2] for p in payload])
             try:
                 gas = self.web3.eth.estimate_gas({"from": signer.address, "to": self.client.registry.address, "data": data})
-            except Exception:  # some activity is refused (or already attested): find which, then plan again
+            except ContractLogicError:  # some activity is refused (or already attested): find which, then plan again
+                # Any other error (a 429, a timeout, the node away) is raised: nothing is decided on it, and the run
+                # loop tries again after a pause.
                 if self._isolate(payload, signer) or len(payload) == 1:
                     return None, 0, payload
                 payload = payload[: len(payload) // 2]  # refused only together (e.g. the cap): send fewer
@@ -241,7 +262,7 @@ class ChainWriter(TxLifecycle):
         """Finds which activities the registry refuses: already attested ones are confirmed, others failed."""
         outcomes = {}
         for item_id, activity_id, act, chain_id_hex, _ in payload:
-            state, found = self.client.attestation(bytes.fromhex(chain_id_hex[2:]))
+            state, found = self._attestation(bytes.fromhex(chain_id_hex[2:]))
             if state == "collision":  # its serial holds another id (the database was reset?): take a new serial
                 outcomes[item_id] = ("reserial", None)
                 continue
@@ -251,7 +272,7 @@ class ChainWriter(TxLifecycle):
             data = self.client.registry.encode_abi("attest", args=[act])
             try:
                 self.web3.eth.estimate_gas({"from": signer.address, "to": self.client.registry.address, "data": data})
-            except Exception as exc:
+            except ContractLogicError as exc:  # the registry's refusal: the only reason to fail an activity
                 outcomes[item_id] = ("failed", self.client.explain(exc))
         with transaction(self.sessions) as s:
             for item_id, (state, detail) in outcomes.items():
@@ -285,7 +306,7 @@ class ChainWriter(TxLifecycle):
             try:
                 gas = self.web3.eth.estimate_gas({"from": signer.address, "to": self.client.registry.address, "data": data})
                 return data, math.ceil(gas * 1.2)
-            except Exception as exc:
+            except ContractLogicError as exc:  # refused by the registry; anything else is raised, to be tried again
                 error = self.client.explain(exc)
         with transaction(self.sessions) as s:
             item = s.get(OutboxItem, item_id)
@@ -296,26 +317,22 @@ class ChainWriter(TxLifecycle):
         return None, 0
 
     def _page_records(self, centre: int, page: int) -> list:
-        """A page's records for a proof, read from the first block any of its activities known here was attested in,
-        not from the deployment. They are all there when their hash chain is the page's accumulator in the registry;
-        otherwise (an earlier attestation this database does not know) they are read from the deployment block."""
-        head = int(self.client.rpc("eth_blockNumber", []), 16)
-        deployment = self.client.deployment.deployment_block
+        """A page's records for a proof, read from the first block any of its activities known here was attested in
+        (not from the deployment), proven complete by the page's accumulator in the registry (ChainClient.page_logs;
+        read from the deployment block only when an earlier attestation is missing). Logs that do not add up raise
+        LogsIncomplete: the revocation waits, the centre's attestations do not."""
+        return [record for record, _ in self.client.page_logs(centre, page, self._page_start(centre, page))]
+
+    def _page_start(self, centre: int, page: int, s: Session | None = None) -> int | None:
+        if s is not None:
+            return page_first_block(s, centre, page, PAGE_SLOTS)
         with self.sessions() as s:
-            first = page_first_block(s, centre, page, PAGE_SLOTS)
+            return page_first_block(s, centre, page, PAGE_SLOTS)
 
-        def read(start: int) -> list:
-            return page_records_from_chain(self.web3, self.client.registry.address, centre, page, start, head,
-                                           reader=self.client.logs)
-
-        if first is not None and first > deployment:
-            records = read(first)
-            _, _, acc = self.client.registry.functions.page(centre, page).call(block_identifier=head)
-            if chain_value(r.leaf() for r in records) == int.from_bytes(acc, "big"):
-                return records
-            log.warning("page %d of centre %d has attestations before block %d: reading it from the deployment",
-                        page, centre, first)
-        return read(deployment)
+    def _attestation(self, aid: bytes, s: Session | None = None) -> tuple[str, dict | None]:
+        """client.attestation, its page read from the first block this database knows it in."""
+        centre, page, _ = page_of(aid)
+        return self.client.attestation(aid, self._page_start(centre, page, s))
 
     # ------------------------------------------------------------------ outcomes
 
@@ -369,7 +386,7 @@ class ChainWriter(TxLifecycle):
         s = object_session(item)
         a = item.activity
         aid = bytes.fromhex(a.chain_id_hex[2:])
-        state, found = self.client.attestation(aid) if item.kind == "attest" else ("", None)
+        state, found = self._attestation(aid, s) if item.kind == "attest" else ("", None)
         if state == "attested":
             _mark_attested(item, found)
         elif item.kind == "revoke" and self.client.is_revoked(aid):

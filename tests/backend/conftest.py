@@ -176,6 +176,7 @@ def backend(node, manifest_dir, tmp_path_factory):
         database_url=database_url(tmp), rpc_url=node.url, deployments_dir=manifest_dir, dev_centre_keys=keys,
         keystore_dir=tmp / "no-keys", jwt_secret="test-secret-" + uuid.uuid4().hex, batch_max_wait_s=0.0,
         poll_interval_s=0.05, confirmations=1, stuck_after_s=3600,
+        lease_s=0,  # the tests step several writers by hand; test_chaos.py tests the lease
         dev_relayer_key=dev_key(RELAYER_INDEX).key.hex(), dev_admin_key=dev_key(0).key.hex(),
         dev_provider_keys=",".join(dev_key(i).key.hex() for i in (3, 4)),
     )

@@ -20,7 +20,8 @@ def worker_env(backend, **extra) -> dict:
     s = backend.settings
     return command_env(DATABASE_URL=s.database_url, VB_RPC_URL=s.rpc_url, VB_DEPLOYMENTS_DIR=str(s.deployments_dir),
                        VB_DEV_CENTRE_KEYS=s.dev_centre_keys, VB_KEYSTORE_DIR=str(s.keystore_dir),
-                       VB_BATCH_MAX_WAIT_S="0", VB_POLL_INTERVAL_S="0.05", **extra)
+                       VB_BATCH_MAX_WAIT_S="0", VB_POLL_INTERVAL_S="0.05",
+                       VB_LEASE_S="1", **extra)  # a killed worker's lease runs out within a second
 
 
 def start_worker(backend, **extra) -> subprocess.Popen:

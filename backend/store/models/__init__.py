@@ -11,3 +11,4 @@ from backend.store.models.matches import Match  # noqa: F401
 from backend.store.models.reports import CommunityCredit, NeighbourReport, ReportAccess  # noqa: F401
 from backend.store.models.proposals import Proposal, ProposalSupport, ProposalComment  # noqa: F401
 from backend.store.models.sheets import AttendanceSheet, AttendanceLine, SignedBatch  # noqa: F401
+from backend.store.models.leases import Lease  # noqa: F401
