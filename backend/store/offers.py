@@ -40,7 +40,8 @@ def offers_changed_since(s: Session, since: int) -> list[tuple[TalentOffer, floa
 
 
 def offer_doc(o: TalentOffer, rel: float) -> OfferDoc:
-    return OfferDoc(o.id, offer_text(o), o.area, o.availability, rel, owner=f"resident:{o.resident_id}")
+    return OfferDoc(o.id, offer_text(o), o.area, o.availability, rel, owner=f"resident:{o.resident_id}",
+                    tags=tuple(o.skills or ()))
 
 
 
