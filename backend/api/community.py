@@ -13,7 +13,7 @@ from backend.config import LOCAL_CHAIN_IDS, Settings
 from backend.domain.matching import MatchIndex, NeedQuery, Ranked, RankedNeed, Scorer, need_doc
 from backend.domain.errors import Refusal
 from backend.store.areas import area_map, version
-from backend.store.offers import offer_doc, offers_changed_since
+from backend.store.offers import match_outcomes, offer_doc, offers_changed_since, outcomes_fingerprint
 from backend.store.sealing import Sealer
 
 log = logging.getLogger("backend")
@@ -28,6 +28,22 @@ class OfferMatcher:
         self.index = MatchIndex({})
         self.offers_version = 0
         self.areas_version = -1
+        self.trained_on: tuple[int, int, int] | None = None  # (offers, decided matches, newest decided match)
+        self.report = None
+
+    def train(self, s: Session) -> None:
+        """Relearns the meaning space and the weights from the offers and the decided matches, if they changed
+        since the last training (at start-up, and from the warm-up thread after that)."""
+        self.refresh(s)
+        outcomes_fp = outcomes_fingerprint(s)
+        mark = (len(self.index), *outcomes_fp)
+        if mark == self.trained_on:
+            return
+        outcomes = match_outcomes(s)
+        with self._lock:
+            self.report = self.index.train(outcomes)
+            self.trained_on = mark
+        log.info("matching trained: %s", self.report)
 
     def refresh(self, s: Session) -> None:
         offers_v, areas_v = version(s, "offers"), version(s, "areas")
@@ -76,7 +92,7 @@ def start(app: FastAPI, settings: Settings) -> None:
 def _warm(m: OfferMatcher, sessions) -> None:
     try:
         with sessions() as s:
-            m.refresh(s)
+            m.train(s)  # refresh, then learn from the offers and the past matches if they changed
     except Exception as exc:  # the first query tries again
         log.warning("matching index not warmed: %s", exc)
 

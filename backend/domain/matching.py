@@ -1,27 +1,38 @@
-"""Talent ↔ need matching: ranks registered offers (talents, skills, availability, area) for a need, and says why.
+"""Talent ↔ need matching: ranks registered offers (talents, tags, availability, area) for a need, and says why.
 
-No I/O: the store feeds offers in, the API asks for rankings. Five factors, each returned with its contribution
-and a note saying why (in English; `note_code` and `note_params` let messages.factor_note say it in Korean):
+No I/O: the store feeds offers (and the platform's past matches, to learn from) in, the API asks for rankings.
+Five factors, each returned with its contribution and a note saying why (in English; `note_code` and
+`note_params` let messages.factor_note say it in Korean):
 
-- **talent**: the share of the need's talents (concepts of the glossary below) the offer has; the text similarity
-  when the need names none the glossary knows.
-- **text**: BM25 over character n-grams of the offer's and the need's text. Hangul runs give syllable bigrams
-  (“요리를” → 요리, 리를), so Korean needs no tokenizer or dictionary; other scripts give trigrams of the padded word
-  (“cooking” → ^co, coo, …, ng$), which also absorbs plurals and typos. A small bilingual glossary of talents adds a
-  concept token (“요리”, “cooking”, “반찬” → @cooking) so a Korean need finds an English offer and back.
-  Normalised by the need's own score against itself, so 1.0 means “says everything the need says”.
+- **talent**: how close the need and the offer are in meaning, in a space *learned from the platform's own texts*
+  (`Meaning`): each word of an offer is associated (positive PMI) with the offer's tags, and each word of a past
+  need with the tags of the offer that completed it, so “싱크대 물이 안 내려가요” lands near offers tagged 수도설비
+  however they are written. The bilingual glossary below is only a seed: its concepts are labels like the tags,
+  and with no data to learn from (a new platform) the talent is the share of the need's glossary talents the
+  offer has, as before.
+- **text**: BM25 over the words of a morphological analysis (backend/domain/analysis.py: Kiwi's nouns and verb
+  stems, stemmed English), normalised by the need's own score.
 - **distance** between the centroids of the two areas: exp(-km / 3): 1 in the same area, 0.37 at 3 km.
 - **schedule**: the share of the need's weekly slots (7 days × morning/afternoon/evening) the offer covers.
 - **reliability**: (completed + 1) / (completed + no-shows + 2) of the volunteer's past matches: 0.5 when new.
 
-An inverted index over the n-grams keeps a query at 10,000 offers to a few milliseconds: only offers sharing a
-term with the need are scored, the text factor first, the other factors for the best text candidates.
+**Relevance first.** The relevance of a pair is the weighted mean of talent and text. Below GATE it is not
+relevant: distance, schedule and reliability then contribute nothing (their note says so), so an off-topic
+volunteer next door at the right time can never score above a relevant one (its score is below
+(talent + text weights) × GATE, a relevant one's above it).
+
+**Learning from outcomes** (`MatchIndex.train`): matches completed or scheduled are positive, declined or no-show
+negative; a logistic regression over the five factor values gives the weights (non-negative, summing to 1), with
+the fixed `Weights()` kept when there are fewer than MIN_OUTCOMES outcomes of both kinds. Training also relearns
+the meaning space from the offers and the positive matches.
+
+An inverted index over the words and the learned vectors (one matrix product over all offers) keep a query at
+10,000 offers to milliseconds: the candidates are the best by text, the best by meaning and those sharing a
+glossary talent; the factors are computed for them only.
 
 The other direction (`MatchIndex.rank_needs`): the open needs that fit one offer, scored exactly as that offer
-would be among the need's candidates (the same BM25 statistics of the offers, the same factors and notes), so a
-volunteer and a requester see the same score for the same pair. The same relevance gate too: a need is listed only
-if the offer would be one of its candidates (a share of its talents, or at least MIN_TEXT of its own text score),
-so a need nearby at a good time but about something else is not listed at all.
+would be among the need's candidates, so a volunteer and a requester see the same score for the same pair; a need
+the offer is not relevant to (below the gate, and sharing no glossary talent or word) is not listed at all.
 """
 
 from __future__ import annotations
@@ -29,11 +40,14 @@ from __future__ import annotations
 import heapq
 import math
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+
+import numpy as np
+
+from backend.domain.analysis import analyse, normalise
 
 # ----------------------------------------------------------------------------------------------- schedule slots
 
@@ -90,9 +104,8 @@ def slots_between(start: datetime, end: datetime) -> int:
 
 # ----------------------------------------------------------------------------------------------- text features
 
-# Talents in Korean and English. Terms are matched as substrings of the normalised text, so Korean particles
-# (요리를, 요리도) and English inflections (cooks, cooking) are covered; single syllables and words with other common
-# meanings (기타: guitar / “other”) are left out on purpose.
+# The seed: talents in Korean and English, matched as substrings of the normalised text (요리를, cooking). It is
+# one set of labels among the platform's tags, never the only bridge between two phrasings once there is data.
 GLOSSARY: dict[str, tuple[str, ...]] = {
     "cooking": ("요리", "조리", "반찬", "도시락", "급식", "cook", "meal", "lunch box", "kitchen"),
     "cleaning": ("청소", "정리정돈", "방역", "clean", "tidy", "disinfect"),
@@ -146,32 +159,16 @@ TALENTS_KO: dict[str, str] = {
     "pets": "반려동물 돌봄", "events": "행사 지원", "legal": "법률 도움", "food_bank": "푸드뱅크",
 }
 
-_HANGUL = re.compile(r"[\uac00-\ud7a3]+")
-_WORD = re.compile(r"[\uac00-\ud7a3]+|[^\W_\uac00-\ud7a3]+")
-_SPACE = re.compile(r"\s+")
 _GLOSSARY_TERMS = sorted(((term.lower(), concept) for concept, terms in GLOSSARY.items() for term in terms),
                          key=lambda tc: -len(tc[0]))
 _GLOSSARY_RE = re.compile("|".join(re.escape(term) for term, _ in _GLOSSARY_TERMS))
 _CONCEPT_OF = {term: concept for term, concept in _GLOSSARY_TERMS}
-CONCEPT_TF = 3  # a concept counts like a term said three times: it stands for the whole word, in both languages
-
-
-def normalise(text: str) -> str:
-    """NFKC (full-width letters, compatibility jamo), lower case, single spaces."""
-    return _SPACE.sub(" ", unicodedata.normalize("NFKC", text).lower()).strip()
+CONCEPT_TF = 3  # a concept counts like a word said three times: it stands for the whole word, in both languages
 
 
 def words(text: str) -> list[str]:
-    return _WORD.findall(normalise(text))
-
-
-def word_grams(word: str) -> list[str]:
-    if _HANGUL.fullmatch(word):
-        return [word] if len(word) == 1 else [word[i:i + 2] for i in range(len(word) - 1)]
-    if len(word) <= 2:
-        return [word]
-    padded = f"^{word}$"
-    return [padded[i:i + 3] for i in range(len(padded) - 2)]
+    """The words that carry the meaning of a text (Kiwi's nouns and stems, stemmed English)."""
+    return list(analyse(text))
 
 
 def concepts(text: str) -> set[str]:
@@ -180,14 +177,97 @@ def concepts(text: str) -> set[str]:
 
 
 def features(text: str) -> Counter[str]:
-    """Term frequencies: character n-grams of every word, and "@concept" for each talent of the glossary."""
-    tf: Counter[str] = Counter()
-    norm = normalise(text)
-    for word in _WORD.findall(norm):
-        tf.update(word_grams(word))
-    for m in _GLOSSARY_RE.finditer(norm):
-        tf["@" + _CONCEPT_OF[m.group(0)]] = CONCEPT_TF
+    """Term frequencies: the analysed words, and "@concept" for each talent of the seed glossary."""
+    tf: Counter[str] = Counter(analyse(text))
+    for concept in concepts(text):
+        tf["@" + concept] = CONCEPT_TF
     return tf
+
+
+def tag_label(tag: str) -> str:
+    return "#" + normalise(tag).replace(" ", "")
+
+
+def label_name(label: str) -> str:
+    """A label as a person reads it: a tag without its #, a glossary talent by its key."""
+    return label[1:]
+
+
+class Meaning:
+    """A meaning space learned from labelled texts: word → association with each label (positive PMI, shrunk for
+    rare pairs). A text's vector is the idf-weighted sum of its words' rows plus its own labels, unit length.
+
+    Labelled texts are the platform's offers (their words, their tags and seed concepts) and its past needs that
+    ended well (the need's words, the labels of the offer that did it)."""
+
+    MIN_WORD_DF = 2
+    MAX_LABELS = 400
+    SHRINK = 2.0
+    OWN_LABEL = 1.0  # weight of a text's own tag or seed concept beside its words
+
+    def __init__(self, labels: list[str], rows: dict[str, np.ndarray], idf: dict[str, float], texts: int,
+                 matches: int):
+        self.labels, self.rows, self.idf = labels, rows, idf
+        self.column = {label: i for i, label in enumerate(labels)}
+        self.texts, self.matches = texts, matches
+
+    @classmethod
+    def learn(cls, labelled: Iterable[tuple[Iterable[str], Iterable[str]]], matches: int = 0) -> Meaning | None:
+        docs = [(set(w), set(lab)) for w, lab in labelled]
+        docs = [(w, lab) for w, lab in docs if w and lab]
+        if len(docs) < MIN_LABELLED:
+            return None
+        label_df: Counter[str] = Counter(lab for _, labs in docs for lab in labs)
+        labels = [lab for lab, n in label_df.most_common(cls.MAX_LABELS) if n >= 2]
+        column = {lab: i for i, lab in enumerate(labels)}
+        word_df: Counter[str] = Counter(w for ws, _ in docs for w in ws)
+        pair: dict[str, Counter[int]] = {}
+        for ws, labs in docs:
+            cols = [column[lab] for lab in labs if lab in column]
+            if not cols:
+                continue
+            for w in ws:
+                if word_df[w] >= cls.MIN_WORD_DF:
+                    pair.setdefault(w, Counter()).update(cols)
+        n = len(docs)
+        col_df = np.array([label_df[lab] for lab in labels], dtype=np.float64)
+        rows, idf = {}, {}
+        for w, counts in pair.items():
+            row = np.zeros(len(labels), dtype=np.float32)
+            for c, k in counts.items():
+                pmi = math.log(k * n / (word_df[w] * col_df[c]))
+                if pmi > 0:
+                    row[c] = pmi * k / (k + cls.SHRINK)
+            norm = float(np.linalg.norm(row))
+            if norm > 0:
+                rows[w] = row / norm
+                idf[w] = math.log(1 + n / word_df[w])
+        return cls(labels, rows, idf, n, matches)
+
+    def vector(self, tf: Mapping[str, int], own_labels: Iterable[str] = ()) -> np.ndarray:
+        v = np.zeros(len(self.labels), dtype=np.float32)
+        for w in tf:
+            row = self.rows.get(w)
+            if row is not None:
+                v += self.idf[w] * row
+        weight = max(float(np.linalg.norm(v)), 1.0) * self.OWN_LABEL
+        for lab in own_labels:
+            c = self.column.get(lab)
+            if c is not None:
+                v[c] += weight
+        norm = float(np.linalg.norm(v))
+        return v / norm if norm > 0 else v
+
+    def shared(self, a: np.ndarray, b: np.ndarray, n: int = 3) -> list[str]:
+        """The labels that make two vectors close, strongest first."""
+        prod = a * b
+        best = np.argsort(-prod)[:n]
+        return [label_name(self.labels[i]) for i in best if prod[i] > 0.01]
+
+
+def labels_of(tf: Mapping[str, int], tags: Iterable[str]) -> list[str]:
+    """A text's own labels: its tags and its seed concepts."""
+    return [tag_label(t) for t in tags if normalise(t)] + [t for t in tf if t.startswith("@")]
 
 
 # ----------------------------------------------------------------------------------------------- offers, queries
@@ -203,6 +283,7 @@ class OfferDoc:
     slots: int  # weekly availability (0: not given)
     reliability: float = 0.5
     owner: str | None = None
+    tags: tuple[str, ...] = ()  # the volunteer's skill tags, as given
 
 
 @dataclass(frozen=True)
@@ -238,6 +319,7 @@ class Weights:
 # The factors' notes: code → English template. Params named in LIST_PARAMS are lists, joined with ", ".
 NOTES_EN: dict[str, str] = {
     "talents_none_known": "no talent of the glossary recognised in the need: text similarity stands in",
+    "talents_learned": "close in meaning, learned from {texts} of the platform's offers and matches: {shared}",
     "talents_shared": "{shared_n} of the need's {wanted_n} talents: {shared}",
     "talents_missing": "none of the need's talents ({wanted})",
     "text": "how much the talent's description and the need's words have in common",
@@ -247,6 +329,7 @@ NOTES_EN: dict[str, str] = {
     "schedule_unknown": "the offer gives no availability: counted as halfway",
     "schedule_slots": "{covered_n} of {wanted_n} slots: {slots}",
     "reliability": "how well earlier matches were kept: completed against no-shows",
+    "below_gate": "not counted: relevance {relevance:.2f} is under {gate:.2f}, so nearness, time and track record do not lift an offer about something else",
 }
 LIST_PARAMS = frozenset({"shared", "wanted", "slots"})
 
@@ -302,9 +385,16 @@ class RankedNeed:
 
 DISTANCE_SCALE_KM = 3.0
 K1, B = 1.2, 0.75
-TEXT_POOL = 300  # the best text candidates that get the other factors computed
-MIN_TEXT = 0.05  # below this share of the need's own text score an offer is not a candidate
-MAX_DF_SHARE = 0.1  # n-grams in more offers than this share are too common to rank by
+TEXT_POOL = 300  # the best candidates by text, and as many by meaning, get the other factors computed
+MIN_TEXT = 0.05  # below this share of the need's own text score a word match alone does not make a candidate
+MAX_DF_SHARE = 0.1  # words in more offers than this share are too common to rank by
+GATE = 0.3  # relevance (weighted mean of talent and text) below which distance, schedule, reliability count 0
+SEED_TRUST = 0.6  # with a learned meaning, a shared glossary talent alone counts this much (1.0 without one)
+MIN_LABELLED = 50  # labelled texts (offers with tags, good matches) needed to learn a meaning
+MIN_OUTCOMES = 30  # outcomes of each kind needed to learn the weights
+POSITIVE = frozenset({"completed", "scheduled"})
+NEGATIVE = frozenset({"declined", "no_show"})
+FACTORS = ("talent", "text", "distance", "schedule", "reliability")
 
 
 def haversine_km(a: tuple[float, float], b: tuple[float, float]) -> float:
@@ -334,23 +424,26 @@ class Scorer:
             km = self._km[key] = haversine_km(pa, pb)
         return km
 
-    def total(self, talent: float, text: float, need: NeedQuery, doc: OfferDoc) -> float:
+    def total(self, talent: float, text: float, need: NeedQuery, doc: OfferDoc, relevant: bool = True) -> float:
+        """The score: talent and text always; distance, schedule and reliability only for a relevant pair."""
         w = self.weights
+        score = w.talent * talent + w.text * text
+        if not relevant:
+            return score
         km = self.distance_km(need.area, doc.area)
         dist = 0.5 if km is None else math.exp(-km / DISTANCE_SCALE_KM)
-        return (w.talent * talent + w.text * text + w.distance * dist
-                + w.schedule * self._schedule(need.slots, doc.slots) + w.reliability * doc.reliability)
+        return score + w.distance * dist + w.schedule * self.schedule(need.slots, doc.slots) + w.reliability * doc.reliability
 
     @staticmethod
-    def _schedule(need: int, offer: int) -> float:
+    def schedule(need: int, offer: int) -> float:
         if not need:
             return 1.0
         if not offer:
             return 0.5
         return (need & offer).bit_count() / need.bit_count()
 
-    def explain(self, talent: float, talent_note: Note | str, text: float, need: NeedQuery, doc: OfferDoc
-                ) -> dict[str, Factor]:
+    def explain(self, talent: float, talent_note: Note | str, text: float, need: NeedQuery, doc: OfferDoc,
+                relevant: bool = True, relevance: float = 1.0, gate: float = 0.0) -> dict[str, Factor]:
         w = self.weights
         km = self.distance_km(need.area, doc.area)
         if km is None:
@@ -358,7 +451,7 @@ class Scorer:
         else:
             dist, dnote = math.exp(-km / DISTANCE_SCALE_KM), note("distance_km", km=km, need_area=need.area,
                                                                   offer_area=doc.area)
-        sched = self._schedule(need.slots, doc.slots)
+        sched = self.schedule(need.slots, doc.slots)
         if not need.slots:
             snote = note("schedule_any")
         elif not doc.slots:
@@ -366,24 +459,52 @@ class Scorer:
         else:
             snote = note("schedule_slots", covered_n=(need.slots & doc.slots).bit_count(),
                          wanted_n=need.slots.bit_count(), slots=slot_names(need.slots & doc.slots)[:6])
-        return {
+        out = {
             "talent": factor(talent, w.talent, talent_note),
             "text": factor(text, w.text, note("text")),
             "distance": factor(dist, w.distance, dnote),
             "schedule": factor(sched, w.schedule, snote),
             "reliability": factor(doc.reliability, w.reliability, note("reliability")),
         }
+        if not relevant:  # shown with their values, but they count for nothing: relevance comes first
+            why = note("below_gate", relevance=round(relevance, 4), gate=gate)
+            for name in ("distance", "schedule", "reliability"):
+                f = out[name]
+                out[name] = Factor(f.value, f.weight, 0.0, str(why), why.code, why.params)
+        return out
 
 
 def reliability(completed: int, no_shows: int) -> float:
     return (completed + 1) / (completed + no_shows + 2)
 
 
-class MatchIndex:
-    """Offers indexed for ranking against needs; updated in place as offers are added, changed and withdrawn."""
+@dataclass(frozen=True)
+class Outcome:
+    """A past match as training data: the need, the offer, and how it ended (a Match status)."""
 
-    def __init__(self, areas: Mapping[str, tuple[float, float]], weights: Weights = Weights()):
+    need: NeedQuery
+    offer_id: int
+    status: str
+
+
+@dataclass(frozen=True)
+class TrainReport:
+    offers: int
+    labelled_texts: int  # offers with a label, and needs of good matches, the meaning was learned from (0: none)
+    outcomes: int  # positive and negative outcomes of indexed offers
+    learned_weights: bool  # False: too few outcomes, the fixed weights stay
+    weights: dict[str, float]
+
+
+class MatchIndex:
+    """Offers indexed for ranking against needs; updated in place as offers are added, changed and withdrawn;
+    `train` learns the meaning space and the weights from the offers and the past matches."""
+
+    def __init__(self, areas: Mapping[str, tuple[float, float]], weights: Weights = Weights(),
+                 gate: float = GATE, seed_trust: float = SEED_TRUST):
         self.scorer = Scorer(areas, weights)
+        self.gate, self.seed_trust = gate, seed_trust
+        self.meaning: Meaning | None = None
         self._docs: list[OfferDoc | None] = []  # internal doc number → offer (None: withdrawn)
         self._tf: list[Counter[str] | None] = []
         self._length: list[int] = []
@@ -393,12 +514,17 @@ class MatchIndex:
         self._total_length = 0
         self._dead = 0
         self._cache: dict[str, list[tuple[int, float]]] = {}  # term → [(doc, BM25 tf part)], cleared on change
+        self._vec: list[np.ndarray | None] = []  # per doc, in the meaning space
+        self._matrix: np.ndarray | None = None  # the vectors stacked, rebuilt when stale
 
     def __len__(self) -> int:
         return len(self._by_offer)
 
     def __contains__(self, offer_id: int) -> bool:
         return offer_id in self._by_offer
+
+    def docs(self) -> list[OfferDoc]:
+        return [d for d in self._docs if d is not None]
 
     def upsert(self, doc: OfferDoc) -> None:
         self.remove(doc.offer_id)
@@ -413,6 +539,8 @@ class MatchIndex:
         for term, count in tf.items():
             self._postings.setdefault(term, []).append((n, count))
             self._df[term] += 1
+        self._vec.append(self.meaning.vector(tf, labels_of(tf, doc.tags)) if self.meaning else None)
+        self._matrix = None
         self._cache.clear()
 
     def remove(self, offer_id: int) -> None:
@@ -422,18 +550,63 @@ class MatchIndex:
         for term in self._tf[n]:
             self._df[term] -= 1
         self._total_length -= self._length[n]
-        self._docs[n], self._tf[n] = None, None
+        self._docs[n], self._tf[n], self._vec[n] = None, None, None
         self._dead += 1
+        self._matrix = None
         self._cache.clear()
         if self._dead > 1000 and self._dead > len(self._by_offer):
             self._compact()
 
     def _compact(self) -> None:
-        alive = [d for d in self._docs if d is not None]
-        fresh = MatchIndex(self.scorer.areas, self.scorer.weights)
+        alive = self.docs()
+        fresh = MatchIndex(self.scorer.areas, self.scorer.weights, self.gate, self.seed_trust)
+        fresh.meaning = self.meaning
         for d in alive:
             fresh.upsert(d)
         self.__dict__.update(fresh.__dict__)
+
+    # -------------------------------------------------------------------------------------------- learning
+
+    def learn_meaning(self, outcomes: Iterable[Outcome] = ()) -> int:
+        """Learns the meaning space from the offers (words ↔ tags and seed talents) and the needs of good matches
+        (the need's words ↔ the labels of the offer that did it); returns the labelled texts used (0: too few,
+        no meaning: the seed glossary alone)."""
+        labelled = []
+        for d, doc in enumerate(self._docs):
+            if doc is not None:
+                labelled.append((self._tf[d].keys(), labels_of(self._tf[d], doc.tags)))
+        matches = 0
+        for o in outcomes:
+            d = self._by_offer.get(o.offer_id)
+            if d is None or o.status not in POSITIVE:
+                continue
+            labelled.append((features(o.need.text).keys(), labels_of(self._tf[d], self._docs[d].tags)))
+            matches += 1
+        self.meaning = Meaning.learn(labelled, matches)
+        for d, doc in enumerate(self._docs):
+            self._vec[d] = None if doc is None or self.meaning is None else self.meaning.vector(
+                self._tf[d], labels_of(self._tf[d], doc.tags))
+        self._matrix = None
+        return self.meaning.texts if self.meaning else 0
+
+    def train(self, outcomes: Iterable[Outcome] = ()) -> TrainReport:
+        """Relearns the meaning space, then the weights from the outcomes (the fixed weights with too few)."""
+        outcomes = list(outcomes)
+        texts = self.learn_meaning(outcomes)
+        rows, ys = [], []
+        for o in outcomes:
+            if o.status not in POSITIVE | NEGATIVE or o.offer_id not in self._by_offer:
+                continue
+            values = self.factor_values(o.need, o.offer_id)
+            rows.append([values[f] for f in FACTORS])
+            ys.append(1.0 if o.status in POSITIVE else 0.0)
+        positives = int(sum(ys))
+        learned = positives >= MIN_OUTCOMES and len(ys) - positives >= MIN_OUTCOMES
+        weights = fit_weights(np.array(rows), np.array(ys)) if learned else Weights()
+        self.scorer = Scorer(self.scorer.areas, weights)
+        return TrainReport(len(self), texts, len(ys), learned, {f: round(getattr(weights, f), 4) for f in FACTORS})
+
+    # -------------------------------------------------------------------------------------------- text
 
     def _idf(self, term: str) -> float:
         n, df = len(self._by_offer), self._df.get(term, 0)
@@ -451,13 +624,12 @@ class MatchIndex:
 
     def text_scores(self, query: Counter[str]) -> tuple[dict[int, float], float]:
         """BM25 score of each doc sharing a term with the query, and the query's score against itself. Terms in more
-        than MAX_DF_SHARE of the offers (endings like 니다, ing) say little and cost the most; they are skipped
-        unless the query has nothing else."""
+        than MAX_DF_SHARE of the offers say little and cost the most; they are skipped unless the query has nothing
+        else."""
         acc: dict[int, float] = {}
         best = 0.0
         get = acc.get
-        terms = ranking_terms(query, self._df, len(self._by_offer))
-        for term in terms:
+        for term in ranking_terms(query, self._df, len(self._by_offer)):
             qtf = query[term]
             idf = self._idf(term)
             if idf <= 0:
@@ -467,42 +639,6 @@ class MatchIndex:
             for d, part in self._weighted(term):
                 acc[d] = get(d, 0.0) + weight * part
         return acc, best
-
-    def rank(self, need: NeedQuery, k: int = 10) -> list[Ranked]:
-        """The best `k` offers for the need, best first, each with its factors."""
-        query = features(need.text)
-        acc, best = self.text_scores(query)
-        if not acc or best <= 0:
-            return []
-        floor = MIN_TEXT * best
-        candidates = {d: s for s, d in heapq.nlargest(TEXT_POOL, ((s, d) for d, s in acc.items() if s >= floor))}
-        wanted = talents_of(query)
-        for term in wanted:  # everyone with one of the need's talents is a candidate, however they put it
-            for d, _ in self._weighted(term):
-                candidates.setdefault(d, acc.get(d, 0.0))
-        docs, tfs, scorer, scored = self._docs, self._tf, self.scorer, []
-        for d, s in candidates.items():
-            doc = docs[d]
-            if need.owner is not None and doc.owner == need.owner:
-                continue
-            text = min(s / best, 1.0)
-            talent = talent_share(wanted, tfs[d], text)
-            scored.append((scorer.total(talent, text, need, doc), d, talent, text))
-        top = heapq.nlargest(k, scored)
-        return [self._ranked(need, query, wanted, docs[d], score, talent, text) for score, d, talent, text in top]
-
-    def explain(self, need: NeedQuery, offer_id: int) -> Ranked | None:
-        """The factors of one offer for the need, wherever it ranks (None: the offer is not indexed)."""
-        d = self._by_offer.get(offer_id)
-        if d is None:
-            return None
-        query = features(need.text)
-        s, best = self.pair_text(query, d)
-        wanted = talents_of(query)
-        text = min(s / best, 1.0) if best > 0 else 0.0
-        talent = talent_share(wanted, self._tf[d], text)
-        doc = self._docs[d]
-        return self._ranked(need, query, wanted, doc, self.scorer.total(talent, text, need, doc), talent, text)
 
     def pair_text(self, query: Counter[str], d: int) -> tuple[float, float]:
         """What text_scores gives doc `d` and the query's score against itself, computed for `d` alone."""
@@ -522,52 +658,161 @@ class MatchIndex:
                 score += weight * count * (K1 + 1) / (count + K1 * (1 - B + B * length / avg))
         return score, best
 
+    # -------------------------------------------------------------------------------------------- ranking
+
+    def _query_vector(self, query: Counter[str]) -> np.ndarray | None:
+        if self.meaning is None:
+            return None
+        return self.meaning.vector(query, labels_of(query, ()))
+
+    def _matrix_now(self) -> np.ndarray:
+        if self._matrix is None:
+            width = len(self.meaning.labels) if self.meaning else 0
+            zero = np.zeros(width, dtype=np.float32)
+            self._matrix = np.vstack([v if v is not None else zero for v in self._vec]) if self._vec else \
+                np.zeros((0, width), dtype=np.float32)
+        return self._matrix
+
+    def _talent(self, wanted: frozenset[str], d: int, text: float, qv: np.ndarray | None) -> float:
+        seed = talent_share(wanted, self._tf[d], text if qv is None else 0.0)
+        if qv is None:
+            return seed
+        vec = self._vec[d]
+        learned = max(0.0, float(qv @ vec)) if vec is not None else 0.0
+        return min(1.0, max(learned, self.seed_trust * seed))
+
+    def relevance(self, talent: float, text: float) -> float:
+        w = self.scorer.weights
+        total = w.talent + w.text
+        return (w.talent * talent + w.text * text) / total if total > 0 else talent
+
+    def rank(self, need: NeedQuery, k: int = 10) -> list[Ranked]:
+        """The best `k` offers for the need, best first, each with its factors."""
+        query = features(need.text)
+        acc, best = self.text_scores(query)
+        qv = self._query_vector(query)
+        candidates: dict[int, float] = {}
+        if acc and best > 0:
+            floor = MIN_TEXT * best
+            candidates = {d: s for s, d in heapq.nlargest(TEXT_POOL, ((s, d) for d, s in acc.items() if s >= floor))}
+        if qv is not None and len(self._vec):
+            sims = self._matrix_now() @ qv
+            top = np.argpartition(-sims, min(TEXT_POOL, len(sims) - 1))[:TEXT_POOL]
+            for d in top.tolist():
+                if sims[d] > 0.05 and self._docs[d] is not None:
+                    candidates.setdefault(d, acc.get(d, 0.0))
+        wanted = talents_of(query)
+        for term in wanted:  # everyone with one of the need's seed talents is a candidate, however they put it
+            for d, _ in self._weighted(term):
+                candidates.setdefault(d, acc.get(d, 0.0))
+        if not candidates:
+            return []
+        docs, scorer, scored = self._docs, self.scorer, []
+        for d, s in candidates.items():
+            doc = docs[d]
+            if need.owner is not None and doc.owner == need.owner:
+                continue
+            text = min(s / best, 1.0) if best > 0 else 0.0
+            talent = self._talent(wanted, d, text, qv)
+            relevant = self.relevance(talent, text) >= self.gate
+            scored.append((scorer.total(talent, text, need, doc, relevant), -doc.offer_id, d, talent, text))
+        top = heapq.nlargest(k, scored)
+        return [self._ranked(need, query, wanted, qv, d, score, talent, text) for score, _, d, talent, text in top]
+
+    def factor_values(self, need: NeedQuery, offer_id: int) -> dict[str, float]:
+        """The five factor values of one pair (for learning the weights)."""
+        d = self._by_offer[offer_id]
+        query = features(need.text)
+        s, best = self.pair_text(query, d)
+        text = min(s / best, 1.0) if best > 0 else 0.0
+        talent = self._talent(talents_of(query), d, text, self._query_vector(query))
+        doc, scorer = self._docs[d], self.scorer
+        km = scorer.distance_km(need.area, doc.area)
+        return {"talent": talent, "text": text, "distance": 0.5 if km is None else math.exp(-km / DISTANCE_SCALE_KM),
+                "schedule": scorer.schedule(need.slots, doc.slots), "reliability": doc.reliability}
+
+    def explain(self, need: NeedQuery, offer_id: int) -> Ranked | None:
+        """The factors of one offer for the need, wherever it ranks (None: the offer is not indexed)."""
+        d = self._by_offer.get(offer_id)
+        if d is None:
+            return None
+        query = features(need.text)
+        return self._pair(need, query, self._query_vector(query), d)
+
+    def _pair(self, need: NeedQuery, query: Counter[str], qv: np.ndarray | None, d: int) -> Ranked:
+        s, best = self.pair_text(query, d)
+        wanted = talents_of(query)
+        text = min(s / best, 1.0) if best > 0 else 0.0
+        talent = self._talent(wanted, d, text, qv)
+        doc = self._docs[d]
+        score = self.scorer.total(talent, text, need, doc, self.relevance(talent, text) >= self.gate)
+        return self._ranked(need, query, wanted, qv, d, score, talent, text)
+
     def rank_needs(self, offer_id: int, needs: Iterable[NeedDoc], k: int = 10) -> list[RankedNeed]:
         """The best `k` of `needs` for the offer, best first, each scored and explained as the offer would be among
-        the need's candidates. A need the offer would not be a candidate of (none of its talents, under MIN_TEXT of
-        its text) is left out, as are the offer's owner's own needs. Empty when the offer is not indexed."""
+        the need's candidates. A need the offer is not relevant to (below the gate, no seed talent or word of
+        MIN_TEXT in common) is left out, as are the offer's owner's own needs. Empty when the offer is not indexed."""
         d = self._by_offer.get(offer_id)
         if d is None:
             return []
-        doc, tf, scorer = self._docs[d], self._tf[d], self.scorer
+        doc, tf = self._docs[d], self._tf[d]
         scored = []
         for i, nd in enumerate(needs):
             need = nd.query
             if need.owner is not None and need.owner == doc.owner:
                 continue
-            s, best = self.pair_text(nd.tf, d)
-            if best <= 0:
-                continue
+            qv = self._query_vector(nd.tf)
+            r = self._pair(need, nd.tf, qv, d)
+            talent, text = r.factors["talent"].value, r.factors["text"].value
             wanted = talents_of(nd.tf)
-            shares_talent = any(t in tf for t in wanted)
-            if s < MIN_TEXT * best and not shares_talent:
+            if self.relevance(talent, text) < self.gate and text < MIN_TEXT and not any(t in tf for t in wanted):
                 continue  # not relevant: distance and time alone do not make a need fit
-            text = min(s / best, 1.0)
-            talent = talent_share(wanted, tf, text)
-            scored.append((scorer.total(talent, text, need, doc), -i, nd, wanted, talent, text))
-        out = []
-        for score, _, nd, wanted, talent, text in heapq.nlargest(k, scored, key=lambda x: (x[0], x[1])):
-            r = self._ranked(nd.query, nd.tf, wanted, doc, score, talent, text)
-            out.append(RankedNeed(nd.need_id, r.score, r.factors, r.matched_terms))
-        return out
+            scored.append((r.score, -i, nd.need_id, r))
+        return [RankedNeed(need_id, r.score, r.factors, r.matched_terms)
+                for _, _, need_id, r in heapq.nlargest(k, scored, key=lambda x: (x[0], x[1]))]
 
-    def _ranked(self, need: NeedQuery, query: Counter[str], wanted: frozenset[str], doc: OfferDoc, score: float,
-                talent: float, text: float) -> Ranked:
-        tf = self._tf[self._by_offer[doc.offer_id]]
+    def _ranked(self, need: NeedQuery, query: Counter[str], wanted: frozenset[str], qv: np.ndarray | None, d: int,
+                score: float, talent: float, text: float) -> Ranked:
+        doc, tf = self._docs[d], self._tf[d]
         shared = sorted(t[1:] for t in wanted if t in tf)
-        if not wanted:
-            why = note("talents_none_known")
-        elif shared:
+        learned = self.meaning.shared(qv, self._vec[d]) if qv is not None and self._vec[d] is not None else []
+        if shared and (qv is None or talent <= self.seed_trust * len(shared) / len(wanted) + 1e-9):
             why = note("talents_shared", shared_n=len(shared), wanted_n=len(wanted), shared=shared)
+        elif learned and talent > 0:
+            why = note("talents_learned", shared=learned, texts=self.meaning.texts)
+        elif not wanted:
+            why = note("talents_none_known")
         else:
             why = note("talents_missing", wanted=sorted(t[1:] for t in wanted))
-        terms = shared + sorted(w for w in set(words(need.text)) & set(words(doc.text)) if len(w) > 1)[:8]
-        return Ranked(doc.offer_id, round(score, 6), self.scorer.explain(talent, why, text, need, doc), terms)
+        relevance = self.relevance(talent, text)
+        common = sorted(w for w in set(query) & set(tf) if not w.startswith("@") and len(w) > 1)[:8]
+        terms = shared + [t for t in learned if t not in shared] + common
+        factors = self.scorer.explain(talent, why, text, need, doc, relevance >= self.gate, relevance, self.gate)
+        return Ranked(doc.offer_id, round(score, 6), factors, terms)
+
+
+def fit_weights(x: np.ndarray, y: np.ndarray, l2: float = 0.01, steps: int = 800) -> Weights:
+    """Logistic regression of the outcome on the factor values (standardised, gradient descent, L2); the
+    coefficients clipped at 0 and scaled to sum 1 are the weights (a factor that does not predict a good outcome
+    gets 0). Falls back to Weights() if nothing predicts it."""
+    mean, std = x.mean(axis=0), x.std(axis=0) + 1e-9
+    z = (x - mean) / std
+    w, b = np.zeros(x.shape[1]), 0.0
+    for _ in range(steps):
+        p = 1 / (1 + np.exp(-(z @ w + b)))
+        grad = z.T @ (p - y) / len(y) + l2 * w
+        w -= 0.5 * grad
+        b -= 0.5 * float(np.mean(p - y))
+    coef = np.clip(w / std, 0, None)  # per unit of the factor's own 0..1 value
+    if coef.sum() <= 0:
+        return Weights()
+    coef = coef / coef.sum()
+    return Weights(*(round(float(c), 4) for c in coef))
 
 
 def ranking_terms(query: Counter[str], df: Mapping[str, int], n: int) -> list[str]:
-    """The query's terms that rank: talents always; n-grams unless in more than MAX_DF_SHARE of the offers (or
-    all of them, when nothing else is left)."""
+    """The query's terms that rank: talents always; words unless in more than MAX_DF_SHARE of the offers (or all of
+    them, when nothing else is left)."""
     common = max(MAX_DF_SHARE * n, 50)  # a small index prunes nothing
     terms = [t for t in query if t.startswith("@") or df.get(t, 0) <= common]
     return terms if any(not t.startswith("@") for t in terms) else list(query)
@@ -578,40 +823,29 @@ def talents_of(tf: Counter[str]) -> frozenset[str]:
 
 
 def talent_share(wanted: frozenset[str], offer_tf: Counter[str], text: float) -> float:
-    """The share of the need's talents the offer has; the text similarity when the need names none we know."""
+    """The share of the need's seed talents the offer has; the text similarity when the need names none we know."""
     if not wanted:
         return text
     return sum(1 for t in wanted if t in offer_tf) / len(wanted)
 
 
 class BruteForceRanker:
-    """The baseline: the same BM25 and factors, computed for every offer on every query, without an index."""
+    """The baseline for time: the same index's scoring of every offer on every query, without the candidate
+    pruning (every offer gets all the factors)."""
 
-    def __init__(self, docs: list[OfferDoc], scorer: Scorer):
-        self.docs, self.scorer = docs, scorer
-        self.tfs = [features(d.text) for d in docs]
-        self.lengths = [sum(tf.values()) for tf in self.tfs]
-        self.df: Counter[str] = Counter()
-        for tf in self.tfs:
-            self.df.update(tf.keys())
-        self.avg = sum(self.lengths) / max(len(docs), 1)
+    def __init__(self, index: MatchIndex):
+        self.index = index
 
     def rank(self, need: NeedQuery, k: int = 10) -> list[tuple[float, int]]:
         """(score, offer id) of the best k."""
-        n, df = len(self.docs), self.df
+        ix = self.index
         query = features(need.text)
-        idf = {t: math.log(1 + (n - df[t] + 0.5) / (df[t] + 0.5)) for t in ranking_terms(query, df, n) if df[t]}
-        best = sum(idf[t] * min(q, CONCEPT_TF) * (K1 + 1) * q / (q + K1) for t, q in query.items() if t in idf)
-        if best <= 0:
-            return []
-        out, wanted = [], talents_of(query)
-        for doc, tf, length in zip(self.docs, self.tfs, self.lengths, strict=True):
-            if need.owner is not None and doc.owner == need.owner:
+        qv = ix._query_vector(query)
+        out = []
+        for d, doc in enumerate(ix._docs):
+            if doc is None or (need.owner is not None and doc.owner == need.owner):
                 continue
-            s = sum(idf[t] * min(q, CONCEPT_TF) * tf[t] * (K1 + 1) / (tf[t] + K1 * (1 - B + B * length / self.avg))
-                    for t, q in query.items() if t in idf and t in tf)
-            text = min(s / best, 1.0)
-            talent = talent_share(wanted, tf, text)
-            if s >= MIN_TEXT * best or talent > 0:
-                out.append((self.scorer.total(talent, text, need, doc), doc.offer_id))
+            r = ix._pair(need, query, qv, d)
+            if r.factors["text"].value >= MIN_TEXT or r.factors["talent"].value > 0:
+                out.append((r.score, doc.offer_id))
         return heapq.nlargest(k, out)

@@ -198,6 +198,8 @@ NOTES_KO = {
     "talents_none_known": "요청에서 알려진 재능을 찾지 못해 글 내용이 얼마나 비슷한지로 대신합니다",
     "talents_shared": "요청한 재능 {wanted_n}가지 중 {shared_n}가지가 맞습니다: {shared}",
     "talents_missing": "요청한 재능({wanted})이 하나도 없습니다",
+    "talents_learned": "이 플랫폼의 재능 글과 매칭 {texts}건에서 배운 뜻이 가깝습니다: {shared}",
+    "below_gate": "관련성({relevance})이 기준({gate})보다 낮아 거리·시간·신뢰도는 점수에 넣지 않았습니다",
     "text": "요청 글과 재능 소개에 겹치는 낱말이 얼마나 있는지",
     "distance_unknown": "지역을 알 수 없어 중간값(0.5)으로 계산했습니다",
     "distance_km": "{need_area}와(과) {offer_area} 사이 {km}km",

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from backend.domain.matching import OfferDoc, reliability
+from backend.domain.matching import OfferDoc, Outcome, reliability
 from backend.store.models import Match, TalentOffer
 from backend.store.areas import next_version
 
@@ -40,7 +40,8 @@ def offers_changed_since(s: Session, since: int) -> list[tuple[TalentOffer, floa
 
 
 def offer_doc(o: TalentOffer, rel: float) -> OfferDoc:
-    return OfferDoc(o.id, offer_text(o), o.area, o.availability, rel, owner=f"resident:{o.resident_id}")
+    return OfferDoc(o.id, offer_text(o), o.area, o.availability, rel, owner=f"resident:{o.resident_id}",
+                    tags=tuple(o.skills or ()))
 
 
 
@@ -48,3 +49,24 @@ def touch_offers_of(s: Session, resident_id: int) -> None:
     """A volunteer's track record changed: their offers get a new version, so the index reads their reliability."""
     s.execute(update(TalentOffer).where(TalentOffer.resident_id == resident_id)
               .values(version=next_version(s, "offers")))
+
+
+def match_outcomes(s: Session) -> list[Outcome]:
+    """The decided matches as training data for the matcher: completed or scheduled (good), declined or no-show."""
+    from backend.domain.matching import NEGATIVE, POSITIVE, NeedQuery, slots_between
+    from backend.store.models import Need
+    from backend.store.needs import need_text
+
+    rows = s.execute(select(Match, Need).join(Need, Match.need_id == Need.id)
+                     .where(Match.status.in_(tuple(POSITIVE | NEGATIVE))).order_by(Match.id))
+    return [Outcome(NeedQuery(need_text(n), n.area, slots_between(n.starts_at, n.ends_at)), m.offer_id, m.status)
+            for m, n in rows]
+
+
+def outcomes_fingerprint(s: Session) -> tuple[int, int]:
+    """(decided matches, the newest decided match's id): changes when an outcome is added."""
+    from backend.domain.matching import NEGATIVE, POSITIVE
+
+    count, top = s.execute(select(func.count(), func.max(Match.id))
+                           .where(Match.status.in_(tuple(POSITIVE | NEGATIVE)))).one()
+    return int(count or 0), int(top or 0)
