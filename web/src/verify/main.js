@@ -1,0 +1,113 @@
+// The public verification page of a volunteer certificate (/verify/#<data>). The data is in the URL's fragment,
+// which the browser never sends to a server: this page decodes it, recomputes each activity's on-chain id from its
+// record, and asks POST /verify/attestations only whether those ids are attested and not revoked (yes/no per id,
+// nothing about anyone). The certificate is valid only if every activity is. Names of centres and categories come
+// from the public /directory. docs/certificates.md.
+import "../shared/base.css";
+import "./verify.css";
+import { api } from "../shared/api.js";
+import { h, scrollRegion, show, focusHeading } from "../shared/dom.js";
+import { lang, localName, t } from "../shared/i18n.js";
+import { frame, loadBranding } from "../shared/layout.js";
+import { decodeCertificate } from "./certificate.js";
+
+const hoursText = (minutes) => String(Math.round((minutes / 60) * 100) / 100);
+
+function amount(line, category) {
+  if (category?.unit === "minute") return t("verify.hours", { hours: hoursText(line.units), minutes: line.units });
+  return t("verify.units", { units: line.units, unit: category?.unit || "" });
+}
+
+async function directory() {
+  try {
+    return await api("/directory");
+  } catch {
+    return { centres: [], categories: [] }; // names are a courtesy: the check does not need them
+  }
+}
+
+function explain() {
+  return [h("h1", {}, t("verify.title")), h("p", { class: "lead" }, t("verify.how")),
+    h("p", {}, t("verify.privacy"))];
+}
+
+async function render(main) {
+  main.setAttribute("aria-busy", "true");
+  const fragment = location.hash.replace(/^#/, "");
+  if (!fragment) {
+    show(main, ...explain());
+    main.setAttribute("aria-busy", "false");
+    return;
+  }
+  let cert;
+  try {
+    cert = decodeCertificate(fragment);
+  } catch {
+    show(main, h("h1", {}, t("verify.title")),
+      h("p", { class: "verdict verdict-bad", role: "alert" }, t("verify.unreadable")), h("p", {}, t("verify.how")));
+    main.setAttribute("aria-busy", "false");
+    return;
+  }
+  show(main, h("h1", {}, t("verify.title")), h("p", { role: "status", class: "status" }, t("verify.checking")));
+  const [answers, dir] = await Promise.all([
+    cert.lines.length ? api("/verify/attestations", { method: "POST", body: { ids: cert.lines.map((l) => l.id) } }) : [],
+    directory(),
+  ]);
+  const byId = new Map(answers.map((a) => [a.id, a]));
+  const centres = new Map((dir.centres || []).map((c) => [c.id, c]));
+  const categories = new Map((dir.categories || []).map((c) => [c.id, c]));
+  let minutes = 0;
+  let verified = 0;
+  const rows = cert.lines.map((line) => {
+    const answer = byId.get(line.id);
+    const ok = Boolean(answer?.attested && !answer.revoked);
+    const category = categories.get(line.category);
+    if (ok) {
+      verified += 1;
+      if (category?.unit === "minute") minutes += line.units;
+    }
+    const why = ok ? t("verify.line_ok") : answer?.revoked ? t("verify.line_revoked") : t("verify.line_unknown");
+    return h("tr", { class: ok ? "ok" : "bad" },
+      h("td", {}, line.date),
+      h("td", {}, localName(centres.get(line.centreId), `#${line.centreId}`)),
+      h("td", {}, localName(category, `#${line.category}`)),
+      h("td", { class: "num" }, amount(line, category)),
+      h("td", {}, h("span", { class: ok ? "mark mark-ok" : "mark mark-bad" }, ok ? "✓ " : "✗ ", why)));
+  });
+  const valid = cert.lines.length > 0 && verified === cert.lines.length;
+  const table = h("table", { class: "lines" },
+    h("caption", {}, t("verify.table", { count: cert.lines.length })),
+    h("thead", {}, h("tr", {}, ["verify.col.date", "verify.col.centre", "verify.col.category", "verify.col.amount",
+      "verify.col.check"].map((k) => h("th", { scope: "col" }, t(k))))),
+    h("tbody", {}, rows));
+  show(main,
+    h("h1", {}, t("verify.title")),
+    h("p", { class: `verdict ${valid ? "verdict-ok" : "verdict-bad"}`, role: "status", "data-valid": String(valid) },
+      valid ? t("verify.valid") : t("verify.invalid")),
+    h("p", { class: "lead" }, valid ? t("verify.valid_said") : cert.lines.length ? t("verify.invalid_said",
+      { bad: cert.lines.length - verified, count: cert.lines.length }) : t("verify.empty")),
+    h("dl", { class: "facts" },
+      h("dt", {}, t("verify.code")), h("dd", { class: "code" }, cert.code),
+      h("dt", {}, t("verify.period")), h("dd", {}, `${cert.from} ~ ${cert.to}`),
+      h("dt", {}, t("verify.wallet")), h("dd", { class: "address" }, cert.volunteer),
+      h("dt", {}, t("verify.total")), h("dd", { class: "total" }, t("verify.total_hours", { hours: hoursText(minutes) }))),
+    h("p", { class: "hint" }, t("verify.code_hint")),
+    scrollRegion(t("verify.table", { count: cert.lines.length }), table),
+    h("p", { class: "hint" }, t("verify.total_hint")),
+    h("p", {}, t("verify.privacy")));
+  main.setAttribute("aria-busy", "false");
+}
+
+function draw() {
+  const { main } = frame("verify", [], draw);
+  render(main).then(() => focusHeading(main)).catch((error) => {
+    const message = error?.name === "ApiRefusal" ? error.message : t("error.unexpected");
+    if (error?.name !== "ApiRefusal") console.warn(error);
+    show(main, h("h1", {}, t("verify.title")), h("p", { role: "alert", class: "status status-error" }, message));
+    main.setAttribute("aria-busy", "false");
+  });
+}
+window.addEventListener("hashchange", draw);
+document.documentElement.lang = lang();
+await loadBranding();
+draw();
