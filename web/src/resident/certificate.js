@@ -43,7 +43,7 @@ async function preview(out, token, start, end) {
     },
   }, t("certificate.download"));
   const rows = cert.activities.map((a) => h("tr", {},
-    h("td", {}, a.date), h("td", {}, lang() === "ko" ? a.centre : a.centre_en),
+    h("td", { class: "nowrap" }, a.date), h("td", {}, lang() === "ko" ? a.centre : a.centre_en),
     h("td", {}, lang() === "ko" ? a.category_name : a.category_name_en),
     h("td", { class: "num" }, a.hours !== null ? t("verify.hours", { hours: a.hours, minutes: a.units }) : t("verify.units", { units: a.units, unit: a.unit || "" }))));
   show(out,
@@ -53,7 +53,7 @@ async function preview(out, token, start, end) {
       h("thead", {}, h("tr", {}, ["verify.col.date", "verify.col.centre", "verify.col.category", "verify.col.amount"]
         .map((k) => h("th", { scope: "col" }, t(k))))),
       h("tbody", {}, rows))) : h("p", {}, t("certificate.empty")),
-    h("p", { class: "figure", "data-figure": "total_hours" }, t("certificate.total", { hours: cert.total_hours })),
+    h("p", { "data-figure": "total_hours" }, h("strong", {}, t("certificate.total", { hours: cert.total_hours }))),
     cert.left_out ? status(t("certificate.left_out", { n: cert.left_out }), "warn") : null,
     cert.code ? h("p", {}, t("certificate.code"), " ", h("strong", {}, cert.code)) : null,
     h("div", { class: "actions" }, download,

@@ -67,18 +67,19 @@ async function render(main) {
       if (category?.unit === "minute") minutes += line.units;
     }
     const why = ok ? t("verify.line_ok") : answer?.revoked ? t("verify.line_revoked") : t("verify.line_unknown");
+    // The check first: on a phone it is what a reader must see without scrolling sideways.
     return h("tr", { class: ok ? "ok" : "bad" },
-      h("td", {}, line.date),
-      h("td", {}, localName(centres.get(line.centreId), `#${line.centreId}`)),
-      h("td", {}, localName(category, `#${line.category}`)),
+      h("td", {}, h("span", { class: ok ? "mark mark-ok" : "mark mark-bad" }, ok ? "✓ " : "✗ ", why)),
+      h("td", { class: "nowrap" }, line.date),
       h("td", { class: "num" }, amount(line, category)),
-      h("td", {}, h("span", { class: ok ? "mark mark-ok" : "mark mark-bad" }, ok ? "✓ " : "✗ ", why)));
+      h("td", {}, localName(category, `#${line.category}`)),
+      h("td", {}, localName(centres.get(line.centreId), `#${line.centreId}`)));
   });
   const valid = cert.lines.length > 0 && verified === cert.lines.length;
   const table = h("table", { class: "lines" },
     h("caption", {}, t("verify.table", { count: cert.lines.length })),
-    h("thead", {}, h("tr", {}, ["verify.col.date", "verify.col.centre", "verify.col.category", "verify.col.amount",
-      "verify.col.check"].map((k) => h("th", { scope: "col" }, t(k))))),
+    h("thead", {}, h("tr", {}, ["verify.col.check", "verify.col.date", "verify.col.amount", "verify.col.category",
+      "verify.col.centre"].map((k) => h("th", { scope: "col" }, t(k))))),
     h("tbody", {}, rows));
   show(main,
     h("h1", {}, t("verify.title")),
@@ -88,7 +89,8 @@ async function render(main) {
       { bad: cert.lines.length - verified, count: cert.lines.length }) : t("verify.empty")),
     h("dl", { class: "facts" },
       h("dt", {}, t("verify.code")), h("dd", { class: "code" }, cert.code),
-      h("dt", {}, t("verify.period")), h("dd", {}, `${cert.from} ~ ${cert.to}`),
+      h("dt", {}, t("verify.period")), h("dd", {}, h("span", { class: "nowrap" }, cert.from), " ~ ",
+        h("span", { class: "nowrap" }, cert.to)),
       h("dt", {}, t("verify.wallet")), h("dd", { class: "address" }, cert.volunteer),
       h("dt", {}, t("verify.total")), h("dd", { class: "total" }, t("verify.total_hours", { hours: hoursText(minutes) }))),
     h("p", { class: "hint" }, t("verify.code_hint")),
