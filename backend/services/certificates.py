@@ -132,7 +132,13 @@ def pdf(cert: Certificate, platform_ko: str, platform_en: str) -> bytes:
     import segno
     from fpdf import FPDF
 
-    doc = FPDF(format="A4", unit="mm")
+    class Page(FPDF):
+        def footer(self) -> None:  # the code and the page on every page, so pages of two certificates do not mix
+            self.set_y(-12)
+            self.set_font("Nanum", "", 9)
+            self.cell(0, 6, f"봉사활동 확인서 · {cert.code or '—'} · {self.page_no()}/{{nb}}", align="C")
+
+    doc = Page(format="A4", unit="mm")
     doc.set_auto_page_break(True, margin=18)
     doc.add_font("Nanum", "", str(FONTS / "NanumSquareR.ttf"))
     doc.add_font("Nanum", "B", str(FONTS / "NanumSquareB.ttf"))
@@ -190,13 +196,14 @@ def pdf(cert: Certificate, platform_ko: str, platform_en: str) -> bytes:
         doc.ln(2)
 
     if cert.url:
-        if doc.get_y() > 297 - 18 - 70:
-            doc.add_page()
         qr = segno.make(cert.url, error="l", micro=False)
-        size = 62.0
-        x, y = doc.l_margin, doc.get_y() + 2
         matrix = qr.matrix
         n = len(matrix) + 8  # the quiet zone of 4 modules on each side
+        # Modules of at least half a millimetre, so that a phone reads a dense code from paper: 50 to 100 mm.
+        size = min(100.0, max(50.0, n * 0.5))
+        if doc.get_y() > 297 - 18 - size - 8:
+            doc.add_page()
+        x, y = doc.l_margin, doc.get_y() + 2
         module = size / n
         doc.set_fill_color(0, 0, 0)
         for r, row in enumerate(matrix):

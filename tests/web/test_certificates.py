@@ -83,6 +83,9 @@ def test_a_resident_downloads_a_certificate_that_anyone_can_verify(stack, new_pa
         valid, text = verdict(checker, stack, url)
         assert valid and said in text, text
         assert checker.locator(".facts .code").inner_text() == code
+        checker.locator("#paper-code").fill(code.lower().replace("-", " "))  # typed from the paper, loosely
+        checker.locator(".code-check button").click()
+        assert checker.locator(".code-check [data-same=true]").is_visible()
         assert checker.locator(".facts .total").inner_text() in ("4시간", "4 hours")
         assert checker.locator("table.lines tbody tr.ok").count() == 2
         assert axe_violations(checker) == []
@@ -93,14 +96,26 @@ def test_a_resident_downloads_a_certificate_that_anyone_can_verify(stack, new_pa
     more_hours = tampered(url, lambda lines: [replace(lines[0], units=lines[0].units + 60), *lines[1:]])
     added = tampered(url, lambda lines: [*lines, replace(lines[-1], serial=lines[-1].serial + 1, salt=os.urandom(32))])
     moved = tampered(url, lambda lines: [replace(lines[0], occurred_at=lines[0].occurred_at - timedelta(days=1)), *lines[1:]])
-    for lang, name, bad in (("ko", "hours", more_hours), ("en", "added", added), ("ko", "moved", moved)):
+    doubled = tampered(url, lambda lines: [*lines, lines[0]])
+    cases = (("ko", "hours", more_hours), ("en", "added", added), ("ko", "moved", moved), ("en", "doubled", doubled))
+    for lang, name, bad in cases:
         checker, watch = new_page("phone", lang)
         valid, text = verdict(checker, stack, bad)
         assert not valid and ("유효하지 않은" in text if lang == "ko" else "NOT VALID" in text), text
         assert checker.locator("table.lines tbody tr.bad").count() == 1
+        checker.locator("#paper-code").fill(code)  # the paper's code is not the code of the tampered data
+        checker.locator(".code-check button").click()
+        assert checker.locator(".code-check [data-same=false]").is_visible()
         assert axe_violations(checker) == []
         assert watch.unexpected() == []
         screenshot(checker, f"certificates-not-valid-{name}-{lang}")
+    # The resident's real activities under another period (a certificate of last year made of this year's lines).
+    base, fragment = url.split("#", 1)
+    volunteer, start, end, lines = rules.decode(rules.from_b64url(fragment))
+    last_year = f"{base}#{rules.b64url(rules.encode(volunteer, start - timedelta(days=366), start - timedelta(days=1), lines))}"
+    valid, _ = verdict(checker, stack, last_year)
+    assert not valid and checker.locator("table.lines tbody tr.bad").count() == 2
+    assert "Outside the certificate's period" in checker.locator("table.lines tbody tr.bad").first.inner_text()  # this page is English
 
     # Without the fragment the page reveals nothing: it explains how to scan.
     checker, watch = new_page("phone", "ko")

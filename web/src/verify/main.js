@@ -6,7 +6,7 @@
 import "../shared/base.css";
 import "./verify.css";
 import { api } from "../shared/api.js";
-import { h, scrollRegion, show, focusHeading } from "../shared/dom.js";
+import { field, h, scrollRegion, show, focusHeading } from "../shared/dom.js";
 import { lang, localName, t } from "../shared/i18n.js";
 import { frame, loadBranding } from "../shared/layout.js";
 import { decodeCertificate } from "./certificate.js";
@@ -58,15 +58,22 @@ async function render(main) {
   const categories = new Map((dir.categories || []).map((c) => [c.id, c]));
   let minutes = 0;
   let verified = 0;
+  const seen = new Set();
   const rows = cert.lines.map((line) => {
     const answer = byId.get(line.id);
-    const ok = Boolean(answer?.attested && !answer.revoked);
+    // Attested and not revoked, within the certificate's period, and listed once (a line copied to double the hours
+    // has the same id, and a real activity of another period is still not one of this period's).
+    const repeated = seen.has(line.id);
+    seen.add(line.id);
+    const outside = line.date < cert.from || line.date > cert.to;
+    const ok = Boolean(answer?.attested && !answer.revoked) && !repeated && !outside;
     const category = categories.get(line.category);
     if (ok) {
       verified += 1;
       if (category?.unit === "minute") minutes += line.units;
     }
-    const why = ok ? t("verify.line_ok") : answer?.revoked ? t("verify.line_revoked") : t("verify.line_unknown");
+    const why = ok ? t("verify.line_ok") : repeated ? t("verify.line_repeated") : outside ? t("verify.line_outside")
+      : answer?.revoked ? t("verify.line_revoked") : t("verify.line_unknown");
     // The check first: on a phone it is what a reader must see without scrolling sideways.
     return h("tr", { class: ok ? "ok" : "bad" },
       h("td", {}, h("span", { class: ok ? "mark mark-ok" : "mark mark-bad" }, ok ? "✓ " : "✗ ", why)),
@@ -94,10 +101,28 @@ async function render(main) {
       h("dt", {}, t("verify.wallet")), h("dd", { class: "address" }, cert.volunteer),
       h("dt", {}, t("verify.total")), h("dd", { class: "total" }, t("verify.total_hours", { hours: hoursText(minutes) }))),
     h("p", { class: "hint" }, t("verify.code_hint")),
+    codeCheck(cert.code),
     scrollRegion(t("verify.table", { count: cert.lines.length }), table),
     h("p", { class: "hint" }, t("verify.total_hint")),
     h("p", {}, t("verify.privacy")));
   main.setAttribute("aria-busy", "false");
+}
+
+/** Crockford base32 as a person types it: case, spaces and dashes ignored, O read as 0, I and L as 1. */
+const normalise = (text) => text.toUpperCase().replace(/[^0-9A-Z]/g, "").replace(/O/g, "0").replace(/[IL]/g, "1");
+
+/** The code printed on the paper, typed in: the same as the code of the data scanned, or not. */
+function codeCheck(code) {
+  const input = h("input", { type: "text", autocomplete: "off", autocapitalize: "characters", spellcheck: "false",
+    maxlength: "20", class: "code-input" });
+  const out = h("div", { "aria-live": "polite" });
+  return h("form", { class: "code-check", onsubmit: (e) => {
+    e.preventDefault();
+    const same = normalise(input.value) === normalise(code);
+    show(out, h("p", { class: `status ${same ? "status-ok" : "status-error"}`, "data-same": String(same) },
+      same ? t("verify.code_same") : t("verify.code_differs")));
+  } }, field("paper-code", t("verify.code_typed"), input, t("verify.code_typed_hint")),
+  h("button", { type: "submit" }, t("verify.code_compare")), out);
 }
 
 function draw() {
