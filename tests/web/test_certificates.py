@@ -15,7 +15,7 @@ import segno
 from pypdf import PdfReader
 
 from backend.domain import certificates as rules
-from stack import axe_violations, record_activity, screenshot
+from stack import PASSWORD, axe_violations, record_activity, screenshot
 from wallet import BrowserWallet
 
 
@@ -125,4 +125,31 @@ def test_a_resident_downloads_a_certificate_that_anyone_can_verify(stack, new_pa
     # Not a certificate at all: said so, not an error.
     valid, text = verdict(checker, stack, f"{stack.url}/verify/#not-a-certificate")
     assert not valid and "확인서가 아님" in text
+    assert watch.unexpected() == []
+
+
+def test_a_coordinator_downloads_a_residents_certificate_from_the_console(stack, new_page, coordinator):
+    wallet = BrowserWallet.create()
+    r = stack.http.post("/residents", json={"name": "박확인", "phone": "010-5555-1357", "address": wallet.address,
+                                            "consent_terms_version": "2026-03"}, headers=coordinator)
+    assert r.status_code == 201, r.text
+    resident = r.json()
+    record_activity(stack, coordinator, wallet.address, minutes=120)
+    page, watch = new_page("desktop", "ko")
+    page.goto(f"{stack.url}/console/")
+    page.get_by_label("아이디").fill("coord1")
+    page.get_by_label("비밀번호").fill(PASSWORD)
+    page.get_by_role("button", name="로그인").click()
+    page.locator("nav.tabs").wait_for()
+    page.get_by_label("이름, 전화번호 끝자리, 회원번호").fill(resident["member_number"])
+    page.get_by_role("button", name="찾기").click()
+    card = page.locator(f"[data-resident='{resident['id']}']")
+    card.get_by_text("확인서", exact=True).click()
+    assert axe_violations(page) == []
+    with page.expect_download() as download:
+        card.get_by_role("button", name="확인서 내려받기 (PDF)").click()
+    assert download.value.suggested_filename.startswith(f"certificate-{resident['member_number']}-")
+    text = PdfReader(io.BytesIO(download.value.path().read_bytes())).pages[0].extract_text()
+    assert "박확인" in text and resident["member_number"] in text and "2시간" in text
+    screenshot(page, "certificates-console")
     assert watch.unexpected() == []
