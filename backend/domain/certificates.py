@@ -5,10 +5,15 @@ The encoding holds, for each activity, exactly what recomputes its on-chain id f
 (domain.activities.chain_activity_id): the centre id, the serial, the salt, and the record's fields (volunteer,
 category, units, occurred_at to the microsecond, place, description). Nothing else: no name, no member number.
 
+When the records of a long period do not fit one QR code, the lines with the most text become compact lines: the
+id itself (its low 160 bits) with the claimed category, units and time, which the verification checks against the
+attestation's public ActivityAttested log (volunteer, category, units, UTC day) instead of recomputing the id.
+
 Layout (version 1), all integers unsigned LEB128 varints, text UTF-8 with a varint byte length before it:
     version (1 byte = 1) | volunteer (20 bytes) | from day | to day (days since 1970-01-01, KST) | line count |
-    per line: centre id | serial | salt (32 bytes) | category | units | occurred_at seconds (unix) |
-              occurred_at microseconds | place | description
+    per line: kind | centre id | serial | then
+      kind 0 (record):  salt (32 bytes) | category | units | occurred_at seconds (unix) | microseconds | place | description
+      kind 1 (compact): id's low 160 bits (20 bytes) | category | units | occurred_at seconds (unix)
 and the whole is written in base64url without padding. docs/certificates.md describes it for other verifiers.
 """
 
@@ -29,6 +34,8 @@ EPOCH = date(1970, 1, 1)
 # A QR code of version 40 at error correction L holds 2,953 bytes; the URL's origin and path take some of them.
 QR_MAX_BYTES = 2953
 MAX_PERIOD_DAYS = 366 * 5
+COMPACT_LINES_FIT = 70  # about as many compact lines as one QR code holds (tests/backend/test_certificate_encoding.py)
+DAY_S = 86_400
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford's base32: no I, L, O, U to misread
 
 
@@ -54,6 +61,32 @@ class Line:
     @property
     def day(self) -> date:
         return self.occurred_at.astimezone(KST).date()
+
+
+@dataclass(frozen=True)
+class Compact:
+    """A certified activity given by its id and its claimed category, units and time, all checked against the
+    attestation's log (the time to its UTC day: the chain keeps the day alone)."""
+
+    centre_id: int
+    serial: int
+    record_low: bytes  # the id's low 160 bits
+    category: int
+    units: int
+    occurred_at: datetime  # to the second
+
+    def chain_id(self, volunteer: str) -> bytes:
+        value = (self.centre_id << 224) | (self.serial << 160) | int.from_bytes(self.record_low, "big")
+        return value.to_bytes(32, "big")
+
+    @property
+    def day(self) -> date:
+        return self.occurred_at.astimezone(KST).date()
+
+
+def compact(line: Line, volunteer: str) -> Compact:
+    return Compact(line.centre_id, line.serial, line.chain_id(volunteer)[12:], line.category, line.units,
+                   line.occurred_at.astimezone(UTC).replace(microsecond=0))
 
 
 def parse_period(start: date, end: date) -> tuple[datetime, datetime]:
@@ -84,14 +117,18 @@ def _text(s: str) -> bytes:
     return _varint(len(raw)) + raw
 
 
-def encode(volunteer: str, start: date, end: date, lines: list[Line]) -> bytes:
+def encode(volunteer: str, start: date, end: date, lines: list[Line | Compact]) -> bytes:
     out = bytearray([VERSION])
     out += bytes.fromhex(volunteer[2:])
     out += _varint((start - EPOCH).days) + _varint((end - EPOCH).days) + _varint(len(lines))
     for x in lines:
         t = x.occurred_at.astimezone(UTC)
         seconds = int(t.replace(microsecond=0).timestamp())
-        out += _varint(x.centre_id) + _varint(x.serial) + x.salt + _varint(x.category) + _varint(x.units)
+        if isinstance(x, Compact):
+            out += _varint(1) + _varint(x.centre_id) + _varint(x.serial) + x.record_low + _varint(x.category)
+            out += _varint(x.units) + _varint(seconds)
+            continue
+        out += _varint(0) + _varint(x.centre_id) + _varint(x.serial) + x.salt + _varint(x.category) + _varint(x.units)
         out += _varint(seconds) + _varint(t.microsecond) + _text(x.place) + _text(x.description)
     return bytes(out)
 
@@ -122,7 +159,7 @@ class _Reader:
         return self.take(self.varint()).decode()
 
 
-def decode(data: bytes) -> tuple[str, date, date, list[Line]]:
+def decode(data: bytes) -> tuple[str, date, date, list[Line | Compact]]:
     """The inverse of `encode` (the verification page does the same in the browser; tests use this one)."""
     r = _Reader(data)
     if r.take(1)[0] != VERSION:
@@ -131,6 +168,13 @@ def decode(data: bytes) -> tuple[str, date, date, list[Line]]:
     start, end = EPOCH + timedelta(days=r.varint()), EPOCH + timedelta(days=r.varint())
     lines = []
     for _ in range(r.varint()):
+        kind = r.varint()
+        if kind == 1:
+            centre, serial, low, category, units = r.varint(), r.varint(), r.take(20), r.varint(), r.varint()
+            lines.append(Compact(centre, serial, low, category, units, datetime.fromtimestamp(r.varint(), UTC)))
+            continue
+        if kind != 0:
+            raise ValueError("unknown kind of line")
         centre, serial, salt, category, units = r.varint(), r.varint(), r.take(32), r.varint(), r.varint()
         seconds, micro = r.varint(), r.varint()
         occurred = datetime.fromtimestamp(seconds, UTC).replace(microsecond=micro)
@@ -162,6 +206,21 @@ def verification_url(origin: str, payload: bytes) -> str:
 
 def fits_in_qr(url: str) -> bool:
     return len(url.encode()) <= QR_MAX_BYTES
+
+
+def fitted(origin: str, volunteer: str, start: date, end: date, lines: list[Line]) -> tuple[bytes, str] | None:
+    """(data, verification URL) of the certificate, its lines with the most text made compact one by one until the
+    URL fits a QR code; None when even all-compact lines do not fit."""
+    chosen: list[Line | Compact] = list(lines)
+    by_text = sorted(range(len(lines)), key=lambda i: -len((lines[i].place + lines[i].description).encode()))
+    for i in [None, *by_text]:
+        if i is not None:
+            chosen[i] = compact(lines[i], volunteer)
+        payload = encode(volunteer, start, end, chosen)
+        url = verification_url(origin, payload)
+        if fits_in_qr(url):
+            return payload, url
+    return None
 
 
 def hours(minutes: int) -> str:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from eth_abi import decode
 from sqlalchemy.orm import Session
 
 from backend.chain.attestation_pages import ACTIVITY_ATTESTED_TOPIC
@@ -97,12 +98,10 @@ def build(db: Session, chain: ChainClient, settings, resident: Resident, start: 
                      "hours": rules.hours(a.units) if unit == "minute" else None, "chain_id": a.chain_id_hex})
     url = code = None
     if lines:
-        payload = rules.encode(resident.address, start, end, lines)
-        url = rules.verification_url(settings.siwe_uri, payload)
-        if not rules.fits_in_qr(url):
-            per_line = max(1, len(url) // len(lines))
-            raise Refusal(422, "certificate_too_large", count=len(lines),
-                          fits=max(1, (rules.QR_MAX_BYTES - len(settings.siwe_uri) - 10) // per_line))
+        done = rules.fitted(settings.siwe_uri, resident.address, start, end, lines)
+        if done is None:
+            raise Refusal(422, "certificate_too_large", count=len(lines), fits=rules.COMPACT_LINES_FIT)
+        payload, url = done
         code = rules.code(payload)
     centre_only = None
     if centre_id is not None:
@@ -257,11 +256,13 @@ def throttle(client: str, now: float | None = None) -> None:
         _HITS[client] = hits
 
 
-def check_ids(chain: ChainClient, ids: list[str]) -> list[dict]:
+def check_ids(chain: ChainClient, ids: list[str], claims: list[dict] | None = None) -> list[dict]:
     """For each id: attested (this exact id has an ActivityAttested log: `isAttested` alone looks at the serial's
-    slot, which a changed record with the same serial would also pass), revoked, and the block of the attestation.
-    Nothing else: the same facts anyone reads from the chain."""
-    if len(ids) > MAX_IDS:
+    slot, which a changed record with the same serial would also pass), revoked, and the block of the attestation;
+    for an id with a claim (a certificate's compact line: volunteer, category, units, day = unix seconds // 86400),
+    `matches`: whether the attestation's log says the same. Nothing else: yes or no on facts anyone reads from the
+    chain."""
+    if len(ids) > MAX_IDS or len(claims or []) > MAX_IDS:
         raise Refusal(422, "too_many_ids", max=MAX_IDS)
     parsed = []
     for value in ids:
@@ -271,19 +272,34 @@ def check_ids(chain: ChainClient, ids: list[str]) -> list[dict]:
             parsed.append(bytes.fromhex(value[2:]))
         except ValueError:
             raise Refusal(422, "invalid_request", why="ids: each id is 0x and 64 hex digits") from None
+    claimed = {}
+    for claim in claims or []:
+        claimed[bytes.fromhex(claim["id"][2:])] = claim
     found: dict[bytes, int] = {}
+    facts: dict[bytes, tuple] = {}
     wanted = sorted(set(parsed))
     if wanted:
         head = int(chain.rpc("eth_blockNumber", []), 16)
         for entry in chain.logs.logs(chain.deployment.deployment_block, head, chain.registry.address,
                                      [ACTIVITY_ATTESTED_TOPIC, wanted]):
-            aid = bytes(entry["topics"][1]) if not isinstance(entry["topics"][1], str) \
-                else bytes.fromhex(entry["topics"][1][2:])
+            topics = [_raw(t) for t in entry["topics"]]
             block = entry["blockNumber"]
-            found[aid] = int(block, 16) if isinstance(block, str) else int(block)
+            found[topics[1]] = int(block, 16) if isinstance(block, str) else int(block)
+            category, _, units, time, _, _ = decode(["uint16", "uint32", "uint32", "uint40", "bytes32", "uint96"],
+                                                    _raw(entry["data"]))
+            facts[topics[1]] = ("0x" + topics[2][12:].hex(), category, units, time // rules.DAY_S)
     out = []
     for aid in parsed:
         attested = aid in found
+        claim = claimed.get(aid)
+        matches = None
+        if claim is not None:
+            matches = attested and facts[aid] == (claim["volunteer"].lower(), claim["category"], claim["units"], claim["day"])
         out.append({"id": "0x" + aid.hex(), "attested": attested,
-                    "revoked": bool(chain.is_revoked(aid)) if attested else False, "block": found.get(aid)})
+                    "revoked": bool(chain.is_revoked(aid)) if attested else False, "block": found.get(aid),
+                    "matches": matches})
     return out
+
+
+def _raw(value) -> bytes:
+    return bytes.fromhex(value[2:]) if isinstance(value, str) else bytes(value)

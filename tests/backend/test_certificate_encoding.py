@@ -65,3 +65,19 @@ def test_a_qr_code_holds_a_certificate_of_about_twenty_activities_with_words():
     url = rules.verification_url("https://bank.example", rules.encode(volunteer, date(2026, 1, 1), date(2026, 12, 31),
                                                                        [line() for _ in range(40)]))
     assert not rules.fits_in_qr(url)
+
+
+def test_a_long_period_makes_the_wordiest_lines_compact_until_it_fits():
+    volunteer = Account.create().address
+    lines = [line(description="어르신 댁 방문, 말벗과 장보기 도움 " * (8 if i % 2 else 1)) for i in range(20)]
+    payload, url = rules.fitted("https://bank.example", volunteer, date(2026, 1, 1), date(2026, 12, 31), lines)
+    assert rules.fits_in_qr(url)
+    decoded = rules.decode(payload)[3]
+    compacted = [i for i, x in enumerate(decoded) if isinstance(x, rules.Compact)]
+    assert compacted and all(i % 2 for i in compacted)  # the long descriptions went first
+    assert [x.chain_id(volunteer) for x in decoded] == [x.chain_id(volunteer) for x in lines]
+    assert rules.fitted("https://bank.example", volunteer, date(2026, 1, 1), date(2026, 12, 31),
+                        [line() for _ in range(rules.COMPACT_LINES_FIT + 10)]) is None
+    short = [line(place="", description="") for _ in range(3)]
+    assert all(isinstance(x, rules.Line) for x in rules.decode(rules.fitted("https://b", volunteer, date(2026, 1, 1),
+                                                                              date(2026, 1, 2), short)[0])[3])

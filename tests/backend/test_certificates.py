@@ -80,9 +80,26 @@ def test_the_public_check_answers_per_exact_id(backend, resident):
     answers = r.json()
     assert [(a["attested"], a["revoked"]) for a in answers] == [(True, False), (True, False), (False, False), (False, False)]
     assert all(isinstance(a["block"], int) for a in answers[:2]) and answers[2]["block"] is None
-    assert set(answers[0]) == {"id", "attested", "revoked", "block"}
+    assert set(answers[0]) == {"id", "attested", "revoked", "block", "matches"} and answers[0]["matches"] is None
     # The same serial's slot is taken, so isAttested alone would have said yes to the changed record.
     assert backend.chain.is_attested(changed)
+
+
+def test_a_compact_lines_claim_is_checked_against_the_attestations_log(backend, resident):
+    cert = backend.http.get("/me/certificate", params=period(), headers=resident["session"]).json()
+    volunteer, _, _, lines = rules.decode(rules.from_b64url(cert["verification_url"].split("#", 1)[1]))
+    short = rules.compact(lines[0], volunteer)
+    day = int(short.occurred_at.timestamp()) // 86_400
+    claim = {"id": "0x" + short.chain_id(volunteer).hex(), "volunteer": volunteer.lower(), "category": 1,
+             "units": short.units, "day": day}
+    wrong = [{**claim, "units": short.units + 60}, {**claim, "day": day + 1}, {**claim, "category": 2},
+             {**claim, "volunteer": new_wallet().address}]
+    for c, expected in [(claim, True), *[(w, False) for w in wrong]]:
+        r = backend.http.post("/verify/attestations", json={"ids": [c["id"]], "claims": [c]})
+        assert r.status_code == 200, r.text
+        assert (r.json()[0]["attested"], r.json()[0]["matches"]) == (True, expected), c
+    plain = backend.http.post("/verify/attestations", json={"ids": [claim["id"]]}).json()
+    assert plain[0]["matches"] is None
 
 
 def test_the_public_check_refuses_too_many_or_malformed_ids(backend):

@@ -109,6 +109,14 @@ def test_a_resident_downloads_a_certificate_that_anyone_can_verify(stack, new_pa
         assert axe_violations(checker) == []
         assert watch.unexpected() == []
         screenshot(checker, f"certificates-not-valid-{name}-{lang}")
+    # The same certificate with compact lines (as a long period's has): VALID; the hours changed on one: NOT VALID.
+    compact = tampered(url, lambda lines: [rules.compact(x, wallet.address) for x in lines])
+    valid, _ = verdict(checker, stack, compact)
+    assert valid
+    compact_more = tampered(url, lambda lines: [replace(rules.compact(lines[0], wallet.address), units=lines[0].units + 60),
+                                                *lines[1:]])
+    valid, _ = verdict(checker, stack, compact_more)
+    assert not valid and checker.locator("table.lines tbody tr.bad").count() == 1
     # The resident's real activities under another period (a certificate of last year made of this year's lines).
     base, fragment = url.split("#", 1)
     volunteer, start, end, lines = rules.decode(rules.from_b64url(fragment))

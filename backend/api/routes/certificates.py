@@ -22,8 +22,19 @@ From = Annotated[date, Query(alias="from", description="first day, YYYY-MM-DD (K
 To = Annotated[date, Query(alias="to", description="last day, YYYY-MM-DD (Korean date), included")]
 
 
+class ClaimIn(BaseModel):
+    """A compact line's claim: checked against the attestation's log (day: unix seconds // 86400, UTC)."""
+
+    id: str = Field(pattern=r"^0x[0-9a-fA-F]{64}$")
+    volunteer: str = Field(pattern=r"^0x[0-9a-fA-F]{40}$")
+    category: int = Field(ge=0, lt=2**16)
+    units: int = Field(ge=0, lt=2**32)
+    day: int = Field(ge=0, lt=2**40)
+
+
 class IdsIn(BaseModel):
     ids: list[str] = Field(max_length=certificates.MAX_IDS)
+    claims: list[ClaimIn] = Field(default=[], max_length=certificates.MAX_IDS)
 
 
 def _pdf(request: Request, cert: certificates.Certificate) -> Response:
@@ -66,7 +77,8 @@ def resident_certificate_pdf(request: Request, resident_id: int, actor: Staff, d
 @router.post("/verify/attestations")
 def verify_attestations(body: IdsIn, request: Request, chain: ChainDep) -> list[dict]:
     """Public, no sign-in: for each attestation id (at most 100), whether the registry attested exactly this id,
-    whether it was revoked, and the block. Nothing about anyone: the chain's own public facts. Rate-limited per
-    client address."""
+    whether it was revoked, and the block; for an id with a claim (a certificate's compact line), whether its log
+    says the same volunteer, category, units and day (`matches`; null without a claim). Nothing about anyone: yes
+    or no on the chain's own public facts. Rate-limited per client address."""
     certificates.throttle(client_address(request))
-    return certificates.check_ids(chain, body.ids)
+    return certificates.check_ids(chain, body.ids, [c.model_dump() for c in body.claims])

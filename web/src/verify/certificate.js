@@ -107,8 +107,9 @@ export function dayDate(days) {
   return new Date(days * DAY_MS).toISOString().slice(0, 10);
 }
 
-/** {volunteer, from, to, lines: [{centreId, serial, salt, category, units, seconds, micros, place, description,
- * date, id}], code} from the fragment's text; throws if it is not a certificate. */
+/** {volunteer, from, to, lines: [{kind, centreId, serial, category, units, seconds, date, id, and salt, micros, place,
+ * description (kind 0: the record) or claim (kind 1: compact)}], code} from the fragment's text; throws if it is not
+ * a certificate. */
 export function decodeCertificate(fragment) {
   const payload = fromBase64Url(fragment);
   const r = new Reader(payload);
@@ -120,15 +121,25 @@ export function decodeCertificate(fragment) {
   if (count > 200) throw new Error("too many lines");
   const lines = [];
   for (let i = 0; i < count; i++) {
-    const line = { centreId: r.num(), serial: r.big(), salt: r.take(32).slice(), category: r.num(), units: r.num(),
-      seconds: r.num(), micros: r.num() };
-    line.place = r.text();
-    line.description = r.text();
-    if (line.centreId < 1 || line.centreId >= 2 ** 32 || line.serial >= 2n ** 64n || line.micros > 999_999) {
-      throw new Error("out of range");
+    const kind = r.num();
+    if (kind !== 0 && kind !== 1) throw new Error("unknown kind of line");
+    const line = { kind, centreId: r.num(), serial: r.big() };
+    if (line.centreId < 1 || line.centreId >= 2 ** 32 || line.serial >= 2n ** 64n) throw new Error("out of range");
+    if (kind === 1) {
+      // Compact: the id itself; its category, units and day are checked against the attestation's log.
+      const low = BigInt("0x" + hex(r.take(20)));
+      Object.assign(line, { category: r.num(), units: r.num(), seconds: r.num() });
+      line.id = "0x" + ((BigInt(line.centreId) << 224n) | (line.serial << 160n) | low).toString(16).padStart(64, "0");
+      line.claim = { id: line.id, volunteer, category: line.category, units: line.units,
+        day: Math.floor(line.seconds / 86_400) };
+    } else {
+      Object.assign(line, { salt: r.take(32).slice(), category: r.num(), units: r.num(), seconds: r.num(), micros: r.num() });
+      line.place = r.text();
+      line.description = r.text();
+      if (line.micros > 999_999) throw new Error("out of range");
+      line.id = activityId(volunteer, line);
     }
     line.date = kstDate(line.seconds);
-    line.id = activityId(volunteer, line);
     lines.push(line);
   }
   if (r.at !== payload.length) throw new Error("trailing bytes");

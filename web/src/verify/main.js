@@ -50,7 +50,8 @@ async function render(main) {
   }
   show(main, h("h1", {}, t("verify.title")), h("p", { role: "status", class: "status" }, t("verify.checking")));
   const [answers, dir] = await Promise.all([
-    cert.lines.length ? api("/verify/attestations", { method: "POST", body: { ids: cert.lines.map((l) => l.id) } }) : [],
+    cert.lines.length ? api("/verify/attestations", { method: "POST", body: {
+      ids: cert.lines.map((l) => l.id), claims: cert.lines.filter((l) => l.claim).map((l) => l.claim) } }) : [],
     directory(),
   ]);
   const byId = new Map(answers.map((a) => [a.id, a]));
@@ -66,7 +67,8 @@ async function render(main) {
     const repeated = seen.has(line.id);
     seen.add(line.id);
     const outside = line.date < cert.from || line.date > cert.to;
-    const ok = Boolean(answer?.attested && !answer.revoked) && !repeated && !outside;
+    const matches = line.kind === 0 || answer?.matches === true; // a compact line: the chain's log says the same
+    const ok = Boolean(answer?.attested && !answer.revoked) && matches && !repeated && !outside;
     const category = categories.get(line.category);
     if (ok) {
       verified += 1;
