@@ -12,7 +12,8 @@ attestation's public ActivityAttested log (volunteer, category, units, UTC day) 
 Layout (version 1), all integers unsigned LEB128 varints, text UTF-8 with a varint byte length before it:
     version (1 byte = 1) | volunteer (20 bytes) | from day | to day (days since 1970-01-01, KST) | line count |
     per line: kind | centre id | serial | then
-      kind 0 (record):  salt (32 bytes) | category | units | occurred_at seconds (unix) | microseconds | place | description
+      kind 0 (record):  salt (32 bytes) | category | units | occurred_at seconds (unix) | microseconds | place |
+                        description
       kind 1 (compact): id's low 160 bits (20 bytes) | category | units | occurred_at seconds (unix)
 and the whole is written in base64url without padding. docs/certificates.md describes it for other verifiers.
 """

@@ -56,13 +56,12 @@ class Certificate:
 
 def for_address(db: Session, chain: ChainClient, settings, address: str, start: date, end: date) -> Certificate:
     """The signed-in resident's own certificate (every centre's activities)."""
-    resident = by_address(db, address)
-    if resident is None:
-        return build(db, chain, settings, Resident(address=address), start, end, None)
+    resident = by_address(db, address) or Resident(address=address)  # a wallet without a record: no activities
     return build(db, chain, settings, resident, start, end, None)
 
 
-def for_resident(db: Session, chain: ChainClient, settings, actor, resident_id: int, start: date, end: date) -> Certificate:
+def for_resident(db: Session, chain: ChainClient, settings, actor, resident_id: int, start: date,
+                 end: date) -> Certificate:
     """A resident's certificate issued by staff: the admin lists every centre's activities, a coordinator their own
     centre's (another centre's resident: 404, so ids cannot be probed)."""
     resident = in_scope(db, resident_id, scope(actor))
@@ -174,7 +173,10 @@ def pdf(cert: Certificate, platform_ko: str, platform_en: str) -> bytes:
     doc.ln()
     doc.set_font("Nanum", "", 10.5)
     for row in cert.rows:
-        amount = f"{row['hours']}시간 ({row['units']}분)" if row["hours"] is not None else f"{row['units']} {row['unit'] or ''}"
+        if row["hours"] is not None:
+            amount = f"{row['hours']}시간 ({row['units']}분)"
+        else:
+            amount = f"{row['units']} {row['unit'] or ''}"
         for w, text, align in zip(widths, (row["date"], row["centre"], row["category_name"], amount),
                                   ("C", "L", "L", "R"), strict=True):
             doc.cell(w, 8, _fit(doc, text, w - 2), border=1, align=align)
@@ -294,7 +296,8 @@ def check_ids(chain: ChainClient, ids: list[str], claims: list[dict] | None = No
         claim = claimed.get(aid)
         matches = None
         if claim is not None:
-            matches = attested and facts[aid] == (claim["volunteer"].lower(), claim["category"], claim["units"], claim["day"])
+            said = (claim["volunteer"].lower(), claim["category"], claim["units"], claim["day"])
+            matches = attested and facts[aid] == said
         out.append({"id": "0x" + aid.hex(), "attested": attested,
                     "revoked": bool(chain.is_revoked(aid)) if attested else False, "block": found.get(aid),
                     "matches": matches})
