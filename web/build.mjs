@@ -1,4 +1,4 @@
-// Builds the three apps into dist/ (served by the backend: backend/api/web.py). Output names carry a content hash,
+// Builds the apps into dist/ (served by the backend: backend/api/web.py). Output names carry a content hash,
 // so a browser may keep them for ever; the HTML pages are written last and name the hashed files.
 //   node build.mjs            one build
 //   node build.mjs --watch    rebuild on change (for development)
@@ -12,9 +12,9 @@ const here = dirname(fileURLToPath(import.meta.url));
 const target = join(here, "dist");
 // Built beside dist/ and swapped in at the end, so a server never sees half a build.
 const dist = join(here, `dist.tmp-${process.pid}`);
-const apps = ["resident", "desk", "dashboard", "console"];
+const apps = ["resident", "desk", "dashboard", "console", "verify"];
 // Where each app is served (the resident app is the PWA at /app/).
-const mount = { resident: "app", desk: "desk", dashboard: "dashboard", console: "console" };
+const mount = { resident: "app", desk: "desk", dashboard: "dashboard", console: "console", verify: "verify" };
 
 async function build() {
   rmSync(dist, { recursive: true, force: true });

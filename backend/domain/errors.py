@@ -138,6 +138,10 @@ CATALOGUE: dict[str, dict] = {
     "centre_required": _e("a {role} belongs to a centre: give centre_id", "{role}은(는) 센터에 속해야 합니다. centre_id를 입력하세요",
                           "this role belongs to a centre: give centre_id",
                           "이 역할은 센터에 속해야 합니다. centre_id를 입력하세요"),
+    "certificate_too_large": _e("{count} activities are more than one certificate's QR code holds (about {fits}); choose a shorter period",
+                                "활동 {count}건은 확인서 한 장의 QR 코드에 다 담을 수 없습니다(약 {fits}건까지). 기간을 더 짧게 고르세요",
+                                "too many activities for one certificate; choose a shorter period",
+                                "확인서 한 장에 담기에는 활동이 너무 많습니다. 기간을 더 짧게 고르세요"),
     "chain_unavailable": _e("the chain is not reachable; nothing was changed, try again shortly",
                             "블록체인 노드에 연결할 수 없습니다. 아무것도 바뀌지 않았으니 잠시 후 다시 시도하세요"),
     "coin_paused": _e("the city has paused the coin; nothing can be spent until it resumes",
@@ -414,6 +418,8 @@ CATALOGUE: dict[str, dict] = {
     "payment_between_residents": _e(
         "payment is for a need between two residents; an organisation's or a project's need is volunteer activity",
         "대가 지급은 주민 사이의 요청에만 쓸 수 있습니다. 단체나 프로젝트의 요청은 봉사활동입니다"),
+    "period_too_long": _e("a period is at most {days} days", "기간은 최대 {days}일입니다",
+                          "the period is too long", "기간이 너무 깁니다"),
     "price_above_max": _e("offer {offer_id} costs {price}, more than your max_price {max_price}",
                           "{offer_id}번 상품의 가격 {price}이(가) 지정한 최대 가격(max_price) {max_price}보다 높습니다",
                           "the offer costs more than your max_price", "상품 가격이 지정한 최대 가격(max_price)보다 높습니다"),
@@ -572,6 +578,8 @@ CATALOGUE: dict[str, dict] = {
     "too_early": _e("need {need_id} starts at {starts_at}: confirm it after it happened",
                     "{need_id}번 요청은 {starts_at}에 시작합니다. 활동이 끝난 뒤에 확인하세요",
                     "confirm the need after it happened", "활동이 끝난 뒤에 확인하세요"),
+    "too_many_ids": _e("at most {max} ids at once", "한 번에 최대 {max}개까지 확인할 수 있습니다",
+                       "too many ids at once", "한 번에 확인할 수 있는 수보다 많습니다"),
     "unauthorized": _e("{why}", "로그인이 필요하거나 인증 정보가 올바르지 않습니다", "sign in first", forms=[
         ("invalid or revoked API key", "API 키가 올바르지 않거나 폐기되었습니다"),
         ("sign in first: Authorization: Bearer <token> (POST /auth/login) or X-API-Key",

@@ -12,7 +12,7 @@ from stack import PASSWORD, axe_violations, record_activity, screenshot
 from wallet import BrowserWallet
 
 RESIDENT = ["home", "offers", "vouchers", "pay", "donate", "receive", "history", "community", "talents", "needs",
-            "fitting", "matches", "proposals", "report"]
+            "fitting", "matches", "proposals", "report", "certificate"]
 DESK = ["voucher", "offers", "statement"]
 DASHBOARD = ["figures", "check", "proposals"]
 CONSOLE = {"coord1": ["residents", "record", "sheets", "queue"], "officer1": ["reports"],
@@ -38,6 +38,8 @@ def test_every_page(stack, new_page, coordinator, gym_offer, lang, viewport):
     assert page.locator("html").get_attribute("lang") == lang
     page.goto(f"{stack.url}/desk/")
     check(page, watch, "desk sign-in")
+    page.goto(f"{stack.url}/verify/")
+    check(page, watch, "verify without a certificate")
 
     # The resident, signed in with a wallet, with some history.
     wallet = BrowserWallet.create()

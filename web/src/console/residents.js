@@ -5,6 +5,7 @@ import { t } from "../shared/i18n.js";
 import { isAddress } from "../shared/wallet.js";
 import { act, call, loadFor } from "./common.js";
 import { newIdempotencyKey } from "../shared/api.js";
+import { saveAs } from "../shared/operations.js";
 
 const TERMS_VERSION = "2026-03";
 
@@ -18,6 +19,7 @@ function residentCard(r, again) {
       h("dt", {}, t("console.phone")), h("dd", {}, r.phone || "—"),
       h("dt", {}, t("console.wallet")), h("dd", { class: "mono" }, r.address || t("console.no_wallet"))),
     h("p", {}, h("a", { href: `#/record/${r.id}` }, t("console.record_for"))),
+    certificateForm(r, box),
     h("details", {}, h("summary", {}, t("console.change_wallet")),
       h("form", { onsubmit: async (e) => {
         e.preventDefault();
@@ -27,6 +29,23 @@ function residentCard(r, again) {
       h("button", { type: "submit" }, t("console.save")))),
     forgetForm(r, box, again),
     box);
+}
+
+/** 봉사활동 확인서 of a period as a PDF: the activities recorded at my centre (the resident gets all of theirs in the app). */
+function certificateForm(r, box) {
+  const today = new Date(Date.now() + 9 * 3_600_000).toISOString().slice(0, 10);
+  const start = h("input", { type: "date", value: `${today.slice(0, 4)}-01-01`, required: true });
+  const end = h("input", { type: "date", value: today, required: true });
+  return h("details", { class: "certificate" }, h("summary", {}, t("console.certificate")),
+    h("form", { onsubmit: async (e) => {
+      e.preventDefault();
+      const query = `from=${encodeURIComponent(start.value)}&to=${encodeURIComponent(end.value)}`;
+      await act(box, async () => saveAs(await call(`/residents/${r.id}/certificate.pdf?${query}`, { raw: true }),
+        `certificate-${r.member_number}-${start.value}-${end.value}.pdf`));
+    } }, field(`certificate-from-${r.id}`, t("certificate.from"), start),
+    field(`certificate-to-${r.id}`, t("certificate.to"), end),
+    h("p", { class: "hint" }, t("console.certificate_hint")),
+    h("button", { type: "submit" }, t("certificate.download"))));
 }
 
 /** The resident's request to be forgotten: typed-out confirmation, a reason that does not name them. */

@@ -3,6 +3,7 @@
 import "../shared/base.css";
 import { t } from "../shared/i18n.js";
 import { frame, loadBranding, startRouter } from "../shared/layout.js";
+import { certificateScreen } from "./certificate.js";
 import { communityScreen } from "./community.js";
 import { connectScreen } from "./connect.js";
 import { donateScreen } from "./donate.js";
@@ -25,7 +26,7 @@ const signedIn = {
   home: homeScreen, offers: offersScreen, redeem: redeemScreen, vouchers: vouchersScreen, voucher: voucherScreen,
   donate: donateScreen, pay: payScreen, receive: receiveScreen, history: historyScreen,
   community: communityScreen, talents: talentsScreen, needs: needsScreen, need: needScreen, fitting: fittingScreen, matches: matchesScreen,
-  proposals: proposalsScreen, proposal: proposalScreen, report: reportScreen,
+  proposals: proposalsScreen, proposal: proposalScreen, report: reportScreen, certificate: certificateScreen,
 };
 
 function tabs() {
