@@ -51,7 +51,7 @@ def verdict(page, stack, url: str) -> tuple[bool, str]:
     return box.get_attribute("data-valid") == "true", box.inner_text()
 
 
-def test_a_resident_downloads_a_certificate_that_anyone_can_verify(stack, new_page, coordinator, tmp_path):
+def test_certificate_verify(stack, new_page, coordinator, tmp_path):
     wallet = BrowserWallet.create()
     record_activity(stack, coordinator, wallet.address, minutes=90)
     record_activity(stack, coordinator, wallet.address, minutes=150, place="반포 경로당", description="어르신 말벗")
