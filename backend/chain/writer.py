@@ -105,7 +105,7 @@ class ChainWriter(TxLifecycle):
             else:
                 return False
             kind, chosen = work
-            payload = [(i.id, i.activity_id, self._activity_tuple(i.activity) if kind == "attest" else None,
+            payload = [(i.id, i.activity_id, activity_tuple(i.activity) if kind == "attest" else None,
                         i.activity.chain_id_hex, i.reason_hash) for i in chosen]
 
         if kind == "attest":
@@ -163,7 +163,7 @@ class ChainWriter(TxLifecycle):
             signed_items = [i for i in items if i.state in ("queued", "in_tx", "done")]
             queued = [i.id for i in signed_items if i.state == "queued"]
             coordinator, nonce, deadline = batch.coordinator, batch.nonce, batch.deadline
-            activities = [self._activity_tuple(i.activity) for i in signed_items]
+            activities = [activity_tuple(i.activity) for i in signed_items]
             signature = bytes.fromhex(batch.signature.removeprefix("0x"))
             partial = len(queued) != len(signed_items)
         if partial:  # some were sent (or settled) apart from the others: the signature no longer fits
@@ -231,11 +231,6 @@ class ChainWriter(TxLifecycle):
                 item.state = "awaiting_signature"
         log.warning("signed batch %d of sheet %d is stale: %s", batch_id, sheet_id, why)
         return True
-
-    @staticmethod
-    def _activity_tuple(a: Activity) -> tuple:
-        return (bytes.fromhex(a.chain_id_hex[2:]), a.resident.address, a.category, a.units, a.chain_time,
-                bytes.fromhex(a.evidence_hash[2:]))
 
     def _plan_batch(self, centre_id: int, signer: LocalAccount, payload: list) -> tuple:
         """Calldata and gas for the largest prefix of `payload` under the gas budget; items the registry would
@@ -407,6 +402,12 @@ def _mark_attested(item: OutboxItem, found: dict) -> None:
 
 
 ATTEST_BATCH_SELECTOR = keccak(text="attestBatch((bytes32,address,uint16,uint32,uint40,bytes32)[])")[:4]
+
+
+def activity_tuple(a: Activity) -> tuple:
+    """An activity as the registry's `Activity` struct: (id, volunteer, category, units, time, evidenceHash)."""
+    return (bytes.fromhex(a.chain_id_hex[2:]), a.resident.address, a.category, a.units, a.chain_time,
+            bytes.fromhex(a.evidence_hash[2:]))
 
 
 def encode_attest_batch(activities: list[tuple]) -> str:

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from backend.chain import reads
 from backend.chain.attestation_pages import attest_batch_typed_data
 from backend.chain.client import ChainClient
+from backend.chain.writer import activity_tuple
 from backend.domain import relay
 from backend.domain.activities import parse_address
 from backend.domain.errors import Refusal
@@ -51,16 +52,11 @@ def start(db: Session, sheet_id: int, centre_id: int, coordinator: str, activity
         item.state, item.signed_batch_id = "awaiting_signature", batch.id
 
 
-def activity_tuple(a) -> tuple:
-    """An activity as the registry's `Activity` struct: (id, volunteer, category, units, time, evidenceHash)."""
-    return (bytes.fromhex(a.chain_id_hex[2:]), a.resident.address, a.category, a.units, a.chain_time,
-            bytes.fromhex(a.evidence_hash[2:]))
-
-
-def next_nonce(db: Session, chain: ChainClient, batch: SignedBatch) -> int:
-    """The nonce a new signature of `batch` takes: the coordinator's next on-chain nonce, after those of their other
-    signed batches still on their way (each signature uses one, in order)."""
-    on_chain = chain.registry.functions.nonces(batch.coordinator).call()
+def next_nonce(db: Session, chain: ChainClient, batch: SignedBatch, on_chain: int | None = None) -> int:
+    """The nonce a new signature of `batch` takes: the coordinator's next on-chain nonce (`on_chain`, read here if
+    not given), after those of their other signed batches still on their way (each signature uses one, in order)."""
+    if on_chain is None:
+        on_chain = chain.registry.functions.nonces(batch.coordinator).call()
     ahead = store.signed_nonces_from(db, batch.coordinator, on_chain, batch.id)
     return max([on_chain, *(n + 1 for n in ahead)])
 
@@ -101,8 +97,9 @@ def accept(db: Session, chain: ChainClient, batch_id: int, nonce: int, deadline:
         on_chain = chain.registry.functions.nonces(batch.coordinator).call()
         if nonce < on_chain:
             raise Refusal(409, "nonce_used", nonce=nonce, next=on_chain)
-        if nonce > next_nonce(db, chain, batch):
-            raise Refusal(409, "nonce_used", nonce=nonce, next=next_nonce(db, chain, batch))
+        expected = next_nonce(db, chain, batch, on_chain)
+        if nonce > expected:
+            raise Refusal(409, "nonce_used", nonce=nonce, next=expected)
         data = typed_data(chain, batch, items, nonce, deadline)
         # A smart-contract wallet (EIP-1271) signs in its own form: it is asked, as the registry will ask it.
         wallet = batch.coordinator if reads.has_code(chain, batch.coordinator) else None

@@ -18,10 +18,11 @@ from web3 import Web3
 from backend.chain.attestation_pages import ACTIVITY_ATTESTED_TOPIC
 from backend.chain.client import ChainClient
 from backend.chain.keys import dev_key
-from backend.chain.logs import LogReader, LogsIncomplete, logs_rpc, plain_log
-from backend.chain.writer import ChainWriter
+from backend.chain.logs import LogReader, LogsIncomplete, logs_rpc
+from backend.chain.writer import ChainWriter, activity_tuple
 from backend.store.models import Activity, ChainOp, OutboxItem
 from chaos_proxy import ChaosProxy
+from test_log_reader import contracts, reference_logs, rpc
 
 
 @pytest.fixture(scope="module")
@@ -31,20 +32,7 @@ def chaos(backend):
     p.close()
 
 
-def rpc(backend, method, *params):
-    return backend.node.web3.provider.make_request(method, list(params))["result"]
 
-
-def contracts(backend) -> list[str]:
-    return [backend.chain.coin.address, backend.chain.registry.address, backend.chain.redemption.address]
-
-
-def reference_logs(backend, start: int, end: int, topics=None) -> list[dict]:
-    """One eth_getLogs straight to Anvil, which neither limits nor cuts."""
-    query = {"fromBlock": hex(start), "toBlock": hex(end), "address": contracts(backend)}
-    if topics:
-        query["topics"] = topics
-    return [plain_log(e) for e in rpc(backend, "eth_getLogs", query)]
 
 
 def record(backend, headers, count: int, centre: int = 1, approve: bool = True) -> list[int]:
@@ -183,7 +171,7 @@ def attest_behind_the_backs_of(backend, activity_id: int) -> str:
     restored from before it was sent) leaves it: on-chain, and queued in the database."""
     with backend.sessions() as s:
         a = s.query(Activity).options(selectinload(Activity.resident)).filter_by(id=activity_id).one()
-        act = ChainWriter._activity_tuple(a)
+        act = activity_tuple(a)
     web3, key = backend.node.web3, dev_key(a.centre_id)
     tx = backend.chain.registry.functions.attest(act).build_transaction(
         {"from": key.address, "nonce": web3.eth.get_transaction_count(key.address, "pending"), "gas": 500_000})
