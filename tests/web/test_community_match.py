@@ -7,6 +7,7 @@ accepts."""
 from __future__ import annotations
 
 import re
+import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -14,6 +15,24 @@ from stack import axe_violations, screenshot
 from wallet import BrowserWallet
 
 KST = timezone(timedelta(hours=9))
+
+
+def two_hours_around_now() -> datetime:
+    """Korean time now, a little after midnight's last minutes: a same-day window of two hours needs a minute left."""
+    now = datetime.now(KST)
+    if now.hour == 23 and now.minute >= 58:
+        time.sleep(150)
+        now = datetime.now(KST)
+    return now
+
+
+def two_hour_window(now: datetime) -> tuple[datetime, datetime]:
+    """Two hours on the same Korean day, begun before now and ending after it (near midnight the window shifts, it
+    does not shrink: the helper earns for exactly two hours whenever the test runs)."""
+    start = now.replace(second=0, microsecond=0) - timedelta(hours=1)
+    earliest, latest = now.replace(hour=0, minute=0, second=0, microsecond=0), now.replace(hour=21, minute=59, second=0, microsecond=0)
+    start = min(max(start, earliest), latest)
+    return start, start + timedelta(hours=2)
 
 
 def sign_in(page, stack, route: str):
@@ -39,8 +58,8 @@ def test_community_match(stack, new_page, coordinator, areas):
     # The beneficiary asks for help now (started an hour ago, ends in an hour: Korean time, same day).
     other, watch = new_page("desktop", "ko", wallet=beneficiary)
     sign_in(other, stack, "needs")
-    now = datetime.now(KST)
-    start, end = max(now - timedelta(hours=1), now.replace(hour=0, minute=0)), min(now + timedelta(hours=1), now.replace(hour=23, minute=59))
+    now = two_hours_around_now()
+    start, end = two_hour_window(now)
     other.get_by_label("필요한 도움").fill("반찬을 만들어 주실 분")
     other.get_by_label("자세한 설명 (선택)").fill("혼자 지내서 요리가 어려워요. 반찬 몇 가지 부탁드립니다.")
     other.get_by_label("동네").select_option("seocho-seocho2")
