@@ -136,6 +136,15 @@ class Settings(BaseSettings):
     community_reward_min_residents: int = Field(default=3, ge=1)
     report_reward_points: int = Field(default=5, ge=1)
 
+    # The national volunteer portal 1365 (docs/portal.md): the public data portal's volunteer-participation service
+    # (its end point, and the account's service key, which stays out of logs and answers), asked at most
+    # `portal_max_pages` pages of `portal_page_rows` per import.
+    portal_api_url: str = "https://apis.data.go.kr/1741000/VolunteerPartcptnService"
+    portal_service_key: str = Field(default="", repr=False)
+    portal_timeout_s: float = Field(default=15.0, gt=0)
+    portal_page_rows: int = Field(default=100, ge=1, le=1000)
+    portal_max_pages: int = Field(default=20, ge=1, le=500)
+
     def max_fee_wei(self, chain_id: int) -> int:
         """The fee ceiling per gas on `chain_id`, in wei."""
         gwei = self.max_fee_gwei.get(chain_id, self.max_fee_gwei_default)

@@ -74,7 +74,8 @@ def _e(en: str, ko: str, en_plain: str | None = None, ko_plain: str | None = Non
 # Korean names of the things "not_found" and "not_owner" speak of (longest first when matched).
 THINGS_KO = {"need": "요청", "talent": "재능 나눔", "match": "연결", "report": "제보", "proposal": "제안",
              "organisation": "단체", "area": "지역", "centre": "센터", "resident": "주민", "activity": "활동",
-             "offer": "상품", "voucher": "이용권", "sheet line": "출석부 줄", "sheet": "출석부", "operation": "작업", "staff account": "직원 계정", "API key": "API 키"}
+             "offer": "상품", "voucher": "이용권", "sheet line": "출석부 줄", "sheet": "출석부", "operation": "작업", "staff account": "직원 계정", "API key": "API 키",
+             "programme": "프로그램", "export": "내보내기"}
 
 # Korean for the statuses, roles and fields the messages name (an unknown one stays as it is: it is an identifier).
 WORDS_KO = {
@@ -137,7 +138,8 @@ CATALOGUE: dict[str, dict] = {
                         "a centre with this key exists", "같은 키를 쓰는 센터가 이미 있습니다"),
     "centre_required": _e("a {role} belongs to a centre: give centre_id", "{role}은(는) 센터에 속해야 합니다. centre_id를 입력하세요",
                           "this role belongs to a centre: give centre_id",
-                          "이 역할은 센터에 속해야 합니다. centre_id를 입력하세요"),
+                          "이 역할은 센터에 속해야 합니다. centre_id를 입력하세요", forms=[
+        ("the 1365 hours are a centre's: give centre_id", "1365 실적은 센터별로 다룹니다. centre_id를 입력하세요")]),
     "certificate_too_large": _e("{count} activities are more than one certificate's QR code holds (about {fits}); choose a shorter period",
                                 "활동 {count}건은 확인서 한 장의 QR 코드에 다 담을 수 없습니다(약 {fits}건까지). 기간을 더 짧게 고르세요",
                                 "too many activities for one certificate; choose a shorter period",
@@ -186,7 +188,8 @@ CATALOGUE: dict[str, dict] = {
                     "활동이 아직 블록체인에 기록되는 중입니다. 처리가 끝난 뒤에 연결 정보를 삭제하세요"),
     "in_future": _e("occurred_at is in the future; record an activity after it happened",
                     "활동 시각(occurred_at)이 미래입니다. 활동이 끝난 뒤에 기록하세요",
-                    forms=[("occurred_at is in the future", "활동 시각(occurred_at)이 미래입니다. 활동이 끝난 뒤에 기록하세요")]),
+                    forms=[("occurred_at is in the future", "활동 시각(occurred_at)이 미래입니다. 활동이 끝난 뒤에 기록하세요"),
+                           ("the day {day} is yet to come", "{day}은(는) 아직 오지 않은 날입니다")]),
     "in_past": _e("{what} is in the past", "{what_ko}이(가) 이미 지났습니다", "the time is in the past",
                   "이미 지난 시각입니다"),
     "index_incomplete": _e("{why}", "기록된 이벤트를 아직 집계할 수 없습니다. 새 버전의 작업자(worker)가 시작되면 블록 시각이 채워집니다",
@@ -245,7 +248,9 @@ CATALOGUE: dict[str, dict] = {
         ("q: say what you are looking for", "q: 무엇을 찾는지 입력하세요"),
         ("offer_id is required to redeem", "이용권을 사용하려면 offer_id가 필요합니다"),
         ("charity and amount are required to donate", "기부하려면 기부처(charity)와 금액(amount)이 필요합니다"),
-        ("payee and amount are required to pay", "지급하려면 받는 사람(payee)과 금액(amount)이 필요합니다")]),
+        ("payee and amount are required to pay", "지급하려면 받는 사람(payee)과 금액(amount)이 필요합니다"),
+        ("dry_run is true or false", "dry_run은 true 또는 false입니다"),
+        ("centre_id is a centre's number", "centre_id는 센터 번호입니다")]),
     "invalid_rule": _e("{why}", "분류 규칙이 올바르지 않습니다", "the rule is not valid", forms=[
         ("coins_per_block does not fit 96 bits", "coins_per_block 값이 너무 큽니다 (96비트 이내)"),
         ("an active rule gives more than 0 coins (set active: false to switch off)",
@@ -526,6 +531,7 @@ CATALOGUE: dict[str, dict] = {
     "sheet_nothing_to_approve": _e("every line of the sheet is dropped", "출석부의 모든 줄이 빠져 있어 승인할 것이 없습니다"),
     "sheet_too_large": _e("{why}", "파일이 너무 큽니다. 출석부는 1MB까지입니다", "the file is too large", forms=[
         ("a sheet is at most 1 MB", "출석부 파일은 1MB까지입니다"),
+        ("a file is at most 1 MB", "파일은 1MB까지입니다"),
         ("the workbook unpacks to more than 30 MB", "엑셀 파일의 압축을 풀면 30MB가 넘습니다")]),
     "sheet_too_long": _e("the sheet has {lines} lines; at most {max}", "출석부가 {lines}줄입니다. 최대 {max}줄까지입니다",
                          "the sheet has too many lines", "출석부의 줄이 너무 많습니다 (최대 500줄)"),
@@ -659,6 +665,57 @@ CATALOGUE: dict[str, dict] = {
     "zero_won": _e("{amount} base units are worth 0 won at {rate} won per coin",
                    "{amount} 기본 단위는 코인당 {rate}원 기준 0원입니다. 더 많이 정산하세요",
                    "the amount is worth 0 won at the current rate", "현재 환율로는 0원이 됩니다. 더 많이 정산하세요"),
+    # the 1365 link (services.portal)
+    "portal_not_configured": _e("the 1365 link is not set up: the city sets VB_PORTAL_SERVICE_KEY (docs/portal.md)",
+                                "1365 연계가 설정되지 않았습니다. 시에서 VB_PORTAL_SERVICE_KEY를 설정해야 합니다 (docs/portal.md)"),
+    "portal_unavailable": _e("the 1365 service did not answer usably ({why}); try again later",
+                             "1365 서비스의 응답을 받을 수 없습니다 ({why}). 잠시 뒤에 다시 시도하세요",
+                             "the 1365 service did not answer usably; try again later",
+                             "1365 서비스의 응답을 받을 수 없습니다. 잠시 뒤에 다시 시도하세요"),
+    "portal_refused": _e("the 1365 service refused the call (code {code}: {reason}); check the service key and the "
+                         "query", "1365 서비스가 요청을 거절했습니다 (코드 {code}: {reason}). 서비스 키와 조회 조건을 확인하세요",
+                         "the 1365 service refused the call; check the service key and the query",
+                         "1365 서비스가 요청을 거절했습니다. 서비스 키와 조회 조건을 확인하세요"),
+    "portal_item_invalid": _e("the programme's {field} is missing or not valid", "프로그램의 {field} 항목이 없거나 올바르지 않습니다",
+                              "the programme has a missing or invalid field", "프로그램에 없거나 올바르지 않은 항목이 있습니다"),
+    "came_from_portal": _e("activity {activity_id} was imported from 1365: it is there already",
+                           "{activity_id}번 활동은 1365에서 가져온 것이라 이미 1365에 있습니다",
+                           "the activity was imported from 1365: it is there already",
+                           "1365에서 가져온 활동이라 이미 1365에 있습니다"),
+    "not_confirmed_yet": _e("activity {activity_id} is {status}: only activities confirmed on-chain go to 1365",
+                            "{activity_id}번 활동은 아직 '{status}' 상태입니다. 블록체인에 확정된 활동만 1365로 보냅니다",
+                            "only activities confirmed on-chain go to 1365", "블록체인에 확정된 활동만 1365로 보냅니다"),
+    "no_portal_consent": _e("the resident of activity {activity_id} has not agreed to share their hours with 1365",
+                            "{activity_id}번 활동의 주민이 1365 실적 연계에 동의하지 않았습니다",
+                            "the resident has not agreed to share their hours with 1365",
+                            "주민이 1365 실적 연계에 동의하지 않았습니다"),
+    "no_portal_id": _e("the resident of activity {activity_id} has no 1365 id recorded",
+                       "{activity_id}번 활동의 주민의 1365 아이디가 등록되어 있지 않습니다",
+                       "the resident has no 1365 id recorded", "주민의 1365 아이디가 등록되어 있지 않습니다"),
+    "already_exported": _e("activity {activity_id} was exported to 1365 before", "{activity_id}번 활동은 이미 1365로 내보냈습니다",
+                           "the activity was exported to 1365 before", "이미 1365로 내보낸 활동입니다"),
+    "too_old_for_portal": _e("activity {activity_id} is more than {days} days old: 1365 no longer certifies it",
+                             "{activity_id}번 활동은 {days}일이 지나 1365에서 인정받을 수 없습니다",
+                             "the activity is too old for 1365 to certify", "기간이 지나 1365에서 인정받을 수 없는 활동입니다"),
+    "portal_consent_required": _e("send consent: true — the resident's agreement to have their hours sent to 1365",
+                                  "consent: true를 보내세요. 주민이 1365로 실적을 보내는 데 동의해야 합니다"),
+    "nothing_to_export": _e("no activity of the period can go to 1365 (see the dry run's reasons)",
+                            "이 기간에 1365로 보낼 수 있는 활동이 없습니다 (미리 보기의 사유를 확인하세요)"),
+    "nothing_to_import": _e("no line of the file can be credited (see the dry run's reasons)",
+                            "파일에서 인정할 수 있는 줄이 없습니다 (미리 보기의 사유를 확인하세요)"),
+    "no_portal_consent_to_withdraw": _e("there is no consent to share hours with 1365 to withdraw",
+                                        "철회할 1365 실적 연계 동의가 없습니다"),
+    "hours_no_header": _e("the file's first row must name the resident (member number, 1365 id or phone), the day "
+                          "(봉사일자) and the time (minutes, hours, or a start and an end)",
+                          "파일의 첫 줄에 주민(회원번호, 1365 아이디 또는 전화번호), 봉사일자, 시간(분, 시간, 또는 시작·종료 시각) "
+                          "열 이름이 있어야 합니다"),
+    "bad_day": _e("'{day}' is not a day (write 2026-11-03)", "'{day}'은(는) 날짜가 아닙니다 (2026-11-03처럼 쓰세요)",
+                  "the day is missing or not a date (write 2026-11-03)", "날짜가 없거나 올바르지 않습니다 (2026-11-03처럼 쓰세요)"),
+    "bad_clock": _e("'{value}' is not a time of day (write 09:30)", "'{value}'은(는) 시각이 아닙니다 (09:30처럼 쓰세요)",
+                    "a time of day is not valid (write 09:30)", "시각이 올바르지 않습니다 (09:30처럼 쓰세요)"),
+    "already_imported": _e("the line of row {row} was imported before: it is credited already",
+                           "{row}번째 줄은 이미 가져와 인정된 실적입니다",
+                           "this line was imported before: it is credited already", "이미 가져와 인정된 실적입니다"),
 }
 
 # Korean for a refusal whose code has no entry, by its HTTP status.

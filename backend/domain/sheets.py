@@ -98,7 +98,7 @@ def _csv_rows(data: bytes) -> list[list]:
         raise Refusal(422, "sheet_unreadable", f"the CSV file cannot be read: {exc}") from None
 
 
-def _xlsx_rows(data: bytes) -> list[list]:
+def _xlsx_rows(data: bytes, max_cols: int) -> list[list]:
     from openpyxl import load_workbook
 
     try:
@@ -113,7 +113,7 @@ def _xlsx_rows(data: bytes) -> list[list]:
     try:
         sheet = book.worksheets[0]
         rows = []
-        for values in sheet.iter_rows(max_col=len(COLUMNS) + 10, values_only=True):
+        for values in sheet.iter_rows(max_col=max_cols, values_only=True):
             rows.append(list(values))
             if len(rows) >= MAX_ROWS_READ:
                 break
@@ -122,16 +122,23 @@ def _xlsx_rows(data: bytes) -> list[list]:
         book.close()
 
 
-def read_file(data: bytes) -> list[SheetRow]:
-    """The lines of an attendance sheet (a CSV or an .xlsx workbook), blank rows skipped; the first non-blank row
-    is the header, which must name a units column and one naming the resident."""
+def table_rows(data: bytes, max_cols: int = 30) -> list[tuple[int, list[str | None]]]:
+    """The non-blank rows of a CSV or .xlsx file (at most 1 MB), each with its row number (the first is 1) and its
+    cells as text; a file without any is refused."""
     if len(data) > MAX_BYTES:
         raise Refusal(413, "sheet_too_large", "a sheet is at most 1 MB")
-    rows = _xlsx_rows(data) if data[:4] == b"PK\x03\x04" else _csv_rows(data)
+    rows = _xlsx_rows(data, max_cols) if data[:4] == b"PK\x03\x04" else _csv_rows(data)
     numbered = [(i + 1, [_cell_text(v) for v in r]) for i, r in enumerate(rows)]
     numbered = [(i, cells) for i, cells in numbered if any(cells)]
     if not numbered:
         raise Refusal(422, "sheet_empty")
+    return numbered
+
+
+def read_file(data: bytes) -> list[SheetRow]:
+    """The lines of an attendance sheet (a CSV or an .xlsx workbook), blank rows skipped; the first non-blank row
+    is the header, which must name a units column and one naming the resident."""
+    numbered = table_rows(data, len(COLUMNS) + 10)
     header_row, header = numbered[0]
     columns: dict[str, int] = {}
     for index, text in enumerate(header):

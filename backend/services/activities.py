@@ -39,9 +39,10 @@ def owned(db: Session, actor, activity_id: int, for_update: bool = False) -> Act
     return a
 
 
-def record_sheet(db: Session, chain: ChainClient, actor, lines: list, approve: bool) -> list[Activity]:
+def record_sheet(db: Session, chain: ChainClient, actor, lines: list, approve: bool,
+                 source: str = "coordinator") -> list[Activity]:
     """A sheet of activities of one centre, all or none: one transaction, one cap check for their sum. A refused line
-    is named by its index."""
+    is named by its index. `source` says where they come from (a coordinator, or the portal's hours)."""
     centre_id = lines[0].centre_id
     for i, item in enumerate(lines):
         if item.centre_id != centre_id:
@@ -59,7 +60,7 @@ def record_sheet(db: Session, chain: ChainClient, actor, lines: list, approve: b
         residents = repo.residents_for(db, volunteers, {v: centre_id for v in volunteers})
         recorded = repo.record_many(db, actor.name, centre_id, [
             (residents[v], item.category, item.units, item.occurred_at, item.place, item.description)
-            for item, v in zip(lines, volunteers, strict=True)])
+            for item, v in zip(lines, volunteers, strict=True)], source=source)
         if approve:
             repo.approve_many(db, recorded, rewards, actor.name, *cap)
         return recorded
