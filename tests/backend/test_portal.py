@@ -7,6 +7,10 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+import os
+import subprocess
+import sys
 import threading
 import uuid
 from datetime import datetime, timedelta, timezone
@@ -439,3 +443,39 @@ def test_a_resident_cannot_import_hours(backend):
     headers = sign_in(backend, Account.create())
     r = send_hours(backend, headers, hours_file([]))
     assert r.status_code == 403
+
+
+def run_import_command(backend, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "DATABASE_URL": backend.settings.database_url,
+           "VB_PORTAL_API_URL": backend.settings.portal_api_url, "VB_PORTAL_SERVICE_KEY": SERVICE_KEY,
+           "VB_PORTAL_PAGE_ROWS": "2"}
+    return subprocess.run([sys.executable, "-m", "backend.portal_import", "--from", TODAY.isoformat(),
+                           "--to", (TODAY + timedelta(days=30)).isoformat(), "--sido", "6110000", *args],
+                          capture_output=True, text=True, env=env, cwd=Path(__file__).parents[2], timeout=120)
+
+
+def test_the_command_dry_runs_by_default_and_prints_one_json_object(backend, recorded_portal):
+    before = programme_count(backend)
+    done = run_import_command(backend)
+    assert done.returncode == 0, done.stderr
+    found = json.loads(done.stdout)
+    assert found["dry_run"] is True and programme_count(backend) == before
+    assert [r["code"] for r in found["refused"]] == ["portal_item_invalid"]
+
+
+def test_the_command_applies_with_apply_and_is_audited(backend, recorded_portal):
+    done = run_import_command(backend, "--apply", "--area", "seocho-banpo2")
+    assert done.returncode == 0, done.stderr
+    with backend.sessions() as s:
+        row = s.scalars(select(AdminAudit).where(AdminAudit.action == "import_portal_programmes")
+                        .order_by(AdminAudit.id.desc())).first()
+    assert row.actor == "command: backend.portal_import"
+
+
+def test_the_command_exits_2_when_the_portal_refuses(backend, recorded_portal):
+    recorded_portal.refuse = True
+    try:
+        done = run_import_command(backend)
+    finally:
+        recorded_portal.refuse = False
+    assert done.returncode == 2 and "portal_refused" in done.stderr and done.stdout == ""
