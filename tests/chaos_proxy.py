@@ -9,7 +9,9 @@ It forwards every call to `upstream` (an Anvil) and misbehaves the way hosted pr
   whose log index trails its state does (eth_call already sees what eth_getLogs does not);
 * one-shot faults on the next calls of a method (`fail`): HTTP 429 with Retry-After, a delay beyond the client's
   timeout (`timeout`; `timeout_after_forward` forwards first, so the node acts on a call whose answer is lost),
-  eth_sendRawTransaction accepted with its hash but never forwarded (`drop`) or forwarded late (`delay`).
+  eth_sendRawTransaction accepted with its hash but never forwarded (`drop`) or forwarded late (`delay`);
+* something done to the node just before or just after the next call of a method is forwarded (`around`): a
+  reorganisation between two calls of a reader, exactly where it hurts.
 
 Everything is counted (`calls`, `injected`), so a test can show the fault was hit. Thread-safe; a batch (a JSON list)
 is answered element by element.
@@ -84,6 +86,7 @@ class ChaosProxy:
             self.injected: Counter = Counter()
             self.logs_asked: list[tuple[int, int]] = []
             self.dropped: list[str] = []  # hashes of raw transactions accepted and never forwarded
+            self.hooks: list[tuple[str, str, object]] = []  # (method, "before" | "after", action)
         return self
 
     def fail(self, method: str | None, kind: str, count: int = 1, seconds: float = 0.0) -> ChaosProxy:
@@ -93,6 +96,24 @@ class ChaosProxy:
         with self._lock:
             self.faults.append(Fault(method, kind, count, seconds))
         return self
+
+    def around(self, method: str, when: str, action) -> ChaosProxy:
+        """`action()` runs once, just before the next call of `method` is forwarded or just after its answer came
+        back (before the client gets it)."""
+        if when not in ("before", "after"):
+            raise ValueError(f"unknown moment {when}")
+        with self._lock:
+            self.hooks.append((method, when, action))
+        return self
+
+    def _run_hook(self, method: str, when: str) -> None:
+        with self._lock:
+            found = next((h for h in self.hooks if h[0] == method and h[1] == when), None)
+            if found is not None:
+                self.hooks.remove(found)
+                self.injected[f"{when}_{method}"] += 1
+        if found is not None:
+            found[2]()
 
     def close(self) -> None:
         self.server.shutdown()
@@ -122,6 +143,12 @@ class ChaosProxy:
 
     def _one(self, request: dict) -> tuple[int, dict, dict]:
         method = request.get("method", "")
+        self._run_hook(method, "before")
+        answer = self._answer_one(request, method)
+        self._run_hook(method, "after")
+        return answer
+
+    def _answer_one(self, request: dict, method: str) -> tuple[int, dict, dict]:
         fault = self._take_fault(method)
         if fault is not None:
             if fault.kind == "429":
