@@ -75,6 +75,14 @@ class Settings(BaseSettings):
     # The single-writer lease (backend/store/leases.py): a second worker waits as a standby while the first renews
     # it; it takes over this long after the first stopped renewing. 0: no lease (tests stepping writers by hand).
     lease_s: float = Field(default=15.0, ge=0)
+    # /health answers 503 `degraded` (with a code in `problems`) when: the indexer is more than
+    # `health_indexer_lag_blocks` behind the head and has not reached the head for `health_indexer_behind_s`
+    # ("indexer_behind"); the worker's heartbeat is older than `health_worker_stale_s` ("worker_stale"); the oldest
+    # queued activity waits longer than `health_queue_age_s` ("queue_stale").
+    health_indexer_lag_blocks: int = Field(default=20, ge=1)
+    health_indexer_behind_s: float = Field(default=120.0, gt=0)
+    health_worker_stale_s: float = Field(default=60.0, gt=0)
+    health_queue_age_s: float = Field(default=900.0, gt=0)
 
     # auth
     jwt_secret: str = Field(default="", repr=False)
