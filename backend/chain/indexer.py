@@ -25,12 +25,13 @@ import threading
 import time
 from collections import defaultdict
 
+from eth_utils import keccak
 from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend.chain.client import ChainClient
 from backend.chain.events import log_block_time
-from backend.chain.logs import ContractEvents
+from backend.chain.logs import ContractEvents, plain_log
 from backend.chain.lifecycle import now
 from backend.store.db import transaction
 from backend.store.leases import LeaseKeeper
@@ -73,6 +74,7 @@ class Indexer:
             ("ServiceCoin", client.coin), ("ActivityRegistry", client.registry), ("Redemption", client.redemption)))
         # Each step asks for up to CHUNK blocks; the reader splits what the node refuses.
         self.reader = client.logs.like(CHUNK)
+        self._address_bits = [bloom_bits(bytes.fromhex(address[2:])) for address in self.contracts.names]
 
     def cursor(self, s: Session) -> int:
         kv = s.get(KeyValue, "indexer.next_block")
@@ -82,7 +84,7 @@ class Indexer:
         filled = False
         while not stop.is_set():
             try:
-                if not filled:
+                if not filled and (self.lease is None or self.lease.hold()):
                     while self.fill_block_times():
                         pass
                     filled = True
@@ -111,7 +113,7 @@ class Indexer:
         end = min(head, start + CHUNK - 1)
         first = max(start, head - REORG_DEPTH + 1)
         headers = self._headers(first, end, dict(known).get(first - 1))
-        logs = self.reader.logs(start, end, list(self.contracts.names))
+        logs = self._with_bloomed_blocks(self.reader.logs(start, end, list(self.contracts.names)), headers)
         self._check_logs(logs, headers)
         if self._header(end)["hash"] != headers[end]["hash"]:
             raise ChainMoved(f"block {end} changed while its logs were read")
@@ -181,6 +183,25 @@ class Indexer:
             if expected is not None and headers[n]["parentHash"] != expected:
                 raise ChainMoved(f"block {n} does not follow block {n - 1} as read or stored")
         return headers
+
+    def _with_bloomed_blocks(self, logs: list[dict], headers: dict[int, dict]) -> list[dict]:
+        """`logs` with those of any block whose header's bloom says it may hold our contracts' logs while the range's
+        answer has none of it, asked by the block's hash: a provider whose log index trails its state answers a
+        recent range without them (no error), and they would be passed by for good. (A bloom's false positive costs
+        one call that finds nothing; a provider that does not know the block yet answers an error, and the step is
+        tried again.)"""
+        have = {e["blockNumber"] for e in logs}
+        extra = []
+        for number, header in headers.items():
+            if number in have or not any(bloom_may_hold(header["logsBloom"], bits) for bits in self._address_bits):
+                continue
+            raw = self.client.rpc("eth_getLogs", [{"blockHash": header["hash"], "address": list(self.contracts.names)}])
+            extra.extend(plain_log(e) for e in raw)
+        if not extra:
+            return logs
+        log.warning("indexer: %d logs of blocks %s were missing from the node's answer for the range",
+                    len(extra), sorted({e["blockNumber"] for e in extra}))
+        return sorted(logs + extra, key=lambda e: (e["blockNumber"], e["logIndex"]))
 
     @staticmethod
     def _check_logs(logs: list[dict], headers: dict[int, dict]) -> None:
@@ -298,6 +319,19 @@ class Indexer:
             value = int(args["value"])
             total += (value if a2 == address else 0) - (value if a1 == address else 0)
         return total
+
+
+def bloom_bits(item: bytes) -> tuple[int, int, int]:
+    """The three bits an address or a topic sets in a block's logsBloom (the yellow paper's M3:2048)."""
+    h = keccak(item)
+    return tuple(((h[i] << 8) | h[i + 1]) & 2047 for i in (0, 2, 4))
+
+
+def bloom_may_hold(bloom: str, bits: tuple[int, ...]) -> bool:
+    """Whether a logsBloom (0x-hex, 256 bytes) has all of `bits` set: the item may be in the block (never a false
+    no)."""
+    value = int(bloom, 16)
+    return all(value >> bit & 1 for bit in bits)
 
 
 def indexed_height(s: Session) -> int | None:

@@ -41,6 +41,7 @@ from web3.exceptions import TransactionNotFound
 
 from backend.chain.client import ChainClient
 from backend.chain.faults import crash_point
+from backend.chain.logs import is_transient
 from backend.config import Settings
 from backend.store.db import transaction
 from backend.store.leases import LeaseKeeper
@@ -258,20 +259,23 @@ class TxLifecycle:
         if not rows:
             return False
         finalized = self._finalized_block()
-        moved, canonical, intact_below = [], {}, None
+        moved, unknown, canonical, intact_below = [], set(), {}, None
         for chain_tx_id, number, block_hash in rows:  # newest block first
             if intact_below is not None and number < intact_below:
                 break  # an unchanged block vouches for every block under it
             if number not in canonical:
                 header = self.client.rpc("eth_getBlockByNumber", [hex(number), False])
                 canonical[number] = header["hash"] if header else None
-            if canonical[number] != block_hash:
+            if canonical[number] is None:  # a node behind the one that served the receipt: look again later
+                unknown.add(chain_tx_id)
+            elif canonical[number] != block_hash:
                 moved.append(chain_tx_id)
             elif intact_below is None:
                 intact_below = number
         for chain_tx_id in moved:
             self._reopen(chain_tx_id)
-        final = [i for i, number, _ in rows if i not in moved and (finalized is None or number <= finalized)]
+        final = [i for i, number, _ in rows
+                 if i not in moved and i not in unknown and (finalized is None or number <= finalized)]
         if final:
             with transaction(self.sessions) as s:
                 s.execute(update(ChainTx).where(ChainTx.id.in_(final), ChainTx.status.in_(SETTLED))
@@ -285,7 +289,9 @@ class TxLifecycle:
             return None
         try:
             block = self.client.rpc("eth_getBlockByNumber", ["finalized", False])
-        except ValueError:  # a node error: the tag is not supported (a transport error is raised to the loop)
+        except ValueError as exc:  # the node's error: the tag is not supported, unless it is a rate limit
+            if is_transient(exc):
+                raise
             block = None
         if block is None and not self._no_finalized_tag_logged:
             log.warning("%s: the node has no finalized block; transactions are final at %d confirmations",

@@ -230,3 +230,36 @@ def test_with_depth_finality_a_batch_is_final_at_its_confirmations(backend, coor
             assert s.scalars(select(ChainTx).order_by(ChainTx.id.desc())).first().final
     finally:
         backend.writer.settings = backend.settings
+
+
+def test_logs_lagging_the_state_are_never_passed_by(backend, coord1, chaos):
+    """A provider whose log index trails its state answers the newest blocks' range without their logs, and no error:
+    the block's header (its logsBloom) says it may hold our logs, so the indexer asks for it by hash; the provider
+    does not know it yet, and the step waits instead of passing the block by."""
+    backend.drain()
+    indexer = proxied_indexer(backend, chaos)
+    activity_id, volunteer = approved(backend, coord1)
+    attest_behind_the_backs_of(backend, activity_id)
+    before = cursor(backend)
+    chaos.reset(logs_lag=3)
+    with pytest.raises(ValueError, match="unknown block"):
+        indexer.step()
+    assert chaos.injected["logs_lagged"] >= 2 and cursor(backend) == before
+    rpc(backend, "anvil_mine", "0x3")  # the log index reaches the block
+    index(indexer)
+    assert balance(backend, volunteer) != "0"
+    chaos.reset()
+    backend.drain()  # the writer recognises the activity as attested
+
+
+def test_a_block_missing_from_a_lagging_range_is_read_by_its_hash(backend, coord1, chaos):
+    backend.drain()
+    indexer = proxied_indexer(backend, chaos)
+    activity_id, volunteer = approved(backend, coord1)
+    attest_behind_the_backs_of(backend, activity_id)
+    chaos.reset(logs_lag=3, logs_lag_by_hash=False)
+    assert indexer.step() and cursor(backend) == backend.node.web3.eth.block_number + 1
+    assert chaos.injected["logs_lagged"] >= 1
+    assert balance(backend, volunteer) != "0"
+    chaos.reset()
+    backend.drain()
