@@ -81,7 +81,6 @@ def test_an_indexer_left_behind_makes_health_degraded(backend):
     backend.drain()  # indexed to the head
     with thresholds(backend, health_indexer_lag_blocks=5, health_indexer_behind_s=0.5):
         backend.node.web3.provider.make_request("anvil_mine", ["0xa"])
-        assert "indexer_behind" not in problems(backend)[1]  # behind, but it reached the head a moment ago
         time.sleep(0.6)  # and the indexer does not run
         status, found = problems(backend)
         assert status == 503 and "indexer_behind" in found
