@@ -263,3 +263,28 @@ def test_a_block_missing_from_a_lagging_range_is_read_by_its_hash(backend, coord
     assert balance(backend, volunteer) != "0"
     chaos.reset()
     backend.drain()
+
+
+def test_a_confirmed_operation_reorganised_out_before_it_is_final_is_sent_again(backend):
+    """The sender's side of the re-check: a provider's offer, confirmed, its block replaced; it is followed again,
+    the same transaction mined again, and the offer exists once."""
+    gym = backend.login("gym")
+    backend.drain()
+    offers_before = backend.chain.redemption.functions.offerCount().call()
+    snapshot = rpc(backend, "evm_snapshot")
+    r = backend.http.post("/provider/offers", json={"title": "Pool day pass", "price": str(COIN), "capacity": 5},
+                          headers=gym)
+    assert r.status_code == 202, r.text
+    op_id = r.json()["id"]
+    backend.drain()
+    first = backend.http.get(f"/operations/{op_id}", headers=gym).json()
+    assert first["state"] == "confirmed", first
+
+    assert rpc(backend, "evm_revert", snapshot)
+    rpc(backend, "anvil_mine", "0x2")
+    assert backend.chain.redemption.functions.offerCount().call() == offers_before  # gone from the chain
+    backend.sender.step()  # reopened: in flight again, the same bytes sent again
+    backend.drain()
+    again = backend.http.get(f"/operations/{op_id}", headers=gym).json()
+    assert again["state"] == "confirmed" and again["result"] == first["result"]
+    assert backend.chain.redemption.functions.offerCount().call() == offers_before + 1
