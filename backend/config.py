@@ -9,6 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -17,6 +18,12 @@ ROOT = Path(__file__).resolve().parents[1]
 LOCAL_CHAIN_IDS = frozenset({31337, 1337})  # Anvil, Ganache: the only chains a plaintext key is accepted on
 EIP7825_TX_GAS_CAP = 2**24  # 16,777,216: the per-transaction gas cap from Osaka on
 MAX_BUDGET_WEI = 9 * 10**18  # the relay budgets are summed in 64-bit integer columns
+# Blocks on top of a transaction's before it counts as confirmed, per chain id, when VB_CONFIRMATIONS is not set
+# (docs/operations.md): local chains do not reorganise; Ethereum's mainnet and testnets reorganise 1-2 blocks at
+# times; L2 sequencers' blocks are not reorganised short of a sequencer fault. Any other chain: DEFAULT_CONFIRMATIONS.
+CONFIRMATIONS_BY_CHAIN = {31337: 1, 1337: 1, 1: 3, 11155111: 3, 17000: 3, 560048: 3,
+                          10: 1, 8453: 1, 42161: 1, 11155420: 1, 84532: 1, 421614: 1}
+DEFAULT_CONFIRMATIONS = 3
 
 
 class Settings(BaseSettings):
@@ -28,7 +35,12 @@ class Settings(BaseSettings):
     # chain
     rpc_url: str = "http://127.0.0.1:8545"
     deployments_dir: Path = ROOT / "deployments"
-    confirmations: int = Field(default=1, ge=1, le=64)
+    # Unset: CONFIRMATIONS_BY_CHAIN for the node's chain id.
+    confirmations: int | None = Field(default=None, ge=1, le=64)
+    # When a confirmed transaction stops being re-checked: "finalized" — once its block is at or below the node's
+    # `finalized` block (a node without the tag: at confirmation); "depth" — at confirmation. Until then, a
+    # transaction whose block left the canonical chain is followed and sent again (same nonce, same signature).
+    finality: Literal["finalized", "depth"] = "finalized"
     rpc_timeout_s: float = Field(default=10.0, gt=0)  # one JSON-RPC call; a slower answer is a transient error
     # Reading logs through a provider (backend/chain/logs.py): `logs_results_cap` is a provider's known silent cap
     # on eth_getLogs results (answers with that many are split and read again); `logs_verify` checks every answer
@@ -63,6 +75,14 @@ class Settings(BaseSettings):
     # The single-writer lease (backend/store/leases.py): a second worker waits as a standby while the first renews
     # it; it takes over this long after the first stopped renewing. 0: no lease (tests stepping writers by hand).
     lease_s: float = Field(default=15.0, ge=0)
+    # /health answers 503 `degraded` (with a code in `problems`) when: the indexer is more than
+    # `health_indexer_lag_blocks` behind the head and has not reached the head for `health_indexer_behind_s`
+    # ("indexer_behind"); the worker's heartbeat is older than `health_worker_stale_s` ("worker_stale"); the oldest
+    # queued activity waits longer than `health_queue_age_s` ("queue_stale").
+    health_indexer_lag_blocks: int = Field(default=20, ge=1)
+    health_indexer_behind_s: float = Field(default=120.0, gt=0)
+    health_worker_stale_s: float = Field(default=60.0, gt=0)
+    health_queue_age_s: float = Field(default=900.0, gt=0)
 
     # auth
     jwt_secret: str = Field(default="", repr=False)
@@ -144,6 +164,12 @@ class Settings(BaseSettings):
     portal_timeout_s: float = Field(default=15.0, gt=0)
     portal_page_rows: int = Field(default=100, ge=1, le=1000)
     portal_max_pages: int = Field(default=20, ge=1, le=500)
+
+    def confirmations_on(self, chain_id: int) -> int:
+        """Blocks on top of a transaction's (its own included) before it counts as confirmed on `chain_id`."""
+        if self.confirmations is not None:
+            return self.confirmations
+        return CONFIRMATIONS_BY_CHAIN.get(chain_id, DEFAULT_CONFIRMATIONS)
 
     def max_fee_wei(self, chain_id: int) -> int:
         """The fee ceiling per gas on `chain_id`, in wei."""

@@ -32,7 +32,7 @@ def start_in_process(settings: Settings, sessions: sessionmaker[Session], chain:
                      stop: threading.Event) -> list[threading.Thread]:
     signers = load_centre_signers(settings, chain.chain_id)
     writer = ChainWriter(settings, sessions, chain, signers)
-    indexer = Indexer(sessions, chain)
+    indexer = Indexer(sessions, chain, settings.lease_s)
     sender = OpSender(settings, sessions, chain, load_sender_keys(settings, chain.chain_id))
     shared = {s.address for s in signers.values()} & set(sender.by_address)
     if shared:  # two nonce managers for one key would collide

@@ -6,10 +6,13 @@ It forwards every call to `upstream` (an Anvil) and misbehaves the way hosted pr
   errors Alchemy, Infura and geth answer ("block range too large", -32005 "query returned more than N results"), or,
   with `logs_truncate`, answered silently with only the first N results, as some gateways do;
 * logs lagging the state (`logs_lag`): eth_getLogs answered as of that many blocks below the head, as a provider
-  whose log index trails its state does (eth_call already sees what eth_getLogs does not);
+  whose log index trails its state does (eth_call already sees what eth_getLogs does not), and a query by the hash
+  of a block above that answered "unknown block" (unless `logs_lag_by_hash` is off: ranges lag, single blocks not);
 * one-shot faults on the next calls of a method (`fail`): HTTP 429 with Retry-After, a delay beyond the client's
   timeout (`timeout`; `timeout_after_forward` forwards first, so the node acts on a call whose answer is lost),
-  eth_sendRawTransaction accepted with its hash but never forwarded (`drop`) or forwarded late (`delay`).
+  eth_sendRawTransaction accepted with its hash but never forwarded (`drop`) or forwarded late (`delay`);
+* something done to the node just before or just after the next call of a method is forwarded (`around`): a
+  reorganisation between two calls of a reader, exactly where it hurts.
 
 Everything is counted (`calls`, `injected`), so a test can show the fault was hit. Thread-safe; a batch (a JSON list)
 is answered element by element.
@@ -74,16 +77,17 @@ class ChaosProxy:
     # ------------------------------------------------------------------ switches
 
     def reset(self, *, logs_max_blocks: int | None = None, logs_max_results: int | None = None,
-              logs_truncate: bool = False, logs_lag: int = 0) -> ChaosProxy:
+              logs_truncate: bool = False, logs_lag: int = 0, logs_lag_by_hash: bool = True) -> ChaosProxy:
         """Clears every fault and counter, then sets the standing ones."""
         with self._lock:
             self.logs_max_blocks, self.logs_max_results = logs_max_blocks, logs_max_results
-            self.logs_truncate, self.logs_lag = logs_truncate, logs_lag
+            self.logs_truncate, self.logs_lag, self.logs_lag_by_hash = logs_truncate, logs_lag, logs_lag_by_hash
             self.faults: list[Fault] = []
             self.calls: Counter = Counter()
             self.injected: Counter = Counter()
             self.logs_asked: list[tuple[int, int]] = []
             self.dropped: list[str] = []  # hashes of raw transactions accepted and never forwarded
+            self.hooks: list[tuple[str, str, object]] = []  # (method, "before" | "after", action)
         return self
 
     def fail(self, method: str | None, kind: str, count: int = 1, seconds: float = 0.0) -> ChaosProxy:
@@ -93,6 +97,24 @@ class ChaosProxy:
         with self._lock:
             self.faults.append(Fault(method, kind, count, seconds))
         return self
+
+    def around(self, method: str, when: str, action) -> ChaosProxy:
+        """`action()` runs once, just before the next call of `method` is forwarded or just after its answer came
+        back (before the client gets it)."""
+        if when not in ("before", "after"):
+            raise ValueError(f"unknown moment {when}")
+        with self._lock:
+            self.hooks.append((method, when, action))
+        return self
+
+    def _run_hook(self, method: str, when: str) -> None:
+        with self._lock:
+            found = next((h for h in self.hooks if h[0] == method and h[1] == when), None)
+            if found is not None:
+                self.hooks.remove(found)
+                self.injected[f"{when}_{method}"] += 1
+        if found is not None:
+            found[2]()
 
     def close(self) -> None:
         self.server.shutdown()
@@ -122,6 +144,12 @@ class ChaosProxy:
 
     def _one(self, request: dict) -> tuple[int, dict, dict]:
         method = request.get("method", "")
+        self._run_hook(method, "before")
+        answer = self._answer_one(request, method)
+        self._run_hook(method, "after")
+        return answer
+
+    def _answer_one(self, request: dict, method: str) -> tuple[int, dict, dict]:
         fault = self._take_fault(method)
         if fault is not None:
             if fault.kind == "429":
@@ -162,6 +190,13 @@ class ChaosProxy:
         query = dict(request["params"][0])
         rid = request.get("id")
         if "blockHash" in query:
+            if self.logs_lag and self.logs_lag_by_hash:  # a block the log index has not reached yet is unknown to it
+                block = self._forward({"jsonrpc": "2.0", "id": 0, "method": "eth_getBlockByHash",
+                                       "params": [query["blockHash"], False]})["result"]
+                if block is not None and int(block["number"], 16) > self._head() - self.logs_lag:
+                    with self._lock:
+                        self.injected["logs_lagged"] += 1
+                    return 200, {}, {"jsonrpc": "2.0", "id": rid, "error": {"code": -32000, "message": "unknown block"}}
             return 200, {}, self._forward(request)
         head = self._head()
         start, end = self._block_number(query.get("fromBlock"), head), self._block_number(query.get("toBlock"), head)

@@ -1,6 +1,6 @@
 """The life of a transaction the backend sends, exactly once whatever fails: sign → record → broadcast → track →
 bump when stuck → rebroadcast when lost → confirm after N confirmations, or resolve a nonce a foreign transaction
-used.
+used → re-check until final.
 
 The signed transaction is committed to the database (`chain_txs`, one row per nonce of a sender, and its
 `tx_attempts`) *before* it is broadcast. Following looks up each open transaction by all its attempts' hashes.
@@ -12,6 +12,13 @@ Fees have a ceiling per chain (`Settings.max_fee_wei`): nothing is signed above 
 waits for the base fee to come down, and /health counts it as stuck. A broadcast the node refuses (or an RPC that
 fails) is retried with the same signed bytes after a growing pause (up to stuck_after_s), never signed anew on
 every poll: the next replacement comes stuck_after_s after the last attempt was signed.
+
+N is the network's depth (`Settings.confirmations_on`). A confirmed (or reverted) transaction is not done with yet:
+until its block is final (at or below the node's `finalized` block, VB_FINALITY) each round checks that the newest
+such block is still the canonical one (one header read covers every block below it, by the hash chain). A block
+that left the chain reopens its transactions: their rows go back to being followed (`_reopened`) and the same signed
+bytes are broadcast again — the same nonce, so no new serial and no second mint; the nonce gap a reorganised-out
+transaction would leave is filled by the transaction itself.
 
 The work comes from elsewhere: a subclass says what to send (`dispatch_work`) and what an outcome means for its
 rows (`_finalise`, `_resolve_by_state`, `_replaced`). Two exist: the attestation writer (backend/chain/writer.py,
@@ -28,12 +35,13 @@ import time
 from datetime import UTC, datetime
 
 from eth_account.signers.local import LocalAccount
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 from web3.exceptions import TransactionNotFound
 
 from backend.chain.client import ChainClient
 from backend.chain.faults import crash_point
+from backend.chain.logs import is_transient
 from backend.config import Settings
 from backend.store.db import transaction
 from backend.store.leases import LeaseKeeper
@@ -41,6 +49,7 @@ from backend.store.models import ChainTx, TxAttempt
 
 log = logging.getLogger("backend.worker")
 OPEN = ("signed", "broadcast", "mined")
+SETTLED = ("confirmed", "failed")  # re-checked until final
 REPLACEMENT_MIN_PERCENT = 10  # geth refuses a replacement with less than +10 % on both fees ("underpriced")
 
 
@@ -60,6 +69,12 @@ class TxLifecycle:
         self._retry: dict[int, tuple[float, float]] = {}
         self._held_until: dict[int, float] = {}
         self.lease = LeaseKeeper(sessions, self.NAME, settings.lease_s) if settings.lease_s else None
+        self._no_finalized_tag_logged = False
+
+    @property
+    def confirmations(self) -> int:
+        """The network's depth (VB_CONFIRMATIONS, else the chain id's default)."""
+        return self.settings.confirmations_on(self.client.chain_id)
 
     # ------------------------------------------------------------------ loop
 
@@ -160,10 +175,10 @@ class TxLifecycle:
         for forgotten in (self._retry.keys() | self._held_until.keys()) - set(open_ids):
             self._retry.pop(forgotten, None)
             self._held_until.pop(forgotten, None)
+        busy = self.recheck()
         if not open_ids:
-            return False
+            return busy
         head = self.web3.eth.block_number
-        busy = False
         for chain_tx_id in open_ids:
             busy |= self._track_one(chain_tx_id, head)
         return busy
@@ -194,7 +209,7 @@ class TxLifecycle:
         receipt = self._receipt(hashes)
         if receipt is not None:
             confirmations = head - receipt["blockNumber"] + 1
-            if confirmations < self.settings.confirmations:
+            if confirmations < self.confirmations:
                 if status != "mined":
                     with transaction(self.sessions) as s:
                         r = s.get(ChainTx, chain_tx_id)
@@ -212,7 +227,7 @@ class TxLifecycle:
                 r.status, r.block_number, r.block_hash = "broadcast", None, None
             self._broadcast(chain_tx_id, raw_latest, fresh=True)
             return True
-        settled_block = max(head - self.settings.confirmations + 1, 0)
+        settled_block = max(head - self.confirmations + 1, 0)
         if self.web3.eth.get_transaction_count(sender, settled_block) > nonce:
             # Our attempt may have been mined between the look for its receipt and this nonce read (a busy node
             # also answers the nonce before it serves the receipt): look once more before calling it foreign, which
@@ -230,6 +245,73 @@ class TxLifecycle:
         if not self._known_to_node(hashes[-1]):
             return self._broadcast(chain_tx_id, raw_latest)  # the node restarted and lost its pool, or refused it
         return False
+
+    # ------------------------------------------------------------------ until final
+
+    def recheck(self) -> bool:
+        """Settled transactions whose block is not final yet: reopened if their block left the canonical chain, made
+        final once it is at or below the node's finalized block. True if any was reopened."""
+        with self.sessions() as s:
+            rows = s.execute(select(ChainTx.id, ChainTx.block_number, ChainTx.block_hash).where(
+                ChainTx.status.in_(SETTLED), ChainTx.final.is_(False), ChainTx.kind.in_(self.TRACKED_KINDS),
+                ChainTx.block_number.is_not(None))
+                .order_by(ChainTx.block_number.desc())).all()
+        if not rows:
+            return False
+        finalized = self._finalized_block()
+        moved, unknown, canonical, intact_below = [], set(), {}, None
+        for chain_tx_id, number, block_hash in rows:  # newest block first
+            if intact_below is not None and number < intact_below:
+                break  # an unchanged block vouches for every block under it
+            if number not in canonical:
+                header = self.client.rpc("eth_getBlockByNumber", [hex(number), False])
+                canonical[number] = header["hash"] if header else None
+            if canonical[number] is None:  # a node behind the one that served the receipt: look again later
+                unknown.add(chain_tx_id)
+            elif canonical[number] != block_hash:
+                moved.append(chain_tx_id)
+            elif intact_below is None:
+                intact_below = number
+        for chain_tx_id in moved:
+            self._reopen(chain_tx_id)
+        final = [i for i, number, _ in rows
+                 if i not in moved and i not in unknown and (finalized is None or number <= finalized)]
+        if final:
+            with transaction(self.sessions) as s:
+                s.execute(update(ChainTx).where(ChainTx.id.in_(final), ChainTx.status.in_(SETTLED))
+                          .values(final=True))
+        return bool(moved)
+
+    def _finalized_block(self) -> int | None:
+        """The node's finalized block number; None when transactions are final at confirmation (VB_FINALITY=depth,
+        or a node without the `finalized` tag)."""
+        if self.settings.finality == "depth":
+            return None
+        try:
+            block = self.client.rpc("eth_getBlockByNumber", ["finalized", False])
+        except ValueError as exc:  # the node's error: the tag is not supported, unless it is a rate limit
+            if is_transient(exc):
+                raise
+            block = None
+        if block is None and not self._no_finalized_tag_logged:
+            log.warning("%s: the node has no finalized block; transactions are final at %d confirmations",
+                        self.NAME, self.confirmations)
+            self._no_finalized_tag_logged = True
+        return int(block["number"], 16) if block else None
+
+    def _reopen(self, chain_tx_id: int) -> None:
+        """Its block left the canonical chain before it was final: followed again, its signed bytes sent again."""
+        with transaction(self.sessions) as s:
+            if self.lease is not None:
+                self.lease.fence(s)
+            row = s.get(ChainTx, chain_tx_id)
+            was, block = row.status, row.block_number
+            row.status, row.block_number, row.block_hash = "broadcast", None, None
+            self._reopened(s, chain_tx_id, was)
+            raw = row.attempts[-1].raw_tx
+        log.warning("chain tx %d (%s in block %d) was reorganised out before it was final: following it again",
+                    chain_tx_id, was, block)
+        self._broadcast(chain_tx_id, raw, fresh=True)
 
     def _known_to_node(self, tx_hash: str) -> bool:
         try:
@@ -286,6 +368,10 @@ class TxLifecycle:
 
     def _replaced(self, s: Session, chain_tx_id: int, tx_hash: str) -> None:
         """A replacement attempt was recorded (in `s`): rows that show the pending hash may follow it."""
+
+    def _reopened(self, s: Session, chain_tx_id: int, was: str) -> None:
+        """The transaction (`was` confirmed or failed) left the canonical chain (in `s`): rows it settled are in
+        flight again."""
 
     def _finalise(self, chain_tx_id: int, receipt: dict) -> None:
         """Mined with enough confirmations on the canonical chain (receipt["status"] 1) or reverted (0)."""

@@ -174,6 +174,12 @@ class OpSender(TxLifecycle):
         if not ok:
             log.warning("op tx %d reverted in block %d", chain_tx_id, receipt["blockNumber"])
 
+    def _reopened(self, s: Session, chain_tx_id: int, was: str) -> None:
+        """A confirmed operation reorganised out is in flight again; what its confirmation made (an offer's details,
+        a voucher's code, a centre) is made idempotently when it is confirmed again."""
+        for op in s.scalars(select(ChainOp).where(ChainOp.chain_tx_id == chain_tx_id, ChainOp.state == "confirmed")):
+            op.state, op.block_number = "in_tx", None
+
     def _nonce_note(self, op: ChainOp) -> str:
         """For a resident's request: if their EIP-712 nonce was used by a transaction other than ours, say so — someone
         else relayed the same signature (then it took effect: see the resident's history) or the resident cancelled

@@ -339,6 +339,20 @@ class ChainWriter(TxLifecycle):
     def _signer_of(self, centre_id: int, sender: str) -> LocalAccount:
         return self.signers[centre_id]
 
+    def _reopened(self, s: Session, chain_tx_id: int, was: str) -> None:
+        """A confirmed batch (or revocation) reorganised out: its activities are in a transaction again, the same
+        one, with the same serials. (A reverted one's items were already queued again or settled otherwise.)"""
+        if was != "confirmed":
+            return
+        for item in s.scalars(select(OutboxItem).where(OutboxItem.chain_tx_id == chain_tx_id, OutboxItem.state == "done")
+                              .options(selectinload(OutboxItem.activity))):
+            item.state = "in_tx"
+            a = item.activity
+            if item.kind == "attest" and a.status == "confirmed":
+                a.status, a.block_number = "submitted", None
+            elif item.kind == "revoke" and a.status == "revoked":
+                a.status = "revoking"
+
     def _finalise(self, chain_tx_id: int, receipt) -> None:
         ok = receipt["status"] == 1
         with transaction(self.sessions) as s:

@@ -11,15 +11,16 @@ from backend.store.models import ChainOp, ChainTx, KeyValue, OutboxItem
 from backend.store.ops import LIVE
 
 
-def worker_state(s: Session) -> tuple[KeyValue | None, KeyValue | None, datetime | None, int, int]:
-    """(heartbeat, indexer cursor, oldest queued activity's time, activities queued or in a transaction, chain
-    operations queued or in a transaction)."""
+def worker_state(s: Session) -> tuple[KeyValue | None, KeyValue | None, KeyValue | None, datetime | None, int, int]:
+    """(heartbeat, indexer cursor, when the indexer last reached the head, oldest queued activity's time, activities
+    queued or in a transaction, chain operations queued or in a transaction)."""
     beat = s.get(KeyValue, "worker.heartbeat")
     cursor = s.get(KeyValue, "indexer.next_block")
+    synced = s.get(KeyValue, "indexer.synced_at")
     oldest = s.scalar(select(func.min(OutboxItem.created_at)).where(OutboxItem.state == "queued"))
     queued = s.scalar(select(func.count()).select_from(OutboxItem).where(OutboxItem.state.in_(LIVE)))
     operations = s.scalar(select(func.count()).select_from(ChainOp).where(ChainOp.state.in_(LIVE)))
-    return beat, cursor, oldest, queued, operations
+    return beat, cursor, synced, oldest, queued, operations
 
 
 def stuck_transactions(s: Session, stuck_after_s: float, ceiling: int | None) -> list[dict]:

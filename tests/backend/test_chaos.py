@@ -298,3 +298,50 @@ def test_two_writers_never_both_send_the_second_waits_as_a_standby(backend, coor
         lease = s.get(Lease, "chain writer")
         assert lease.holder == second.lease.holder and lease.expires_at > now()
     assert all(attestations_of(backend, backend.activity(i)) == 1 for i in ids + more)
+
+
+def test_two_indexers_on_one_database_only_the_lease_holder_indexes_the_standby_takes_over(backend, coord1):
+    """A standby worker's indexer indexes nothing while the holder renews its lease; when the holder stops, it takes
+    over where the holder left off, and every event is in the database once."""
+    from backend.chain.indexer import Indexer
+    from backend.store.models import ChainEvent, KeyValue, Lease
+
+    def cursor() -> int:
+        with backend.sessions() as s:
+            return int(s.get(KeyValue, "indexer.next_block").value)
+
+    def indexed() -> list[tuple[str, int]]:
+        with backend.sessions() as s:
+            return sorted(s.query(ChainEvent.tx_hash, ChainEvent.log_index).all())
+
+    backend.drain()
+    holder = Indexer(backend.sessions, ChainClient(backend.settings), lease_s=2.0)
+    standby = Indexer(backend.sessions, ChainClient(backend.settings), lease_s=2.0)
+    record(backend, coord1, 2)
+    drain(backend, backend.writer)  # on-chain, not indexed yet
+    before = cursor()
+    assert holder.step() is True and holder.lease.held  # the first to ask holds it
+    assert standby.step() is False and not standby.lease.held
+    assert cursor() > before
+    while holder.step():
+        pass
+    while standby.step():  # a standby: nothing, however often it is stepped
+        pass
+    first_part = cursor()
+
+    record(backend, coord1, 1)
+    drain(backend, backend.writer)  # more events; the holder is gone (it stops renewing)
+    deadline = time.monotonic() + 30
+    while not standby.step():
+        assert time.monotonic() < deadline, "the standby never took over"
+        time.sleep(0.1)
+    while standby.step():
+        pass
+    assert cursor() > first_part
+    with backend.sessions() as s:
+        assert s.get(Lease, "indexer").holder == standby.lease.holder
+    assert holder.step() is False  # the old holder finds the lease taken: it is the standby now
+    head = backend.node.web3.eth.block_number
+    on_chain = sorted((e["transactionHash"], e["logIndex"]) for e in reference_logs(
+        backend, backend.chain.deployment.deployment_block, head))
+    assert indexed() == on_chain

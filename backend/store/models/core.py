@@ -20,6 +20,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -268,6 +269,9 @@ class ChainTx(Base):
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     last_sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # Confirmed (or reverted) and no longer re-checked: its block is final (VB_FINALITY). Until then a block that
+    # leaves the canonical chain reopens it.
+    final: Mapped[bool] = mapped_column(Boolean, default=False, server_default=true())
     attempts: Mapped[list[TxAttempt]] = relationship(order_by="TxAttempt.id", back_populates="chain_tx")
     __table_args__ = (UniqueConstraint("sender", "nonce"),)
 
