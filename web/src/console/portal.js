@@ -101,9 +101,9 @@ export async function portalProgrammesScreen({ main, notice = null }) {
 
 // ----------------------------------------------------------------------------------------- a centre: hours
 
-function exportResult(found) {
+function exportResult(found, done = false) {
   return [
-    h("p", { id: "export-counts", "data-lines": found.lines.length, "data-refused": found.refused.length },
+    done ? null : h("p", { id: "export-counts", "data-lines": found.lines.length, "data-refused": found.refused.length },
       t("portal.out_counts", { lines: found.lines.length, refused: found.refused.length })),
     found.lines.length ? table(t("portal.out_title"), "export-lines",
       ["portal.col_portal_id", "portal.col_name", "portal.col_day", "portal.col_minutes", "portal.col_whole_hours", "portal.col_activity"],
@@ -129,7 +129,7 @@ function hoursOut() {
       show(box, status(t("portal.exported", { lines: made.lines.length }), "ok"),
         h("button", { type: "button", class: "primary", id: "export-download", "data-export": made.export_id,
           onclick: () => download(made.export_id) }, t("portal.download_csv")),
-        exportResult(made));
+        exportResult(made, true));
     }
   };
   return h("section", { class: "card", "aria-labelledby": "portal-out" },
@@ -150,8 +150,8 @@ function hoursOut() {
 
 function hoursResult(found, done) {
   return [
-    h("p", { id: "hours-counts", "data-credited": found.credited, "data-refused": found.refused },
-      t(done ? "portal.credited_counts" : "portal.in_counts", { credited: found.credited, refused: found.refused })),
+    done ? null : h("p", { id: "hours-counts", "data-credited": found.credited, "data-refused": found.refused },
+      t("portal.in_counts", { credited: found.credited, refused: found.refused })),
     table(t("portal.in_title"), "hours-lines", ["portal.col_row", "portal.col_resident", "portal.col_day", "portal.col_minutes", "portal.col_result"],
       found.lines.map((l) => h("tr", { "data-row": l.row, "data-code": l.refusal?.code || "" },
         h("th", { scope: "row" }, String(l.row)), h("td", {}, l.member_number || l.identifier || "—"), h("td", {}, l.day || "—"),

@@ -88,7 +88,7 @@ export async function programmesScreen({ main, focus = null }) {
         : h("p", { class: "muted" }, t("programmes.for_talent_none"))))
       : h("p", {}, t("programmes.no_talent"), " ", h("a", { href: "#/talents" }, t("community.talents"))),
     h("h2", {}, t("programmes.near")),
-    near.length ? h("ul", { class: "cards", id: "programmes-near" }, near.map((p) => programmeCard(p, names, "h3")))
+    near.length ? h("ul", { class: "cards", role: "list", id: "programmes-near" }, near.map((p) => programmeCard(p, names, "h3")))
       : h("p", { class: "muted" }, t("programmes.none")),
     portalLink(link, main));
   const heading = focus && document.getElementById(focus)?.querySelector("h2");
