@@ -4,7 +4,7 @@ sees the side-dish programme first with its link to 1365 and gives their 1365 id
 another resident's consent given in person; the coordinator previews then makes the hours export of the
 resident's confirmed volunteering and downloads the CSV with 1365's Korean columns; then uploads a file of hours
 from 1365, sees the refused line with its reason in Korean, credits the other line and follows its activity to the
-chain."""
+chain; the resident withdraws their consent and the next export leaves them out."""
 
 from __future__ import annotations
 
@@ -150,3 +150,16 @@ def test_portal_link(stack, new_page, coordinator, areas, tmp_path):
     no_serious_violations(console, "console 1365 hours")
     screenshot(console, "console-portal-hours")
     assert console_watch.unexpected() == []
+
+    # The resident withdraws their consent in the app: the next export leaves their activities out, saying why.
+    page.get_by_role("button", name="동의 철회").click()
+    page.locator("#portal-link[data-consented=false]").wait_for()
+    record_activity(stack, coordinator, wallet.address, minutes=60, description="반찬 나눔",
+                    occurred_at=(datetime.now(KST) - timedelta(days=1)).isoformat())
+    console.get_by_role("link", name="승인", exact=True).click()
+    console.get_by_role("link", name="1365 연계", exact=True).click()
+    console.locator("section[aria-labelledby=portal-out]").get_by_role("button", name="미리 보기", exact=True).click()
+    console.locator("#export-counts").wait_for()
+    assert console.locator("#export-lines tbody tr").filter(has_text=portal_id).count() == 0
+    assert "1365 실적 연계에 동의하지 않았습니다" in console.locator("#export-refused").inner_text()
+    assert watch.unexpected() == [] and console_watch.unexpected() == []
