@@ -124,7 +124,7 @@ def accessibility(browser, stack) -> dict:
         page.get_by_role("button", name="Test Wallet", exact=False).click()
         page.locator("#balances").wait_for()
         for route in ("home", "offers", "vouchers", "pay", "donate", "receive", "history", "community", "talents", "needs",
-                      "fitting", "matches", "proposals", "report"):
+                      "fitting", "matches", "proposals", "report", "programmes"):
             page.goto(f"{stack.url}/app/#/{route}")
             audit(page, f"resident {route}")
         context.close()
@@ -138,7 +138,8 @@ def accessibility(browser, stack) -> dict:
             page.goto(f"{stack.url}/desk/#/{route}")
             audit(page, f"desk {route}")
         context.close()
-        for username, routes in (("coord1", ("residents", "record", "sheets", "queue")), ("officer1", ("reports",))):
+        for username, routes in (("coord1", ("residents", "record", "sheets", "queue", "portal")), ("officer1", ("reports",)),
+                                 ("admin", ("portal",))):
             context, page = page_with()
             page.goto(stack.url + "/console/")
             page.locator("#desk-username").fill(username)

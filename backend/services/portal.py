@@ -459,6 +459,8 @@ def import_hours(db: Session, chain: ChainClient, actor, centre_id: int | None, 
                 seen_days[(resident.id, line.day)] = row.row
                 accepted.append((row, line, resident, key))
             lines.append({"row": row.row, "resident_id": resident.id if resident else None,
+                          "member_number": resident.member_number if resident else None,
+                          "identifier": row.member_number or row.portal_id or row.phone,
                           "day": line.day.isoformat() if line.day else None, "minutes": line.minutes,
                           "reward": str(reward) if problem is None else None, "refusal": problem})
         activity_ids: list[int] = []

@@ -11,70 +11,27 @@ import json
 import os
 import subprocess
 import sys
-import threading
 import uuid
-from datetime import datetime, timedelta, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from datetime import datetime, timedelta
 from pathlib import Path
-from urllib.parse import parse_qs, urlparse
 
 import pytest
 from conftest import activity_body, new_resident
 from eth_account import Account
+from recorded_portal import KST, PAGE_ROWS, SERVICE_KEY, RecordedPortal
 from residents_helpers import sign_in
 from sqlalchemy import func, select
 
 from backend.store.models import Activity, AdminAudit, PortalProgramme
 
-RESPONSES = Path(__file__).parent / "portal_responses"
-KST = timezone(timedelta(hours=9))
 TODAY = datetime.now(KST).date()
-SERVICE_KEY = "test+key/with=signs"
-
-
-class RecordedPortal:
-    """A local stand-in for the public data portal: answers the list operation with the recorded pages (their
-    dates moved to around today), or with the gateway's refusal; remembers each request's query."""
-
-    def __init__(self):
-        self.requests: list[dict] = []
-        self.refuse = False
-        portal = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):  # noqa: N802 (http.server's name)
-                url = urlparse(self.path)
-                query = {k: v[0] for k, v in parse_qs(url.query).items()}
-                portal.requests.append({"path": url.path, **query})
-                if portal.refuse:
-                    body = (RESPONSES / "gateway_refusal.xml").read_bytes()
-                else:
-                    page = 1 if query.get("pageNo") == "1" else 2
-                    body = (RESPONSES / f"list_page{page}.xml").read_text(encoding="utf-8").replace(
-                        "{START}", (TODAY - timedelta(days=3)).strftime("%Y%m%d")).replace(
-                        "{END}", (TODAY + timedelta(days=30)).strftime("%Y%m%d")).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/xml;charset=UTF-8")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/1741000/VolunteerPartcptnService"
-
-    def stop(self):
-        self.server.shutdown()
 
 
 @pytest.fixture(scope="module")
 def recorded_portal(backend, admin_headers):
     portal = RecordedPortal()
     backend.settings.portal_api_url, backend.settings.portal_service_key = portal.url, SERVICE_KEY
-    backend.settings.portal_page_rows = 2
+    backend.settings.portal_page_rows = PAGE_ROWS
     r = backend.http.put("/areas/seocho-banpo2", json={"name": "반포2동", "lat": 37.5080, "lon": 126.9960},
                          headers=admin_headers)
     assert r.status_code == 200, r.text
@@ -382,6 +339,7 @@ def test_a_dry_run_of_hours_lists_each_line_and_records_nothing(backend, coord1)
     codes = [line["refusal"]["code"] if line["refusal"] else None for line in found["lines"]]
     assert codes == [None, "unknown_resident", "bad_day", "name_mismatch", "duplicate"]
     assert found["lines"][0]["minutes"] == 150 and found["credited"] == 1 and found["refused"] == 4
+    assert found["lines"][0]["member_number"] == resident["member_number"] and found["lines"][1]["identifier"] == "VB-999999"
 
 
 def test_imported_hours_are_credited_on_chain_once(backend, coord1):
@@ -448,7 +406,7 @@ def test_a_resident_cannot_import_hours(backend):
 def run_import_command(backend, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "DATABASE_URL": backend.settings.database_url,
            "VB_PORTAL_API_URL": backend.settings.portal_api_url, "VB_PORTAL_SERVICE_KEY": SERVICE_KEY,
-           "VB_PORTAL_PAGE_ROWS": "2"}
+           "VB_PORTAL_PAGE_ROWS": str(PAGE_ROWS)}
     return subprocess.run([sys.executable, "-m", "backend.portal_import", "--from", TODAY.isoformat(),
                            "--to", (TODAY + timedelta(days=30)).isoformat(), "--sido", "6110000", *args],
                           capture_output=True, text=True, env=env, cwd=Path(__file__).parents[2], timeout=120)

@@ -22,6 +22,7 @@ for p in (ROOT, ROOT / "tests"):
         sys.path.insert(0, str(p))
 
 from nodes import free_port, start_node  # noqa: E402
+from recorded_portal import PAGE_ROWS, SERVICE_KEY, RecordedPortal  # noqa: E402
 
 from backend.api.app import create_app  # noqa: E402
 from backend.chain.keys import dev_key  # noqa: E402
@@ -111,6 +112,7 @@ def start_stack(tmp: Path) -> tuple[Stack, callable]:
     manifest_dir = deploy_contracts(node, tmp / "deployments")
     port = free_port()
     url = f"http://127.0.0.1:{port}"
+    portal = RecordedPortal()  # the 1365 link reads programmes from recorded answers, never the real service
     settings = Settings(
         database_url=database_url(tmp), rpc_url=node.url, deployments_dir=manifest_dir,
         dev_centre_keys=",".join(f"{c}={dev_key(c).key.hex()}" for c in (1, 2)), keystore_dir=tmp / "no-keys",
@@ -120,6 +122,7 @@ def start_stack(tmp: Path) -> tuple[Stack, callable]:
         siwe_domain=f"127.0.0.1:{port}", siwe_uri=url, web_dir=WEB_DIST,
         # Community rewards settled every 2 s, even for one resident: a journey sees a report's reward arrive.
         community_reward_period_s=2, community_reward_min_residents=1,
+        portal_api_url=portal.url, portal_service_key=SERVICE_KEY, portal_page_rows=PAGE_ROWS,
     )
     migrate(settings.database_url)
     sessions = make_session_factory(make_engine(settings.database_url))
@@ -140,6 +143,7 @@ def start_stack(tmp: Path) -> tuple[Stack, callable]:
     def stop() -> None:
         stop_server()
         http.close()
+        portal.stop()
         node.stop()
 
     return stack, stop

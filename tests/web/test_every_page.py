@@ -12,11 +12,11 @@ from stack import PASSWORD, axe_violations, record_activity, screenshot
 from wallet import BrowserWallet
 
 RESIDENT = ["home", "offers", "vouchers", "pay", "donate", "receive", "history", "community", "talents", "needs",
-            "fitting", "matches", "proposals", "report", "certificate"]
+            "fitting", "matches", "proposals", "report", "certificate", "programmes"]
 DESK = ["voucher", "offers", "statement"]
 DASHBOARD = ["figures", "check", "proposals"]
-CONSOLE = {"coord1": ["residents", "record", "sheets", "queue"], "officer1": ["reports"],
-           "admin": ["rules", "city", "staff", "audit"]}
+CONSOLE = {"coord1": ["residents", "record", "sheets", "queue", "portal"], "officer1": ["reports"],
+           "admin": ["rules", "city", "staff", "audit", "portal"]}
 
 
 def check(page, watch, name: str) -> None:

@@ -15,6 +15,17 @@ export async function call(path, options = {}) {
 
 export class SessionEnded extends Error {}
 
+/** A multipart form (a file upload) POSTed with the staff session's token; the JSON answer, or an ApiRefusal. */
+export async function upload(path, form) {
+  const token = await staff.token();
+  if (!token) throw new SessionEnded();
+  const response = await fetch(path, { method: "POST", body: form,
+    headers: { Authorization: `Bearer ${token}`, "Accept-Language": document.documentElement.lang } });
+  const answer = await response.json().catch(() => ({}));
+  if (!response.ok) throw new ApiRefusal(response.status, answer.error, answer.detail || String(response.status));
+  return answer;
+}
+
 export function explain(error) {
   if (error instanceof ApiRefusal) return error.message;
   if (error instanceof WalletError) return t(error.key);

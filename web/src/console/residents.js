@@ -2,12 +2,14 @@
 // or changing their wallet. Every change is kept in the resident's change log.
 import { field, h, show, status } from "../shared/dom.js";
 import { t } from "../shared/i18n.js";
+import { dateTime } from "../shared/format.js";
 import { isAddress } from "../shared/wallet.js";
 import { act, call, loadFor } from "./common.js";
 import { newIdempotencyKey } from "../shared/api.js";
 import { saveAs } from "../shared/operations.js";
 
 const TERMS_VERSION = "2026-03";
+const PORTAL_ID = /^[A-Za-z0-9][A-Za-z0-9_.\-]{2,39}$/; // as the API checks it
 
 function residentCard(r, again) {
   const box = h("div", { "aria-live": "polite" });
@@ -20,6 +22,7 @@ function residentCard(r, again) {
       h("dt", {}, t("console.wallet")), h("dd", { class: "mono" }, r.address || t("console.no_wallet"))),
     h("p", {}, h("a", { href: `#/record/${r.id}` }, t("console.record_for"))),
     certificateForm(r, box),
+    portalLinkForm(r),
     h("details", {}, h("summary", {}, t("console.change_wallet")),
       h("form", { onsubmit: async (e) => {
         e.preventDefault();
@@ -46,6 +49,40 @@ function certificateForm(r, box) {
     field(`certificate-to-${r.id}`, t("certificate.to"), end),
     h("p", { class: "hint" }, t("console.certificate_hint")),
     h("button", { type: "submit" }, t("certificate.download"))));
+}
+
+/** The resident's 1365 id and their consent to send their hours to 1365, given in person; or its withdrawal. Read
+ * when opened (one request per resident the coordinator looks at, not per search result). */
+function portalLinkForm(r) {
+  const body = h("div", { "aria-live": "polite" });
+  const draw = (link, note = null) => {
+    const portalId = h("input", { type: "text", maxlength: "40", autocomplete: "off", value: link.portal_id || "" });
+    const consent = h("input", { type: "checkbox" });
+    const box = h("div", { "aria-live": "polite" });
+    show(body, note ? status(note, "ok") : null,
+      h("p", { "data-consented": String(link.consented) }, link.consented
+        ? t("portal.linked", { id: link.portal_id, by: link.consent_by, at: dateTime(link.consent_at) }) : t("portal.not_linked")),
+      link.consented ? h("button", { type: "button", class: "danger", onclick: async () => {
+        let after = null;
+        if (await act(box, async () => { after = await call(`/residents/${r.id}/portal-link`, { method: "DELETE" }); })) draw(after, t("portal.withdrawn"));
+      } }, t("portal.withdraw")) : null,
+      h("form", { onsubmit: async (e) => {
+        e.preventDefault();
+        if (!PORTAL_ID.test(portalId.value.trim())) { show(box, status(t("portal.portal_id_invalid"), "error")); return; }
+        if (!consent.checked) { show(box, status(t("portal.consent_missing"), "error")); return; }
+        let after = null;
+        if (await act(box, async () => { after = await call(`/residents/${r.id}/portal-link`, { method: "PUT", body: { portal_id: portalId.value.trim(), consent: true } }); })) draw(after);
+      } }, field(`portal-id-${r.id}`, t("portal.portal_id"), portalId, t("portal.portal_id_hint")),
+      h("div", { class: "field" }, h("label", {}, consent, " ", t("portal.consent_in_person"))),
+      h("button", { type: "submit" }, t("portal.agree"))),
+      box);
+  };
+  return h("details", { class: "portal-link", ontoggle: async (e) => {
+    if (!e.target.open || body.dataset.loaded) return;
+    body.dataset.loaded = "1";
+    let link = null;
+    if (await act(body, async () => { link = await call(`/residents/${r.id}/portal-link`); })) draw(link);
+  } }, h("summary", {}, t("portal.link_title")), h("p", { class: "hint" }, t("portal.link_intro")), body);
 }
 
 /** The resident's request to be forgotten: typed-out confirmation, a reason that does not name them. */

@@ -4,9 +4,8 @@
 import { field, h, scrollRegion, show, status } from "../shared/dom.js";
 import { localName, t } from "../shared/i18n.js";
 import { coins } from "../shared/format.js";
-import { act, call, categoryList, explain, loadFor, SessionEnded, todayInKorea, txLinkOf } from "./common.js";
-import { ApiRefusal, newIdempotencyKey } from "../shared/api.js";
-import * as staff from "../shared/staff_session.js";
+import { act, call, categoryList, explain, loadFor, SessionEnded, todayInKorea, txLinkOf, upload } from "./common.js";
+import { newIdempotencyKey } from "../shared/api.js";
 import { approveAndSign, release, signWaiting } from "./sheet_signing.js";
 
 export async function sheetsScreen({ main, params }) {
@@ -38,11 +37,7 @@ export async function sheetsScreen({ main, params }) {
       form.append("place", place.value.trim());
       form.append("description", description.value.trim());
       await act(box, async () => {
-        const token = await staff.token();
-        const response = await fetch("/sheets", { method: "POST", body: form,
-          headers: { Authorization: `Bearer ${token}`, "Accept-Language": document.documentElement.lang } });
-        const answer = await response.json();
-        if (!response.ok) throw new ApiRefusal(response.status, answer.error, answer.detail || String(response.status));
+        const answer = await upload("/sheets", form);
         location.hash = `#/sheets/${answer.id}`;
       });
     } },

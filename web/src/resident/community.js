@@ -12,6 +12,7 @@ export async function communityScreen({ main }) {
       ["#/needs", "community.needs", "community.needs_hint"],
       ["#/fitting", "community.fitting", "community.fitting_hint"],
       ["#/talents", "community.talents", "community.talents_hint"],
+      ["#/programmes", "community.programmes", "community.programmes_hint"],
       ["#/matches", "community.matches", "community.matches_hint"],
       ["#/proposals", "community.proposals", "community.proposals_hint"],
       ["#/report", "community.report", "community.report_hint"],

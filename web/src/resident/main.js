@@ -15,6 +15,7 @@ import { needScreen } from "./need.js";
 import { needsScreen } from "./needs.js";
 import { offersScreen, redeemScreen } from "./offers.js";
 import { payScreen } from "./pay.js";
+import { programmesScreen } from "./programmes.js";
 import { proposalScreen, proposalsScreen } from "./proposals.js";
 import { receiveScreen } from "./receive.js";
 import { reportScreen } from "./report.js";
@@ -26,7 +27,7 @@ const signedIn = {
   home: homeScreen, offers: offersScreen, redeem: redeemScreen, vouchers: vouchersScreen, voucher: voucherScreen,
   donate: donateScreen, pay: payScreen, receive: receiveScreen, history: historyScreen,
   community: communityScreen, talents: talentsScreen, needs: needsScreen, need: needScreen, fitting: fittingScreen, matches: matchesScreen,
-  proposals: proposalsScreen, proposal: proposalScreen, report: reportScreen, certificate: certificateScreen,
+  proposals: proposalsScreen, proposal: proposalScreen, report: reportScreen, certificate: certificateScreen, programmes: programmesScreen,
 };
 
 function tabs() {
