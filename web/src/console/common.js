@@ -88,6 +88,15 @@ export function todayInKorea() {
   return new Date(Date.now() + 9 * 3600 * 1000).toISOString().slice(0, 10);
 }
 
+// When an activity of `hours` that has just ended began, in Korean time, to the 10 minutes before: the day (the day
+// before, just after midnight) and the time, so the form's first values are never in the future.
+export function koreanStartBefore(hours) {
+  const start = new Date(Date.now() + 9 * 3600 * 1000 - hours * 3600 * 1000);
+  start.setUTCMinutes(start.getUTCMinutes() - (start.getUTCMinutes() % 10), 0, 0);
+  const iso = start.toISOString();
+  return { day: iso.slice(0, 10), time: iso.slice(11, 16) };
+}
+
 export function txLinkOf(hash) {
   return hash ? h("a", { href: `/dashboard/#/tx/${hash}` }, t("console.tx")) : null;
 }

@@ -3,7 +3,7 @@
 import { field, h, show, status } from "../shared/dom.js";
 import { localName, t } from "../shared/i18n.js";
 import { isAddress } from "../shared/wallet.js";
-import { act, call, categoryList, koreanTime, loadFor, todayInKorea, txLinkOf, unitsText } from "./common.js";
+import { act, call, categoryList, koreanStartBefore, koreanTime, loadFor, txLinkOf, unitsText } from "./common.js";
 
 export async function recordScreen({ main, params }) {
   const loaded = await loadFor(main, t("console.record"), () => Promise.all([
@@ -16,8 +16,9 @@ export async function recordScreen({ main, params }) {
   const hours = h("input", { type: "number", min: "0", max: "24", value: "2" });
   const minutes = h("input", { type: "number", min: "0", max: "59", step: "10", value: "0" });
   const count = h("input", { type: "number", min: "1", value: "1" });
-  const day = h("input", { type: "date", value: todayInKorea() });
-  const time = h("input", { type: "time", value: "10:00" });
+  const started = koreanStartBefore(2);  // the default: two hours that have just ended
+  const day = h("input", { type: "date", value: started.day });
+  const time = h("input", { type: "time", value: started.time });
   const place = h("input", { type: "text", maxlength: "200" });
   const description = h("input", { type: "text", maxlength: "500" });
   const preview = h("div", { "aria-live": "polite", id: "preview" });
