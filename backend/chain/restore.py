@@ -56,7 +56,9 @@ def rebuild_chain_state(sessions: sessionmaker[Session], client: ChainClient, se
         if mark is None and not anything:
             state = "new"  # nothing sent from here yet: the chain as it is now is where this database starts
         else:
-            seen = mark.nonces if mark else {}
+            # Before the first check a key this database never signed with has nothing to compare with: its nonce
+            # now is taken as the start (a key shared with another database, or used before this one existed).
+            seen = mark.nonces if mark else {a: nonces[a] for a in senders if ours[a] == 0}
             behind = sorted(a for a in senders if nonces[a] > max(ours[a], seen.get(a, 0)))
             state = "restored" if behind else "current"
             if behind:
