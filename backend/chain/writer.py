@@ -29,9 +29,11 @@ from backend.chain.attestation_pages import PAGE_SLOTS, page_of, prove
 from backend.chain.client import ChainClient
 from backend.chain.lifecycle import TxLifecycle, _hex, now
 from backend.chain.reads import SMART_WALLET_GAS
+from backend.chain.restore import rebuild_chain_state
 from backend.config import Settings
 from backend.store.activities import reassign_serial
 from backend.store.chain_marks import page_first_block
+from backend.store.restore import link_reentered, open_unmatched
 from backend.domain.sheets import SIGNATURE_VALID_S
 from backend.store.db import transaction
 from backend.store.models import Activity, ChainTx, KeyValue, OutboxItem, SignedBatch
@@ -52,9 +54,15 @@ class ChainWriter(TxLifecycle):
         self.signers = signers  # centre id → its key
         self._heartbeat = 0.0
         self._revoke_wait: dict[int, tuple[float, float]] = {}  # centre → (monotonic time to try again, pause)
+        self.chain_state_rebuilt = False
 
     def step(self) -> bool:
-        """One round: follow open transactions, then send what is queued. True if anything happened."""
+        """One round: follow open transactions, then send what is queued. True if anything happened. The first
+        round that holds the lease first rebuilds a restored database's chain state (backend/chain/restore.py):
+        nothing is sent before (an error is raised, and the run loop tries again)."""
+        if not self.chain_state_rebuilt and (self.lease is None or self.lease.hold()):
+            rebuild_chain_state(self.sessions, self.client, sorted({s.address for s in self.signers.values()}))
+            self.chain_state_rebuilt = True
         busy = super().step()
         if time.monotonic() - self._heartbeat >= 1.0:  # a write per second, not per round: rounds hold the write lock
             with transaction(self.sessions) as s:
@@ -105,6 +113,8 @@ class ChainWriter(TxLifecycle):
             else:
                 return False
             kind, chosen = work
+            if kind == "attest" and self._link_reentered(centre_id, [i.id for i in chosen]):
+                return True  # some were attested before a restore: plan again without them
             payload = [(i.id, i.activity_id, activity_tuple(i.activity) if kind == "attest" else None,
                         i.activity.chain_id_hex, i.reason_hash) for i in chosen]
 
@@ -166,6 +176,8 @@ class ChainWriter(TxLifecycle):
             activities = [activity_tuple(i.activity) for i in signed_items]
             signature = bytes.fromhex(batch.signature.removeprefix("0x"))
             partial = len(queued) != len(signed_items)
+        if self._link_reentered(centre_id, queued):
+            return True  # some were attested before a restore: next round finds the batch partial
         if partial:  # some were sent (or settled) apart from the others: the signature no longer fits
             return self._stale(batch_id, "some of its activities went on-chain without it")
         on_chain = self.client.registry.functions.nonces(coordinator).call()
@@ -231,6 +243,21 @@ class ChainWriter(TxLifecycle):
                 item.state = "awaiting_signature"
         log.warning("signed batch %d of sheet %d is stale: %s", batch_id, sheet_id, why)
         return True
+
+    def _link_reentered(self, centre_id: int, item_ids: list[int]) -> bool:
+        """Queued activities that are attestations found unmatched after a restore, entered again, take those
+        attestations instead of being sent (store.restore.link_reentered). True if any did."""
+        if not item_ids:
+            return False
+        with self.sessions() as s:  # a read of a (nearly always empty) table; the write only when there is work
+            if not open_unmatched(s, centre_id):
+                return False
+        with transaction(self.sessions) as s:
+            linked = link_reentered(s, item_ids)
+        for activity_id in linked:
+            log.warning("activity %d: entered again after a restore; linked to its attestation on-chain, not sent",
+                        activity_id)
+        return bool(linked)
 
     def _plan_batch(self, centre_id: int, signer: LocalAccount, payload: list) -> tuple:
         """Calldata and gas for the largest prefix of `payload` under the gas budget; items the registry would

@@ -492,6 +492,10 @@ CATALOGUE: dict[str, dict] = {
                             "지갑으로 로그인한 주민만 할 수 있습니다 (GET /siwe/nonce, POST /siwe/verify)"),
     "resident_without_wallet": _e("the resident has no wallet address linked yet: link it first (PATCH /residents/<id>)",
                                   "이 주민은 아직 지갑 주소가 연결되어 있지 않습니다. 먼저 지갑을 연결하세요"),
+    "restoring": _e("the database was restored from a backup and its chain state is being rebuilt from the registry's "
+                    "events; approvals wait until that is done: try again shortly (recording without approving works)",
+                    "데이터베이스를 백업에서 복원하여 블록체인 기록을 다시 맞추는 중입니다. 끝날 때까지 승인은 잠시 멈춥니다. "
+                    "잠시 후 다시 시도하세요(승인 없이 기록하는 것은 됩니다)"),
     "reward_too_small": _e("{units} units of category {category} earn nothing (the rule pays per {per})",
                            "{category}번 분류는 {per} 단위마다 보상하므로 {units} 단위로는 받을 보상이 없습니다",
                            "these units earn nothing", "이 단위 수로는 받을 보상이 없습니다"),

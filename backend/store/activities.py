@@ -22,6 +22,7 @@ from backend.domain.activities import (
 )
 from backend.domain.errors import Refusal
 from backend.domain.residents import member_number, phone_digits
+from backend.store.chain_marks import check_not_restoring
 from backend.store.models import Activity, ActivityAudit, Centre, OutboxItem, Resident
 
 DAY_S = 86_400
@@ -141,6 +142,7 @@ def approve(s: Session, a: Activity, actor: str, reward: int, remaining_cap: int
             cap_block: int | None = None) -> Activity:
     """`remaining_cap` is the registry's remainingCap(centre) read at block `cap_block` (None: at the newest)."""
     check_transition(a.status, "approved")
+    check_not_restoring(s)
     check_cap(a.centre_id, reward, remaining_cap, pending_rewards(s, a.centre_id, cap_block))
     _approve_checked(s, a, actor, reward, next_serial(s, a.centre_id))
     return a
@@ -290,11 +292,19 @@ def record_group(s: Session, items: list[NewActivity], caps: dict[int, tuple[int
     known = set(s.scalars(select(Centre.id).where(Centre.id.in_(centre_ids)).order_by(Centre.id).with_for_update()))
     now = datetime.now(UTC)
     pending: dict[int, int] = {}
+    restoring = None
+    if any(i.reward is not None for i in items):
+        try:
+            check_not_restoring(s)
+        except Refusal as exc:
+            restoring = exc
     for k, item in enumerate(items):
         if item.centre_id not in known:
             out[k] = _unknown_centre(item.centre_id)
         elif item.occurred_at.astimezone(UTC) > now:
             out[k] = _in_future()
+        elif item.reward is not None and restoring is not None:
+            out[k] = restoring
         elif item.reward is not None:
             remaining, block = caps[item.centre_id]
             if item.centre_id not in pending:
@@ -337,6 +347,7 @@ def approve_many(s: Session, activities: list[Activity], rewards: list[int], act
     if not activities:
         return
     centre_id = activities[0].centre_id
+    check_not_restoring(s)
     check_cap(centre_id, sum(rewards), remaining_cap, pending_rewards(s, centre_id, cap_block))
     first = _serials(s, centre_id, len(activities))
     for i, (a, reward) in enumerate(zip(activities, rewards, strict=True)):

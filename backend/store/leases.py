@@ -77,3 +77,11 @@ class LeaseKeeper:
         if not take(s, self.name, self.holder, self.ttl_s):
             self.held, self._renew_at = False, 0.0
             raise LeaseLost(f"{self.name}: another process holds the lease")
+
+    def release(self) -> None:
+        """Gives the lease up now (a command done with a singleton's work), so a worker need not wait it out."""
+        with transaction(self.sessions) as s:
+            row = s.get(Lease, self.name, with_for_update=True)
+            if row is not None and row.holder == self.holder:
+                s.delete(row)
+        self.held, self._renew_at = False, 0.0

@@ -13,3 +13,4 @@ from backend.store.models.proposals import Proposal, ProposalSupport, ProposalCo
 from backend.store.models.sheets import AttendanceSheet, AttendanceLine, SignedBatch  # noqa: F401
 from backend.store.models.leases import Lease  # noqa: F401
 from backend.store.models.portal import PortalProgramme, PortalLink, PortalExport, PortalExported, PortalHours  # noqa: F401
+from backend.store.models.restore import UnmatchedAttestation  # noqa: F401

@@ -1,14 +1,14 @@
 """The 1365 link: programmes imported, residents' consent and 1365 ids, exports, imported portal hours
 
 Revision ID: 0022_portal_link
-Revises: 0019_finality
+Revises: 0020_unmatched_attestations
 """
 import sqlalchemy as sa
 from alembic import op
 
 
 revision = "0022_portal_link"
-down_revision = "0019_finality"
+down_revision = "0020_unmatched_attestations"
 branch_labels = None
 depends_on = None
 
