@@ -219,7 +219,8 @@ class Meaning:
         self.labels, self.rows, self.idf = labels, rows, idf
         self.column = {label: i for i, label in enumerate(labels)}
         self.texts, self.matches = texts, matches
-        self._vocab = [w for w in rows if morpheme_id(w) is not None]
+        # the commonest known Korean words are the bridge's targets (bounded: a lookup costs ~1.5 µs per target)
+        self._vocab = sorted((w for w in rows if morpheme_id(w) is not None), key=lambda w: (idf[w], w))[:BRIDGE_VOCAB]
         self._vocab_ids = [morpheme_id(w) for w in self._vocab]
         self._vocab_rows = np.vstack([rows[w] for w in self._vocab]) if self._vocab else None
         self._bridge_idf = max(idf.values(), default=0.0)
@@ -296,11 +297,13 @@ class Meaning:
 
     def vector(self, tf: Mapping[str, int], own_labels: Iterable[str] = ()) -> np.ndarray:
         v = np.zeros(len(self.labels), dtype=np.float32)
+        bridged = 0
         for w in tf:
             row = self.rows.get(w)
             if row is not None:
                 v += self.idf[w] * (float(row.max()) ** self.FOCUS if self.FOCUS else 1.0) * row
-            elif BRIDGE_WEIGHT > 0 and not w.startswith("@"):
+            elif BRIDGE_WEIGHT > 0 and not w.startswith("@") and bridged < BRIDGE_MAX_WORDS:
+                bridged += 1  # bounded: a text of many made-up words costs no more than a few lookups
                 row = self.bridge(w)
                 if row is not None:
                     v += BRIDGE_WEIGHT * self._bridge_idf * row
@@ -450,6 +453,8 @@ SEED_TRUST = 0.6  # with a learned meaning, a shared glossary talent alone count
 MIN_LABELLED = 50  # labelled texts (offers with tags, good matches) needed to learn a meaning
 BRIDGE_MIN = 0.55  # Kiwi embedding similarity above which a known word stands in for an unknown one
 BRIDGE_TOP = 5  # the known words nearest to an unknown one that stand in for it
+BRIDGE_VOCAB = 4000  # known words an unknown one may be bridged to
+BRIDGE_MAX_WORDS = 12  # unknown words bridged per text (each costs about 1 µs per known word the first time)
 BRIDGE_WEIGHT = 1.0  # an unknown word's bridged row counts this much of the rarest known word's weight
 # Outcomes say whether a match was accepted and kept, which is not all a requester wants first (the right talent,
 # then near, then free): on the tuning pool the weights fitted to outcomes alone lost nDCG@10 against the fixed
