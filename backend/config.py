@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     # Per-centre signing keys: <keystore_dir>/centre-<id>.json (Web3 Secret Storage), unlocked with
     # VB_KEYSTORE_PASSWORD. On a local dev chain, VB_DEV_CENTRE_KEYS="1=0xkey,2=0xkey" is accepted instead.
     keystore_dir: Path = ROOT / ".run" / "keys"
+    # The matcher's trained model, one file per database (backend/store/matching_model.py): an API process that
+    # starts on unchanged offers and outcomes loads it instead of training again.
+    matching_model_dir: Path = ROOT / ".run" / "matching"
     keystore_password: str | None = None
     dev_centre_keys: str | None = None
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from pathlib import Path
 
 from fastapi import FastAPI, Request
 from sqlalchemy.orm import Session
@@ -14,6 +15,7 @@ from backend.domain.matching import MatchIndex, NeedQuery, Ranked, RankedNeed, S
 from backend.domain.errors import Refusal
 from backend.store.areas import area_map, version
 from backend.store.offers import match_outcomes, offer_doc, offers_changed_since, outcomes_fingerprint
+from backend.store import matching_model
 from backend.store.sealing import Sealer
 
 log = logging.getLogger("backend")
@@ -21,29 +23,46 @@ log = logging.getLogger("backend")
 
 class OfferMatcher:
     """The offers' index, brought up to date from the database before each query: a read of two counters when
-    nothing changed, the changed offers otherwise."""
+    nothing changed, the changed offers otherwise. `model_file`: where the trained model is kept
+    (backend/store/matching_model.py; None: nowhere, train in memory only)."""
 
-    def __init__(self) -> None:
+    def __init__(self, model_file: Path | None = None) -> None:
         self._lock = threading.Lock()
         self.index = MatchIndex({})
         self.offers_version = 0
         self.areas_version = -1
-        self.trained_on: tuple[int, int, int] | None = None  # (offers, decided matches, newest decided match)
+        self.model_file = model_file
+        self.trained_on: tuple[int, ...] | None = None  # (offers version, *outcomes_fingerprint)
         self.report = None
+        self.loaded = False  # the last training was read from model_file, not relearned
 
-    def train(self, s: Session) -> None:
-        """Relearns the meaning space and the weights from the offers and the decided matches, if they changed
-        since the last training (at start-up, and from the warm-up thread after that)."""
+    def train(self, s: Session, force: bool = False) -> None:
+        """Brings the meaning space and the weights up to date with the offers and the decided matches: nothing when
+        they did not change since the last training, the stored model when it was trained on exactly them (unless
+        `force`), else relearned (and stored)."""
         self.refresh(s)
-        outcomes_fp = outcomes_fingerprint(s)
-        mark = (len(self.index), *outcomes_fp)
-        if mark == self.trained_on:
+        mark = (self.offers_version, *outcomes_fingerprint(s))
+        if mark == self.trained_on and not force:
             return
+        if not force and self.model_file is not None:
+            stored = matching_model.load(self.model_file)
+            if stored is not None and stored.mark == mark:
+                with self._lock:
+                    self.index.restore(stored.meaning, stored.weights)
+                    self.report, self.trained_on, self.loaded = stored.report, mark, True
+                log.info("matching model loaded from %s: %s", self.model_file, stored.report)
+                return
         outcomes = match_outcomes(s)
         with self._lock:
             self.report = self.index.train(outcomes)
-            self.trained_on = mark
+            self.trained_on, self.loaded = mark, False
+            meaning, weights = self.index.meaning, self.index.scorer.weights
         log.info("matching trained: %s", self.report)
+        if self.model_file is not None:
+            try:
+                matching_model.save(self.model_file, mark, meaning, weights, self.report)
+            except OSError as exc:  # the model still serves from memory; the next start trains again
+                log.warning("matching model not stored in %s: %s", self.model_file, exc)
 
     def refresh(self, s: Session) -> None:
         offers_v, areas_v = version(s, "offers"), version(s, "areas")
@@ -83,7 +102,7 @@ def start(app: FastAPI, settings: Settings) -> None:
     """At startup: the index (filled on first use) and the sealer (a dev key only on a local chain)."""
     chain = app.state.chain
     local = chain is not None and chain.chain_id in LOCAL_CHAIN_IDS
-    app.state.matcher = OfferMatcher()
+    app.state.matcher = OfferMatcher(matching_model.model_file(settings.matching_model_dir, settings.database_url))
     app.state.sealer = Sealer.from_settings(settings.reports_key, settings.reports_old_keys, local)
     # Fill the index now, beside start-up, so the first query does not load every offer (about a second for 10,000).
     threading.Thread(target=_warm, args=(app.state.matcher, app.state.sessions), name="matching-index", daemon=True).start()

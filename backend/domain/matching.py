@@ -22,9 +22,13 @@ volunteer next door at the right time can never score above a relevant one (its 
 (talent + text weights) × GATE, a relevant one's above it).
 
 **Learning from outcomes** (`MatchIndex.train`): matches completed or scheduled are positive, declined or no-show
-negative; a logistic regression over the five factor values gives the weights (non-negative, summing to 1), with
-the fixed `Weights()` kept when there are fewer than MIN_OUTCOMES outcomes of both kinds. Training also relearns
-the meaning space from the offers and the positive matches.
+negative; a logistic regression over the five factor values fits weights (non-negative, summing to 1), blended
+with the fixed `Weights()` at LEARNED_SHARE; the fixed ones alone with fewer than MIN_OUTCOMES outcomes of both
+kinds. Training also relearns the meaning space from the offers and the positive matches; `restore` puts back a
+stored model without relearning.
+
+Korean words the platform's texts never used are bridged to known ones through the embedding of Kiwi's CoNg
+language model (shipped with the model package), so an unseen phrasing is not matched by distance alone.
 
 An inverted index over the words and the learned vectors (one matrix product over all offers) keep a query at
 10,000 offers to milliseconds: the candidates are the best by text, the best by meaning and those sharing a
@@ -47,7 +51,7 @@ from datetime import datetime, timedelta, timezone
 
 import numpy as np
 
-from backend.domain.analysis import analyse, normalise
+from backend.domain.analysis import analyse, morpheme_id, normalise, similarities
 
 # ----------------------------------------------------------------------------------------------- schedule slots
 
@@ -84,8 +88,11 @@ def parse_slots(names: Iterable[str]) -> int:
     return mask
 
 
+_SLOT_NAMES = [(slot_bit(di, pi), f"{d}-{p}") for di, d in enumerate(DAYS) for pi, p in enumerate(PERIODS)]
+
+
 def slot_names(mask: int) -> list[str]:
-    return [f"{d}-{p}" for di, d in enumerate(DAYS) for pi, p in enumerate(PERIODS) if mask & slot_bit(di, pi)]
+    return [name for bit, name in _SLOT_NAMES if mask & bit]
 
 
 def slots_between(start: datetime, end: datetime) -> int:
@@ -195,7 +202,8 @@ def label_name(label: str) -> str:
 
 class Meaning:
     """A meaning space learned from labelled texts: word → association with each label (positive PMI, shrunk for
-    rare pairs). A text's vector is the idf-weighted sum of its words' rows plus its own labels, unit length.
+    rare pairs). A text's vector is the sum of its words' rows (each weighted by idf × its strongest association;
+    an unknown Korean word by its bridge) plus OWN_LABEL of its own labels, unit length.
 
     Labelled texts are the platform's offers (their words, their tags and seed concepts) and its past needs that
     ended well (the need's words, the labels of the offer that did it)."""
@@ -203,13 +211,39 @@ class Meaning:
     MIN_WORD_DF = 2
     MAX_LABELS = 400
     SHRINK = 2.0
-    OWN_LABEL = 1.0  # weight of a text's own tag or seed concept beside its words
+    OWN_LABEL = 0.25  # weight of a text's own tags and seed concepts beside its words (tags are often missing or wrong)
+    FOCUS = 1.0  # a word counts by its idf × its strongest association: words said about everything count little
 
     def __init__(self, labels: list[str], rows: dict[str, np.ndarray], idf: dict[str, float], texts: int,
                  matches: int):
         self.labels, self.rows, self.idf = labels, rows, idf
         self.column = {label: i for i, label in enumerate(labels)}
         self.texts, self.matches = texts, matches
+        # the commonest known Korean words are the bridge's targets (bounded: a lookup costs ~1.5 µs per target)
+        self._vocab = sorted((w for w in rows if morpheme_id(w) is not None), key=lambda w: (idf[w], w))[:BRIDGE_VOCAB]
+        self._vocab_ids = [morpheme_id(w) for w in self._vocab]
+        self._vocab_rows = np.vstack([rows[w] for w in self._vocab]) if self._vocab else None
+        self._bridge_idf = max(idf.values(), default=0.0)
+        self._bridged: dict[str, np.ndarray | None] = {}
+
+    def bridge(self, word: str) -> np.ndarray | None:
+        """A row for a Korean word the platform's texts never used: the rows of the known words nearest to it in
+        Kiwi's language-model embedding, weighted by how much nearer than BRIDGE_MIN they are."""
+        if word in self._bridged:
+            return self._bridged[word]
+        row = None
+        wid = morpheme_id(word)
+        if wid is not None and self._vocab_rows is not None:
+            sims = np.asarray(similarities(wid, self._vocab_ids), dtype=np.float32) - BRIDGE_MIN
+            top = np.argsort(-sims)[:BRIDGE_TOP]
+            top = top[sims[top] > 0]
+            if len(top):
+                v = sims[top] @ self._vocab_rows[top]
+                norm = float(np.linalg.norm(v))
+                row = v / norm if norm > 0 else None
+        if len(self._bridged) < 100_000:
+            self._bridged[word] = row
+        return row
 
     @classmethod
     def learn(cls, labelled: Iterable[tuple[Iterable[str], Iterable[str]]], matches: int = 0) -> Meaning | None:
@@ -244,12 +278,35 @@ class Meaning:
                 idf[w] = math.log(1 + n / word_df[w])
         return cls(labels, rows, idf, n, matches)
 
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        """The learned space as plain arrays (strings and numbers only: stored without pickling)."""
+        words = list(self.rows)
+        return {"labels": np.array(self.labels, dtype=str), "words": np.array(words, dtype=str),
+                "rows": np.vstack([self.rows[w] for w in words]).astype(np.float32) if words
+                else np.zeros((0, len(self.labels)), dtype=np.float32),
+                "idf": np.array([self.idf[w] for w in words], dtype=np.float64),
+                "counts": np.array([self.texts, self.matches], dtype=np.int64)}
+
+    @classmethod
+    def from_arrays(cls, a: Mapping[str, np.ndarray]) -> Meaning:
+        words = [str(w) for w in a["words"]]
+        rows = {w: a["rows"][i].astype(np.float32) for i, w in enumerate(words)}
+        idf = {w: float(a["idf"][i]) for i, w in enumerate(words)}
+        texts, matches = (int(x) for x in a["counts"])
+        return cls([str(lab) for lab in a["labels"]], rows, idf, texts, matches)
+
     def vector(self, tf: Mapping[str, int], own_labels: Iterable[str] = ()) -> np.ndarray:
         v = np.zeros(len(self.labels), dtype=np.float32)
+        bridged = 0
         for w in tf:
             row = self.rows.get(w)
             if row is not None:
-                v += self.idf[w] * row
+                v += self.idf[w] * (float(row.max()) ** self.FOCUS if self.FOCUS else 1.0) * row
+            elif BRIDGE_WEIGHT > 0 and not w.startswith("@") and bridged < BRIDGE_MAX_WORDS:
+                bridged += 1  # bounded: a text of many made-up words costs no more than a few lookups
+                row = self.bridge(w)
+                if row is not None:
+                    v += BRIDGE_WEIGHT * self._bridge_idf * row
         weight = max(float(np.linalg.norm(v)), 1.0) * self.OWN_LABEL
         for lab in own_labels:
             c = self.column.get(lab)
@@ -309,11 +366,14 @@ def need_doc(need_id: int, query: NeedQuery) -> NeedDoc:
 
 @dataclass(frozen=True)
 class Weights:
-    talent: float = 0.35
-    text: float = 0.15
-    distance: float = 0.25
-    schedule: float = 0.2
-    reliability: float = 0.05
+    """The factors' weights (summing to 1). These are the fixed ones, chosen on the tuning pool of the evaluation
+    set (bench/matching_eval/tune.py): the talent first, nearness and time second."""
+
+    talent: float = 0.55
+    text: float = 0.05
+    distance: float = 0.2
+    schedule: float = 0.17
+    reliability: float = 0.03
 
 
 # The factors' notes: code → English template. Params named in LIST_PARAMS are lists, joined with ", ".
@@ -391,6 +451,15 @@ MAX_DF_SHARE = 0.1  # words in more offers than this share are too common to ran
 GATE = 0.3  # relevance (weighted mean of talent and text) below which distance, schedule, reliability count 0
 SEED_TRUST = 0.6  # with a learned meaning, a shared glossary talent alone counts this much (1.0 without one)
 MIN_LABELLED = 50  # labelled texts (offers with tags, good matches) needed to learn a meaning
+BRIDGE_MIN = 0.55  # Kiwi embedding similarity above which a known word stands in for an unknown one
+BRIDGE_TOP = 5  # the known words nearest to an unknown one that stand in for it
+BRIDGE_VOCAB = 4000  # known words an unknown one may be bridged to
+BRIDGE_MAX_WORDS = 12  # unknown words bridged per text (each costs about 1 µs per known word the first time)
+BRIDGE_WEIGHT = 1.0  # an unknown word's bridged row counts this much of the rarest known word's weight
+# Outcomes say whether a match was accepted and kept, which is not all a requester wants first (the right talent,
+# then near, then free): on the tuning pool the weights fitted to outcomes alone lost nDCG@10 against the fixed
+# ones, so the learned weights are blended in at this share.
+LEARNED_SHARE = 0.25
 MIN_OUTCOMES = 30  # outcomes of each kind needed to learn the weights
 POSITIVE = frozenset({"completed", "scheduled"})
 NEGATIVE = frozenset({"declined", "no_show"})
@@ -485,6 +554,9 @@ class Outcome:
     need: NeedQuery
     offer_id: int
     status: str
+    # The volunteer's reliability without this outcome (None: the offer's): the record the outcome itself made must
+    # not explain it, or the weights learn that reliability predicts what it was computed from.
+    reliability: float | None = None
 
 
 @dataclass(frozen=True)
@@ -494,6 +566,61 @@ class TrainReport:
     outcomes: int  # positive and negative outcomes of indexed offers
     learned_weights: bool  # False: too few outcomes, the fixed weights stay
     weights: dict[str, float]
+
+
+class _Columns:
+    """The docs' non-text facts as arrays, for scoring many candidates at once: area (an index into the scorer's
+    areas, -1 unknown), weekly slots, reliability, owner (a code, -1 none), offer id. Withdrawn docs are never
+    candidates; their rows are zeros."""
+
+    def __init__(self, docs: list[OfferDoc | None], scorer: Scorer):
+        self.scorer = scorer
+        # every area a doc names, known or not: an unknown area is 0 km from itself, unknown from the others
+        self.area_names = sorted(set(scorer.areas) | {d.area for d in docs if d is not None and d.area is not None})
+        area_index = {a: i for i, a in enumerate(self.area_names)}
+        self._owners: dict[str, int] = {}
+        n = len(docs)
+        self.area = np.full(n, -1, dtype=np.int64)
+        self.slots = np.zeros(n, dtype=np.int64)
+        self.reliability = np.zeros(n, dtype=np.float64)
+        self.owner = np.full(n, -1, dtype=np.int64)
+        self.offer_id = np.zeros(n, dtype=np.int64)
+        for d, doc in enumerate(docs):
+            if doc is None:
+                continue
+            self.area[d] = area_index[doc.area] if doc.area is not None else -1
+            self.slots[d], self.reliability[d], self.offer_id[d] = doc.slots, doc.reliability, doc.offer_id
+            if doc.owner is not None:
+                self.owner[d] = self._owners.setdefault(doc.owner, len(self._owners))
+        self._distance: dict[str | None, np.ndarray] = {}
+        self._schedule: dict[int, np.ndarray] = {}
+
+    def owner_code(self, owner: str) -> int:
+        return self._owners.get(owner, -2)
+
+    def distance(self, need_area: str | None) -> np.ndarray:
+        """exp(-km / DISTANCE_SCALE_KM) from the need's area to each doc's (0.5 when either is unknown)."""
+        cached = self._distance.get(need_area)
+        if cached is None:
+            by_area = np.array([0.5 if (km := self.scorer.distance_km(need_area, a)) is None
+                                else math.exp(-km / DISTANCE_SCALE_KM) for a in self.area_names] + [0.5])
+            cached = by_area[self.area]  # -1 picks the trailing 0.5: the doc's area is unknown
+            if len(self._distance) < 4096:
+                self._distance[need_area] = cached
+        return cached
+
+    def schedule(self, need_slots: int) -> np.ndarray:
+        """The share of the need's slots each doc covers (1 when the need has none, 0.5 when the doc gives none)."""
+        cached = self._schedule.get(need_slots)
+        if cached is None:
+            if not need_slots:
+                cached = np.ones(len(self.slots))
+            else:
+                covered = np.bitwise_count(self.slots & need_slots) / need_slots.bit_count()
+                cached = np.where(self.slots == 0, 0.5, covered)
+            if len(self._schedule) < 4096:
+                self._schedule[need_slots] = cached
+        return cached
 
 
 class MatchIndex:
@@ -516,6 +643,7 @@ class MatchIndex:
         self._cache: dict[str, list[tuple[int, float]]] = {}  # term → [(doc, BM25 tf part)], cleared on change
         self._vec: list[np.ndarray | None] = []  # per doc, in the meaning space
         self._matrix: np.ndarray | None = None  # the vectors stacked, rebuilt when stale
+        self._columns: _Columns | None = None  # area, slots, reliability, owner of each doc as arrays, ditto
 
     def __len__(self) -> int:
         return len(self._by_offer)
@@ -540,7 +668,7 @@ class MatchIndex:
             self._postings.setdefault(term, []).append((n, count))
             self._df[term] += 1
         self._vec.append(self.meaning.vector(tf, labels_of(tf, doc.tags)) if self.meaning else None)
-        self._matrix = None
+        self._matrix = self._columns = None
         self._cache.clear()
 
     def remove(self, offer_id: int) -> None:
@@ -552,7 +680,7 @@ class MatchIndex:
         self._total_length -= self._length[n]
         self._docs[n], self._tf[n], self._vec[n] = None, None, None
         self._dead += 1
-        self._matrix = None
+        self._matrix = self._columns = None
         self._cache.clear()
         if self._dead > 1000 and self._dead > len(self._by_offer):
             self._compact()
@@ -597,14 +725,24 @@ class MatchIndex:
         for o in outcomes:
             if o.status not in POSITIVE | NEGATIVE or o.offer_id not in self._by_offer:
                 continue
-            values = self.factor_values(o.need, o.offer_id)
+            values = self.factor_values(o.need, o.offer_id, o.reliability)
             rows.append([values[f] for f in FACTORS])
             ys.append(1.0 if o.status in POSITIVE else 0.0)
         positives = int(sum(ys))
         learned = positives >= MIN_OUTCOMES and len(ys) - positives >= MIN_OUTCOMES
-        weights = fit_weights(np.array(rows), np.array(ys)) if learned else Weights()
+        weights = blend(Weights(), fit_weights(np.array(rows), np.array(ys)), LEARNED_SHARE) if learned else Weights()
         self.scorer = Scorer(self.scorer.areas, weights)
         return TrainReport(len(self), texts, len(ys), learned, {f: round(getattr(weights, f), 4) for f in FACTORS})
+
+    def restore(self, meaning: Meaning | None, weights: Weights) -> None:
+        """Puts back what `train` learned on these same offers and outcomes (a stored model), without relearning:
+        the offers' vectors are recomputed in the restored space."""
+        self.meaning = meaning
+        for d, doc in enumerate(self._docs):
+            self._vec[d] = None if doc is None or meaning is None else meaning.vector(
+                self._tf[d], labels_of(self._tf[d], doc.tags))
+        self._matrix = None
+        self.scorer = Scorer(self.scorer.areas, weights)
 
     # -------------------------------------------------------------------------------------------- text
 
@@ -686,8 +824,15 @@ class MatchIndex:
         total = w.talent + w.text
         return (w.talent * talent + w.text * text) / total if total > 0 else talent
 
+    def _columns_now(self) -> _Columns:
+        if self._columns is None or self._columns.scorer is not self.scorer:
+            self._columns = _Columns(self._docs, self.scorer)
+        return self._columns
+
     def rank(self, need: NeedQuery, k: int = 10) -> list[Ranked]:
-        """The best `k` offers for the need, best first, each with its factors."""
+        """The best `k` offers for the need, best first, each with its factors. The candidates are scored as arrays
+        (the same arithmetic as Scorer.total and _talent, one offer at a time, which explain and the exhaustive
+        ranker use)."""
         query = features(need.text)
         acc, best = self.text_scores(query)
         qv = self._query_vector(query)
@@ -695,8 +840,10 @@ class MatchIndex:
         if acc and best > 0:
             floor = MIN_TEXT * best
             candidates = {d: s for s, d in heapq.nlargest(TEXT_POOL, ((s, d) for d, s in acc.items() if s >= floor))}
+        sims = None
         if qv is not None and len(self._vec):
-            sims = self._matrix_now() @ qv
+            # einsum, not BLAS: a threaded matrix-vector product stalls for milliseconds on a busy machine
+            sims = np.einsum("ij,j->i", self._matrix_now(), qv)
             top = np.argpartition(-sims, min(TEXT_POOL, len(sims) - 1))[:TEXT_POOL]
             for d in top.tolist():
                 if sims[d] > 0.05 and self._docs[d] is not None:
@@ -707,20 +854,42 @@ class MatchIndex:
                 candidates.setdefault(d, acc.get(d, 0.0))
         if not candidates:
             return []
-        docs, scorer, scored = self._docs, self.scorer, []
-        for d, s in candidates.items():
-            doc = docs[d]
-            if need.owner is not None and doc.owner == need.owner:
-                continue
-            text = min(s / best, 1.0) if best > 0 else 0.0
-            talent = self._talent(wanted, d, text, qv)
-            relevant = self.relevance(talent, text) >= self.gate
-            scored.append((scorer.total(talent, text, need, doc, relevant), -doc.offer_id, d, talent, text))
-        top = heapq.nlargest(k, scored)
-        return [self._ranked(need, query, wanted, qv, d, score, talent, text) for score, _, d, talent, text in top]
+        cols = self._columns_now()
+        cand = np.fromiter(candidates.keys(), dtype=np.int64, count=len(candidates))
+        if need.owner is not None:
+            cand = cand[cols.owner[cand] != cols.owner_code(need.owner)]
+            if not len(cand):
+                return []
+        text = np.fromiter((candidates[d] for d in cand.tolist()), dtype=np.float64, count=len(cand))
+        text = np.minimum(text / best, 1.0) if best > 0 else np.zeros(len(cand))
+        seed = np.zeros(len(cand))
+        if wanted:
+            position = {d: i for i, d in enumerate(cand.tolist())}
+            for term in wanted:
+                for d, _ in self._weighted(term):
+                    i = position.get(d)
+                    if i is not None:
+                        seed[i] += 1
+            seed /= len(wanted)
+        else:
+            seed = text if qv is None else seed
+        if qv is None:
+            talent = seed
+        else:
+            talent = np.minimum(1.0, np.maximum(np.maximum(sims[cand].astype(np.float64), 0.0), self.seed_trust * seed))
+        w = self.scorer.weights
+        total = w.talent + w.text
+        relevance = (w.talent * talent + w.text * text) / total if total > 0 else talent
+        score = w.talent * talent + w.text * text
+        context = (w.distance * cols.distance(need.area)[cand] + w.schedule * cols.schedule(need.slots)[cand]
+                   + w.reliability * cols.reliability[cand])
+        score = score + np.where(relevance >= self.gate, context, 0.0)
+        order = np.lexsort((cols.offer_id[cand], -score))[:k]  # best score first, then the lower offer id
+        return [self._ranked(need, query, wanted, qv, int(cand[i]), float(score[i]), float(talent[i]), float(text[i]))
+                for i in order]
 
-    def factor_values(self, need: NeedQuery, offer_id: int) -> dict[str, float]:
-        """The five factor values of one pair (for learning the weights)."""
+    def factor_values(self, need: NeedQuery, offer_id: int, reliability: float | None = None) -> dict[str, float]:
+        """The five factor values of one pair (for learning the weights; `reliability` instead of the offer's)."""
         d = self._by_offer[offer_id]
         query = features(need.text)
         s, best = self.pair_text(query, d)
@@ -729,7 +898,8 @@ class MatchIndex:
         doc, scorer = self._docs[d], self.scorer
         km = scorer.distance_km(need.area, doc.area)
         return {"talent": talent, "text": text, "distance": 0.5 if km is None else math.exp(-km / DISTANCE_SCALE_KM),
-                "schedule": scorer.schedule(need.slots, doc.slots), "reliability": doc.reliability}
+                "schedule": scorer.schedule(need.slots, doc.slots),
+                "reliability": doc.reliability if reliability is None else reliability}
 
     def explain(self, need: NeedQuery, offer_id: int) -> Ranked | None:
         """The factors of one offer for the need, wherever it ranks (None: the offer is not indexed)."""
@@ -789,6 +959,11 @@ class MatchIndex:
         terms = shared + [t for t in learned if t not in shared] + common
         factors = self.scorer.explain(talent, why, text, need, doc, relevance >= self.gate, relevance, self.gate)
         return Ranked(doc.offer_id, round(score, 6), factors, terms)
+
+
+def blend(fixed: Weights, learned: Weights, share: float) -> Weights:
+    """`share` of the learned weights and the rest of the fixed ones (both sum to 1, so does the blend)."""
+    return Weights(*(round((1 - share) * getattr(fixed, f) + share * getattr(learned, f), 4) for f in FACTORS))
 
 
 def fit_weights(x: np.ndarray, y: np.ndarray, l2: float = 0.01, steps: int = 800) -> Weights:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -52,21 +53,31 @@ def touch_offers_of(s: Session, resident_id: int) -> None:
 
 
 def match_outcomes(s: Session) -> list[Outcome]:
-    """The decided matches as training data for the matcher: completed or scheduled (good), declined or no-show."""
+    """The decided matches as training data for the matcher: completed or scheduled (good), declined or no-show,
+    each with its volunteer's reliability as it would be without that match's own completion or no-show."""
     from backend.domain.matching import NEGATIVE, POSITIVE, NeedQuery, slots_between
     from backend.store.models import Need
     from backend.store.needs import need_text
 
-    rows = s.execute(select(Match, Need).join(Need, Match.need_id == Need.id)
-                     .where(Match.status.in_(tuple(POSITIVE | NEGATIVE))).order_by(Match.id))
-    return [Outcome(NeedQuery(need_text(n), n.area, slots_between(n.starts_at, n.ends_at)), m.offer_id, m.status)
-            for m, n in rows]
+    rows = list(s.execute(select(Match, Need).join(Need, Match.need_id == Need.id)
+                          .where(Match.status.in_(tuple(POSITIVE | NEGATIVE))).order_by(Match.id)))
+    records = track_records(s, {m.volunteer_id for m, _ in rows})
+
+    def without(m: Match) -> float:
+        done, missed = records[m.volunteer_id]
+        return reliability(done - (m.status == "completed"), missed - (m.status == "no_show"))
+
+    return [Outcome(NeedQuery(need_text(n), n.area, slots_between(n.starts_at, n.ends_at)), m.offer_id, m.status,
+                    without(m)) for m, n in rows]
 
 
-def outcomes_fingerprint(s: Session) -> tuple[int, int]:
-    """(decided matches, the newest decided match's id): changes when an outcome is added."""
+def outcomes_fingerprint(s: Session) -> tuple[int, int, int]:
+    """(decided matches, the newest decided match's id, the latest change to one, in µs): changes when an outcome
+    is added or decided otherwise."""
     from backend.domain.matching import NEGATIVE, POSITIVE
 
-    count, top = s.execute(select(func.count(), func.max(Match.id))
-                           .where(Match.status.in_(tuple(POSITIVE | NEGATIVE)))).one()
-    return int(count or 0), int(top or 0)
+    count, top, changed = s.execute(select(func.count(), func.max(Match.id), func.max(Match.updated_at))
+                                    .where(Match.status.in_(tuple(POSITIVE | NEGATIVE)))).one()
+    if isinstance(changed, str):  # SQLite's max() of a date-time column comes back as its text
+        changed = datetime.fromisoformat(changed)
+    return int(count or 0), int(top or 0), round(changed.timestamp() * 1_000_000) if changed else 0

@@ -1,13 +1,20 @@
-"""Tuning on pool A ONLY: the gate and the glossary's trust are chosen here, on a world written from
+"""Tuning on pool A ONLY: the engine's settings are chosen here, on a world written from
 bench/matching_eval/pool_a.py. This module never reads pool B (a test checks it).
 
     python -m bench.matching_eval.tune [--offers 10000] [--needs 300] [--seed 3]
+
+Sweeps what was chosen this way: the meaning space's weight of a text's own labels (Meaning.OWN_LABEL), how much a
+word's strongest association counts (Meaning.FOCUS), the weight of words bridged through Kiwi's embedding
+(BRIDGE_WEIGHT), the share of the outcome-fitted weights (LEARNED_SHARE), the relevance gate. Prints the best first.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
+
+from backend.domain import matching
 
 from .generate import generate
 from .run import build, ours
@@ -27,16 +34,19 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=3)
     args = parser.parse_args()
     world = tuning_world(args.offers, args.needs, args.history, args.seed)
-    index, report, _ = build(world)
     results = []
-    for gate in (0.0, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5):
-        for trust in (0.0, 0.3, 0.6, 1.0):
-            index.gate, index.seed_trust = gate, trust
-            r, _ = ours(index, world)
-            results.append({"gate": gate, "seed_trust": trust, "precision_at_5": r["precision_at_5"],
-                            "ndcg_at_10": r["ndcg_at_10"]})
+    for own, focus, bridge in itertools.product((1.0, 0.25), (0.0, 1.0), (0.0, 1.0)):
+        matching.Meaning.OWN_LABEL, matching.Meaning.FOCUS, matching.BRIDGE_WEIGHT = own, focus, bridge
+        for share in (0.0, 0.25, 1.0):
+            matching.LEARNED_SHARE = share
+            index, report, _ = build(world)
+            for gate in (0.3, 0.45):
+                index.gate = gate
+                r, _ = ours(index, world)
+                results.append({"own_label": own, "focus": focus, "bridge_weight": bridge, "learned_share": share,
+                                "gate": gate, "precision_at_5": r["precision_at_5"], "ndcg_at_10": r["ndcg_at_10"]})
     results.sort(key=lambda r: -(r["precision_at_5"] + r["ndcg_at_10"]))
-    print(json.dumps({"train": report.__dict__, "best": results[:5]}, ensure_ascii=False))
+    print(json.dumps({"best": results[:8]}, ensure_ascii=False))
 
 
 if __name__ == "__main__":

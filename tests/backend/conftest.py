@@ -174,7 +174,7 @@ def backend(node, manifest_dir, tmp_path_factory):
     keys = ",".join(f"{c}={dev_key(c).key.hex()}" for c in (1, 2))  # the config's dev:1 and dev:2 coordinators
     settings = Settings(
         database_url=database_url(tmp), rpc_url=node.url, deployments_dir=manifest_dir, dev_centre_keys=keys,
-        keystore_dir=tmp / "no-keys", jwt_secret="test-secret-" + uuid.uuid4().hex, batch_max_wait_s=0.0,
+        keystore_dir=tmp / "no-keys", matching_model_dir=tmp / "matching", jwt_secret="test-secret-" + uuid.uuid4().hex, batch_max_wait_s=0.0,
         poll_interval_s=0.05, confirmations=1, stuck_after_s=3600,
         lease_s=0,  # the tests step several writers by hand; test_chaos.py tests the lease
         dev_relayer_key=dev_key(RELAYER_INDEX).key.hex(), dev_admin_key=dev_key(0).key.hex(),

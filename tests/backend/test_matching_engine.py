@@ -224,6 +224,18 @@ def test_the_gate_keeps_an_off_topic_neighbour_below_a_relevant_volunteer_far_aw
     assert sum(f.contribution for f in off_topic.factors.values()) == pytest.approx(off_topic.score, abs=1e-6)
 
 
+def test_no_off_topic_neighbour_free_at_the_time_is_ranked_above_a_relevant_volunteer_far_away():
+    docs, history = _learned_world()
+    index = index_of(*docs)
+    index.train(history)
+    need = NeedQuery("싱크대 물이 안 내려가요", "banpo1", parse_slots(["sat-morning"]), owner="me")
+    ranked = [r.offer_id for r in index.rank(need, len(docs))]
+    plumbers = [i for i in ranked if 100 <= i < 140]  # 17 km away
+    neighbours = [i for i in ranked if i >= 200]  # same area, free then, cleaning washing machines
+    assert len(plumbers) == 40
+    assert not neighbours or ranked.index(neighbours[0]) > ranked.index(plumbers[-1])
+
+
 def test_outcomes_teach_the_weights_and_change_a_ranking():
     saturday, monday = parse_slots(["sat"]), parse_slots(["mon"])
     docs = [OfferDoc(i, f"요리 봉사 {i}", "banpo1" if i % 2 else "sanggye1", saturday if i % 3 else monday, 0.5,
