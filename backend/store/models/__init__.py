@@ -12,3 +12,4 @@ from backend.store.models.reports import CommunityCredit, NeighbourReport, Repor
 from backend.store.models.proposals import Proposal, ProposalSupport, ProposalComment  # noqa: F401
 from backend.store.models.sheets import AttendanceSheet, AttendanceLine, SignedBatch  # noqa: F401
 from backend.store.models.leases import Lease  # noqa: F401
+from backend.store.models.custody import CustodialAccount, MemberCard, MemberNotice  # noqa: F401
