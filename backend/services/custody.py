@@ -461,6 +461,10 @@ def history(db: Session, chain: ChainClient, session: CardSession, after_id: int
             "notices": notices(db, session.resident_id)}
 
 
+def operation(db: Session, session: CardSession, op_id: int) -> dict:
+    return residents.operation(db, session.address, op_id)
+
+
 def offers(db: Session, chain: ChainClient, session: CardSession) -> list[dict]:
     """The catalogue; at a provider's desk, that provider's offers only."""
     found = offers_catalogue.catalogue(db, chain)

@@ -288,3 +288,24 @@ def test_a_card_session_is_no_staff_or_wallet_session(backend, funded):
     me = session_headers(backend, funded["token"])
     assert backend.http.get("/me", headers=me).status_code == 401
     assert backend.http.get("/residents", headers=me).status_code == 401
+
+
+def test_a_master_key_rotation_reseals_the_data_keys_and_the_old_key_then_opens_nothing(backend, coord1):
+    """Last in the module: it reseals every account of the module's database, then back to the development key."""
+    from backend.services import custody
+
+    resident = register(backend, coord1)
+    key = private_key(backend, resident["id"])
+    new = bytes(range(32))
+    with backend.sessions() as s:
+        assert custody.reseal(s, Keyring(new, [DEV_MASTER_KEY])) >= 1
+        row = s.get(CustodialAccount, resident["id"])
+        assert row.master_key_id == custody.master_key_id(new)
+        with Keyring(new).signer(row) as opened:
+            assert bytes(opened.key) == key
+        with pytest.raises(SealingError):
+            with Keyring(DEV_MASTER_KEY).signer(row):
+                pass
+        assert custody.reseal(s, Keyring(new, [DEV_MASTER_KEY])) == 0  # nothing left to reseal
+        custody.reseal(s, Keyring(DEV_MASTER_KEY, [new]))
+    assert private_key(backend, resident["id"]) == key

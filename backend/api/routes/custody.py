@@ -168,6 +168,12 @@ def card_offers(session: Card, db: DbDep, chain: ChainDep) -> list[dict]:
     return custody.offers(db, chain, session)
 
 
+@router.get("/card/operations/{op_id}")
+def card_operation(op_id: int, session: Card, db: DbDep) -> dict:
+    """A spend of this card's resident as it goes to the chain (queued → in_tx → confirmed | failed)."""
+    return custody.operation(db, session, op_id)
+
+
 def _card_actor(session: custody.CardSession) -> Principal:
     """Whose Idempotency-Keys: the card's."""
     return Principal(session.card_id, session.address, CARD_ROLE, None, "card")
