@@ -461,6 +461,10 @@ def history(db: Session, chain: ChainClient, session: CardSession, after_id: int
             "notices": notices(db, session.resident_id)}
 
 
+def vouchers(db: Session, chain: ChainClient, session: CardSession) -> list[dict]:
+    return residents.vouchers(db, chain, session.address)
+
+
 def operation(db: Session, session: CardSession, op_id: int) -> dict:
     return residents.operation(db, session.address, op_id)
 

@@ -309,3 +309,16 @@ def test_a_master_key_rotation_reseals_the_data_keys_and_the_old_key_then_opens_
         assert custody.reseal(s, Keyring(new, [DEV_MASTER_KEY])) == 0  # nothing left to reseal
         custody.reseal(s, Keyring(DEV_MASTER_KEY, [new]))
     assert private_key(backend, resident["id"]) == key
+
+
+def test_forgetting_a_custodial_resident_destroys_the_held_key_and_the_card(backend, coord1):
+    resident = register(backend, coord1)
+    token = card_token(backend, coord1, resident["id"])
+    r = backend.http.post(f"/residents/{resident['id']}/forget", json={"reason": "the resident asked"},
+                          headers={**coord1, "Idempotency-Key": uuid.uuid4().hex})
+    assert r.status_code == 200, r.text
+    with backend.sessions() as s:
+        assert s.get(CustodialAccount, resident["id"]) is None
+        assert s.scalar(select(func.count()).select_from(MemberCard).where(
+            MemberCard.resident_id == resident["id"])) == 0
+    assert open_session(backend, token).json()["error"] == "card_unknown"

@@ -168,6 +168,12 @@ def card_offers(session: Card, db: DbDep, chain: ChainDep) -> list[dict]:
     return custody.offers(db, chain, session)
 
 
+@router.get("/card/vouchers")
+def card_vouchers(session: Card, db: DbDep, chain: ChainDep) -> list[dict]:
+    """The member's vouchers, newest first, with the check code a provider's desk asks for."""
+    return custody.vouchers(db, chain, session)
+
+
 @router.get("/card/operations/{op_id}")
 def card_operation(op_id: int, session: Card, db: DbDep) -> dict:
     """A spend of this card's resident as it goes to the chain (queued → in_tx → confirmed | failed)."""

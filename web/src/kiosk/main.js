@@ -1,0 +1,288 @@
+// The centre's kiosk (/kiosk/) for residents whose account the centre holds: show the member card (its QR code to
+// the camera, or type the code printed under it), press the PIN, then see the balance, use a voucher or donate.
+// Large type, one thing per screen, Korean first, a touch keypad. The session lives in this page only (a shared
+// device): "끝내기" or the end of the session forgets it.
+import "../shared/base.css";
+import "./kiosk.css";
+import { api, ApiRefusal, newIdempotencyKey } from "../shared/api.js";
+import { field, h, show, status } from "../shared/dom.js";
+import { coins, dateTime, won } from "../shared/format.js";
+import { localName, t } from "../shared/i18n.js";
+import { frame, loadBranding, startRouter } from "../shared/layout.js";
+import { scanCamera } from "../shared/qr.js";
+
+const CARD = /vbc_[A-Za-z0-9_-]{24}/;
+const state = { card: null, session: null, notice: null };
+
+function go(route) {
+  if (location.hash === `#/${route}`) router.go();
+  else location.hash = `#/${route}`;
+}
+
+function end(noticeKey = null) {
+  state.card = null;
+  state.session = null;
+  state.notice = noticeKey;
+  go("start");
+}
+
+function said(error) {
+  return error instanceof ApiRefusal ? error.message : t("error.unexpected");
+}
+
+// ------------------------------------------------------------------ 1. the card
+
+async function startScreen({ main }) {
+  state.session = null;
+  const result = h("div", { "aria-live": "polite" });
+  const video = h("video", { class: "scanner", hidden: true, "aria-label": t("scan.video") });
+  const typed = h("input", { type: "text", autocomplete: "off", autocapitalize: "off", spellcheck: "false", maxlength: "40" });
+  let scanner = null;
+  const take = (text) => {
+    const found = CARD.exec(String(text || ""));
+    if (!found) {
+      show(result, status(t("kiosk.card.not_card"), "error"));
+      return false;
+    }
+    scanner?.stop();
+    state.card = found[0];
+    go("pin");
+    return true;
+  };
+  const notice = state.notice;
+  state.notice = null;
+  show(main,
+    h("h1", {}, t("kiosk.card.title")),
+    notice ? status(t(notice), "warn") : null,
+    h("p", {}, t("kiosk.card.intro")),
+    h("div", { class: "actions" }, h("button", {
+      type: "button", class: "primary block",
+      onclick: async () => {
+        if (scanner) return;
+        video.hidden = false;
+        try {
+          scanner = await scanCamera(video, take);
+        } catch (error) {
+          video.hidden = true;
+          show(result, status(t(error.key || "scan.no_camera"), "error"));
+        }
+      },
+    }, t("kiosk.card.camera"))),
+    video,
+    h("form", { onsubmit: (e) => { e.preventDefault(); take(typed.value); } },
+      field("kiosk-card", t("kiosk.card.typed"), typed, t("kiosk.card.typed_hint")),
+      h("button", { type: "submit", class: "block" }, t("kiosk.next"))),
+    result);
+}
+
+// ------------------------------------------------------------------ 2. the PIN
+
+async function pinScreen({ main }) {
+  if (!state.card) return go("start");
+  let pin = "";
+  const dots = h("p", { class: "pin-dots", "aria-live": "polite", "aria-label": t("kiosk.pin.entered", { n: 0 }) });
+  const input = h("input", { type: "password", inputmode: "numeric", autocomplete: "off", maxlength: "6", pattern: "[0-9]*" });
+  const result = h("div", { "aria-live": "assertive" });
+  const draw = () => {
+    dots.textContent = "●".repeat(pin.length) || " ";
+    dots.setAttribute("aria-label", t("kiosk.pin.entered", { n: pin.length }));
+    input.value = pin;
+  };
+  input.addEventListener("input", () => { pin = input.value.replace(/\D/g, "").slice(0, 6); draw(); });
+  const press = (digit) => { if (pin.length < 6) pin += digit; draw(); };
+  const submit = async () => {
+    if (pin.length < 4) {
+      show(result, status(t("kiosk.pin.short"), "error"));
+      return;
+    }
+    show(result, status(t("kiosk.pin.checking")));
+    try {
+      state.session = await api("/card/sessions", { method: "POST", body: { card_token: state.card, pin } });
+      state.session.started = Date.now();
+      go("home");
+    } catch (error) {
+      pin = "";
+      draw();
+      show(result, h("p", { role: "alert", class: "status status-error", "data-error": error.code || "error" }, said(error)));
+      if (error.code === "card_locked" || error.code === "card_blocked" || error.code === "card_unknown") {
+        state.card = null;
+        result.append(h("div", { class: "actions" }, h("a", { class: "button block", href: "#/start" }, t("kiosk.again"))));
+      }
+    }
+  };
+  const keys = ["1", "2", "3", "4", "5", "6", "7", "8", "9"].map((d) => h("button", { type: "button", onclick: () => press(d) }, d));
+  show(main,
+    h("h1", {}, t("kiosk.pin.title")),
+    h("p", {}, t("kiosk.pin.intro")),
+    dots,
+    h("form", { onsubmit: (e) => { e.preventDefault(); submit(); } },
+      field("kiosk-pin", t("kiosk.pin.label"), input),
+      h("div", { class: "keypad", role: "group", "aria-label": t("kiosk.pin.keypad") }, keys,
+        h("button", { type: "button", onclick: () => { pin = pin.slice(0, -1); draw(); } }, t("kiosk.pin.erase")),
+        h("button", { type: "button", onclick: () => press("0") }, "0"),
+        h("button", { type: "submit", class: "primary" }, t("kiosk.pin.ok")))),
+    result,
+    h("p", {}, h("a", { href: "#/start", class: "button block" }, t("kiosk.cancel"))));
+}
+
+// ------------------------------------------------------------------ 3. what the member can do
+
+function token() {
+  if (!state.session) {
+    go("start");
+    return null;
+  }
+  return state.session.access_token;
+}
+
+function money(amount, wonPerCoin) {
+  const w = won(amount, wonPerCoin);
+  return [t("coins.amount", { amount: coins(amount) }), w ? h("small", {}, ` (${t("won.amount", { amount: w })})`) : null];
+}
+
+const NOTICE_KEYS = { pin_reset: "kiosk.notice.pin_reset", pin_set: "kiosk.notice.pin_reset", card_issued: "kiosk.notice.card_issued",
+  card_blocked: "kiosk.notice.card_blocked", card_locked: "kiosk.notice.card_locked" };
+
+async function homeScreen({ main }) {
+  const bearer = token();
+  if (!bearer) return;
+  const [me, info] = await Promise.all([api("/card/me", { token: bearer }), api("/token")]);
+  const recent = me.notices.slice(0, 3);
+  show(main,
+    h("h1", {}, t("kiosk.home.title", { name: me.name || me.member_number })),
+    h("div", { class: "card emphasis" },
+      h("p", {}, t("kiosk.home.available")),
+      h("p", { class: "kiosk-balance", id: "kiosk-available" }, money(me.account.available, info.won_per_coin)),
+      h("p", { class: "hint" }, t("kiosk.home.left_today", { amount: coins(me.left_today) }))),
+    h("ul", { class: "kiosk-choices" },
+      h("li", {}, h("a", { class: "button primary block", href: "#/offers" }, t("kiosk.home.offers"))),
+      me.desk ? null : h("li", {}, h("a", { class: "button block", href: "#/donate" }, t("kiosk.home.donate"))),
+      h("li", {}, h("button", { type: "button", class: "block", onclick: () => end() }, t("kiosk.end")))),
+    recent.length ? h("section", {}, h("h2", {}, t("kiosk.notice.title")),
+      h("ul", {}, recent.map((n) => h("li", {}, t(NOTICE_KEYS[n.kind] || "kiosk.notice.other", { by: n.by || "", serial: n.card_serial ?? "" }),
+        " · ", h("span", { class: "muted" }, dateTime(n.at)))))) : null,
+    h("p", { class: "hint" }, t("kiosk.home.member", { number: me.member_number, serial: me.card_serial })));
+}
+
+async function offersScreen({ main }) {
+  const bearer = token();
+  if (!bearer) return;
+  const [offers, me, info] = await Promise.all([api("/card/offers", { token: bearer }), api("/card/me", { token: bearer }), api("/token")]);
+  const available = BigInt(me.account.available);
+  show(main,
+    h("h1", {}, t("kiosk.offers.title")),
+    h("p", {}, t("kiosk.offers.intro", { amount: coins(me.account.available) })),
+    offers.length ? h("ul", { class: "kiosk-choices" }, offers.map((offer) => {
+      const enough = BigInt(offer.price) <= available;
+      return h("li", { "data-offer": offer.offer_id }, h("button", {
+        type: "button", class: enough ? "primary" : null, disabled: !enough,
+        onclick: () => go(`redeem/${offer.offer_id}`),
+      }, offer.title || t("offers.untitled", { id: offer.offer_id, provider: offer.provider_name || offer.provider }),
+      h("small", {}, money(offer.price, info.won_per_coin), enough ? "" : ` — ${t("kiosk.offers.not_enough")}`)));
+    })) : h("p", {}, t("offers.none")),
+    h("p", {}, h("a", { class: "button block", href: "#/home" }, t("kiosk.back"))));
+}
+
+/** Sends a spend once (the same key if pressed again) and follows it to the chain: 보냄 → 완료, or what went wrong. */
+async function send(box, path, body, doneKey) {
+  const bearer = token();
+  if (!bearer) return;
+  const key = newIdempotencyKey();
+  show(box, status(t("kiosk.sending")));
+  let op;
+  try {
+    op = await api(path, { method: "POST", body, token: bearer, idempotencyKey: key });
+    show(box, status(t("kiosk.sent")));
+    while (op.state === "queued" || op.state === "in_tx") {
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      op = await api(`/card/operations/${op.id}`, { token: bearer });
+    }
+  } catch (error) {
+    show(box, h("p", { role: "alert", class: "status status-error", "data-error": error.code || "error" }, said(error)),
+      h("p", {}, h("a", { class: "button block", href: "#/home" }, t("kiosk.back"))));
+    return;
+  }
+  if (op.state === "confirmed") {
+    const voucherId = op.result?.VoucherIssued?.voucherId;
+    let voucher = null;
+    if (voucherId !== undefined) {
+      try {
+        voucher = (await api("/card/vouchers", { token: bearer })).find((v) => v.voucher_id === String(voucherId));
+      } catch {
+        voucher = null; // the voucher is still in the member's list at the desk
+      }
+    }
+    show(box, h("p", { class: "status status-ok", role: "status", "data-done": "true" }, t(doneKey)),
+      voucher ? h("dl", { class: "pairs kiosk-balance", id: "kiosk-voucher" },
+        h("dt", {}, t("vouchers.number")), h("dd", {}, `${voucher.offer_id}-${voucher.serial}`),
+        h("dt", {}, t("voucher.code")), h("dd", { class: "mono" }, voucher.code)) : null,
+      h("p", {}, h("a", { class: "button primary block", href: "#/home" }, t("kiosk.back_home"))));
+  } else {
+    show(box, h("p", { role: "alert", class: "status status-error" }, t("kiosk.failed")),
+      h("p", {}, h("a", { class: "button block", href: "#/home" }, t("kiosk.back"))));
+  }
+}
+
+async function redeemScreen({ main, params }) {
+  const bearer = token();
+  if (!bearer) return;
+  const offerId = Number(params[0]);
+  const [offers, info] = await Promise.all([api("/card/offers", { token: bearer }), api("/token")]);
+  const offer = offers.find((o) => o.offer_id === offerId);
+  if (!offer) return go("offers");
+  const box = h("div", { "aria-live": "polite" });
+  const yes = h("button", { type: "button", class: "primary block", onclick: () => { yes.disabled = true; no.remove(); send(box, "/card/redeem", { offer_id: offerId }, "kiosk.redeem.done"); } },
+    t("kiosk.redeem.yes"));
+  const no = h("a", { class: "button block", href: "#/offers" }, t("kiosk.no"));
+  show(main,
+    h("h1", {}, t("kiosk.redeem.title")),
+    h("div", { class: "card emphasis" },
+      h("h2", {}, offer.title || t("offers.untitled", { id: offer.offer_id, provider: offer.provider_name || offer.provider })),
+      h("p", { class: "kiosk-balance" }, money(offer.price, info.won_per_coin)),
+      h("p", {}, t("kiosk.redeem.explain"))),
+    h("div", { class: "kiosk-choices" }, yes, no),
+    box);
+}
+
+async function donateScreen({ main }) {
+  const bearer = token();
+  if (!bearer) return;
+  const [charities, me, info] = await Promise.all([api("/charities"), api("/card/me", { token: bearer }), api("/token")]);
+  const available = BigInt(me.account.available);
+  const box = h("div", { "aria-live": "polite" });
+  const amounts = ["1", "2", "5"].map((n) => (BigInt(n) * 10n ** 18n).toString());
+  const choices = [];
+  for (const charity of charities) {
+    for (const amount of amounts) {
+      if (BigInt(amount) > available) continue;
+      const button = h("button", {
+        type: "button", class: "block",
+        onclick: () => {
+          // Check before sending: what, to whom, yes or no.
+          const yes = h("button", { type: "button", class: "primary block", onclick: () => {
+            for (const b of [...choices, yes]) b.disabled = true;
+            send(box, "/card/donate", { charity: charity.address, amount }, "kiosk.donate.done");
+          } }, t("kiosk.donate.yes"));
+          show(box, h("div", { class: "card emphasis" },
+            h("h2", {}, t("kiosk.donate.confirm", { charity: localName(charity, charity.address), amount: coins(amount) })),
+            h("div", { class: "kiosk-choices" }, yes, h("button", { type: "button", class: "block", onclick: () => show(box) }, t("kiosk.no")))));
+          box.querySelector("h2").focus?.();
+        },
+      }, t("kiosk.donate.choice", { charity: localName(charity, charity.address), amount: coins(amount) }),
+      h("small", {}, money(amount, info.won_per_coin)));
+      choices.push(button);
+    }
+  }
+  show(main,
+    h("h1", {}, t("kiosk.donate.title")),
+    h("p", {}, t("kiosk.donate.intro")),
+    choices.length ? h("div", { class: "kiosk-choices" }, choices) : h("p", {}, t(charities.length ? "kiosk.offers.not_enough" : "donate.none")),
+    box,
+    h("p", {}, h("a", { class: "button block", href: "#/home" }, t("kiosk.back"))));
+}
+
+const routes = { start: startScreen, pin: pinScreen, home: homeScreen, offers: offersScreen, redeem: redeemScreen, donate: donateScreen };
+const router = startRouter(routes, "start", () => frame("kiosk", [], () => router.go()));
+window.addEventListener("vb:session-ended", () => end("kiosk.session_ended"));
+await loadBranding();
+router.go();
