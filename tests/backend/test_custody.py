@@ -192,7 +192,7 @@ def test_five_wrong_pins_lock_the_card_even_for_the_right_pin(backend, coord1):
     assert status["card"]["locked"] is True
 
 
-def test_a_coordinator_resets_the_pin_audited_and_the_member_told(backend, coord1):
+def test_a_coordinator_resets_the_pin_audited_and_the_member_told(backend, coord1, admin_headers):
     resident = register(backend, coord1)
     token = card_token(backend, coord1, resident["id"])
     old_session = session_headers(backend, token)
@@ -204,6 +204,8 @@ def test_a_coordinator_resets_the_pin_audited_and_the_member_told(backend, coord
         audit = s.scalars(select(AdminAudit).where(AdminAudit.action == "pin_reset")).all()
         assert [(a.actor, a.params["resident_id"], a.centre_id) for a in audit if
                 a.params["resident_id"] == resident["id"]] == [("coord1", resident["id"], 1)]
+    r = backend.http.post(f"/residents/{resident['id']}/pin", json={"pin": "6093"}, headers=admin_headers)
+    assert r.status_code == 403 and r.json()["error"] == "staff_required", r.text  # in person, at the centre only
     assert open_session(backend, token, PIN).json()["error"] == "pin_wrong"  # the old PIN no longer opens it
     assert backend.http.get("/card/me", headers=old_session).status_code == 401  # nor a session opened with it
     me = session_headers(backend, token, "5071")
@@ -322,3 +324,24 @@ def test_forgetting_a_custodial_resident_destroys_the_held_key_and_the_card(back
         assert s.scalar(select(func.count()).select_from(MemberCard).where(
             MemberCard.resident_id == resident["id"])) == 0
     assert open_session(backend, token).json()["error"] == "card_unknown"
+
+
+def test_a_client_guessing_cards_is_held_before_any_pin_is_checked(backend, coord1, monkeypatch):
+    from backend.store.models import LoginThrottle
+
+    def forget_client() -> None:  # this module's other tests count failures from the same address
+        with backend.sessions() as s, s.begin():
+            s.query(LoginThrottle).filter(LoginThrottle.key.like("card-client:%")).delete(synchronize_session=False)
+
+    forget_client()
+    resident = register(backend, coord1)
+    token = card_token(backend, coord1, resident["id"])
+    monkeypatch.setattr(backend.app.state.settings, "card_client_max_failures", 2)
+    assert open_session(backend, "vbc_" + "A" * 24).json()["error"] == "card_unknown"
+    assert open_session(backend, token, "8642").json()["error"] == "pin_wrong"
+    r = open_session(backend, token, PIN)
+    assert r.status_code == 429 and r.json()["error"] == "login_throttled" and int(r.headers["Retry-After"]) > 0, r.text
+    with backend.sessions() as s:  # held before the PIN was checked: the refused attempt was not counted
+        assert s.scalar(select(MemberCard.pin_failures).where(MemberCard.resident_id == resident["id"])) == 1
+    forget_client()
+    assert open_session(backend, token, PIN).status_code == 200

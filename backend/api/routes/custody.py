@@ -21,6 +21,8 @@ from backend.services.security import CARD_ROLE, Principal
 
 router = APIRouter(tags=["custodial accounts and member cards"])
 Staff = Annotated[Principal, Depends(require("admin", "coordinator"))]
+# A PIN is reset with the resident in person, at their centre: its coordinators only (not the city's admin).
+Coordinator = Annotated[Principal, Depends(require("coordinator"))]
 PIN = Field(pattern=r"^\d{4,6}$", description="4 to 6 digits the resident chose", repr=False)
 
 
@@ -87,7 +89,7 @@ def custody_status(resident_id: int, db: DbDep, settings: SettingsDep, actor: St
 
 
 @router.post("/residents/{resident_id}/pin")
-def reset_pin(resident_id: int, body: PinIn, db: DbDep, settings: SettingsDep, actor: Staff) -> dict:
+def reset_pin(resident_id: int, body: PinIn, db: DbDep, settings: SettingsDep, actor: Coordinator) -> dict:
     """The PIN chosen anew by the resident, in person: the card unlocked, its sessions ended; audited, and the
     member told."""
     return custody.reset_pin(db, settings, actor, resident_id, body.pin)

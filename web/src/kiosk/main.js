@@ -80,12 +80,13 @@ async function startScreen({ main }) {
 async function pinScreen({ main }) {
   if (!state.card) return go("start");
   let pin = "";
-  const dots = h("p", { class: "pin-dots", "aria-live": "polite", "aria-label": t("kiosk.pin.entered", { n: 0 }) });
+  const dots = h("p", { class: "pin-dots", "aria-hidden": "true" });
+  const count = h("p", { class: "visually-hidden", "aria-live": "polite" });
   const input = h("input", { type: "password", inputmode: "numeric", autocomplete: "off", maxlength: "6", pattern: "[0-9]*" });
   const result = h("div", { "aria-live": "assertive" });
   const draw = () => {
     dots.textContent = "●".repeat(pin.length) || " ";
-    dots.setAttribute("aria-label", t("kiosk.pin.entered", { n: pin.length }));
+    count.textContent = t("kiosk.pin.entered", { n: pin.length });
     input.value = pin;
   };
   input.addEventListener("input", () => { pin = input.value.replace(/\D/g, "").slice(0, 6); draw(); });
@@ -115,6 +116,7 @@ async function pinScreen({ main }) {
     h("h1", {}, t("kiosk.pin.title")),
     h("p", {}, t("kiosk.pin.intro")),
     dots,
+    count,
     h("form", { onsubmit: (e) => { e.preventDefault(); submit(); } },
       field("kiosk-pin", t("kiosk.pin.label"), input),
       h("div", { class: "keypad", role: "group", "aria-label": t("kiosk.pin.keypad") }, keys,
