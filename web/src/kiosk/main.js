@@ -80,12 +80,10 @@ async function startScreen({ main }) {
 async function pinScreen({ main }) {
   if (!state.card) return go("start");
   let pin = "";
-  const dots = h("p", { class: "pin-dots", "aria-hidden": "true" });
   const count = h("p", { class: "visually-hidden", "aria-live": "polite" });
   const input = h("input", { type: "password", inputmode: "numeric", autocomplete: "off", maxlength: "6", pattern: "[0-9]*" });
   const result = h("div", { "aria-live": "assertive" });
   const draw = () => {
-    dots.textContent = "●".repeat(pin.length) || " ";
     count.textContent = t("kiosk.pin.entered", { n: pin.length });
     input.value = pin;
   };
@@ -99,30 +97,29 @@ async function pinScreen({ main }) {
     show(result, status(t("kiosk.pin.checking")));
     try {
       state.session = await api("/card/sessions", { method: "POST", body: { card_token: state.card, pin } });
-      state.session.started = Date.now();
       go("home");
     } catch (error) {
       pin = "";
       draw();
       show(result, h("p", { role: "alert", class: "status status-error", "data-error": error.code || "error" }, said(error)));
       if (error.code === "card_locked" || error.code === "card_blocked" || error.code === "card_unknown") {
-        state.card = null;
-        result.append(h("div", { class: "actions" }, h("a", { class: "button block", href: "#/start" }, t("kiosk.again"))));
+        state.card = null; // nothing more to press here: the message says what to do, "처음으로" starts again
+        form.hidden = true;
       }
     }
   };
-  const keys = ["1", "2", "3", "4", "5", "6", "7", "8", "9"].map((d) => h("button", { type: "button", onclick: () => press(d) }, d));
+  const form = h("form", { onsubmit: (e) => { e.preventDefault(); submit(); } },
+    field("kiosk-pin", t("kiosk.pin.label"), input),
+    h("div", { class: "keypad", role: "group", "aria-label": t("kiosk.pin.keypad") },
+      ["1", "2", "3", "4", "5", "6", "7", "8", "9"].map((d) => h("button", { type: "button", onclick: () => press(d) }, d)),
+      h("button", { type: "button", class: "keypad-word", onclick: () => { pin = pin.slice(0, -1); draw(); } }, t("kiosk.pin.erase")),
+      h("button", { type: "button", onclick: () => press("0") }, "0"),
+      h("button", { type: "submit", class: "primary keypad-word" }, t("kiosk.pin.ok"))));
   show(main,
     h("h1", {}, t("kiosk.pin.title")),
     h("p", {}, t("kiosk.pin.intro")),
-    dots,
     count,
-    h("form", { onsubmit: (e) => { e.preventDefault(); submit(); } },
-      field("kiosk-pin", t("kiosk.pin.label"), input),
-      h("div", { class: "keypad", role: "group", "aria-label": t("kiosk.pin.keypad") }, keys,
-        h("button", { type: "button", onclick: () => { pin = pin.slice(0, -1); draw(); } }, t("kiosk.pin.erase")),
-        h("button", { type: "button", onclick: () => press("0") }, "0"),
-        h("button", { type: "submit", class: "primary" }, t("kiosk.pin.ok")))),
+    form,
     result,
     h("p", {}, h("a", { href: "#/start", class: "button block" }, t("kiosk.cancel"))));
 }
@@ -207,12 +204,14 @@ async function send(box, path, body, doneKey) {
   if (op.state === "confirmed") {
     const voucherId = op.result?.VoucherIssued?.voucherId;
     let voucher = null;
-    if (voucherId !== undefined) {
+    // The vouchers list is the indexer's: it names the new voucher a moment after the receipt.
+    for (let tries = 0; voucherId !== undefined && !voucher && tries < 20; tries += 1) {
       try {
         voucher = (await api("/card/vouchers", { token: bearer })).find((v) => v.voucher_id === String(voucherId));
       } catch {
-        voucher = null; // the voucher is still in the member's list at the desk
+        break; // the voucher is the member's all the same: the done message says so
       }
+      if (!voucher) await new Promise((resolve) => setTimeout(resolve, 1000));
     }
     show(box, h("p", { class: "status status-ok", role: "status", "data-done": "true" }, t(doneKey)),
       voucher ? h("dl", { class: "pairs kiosk-balance", id: "kiosk-voucher" },

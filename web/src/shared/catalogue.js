@@ -858,7 +858,6 @@ Object.assign(catalogue, {
   "app.kiosk": ["회원 카드 키오스크", "Member card kiosk"],
   "kiosk.next": ["다음", "Next"],
   "kiosk.cancel": ["처음으로", "Start again"],
-  "kiosk.again": ["처음부터 다시 하기", "Start again"],
   "kiosk.back": ["돌아가기", "Go back"],
   "kiosk.back_home": ["처음 화면으로", "Back to my coins"],
   "kiosk.no": ["아니요", "No"],
