@@ -111,3 +111,36 @@ def test_kiosk_card(stack, new_page, playwright, coordinator, gym_offer, tmp_pat
     screenshot(page, "kiosk_card-locked")
     assert stack.http.get(f"/residents/{resident['id']}/custody", headers=coordinator).json()["card"]["locked"] is True
     assert watch.unexpected(allowed_statuses=(401, 403)) == []
+
+
+def test_provider_card(stack, new_page, coordinator, gym_offer):
+    """A custodial resident pays at the gym's voucher desk with their card: a wrong PIN is said without ending the
+    provider's sign-in; with the right one the desk lists the gym's offers, the resident's voucher is issued and
+    marked used in one go."""
+    from test_provider_voucher import desk_sign_in
+
+    resident, pdf = custodial_resident(stack, coordinator)
+    token = re.search(r"vbc_[A-Za-z0-9_-]{24}", PdfReader(io.BytesIO(pdf)).pages[0].extract_text()).group(0)
+    page, watch = new_page("desktop", "ko")
+    desk_sign_in(page, stack)
+    page.get_by_role("link", name="회원 카드").click()
+    page.get_by_label("카드 번호 (QR 아래 글자)").fill(token)
+    page.get_by_role("button", name="다음").click()
+    page.get_by_role("heading", name="비밀번호를 눌러 주세요", level=1).wait_for()
+    press(page, "1357")
+    page.locator("main [data-error=pin_wrong]").wait_for()
+    assert page.locator("nav.tabs").is_visible()  # still signed in as the gym
+    press(page, PIN)
+    page.get_by_role("heading", name="회원 카드로 이용권 쓰기").wait_for()
+    page.locator("main[aria-busy=false]").wait_for()
+    offer = page.locator(f"[data-offer='{gym_offer['offer_id']}']")
+    assert resident["member_number"] in page.locator("main").inner_text()
+    assert axe_violations(page) == []
+    offer.get_by_role("button", name="이 상품으로 하기").click()
+    page.get_by_role("button", name="네, 쓰고 사용 처리하기").click()
+    page.locator("#card-result [data-done=true]").wait_for(timeout=90_000)
+    screenshot(page, "provider_card")
+    session = stack.http.post("/card/sessions", json={"card_token": token, "pin": PIN}).json()
+    vouchers = stack.http.get("/card/vouchers", headers={"Authorization": f"Bearer {session['access_token']}"}).json()
+    assert [(v["offer_id"], v["fulfilled"]) for v in vouchers] == [(gym_offer["offer_id"], True)]
+    assert watch.unexpected(allowed_statuses=(401,)) == []

@@ -5,13 +5,12 @@
 import "../shared/base.css";
 import "./kiosk.css";
 import { api, ApiRefusal, newIdempotencyKey } from "../shared/api.js";
-import { field, h, show, status } from "../shared/dom.js";
+import { h, show, status } from "../shared/dom.js";
 import { coins, dateTime, won } from "../shared/format.js";
 import { localName, t } from "../shared/i18n.js";
 import { frame, loadBranding, startRouter } from "../shared/layout.js";
-import { scanCamera } from "../shared/qr.js";
+import { cardStep, pinStep } from "../shared/member_card.js";
 
-const CARD = /vbc_[A-Za-z0-9_-]{24}/;
 const state = { card: null, session: null, notice: null };
 
 function go(route) {
@@ -30,98 +29,21 @@ function said(error) {
   return error instanceof ApiRefusal ? error.message : t("error.unexpected");
 }
 
-// ------------------------------------------------------------------ 1. the card
+// ------------------------------------------------------------------ 1. the card, 2. the PIN
 
 async function startScreen({ main }) {
   state.session = null;
-  const result = h("div", { "aria-live": "polite" });
-  const video = h("video", { class: "scanner", hidden: true, "aria-label": t("scan.video") });
-  const typed = h("input", { type: "text", autocomplete: "off", autocapitalize: "off", spellcheck: "false", maxlength: "40" });
-  let scanner = null;
-  const take = (text) => {
-    const found = CARD.exec(String(text || ""));
-    if (!found) {
-      show(result, status(t("kiosk.card.not_card"), "error"));
-      return false;
-    }
-    scanner?.stop();
-    state.card = found[0];
-    go("pin");
-    return true;
-  };
   const notice = state.notice;
   state.notice = null;
-  show(main,
-    h("h1", {}, t("kiosk.card.title")),
-    notice ? status(t(notice), "warn") : null,
-    h("p", {}, t("kiosk.card.intro")),
-    h("div", { class: "actions" }, h("button", {
-      type: "button", class: "primary block",
-      onclick: async () => {
-        if (scanner) return;
-        video.hidden = false;
-        try {
-          scanner = await scanCamera(video, take);
-        } catch (error) {
-          video.hidden = true;
-          show(result, status(t(error.key || "scan.no_camera"), "error"));
-        }
-      },
-    }, t("kiosk.card.camera"))),
-    video,
-    h("form", { onsubmit: (e) => { e.preventDefault(); take(typed.value); } },
-      field("kiosk-card", t("kiosk.card.typed"), typed, t("kiosk.card.typed_hint")),
-      h("button", { type: "submit", class: "block" }, t("kiosk.next"))),
-    result);
+  cardStep(main, { notice, onCard: (card) => { state.card = card; go("pin"); } });
 }
-
-// ------------------------------------------------------------------ 2. the PIN
 
 async function pinScreen({ main }) {
   if (!state.card) return go("start");
-  let pin = "";
-  const count = h("p", { class: "visually-hidden", "aria-live": "polite" });
-  const input = h("input", { type: "password", inputmode: "numeric", autocomplete: "off", maxlength: "6", pattern: "[0-9]*" });
-  const result = h("div", { "aria-live": "assertive" });
-  const draw = () => {
-    count.textContent = t("kiosk.pin.entered", { n: pin.length });
-    input.value = pin;
-  };
-  input.addEventListener("input", () => { pin = input.value.replace(/\D/g, "").slice(0, 6); draw(); });
-  const press = (digit) => { if (pin.length < 6) pin += digit; draw(); };
-  const submit = async () => {
-    if (pin.length < 4) {
-      show(result, status(t("kiosk.pin.short"), "error"));
-      return;
-    }
-    show(result, status(t("kiosk.pin.checking")));
-    try {
-      state.session = await api("/card/sessions", { method: "POST", body: { card_token: state.card, pin } });
-      go("home");
-    } catch (error) {
-      pin = "";
-      draw();
-      show(result, h("p", { role: "alert", class: "status status-error", "data-error": error.code || "error" }, said(error)));
-      if (error.code === "card_locked" || error.code === "card_blocked" || error.code === "card_unknown") {
-        state.card = null; // nothing more to press here: the message says what to do, "처음으로" starts again
-        form.hidden = true;
-      }
-    }
-  };
-  const form = h("form", { onsubmit: (e) => { e.preventDefault(); submit(); } },
-    field("kiosk-pin", t("kiosk.pin.label"), input),
-    h("div", { class: "keypad", role: "group", "aria-label": t("kiosk.pin.keypad") },
-      ["1", "2", "3", "4", "5", "6", "7", "8", "9"].map((d) => h("button", { type: "button", onclick: () => press(d) }, d)),
-      h("button", { type: "button", class: "keypad-word", onclick: () => { pin = pin.slice(0, -1); draw(); } }, t("kiosk.pin.erase")),
-      h("button", { type: "button", onclick: () => press("0") }, "0"),
-      h("button", { type: "submit", class: "primary keypad-word" }, t("kiosk.pin.ok"))));
-  show(main,
-    h("h1", {}, t("kiosk.pin.title")),
-    h("p", {}, t("kiosk.pin.intro")),
-    count,
-    form,
-    result,
-    h("p", {}, h("a", { href: "#/start", class: "button block" }, t("kiosk.cancel"))));
+  pinStep(main, {
+    card: state.card, cancelHref: "#/start",
+    onSession: (session) => { state.session = session; go("home"); },
+  });
 }
 
 // ------------------------------------------------------------------ 3. what the member can do
