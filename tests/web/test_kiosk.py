@@ -144,3 +144,33 @@ def test_provider_card(stack, new_page, coordinator, gym_offer):
     vouchers = stack.http.get("/card/vouchers", headers={"Authorization": f"Bearer {session['access_token']}"}).json()
     assert [(v["offer_id"], v["fulfilled"]) for v in vouchers] == [(gym_offer["offer_id"], True)]
     assert watch.unexpected(allowed_statuses=(401,)) == []
+
+
+def test_an_idle_kiosk_asks_then_ends_the_session(stack, new_page, coordinator):
+    """A member who walks away: after two minutes without a touch the kiosk asks whether to go on (one tap extends
+    it), and with no answer it ends the session and says why. The page's clock is moved, not waited for."""
+    r = stack.http.post("/residents", json={"name": "김말순", "consent_terms_version": "2026-03"}, headers=coordinator)
+    rid = r.json()["id"]
+    r = stack.http.post(f"/residents/{rid}/custody", json={"pin": PIN, "consent_terms_version": "custody-1"},
+                        headers=coordinator)
+    assert r.status_code == 201, r.text
+    pdf = stack.http.get(f"/residents/{rid}/card.pdf", headers=coordinator).content
+    token = re.search(r"vbc_[A-Za-z0-9_-]{24}", PdfReader(io.BytesIO(pdf)).pages[0].extract_text()).group(0)
+    page, watch = new_page("phone", "ko")
+    page.clock.install()
+    page.goto(f"{stack.url}/kiosk/")
+    page.get_by_label("카드 번호 (QR 아래 글자)").fill(token)
+    page.get_by_role("button", name="다음").click()
+    press(page, PIN)
+    page.get_by_role("heading", name=re.compile("님, 안녕하세요")).wait_for()
+    page.clock.fast_forward(121_000)
+    dialog = page.get_by_role("alertdialog")
+    dialog.wait_for()
+    dialog.get_by_role("button", name="네, 계속하겠습니다").click()
+    assert dialog.count() == 0 and page.get_by_role("heading", name=re.compile("님, 안녕하세요")).is_visible()
+    page.clock.fast_forward(121_000)
+    page.get_by_role("alertdialog").wait_for()
+    page.clock.fast_forward(31_000)
+    page.get_by_role("heading", name="회원 카드를 보여 주세요").wait_for()
+    assert page.get_by_text("한동안 누르지 않아 끝냈습니다").is_visible()
+    assert watch.unexpected() == []

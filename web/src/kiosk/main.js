@@ -22,6 +22,7 @@ function end(noticeKey = null) {
   state.card = null;
   state.session = null;
   state.notice = noticeKey;
+  stillHere(); // no session: the timers stop
   go("start");
 }
 
@@ -42,7 +43,7 @@ async function pinScreen({ main }) {
   if (!state.card) return go("start");
   pinStep(main, {
     card: state.card, cancelHref: "#/start",
-    onSession: (session) => { state.session = session; go("home"); },
+    onSession: (session) => { state.session = session; stillHere(); go("home"); },
   });
 }
 
@@ -203,6 +204,34 @@ async function donateScreen({ main }) {
     box,
     h("p", {}, h("a", { class: "button block", href: "#/home" }, t("kiosk.back"))));
 }
+
+// A kiosk is shared: a member who walks away must not leave their session open for the next person. After
+// IDLE_MS without a touch the screen asks whether to go on (a time limit the person can extend), and ends the
+// session GRACE_MS later if no one answers.
+const IDLE_MS = 120_000;
+const GRACE_MS = 30_000;
+let idleTimer = null;
+let graceTimer = null;
+
+function stillHere() {
+  clearTimeout(idleTimer);
+  clearTimeout(graceTimer);
+  document.getElementById("kiosk-idle")?.remove();
+  if (state.session) idleTimer = setTimeout(askIfStillHere, IDLE_MS);
+}
+
+function askIfStillHere() {
+  const main = document.getElementById("main");
+  if (!state.session || !main) return;
+  main.prepend(h("div", { id: "kiosk-idle", class: "card emphasis", role: "alertdialog", "aria-labelledby": "kiosk-idle-title" },
+    h("h2", { id: "kiosk-idle-title" }, t("kiosk.idle.title")),
+    h("button", { type: "button", class: "primary block", onclick: stillHere }, t("kiosk.idle.continue"))));
+  document.querySelector("#kiosk-idle button").focus();
+  graceTimer = setTimeout(() => end("kiosk.idle.ended"), GRACE_MS);
+}
+
+for (const name of ["pointerdown", "keydown"]) window.addEventListener(name, stillHere); // someone is there
+window.addEventListener("hashchange", stillHere);
 
 const routes = { start: startScreen, pin: pinScreen, home: homeScreen, offers: offersScreen, redeem: redeemScreen, donate: donateScreen };
 const router = startRouter(routes, "start", () => frame("kiosk", [], () => router.go()));
