@@ -174,3 +174,54 @@ def test_an_idle_kiosk_asks_then_ends_the_session(stack, new_page, coordinator):
     page.get_by_role("heading", name="회원 카드를 보여 주세요").wait_for()
     assert page.get_by_text("한동안 누르지 않아 끝냈습니다").is_visible()
     assert watch.unexpected() == []
+
+
+def test_coordinator_custody(stack, new_page, coordinator):
+    """In the staff console a coordinator opens an account held by the centre for a resident without a wallet (the
+    PIN typed twice, the consent ticked; an easy PIN refused in words), prints the card, blocks it as lost, issues
+    the next one and sets the PIN anew with the resident."""
+    from test_console import console_sign_in
+
+    r = stack.http.post("/residents", json={"name": "최복순", "phone": "010-7777-1357", "consent_terms_version": "2026-03"},
+                        headers=coordinator)
+    resident = r.json()
+    page, watch = new_page("desktop", "ko")
+    console_sign_in(page, stack, "coord1")
+    page.get_by_label("이름, 전화번호 끝자리, 회원번호").fill(resident["member_number"])
+    page.get_by_role("button", name="찾기").click()
+    card = page.locator(f"[data-resident='{resident['id']}']")
+    card.get_by_text("센터 보관 계정과 회원 카드").click()
+    card.get_by_label("비밀번호 (주민이 입력)").fill("1234")
+    card.get_by_label("비밀번호 한 번 더").fill("1234")
+    card.get_by_label(re.compile("센터 보관 약관")).check()
+    card.get_by_role("button", name="계정 만들고 카드 발급하기").click()
+    card.get_by_text("너무 쉬운 비밀번호입니다").wait_for()
+    card.get_by_label("비밀번호 (주민이 입력)").fill(PIN)
+    card.get_by_label("비밀번호 한 번 더").fill(PIN)
+    card.get_by_role("button", name="계정 만들고 카드 발급하기").click()
+    card.locator("dd.mono", has_text="0x").wait_for()  # the list drawn again: the record names the held key's address
+    card.get_by_text("센터 보관 계정과 회원 카드").click()
+    card.locator("[data-card-state=active]").wait_for()
+    assert "1번 카드 사용 중" in card.inner_text()
+    with page.expect_download() as download:
+        card.get_by_role("button", name="카드 인쇄하기 (PDF)").click()
+    text = PdfReader(io.BytesIO(download.value.path().read_bytes())).pages[0].extract_text()
+    assert resident["member_number"] in text and re.search(r"vbc_[A-Za-z0-9_-]{24}", text)
+    card.get_by_text("카드 분실: 바로 정지하기").click()
+    card.locator(f"#block-reason-{resident['id']}").fill("시장에서 잃어버림")
+    card.get_by_role("button", name="카드 정지").click()
+    card.locator("[data-card-state=blocked]").wait_for()
+    card.get_by_role("button", name="새 카드 발급 (이전 카드 정지)").click()
+    card.get_by_text("2번 카드 사용 중").wait_for()
+    card.get_by_text("비밀번호 다시 정하기 (주민과 함께)").click()
+    card.get_by_label("비밀번호 (주민이 입력)").fill("5071")
+    card.get_by_label("비밀번호 한 번 더").fill("5071")
+    card.get_by_role("button", name="새 비밀번호 저장").click()
+    card.locator("[data-card-state=active]").wait_for()
+    assert axe_violations(page) == []
+    screenshot(page, "coordinator_custody")
+    admin = stack.login("admin")
+    for action in ("custody_opened", "card_blocked", "card_issued", "pin_reset"):  # the city's audit log says who did it
+        rows = stack.http.get("/admin/audit", params={"action": action, "centre_id": 1}, headers=admin).json()
+        assert any(a["params"]["resident_id"] == resident["id"] and a["actor"] == "coord1" for a in rows), action
+    assert watch.unexpected(allowed_statuses=(404, 422)) == []
