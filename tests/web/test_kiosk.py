@@ -209,7 +209,7 @@ def test_coordinator_custody(stack, new_page, coordinator):
     assert resident["member_number"] in text and re.search(r"vbc_[A-Za-z0-9_-]{24}", text)
     card.get_by_text("카드 분실: 바로 정지하기").click()
     card.locator(f"#block-reason-{resident['id']}").fill("시장에서 잃어버림")
-    card.get_by_role("button", name="카드 정지").click()
+    card.get_by_role("button", name="카드 정지", exact=True).click()
     card.locator("[data-card-state=blocked]").wait_for()
     card.get_by_role("button", name="새 카드 발급 (이전 카드 정지)").click()
     card.get_by_text("2번 카드 사용 중").wait_for()
