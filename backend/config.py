@@ -145,6 +145,22 @@ class Settings(BaseSettings):
     dev_admin_key: str | None = Field(default=None, repr=False)
     dev_provider_keys: str | None = Field(default=None, repr=False)
 
+    # Custodial accounts (services.custody, docs/access.md): the master key that seals each account's data key
+    # (32 bytes, base64 or 64 hex digits), older master keys that still open accounts not yet re-sealed after a
+    # rotation (comma-separated). Unset on a local development chain: a fixed development key (never on another
+    # chain: the custodial endpoints answer 503 until it is set). A custodial account spends at most
+    # `custody_daily_limit` (base units; an account's own limit may be lower or higher) per Korean day. A card session
+    # (the kiosk's, the provider's desk's) lasts `card_session_ttl_s`; a card is locked after `card_pin_max_failures`
+    # wrong PINs until a coordinator resets the PIN; a client address gets `card_client_max_failures` failed card
+    # sign-ins per `card_client_window_s`.
+    custody_master_key: str = Field(default="", repr=False)
+    custody_old_master_keys: str = Field(default="", repr=False)
+    custody_daily_limit: int = Field(default=20 * 10**18, ge=0)
+    card_session_ttl_s: int = Field(default=600, ge=60, le=3600)
+    card_pin_max_failures: int = Field(default=5, ge=1, le=20)
+    card_client_max_failures: int = Field(default=20, ge=1, le=10_000)
+    card_client_window_s: int = Field(default=900, ge=1, le=86400)
+
     # the residents' app: the city's names, logo and colours (docs/branding.md)
     branding_file: Path = ROOT / "config" / "branding.yaml"
 

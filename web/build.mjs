@@ -12,9 +12,9 @@ const here = dirname(fileURLToPath(import.meta.url));
 const target = join(here, "dist");
 // Built beside dist/ and swapped in at the end, so a server never sees half a build.
 const dist = join(here, `dist.tmp-${process.pid}`);
-const apps = ["resident", "desk", "dashboard", "console", "verify"];
+const apps = ["resident", "desk", "dashboard", "console", "verify", "kiosk"];
 // Where each app is served (the resident app is the PWA at /app/).
-const mount = { resident: "app", desk: "desk", dashboard: "dashboard", console: "console", verify: "verify" };
+const mount = { resident: "app", desk: "desk", dashboard: "dashboard", console: "console", verify: "verify", kiosk: "kiosk" };
 
 async function build() {
   rmSync(dist, { recursive: true, force: true });

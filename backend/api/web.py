@@ -1,7 +1,7 @@
 """The web app, served by the backend itself (same origin as the API: no CORS, and the session's Bearer token never
 leaves it): the resident app at /app/ (an installable PWA), the providers' voucher desk at /desk/ and the public
-dashboard at /dashboard/, the staff console at /console/ and the public verification of volunteer certificates at
-/verify/, built by web/build.mjs into `settings.web_dir`. Files under /assets/ carry a content hash
+dashboard at /dashboard/, the staff console at /console/, the public verification of volunteer certificates at
+/verify/ and the centre's member card kiosk at /kiosk/, built by web/build.mjs into `settings.web_dir`. Files under /assets/ carry a content hash
 in their names and are cached for good; the pages and the service worker are revalidated on every visit."""
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from fastapi.staticfiles import StaticFiles
 from backend.domain.errors import Refusal
 
 PAGES = {"app": "resident app", "desk": "voucher desk", "dashboard": "dashboard", "console": "staff console",
-         "verify": "certificate verification"}
-# Same origin only: scripts, styles and data come from this server; the camera is for the voucher scanner and
-# for scanning a neighbour's payment code.
+         "verify": "certificate verification", "kiosk": "member card kiosk"}
+# Same origin only: scripts, styles and data come from this server; the camera is for the voucher scanner, for
+# scanning a neighbour's payment code and for the kiosk's member cards.
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
                                "media-src 'self' blob:; connect-src 'self'; object-src 'none'; base-uri 'self'; "

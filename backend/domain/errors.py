@@ -662,6 +662,59 @@ CATALOGUE: dict[str, dict] = {
         "the bank relays {what} of at least {minimum} coins, not {amount}",
         "{minimum}코인 이상만 보낼 수 있습니다 ({amount}코인은 너무 적습니다)",
         "the amount is too small to relay", "보내는 금액이 너무 적습니다"),
+    # Custodial accounts, member cards and their PINs (services.custody).
+    "card_blocked": _e("this card was blocked (lost or replaced); ask your centre for your new card",
+                       "이 카드는 정지되었습니다(분실 또는 재발급). 센터에서 새 카드를 받으세요"),
+    "card_locked": _e("the PIN was entered wrongly {failures} times, so the card is locked; a coordinator of your "
+                      "centre can reset the PIN with you in person",
+                      "비밀번호가 {failures}번 틀려 카드가 잠겼습니다. 센터의 코디네이터를 직접 만나 비밀번호를 다시 정하세요",
+                      "the PIN was entered wrongly too many times, so the card is locked; a coordinator of your "
+                      "centre can reset the PIN with you in person",
+                      "비밀번호가 여러 번 틀려 카드가 잠겼습니다. 센터의 코디네이터를 직접 만나 비밀번호를 다시 정하세요"),
+    "card_session_required": _e("this is done with a member card: scan the card and enter the PIN (POST /card/sessions)",
+                                "회원 카드로 하는 일입니다. 카드를 읽히고 비밀번호를 입력하세요"),
+    "card_unknown": _e("this card is not known; check the card or ask your centre",
+                       "등록되지 않은 카드입니다. 카드를 확인하거나 센터에 문의하세요"),
+    "custody_exists": _e("resident {resident_id} already has an account held by the centre",
+                         "{resident_id}번 주민은 이미 센터가 보관하는 계정이 있습니다",
+                         "this resident already has an account held by the centre",
+                         "이 주민은 이미 센터가 보관하는 계정이 있습니다"),
+    "custody_unavailable": _e("accounts held by the centre cannot be used now: the master key is not configured "
+                              "(VB_CUSTODY_MASTER_KEY)",
+                              "지금은 센터 보관 계정을 쓸 수 없습니다. 관리자에게 문의하세요(마스터 키 미설정)"),
+    "daily_limit_reached": _e("this spends {amount} coins, but today's limit is {limit} coins and {spent} are "
+                              "spent already; try again tomorrow or ask your centre",
+                              "오늘 쓸 수 있는 한도는 {limit}코인이고 이미 {spent}코인을 썼습니다. {amount}코인은 "
+                              "내일 다시 쓰거나 센터에 문의하세요",
+                              "this is more than today's spending limit; try again tomorrow",
+                              "오늘 쓸 수 있는 한도를 넘습니다. 내일 다시 해 주세요"),
+    "desk_redeems_only": _e("at a provider's desk a card redeems this provider's offers only; donate at the centre's kiosk",
+                            "가게 창구에서는 이곳의 상품만 쓸 수 있습니다. 기부는 센터의 키오스크에서 해 주세요"),
+    "no_active_card": _e("resident {resident_id} has no active member card; issue a new one",
+                         "{resident_id}번 주민은 쓸 수 있는 회원 카드가 없습니다. 새 카드를 발급하세요",
+                         "the resident has no active member card; issue a new one",
+                         "쓸 수 있는 회원 카드가 없습니다. 새 카드를 발급하세요"),
+    "not_custodial": _e("resident {resident_id} has no account held by the centre",
+                        "{resident_id}번 주민은 센터가 보관하는 계정이 없습니다",
+                        "this resident has no account held by the centre", "이 주민은 센터가 보관하는 계정이 없습니다"),
+    "offer_of_another_provider": _e("offer {offer_id} is another provider's; at this desk only this provider's offers "
+                                    "can be used",
+                                    "{offer_id}번 상품은 다른 곳의 상품입니다. 이 창구에서는 이곳의 상품만 쓸 수 있습니다",
+                                    "this offer is another provider's", "다른 곳의 상품입니다. 이 창구에서는 이곳의 상품만 쓸 수 있습니다"),
+    "pin_format": _e("the PIN is {low} to {high} digits", "비밀번호는 숫자 {low}~{high}자리입니다",
+                     "the PIN is 4 to 6 digits", "비밀번호는 숫자 4~6자리입니다"),
+    "pin_too_easy": _e("this PIN is too easy to guess (the same digit, digits in a row, a repeated pair, or the end of "
+                       "the phone number); choose another",
+                       "너무 쉬운 비밀번호입니다(같은 숫자, 연속된 숫자, 반복, 전화번호 끝자리). 다른 숫자를 고르세요"),
+    "pin_wrong": _e("the PIN is not right; {left} tries left before the card is locked",
+                    "비밀번호가 맞지 않습니다. {left}번 더 틀리면 카드가 잠깁니다",
+                    "the PIN is not right", "비밀번호가 맞지 않습니다. 다시 입력하세요"),
+    "resident_has_wallet": _e("resident {resident_id} already has a wallet of their own ({address}); an account held "
+                              "by the centre is for residents without one",
+                              "{resident_id}번 주민은 이미 자기 지갑({address})이 있습니다. 센터 보관 계정은 지갑이 없는 "
+                              "주민을 위한 것입니다",
+                              "this resident already has a wallet of their own",
+                              "이 주민은 이미 자기 지갑이 있습니다. 센터 보관 계정은 지갑이 없는 주민을 위한 것입니다"),
     "zero_amount": _e("{why}", "금액은 0보다 커야 합니다", "the amount must be more than 0", forms=[
         ("settle more than 0", "정산 금액은 0보다 커야 합니다"),
         ("donate more than 0", "기부 금액은 0보다 커야 합니다"),

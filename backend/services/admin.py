@@ -220,6 +220,7 @@ ACTIONS = ("add_centre", "set_cap", "set_centre_active", "add_coordinator", "rem
            "remove_provider", "add_charity", "remove_charity", "set_rule", "set_offer_active", "set_won_per_coin",
            "pause", "unpause", "export_centre", "create_staff", "disable_staff", "enable_staff", "change_staff_role",
            "move_staff", "reset_staff_password", "set_own_password", "forget_resident",
+           "custody_opened", "pin_reset", "card_blocked", "card_issued",  # accounts held by the centre (services.custody)
            "update_staff")  # update_staff: staff changes before they were one row each (migration 0015)
 AUDIT_PAGE_MAX = 500
 

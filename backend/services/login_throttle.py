@@ -38,16 +38,37 @@ def _throttled(wait_s: float) -> Refusal:
     return Refusal(429, "login_throttled", wait=max(1, math.ceil(wait_s)))
 
 
+def _check_window(row, max_failures: int, window_s: int, now: datetime) -> None:
+    if row is not None:
+        window_end = row.window_start + timedelta(seconds=window_s)
+        if window_end > now and row.failures >= max_failures:
+            raise _throttled((window_end - now).total_seconds())
+
+
+def _count_in_window(row, window_s: int, now: datetime) -> None:
+    if row.window_start + timedelta(seconds=window_s) <= now:
+        row.failures, row.window_start = 0, now
+    row.failures += 1
+    row.updated_at = now
+
+
+def check_client(db: Session, key: str, max_failures: int, window_s: int, now: datetime) -> None:
+    """429 login_throttled while `key` (a client address, under a prefix of its own per kind of sign-in) has had
+    `max_failures` failures within its window. Inside the caller's transaction."""
+    _check_window(store.rows(db, [key]).get(key), max_failures, window_s, now)
+
+
+def client_failed(db: Session, key: str, window_s: int, now: datetime) -> None:
+    """Counts a failure against `key`, inside the caller's write transaction."""
+    _count_in_window(store.for_update(db, key, now), window_s, now)
+
+
 def check(db: Session, settings: Settings, username: str, client: str, now: datetime) -> None:
     """429 login_throttled (its `wait` the seconds to Retry-After) while the address or the account is held."""
     account_key, client_key, known_key = _keys(username, client)
     found = store.rows(db, [account_key, client_key, known_key])
     db.rollback()  # hold no transaction while the password is checked
-    by_client = found.get(client_key)
-    if by_client is not None:
-        window_end = by_client.window_start + timedelta(seconds=settings.login_client_window_s)
-        if window_end > now and by_client.failures >= settings.login_client_max_failures:
-            raise _throttled((window_end - now).total_seconds())
+    _check_window(found.get(client_key), settings.login_client_max_failures, settings.login_client_window_s, now)
     account, known = found.get(account_key), found.get(known_key)
     if account is not None and account.locked_until is not None and account.locked_until > now:
         if known is None or known.locked_until is None or known.locked_until <= now:
@@ -60,11 +81,7 @@ def failed(db: Session, settings: Settings, username: str, client: str, now: dat
     for attempt in (1, 2):  # two processes creating the same row at once: the loser counts again on the winner's
         try:
             with write_transaction(db):
-                by_client = store.for_update(db, client_key, now)
-                if by_client.window_start + timedelta(seconds=settings.login_client_window_s) <= now:
-                    by_client.failures, by_client.window_start = 0, now
-                by_client.failures += 1
-                by_client.updated_at = now
+                _count_in_window(store.for_update(db, client_key, now), settings.login_client_window_s, now)
                 account = store.for_update(db, account_key, now)
                 if account.updated_at + timedelta(seconds=settings.login_lockout_max_s) < now:
                     account.locks = 0  # quiet for a whole maximal lockout: start again from the shortest

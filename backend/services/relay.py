@@ -20,6 +20,7 @@ from backend.chain import reads
 from backend.chain.client import ChainClient
 from backend.chain.lifecycle import fees_now
 from backend.config import Settings
+from backend.domain import custody as custody_rules
 from backend.domain import relay
 from backend.domain.activities import parse_address
 from backend.domain.errors import Refusal
@@ -82,13 +83,18 @@ class Signed:
         return bytes.fromhex(self.signature[2:])
 
 
-def redeem(db: Session, chain: ChainClient, settings: Settings, req: Signed, offer_id: int, max_price: int) -> dict:
-    """A voucher of an offer, with a signed `Redeem` request."""
+def redeem(db: Session, chain: ChainClient, settings: Settings, req: Signed, offer_id: int, max_price: int, *,
+           daily_limit: int | None = None, provider_only: str | None = None) -> dict:
+    """A voucher of an offer, with a signed `Redeem` request. `daily_limit`: the most the resident's requests may
+    spend per Korean day (a custodial account's); `provider_only`: only an offer of this provider (a card session at
+    the provider's desk)."""
     provider, price, capacity, sold, active = reads.offer(chain, offer_id)
 
     def check_chain() -> None:
         if int(provider, 16) == 0:
             raise Refusal(404, "unknown_offer", f"offer {offer_id} does not exist")
+        if provider_only is not None and provider.lower() != provider_only.lower():
+            raise Refusal(403, "offer_of_another_provider", offer_id=offer_id)
         if not active:
             raise Refusal(409, "offer_inactive", f"offer {offer_id} is not active")
         if sold >= capacity:
@@ -100,12 +106,13 @@ def redeem(db: Session, chain: ChainClient, settings: Settings, req: Signed, off
                "deadline": req.deadline}
     data = relay.calldata("redeem", req.address, offer_id, max_price, req.deadline, req.signature_bytes)
     return _accept("redeem", req, message, db, chain, settings, amount_out=price, check_chain=check_chain, data=data,
-                   offer=(offer_id, capacity, sold),
+                   offer=(offer_id, capacity, sold), daily_limit=daily_limit,
                    params={"offer_id": offer_id, "max_price": str(max_price), "price": str(price),
                            "provider": provider, "nonce": req.nonce, "deadline": req.deadline})
 
 
-def donate(db: Session, chain: ChainClient, settings: Settings, req: Signed, charity: str, amount: int) -> dict:
+def donate(db: Session, chain: ChainClient, settings: Settings, req: Signed, charity: str, amount: int, *,
+           daily_limit: int | None = None) -> dict:
     """Coins to a registered charity, with a signed `Donate` request."""
     charity = parse_address(charity, "charity")
     if amount == 0:
@@ -119,11 +126,12 @@ def donate(db: Session, chain: ChainClient, settings: Settings, req: Signed, cha
     message = {"donor": req.address, "charity": charity, "amount": amount, "nonce": req.nonce, "deadline": req.deadline}
     data = relay.calldata("donate", req.address, charity, amount, req.deadline, req.signature_bytes)
     return _accept("donate", req, message, db, chain, settings, amount_out=amount, check_chain=check_chain, data=data,
+                   daily_limit=daily_limit,
                    params={"charity": charity, "amount": str(amount), "nonce": req.nonce, "deadline": req.deadline})
 
 
 def pay(db: Session, chain: ChainClient, settings: Settings, req: Signed, payee: str, amount: int,
-        request_ref: str) -> dict:
+        request_ref: str, *, daily_limit: int | None = None) -> dict:
     """Another resident paid for a service, with a signed `PayForService` request."""
     payee = parse_address(payee, "payee")
     if payee == req.address:
@@ -136,6 +144,7 @@ def pay(db: Session, chain: ChainClient, settings: Settings, req: Signed, payee:
     data = relay.calldata("pay", req.address, payee, amount, bytes.fromhex(request_ref[2:]), req.deadline,
                           req.signature_bytes)
     return _accept("pay", req, message, db, chain, settings, amount_out=amount, check_chain=lambda: None, data=data,
+                   daily_limit=daily_limit,
                    params={"payee": payee, "amount": str(amount), "request_ref": request_ref, "nonce": req.nonce,
                            "deadline": req.deadline})
 
@@ -178,7 +187,7 @@ def _check_deadline(deadline: int, now: int, settings: Settings) -> None:
 
 def _accept(kind: str, req: Signed, message: dict, db: Session, chain: ChainClient, settings: Settings, *,
             amount_out: int, check_chain: Callable[[], None], data: str, params: dict,
-            offer: tuple[int, int, int] | None = None) -> dict:
+            offer: tuple[int, int, int] | None = None, daily_limit: int | None = None) -> dict:
     """The checks every relayed request shares, then the operation recorded (one database transaction)."""
     address = req.address
     _check_deadline(req.deadline, reads.chain_time(chain), settings)
@@ -231,6 +240,12 @@ def _accept(kind: str, req: Signed, message: dict, db: Session, chain: ChainClie
                                                        "it can no longer be revoked")
                 raise Refusal(409, "insufficient_balance", f"this needs {needed} coins, you have {have} available "
                                                                f"({missing} more needed)")
+            if daily_limit is not None:
+                # Under the budgets' lock: two requests at once cannot both fit under the limit.
+                spent = ops.spent_since(db, address, custody_rules.korean_midnight(now))
+                if spent + amount_out > daily_limit:
+                    raise Refusal(409, "daily_limit_reached", limit=coins_text(daily_limit), spent=coins_text(spent),
+                                  amount=coins_text(amount_out))
             if offer is not None:
                 offer_id, capacity, sold = offer
                 if sold + ops.pending_redemptions(db, offer_id) >= capacity:

@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 from sqlalchemy import Text, cast, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from backend.store.models import (Activity, ActivityAudit, AttendanceLine, ChainOp, CommunityCredit, IdempotencyRecord,
+from backend.store.models import (Activity, ActivityAudit, AttendanceLine, ChainOp, CommunityCredit, CustodialAccount,
+                                  IdempotencyRecord, MemberCard, MemberNotice,
                                   KeyValue, Match, Need, NeighbourReport, OutboxItem, Proposal, ProposalComment,
                                   ProposalSupport, Resident, ResidentChange, SiweNonce, TalentOffer)
 
@@ -98,8 +99,16 @@ def forget(s: Session, resident: Resident, into: Resident, actor: str, reason: s
     s.execute(update(CommunityCredit).where(CommunityCredit.resident_id == rid).values(resident_id=pid, reason=None))
     if resident.address:  # sign-in traces
         s.execute(delete(SiweNonce).where(SiweNonce.address == resident.address))
-    # The resident's own requests are stored under "resident:<id>" (services.actors), the address for older ones.
-    answers = scrub_answers(s, identifiers, [f"resident:{rid}", *([resident.address] if resident.address else [])])
+    # An account the centre held for them: the key destroyed with its cards (the coins stay at an address no one
+    # can spend from again) and what they were told.
+    cards = [f"card:{c}" for c in s.scalars(select(MemberCard.id).where(MemberCard.resident_id == rid))]
+    s.execute(delete(MemberNotice).where(MemberNotice.resident_id == rid))
+    s.execute(delete(MemberCard).where(MemberCard.resident_id == rid))
+    s.execute(delete(CustodialAccount).where(CustodialAccount.resident_id == rid))
+    # The resident's own requests are stored under "resident:<id>" (services.actors), the address for older ones,
+    # a card session's under "card:<card id>".
+    answers = scrub_answers(s, identifiers, [f"resident:{rid}", *([resident.address] if resident.address else []),
+                                             *cards])
     s.delete(resident)
     s.flush()
     return {"activities": len(activities), "answers_scrubbed": answers}

@@ -28,6 +28,14 @@ def pending_out(s: Session, subject: str) -> int:
     return sum(int(op.amount or 0) for op in live_ops(s, subject))
 
 
+def spent_since(s: Session, subject: str, since: datetime) -> int:
+    """Coins the subject's relayed requests accepted since `since` spend: in flight or mined (a failed one spent
+    nothing)."""
+    q = select(ChainOp.amount).where(ChainOp.subject == subject, ChainOp.signer_role == "relayer",
+                                     ChainOp.created_at >= since, ChainOp.state != "failed")
+    return sum(int(a or 0) for a in s.scalars(q))
+
+
 def pending_relays(s: Session, subject: str) -> int:
     """The subject's relayed requests not mined yet: each will use one EIP-712 nonce."""
     return s.scalar(select(func.count()).select_from(ChainOp).where(

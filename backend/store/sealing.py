@@ -1,4 +1,5 @@
-"""Encryption at rest of the sensitive fields of neighbour-in-need reports: AES-256-GCM (pycryptodome, already a
+"""Encryption at rest: AES-256-GCM for the sensitive fields of neighbour-in-need reports and for the envelope of
+custodial keys (services.custody). For reports: AES-256-GCM (pycryptodome, already a
 dependency of eth-keyfile), a 32-byte key from the environment, a random 96-bit nonce per message, the report's
 random `ref` and area as associated data (a sealed blob moved to another row does not open).
 
@@ -26,16 +27,36 @@ class SealingError(RuntimeError):
     """A key is missing or malformed, or a blob does not open with any key (tampered, or another key)."""
 
 
-def parse_key(text: str) -> bytes:
+def parse_key(text: str, name: str = "VB_REPORTS_KEY") -> bytes:
     text = text.strip()
     try:
         key = bytes.fromhex(text.removeprefix("0x")) if len(text.removeprefix("0x")) == 64 else \
             base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
     except (ValueError, binascii.Error):
-        raise SealingError("VB_REPORTS_KEY must be 32 bytes as 64 hex digits or base64") from None
+        raise SealingError(f"{name} must be 32 bytes as 64 hex digits or base64") from None
     if len(key) != 32:
-        raise SealingError(f"VB_REPORTS_KEY must be 32 bytes (AES-256), got {len(key)}")
+        raise SealingError(f"{name} must be 32 bytes (AES-256), got {len(key)}")
     return key
+
+
+def seal_bytes(key: bytes, plain: bytes, associated: str) -> bytes:
+    """nonce ‖ ciphertext ‖ tag: AES-256-GCM under `key`, a random 96-bit nonce, `associated` authenticated."""
+    nonce = secrets.token_bytes(NONCE_BYTES)
+    cipher = AES.new(key, AES.MODE_GCM, nonce=nonce, mac_len=TAG_BYTES)
+    cipher.update(associated.encode())
+    body, tag = cipher.encrypt_and_digest(plain)
+    return nonce + body + tag
+
+
+def open_bytes(key: bytes, blob: bytes, associated: str) -> bytes:
+    """What seal_bytes sealed; SealingError when the blob was altered, moved, or sealed with another key."""
+    nonce, body, tag = blob[:NONCE_BYTES], blob[NONCE_BYTES:-TAG_BYTES], blob[-TAG_BYTES:]
+    cipher = AES.new(key, AES.MODE_GCM, nonce=nonce, mac_len=TAG_BYTES)
+    cipher.update(associated.encode())
+    try:
+        return cipher.decrypt_and_verify(body, tag)
+    except ValueError:
+        raise SealingError("the sealed data does not verify: altered, moved, or sealed with another key") from None
 
 
 def key_id(key: bytes) -> str:
@@ -67,20 +88,14 @@ class Sealer:
         return None
 
     def seal(self, data: dict, associated: str) -> tuple[str, bytes]:
-        nonce = secrets.token_bytes(NONCE_BYTES)
-        cipher = AES.new(self._keys[self.key_id], AES.MODE_GCM, nonce=nonce, mac_len=TAG_BYTES)
-        cipher.update(associated.encode())
-        body, tag = cipher.encrypt_and_digest(json.dumps(data, ensure_ascii=False).encode())
-        return self.key_id, nonce + body + tag
+        return self.key_id, seal_bytes(self._keys[self.key_id], json.dumps(data, ensure_ascii=False).encode(),
+                                       associated)
 
     def open(self, kid: str, blob: bytes, associated: str) -> dict:
         key = self._keys.get(kid)
         if key is None:
             raise SealingError(f"the key {kid} that sealed this report is not configured (VB_REPORTS_OLD_KEYS)")
-        nonce, body, tag = blob[:NONCE_BYTES], blob[NONCE_BYTES:-TAG_BYTES], blob[-TAG_BYTES:]
-        cipher = AES.new(key, AES.MODE_GCM, nonce=nonce, mac_len=TAG_BYTES)
-        cipher.update(associated.encode())
         try:
-            return json.loads(cipher.decrypt_and_verify(body, tag))
-        except ValueError:
+            return json.loads(open_bytes(key, blob, associated))
+        except SealingError:
             raise SealingError("the sealed report does not verify: altered, or moved from another report") from None

@@ -1,4 +1,4 @@
-"""Every page of the three apps, in Korean and in English, on a 375 px phone and a 1280 px screen: it renders its
+"""Every page of the apps, in Korean and in English, on a 375 px phone and a 1280 px screen: it renders its
 heading in that language, the browser reports no error, and axe-core finds no serious or critical accessibility
 violation (WCAG 2.1 A/AA rules)."""
 
@@ -40,6 +40,8 @@ def test_every_page(stack, new_page, coordinator, gym_offer, lang, viewport):
     check(page, watch, "desk sign-in")
     page.goto(f"{stack.url}/verify/")
     check(page, watch, "verify without a certificate")
+    page.goto(f"{stack.url}/kiosk/")
+    check(page, watch, "kiosk without a card")
 
     # The resident, signed in with a wallet, with some history.
     wallet = BrowserWallet.create()

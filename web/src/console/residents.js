@@ -4,7 +4,8 @@ import { field, h, show, status } from "../shared/dom.js";
 import { t } from "../shared/i18n.js";
 import { dateTime } from "../shared/format.js";
 import { isAddress } from "../shared/wallet.js";
-import { act, call, loadFor } from "./common.js";
+import { act, call, explain, loadFor } from "./common.js";
+import { coins } from "../shared/format.js";
 import { newIdempotencyKey } from "../shared/api.js";
 import { saveAs } from "../shared/operations.js";
 
@@ -23,6 +24,7 @@ function residentCard(r, again) {
     h("p", {}, h("a", { href: `#/record/${r.id}` }, t("console.record_for"))),
     certificateForm(r, box),
     portalLinkForm(r),
+    custodySection(r, again),
     h("details", {}, h("summary", {}, t("console.change_wallet")),
       h("form", { onsubmit: async (e) => {
         e.preventDefault();
@@ -32,6 +34,83 @@ function residentCard(r, again) {
       h("button", { type: "submit" }, t("console.save")))),
     forgetForm(r, box, again),
     box);
+}
+
+const CUSTODY_TERMS_VERSION = "custody-2026-03";
+
+function pinInputs(id) {
+  const attrs = { type: "password", inputmode: "numeric", autocomplete: "off", maxlength: "6", pattern: "[0-9]*" };
+  const pin = h("input", attrs);
+  const again = h("input", attrs);
+  return { pin, again, fields: [field(`${id}-pin`, t("console.custody.pin"), pin, t("console.custody.pin_hint")),
+    field(`${id}-pin-again`, t("console.custody.pin_again"), again)] };
+}
+
+/**
+ * The account the centre holds for a resident without a wallet (docs/access.md): opened with their consent and the PIN
+ * they type; then the card printed, blocked when lost, replaced, and the PIN set anew with them in person. Read when
+ * the section is opened (the list does not say who has one).
+ */
+function custodySection(r, again) {
+  const body = h("div");
+  const section = h("details", { class: "custody" }, h("summary", {}, t("console.custody.title")), body);
+  section.addEventListener("toggle", async () => {
+    if (!section.open) return;
+    show(body, status(t("loading")));
+    let account = null;
+    try {
+      account = await call(`/residents/${r.id}/custody`);
+    } catch (error) {
+      if (error.code !== "not_custodial") { show(body, status(explain(error), "error")); return; }
+    }
+    const box = h("div", { "aria-live": "polite" });
+    const redraw = () => section.dispatchEvent(new Event("toggle"));
+    if (!account) {
+      if (r.address) { show(body, h("p", {}, t("console.custody.has_wallet"))); return; }
+      const { pin, again: pin2, fields } = pinInputs(`custody-${r.id}`);
+      const consent = h("input", { type: "checkbox" });
+      show(body, h("p", {}, t("console.custody.intro")),
+        h("form", { onsubmit: async (e) => {
+          e.preventDefault();
+          if (!consent.checked) { show(box, status(t("console.consent_missing"), "error")); return; }
+          if (pin.value !== pin2.value) { show(box, status(t("console.custody.pin_mismatch"), "error")); return; }
+          if (await act(box, () => call(`/residents/${r.id}/custody`, { method: "POST",
+            body: { pin: pin.value, consent_terms_version: CUSTODY_TERMS_VERSION } }))) again();
+        } }, fields,
+        h("div", { class: "field" }, h("label", {}, consent, " ", t("console.custody.consent", { version: CUSTODY_TERMS_VERSION }))),
+        h("button", { type: "submit", class: "primary" }, t("console.custody.open"))), box);
+      return;
+    }
+    const card = account.card;
+    const state = !card ? t("console.custody.no_card") : card.status === "blocked" ? t("console.custody.card_blocked", { serial: card.serial })
+      : card.locked ? t("console.custody.card_locked", { serial: card.serial }) : t("console.custody.card_active", { serial: card.serial });
+    const { pin, again: pin2, fields } = pinInputs(`reset-${r.id}`);
+    const reason = h("input", { type: "text", maxlength: "200" });
+    show(body,
+      h("dl", { class: "pairs" },
+        h("dt", {}, t("console.custody.card")), h("dd", { "data-card-state": card ? (card.locked ? "locked" : card.status) : "none" }, state),
+        h("dt", {}, t("console.custody.today")), h("dd", {}, t("console.custody.spent", { spent: coins(account.spent_today), limit: coins(account.daily_limit) }))),
+      card && card.status === "active" ? h("button", { type: "button", onclick: () => act(box, async () =>
+        saveAs(await call(`/residents/${r.id}/card.pdf`, { raw: true }), `card-${r.member_number}-${card.serial}.pdf`)) }, t("console.custody.print")) : null,
+      h("details", {}, h("summary", {}, t("console.custody.reset")), h("p", {}, t("console.custody.reset_intro")),
+        h("form", { onsubmit: async (e) => {
+          e.preventDefault();
+          if (pin.value !== pin2.value) { show(box, status(t("console.custody.pin_mismatch"), "error")); return; }
+          if (await act(box, () => call(`/residents/${r.id}/pin`, { method: "POST", body: { pin: pin.value } }))) {
+            redraw();
+          }
+        } }, fields, h("button", { type: "submit" }, t("console.custody.reset_submit")))),
+      card && card.status === "active" ? h("details", {}, h("summary", {}, t("console.custody.block")),
+        h("form", { onsubmit: async (e) => {
+          e.preventDefault();
+          if (await act(box, () => call(`/residents/${r.id}/card/block`, { method: "POST", body: { reason: reason.value.trim() || null } }))) redraw();
+        } }, field(`block-reason-${r.id}`, t("console.reason"), reason), h("button", { type: "submit", class: "danger" }, t("console.custody.block_submit")))) : null,
+      h("button", { type: "button", onclick: async () => {
+        if (await act(box, () => call(`/residents/${r.id}/card`, { method: "POST", idempotencyKey: newIdempotencyKey() }))) redraw();
+      } }, t("console.custody.new_card")),
+      box);
+  });
+  return section;
 }
 
 /** 봉사활동 확인서 of a period as a PDF: the activities recorded at my centre (the resident gets all of theirs in the app). */

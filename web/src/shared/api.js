@@ -11,8 +11,11 @@ export class ApiRefusal extends Error {
   }
 }
 
-/** JSON from `path`; `token` is a Bearer session. Throws ApiRefusal. */
-export async function api(path, { method = "GET", body, token, idempotencyKey, raw = false } = {}) {
+/**
+ * JSON from `path`; `token` is a Bearer session. Throws ApiRefusal. `endsSession`: whether a 401 means the app's
+ * own session ended (false where a 401 is about something else: a member card's PIN asked with a provider's token).
+ */
+export async function api(path, { method = "GET", body, token, idempotencyKey, raw = false, endsSession = true } = {}) {
   const headers = { "Accept-Language": lang() === "en" ? "en" : "ko" };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   if (token) headers.Authorization = `Bearer ${token}`;
@@ -24,7 +27,7 @@ export async function api(path, { method = "GET", body, token, idempotencyKey, r
     throw new ApiRefusal(0, "network", t("error.network"));
   }
   if (response.ok) return raw ? response : response.status === 204 ? null : response.json();
-  if (response.status === 401 && token) {
+  if (response.status === 401 && token && endsSession) {
     // The session ended (expired, or the account was switched off): the app shows its sign-in screen again.
     window.dispatchEvent(new CustomEvent("vb:session-ended"));
   }

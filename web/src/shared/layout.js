@@ -39,7 +39,7 @@ export function frame(app, tabs, onLanguage) {
   }, lang() === "ko" ? "English" : "한국어");
   const header = h("header", { class: "top" }, h("div", { class: "bar" },
     branding?.logo ? h("img", { src: branding.logo, alt: "" }) : null,
-    h("a", { class: "brand", href: { resident: "/app/", desk: "/desk/", dashboard: "/dashboard/", console: "/console/", verify: "/verify/" }[app] },
+    h("a", { class: "brand", href: { resident: "/app/", desk: "/desk/", dashboard: "/dashboard/", console: "/console/", verify: "/verify/", kiosk: "/kiosk/" }[app] },
       brandName, h("span", { class: "visually-hidden" }, ` — ${t(`app.${app}`)}`)),
     langButton));
   const nav = tabs.length ? h("nav", { class: "tabs", "aria-label": t("nav.label") },

@@ -1,13 +1,13 @@
 """chain_txs.final: a confirmed (or reverted) transaction is re-checked until its block is final
 
 Revision ID: 0019_finality
-Revises: 0017_leases
+Revises: 0018_custody
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0019_finality"
-down_revision = "0017_leases"
+down_revision = "0018_custody"
 branch_labels = None
 depends_on = None
 

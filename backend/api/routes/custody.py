@@ -1,0 +1,203 @@
+"""Accounts held by the centre for residents without a wallet (services.custody, docs/access.md): staff open one
+with the resident's consent, reset the PIN, block and replace the member card, print it; a card and its PIN open a
+short session at the centre's kiosk or a provider's desk to see the balance and offers, redeem and donate."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi.responses import JSONResponse, Response
+from pydantic import Field, StrictInt, StrictStr
+
+from backend.api.deps import (ChainDep, DbDep, SettingsDep, chain_or_503, client_address, current_principal,
+                              require)
+from backend.api.idempotency import IdempotencyDep
+from backend.api.schemas import AMOUNT_PATTERN, Strict
+from backend.domain.errors import Refusal
+from backend.services import custody
+from backend.services.security import CARD_ROLE, Principal
+
+router = APIRouter(tags=["custodial accounts and member cards"])
+Staff = Annotated[Principal, Depends(require("admin", "coordinator"))]
+# A PIN is reset with the resident in person, at their centre: its coordinators only (not the city's admin).
+Coordinator = Annotated[Principal, Depends(require("coordinator"))]
+PIN = Field(pattern=r"^\d{4,6}$", description="4 to 6 digits the resident chose", repr=False)
+
+
+async def keyring(request: Request) -> custody.Keyring:
+    """The custody master keys (once per process), or 503 while none is configured."""
+    if not hasattr(request.app.state, "custody_keyring"):
+        request.app.state.custody_keyring = custody.Keyring.from_settings(request.app.state.settings,
+                                                                          chain_or_503(request).chain_id)
+    if request.app.state.custody_keyring is None:
+        raise Refusal(503, "custody_unavailable")
+    return request.app.state.custody_keyring
+
+
+KeyringDep = Annotated[custody.Keyring, Depends(keyring)]
+
+
+class CustodyIn(Strict):
+    pin: StrictStr = PIN
+    consent_terms_version: StrictStr | None = Field(default=None, max_length=40)
+    consent_at: datetime | None = None
+    daily_limit: StrictStr | None = Field(default=None, pattern=AMOUNT_PATTERN,
+                                          description="coins in base units per Korean day (default: the city's)")
+
+
+class PinIn(Strict):
+    pin: StrictStr = PIN
+
+
+class BlockIn(Strict):
+    reason: StrictStr | None = Field(default=None, max_length=200)
+
+
+class CardSessionIn(Strict):
+    card_token: StrictStr = Field(max_length=64, repr=False)
+    pin: StrictStr = Field(max_length=6, repr=False)
+
+
+class CardRedeemIn(Strict):
+    offer_id: StrictInt = Field(ge=1)
+
+
+class CardDonateIn(Strict):
+    charity: StrictStr = Field(max_length=42)
+    amount: StrictStr = Field(pattern=AMOUNT_PATTERN)
+
+
+# ------------------------------------------------------------------ staff
+
+
+@router.post("/residents/{resident_id}/custody", status_code=201)
+def open_custody(resident_id: int, body: CustodyIn, db: DbDep, settings: SettingsDep, actor: Staff,
+                 keys: KeyringDep) -> dict:
+    """An account held by the centre for a registered resident without a wallet, with their recorded consent to the
+    custody terms and the PIN they chose; their first member card. The key is made and sealed here and never shown."""
+    return custody.open_account(db, keys, settings, actor, resident_id, pin=body.pin,
+                                consent_terms_version=body.consent_terms_version, consent_at=body.consent_at,
+                                daily_limit=int(body.daily_limit) if body.daily_limit is not None else None)
+
+
+@router.get("/residents/{resident_id}/custody")
+def custody_status(resident_id: int, db: DbDep, settings: SettingsDep, actor: Staff) -> dict:
+    """The account's address, the day's limit and spending, the card's state (another centre's resident: 404)."""
+    return custody.status(db, settings, actor, resident_id)
+
+
+@router.post("/residents/{resident_id}/pin")
+def reset_pin(resident_id: int, body: PinIn, db: DbDep, settings: SettingsDep, actor: Coordinator) -> dict:
+    """The PIN chosen anew by the resident, in person: the card unlocked, its sessions ended; audited, and the
+    member told."""
+    return custody.reset_pin(db, settings, actor, resident_id, body.pin)
+
+
+@router.post("/residents/{resident_id}/card/block")
+def block_card(resident_id: int, body: BlockIn, db: DbDep, settings: SettingsDep, actor: Staff) -> dict:
+    """A lost card blocked at once (its QR code refused from now on); audited, and the member told."""
+    return custody.block_card(db, settings, actor, resident_id, body.reason)
+
+
+@router.post("/residents/{resident_id}/card", status_code=201)
+def replace_card(resident_id: int, db: DbDep, settings: SettingsDep, actor: Staff, keys: KeyringDep,
+                 once: IdempotencyDep) -> JSONResponse:
+    """A new card with the next serial; the one before blocked. Print it with GET …/card.pdf."""
+    return once.run(db, actor, None, lambda: custody.replace_card(db, keys, settings, actor, resident_id), 201)
+
+
+@router.get("/residents/{resident_id}/card.pdf", response_class=Response,
+            responses={200: {"content": {"application/pdf": {}}}})
+def card_pdf(request: Request, resident_id: int, db: DbDep, actor: Staff, keys: KeyringDep) -> Response:
+    """The active card to print: member number, name, serial, and a QR code of the card's token only."""
+    card = custody.printed_card(db, keys, actor, resident_id)
+    names = request.app.state.branding.branding.name
+    data = custody.card_pdf(card, names.get("ko"), names.get("en"))
+    return Response(data, media_type="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="card-{card.member_number}-{card.serial}.pdf"',
+                             "Cache-Control": "no-store"})
+
+
+# ------------------------------------------------------------------ card sessions
+
+
+async def _desk(request: Request, settings: SettingsDep, db: DbDep,
+                authorization: Annotated[str | None, Header()] = None,
+                x_api_key: Annotated[str | None, Header()] = None) -> Principal | None:
+    """The provider signed in at their desk, if the request carries one's sign-in; None at a kiosk."""
+    if not authorization and not x_api_key:
+        return None
+    return await current_principal(request, settings, db, authorization, x_api_key)
+
+
+async def card_session(request: Request, db: DbDep,
+                       authorization: Annotated[str | None, Header()] = None) -> custody.CardSession:
+    if not authorization or not authorization.lower().startswith("bearer "):
+        raise Refusal(401, "card_session_required")
+    return custody.session_of(db, request.app.state.settings, authorization[7:].strip())
+
+
+Card = Annotated[custody.CardSession, Depends(card_session)]
+
+
+@router.post("/card/sessions")
+def start_card_session(body: CardSessionIn, request: Request, db: DbDep, settings: SettingsDep,
+                       desk: Annotated[Principal | None, Depends(_desk)]) -> dict:
+    """A member card's token (from its QR code) and the PIN: a short session for that resident only. Sent with a
+    provider's sign-in (their desk), the session redeems that provider's offers only."""
+    token, ttl, who = custody.start_session(db, settings, body.card_token, body.pin, client_address(request),
+                                            desk.user_id if desk is not None and desk.role == "provider" else None)
+    return {"access_token": token, "token_type": "bearer", "expires_in": ttl, "role": CARD_ROLE, **who}
+
+
+@router.get("/card/me")
+def card_me(session: Card, db: DbDep, chain: ChainDep, settings: SettingsDep) -> dict:
+    """The member's balance, today's limit and what is left of it, and what they were told (PIN reset, cards)."""
+    return custody.me(db, chain, settings, session)
+
+
+@router.get("/card/history")
+def card_history(session: Card, db: DbDep, chain: ChainDep, after_id: Annotated[int, Query(ge=0)] = 0,
+                 limit: Annotated[int, Query(ge=1, le=500)] = 100) -> dict:
+    return custody.history(db, chain, session, after_id, limit)
+
+
+@router.get("/card/offers")
+def card_offers(session: Card, db: DbDep, chain: ChainDep) -> list[dict]:
+    """The offers the session can redeem (at a provider's desk: that provider's)."""
+    return custody.offers(db, chain, session)
+
+
+@router.get("/card/vouchers")
+def card_vouchers(session: Card, db: DbDep, chain: ChainDep) -> list[dict]:
+    """The member's vouchers, newest first, with the check code a provider's desk asks for."""
+    return custody.vouchers(db, chain, session)
+
+
+@router.get("/card/operations/{op_id}")
+def card_operation(op_id: int, session: Card, db: DbDep) -> dict:
+    """A spend of this card's resident as it goes to the chain (queued → in_tx → confirmed | failed)."""
+    return custody.operation(db, session, op_id)
+
+
+def _card_actor(session: custody.CardSession) -> Principal:
+    """Whose Idempotency-Keys: the card's."""
+    return Principal(session.card_id, session.address, CARD_ROLE, None, "card")
+
+
+@router.post("/card/redeem", status_code=202)
+def card_redeem(body: CardRedeemIn, session: Card, db: DbDep, chain: ChainDep, settings: SettingsDep,
+                keys: KeyringDep, once: IdempotencyDep) -> JSONResponse:
+    """A voucher of the offer, signed with the account's key and relayed; under the daily limit."""
+    return once.run(db, _card_actor(session), body, lambda: custody.spend(
+        db, chain, settings, keys, session, "redeem", offer_id=body.offer_id), 202)
+
+
+@router.post("/card/donate", status_code=202)
+def card_donate(body: CardDonateIn, session: Card, db: DbDep, chain: ChainDep, settings: SettingsDep,
+                keys: KeyringDep, once: IdempotencyDep) -> JSONResponse:
+    """Coins to a registered charity, signed with the account's key and relayed; under the daily limit."""
+    return once.run(db, _card_actor(session), body, lambda: custody.spend(
+        db, chain, settings, keys, session, "donate", charity=body.charity, amount=int(body.amount)), 202)

@@ -1,0 +1,69 @@
+"""Custodial accounts: the key the centre holds for a resident without a wallet (sealed, never in clear), the PIN
+the resident chose, their member cards, and what the member is told about them (services.custody)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from backend.store.models.core import Base, UtcDateTime, utcnow
+
+
+class CustodialAccount(Base):
+    """A resident's key held by the centre, in an envelope: the private key sealed (AES-256-GCM) with a random data
+    key of its own, the data key sealed with the master key `master_key_id` names. The PIN's argon2id hash; its
+    failures are counted per card (MemberCard)."""
+
+    __tablename__ = "custodial_accounts"
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"), primary_key=True, autoincrement=False)
+    address: Mapped[str] = mapped_column(String(42), unique=True)
+    master_key_id: Mapped[str] = mapped_column(String(16))
+    sealed_data_key: Mapped[bytes] = mapped_column(LargeBinary)
+    sealed_private_key: Mapped[bytes] = mapped_column(LargeBinary)
+    pin_hash: Mapped[str] = mapped_column(String(200))
+    # Coins (base units) the account may spend per Korean day; None: VB_CUSTODY_DAILY_LIMIT.
+    daily_limit: Mapped[str | None] = mapped_column(String(80))
+    consent_terms_version: Mapped[str] = mapped_column(String(40))
+    consent_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+class MemberCard(Base):
+    """A printed member card. Its QR code holds only `token` (random); the row keeps the token's SHA-256 to find the
+    card and the token sealed with the account's data key to print the card again.
+
+    status: active → blocked (lost, or replaced by a card with the next serial). `pin_failures` counts wrong PINs
+    since the last right one or reset; at the threshold the card is locked (`locked_at`) until a coordinator resets
+    the PIN."""
+
+    __tablename__ = "member_cards"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"), index=True)
+    serial: Mapped[int] = mapped_column(Integer)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    sealed_token: Mapped[bytes] = mapped_column(LargeBinary)
+    status: Mapped[str] = mapped_column(String(16))
+    pin_failures: Mapped[int] = mapped_column(Integer, default=0)
+    locked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    issued_by: Mapped[str] = mapped_column(String(100))
+    issued_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    blocked_by: Mapped[str | None] = mapped_column(String(100))
+    blocked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    __table_args__ = (UniqueConstraint("resident_id", "serial", name="uq_member_cards_serial"),)
+
+
+class MemberNotice(Base):
+    """What the member is told at their next card session: their PIN reset, a card blocked or issued, a card locked
+    after wrong PINs. `actor` names the staff member who did it (None: the system)."""
+
+    __tablename__ = "member_notices"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"))
+    kind: Mapped[str] = mapped_column(String(32))  # pin_set | pin_reset | card_issued | card_blocked | card_locked
+    actor: Mapped[str | None] = mapped_column(String(100))
+    card_serial: Mapped[int | None] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    __table_args__ = (Index("ix_member_notices_resident", "resident_id", "id"),)
