@@ -1,13 +1,13 @@
 """The 1365 link: programmes imported, residents' consent and 1365 ids, exports, imported portal hours
 
-Revision ID: 0022_portal_link
+Revision ID: 0021_portal_link
 Revises: 0020_unmatched_attestations
 """
 import sqlalchemy as sa
 from alembic import op
 
 
-revision = "0022_portal_link"
+revision = "0021_portal_link"
 down_revision = "0020_unmatched_attestations"
 branch_labels = None
 depends_on = None
