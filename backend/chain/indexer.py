@@ -62,6 +62,10 @@ class ChainMoved(RuntimeError):
     nothing of the step is kept; it is read again."""
 
 
+class NodeBehind(Exception):
+    """The node answering has none of the recent blocks indexed: a transient state, retried."""
+
+
 class Indexer:
     LEASE = "indexer"
 
@@ -252,10 +256,18 @@ class Indexer:
         """The first block to re-index if the chain changed under what we indexed (`known`: the stored hashes,
         newest first), else None. With a hash per recent block, the first stored block the chain still has is the
         fork's parent."""
+        changed = False
         for i, (number, stored) in enumerate(known):
             header = self.client.rpc("eth_getBlockByNumber", [hex(number), False]) if number <= head else None
-            if header is not None and header["hash"] == stored:
+            if header is None:
+                continue  # not on this node (yet): a node behind, or a shorter chain; older blocks decide
+            if header["hash"] == stored:
                 return None if i == 0 else number + 1
+            changed = True
+        if known and not changed:
+            # No stored block is known to the node answering (a load-balanced backend far behind): nothing says
+            # the chain changed, so wait rather than throw the whole index away.
+            raise NodeBehind(f"the node does not have blocks {known[-1][0]}..{known[0][0]} yet")
         if known:
             return self.client.deployment.deployment_block  # deeper than we keep: index again from the start
         return None

@@ -253,6 +253,8 @@ class ChainWriter(TxLifecycle):
             if not open_unmatched(s, centre_id):
                 return False
         with transaction(self.sessions) as s:
+            if self.lease is not None:
+                self.lease.fence(s)  # a writer replaced while it paused links nothing the new holder is sending
             linked = link_reentered(s, item_ids)
         for activity_id in linked:
             log.warning("activity %d: entered again after a restore; linked to its attestation on-chain, not sent",

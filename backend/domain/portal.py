@@ -244,10 +244,28 @@ def export_row(*, portal_id: str, name: str | None, member_number: str | None, o
             "reference": reference}
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+
+
 def _safe_cell(value) -> str:
-    """A cell a spreadsheet will not run: text starting with =, +, - or @ is a formula to Excel."""
+    """A cell a spreadsheet will not run: text whose first character (spaces aside) starts a formula in Excel or
+    LibreOffice (=, +, -, @, their full-width forms, a tab or a line break) is quoted."""
     text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+    return "'" + text if text.lstrip(" ")[:1] in FORMULA_STARTS or text[:1] in FORMULA_STARTS else text
+
+
+def without_member(content: str, member_number: str | None, portal_id: str | None) -> str:
+    """A stored export's CSV with the lines of one person (by member number or 1365 id) cut out: what is kept of a
+    forgotten resident's exported hours."""
+    rows = list(csv.reader(io.StringIO(content.lstrip("\ufeff"))))
+    if not rows:
+        return content
+    header, fields = rows[0], [field for field, _ in EXPORT_COLUMNS]
+    who = {fields.index("member_number"): member_number, fields.index("portal_id"): portal_id}
+    kept = [r for r in rows[1:] if not any(v and i < len(r) and r[i].lstrip("'") == v for i, v in who.items())]
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerows([header, *kept])
+    return "\ufeff" + out.getvalue()
 
 
 def export_csv(rows: list[dict]) -> bytes:

@@ -25,6 +25,7 @@ from pathlib import Path
 import jwt
 from eth_account import Account
 from eth_account.messages import encode_typed_data
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -261,7 +262,13 @@ def replace_card(db: Session, keyring: Keyring, settings: Settings, actor, resid
         if old is not None:
             _block(db, actor, resident, old, "replaced")
             db.flush()
+        last = db.scalar(select(MemberCard).where(MemberCard.resident_id == resident.id)
+                         .order_by(MemberCard.serial.desc()).limit(1))
         card = _new_card(db, keyring, account, actor.name)
+        if last is not None:
+            # The PIN stays the same, so its wrong guesses and its lock do too: only a coordinator's PIN reset, in
+            # person, clears them (a new card is not a way round the lockout).
+            card.pin_failures, card.locked_at = last.pin_failures, last.locked_at
         _audit(db, actor, "card_issued", resident, card_serial=card.serial)
         return _status(db, settings, resident, account, card)
 

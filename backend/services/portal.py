@@ -22,6 +22,7 @@ from urllib.parse import quote, urlencode
 
 import httpx
 from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from backend.chain.client import ChainClient
@@ -44,6 +45,8 @@ from backend.store.models import (Activity, ActivityAudit, AdminAudit, Area, Cen
 from backend.store.residents import in_scope
 
 log = logging.getLogger("backend.portal")
+# httpx logs each request's URL at INFO, and the portal's URL carries the service key.
+logging.getLogger("httpx").setLevel(logging.WARNING)
 LIST_OPERATION = "getVltrSearchWordList"
 MAX_IMPORT_DAYS = 366
 MAX_EXPORT_DAYS = 366
@@ -220,24 +223,41 @@ def link_of(db: Session, resident_id: int) -> dict:
             "withdrawn_at": link.withdrawn_at if link else None}
 
 
-def set_link(db: Session, resident_id: int, portal_id: str, who: str) -> dict:
-    """Records the 1365 id and the consent to share hours with the portal, now, by `who`."""
+def _audit_consent(db: Session, actor, action: str, resident_id: int, portal_id: str) -> None:
+    """Consent recorded or withdrawn, kept in the audit log: the link row holds only the latest."""
+    resident = db.get(Resident, resident_id)
+    db.add(AdminAudit(actor=actor.name if actor is not None else f"resident:{resident_id}",
+                      actor_user_id=actor.user_id if actor is not None else None, action=action,
+                      centre_id=resident.centre_id if resident is not None else None,
+                      params={"resident_id": resident_id, "portal_id": portal_id}))
+
+
+def set_link(db: Session, resident_id: int, portal_id: str, who: str, actor=None) -> dict:
+    """Records the 1365 id and the consent to share hours with the portal, now, by `who` (audited). A 1365 id
+    another resident's live link holds is refused: one id is one person's."""
     with write_transaction(db):
+        taken = db.scalar(select(PortalLink.resident_id).where(
+            PortalLink.portal_id == portal_id, PortalLink.resident_id != resident_id,
+            PortalLink.withdrawn_at.is_(None)).limit(1))
+        if taken is not None:
+            raise Refusal(409, "portal_id_taken")
         link = db.get(PortalLink, resident_id, with_for_update=True)
         now = datetime.now(UTC)
         if link is None:
             db.add(PortalLink(resident_id=resident_id, portal_id=portal_id, consent_at=now, consent_by=who))
         else:
             link.portal_id, link.consent_at, link.consent_by, link.withdrawn_at = portal_id, now, who, None
+        _audit_consent(db, actor, "portal_consent", resident_id, portal_id)
     return link_of(db, resident_id)
 
 
-def withdraw_link(db: Session, resident_id: int) -> dict:
+def withdraw_link(db: Session, resident_id: int, actor=None) -> dict:
     with write_transaction(db):
         link = db.get(PortalLink, resident_id, with_for_update=True)
         if link is None or link.withdrawn_at is not None or link.consent_at is None:
             raise Refusal(409, "no_portal_consent_to_withdraw")
         link.withdrawn_at = datetime.now(UTC)
+        _audit_consent(db, actor, "portal_consent_withdrawn", resident_id, link.portal_id)
     return link_of(db, resident_id)
 
 
@@ -248,12 +268,12 @@ def staff_link(db: Session, actor, resident_id: int) -> dict:
 
 def staff_set_link(db: Session, actor, resident_id: int, portal_id: str) -> dict:
     _resident(db, actor, resident_id)
-    return set_link(db, resident_id, portal_id, actor.name)
+    return set_link(db, resident_id, portal_id, actor.name, actor)
 
 
 def staff_withdraw_link(db: Session, actor, resident_id: int) -> dict:
     _resident(db, actor, resident_id)
-    return withdraw_link(db, resident_id)
+    return withdraw_link(db, resident_id, actor)
 
 
 # ------------------------------------------------------------------------------------------------ hours out
@@ -346,6 +366,10 @@ def export_hours(db: Session, chain: ChainClient, actor, centre_id: int | None, 
             db.add(export)
             db.flush()
             db.add_all(PortalExported(activity_id=c.activity.id, export_id=export.id) for c in going)
+            try:
+                db.flush()
+            except IntegrityError:  # another export of the same activities committed first
+                raise Refusal(409, "already_exported_concurrently") from None
             db.add(AdminAudit(actor=actor.name, actor_user_id=actor.user_id, action="export_portal_hours",
                               centre_id=centre_id, params={"export_id": export.id, "from": start.isoformat(),
                                                            "to": end.isoformat(), "lines": len(rows),
@@ -378,7 +402,8 @@ def _lookup(db: Session, centre_scope: int | None, rows: list[fmt.HoursRow]) -> 
     by_portal: dict[str, list[Resident]] = {}
     if portal_ids:
         for link, resident in db.execute(select(PortalLink, Resident).join(Resident, PortalLink.resident_id == Resident.id)
-                                         .where(PortalLink.portal_id.in_(portal_ids))):
+                                         .where(PortalLink.portal_id.in_(portal_ids), PortalLink.withdrawn_at.is_(None),
+                                                PortalLink.consent_at.is_not(None))):
             if centre_scope is None or in_scope(db, resident.id, centre_scope) is not None:
                 by_portal.setdefault(link.portal_id, []).append(resident)
     out = []
@@ -411,6 +436,9 @@ def import_hours(db: Session, chain: ChainClient, actor, centre_id: int | None, 
     remaining, block = chain.remaining_cap_at(centre_id)
     # One unit of work: the lines' activities (services.activities.record_sheet) and their portal rows commit together.
     with unit_of_work(db), write_transaction(db):
+        # One import of a centre at a time: two files (or a file and a sheet) checked at once could each find a
+        # resident's day free.
+        db.execute(select(Centre.id).where(Centre.id == centre_id).with_for_update())
         residents = _lookup(db, scope(actor), rows)
         pending = activity_store.pending_rewards(db, centre_id, block)
         lines, accepted, total = [], [], 0
@@ -427,6 +455,9 @@ def import_hours(db: Session, chain: ChainClient, actor, centre_id: int | None, 
                 problem = Refusal(422, lookup_problem, **({"identifier": identifier} if identifier else {}))
             if problem is None and resident.address is None:
                 problem = Refusal(422, "resident_without_wallet")
+            if problem is None and row.portal_id and not row.member_number and not row.name:
+                # A 1365 id is the resident's own word: a line found by it must also carry their name.
+                problem = Refusal(422, "name_needed_with_portal_id")
             if problem is None and row.name and resident.name and name_key(row.name) != name_key(resident.name):
                 problem = Refusal(422, "name_mismatch", written=row.name, registered=resident.name)
             if problem is None:
@@ -441,7 +472,10 @@ def import_hours(db: Session, chain: ChainClient, actor, centre_id: int | None, 
                     problem = Refusal(409, "duplicate", f"the same resident as line {first}", line=first)
                 elif db.scalar(select(PortalHours.id).where(PortalHours.line_key == key)) is not None:
                     problem = Refusal(409, "already_imported", row=row.row)
-                elif activity_store.recorded_on_day(db, centre_id, volunteering, at, [resident.id]):
+                elif (activity_store.recorded_on_day(db, centre_id, volunteering, at, [resident.id])
+                      or _volunteering_on_korean_day(db, volunteering, resident.id, line.day)):
+                    # Also any centre's, at any hour of that Korean day: the bank's own hours coming back from
+                    # the portal are in the centre's file too.
                     problem = Refusal(409, "duplicate", f"already recorded for this category on {line.day}",
                                       day=line.day.isoformat())
                 else:
@@ -480,6 +514,14 @@ def import_hours(db: Session, chain: ChainClient, actor, centre_id: int | None, 
             raise Refusal(409, "nothing_to_import")
     return {"dry_run": dry_run, "credited": len(accepted), "refused": len(rows) - len(accepted), "lines": lines,
             "activity_ids": activity_ids}
+
+
+def _volunteering_on_korean_day(db: Session, category: int, resident_id: int, day: date) -> bool:
+    start = datetime.combine(day, time(0), fmt.KST).astimezone(UTC)
+    return db.scalar(select(Activity.id).where(
+        Activity.resident_id == resident_id, Activity.category == category,
+        Activity.status.not_in(activity_store.NOT_COUNTED), Activity.occurred_at >= start,
+        Activity.occurred_at < start + timedelta(days=1)).limit(1)) is not None
 
 
 @dataclass(frozen=True)

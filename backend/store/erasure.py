@@ -11,7 +11,9 @@ from sqlalchemy.orm import Session
 from backend.store.models import (Activity, ActivityAudit, AttendanceLine, ChainOp, CommunityCredit, CustodialAccount,
                                   IdempotencyRecord, MemberCard, MemberNotice,
                                   KeyValue, Match, Need, NeighbourReport, OutboxItem, Proposal, ProposalComment,
-                                  ProposalSupport, Resident, ResidentChange, SiweNonce, TalentOffer)
+                                  PortalExport, PortalExported, PortalHours, PortalLink, ProposalSupport, Resident,
+                                  ResidentChange, SiweNonce, TalentOffer)
+from backend.domain import portal as portal_format
 
 POOL_KEY = "residents.forgotten_pool"
 ERASED = {"erased": True, "detail": "this answer named a resident who asked to be forgotten"}
@@ -105,6 +107,18 @@ def forget(s: Session, resident: Resident, into: Resident, actor: str, reason: s
     s.execute(delete(MemberNotice).where(MemberNotice.resident_id == rid))
     s.execute(delete(MemberCard).where(MemberCard.resident_id == rid))
     s.execute(delete(CustodialAccount).where(CustodialAccount.resident_id == rid))
+    # The 1365 link: their 1365 id and consent go; portal hours stay with the activities they became (the pool's);
+    # the lines of stored exports that name them are cut out of the files kept for download.
+    link = s.get(PortalLink, rid)
+    if link is not None:
+        identifiers.append(link.portal_id)
+        s.delete(link)
+    s.execute(update(PortalHours).where(PortalHours.resident_id == rid).values(resident_id=pid, organisation=None))
+    exported = select(PortalExported.export_id).join(Activity, Activity.id == PortalExported.activity_id).where(
+        Activity.id.in_([a.id for a in activities]))
+    for export in s.scalars(select(PortalExport).where(PortalExport.id.in_(exported))):
+        export.content = portal_format.without_member(export.content, resident.member_number,
+                                                      link.portal_id if link is not None else None)
     # The resident's own requests are stored under "resident:<id>" (services.actors), the address for older ones,
     # a card session's under "card:<card id>".
     answers = scrub_answers(s, identifiers, [f"resident:{rid}", *([resident.address] if resident.address else []),

@@ -165,7 +165,7 @@ def link_reentered(s: Session, item_ids: list[int]) -> list[int]:
     items = s.scalars(select(OutboxItem).where(OutboxItem.id.in_(item_ids), OutboxItem.state == "queued",
                                                OutboxItem.kind == "attest")
                       .options(selectinload(OutboxItem.activity).selectinload(Activity.resident))
-                      .order_by(OutboxItem.id)).all()
+                      .order_by(OutboxItem.id).with_for_update()).all()
     for item in items:
         a = item.activity
         orphan = s.scalar(select(UnmatchedAttestation).where(

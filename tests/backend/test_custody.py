@@ -233,6 +233,17 @@ def test_a_lost_card_is_refused_at_once_and_its_replacement_works(backend, coord
             AdminAudit.params["resident_id"].as_integer() == resident["id"])) == 2
 
 
+def test_a_new_card_does_not_lift_a_lock_or_give_fresh_guesses(backend, coord1):
+    resident = register(backend, coord1)
+    token = card_token(backend, coord1, resident["id"])
+    for _ in range(5):
+        open_session(backend, token, "8642")
+    r = backend.http.post(f"/residents/{resident['id']}/card", headers={**coord1, "Idempotency-Key": uuid.uuid4().hex})
+    assert r.status_code == 201, r.text
+    new_token = card_token(backend, coord1, resident["id"])
+    assert open_session(backend, new_token, PIN).json()["error"] == "card_locked"
+
+
 def test_the_daily_limit_refuses_a_spend_beyond_it_and_records_nothing(backend, coord1, offer_id, monkeypatch):
     resident = register(backend, coord1, daily_limit=str(3 * COIN))
     earn(backend, coord1, resident["address"])

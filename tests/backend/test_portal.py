@@ -391,10 +391,60 @@ def test_another_centres_residents_are_unknown_to_the_hours_import(backend, coor
 
 def test_a_line_naming_the_resident_by_1365_id_is_found(backend, coord1):
     tag = f"id{uuid.uuid4().hex[:8]}"
-    linked(backend, coord1, tag)
-    data = ("1365 아이디,봉사일자,봉사시간\n" + f"{tag},{day(12)},2시간 30분\n").encode()
+    resident = linked(backend, coord1, tag)
+    data = ("1365 아이디,성명,봉사일자,봉사시간\n" + f"{tag},{resident['name']},{day(12)},2시간 30분\n").encode()
     found = send_hours(backend, coord1, data).json()
     assert found["lines"][0]["refusal"] is None and found["lines"][0]["minutes"] == 150
+
+
+def test_a_line_found_by_1365_id_alone_must_carry_the_name(backend, coord1):
+    tag = f"nm{uuid.uuid4().hex[:8]}"
+    linked(backend, coord1, tag)
+    data = ("1365 아이디,봉사일자,봉사시간\n" + f"{tag},{day(12)},2시간\n").encode()
+    assert send_hours(backend, coord1, data).json()["lines"][0]["refusal"]["code"] == "name_needed_with_portal_id"
+
+
+def test_a_1365_id_linked_to_one_resident_cannot_be_claimed_by_another(backend, coord1):
+    tag = f"tk{uuid.uuid4().hex[:8]}"
+    linked(backend, coord1, tag)
+    r = backend.http.put("/me/portal-link", json={"portal_id": tag, "consent": True},
+                         headers=sign_in(backend, Account.create()))
+    assert r.status_code == 409 and r.json()["error"] == "portal_id_taken"
+
+
+def test_the_banks_own_hours_coming_back_from_1365_are_not_credited_again(backend, coord1):
+    resident = linked(backend, coord1, f"rt{uuid.uuid4().hex[:8]}")
+    # Early morning in Korea: the day before in UTC, which the centre's own UTC-day check would miss.
+    at = datetime.now(KST).replace(hour=7, minute=30, second=0, microsecond=0) - timedelta(days=4)
+    r = backend.http.post("/activities", json=activity_body(resident["address"], units=60, occurred_at=at.isoformat()),
+                          headers=coord1)
+    assert backend.http.post(f"/activities/{r.json()['id']}/approve", headers=coord1).status_code in (200, 202)
+    backend.drain()
+    line = next(x for x in backend.http.post("/portal/exports", json={**period(), "dry_run": False},
+                                             headers=coord1).json()["lines"] if x["portal_id"] == resident_portal_id(backend, resident))
+    back = hours_file([[resident["member_number"], "", line["day"], "", "", line["minutes"], "", ""]])
+    assert send_hours(backend, coord1, back).json()["lines"][0]["refusal"]["code"] == "duplicate"
+
+
+def test_consent_recorded_and_withdrawn_by_staff_is_in_the_audit_log(backend, coord1, admin_headers):
+    resident = linked(backend, coord1, f"au{uuid.uuid4().hex[:8]}")
+    backend.http.delete(f"/residents/{resident['id']}/portal-link", headers=coord1)
+    rows = backend.http.get("/admin/audit", params={"actor": "coord1"}, headers=admin_headers).json()
+    mine = [a["action"] for a in rows if a["params"].get("resident_id") == resident["id"]]
+    assert mine == ["portal_consent_withdrawn", "portal_consent"]
+
+
+def test_forgetting_a_resident_removes_their_link_and_their_lines_from_kept_exports(backend, coord1):
+    resident = linked(backend, coord1, f"fg{uuid.uuid4().hex[:8]}")
+    portal_id = resident_portal_id(backend, resident)
+    confirmed_activity(backend, coord1, resident, minutes=70)
+    made = backend.http.post("/portal/exports", json={**period(), "dry_run": False}, headers=coord1).json()
+    assert portal_id in backend.http.get(f"/portal/exports/{made['export_id']}.csv", headers=coord1).text
+    r = backend.http.post(f"/residents/{resident['id']}/forget", json={"reason": "본인이 서면으로 요청함"},
+                          headers={**coord1, "Idempotency-Key": uuid.uuid4().hex})
+    assert r.status_code == 200, r.text
+    kept = backend.http.get(f"/portal/exports/{made['export_id']}.csv", headers=coord1).text
+    assert portal_id not in kept and resident["member_number"] not in kept and resident["name"] not in kept
 
 
 def test_a_resident_cannot_import_hours(backend):
