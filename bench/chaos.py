@@ -77,23 +77,30 @@ def log(*args) -> None:
     print(*args, file=sys.stderr, flush=True)
 
 
-# The phases, in turn: (name, what is switched on in the proxy). One-shot faults are armed for a few calls. The worker
-# is killed in the first phases: the one started again reads the history (checking the chain against the database),
-# ranges long enough for the log caps to bite.
-def _phases() -> list[tuple[str, callable]]:
+# The phases, in turn: (name, what is switched on in the proxy, what is switched off once the phase's work is mined,
+# or None). One-shot faults are armed for a few calls. In the first, eth_getLogs is refused (429) until the phase's
+# work is mined, so the indexer then reads a backlog of many blocks and logs, where the caps bite.
+def _phases() -> list[tuple[str, callable, callable | None]]:
     return [
-        ("logs_caps_refused", lambda p: p.reset(logs_max_blocks=8, logs_max_results=LOGS_CAP)),
-        ("logs_truncated", lambda p: p.reset(logs_max_results=LOGS_CAP, logs_truncate=True)),
-        ("429", lambda p: p.reset().fail(None, "429", count=30, seconds=1)),
+        ("logs_caps_refused", lambda p: p.reset(logs_max_blocks=8, logs_max_results=LOGS_CAP)
+         .fail("eth_getLogs", "429", count=10**9), lambda p: p.clear("eth_getLogs")),
+        ("logs_truncated", lambda p: p.reset(logs_max_results=LOGS_CAP, logs_truncate=True), None),
+        ("429", lambda p: p.reset().fail(None, "429", count=30, seconds=1), None),
         ("timeout", lambda p: p.reset().fail("eth_getLogs", "timeout", count=3, seconds=RPC_TIMEOUT_S + 0.5)
-         .fail("eth_estimateGas", "timeout", count=2, seconds=RPC_TIMEOUT_S + 0.5)),
+         .fail("eth_estimateGas", "timeout", count=2, seconds=RPC_TIMEOUT_S + 0.5), None),
         ("timeout_after_forward", lambda p: p.reset().fail("eth_sendRawTransaction", "timeout_after_forward", count=3,
-                                                           seconds=RPC_TIMEOUT_S + 0.5)),
-        ("logs_lagged", lambda p: p.reset(logs_lag=3)),
-        ("drop", lambda p: p.reset().fail("eth_sendRawTransaction", "drop", count=3)),
-        ("delay", lambda p: p.reset().fail("eth_sendRawTransaction", "delay", count=3, seconds=3)),
-        ("reordered", lambda p: p.reset(reorder=3)),
+                                                           seconds=RPC_TIMEOUT_S + 0.5), None),
+        ("logs_lagged", lambda p: p.reset(logs_lag=3), None),
+        ("drop", lambda p: p.reset().fail("eth_sendRawTransaction", "drop", count=3), None),
+        ("delay", lambda p: p.reset().fail("eth_sendRawTransaction", "delay", count=3, seconds=3), None),
+        ("reordered", lambda p: p.reset(reorder=3), None),
     ]
+
+
+# Where the worker is killed (the first `worker_kills` of these): its successor reads the history through the cut
+# answers; the other with broadcasts lost in flight. And where the node is restarted.
+KILL_IN = ("logs_truncated", "drop", "429", "reordered")
+RESTART_IN = ("timeout_after_forward", "logs_lagged")
 
 
 @dataclass
@@ -363,9 +370,8 @@ def run(activities: int, relays: int, *, worker_kills: int = 2, node_restarts: i
 
         phases = _phases()
         rest = activities - relays
-        kill_at = set(range(worker_kills))
-        restart_at = {round((k + 1) * len(phases) / (node_restarts + 1)) for k in range(node_restarts)}
-        for n, (name, switch) in enumerate(phases):
+        kill_in, restart_in = KILL_IN[:worker_kills], RESTART_IN[:node_restarts]
+        for n, (name, switch, release) in enumerate(phases):
             count = rest * (n + 1) // len(phases) - rest * n // len(phases)
             relaying = payers[relays * n // len(phases):relays * (n + 1) // len(phases)]
             switch(bench.proxy)
@@ -374,10 +380,10 @@ def run(activities: int, relays: int, *, worker_kills: int = 2, node_restarts: i
             sending = ThreadPoolExecutor(2)
             sheets = sending.submit(bench.post_sheets, count) if count else None
             pays = sending.submit(bench.post_relays, relaying, tokens, payee) if relaying else None
-            if n in kill_at:
+            if name in kill_in:
                 time.sleep(0.5)  # mid-phase, with work in flight
                 bench.kill_worker()
-            if n in restart_at:
+            if name in restart_in:
                 time.sleep(0.5)
                 bench.restart_node()
             phase_ids = sheets.result() if sheets else []
@@ -385,6 +391,10 @@ def run(activities: int, relays: int, *, worker_kills: int = 2, node_restarts: i
                 pays.result()
             sending.shutdown()
             ids += phase_ids
+            if release is not None:
+                bench.wait_settled(phase_ids, bench.phase_timeout_s)
+                release(bench.proxy)
+                bench.wait_indexed(bench.phase_timeout_s)
             settled = bench.wait_settled(phase_ids, bench.phase_timeout_s)
             injected = {k: v - before.get(k, 0) for k, v in bench.proxy.injected.items() if v - before.get(k, 0)}
             bench.phases[name] = {"activities": count, "relays": len(relaying), "settled_under_fault": settled,

@@ -111,6 +111,12 @@ class ChaosProxy:
             self.faults.append(Fault(method, kind, count, seconds))
         return self
 
+    def clear(self, method: str | None = None) -> ChaosProxy:
+        """Disarms what `fail` armed (for `method`, or all), keeping the standing faults and the counters."""
+        with self._lock:
+            self.faults = [f for f in self.faults if method is not None and f.method != method]
+        return self
+
     def around(self, method: str, when: str, action) -> ChaosProxy:
         """`action()` runs once, just before the next call of `method` is forwarded or just after its answer came
         back (before the client gets it)."""
