@@ -124,18 +124,27 @@ class Chaos:
     node_restarts: int = 0
     worker_exits: int = 0
     phases: dict = field(default_factory=dict)
+    started: float = field(default_factory=time.perf_counter)
+
+    def elapsed(self) -> int:
+        return round(time.perf_counter() - self.started)
 
     # ------------------------------------------------------------------ the stack
 
-    def start(self) -> None:
-        self.node = start_node("anvil", "--state", str(self.workdir / "chain.json"))
-        self.manifests = self.workdir / "deployments"
-        env = command_env()
-        for args in (("scripts.deploy", "--rpc-url", self.node.url, "--manifest-dir", str(self.manifests)),
-                     ("scripts.admin", "set-cap", "1", "300000000", "--rpc-url", self.node.url,
-                      "--manifest-dir", str(self.manifests))):
-            subprocess.run([sys.executable, "-m", *args], cwd=ROOT, env=env, capture_output=True, text=True,
-                           check=True, timeout=600)
+    def start(self, node=None, manifests: Path | None = None) -> None:
+        """Starts the stack; on `node` (deployed, its manifests in `manifests`) if given, else on an Anvil of its
+        own that keeps its chain in a state file."""
+        self.own_node = node is None
+        self.node = node or start_node("anvil", "--state", str(self.workdir / "chain.json"))
+        self.manifests = manifests or self.workdir / "deployments"
+        if manifests is None:
+            env = command_env()
+            for args in (("scripts.deploy", "--rpc-url", self.node.url, "--manifest-dir", str(self.manifests)),
+                         ("scripts.admin", "set-cap", "1", "300000000", "--rpc-url", self.node.url,
+                          "--manifest-dir", str(self.manifests))):
+                subprocess.run([sys.executable, "-m", *args], cwd=ROOT, env=env, capture_output=True, text=True,
+                               check=True, timeout=600)
+        log(f"{self.elapsed()} s: chain ready")
         self.proxy = ChaosProxy(self.node.url)
         self.db_url = self.database_url or f"sqlite:///{self.workdir / 'chaos.db'}"
         self.env = command_env(
@@ -158,14 +167,14 @@ class Chaos:
                                     cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL,
                                     stderr=open(self.workdir / "api.log", "w"))
         self.worker = self._start_worker()
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 180
         while True:
             try:
-                httpx.get(f"{self.url}/health", timeout=2)
+                httpx.get(f"{self.url}/health", timeout=5)
                 break
             except httpx.HTTPError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError("the API did not start") from None
+                if self.api.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("the API did not start: " + (self.workdir / "api.log").read_text()[-2000:]) from None
                 time.sleep(0.2)
         self.http = httpx.Client(base_url=self.url, timeout=60)
         token = self.http.post("/auth/login", json={"username": "coord1", "password": PASSWORD}).json()
@@ -237,7 +246,8 @@ class Chaos:
                 except subprocess.TimeoutExpired:
                     p.kill()
         self.proxy.close()
-        self.node.stop()
+        if self.own_node:
+            self.node.stop()
 
     # ------------------------------------------------------------------ clients
 
@@ -342,14 +352,17 @@ class Chaos:
 
 
 def run(activities: int, relays: int, *, worker_kills: int = 2, node_restarts: int = 1,
-        database_url: str | None = None, workdir: Path | None = None) -> dict:
-    """The whole benchmark; returns its figures."""
+        database_url: str | None = None, workdir: Path | None = None, node=None, manifests: Path | None = None) -> dict:
+    """The whole benchmark; returns its figures. On `node` (deployed, manifests in `manifests`; not restarted) if
+    given."""
+    if node is not None and node_restarts:
+        raise ValueError("a node given is not restarted")
     if activities < relays + 1:
         raise ValueError("--activities must exceed --relays (each relaying resident first earns through one)")
     started = time.perf_counter()
     own_dir = tempfile.TemporaryDirectory(prefix="vb-chaos-") if workdir is None else None
     bench = Chaos(Path(own_dir.name) if own_dir else workdir, database_url)
-    bench.start()
+    bench.start(node, manifests)
     try:
         bench.resident = Resident(bench.http, bench.chain, bench.node.web3)
         supply = bench.chain.coin.functions.totalSupply().call()
@@ -366,7 +379,7 @@ def run(activities: int, relays: int, *, worker_kills: int = 2, node_restarts: i
         bench.node.web3.provider.make_request("evm_mine", [])
         tokens = {p.address: sign_in(bench.resident, p) for p in payers}
         payee = new_wallet().address
-        log(f"{relays} residents earned and can spend; {len(_phases())} phases of faults follow")
+        log(f"{bench.elapsed()} s: {relays} residents earned and can spend; {len(_phases())} phases of faults follow")
 
         phases = _phases()
         rest = activities - relays
@@ -399,7 +412,7 @@ def run(activities: int, relays: int, *, worker_kills: int = 2, node_restarts: i
             injected = {k: v - before.get(k, 0) for k, v in bench.proxy.injected.items() if v - before.get(k, 0)}
             bench.phases[name] = {"activities": count, "relays": len(relaying), "settled_under_fault": settled,
                                   "injected": injected, "seconds": round(time.perf_counter() - t0, 1)}
-            log(f"phase {name}: {count} activities, {len(relaying)} relays, settled under the fault: {settled}, "
+            log(f"{bench.elapsed()} s: phase {name}: {count} activities, {len(relaying)} relays, settled under the fault: {settled}, "
                 f"injected {injected}")
         faults = sorted({k for p in bench.phases.values() for k in p["injected"]})
 
