@@ -11,9 +11,9 @@ It forwards every call to `upstream` (an Anvil) and misbehaves the way hosted pr
 * one-shot faults on the next calls of a method (`fail`): HTTP 429 with Retry-After, a delay beyond the client's
   timeout (`timeout`; `timeout_after_forward` forwards first, so the node acts on a call whose answer is lost),
   eth_sendRawTransaction accepted with its hash but never forwarded (`drop`) or forwarded late (`delay`);
-* two backends behind one balancer, one lagging (`reorder`): every other call of eth_blockNumber, eth_getLogs and
-  eth_getBlockByNumber is answered as of that many blocks below the head, so the head goes back and forth between
-  consecutive calls;
+* two backends behind one balancer, one lagging (`reorder`): half the calls of eth_blockNumber, eth_getLogs and
+  eth_getBlockByNumber, at random (seeded), are answered as of that many blocks below the head, so the head goes back
+  and forth between calls;
 * the node unreachable (stopped, restarting): HTTP 502 with a JSON-RPC error, as a gateway answers;
 * something done to the node just before or just after the next call of a method is forwarded (`around`): a
   reorganisation between two calls of a reader, exactly where it hurts.
@@ -25,6 +25,7 @@ is answered element by element.
 from __future__ import annotations
 
 import json
+import random
 import threading
 import time
 from collections import Counter
@@ -35,7 +36,7 @@ import requests
 from eth_utils import keccak
 
 FAULT_KINDS = ("429", "timeout", "timeout_after_forward", "drop", "delay")
-REORDERED = ("eth_blockNumber", "eth_getLogs", "eth_getBlockByNumber")  # the calls `reorder` answers from behind
+REORDERED = ("eth_blockNumber", "eth_getLogs", "eth_getBlockByNumber")  # the calls `reorder` may answer from behind
 
 
 @dataclass
@@ -94,7 +95,7 @@ class ChaosProxy:
         with self._lock:
             self.logs_max_blocks, self.logs_max_results = logs_max_blocks, logs_max_results
             self.logs_truncate, self.logs_lag, self.logs_lag_by_hash = logs_truncate, logs_lag, logs_lag_by_hash
-            self.reorder, self._reorder_turn = reorder, 0
+            self.reorder, self._balancer = reorder, random.Random(reorder)
             self.faults: list[Fault] = []
             self.calls: Counter = Counter()
             self.injected: Counter = Counter()
@@ -198,9 +199,8 @@ class ChaosProxy:
         return 200, {}, self._forward(request)
 
     def _lagging_turn(self) -> bool:
-        with self._lock:
-            self._reorder_turn += 1
-            return self._reorder_turn % 2 == 0
+        with self._lock:  # at random: a strict alternation would meet a caller's fixed sequence of calls in step
+            return self._balancer.random() < 0.5
 
     def _lagging_answer(self, request: dict, method: str) -> tuple[int, dict, dict]:
         """The answer of the lagging backend: the chain as of `reorder` blocks below the head."""
