@@ -82,7 +82,7 @@ def log(*args) -> None:
 # work is mined, so the indexer then reads a backlog of many blocks and logs, where the caps bite.
 def _phases() -> list[tuple[str, callable, callable | None]]:
     return [
-        ("logs_caps_refused", lambda p: p.reset(logs_max_blocks=8, logs_max_results=LOGS_CAP)
+        ("logs_caps_refused", lambda p: p.reset(logs_max_blocks=4, logs_max_results=LOGS_CAP)
          .fail("eth_getLogs", "429", count=10**9), lambda p: p.clear("eth_getLogs")),
         ("logs_truncated", lambda p: p.reset(logs_max_results=LOGS_CAP, logs_truncate=True), None),
         ("429", lambda p: p.reset().fail(None, "429", count=30, seconds=1), None),
@@ -409,6 +409,7 @@ def run(activities: int, relays: int, *, worker_kills: int = 2, node_restarts: i
             ids += phase_ids
             if release is not None:
                 bench.wait_settled(phase_ids, bench.phase_timeout_s)
+                time.sleep(2)  # a few more blocks in the backlog
                 release(bench.proxy)
                 bench.wait_indexed(bench.phase_timeout_s)
             settled = bench.wait_settled(phase_ids, bench.phase_timeout_s)
