@@ -153,7 +153,8 @@ class Chaos:
             VB_DEV_RELAYER_KEY=dev_key(RELAYER_INDEX).key.hex(), VB_DEV_ADMIN_KEY=dev_key(0).key.hex(),
             VB_DEV_PROVIDER_KEYS=",".join(dev_key(i).key.hex() for i in (3, 4)),
             VB_JWT_SECRET=secrets.token_urlsafe(32), VB_SIWE_NONCE_SECRET=secrets.token_urlsafe(32),
-            VB_KEYSTORE_DIR=str(self.workdir / "no-keys"), VB_BATCH_MAX_SIZE=str(BATCH), VB_BATCH_MAX_WAIT_S="0.2", VB_POLL_INTERVAL_S="0.1",
+            VB_KEYSTORE_DIR=str(self.workdir / "no-keys"), VB_BATCH_MAX_SIZE=str(BATCH), VB_BATCH_MAX_WAIT_S="0.2",
+            VB_POLL_INTERVAL_S="0.1",
             VB_CONFIRMATIONS="1", VB_RPC_TIMEOUT_S=str(RPC_TIMEOUT_S), VB_STUCK_AFTER_S="5", VB_LEASE_S="2",
             VB_LOGS_VERIFY="true")
         self._seed()
@@ -174,7 +175,8 @@ class Chaos:
                 break
             except httpx.HTTPError:
                 if self.api.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("the API did not start: " + (self.workdir / "api.log").read_text()[-2000:]) from None
+                    tail = (self.workdir / "api.log").read_text()[-2000:]
+                    raise RuntimeError(f"the API did not start: {tail}") from None
                 time.sleep(0.2)
         self.http = httpx.Client(base_url=self.url, timeout=60)
         token = self.http.post("/auth/login", json={"username": "coord1", "password": PASSWORD}).json()
@@ -233,7 +235,8 @@ class Chaos:
         if self.worker.poll() is not None:
             self.worker_exits += 1
             tail = (self.workdir / "worker.log").read_text().splitlines()[-15:]
-            log(f"the worker exited by itself ({self.worker.returncode}); started again. Its log ends:", *tail, sep="\n")
+            log(f"the worker exited by itself ({self.worker.returncode}); started again. Its log ends:", *tail,
+                sep="\n")
             self.worker = self._start_worker()
 
     def close(self) -> None:
@@ -418,9 +421,8 @@ def run(activities: int, relays: int, *, worker_kills: int = 2, node_restarts: i
             bench.phases[name] = {"activities": count, "relays": len(relaying), "settled_under_fault": settled,
                                   "indexed_under_fault": indexed,
                                   "injected": injected, "seconds": round(time.perf_counter() - t0, 1)}
-            log(f"{bench.elapsed()} s: phase {name}: {count} activities, {len(relaying)} relays, settled under the fault: {settled}, "
-                f"indexed: {indexed}, "
-                f"injected {injected}")
+            log(f"{bench.elapsed()} s: phase {name}: {count} activities, {len(relaying)} relays, "
+                f"settled under the fault: {settled}, indexed: {indexed}, injected {injected}")
         faults = sorted({k for p in bench.phases.values() for k in p["injected"]})
 
         bench.proxy.reset()

@@ -374,7 +374,8 @@ def test_an_indexer_behind_two_backends_out_of_step_indexes_every_event_once(bac
     assert chaos.injected["reordered"] > 0
     chaos.reset()
     with backend.sessions() as s:
-        indexed = sorted(s.query(ChainEvent.tx_hash, ChainEvent.log_index).filter(ChainEvent.block_number <= head).all())
+        indexed = sorted(s.query(ChainEvent.tx_hash, ChainEvent.log_index)
+                         .filter(ChainEvent.block_number <= head).all())
     on_chain = sorted((e["transactionHash"], e["logIndex"]) for e in reference_logs(
         backend, backend.chain.deployment.deployment_block, head))
     assert indexed == on_chain
