@@ -11,6 +11,10 @@ It forwards every call to `upstream` (an Anvil) and misbehaves the way hosted pr
 * one-shot faults on the next calls of a method (`fail`): HTTP 429 with Retry-After, a delay beyond the client's
   timeout (`timeout`; `timeout_after_forward` forwards first, so the node acts on a call whose answer is lost),
   eth_sendRawTransaction accepted with its hash but never forwarded (`drop`) or forwarded late (`delay`);
+* two backends behind one balancer, one lagging (`reorder`): half the calls of eth_blockNumber, eth_getLogs and
+  eth_getBlockByNumber, at random (seeded), are answered as of that many blocks below the head, so the head goes back
+  and forth between calls;
+* the node unreachable (stopped, restarting): HTTP 502 with a JSON-RPC error, as a gateway answers;
 * something done to the node just before or just after the next call of a method is forwarded (`around`): a
   reorganisation between two calls of a reader, exactly where it hurts.
 
@@ -21,6 +25,7 @@ is answered element by element.
 from __future__ import annotations
 
 import json
+import random
 import threading
 import time
 from collections import Counter
@@ -31,6 +36,7 @@ import requests
 from eth_utils import keccak
 
 FAULT_KINDS = ("429", "timeout", "timeout_after_forward", "drop", "delay")
+REORDERED = ("eth_blockNumber", "eth_getLogs", "eth_getBlockByNumber")  # the calls `reorder` may answer from behind
 
 
 @dataclass
@@ -55,7 +61,13 @@ class ChaosProxy:
 
             def do_POST(self):
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                status, headers, answer = proxy.answer(body)
+                try:
+                    status, headers, answer = proxy.answer(body)
+                except requests.RequestException:  # the node is down: what a gateway in front of it answers
+                    with proxy._lock:
+                        proxy.injected["node_unreachable"] += 1
+                    status, headers, answer = 502, {}, {"jsonrpc": "2.0", "id": None, "error": {
+                        "code": -32000, "message": "bad gateway: upstream unreachable"}}
                 data = json.dumps(answer).encode()
                 try:
                     self.send_response(status)
@@ -77,11 +89,13 @@ class ChaosProxy:
     # ------------------------------------------------------------------ switches
 
     def reset(self, *, logs_max_blocks: int | None = None, logs_max_results: int | None = None,
-              logs_truncate: bool = False, logs_lag: int = 0, logs_lag_by_hash: bool = True) -> ChaosProxy:
+              logs_truncate: bool = False, logs_lag: int = 0, logs_lag_by_hash: bool = True,
+              reorder: int = 0) -> ChaosProxy:
         """Clears every fault and counter, then sets the standing ones."""
         with self._lock:
             self.logs_max_blocks, self.logs_max_results = logs_max_blocks, logs_max_results
             self.logs_truncate, self.logs_lag, self.logs_lag_by_hash = logs_truncate, logs_lag, logs_lag_by_hash
+            self.reorder, self._balancer = reorder, random.Random(reorder)
             self.faults: list[Fault] = []
             self.calls: Counter = Counter()
             self.injected: Counter = Counter()
@@ -96,6 +110,12 @@ class ChaosProxy:
             raise ValueError(f"unknown fault {kind}")
         with self._lock:
             self.faults.append(Fault(method, kind, count, seconds))
+        return self
+
+    def clear(self, method: str | None = None) -> ChaosProxy:
+        """Disarms what `fail` armed (for `method`, or all), keeping the standing faults and the counters."""
+        with self._lock:
+            self.faults = [f for f in self.faults if method is not None and f.method != method]
         return self
 
     def around(self, method: str, when: str, action) -> ChaosProxy:
@@ -172,9 +192,43 @@ class ChaosProxy:
                 else:
                     threading.Timer(fault.seconds, self._forward, args=(request,)).start()
                 return 200, {}, {"jsonrpc": "2.0", "id": request.get("id"), "result": tx_hash}
+        if self.reorder and method in REORDERED and self._lagging_turn():
+            return self._lagging_answer(request, method)
         if method == "eth_getLogs":
             return self._logs(request)
         return 200, {}, self._forward(request)
+
+    def _lagging_turn(self) -> bool:
+        with self._lock:  # at random: a strict alternation would meet a caller's fixed sequence of calls in step
+            return self._balancer.random() < 0.5
+
+    def _lagging_answer(self, request: dict, method: str) -> tuple[int, dict, dict]:
+        """The answer of the lagging backend: the chain as of `reorder` blocks below the head."""
+        rid = request.get("id")
+        behind = max(0, self._head() - self.reorder)
+        if method == "eth_blockNumber":
+            answer = {"jsonrpc": "2.0", "id": rid, "result": hex(behind)}
+        elif method == "eth_getBlockByNumber":
+            tag = request["params"][0]
+            if tag in ("latest", "pending", "safe", "finalized"):
+                answer = self._forward({**request, "params": [hex(behind), *request["params"][1:]]})
+            elif tag != "earliest" and int(tag, 16) > behind:
+                answer = {"jsonrpc": "2.0", "id": rid, "result": None}  # a block it has not seen yet
+            else:
+                return 200, {}, self._forward(request)
+        else:  # eth_getLogs
+            query = dict(request["params"][0])
+            if "blockHash" in query:
+                return self._logs(request)
+            start = self._block_number(query.get("fromBlock"), behind)
+            end = min(self._block_number(query.get("toBlock"), behind), behind)
+            if start > end:
+                answer = {"jsonrpc": "2.0", "id": rid, "result": []}
+            else:
+                answer = self._forward({**request, "params": [{**query, "fromBlock": hex(start), "toBlock": hex(end)}]})
+        with self._lock:
+            self.injected["reordered"] += 1
+        return 200, {}, answer
 
     def _head(self) -> int:
         return int(self._forward({"jsonrpc": "2.0", "id": 0, "method": "eth_blockNumber", "params": []})["result"], 16)
