@@ -6,8 +6,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from eth_utils import is_address, to_checksum_address
+
+from backend.domain.errors import Refusal
 
 MEMBER_PREFIX = "VB"
 _MEMBER = re.compile(r"^\s*([A-Za-z]{2})?\s*-?\s*0*(\d{1,9})\s*$")
@@ -61,3 +64,14 @@ def parse_search(q: str | None) -> Search | None:
         digits = phone_digits(text) or ""
         phone = digits if len(digits) >= PHONE_SEARCH_MIN_DIGITS else None
     return Search(name_part=text.casefold(), member_number=member_number_of(text), phone_suffix=phone, address=address)
+
+
+def consent_moment(terms_version: str | None, consent_at: datetime | None, now: datetime) -> datetime:
+    """When the resident consented to the terms of `terms_version` (now, unless given): refused without a
+    version, or in the future."""
+    if not terms_version:
+        raise Refusal(422, "consent_required")
+    consent_at = consent_at or now
+    if consent_at.astimezone(UTC) > now:
+        raise Refusal(422, "consent_in_future")
+    return consent_at

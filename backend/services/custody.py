@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 from backend.chain.client import ChainClient
 from backend.config import LOCAL_CHAIN_IDS, Settings
 from backend.domain import custody as rules
+from backend.domain.residents import consent_moment
 from backend.domain.errors import Refusal
 from backend.services.chain_ops import provider_address
 from backend.services import login_throttle, offers_catalogue, relay, residents
@@ -148,12 +149,8 @@ def open_account(db: Session, keyring: Keyring, settings: Settings, actor, resid
     """A registered resident without a wallet gets an account held by the centre, with their consent recorded
     (the version of the custody terms they agreed to), the PIN they chose, and their first member card. Their
     record's wallet address becomes the account's (audited as any change of it)."""
-    if not consent_terms_version:
-        raise Refusal(422, "consent_required")
     now = datetime.now(UTC)
-    consent_at = consent_at or now
-    if consent_at.astimezone(UTC) > now:
-        raise Refusal(422, "consent_in_future")
+    consent_at = consent_moment(consent_terms_version, consent_at, now)
     resident = _resident(db, actor, resident_id)
     _refuse_if_taken(db, resident)
     rules.check_pin(pin, resident.phone_digits)

@@ -34,6 +34,7 @@ from backend.domain.errors import Refusal
 from backend.domain.matching import NeedQuery, RankedNeed, slots_between
 from backend.domain.residents import member_number_of, name_key, phone_digits
 from backend.services import activities
+from backend.services.sheets import SheetLineItem
 from backend.services.actors import ResidentPrincipal
 from backend.services.categories import VOLUNTEERING, category_id
 from backend.services.resident_records import scope
@@ -499,7 +500,7 @@ def import_hours(db: Session, chain: ChainClient, actor, centre_id: int | None, 
                           "reward": str(reward) if problem is None else None, "refusal": problem})
         activity_ids: list[int] = []
         if not dry_run and accepted:
-            items = [_HoursItem(centre_id, resident.address, volunteering, line.minutes, fmt.occurred_at(line),
+            items = [SheetLineItem(centre_id, resident.address, volunteering, line.minutes, fmt.occurred_at(line),
                                 row.organisation, _description(row)) for row, line, resident, _ in accepted]
             recorded = activities.record_sheet(db, chain, actor, items, approve=True, source="portal")
             for (row, line, resident, key), activity in zip(accepted, recorded, strict=True):
@@ -522,19 +523,6 @@ def _volunteering_on_korean_day(db: Session, category: int, resident_id: int, da
         Activity.resident_id == resident_id, Activity.category == category,
         Activity.status.not_in(activity_store.NOT_COUNTED), Activity.occurred_at >= start,
         Activity.occurred_at < start + timedelta(days=1)).limit(1)) is not None
-
-
-@dataclass(frozen=True)
-class _HoursItem:
-    """A portal line as services.activities.record_sheet takes it."""
-
-    centre_id: int
-    volunteer: str
-    category: int
-    units: int
-    occurred_at: datetime
-    place: str | None
-    description: str | None
 
 
 def _description(row: fmt.HoursRow) -> str:

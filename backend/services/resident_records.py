@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from backend.domain.activities import parse_address
 from backend.domain.errors import Refusal
-from backend.domain.residents import parse_search, phone_digits
+from backend.domain.residents import consent_moment, parse_search, phone_digits
 from backend.store import residents as store
 from backend.store.db import write_transaction
 from backend.store.models import Centre, Resident, ResidentChange
@@ -34,12 +34,8 @@ def register(db: Session, actor, *, address: str | None, name: str | None, phone
     """A resident registered by a centre with their consent to the terms (the version they agreed to, and when).
     A wallet address seen before without a record (the resident signed in, or an activity was recorded for it) gets
     its record now; one already registered is refused."""
-    if not consent_terms_version:
-        raise Refusal(422, "consent_required")
     now = datetime.now(UTC)
-    consent_at = consent_at or now
-    if consent_at.astimezone(UTC) > now:
-        raise Refusal(422, "consent_in_future")
+    consent_at = consent_moment(consent_terms_version, consent_at, now)
     if actor.role != "admin":
         if centre_id is not None and centre_id != actor.centre_id:
             raise Refusal(403, "forbidden", f"you act for centre {actor.centre_id}, not centre {centre_id}")
