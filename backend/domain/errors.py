@@ -237,7 +237,10 @@ CATALOGUE: dict[str, dict] = {
                         "a month is written as YYYY-MM, e.g. 2026-03", "월은 2026-03처럼 YYYY-MM 형식으로 입력하세요"),
     "invalid_payee": _e("you cannot pay yourself", "자기 자신에게는 지급할 수 없습니다"),
     "invalid_period": _e("end must be after start", "끝(end)은 시작(start)보다 뒤여야 합니다", forms=[
-        ("from {start} is after to {end}", "시작일(from) {start}이(가) 끝일(to) {end}보다 뒤입니다")]),
+        ("from {start} is after to {end}", "시작일(from) {start}이(가) 끝일(to) {end}보다 뒤입니다"),
+        ("a period is at most {days} days", "기간은 {days}일까지입니다"),
+        ("month {month} is not YYYY-MM", "{month}은(는) YYYY-MM 형식의 달이 아닙니다"),
+        ("month {month} has not begun", "{month}은(는) 아직 시작되지 않은 달입니다")]),
     "invalid_price": _e("a price is more than 0 and at most {max} base units", "가격은 0보다 크고 {max} 기본 단위 이하여야 합니다",
                         "the price is out of range", "가격이 허용 범위를 벗어났습니다"),
     "invalid_range": _e("from {from_month} is after to {to_month}",

@@ -208,6 +208,21 @@ def history(db: Session, chain: ChainClient, address: str, after_id: int, limit:
     return {"address": address, "entries": entries, "pending": pending, "next_after_id": next_after_id}
 
 
+def history_between(db: Session, chain: ChainClient, address: str, since: int, until: int,
+                    limit: int = 2000) -> list[dict]:
+    """The address's history entries (as `history` makes them) of blocks timed in [since, until) (unix seconds),
+    oldest first, at most `limit`."""
+    events = list(db.scalars(select(ChainEvent).where(
+        (ChainEvent.address1 == address) | (ChainEvent.address2 == address), ChainEvent.event != "Transfer",
+        ChainEvent.block_time >= since, ChainEvent.block_time < until).order_by(ChainEvent.id).limit(limit)))
+    names = HistoryNames(
+        categories=directory.category_entries(chain),
+        centres={c["id"]: c for c in directory.centres(db, chain)},
+        providers=directory.member_entries(chain, "providers"), charities=directory.member_entries(chain, "charities"),
+        offer_titles=offer_titles(db, (int(e.args["voucherId"]) >> 32 for e in events if e.event == "VoucherIssued")))
+    return [item for e in events if (item := _history_entry(e, address, names)) is not None]
+
+
 def vouchers(db: Session, chain: ChainClient, address: str) -> list[dict]:
     """The resident's vouchers, newest first (the latest 50): offer, provider, price, whether used, and the check code
     the provider's desk asks for (made now for a voucher that has none: one redeemed straight on-chain)."""

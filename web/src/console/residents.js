@@ -23,6 +23,7 @@ function residentCard(r, again) {
       h("dt", {}, t("console.wallet")), h("dd", { class: "mono" }, r.address || t("console.no_wallet"))),
     h("p", {}, h("a", { href: `#/record/${r.id}` }, t("console.record_for"))),
     certificateForm(r, box),
+    statementForm(r, box),
     portalLinkForm(r),
     custodySection(r, again),
     h("details", {}, h("summary", {}, t("console.change_wallet")),
@@ -128,6 +129,19 @@ function certificateForm(r, box) {
     field(`certificate-to-${r.id}`, t("certificate.to"), end),
     h("p", { class: "hint" }, t("console.certificate_hint")),
     h("button", { type: "submit" }, t("certificate.download"))));
+}
+
+/** The monthly statement letter (PDF) for a resident who does not use a phone: a month's coins in and out in words. */
+function statementForm(r, box) {
+  const month = h("input", { type: "month", value: new Date(Date.now() + 9 * 3_600_000).toISOString().slice(0, 7), required: true });
+  return h("details", { class: "statement" }, h("summary", {}, t("console.statement")),
+    h("form", { onsubmit: async (e) => {
+      e.preventDefault();
+      await act(box, async () => saveAs(await call(`/residents/${r.id}/statement.pdf?month=${encodeURIComponent(month.value)}`, { raw: true }),
+        `statement-${r.member_number}-${month.value}.pdf`));
+    } }, field(`statement-month-${r.id}`, t("console.statement_month"), month),
+    h("p", { class: "hint" }, t("console.statement_hint")),
+    h("button", { type: "submit" }, t("console.statement_download"))));
 }
 
 /** The resident's 1365 id and their consent to send their hours to 1365, given in person; or its withdrawal. Read
