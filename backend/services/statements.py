@@ -47,14 +47,16 @@ class Statement:
         return sum(amount for *_, amount in self.lines if (amount > 0) == (sign > 0) and amount != 0)
 
 
-def month_of(text: str) -> date:
-    """2026-11 → 2026-11-01; refused unless a month that has begun (Korean time)."""
+def month_of(text: str, chain_time: int | None = None) -> date:
+    """2026-11 → 2026-11-01; refused unless a month that has begun in Korea, by the clock or by the chain's newest
+    block (the statement reads the chain's events, timed by their blocks)."""
     try:
         year, month = (int(x) for x in text.split("-"))
         first = date(year, month, 1)
     except (ValueError, TypeError):
         raise Refusal(422, "invalid_period", f"month {text} is not YYYY-MM") from None
-    if first > datetime.now(KST).date():
+    now = max(datetime.now(KST), datetime.fromtimestamp(chain_time or 0, KST))
+    if first > now.date():
         raise Refusal(422, "invalid_period", f"month {text} has not begun")
     return first
 

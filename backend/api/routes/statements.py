@@ -22,7 +22,8 @@ def statement_pdf(request: Request, resident_id: int, actor: Staff, db: DbDep, c
                   month: Annotated[str, Query(pattern=r"^\d{4}-\d{2}$", description="YYYY-MM (Korean time)")]) -> Response:
     """A4 PDF: the month's coins in and out in words, the balance now, what the member was told. A coordinator of the
     resident's centre (another centre's resident: 404) or the admin."""
-    found = statements.build(db, chain, actor, resident_id, statements.month_of(month))
+    chain_time = int(chain.web3.eth.get_block("latest")["timestamp"])
+    found = statements.build(db, chain, actor, resident_id, statements.month_of(month, chain_time))
     names = request.app.state.branding.branding.name
     data = statements.pdf(found, names.get("ko"), names.get("en"))
     return Response(data, media_type="application/pdf", headers={
