@@ -11,7 +11,6 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 from eth_abi import decode
 from sqlalchemy.orm import Session
@@ -20,13 +19,12 @@ from backend.chain.attestation_pages import ACTIVITY_ATTESTED_TOPIC
 from backend.chain.client import ChainClient
 from backend.domain import certificates as rules
 from backend.domain.errors import Refusal
-from backend.services import directory
+from backend.services import directory, documents
 from backend.services.resident_records import scope
 from backend.store import certificates as store
 from backend.store.models import Resident
 from backend.store.residents import by_address, in_scope
 
-FONTS = Path(__file__).resolve().parents[1] / "assets" / "fonts"
 MAX_IDS = 100
 RATE_LIMIT, RATE_WINDOW_S = 30, 60  # verification requests per client address per window
 
@@ -136,15 +134,7 @@ def pdf(cert: Certificate, platform_ko: str, platform_en: str) -> bytes:
             self.set_font("Nanum", "", 9)
             self.cell(0, 6, f"봉사활동 확인서 · {cert.code or '—'} · {self.page_no()}/{{nb}}", align="C")
 
-    doc = Page(format="A4", unit="mm")
-    doc.set_auto_page_break(True, margin=18)
-    doc.add_font("Nanum", "", str(FONTS / "NanumSquareR.ttf"))
-    doc.add_font("Nanum", "B", str(FONTS / "NanumSquareB.ttf"))
-    doc.set_title("봉사활동 확인서 Volunteer certificate")
-    doc.set_author(platform_ko)
-    doc.set_creator(platform_en)
-    doc.set_lang("ko")
-    doc.add_page()
+    doc = documents.a4("봉사활동 확인서 Volunteer certificate", platform_ko, platform_en, Page, bottom_margin=18)
     doc.set_font("Nanum", "B", 24)
     doc.cell(0, 12, "봉사활동 확인서", align="C", new_x="LMARGIN", new_y="NEXT")
     doc.set_font("Nanum", "", 12)

@@ -20,7 +20,6 @@ import secrets
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 
 import jwt
 from eth_account import Account
@@ -35,7 +34,7 @@ from backend.domain import custody as rules
 from backend.domain.residents import consent_moment
 from backend.domain.errors import Refusal
 from backend.services.chain_ops import provider_address
-from backend.services import login_throttle, offers_catalogue, relay, residents
+from backend.services import documents, login_throttle, offers_catalogue, relay, residents
 from backend.services.resident_records import scope
 from backend.services.security import (CARD_ROLE, decode_token, hash_password, issue_card_token, password_mark,
                                        verify_password)
@@ -47,7 +46,6 @@ from backend.store.residents import change, in_scope
 from backend.store.sealing import SealingError, open_bytes, parse_key, seal_bytes
 
 log = logging.getLogger("backend")
-FONTS = Path(__file__).resolve().parents[1] / "assets" / "fonts"
 # The development master key: public, so accepted on a local chain only (like VB_DEV_* keys).
 DEV_MASTER_KEY = hashlib.sha256(b"vb:development custody master key (local chains only)").digest()
 SPEND_VALID_S = 600  # a request the server signs for a card session: it is relayed at once
@@ -292,16 +290,8 @@ def card_pdf(card: PrintedCard, platform_ko: str, platform_en: str) -> bytes:
     name, the card's serial and a QR code of its token; under the code the token in letters for a kiosk whose camera
     cannot read it; and what to do with the card."""
     import segno
-    from fpdf import FPDF
 
-    doc = FPDF(format="A4", unit="mm")
-    doc.add_font("Nanum", "", str(FONTS / "NanumSquareR.ttf"))
-    doc.add_font("Nanum", "B", str(FONTS / "NanumSquareB.ttf"))
-    doc.set_title("회원 카드 Member card")
-    doc.set_author(platform_ko)
-    doc.set_creator(platform_en)
-    doc.set_lang("ko")
-    doc.add_page()
+    doc = documents.a4("회원 카드 Member card", platform_ko, platform_en)
     x, y, w, h = 20.0, 20.0, 85.6, 54.0
     doc.set_draw_color(120, 120, 120)
     doc.set_dash_pattern(dash=1.5, gap=1.5)

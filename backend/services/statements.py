@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, timezone
-from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -14,13 +13,12 @@ from sqlalchemy.orm import Session
 from backend.chain.client import ChainClient
 from backend.domain.errors import Refusal
 from backend.domain.units import coins_text
-from backend.services import residents
+from backend.services import documents, residents
 from backend.services.resident_records import scope
 from backend.store.models import MemberNotice
 from backend.store.residents import in_scope
 
 KST = timezone(timedelta(hours=9))
-FONTS = Path(__file__).resolve().parents[1] / "assets" / "fonts"
 # (Korean, English) for each kind of history entry; what follows the words is the entry's own name (a category, an
 # offer, a charity).
 KINDS = {"earned": ("봉사 적립", "Earned"), "revoked": ("취소된 활동 회수", "Activity revoked"),
@@ -101,17 +99,7 @@ def build(db: Session, chain: ChainClient, actor, resident_id: int, month: date)
 
 def pdf(statement: Statement, platform_ko: str, platform_en: str) -> bytes:
     """A4: the resident, the month, each line with its date and amount, the totals, the balance now, the notices."""
-    from fpdf import FPDF
-
-    doc = FPDF(format="A4", unit="mm")
-    doc.set_auto_page_break(True, margin=18)
-    doc.add_font("Nanum", "", str(FONTS / "NanumSquareR.ttf"))
-    doc.add_font("Nanum", "B", str(FONTS / "NanumSquareB.ttf"))
-    doc.set_title("월간 이용 명세서 Monthly statement")
-    doc.set_author(platform_ko)
-    doc.set_creator(platform_en)
-    doc.set_lang("ko")
-    doc.add_page()
+    doc = documents.a4("월간 이용 명세서 Monthly statement", platform_ko, platform_en, bottom_margin=18)
     doc.set_font("Nanum", "B", 22)
     doc.cell(0, 12, f"{statement.month.year}년 {statement.month.month}월 이용 명세서", align="C",
              new_x="LMARGIN", new_y="NEXT")
