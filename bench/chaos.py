@@ -73,8 +73,8 @@ BATCH = 10  # activities per attestation transaction (the worker's VB_BATCH_MAX_
 LOGS_CAP = 2 * BATCH + 4
 
 
-def log(*args) -> None:
-    print(*args, file=sys.stderr, flush=True)
+def log(*args, sep: str = " ") -> None:
+    print(*args, sep=sep, file=sys.stderr, flush=True)
 
 
 # The phases, in turn: (name, what is switched on in the proxy, what is switched off once the phase's work is mined,

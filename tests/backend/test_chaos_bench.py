@@ -1,13 +1,16 @@
 """bench/chaos.py's whole run at a small size: activities and relayed requests through the real API and a worker
 process, the proxy injecting each fault in turn, the worker killed with SIGKILL once. Nothing is lost, nothing is done
-twice, and the indexer's events are the chain's logs. (Its own app, worker and database, on the suite's Anvil.)"""
+twice, and the indexer's events are the chain's logs. (Its own app, worker, database and Anvil: on a node other
+modules used, one of their blocks can hold more logs than the bench's tiny silent-truncation cap, which no reader can
+split, and the worker's start-up then fails until that phase ends.)"""
 
 from __future__ import annotations
 
 import sys
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, deploy_contracts
+from nodes import start_node
 
 sys.path.insert(0, str(ROOT / "bench"))
 
@@ -15,8 +18,20 @@ import chaos  # noqa: E402  (bench/chaos.py)
 
 
 @pytest.fixture(scope="module")
+def node():
+    n = start_node("anvil")
+    yield n
+    n.stop()
+
+
+@pytest.fixture(scope="module")
+def manifest_dir(node, tmp_path_factory):
+    return deploy_contracts(node, tmp_path_factory.mktemp("deployments"))
+
+
+@pytest.fixture(scope="module")
 def figures(node, manifest_dir, tmp_path_factory):
-    """The bench's figures on the suite's node (not restarted here: test_node_restart.py restarts one)."""
+    """The bench's figures on a node of its own (not restarted here: test_node_restart.py restarts one)."""
     from conftest import database_url
 
     tmp = tmp_path_factory.mktemp("chaos-bench")
