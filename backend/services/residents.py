@@ -150,6 +150,14 @@ class HistoryNames:
     offer_titles: dict[int, str]
 
 
+def _history_names(db: Session, chain: ChainClient, events: list[ChainEvent]) -> HistoryNames:
+    return HistoryNames(
+        categories=directory.category_entries(chain),
+        centres={c["id"]: c for c in directory.centres(db, chain)},
+        providers=directory.member_entries(chain, "providers"), charities=directory.member_entries(chain, "charities"),
+        offer_titles=offer_titles(db, (int(e.args["voucherId"]) >> 32 for e in events if e.event == "VoucherIssued")))
+
+
 def _history_entry(e: ChainEvent, address: str, names: HistoryNames) -> dict | None:
     a = e.args
     item = {"id": e.id, "event": e.event, "block_number": e.block_number, "tx_hash": e.tx_hash,
@@ -194,11 +202,7 @@ def history(db: Session, chain: ChainClient, address: str, after_id: int, limit:
                                   ChainEvent.event != "Transfer", ChainEvent.id > after_id)
          .order_by(ChainEvent.id).limit(limit))
     events = list(db.scalars(q))
-    names = HistoryNames(
-        categories=directory.category_entries(chain),
-        centres={c["id"]: c for c in directory.centres(db, chain)},
-        providers=directory.member_entries(chain, "providers"), charities=directory.member_entries(chain, "charities"),
-        offer_titles=offer_titles(db, (int(e.args["voucherId"]) >> 32 for e in events if e.event == "VoucherIssued")))
+    names = _history_names(db, chain, events)
     entries = [item for e in events if (item := _history_entry(e, address, names)) is not None]
     pending = [ops.op_view(o) for o in db.scalars(select(ChainOp).where(
         ChainOp.subject == address, ChainOp.signer_role == "relayer", ChainOp.state.in_(ops.LIVE)).order_by(ChainOp.id))]
@@ -215,11 +219,7 @@ def history_between(db: Session, chain: ChainClient, address: str, since: int, u
     events = list(db.scalars(select(ChainEvent).where(
         (ChainEvent.address1 == address) | (ChainEvent.address2 == address), ChainEvent.event != "Transfer",
         ChainEvent.block_time >= since, ChainEvent.block_time < until).order_by(ChainEvent.id).limit(limit)))
-    names = HistoryNames(
-        categories=directory.category_entries(chain),
-        centres={c["id"]: c for c in directory.centres(db, chain)},
-        providers=directory.member_entries(chain, "providers"), charities=directory.member_entries(chain, "charities"),
-        offer_titles=offer_titles(db, (int(e.args["voucherId"]) >> 32 for e in events if e.event == "VoucherIssued")))
+    names = _history_names(db, chain, events)
     return [item for e in events if (item := _history_entry(e, address, names)) is not None]
 
 
