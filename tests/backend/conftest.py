@@ -65,6 +65,26 @@ def manifest_dir(node, tmp_path_factory) -> Path:
     return deploy_contracts(node, tmp_path_factory.mktemp("deployments"))
 
 
+def own_node_fixtures(*, state_file: bool = False):
+    """`node` and `manifest_dir` fixtures for a module with an Anvil and a deployment of its own, in place of the
+    session's shared ones: for a module that restarts the node, or whose checks would read other modules' blocks.
+    Use: `node, manifest_dir = own_node_fixtures()` at the module's top level. With `state_file`, the node keeps
+    its chain in a file, so that it can be stopped and started again with it."""
+
+    @pytest.fixture(scope="module", name="node")
+    def own_node(tmp_path_factory):
+        args = ("--state", str(tmp_path_factory.mktemp("anvil-state") / "chain.json")) if state_file else ()
+        n = start_node("anvil", *args)
+        yield n
+        n.stop()
+
+    @pytest.fixture(scope="module", name="manifest_dir")
+    def own_manifest_dir(node, tmp_path_factory) -> Path:
+        return deploy_contracts(node, tmp_path_factory.mktemp("deployments"))
+
+    return own_node, own_manifest_dir
+
+
 def database_url(tmp_path: Path) -> str:
     import os
 

@@ -9,24 +9,14 @@ from __future__ import annotations
 import sys
 
 import pytest
-from conftest import ROOT, deploy_contracts
-from nodes import start_node
+from conftest import ROOT, own_node_fixtures
 
 sys.path.insert(0, str(ROOT / "bench"))
 
 import chaos  # noqa: E402  (bench/chaos.py)
 
 
-@pytest.fixture(scope="module")
-def node():
-    n = start_node("anvil")
-    yield n
-    n.stop()
-
-
-@pytest.fixture(scope="module")
-def manifest_dir(node, tmp_path_factory):
-    return deploy_contracts(node, tmp_path_factory.mktemp("deployments"))
+node, manifest_dir = own_node_fixtures()
 
 
 @pytest.fixture(scope="module")

@@ -6,23 +6,11 @@ from __future__ import annotations
 import threading
 import time
 
-import pytest
-from conftest import activity_body, deploy_contracts, new_resident
-from nodes import start_node
+from conftest import activity_body, new_resident, own_node_fixtures
 from test_worker_faults import assert_exactly_once, queue, wait_confirmed
 
 
-@pytest.fixture(scope="module")
-def node(tmp_path_factory):
-    state = tmp_path_factory.mktemp("anvil-state") / "chain.json"
-    n = start_node("anvil", "--state", str(state))
-    yield n
-    n.stop()
-
-
-@pytest.fixture(scope="module")
-def manifest_dir(node, tmp_path_factory):
-    return deploy_contracts(node, tmp_path_factory.mktemp("deployments"))
+node, manifest_dir = own_node_fixtures(state_file=True)
 
 
 def test_node_down_and_up_while_activities_are_queued(backend, coord1):

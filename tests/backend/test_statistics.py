@@ -16,9 +16,9 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from conftest import COIN, ROOT, activity_body, deploy_contracts
+from conftest import COIN, ROOT, activity_body, own_node_fixtures
 from eth_account import Account
-from nodes import command_env, start_node
+from nodes import command_env
 from web3.logs import DISCARD
 
 from backend.domain import statistics as st
@@ -30,16 +30,7 @@ PEOPLE = [("김민지", "010-1234-5678", "minji@example.kr"),
           ("Choi Hana", "010-5555-6666", "hana.choi@example.net")]
 
 
-@pytest.fixture(scope="module")
-def node():
-    n = start_node("anvil")
-    yield n
-    n.stop()
-
-
-@pytest.fixture(scope="module")
-def manifest_dir(node, tmp_path_factory):
-    return deploy_contracts(node, tmp_path_factory.mktemp("deployments"))
+node, manifest_dir = own_node_fixtures()
 
 
 def month(ts: float | datetime) -> str:

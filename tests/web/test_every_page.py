@@ -30,7 +30,19 @@ def check(page, watch, name: str) -> None:
 
 @pytest.mark.parametrize("viewport", ["phone", "desktop"])
 @pytest.mark.parametrize("lang", ["ko", "en"])
-def test_every_page(stack, new_page, coordinator, gym_offer, lang, viewport):
+@pytest.mark.parametrize("app", ["resident", "desk_dashboard", "console"])
+def test_every_page(stack, new_page, request, app, lang, viewport):
+    # One test per app and variant, so that the browser workers share the pages evenly.
+    if app == "resident":
+        resident_pages(stack, new_page, request.getfixturevalue("coordinator"), request.getfixturevalue("gym_offer"),
+                       lang, viewport)
+    elif app == "desk_dashboard":
+        desk_and_dashboard_pages(stack, new_page, lang, viewport)
+    else:
+        console_pages(stack, new_page, lang, viewport)
+
+
+def resident_pages(stack, new_page, coordinator, gym_offer, lang, viewport):
     # Signed out: the resident app's sign-in screen, the desk's sign-in screen.
     page, watch = new_page(viewport, lang)
     page.goto(f"{stack.url}/app/")
@@ -57,6 +69,8 @@ def test_every_page(stack, new_page, coordinator, gym_offer, lang, viewport):
     check(page, watch, "app #redeem")
     screenshot(page, f"every_page-app-redeem-{lang}-{viewport}")
 
+
+def desk_and_dashboard_pages(stack, new_page, lang, viewport):
     # The provider's desk.
     page, watch = new_page(viewport, lang)
     page.goto(f"{stack.url}/desk/")
@@ -68,6 +82,15 @@ def test_every_page(stack, new_page, coordinator, gym_offer, lang, viewport):
         page.goto(f"{stack.url}/desk/#/{route}")
         check(page, watch, f"desk #{route}")
 
+    # The public dashboard.
+    page, watch = new_page(viewport, lang)
+    for route in DASHBOARD:
+        page.goto(f"{stack.url}/dashboard/#/{route}")
+        check(page, watch, f"dashboard #{route}")
+    screenshot(page, f"every_page-dashboard-{lang}-{viewport}")
+
+
+def console_pages(stack, new_page, lang, viewport):
     # The staff console, as a coordinator and as a welfare officer.
     for username, routes in CONSOLE.items():
         page, watch = new_page(viewport, lang)
@@ -81,13 +104,6 @@ def test_every_page(stack, new_page, coordinator, gym_offer, lang, viewport):
         for route in routes:
             page.goto(f"{stack.url}/console/#/{route}")
             check(page, watch, f"console #{route} ({username})")
-
-    # The public dashboard.
-    page, watch = new_page(viewport, lang)
-    for route in DASHBOARD:
-        page.goto(f"{stack.url}/dashboard/#/{route}")
-        check(page, watch, f"dashboard #{route}")
-    screenshot(page, f"every_page-dashboard-{lang}-{viewport}")
 
 
 def test_the_accessibility_check_can_fail(stack, new_page):
