@@ -13,7 +13,8 @@ or refused with a 5xx is posted again with the same key), and the residents' rel
 with EIP-712; posted again the same way) go through the API in phases, each with one kind of fault switched on in the
 proxy: eth_getLogs ranges and result counts refused, results cut short without a word, 429 with Retry-After, timeouts
 (answers lost before and after the node acted), logs lagging the state, broadcasts dropped and delayed, two backends
-out of step behind one balancer. Meanwhile the worker is killed with SIGKILL (and started again) twice and the node
+out of step behind one balancer; and the chain reorganised under it (the newest blocks replaced, their transactions
+gone). Meanwhile the worker is killed with SIGKILL (and started again) twice and the node
 is stopped and started again once.
 
 Then the proxy is cleared, everything is left to settle, and the database, the indexer's events and the chain are
@@ -44,6 +45,7 @@ import tempfile
 import threading
 import time
 import uuid
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -94,6 +96,7 @@ def _phases() -> list[tuple[str, callable, callable | None]]:
         ("drop", lambda p: p.reset().fail("eth_sendRawTransaction", "drop", count=3), None),
         ("delay", lambda p: p.reset().fail("eth_sendRawTransaction", "delay", count=3, seconds=3), None),
         ("reordered", lambda p: p.reset(reorder=3), None),
+        ("reorg", lambda p: p.reset(), None),  # the node reorganised under the backend (Chaos.reorganise)
     ]
 
 
@@ -101,6 +104,12 @@ def _phases() -> list[tuple[str, callable, callable | None]]:
 # answers; the other with broadcasts lost in flight. And where the node is restarted.
 KILL_IN = ("logs_truncated", "drop", "429", "reordered")
 RESTART_IN = ("timeout_after_forward", "logs_lagged")
+# The phase in which the chain reorganises: the blocks of the last REORG_EVERY_S (2 or 3 with a block a second, and
+# their transactions) replaced by others, while the phase's work is sent and REORG_AFTER_SENT times after. Well above
+# Anvil's `finalized` block (64 below the head), as a short reorganisation of a real chain is.
+REORG_IN = ("reorg",)
+REORG_EVERY_S, REORG_AFTER_SENT = 2.5, 4
+FINALITY_BLOCKS = 70  # mined at the end: Anvil's `finalized` block is 64 below its head
 
 
 @dataclass
@@ -231,6 +240,25 @@ class Chaos:
         self.node_restarts += 1
         log("node stopped and started again from its state file")
 
+    def reorganise(self, sent: threading.Event, injected: Counter) -> None:
+        """Reorganisations (REORG_IN) until the phase's work is sent and REORG_AFTER_SENT more: the chain taken back
+        to a snapshot of REORG_EVERY_S earlier (the blocks since gone with their transactions; the miner then makes
+        others). Counts them, their depth and the transactions they took out (the miner's blocks are empty: any
+        transaction is ours). evm_revert, not anvil_reorg: after anvil_reorg, Anvil 1.7 accepts a removed
+        transaction sent again without ever mining it, and its eth_getLogs can miss what it mined later."""
+        after = 0
+        while after < REORG_AFTER_SENT:
+            web3 = self.node.web3
+            snapshot, base = web3.provider.make_request("evm_snapshot", [])["result"], web3.eth.block_number
+            time.sleep(REORG_EVERY_S)
+            head = web3.eth.block_number
+            removed = sum(len(web3.eth.get_block(n)["transactions"]) for n in range(base + 1, head + 1))
+            web3.provider.make_request("evm_revert", [snapshot])
+            injected["reorg"] += 1
+            injected["reorg_depth_max"] = max(injected["reorg_depth_max"], head - base)
+            injected["reorg_removed_transactions"] += removed
+            after += sent.is_set()
+
     def keep_worker_alive(self) -> None:
         if self.worker.poll() is not None:
             self.worker_exits += 1
@@ -321,6 +349,27 @@ class Chaos:
             time.sleep(0.3)
         return True
 
+    def wait_final(self, timeout: float) -> bool:
+        """Every transaction confirmed is final: the node's `finalized` block (64 below Anvil's head) has passed it,
+        so no reorganisation can take it out any more. Until then a confirmed transaction may be out of the chain
+        for a while (reorganised out, being sent again). The blocks up to there are mined at once."""
+        from sqlalchemy import func, select
+
+        from backend.store.models import ChainTx
+
+        self.node.web3.provider.make_request("anvil_mine", [hex(FINALITY_BLOCKS)])
+        deadline = time.monotonic() + timeout
+        while True:
+            with self.sessions() as s:
+                left = s.scalar(select(func.count()).select_from(ChainTx).where(
+                    ChainTx.final.is_(False), ChainTx.status != "dropped"))
+            if not left:
+                return True
+            self.keep_worker_alive()
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.3)
+
     def wait_indexed(self, timeout: float, strict: bool = True) -> int | None:
         """Waits until the indexer has reached the node's head as it was when asked; returns the indexed height (None
         at the timeout unless `strict`)."""
@@ -396,7 +445,7 @@ def run(activities: int, relays: int, *, worker_kills: int = 2, node_restarts: i
             switch(bench.proxy)
             before = dict(bench.proxy.injected)
             t0 = time.perf_counter()
-            sending = ThreadPoolExecutor(2)
+            sending = ThreadPoolExecutor(3)
             sheets = sending.submit(bench.post_sheets, count) if count else None
             pays = sending.submit(bench.post_relays, relaying, tokens, payee) if relaying else None
             if name in kill_in:
@@ -405,9 +454,14 @@ def run(activities: int, relays: int, *, worker_kills: int = 2, node_restarts: i
             if name in restart_in:
                 time.sleep(0.5)
                 bench.restart_node()
+            reorgs, sent = Counter(), threading.Event()
+            reorganising = sending.submit(bench.reorganise, sent, reorgs) if name in REORG_IN else None
             phase_ids = sheets.result() if sheets else []
             if pays:
                 pays.result()
+            sent.set()
+            if reorganising:
+                reorganising.result()
             sending.shutdown()
             ids += phase_ids
             if release is not None:
@@ -418,15 +472,23 @@ def run(activities: int, relays: int, *, worker_kills: int = 2, node_restarts: i
             settled = bench.wait_settled(phase_ids, bench.phase_timeout_s)
             indexed = bench.wait_indexed(bench.phase_timeout_s, strict=False) is not None
             injected = {k: v - before.get(k, 0) for k, v in bench.proxy.injected.items() if v - before.get(k, 0)}
+            depth = reorgs.pop("reorg_depth_max", None)
+            injected.update(reorgs)
             bench.phases[name] = {"activities": count, "relays": len(relaying), "settled_under_fault": settled,
                                   "indexed_under_fault": indexed,
                                   "injected": injected, "seconds": round(time.perf_counter() - t0, 1)}
+            if depth is not None:
+                bench.phases[name]["reorg_depth_max"] = depth
             log(f"{bench.elapsed()} s: phase {name}: {count} activities, {len(relaying)} relays, "
                 f"settled under the fault: {settled}, indexed: {indexed}, injected {injected}")
         faults = sorted({k for p in bench.phases.values() for k in p["injected"]})
 
         bench.proxy.reset()
         if not bench.wait_settled(ids, 600):
+            raise RuntimeError(f"{bench.unsettled(ids)} activities or requests never settled")
+        if not bench.wait_final(300):
+            raise RuntimeError("transactions confirmed but never final")
+        if not bench.wait_settled(ids, 600):  # anything reorganised out and sent again
             raise RuntimeError(f"{bench.unsettled(ids)} activities or requests never settled")
         height = bench.wait_indexed(300)
         figures = compare(bench, ids, payers, payee, supply, height)

@@ -46,4 +46,4 @@ def test_the_indexer_matches_the_chain(figures):
 
 
 def test_the_faults_were_injected(figures):
-    assert {"429", "drop", "delay", "timeout_after_forward", "reordered"} <= set(figures["faults_injected"])
+    assert {"429", "drop", "delay", "timeout_after_forward", "reordered", "reorg"} <= set(figures["faults_injected"])
