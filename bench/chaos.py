@@ -240,13 +240,13 @@ class Chaos:
         self.node_restarts += 1
         log("node stopped and started again from its state file")
 
-    def reorganise(self, sent: threading.Event, injected: Counter) -> None:
+    def reorganise(self, sent: threading.Event, injected: Counter) -> int:
         """Reorganisations (REORG_IN) until the phase's work is sent and REORG_AFTER_SENT more: the chain taken back
         to a snapshot of REORG_EVERY_S earlier (the blocks since gone with their transactions; the miner then makes
-        others). Counts them, their depth and the transactions they took out (the miner's blocks are empty: any
-        transaction is ours). evm_revert, not anvil_reorg: after anvil_reorg, Anvil 1.7 accepts a removed
+        others). Counts them and the transactions they took out (the miner's blocks are empty: any transaction is
+        ours) in `injected`; returns the deepest. evm_revert, not anvil_reorg: after anvil_reorg, Anvil 1.7 accepts a removed
         transaction sent again without ever mining it, and its eth_getLogs can miss what it mined later."""
-        after = 0
+        after = deepest = 0
         while after < REORG_AFTER_SENT:
             web3 = self.node.web3
             snapshot, base = web3.provider.make_request("evm_snapshot", [])["result"], web3.eth.block_number
@@ -255,9 +255,10 @@ class Chaos:
             removed = sum(len(web3.eth.get_block(n)["transactions"]) for n in range(base + 1, head + 1))
             web3.provider.make_request("evm_revert", [snapshot])
             injected["reorg"] += 1
-            injected["reorg_depth_max"] = max(injected["reorg_depth_max"], head - base)
             injected["reorg_removed_transactions"] += removed
+            deepest = max(deepest, head - base)
             after += sent.is_set()
+        return deepest
 
     def keep_worker_alive(self) -> None:
         if self.worker.poll() is not None:
@@ -340,14 +341,18 @@ class Chaos:
             left += s.scalar(select(func.count()).select_from(ChainOp).where(ChainOp.state.in_(("queued", "in_tx"))))
         return left
 
-    def wait_settled(self, ids: list[int], timeout: float) -> bool:
+    def _wait(self, left, timeout: float) -> bool:
+        """Until `left()` is 0 (True), keeping the worker alive; False at the timeout."""
         deadline = time.monotonic() + timeout
-        while self.unsettled(ids):
+        while left():
             self.keep_worker_alive()
             if time.monotonic() > deadline:
                 return False
             time.sleep(0.3)
         return True
+
+    def wait_settled(self, ids: list[int], timeout: float) -> bool:
+        return self._wait(lambda: self.unsettled(ids), timeout)
 
     def wait_final(self, timeout: float) -> bool:
         """Every transaction confirmed is final: the node's `finalized` block (64 below Anvil's head) has passed it,
@@ -357,18 +362,13 @@ class Chaos:
 
         from backend.store.models import ChainTx
 
-        self.node.web3.provider.make_request("anvil_mine", [hex(FINALITY_BLOCKS)])
-        deadline = time.monotonic() + timeout
-        while True:
+        def not_final() -> int:
             with self.sessions() as s:
-                left = s.scalar(select(func.count()).select_from(ChainTx).where(
+                return s.scalar(select(func.count()).select_from(ChainTx).where(
                     ChainTx.final.is_(False), ChainTx.status != "dropped"))
-            if not left:
-                return True
-            self.keep_worker_alive()
-            if time.monotonic() > deadline:
-                return False
-            time.sleep(0.3)
+
+        self.node.web3.provider.make_request("anvil_mine", [hex(FINALITY_BLOCKS)])
+        return self._wait(not_final, timeout)
 
     def wait_indexed(self, timeout: float, strict: bool = True) -> int | None:
         """Waits until the indexer has reached the node's head as it was when asked; returns the indexed height (None
@@ -460,8 +460,7 @@ def run(activities: int, relays: int, *, worker_kills: int = 2, node_restarts: i
             if pays:
                 pays.result()
             sent.set()
-            if reorganising:
-                reorganising.result()
+            depth = reorganising.result() if reorganising else None
             sending.shutdown()
             ids += phase_ids
             if release is not None:
@@ -472,7 +471,6 @@ def run(activities: int, relays: int, *, worker_kills: int = 2, node_restarts: i
             settled = bench.wait_settled(phase_ids, bench.phase_timeout_s)
             indexed = bench.wait_indexed(bench.phase_timeout_s, strict=False) is not None
             injected = {k: v - before.get(k, 0) for k, v in bench.proxy.injected.items() if v - before.get(k, 0)}
-            depth = reorgs.pop("reorg_depth_max", None)
             injected.update(reorgs)
             bench.phases[name] = {"activities": count, "relays": len(relaying), "settled_under_fault": settled,
                                   "indexed_under_fault": indexed,
