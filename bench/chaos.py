@@ -52,6 +52,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
+import requests
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -121,7 +122,15 @@ class Resident:
     web3: object
 
     def chain_time(self) -> int:
-        return int(self.web3.eth.get_block("latest")["timestamp"])
+        # Read from the node itself, which the bench stops and starts again once: wait for it rather than fail.
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                return int(self.web3.eth.get_block("latest")["timestamp"])
+            except (requests.ConnectionError, requests.Timeout):
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.5)
 
 
 @dataclass
@@ -564,6 +573,8 @@ def main() -> int:
     parser.add_argument("--relays", type=int, default=200)
     parser.add_argument("--postgres", default=os.environ.get("VB_TEST_DATABASE_URL"),
                         help="a PostgreSQL server URL; the bench creates a database of its own on it")
+    parser.add_argument("--workdir", type=Path, help="a folder for the node's state, the database and the API's and "
+                        "worker's logs, kept afterwards (default: a temporary one, removed)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     database_url = None
@@ -576,7 +587,9 @@ def main() -> int:
             c.execute(text(f'CREATE DATABASE "{name}"'))
         admin.dispose()
         database_url = args.postgres.rsplit("/", 1)[0] + "/" + name
-    figures = run(args.activities, args.relays, database_url=database_url)
+    if args.workdir is not None:
+        args.workdir.mkdir(parents=True, exist_ok=True)
+    figures = run(args.activities, args.relays, database_url=database_url, workdir=args.workdir)
     if args.json:
         print(json.dumps(figures))
     else:
