@@ -162,6 +162,12 @@ def offers(db: Session, chain: ChainClient, address: str, resident_id: int) -> l
     return offers_catalogue.catalogue(db, chain)
 
 
+def operation(db: Session, address: str, resident_id: int, op_id: int) -> dict:
+    """A spend of the member's as it goes to the chain (queued → in_tx → confirmed | failed)."""
+    _guardianship(db, address, resident_id)
+    return residents.operation(db, custody_store.account(db, resident_id).address, op_id)
+
+
 def spend(db: Session, chain: ChainClient, settings: Settings, keyring: custody.Keyring, address: str,
           resident_id: int, kind: str, *, offer_id: int | None = None, charity: str | None = None,
           amount: int | None = None) -> dict:

@@ -97,6 +97,12 @@ def member_offers(resident_id: int, who: Wallet, db: DbDep, chain: ChainDep) -> 
     return guardians.offers(db, chain, who.username, resident_id)
 
 
+@router.get("/guardian/members/{resident_id}/operations/{op_id}")
+def member_operation(resident_id: int, op_id: int, who: Wallet, db: DbDep) -> dict:
+    """A spend of the member's as it goes to the chain (queued → in_tx → confirmed | failed)."""
+    return guardians.operation(db, who.username, resident_id, op_id)
+
+
 @router.post("/guardian/members/{resident_id}/donate", status_code=202)
 def donate_for(resident_id: int, body: CardDonateIn, who: Wallet, db: DbDep, chain: ChainDep, settings: SettingsDep,
                keys: KeyringDep, once: IdempotencyDep) -> JSONResponse:
