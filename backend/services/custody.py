@@ -174,7 +174,7 @@ def open_account(db: Session, keyring: Keyring, settings: Settings, actor, resid
             card = _new_card(db, keyring, account, actor.name)
             _audit(db, actor, "custody_opened", resident, address=key.address, card_serial=card.serial,
                    consent_terms_version=consent_terms_version)
-            return _status(db, settings, resident, account, card)
+            return account_view(db, settings, resident, account, card)
     except IntegrityError:  # the same resident opened twice at once, or an address taken meanwhile
         raise Refusal(409, "custody_exists", resident_id=resident_id) from None
     finally:
@@ -188,8 +188,10 @@ def _refuse_if_taken(db: Session, resident: Resident) -> None:
         raise Refusal(409, "resident_has_wallet", resident_id=resident.id, address=resident.address)
 
 
-def _status(db: Session, settings: Settings, resident: Resident, account: CustodialAccount,
-            card: MemberCard | None) -> dict:
+def account_view(db: Session, settings: Settings, resident: Resident, account: CustodialAccount,
+                 card: MemberCard | None) -> dict:
+    """The account as staff see it (and, in part, its card session and guardians): never the key or the card's
+    token."""
     limit = limit_of(account, settings)
     spent = ops.spent_since(db, account.address, rules.korean_midnight(datetime.now(UTC)))
     latest = card or store.latest_card(db, resident.id)
@@ -207,7 +209,7 @@ def status(db: Session, settings: Settings, actor, resident_id: int) -> dict:
     """The account as staff see it: its address, the day's limit and spending, the card (never the key, never the
     card's token)."""
     resident = _resident(db, actor, resident_id)
-    return _status(db, settings, resident, _account(db, resident), None)
+    return account_view(db, settings, resident, _account(db, resident), None)
 
 
 def reset_pin(db: Session, settings: Settings, actor, resident_id: int, pin: str) -> dict:
@@ -240,7 +242,7 @@ def set_pin(db: Session, settings: Settings, resident_id: int, pin: str, *, by: 
             card.pin_failures, card.locked_at = 0, None
         store.notify(db, resident.id, notice, by, card.serial if card else None)
         audit(resident, card)
-        return _status(db, settings, resident, account, card)
+        return account_view(db, settings, resident, account, card)
 
 
 def block_card(db: Session, settings: Settings, actor, resident_id: int, reason: str | None) -> dict:
@@ -252,7 +254,7 @@ def block_card(db: Session, settings: Settings, actor, resident_id: int, reason:
         if card is None:
             raise Refusal(409, "no_active_card", resident_id=resident.id)
         _block(db, actor, resident, card, reason)
-        return _status(db, settings, resident, account, card)
+        return account_view(db, settings, resident, account, card)
 
 
 def _block(db: Session, actor, resident: Resident, card: MemberCard, reason: str | None) -> None:
@@ -278,7 +280,7 @@ def replace_card(db: Session, keyring: Keyring, settings: Settings, actor, resid
             # person, clears them (a new card is not a way round the lockout).
             card.pin_failures, card.locked_at = last.pin_failures, last.locked_at
         _audit(db, actor, "card_issued", resident, card_serial=card.serial)
-        return _status(db, settings, resident, account, card)
+        return account_view(db, settings, resident, account, card)
 
 
 @dataclass(frozen=True)
@@ -450,7 +452,7 @@ def me(db: Session, chain: ChainClient, settings: Settings, session: CardSession
     resident = db.get(Resident, session.resident_id)
     account = store.account(db, session.resident_id)
     card = store.card(db, session.card_id)
-    view = _status(db, settings, resident, account, card)
+    view = account_view(db, settings, resident, account, card)
     return {"member_number": resident.member_number, "name": resident.name, "card_serial": card.serial,
             "desk": session.desk, "account": residents.account(db, chain, session.address),
             "daily_limit": view["daily_limit"], "spent_today": view["spent_today"], "left_today": view["left_today"],

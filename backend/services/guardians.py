@@ -26,9 +26,6 @@ from backend.store.db import write_transaction
 from backend.store.models import AdminAudit, ChainOp, Guardianship, Resident
 from backend.store.residents import in_scope
 
-RELATIONS = ("family", "social_worker", "other")
-
-
 def view(g: Guardianship) -> dict:
     return {"id": g.id, "resident_id": g.resident_id, "address": g.address, "name": g.name, "relation": g.relation,
             "consent_terms_version": g.consent_terms_version, "consent_at": g.consent_at,
@@ -127,7 +124,7 @@ def members(db: Session, settings: Settings, address: str) -> list[dict]:
         if resident is None or account is None:
             continue
         card = custody_store.latest_card(db, resident.id)
-        status = custody._status(db, settings, resident, account, card)
+        status = custody.account_view(db, settings, resident, account, card)
         out.append({"resident_id": resident.id, "member_number": resident.member_number, "name": resident.name,
                     "relation": g.relation, "guardian_since": g.created_at, "left_today": status["left_today"],
                     "card": None if card is None else {"serial": card.serial, "status": card.status,
@@ -141,7 +138,7 @@ def member(db: Session, chain: ChainClient, settings: Settings, address: str, re
     g = _guardianship(db, address, resident_id)
     resident, account = db.get(Resident, resident_id), custody_store.account(db, resident_id)
     card = custody_store.latest_card(db, resident_id)
-    status = custody._status(db, settings, resident, account, card)
+    status = custody.account_view(db, settings, resident, account, card)
     return {"resident_id": resident.id, "member_number": resident.member_number, "name": resident.name,
             "relation": g.relation, "account": residents.account(db, chain, account.address),
             "daily_limit": status["daily_limit"], "spent_today": status["spent_today"],

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import logging
 import uuid
+from datetime import datetime
 
 import pytest
 from conftest import COIN
 from residents_helpers import new_wallet, sign_in
 from sqlalchemy import func, select
+from test_statements import statement_text
 from test_custody import CHARITY, PIN, card_token, earn, open_session, private_key, register, relayed_ops, session_headers
 
+from backend.services.statements import KST
 from backend.store.models import GuardianOp, Guardianship, MemberNotice
 
 
@@ -156,6 +159,9 @@ def test_the_members_history_and_the_audit_log_name_the_guardian(backend, coord1
              a["centre_id"]) for a in mine] == [(guardian["wallet"].address, "김보호", "donate", op_id, 1)]
     registered = backend.http.get("/admin/audit", params={"action": "guardian_registered"}, headers=admin_headers).json()
     assert [a["actor"] for a in registered if a["params"]["resident_id"] == member["id"]] == ["coord1"]
+    # The monthly statement letter too (its month: the donation's block's, in Korea).
+    month = datetime.fromisoformat(donated[0]["time"]).astimezone(KST).strftime("%Y-%m")
+    assert "(보호자 김보호)" in statement_text(backend, coord1, member["id"], month)
 
 
 def test_a_guardian_resets_a_forgotten_pin_and_the_member_is_told(backend, coord1, admin_headers, member, guardian):
