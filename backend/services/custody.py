@@ -227,8 +227,8 @@ def set_pin(db: Session, settings: Settings, resident_id: int, pin: str, *, by: 
             notice: str = "pin_reset") -> dict:
     """A new PIN for the member's account (a coordinator's reset, a guardian's): checked, hashed outside any
     transaction, then set with the card unlocked and its sessions ended (they carry the old PIN's mark), the member
-    told who did it (`by`, in a notice of kind `notice`). `locked()` reads the resident again under a lock, inside the transaction (refusing if
-    they may no longer be acted for); `audit(resident, card)` writes the audit row."""
+    told who did it (`by`, in a notice of kind `notice`). `locked()` reads the resident again under a lock, inside
+    the transaction (refusing if they may no longer be acted for); `audit(resident, card)` writes the audit row."""
     resident = db.get(Resident, resident_id)
     rules.check_pin(pin, resident.phone_digits)
     db.rollback()

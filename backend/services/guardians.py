@@ -204,7 +204,8 @@ def reset_pin(db: Session, settings: Settings, address: str, resident_id: int, p
         return db.get(Resident, resident_id, with_for_update=True)
 
     def audit(resident: Resident, card) -> None:
-        db.add(AdminAudit(actor=f"guardian {name}", actor_user_id=None, action="pin_reset", centre_id=resident.centre_id,
+        db.add(AdminAudit(actor=f"guardian {name}", actor_user_id=None, action="pin_reset",
+                          centre_id=resident.centre_id,
                           params={"resident_id": resident.id, "card_serial": card.serial if card else None,
                                   "by_guardian": {"guardianship_id": gid, "address": address, "name": name}}))
 

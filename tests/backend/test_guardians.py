@@ -15,7 +15,8 @@ from conftest import COIN
 from residents_helpers import new_wallet, sign_in
 from sqlalchemy import func, select
 from test_statements import statement_text
-from test_custody import CHARITY, PIN, card_token, earn, open_session, private_key, register, relayed_ops, session_headers
+from test_custody import (CHARITY, PIN, card_token, earn, offer_id, open_session, private_key, register, relayed_ops,
+                          session_headers)
 
 from backend.services.statements import KST
 from backend.store.models import GuardianOp, Guardianship, MemberNotice
@@ -112,6 +113,21 @@ def test_a_guardian_donates_under_the_members_daily_limit_and_not_beyond(backend
     assert backend.chain.coin.functions.balanceOf(resident["address"]).call() == 4 * COIN
 
 
+def test_a_guardian_redeems_for_the_member_once_per_key_and_the_voucher_names_the_guardian(backend, coord1, member,
+                                                                                           guardian, offer_id):
+    key = {**guardian["headers"], **once()}
+    r = backend.http.post(f"/guardian/members/{member['id']}/redeem", json={"offer_id": offer_id}, headers=key)
+    assert r.status_code == 202 and r.json()["kind"] == "redeem", r.text
+    again = backend.http.post(f"/guardian/members/{member['id']}/redeem", json={"offer_id": offer_id}, headers=key)
+    assert again.json()["id"] == r.json()["id"] and again.headers["Idempotent-Replayed"] == "true"
+    backend.drain()
+    assert [(o.kind, o.state) for o in relayed_ops(backend, member["address"])] == [("redeem", "confirmed")]
+    op = backend.http.get(f"/guardian/members/{member['id']}/operations/{r.json()['id']}", headers=guardian["headers"])
+    assert op.status_code == 200 and op.json()["state"] == "confirmed", op.text
+    history = backend.http.get(f"/guardian/members/{member['id']}/history", headers=guardian["headers"]).json()
+    assert [(e["kind"], e["guardian"]["name"]) for e in history["entries"] if "guardian" in e] == [("redeemed", "김보호")]
+
+
 def test_a_wallet_that_is_no_guardian_is_refused(backend, member, guardian):
     stranger = sign_in(backend, new_wallet())
     rid = member["id"]
@@ -157,7 +173,8 @@ def test_the_members_history_and_the_audit_log_name_the_guardian(backend, coord1
     mine = [a for a in audit if a["params"]["resident_id"] == member["id"]]
     assert [(a["params"]["guardian_address"], a["params"]["guardian_name"], a["params"]["kind"], a["params"]["op_id"],
              a["centre_id"]) for a in mine] == [(guardian["wallet"].address, "김보호", "donate", op_id, 1)]
-    registered = backend.http.get("/admin/audit", params={"action": "guardian_registered"}, headers=admin_headers).json()
+    registered = backend.http.get("/admin/audit", params={"action": "guardian_registered"},
+                                  headers=admin_headers).json()
     assert [a["actor"] for a in registered if a["params"]["resident_id"] == member["id"]] == ["coord1"]
     # The monthly statement letter too (its month: the donation's block's, in Korea).
     month = datetime.fromisoformat(donated[0]["time"]).astimezone(KST).strftime("%Y-%m")

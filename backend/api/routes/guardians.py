@@ -44,7 +44,8 @@ class GuardianPinIn(Strict):
 
 
 @router.post("/residents/{resident_id}/guardians", status_code=201)
-def register_guardian(resident_id: int, body: GuardianIn, db: DbDep, actor: Staff, once: IdempotencyDep) -> JSONResponse:
+def register_guardian(resident_id: int, body: GuardianIn, db: DbDep, actor: Staff,
+                      once: IdempotencyDep) -> JSONResponse:
     """A guardian or proxy for a member whose account the centre holds, with the member's recorded consent;
     audited, and the member told."""
     return once.run(db, actor, body, lambda: guardians.register(
