@@ -75,7 +75,7 @@ def _e(en: str, ko: str, en_plain: str | None = None, ko_plain: str | None = Non
 THINGS_KO = {"need": "요청", "talent": "재능 나눔", "match": "연결", "report": "제보", "proposal": "제안",
              "organisation": "단체", "area": "지역", "centre": "센터", "resident": "주민", "activity": "활동",
              "offer": "상품", "voucher": "이용권", "sheet line": "출석부 줄", "sheet": "출석부", "operation": "작업", "staff account": "직원 계정", "API key": "API 키",
-             "programme": "프로그램", "export": "내보내기"}
+             "programme": "프로그램", "export": "내보내기", "guardian": "보호자"}
 
 # Korean for the statuses, roles and fields the messages name (an unknown one stays as it is: it is an identifier).
 WORDS_KO = {
@@ -697,6 +697,25 @@ CATALOGUE: dict[str, dict] = {
                          "{resident_id}번 주민은 쓸 수 있는 회원 카드가 없습니다. 새 카드를 발급하세요",
                          "the resident has no active member card; issue a new one",
                          "쓸 수 있는 회원 카드가 없습니다. 새 카드를 발급하세요"),
+    # Guardians and proxies of members whose account the centre holds (services.guardians).
+    "guardian_exists": _e("{address} is already a guardian of resident {resident_id}",
+                          "{address}은(는) 이미 {resident_id}번 주민의 보호자로 등록되어 있습니다",
+                          "this wallet is already a guardian of the member", "이 지갑은 이미 이 회원의 보호자로 등록되어 있습니다"),
+    "guardian_is_member": _e("a guardian signs in with their own wallet, not the member's account held by the centre",
+                             "보호자는 회원의 센터 보관 계정이 아니라 자기 지갑 주소로 등록해야 합니다"),
+    "guardian_name_required": _e("give the guardian's name", "보호자의 이름을 입력하세요"),
+    "guardian_needs_custody": _e("resident {resident_id} has no account held by the centre: a guardian acts only for a "
+                                 "member whose account the centre holds (one with a wallet acts for themselves)",
+                                 "{resident_id}번 주민은 센터 보관 계정이 없습니다. 보호자는 센터가 계정을 보관하는 회원만 "
+                                 "대신할 수 있습니다(지갑이 있는 주민은 직접 이용합니다)",
+                                 "a guardian acts only for a member whose account the centre holds",
+                                 "보호자는 센터가 계정을 보관하는 회원만 대신할 수 있습니다"),
+    "guardian_revoked": _e("the guardian {name} is already revoked", "보호자 {name} 님은 이미 해제되었습니다",
+                           "this guardian is already revoked", "이 보호자는 이미 해제되었습니다"),
+    "not_guardian": _e("you do not act for member {resident_id}: you are not (or no longer) their guardian",
+                       "{resident_id}번 회원을 대신할 수 없습니다. 보호자로 등록되어 있지 않거나 등록이 해제되었습니다",
+                       "you are not (or no longer) a guardian of this member",
+                       "이 회원의 보호자로 등록되어 있지 않거나 등록이 해제되었습니다"),
     "not_custodial": _e("resident {resident_id} has no account held by the centre",
                         "{resident_id}번 주민은 센터가 보관하는 계정이 없습니다",
                         "this resident has no account held by the centre", "이 주민은 센터가 보관하는 계정이 없습니다"),

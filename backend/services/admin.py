@@ -221,6 +221,7 @@ ACTIONS = ("add_centre", "set_cap", "set_centre_active", "add_coordinator", "rem
            "pause", "unpause", "export_centre", "create_staff", "disable_staff", "enable_staff", "change_staff_role",
            "move_staff", "reset_staff_password", "set_own_password", "forget_resident",
            "custody_opened", "pin_reset", "card_blocked", "card_issued",  # accounts held by the centre (services.custody)
+           "guardian_registered", "guardian_revoked", "guardian_acted",  # guardians and proxies (services.guardians)
            "import_portal_programmes", "export_portal_hours", "import_portal_hours",  # the 1365 link (services.portal)
            "portal_consent", "portal_consent_withdrawn",
            "update_staff")  # update_staff: staff changes before they were one row each (migration 0015)

@@ -174,7 +174,7 @@ def open_account(db: Session, keyring: Keyring, settings: Settings, actor, resid
             card = _new_card(db, keyring, account, actor.name)
             _audit(db, actor, "custody_opened", resident, address=key.address, card_serial=card.serial,
                    consent_terms_version=consent_terms_version)
-            return _status(db, settings, resident, account, card)
+            return account_view(db, settings, resident, account, card)
     except IntegrityError:  # the same resident opened twice at once, or an address taken meanwhile
         raise Refusal(409, "custody_exists", resident_id=resident_id) from None
     finally:
@@ -188,8 +188,10 @@ def _refuse_if_taken(db: Session, resident: Resident) -> None:
         raise Refusal(409, "resident_has_wallet", resident_id=resident.id, address=resident.address)
 
 
-def _status(db: Session, settings: Settings, resident: Resident, account: CustodialAccount,
-            card: MemberCard | None) -> dict:
+def account_view(db: Session, settings: Settings, resident: Resident, account: CustodialAccount,
+                 card: MemberCard | None) -> dict:
+    """The account as staff see it (and, in part, its card session and guardians): never the key or the card's
+    token."""
     limit = limit_of(account, settings)
     spent = ops.spent_since(db, account.address, rules.korean_midnight(datetime.now(UTC)))
     latest = card or store.latest_card(db, resident.id)
@@ -207,7 +209,7 @@ def status(db: Session, settings: Settings, actor, resident_id: int) -> dict:
     """The account as staff see it: its address, the day's limit and spending, the card (never the key, never the
     card's token)."""
     resident = _resident(db, actor, resident_id)
-    return _status(db, settings, resident, _account(db, resident), None)
+    return account_view(db, settings, resident, _account(db, resident), None)
 
 
 def reset_pin(db: Session, settings: Settings, actor, resident_id: int, pin: str) -> dict:
@@ -215,19 +217,32 @@ def reset_pin(db: Session, settings: Settings, actor, resident_id: int, pin: str
     its sessions ended, the city's audit log and the member's notices say who did it."""
     resident = _resident(db, actor, resident_id)
     _account(db, resident)
+    return set_pin(db, settings, resident_id, pin, by=actor.name,
+                   locked=lambda: _resident(db, actor, resident_id, for_update=True),
+                   audit=lambda resident, card: _audit(db, actor, "pin_reset", resident,
+                                                       card_serial=card.serial if card else None))
+
+
+def set_pin(db: Session, settings: Settings, resident_id: int, pin: str, *, by: str, locked, audit,
+            notice: str = "pin_reset") -> dict:
+    """A new PIN for the member's account (a coordinator's reset, a guardian's): checked, hashed outside any
+    transaction, then set with the card unlocked and its sessions ended (they carry the old PIN's mark), the member
+    told who did it (`by`, in a notice of kind `notice`). `locked()` reads the resident again under a lock, inside
+    the transaction (refusing if they may no longer be acted for); `audit(resident, card)` writes the audit row."""
+    resident = db.get(Resident, resident_id)
     rules.check_pin(pin, resident.phone_digits)
     db.rollback()
-    pin_hash = hash_password(pin)
+    pin_hash = hash_password(pin)  # outside any transaction: argon2 takes a while
     with write_transaction(db):
-        resident = _resident(db, actor, resident_id, for_update=True)
+        resident = locked()
         account = _account(db, resident, for_update=True)
         account.pin_hash = pin_hash
         card = store.active_card(db, resident.id, for_update=True)
         if card is not None:
             card.pin_failures, card.locked_at = 0, None
-        store.notify(db, resident.id, "pin_reset", actor.name, card.serial if card else None)
-        _audit(db, actor, "pin_reset", resident, card_serial=card.serial if card else None)
-        return _status(db, settings, resident, account, card)
+        store.notify(db, resident.id, notice, by, card.serial if card else None)
+        audit(resident, card)
+        return account_view(db, settings, resident, account, card)
 
 
 def block_card(db: Session, settings: Settings, actor, resident_id: int, reason: str | None) -> dict:
@@ -239,7 +254,7 @@ def block_card(db: Session, settings: Settings, actor, resident_id: int, reason:
         if card is None:
             raise Refusal(409, "no_active_card", resident_id=resident.id)
         _block(db, actor, resident, card, reason)
-        return _status(db, settings, resident, account, card)
+        return account_view(db, settings, resident, account, card)
 
 
 def _block(db: Session, actor, resident: Resident, card: MemberCard, reason: str | None) -> None:
@@ -265,7 +280,7 @@ def replace_card(db: Session, keyring: Keyring, settings: Settings, actor, resid
             # person, clears them (a new card is not a way round the lockout).
             card.pin_failures, card.locked_at = last.pin_failures, last.locked_at
         _audit(db, actor, "card_issued", resident, card_serial=card.serial)
-        return _status(db, settings, resident, account, card)
+        return account_view(db, settings, resident, account, card)
 
 
 @dataclass(frozen=True)
@@ -437,7 +452,7 @@ def me(db: Session, chain: ChainClient, settings: Settings, session: CardSession
     resident = db.get(Resident, session.resident_id)
     account = store.account(db, session.resident_id)
     card = store.card(db, session.card_id)
-    view = _status(db, settings, resident, account, card)
+    view = account_view(db, settings, resident, account, card)
     return {"member_number": resident.member_number, "name": resident.name, "card_serial": card.serial,
             "desk": session.desk, "account": residents.account(db, chain, session.address),
             "daily_limit": view["daily_limit"], "spent_today": view["spent_today"], "left_today": view["left_today"],
@@ -473,12 +488,24 @@ def offers(db: Session, chain: ChainClient, session: CardSession) -> list[dict]:
 
 def spend(db: Session, chain: ChainClient, settings: Settings, keyring: Keyring, session: CardSession, kind: str, *,
           offer_id: int | None = None, charity: str | None = None, amount: int | None = None) -> dict:
-    """A redemption or donation for the card's resident: the EIP-712 request a wallet would sign, prepared by the
-    relay, signed here with the account's key, then relayed like any other — under the account's daily limit and,
-    at a provider's desk, for that provider's offers only."""
+    """A card session's redemption or donation (spend_for); at a provider's desk, that provider's offers only and no
+    donations."""
     if kind == "donate" and session.desk is not None:
         raise Refusal(403, "desk_redeems_only")
-    account = store.account(db, session.resident_id)
+    return spend_for(db, chain, settings, keyring, session.resident_id, kind, offer_id=offer_id, charity=charity,
+                     amount=amount, provider_only=session.desk)
+
+
+def spend_for(db: Session, chain: ChainClient, settings: Settings, keyring: Keyring, resident_id: int, kind: str, *,
+              offer_id: int | None = None, charity: str | None = None, amount: int | None = None,
+              provider_only: str | None = None, on_queued: relay.OnQueued | None = None) -> dict:
+    """A redemption or donation for a resident whose account the centre holds (a card session's, a guardian's): the
+    EIP-712 request a wallet would sign, prepared by the relay, signed here with the account's key, then relayed
+    like any other — under the account's daily limit. `on_queued` is called with the operation inside the
+    transaction that records it."""
+    account = store.account(db, resident_id)
+    if account is None:
+        raise Refusal(404, "not_custodial", resident_id=resident_id)
     limit = limit_of(account, settings)
     prepared = relay.prepare(db, chain, account.address, kind, SPEND_VALID_S, offer_id=offer_id, max_price=None,
                              charity=charity, payee=None, amount=str(amount) if amount is not None else None,
@@ -489,8 +516,8 @@ def spend(db: Session, chain: ChainClient, settings: Settings, keyring: Keyring,
     signed = relay.Signed(account.address, prepared["nonce"], prepared["deadline"], signature)
     if kind == "redeem":
         return relay.redeem(db, chain, settings, signed, offer_id, int(typed["message"]["maxPrice"]),
-                            daily_limit=limit, provider_only=session.desk)
-    return relay.donate(db, chain, settings, signed, charity, amount, daily_limit=limit)
+                            daily_limit=limit, provider_only=provider_only, on_queued=on_queued)
+    return relay.donate(db, chain, settings, signed, charity, amount, daily_limit=limit, on_queued=on_queued)
 
 
 # ------------------------------------------------------------------ master key rotation

@@ -28,6 +28,7 @@ from backend.domain.units import coins_text
 from backend.services.offers_catalogue import offer_view
 from backend.store import ops
 from backend.store.db import write_transaction
+from backend.store.models import ChainOp
 
 DEADLINE_MARGIN_S = 15  # a request must survive the trip to a block
 
@@ -83,11 +84,15 @@ class Signed:
         return bytes.fromhex(self.signature[2:])
 
 
+# Called with the operation just queued, inside the transaction that records it (e.g. to say who asked for it).
+OnQueued = Callable[[Session, ChainOp], None]
+
+
 def redeem(db: Session, chain: ChainClient, settings: Settings, req: Signed, offer_id: int, max_price: int, *,
-           daily_limit: int | None = None, provider_only: str | None = None) -> dict:
+           daily_limit: int | None = None, provider_only: str | None = None, on_queued: OnQueued | None = None) -> dict:
     """A voucher of an offer, with a signed `Redeem` request. `daily_limit`: the most the resident's requests may
     spend per Korean day (a custodial account's); `provider_only`: only an offer of this provider (a card session at
-    the provider's desk)."""
+    the provider's desk); `on_queued`: called with the operation inside the transaction that records it."""
     provider, price, capacity, sold, active = reads.offer(chain, offer_id)
 
     def check_chain() -> None:
@@ -106,13 +111,13 @@ def redeem(db: Session, chain: ChainClient, settings: Settings, req: Signed, off
                "deadline": req.deadline}
     data = relay.calldata("redeem", req.address, offer_id, max_price, req.deadline, req.signature_bytes)
     return _accept("redeem", req, message, db, chain, settings, amount_out=price, check_chain=check_chain, data=data,
-                   offer=(offer_id, capacity, sold), daily_limit=daily_limit,
+                   offer=(offer_id, capacity, sold), daily_limit=daily_limit, on_queued=on_queued,
                    params={"offer_id": offer_id, "max_price": str(max_price), "price": str(price),
                            "provider": provider, "nonce": req.nonce, "deadline": req.deadline})
 
 
 def donate(db: Session, chain: ChainClient, settings: Settings, req: Signed, charity: str, amount: int, *,
-           daily_limit: int | None = None) -> dict:
+           daily_limit: int | None = None, on_queued: OnQueued | None = None) -> dict:
     """Coins to a registered charity, with a signed `Donate` request."""
     charity = parse_address(charity, "charity")
     if amount == 0:
@@ -126,7 +131,7 @@ def donate(db: Session, chain: ChainClient, settings: Settings, req: Signed, cha
     message = {"donor": req.address, "charity": charity, "amount": amount, "nonce": req.nonce, "deadline": req.deadline}
     data = relay.calldata("donate", req.address, charity, amount, req.deadline, req.signature_bytes)
     return _accept("donate", req, message, db, chain, settings, amount_out=amount, check_chain=check_chain, data=data,
-                   daily_limit=daily_limit,
+                   daily_limit=daily_limit, on_queued=on_queued,
                    params={"charity": charity, "amount": str(amount), "nonce": req.nonce, "deadline": req.deadline})
 
 
@@ -187,7 +192,8 @@ def _check_deadline(deadline: int, now: int, settings: Settings) -> None:
 
 def _accept(kind: str, req: Signed, message: dict, db: Session, chain: ChainClient, settings: Settings, *,
             amount_out: int, check_chain: Callable[[], None], data: str, params: dict,
-            offer: tuple[int, int, int] | None = None, daily_limit: int | None = None) -> dict:
+            offer: tuple[int, int, int] | None = None, daily_limit: int | None = None,
+            on_queued: OnQueued | None = None) -> dict:
     """The checks every relayed request shares, then the operation recorded (one database transaction)."""
     address = req.address
     _check_deadline(req.deadline, reads.chain_time(chain), settings)
@@ -262,6 +268,8 @@ def _accept(kind: str, req: Signed, message: dict, db: Session, chain: ChainClie
                            amount=str(amount_out), offer_id=offer[0] if offer else None, signed_nonce=req.nonce,
                            nonce_slot=f"{address}:{req.nonce}", signature_hash=sig_hash, gas=reserve,
                            fee_wei=fee)
+            if on_queued is not None:
+                on_queued(db, op)
             return ops.op_view(op)
     except IntegrityError:
         raise Refusal(409, "replayed", "this signed request (or another with the same nonce) was already "

@@ -22,6 +22,7 @@ from backend.config import Settings
 from backend.domain import siwe
 from backend.domain.errors import Refusal
 from backend.services import directory
+from backend.store import guardians as guardian_store
 from backend.store import ops
 from backend.store import vouchers as voucher_store
 from backend.store.activities import resident_for
@@ -141,13 +142,20 @@ def account(db: Session, chain: ChainClient, address: str) -> dict:
 @dataclass(frozen=True)
 class HistoryNames:
     """What a history page names besides the events: categories (key, unit, Korean name), centres (name, Korean
-    name), providers and charities (name, Korean name), offers (off-chain title)."""
+    name), providers and charities (name, Korean name), offers (off-chain title), and the guardian who asked for
+    an operation on a member's behalf (by its transaction)."""
 
     categories: dict[int, dict]
     centres: dict[int, dict]
     providers: dict[str, dict]
     charities: dict[str, dict]
     offer_titles: dict[int, str]
+    guardians: dict[str, dict]
+
+
+def guardian_named(g) -> dict:
+    """How a history entry names the guardian who asked for it."""
+    return {"id": g.id, "name": g.name, "address": g.address, "relation": g.relation}
 
 
 def _history_names(db: Session, chain: ChainClient, events: list[ChainEvent]) -> HistoryNames:
@@ -155,7 +163,9 @@ def _history_names(db: Session, chain: ChainClient, events: list[ChainEvent]) ->
         categories=directory.category_entries(chain),
         centres={c["id"]: c for c in directory.centres(db, chain)},
         providers=directory.member_entries(chain, "providers"), charities=directory.member_entries(chain, "charities"),
-        offer_titles=offer_titles(db, (int(e.args["voucherId"]) >> 32 for e in events if e.event == "VoucherIssued")))
+        offer_titles=offer_titles(db, (int(e.args["voucherId"]) >> 32 for e in events if e.event == "VoucherIssued")),
+        guardians={tx: guardian_named(g) for tx, g in guardian_store.by_tx(
+            db, (e.tx_hash for e in events if e.event in ("VoucherIssued", "Donated"))).items()})
 
 
 def _history_entry(e: ChainEvent, address: str, names: HistoryNames) -> dict | None:
@@ -190,6 +200,8 @@ def _history_entry(e: ChainEvent, address: str, names: HistoryNames) -> dict | N
                     counterparty=a["payee"] if outgoing else a["payer"], request_ref=a["requestRef"])
     else:
         return None
+    if e.tx_hash in names.guardians:  # asked for by the member's guardian
+        item["guardian"] = names.guardians[e.tx_hash]
     return item
 
 
@@ -204,8 +216,11 @@ def history(db: Session, chain: ChainClient, address: str, after_id: int, limit:
     events = list(db.scalars(q))
     names = _history_names(db, chain, events)
     entries = [item for e in events if (item := _history_entry(e, address, names)) is not None]
-    pending = [ops.op_view(o) for o in db.scalars(select(ChainOp).where(
-        ChainOp.subject == address, ChainOp.signer_role == "relayer", ChainOp.state.in_(ops.LIVE)).order_by(ChainOp.id))]
+    live = list(db.scalars(select(ChainOp).where(
+        ChainOp.subject == address, ChainOp.signer_role == "relayer", ChainOp.state.in_(ops.LIVE)).order_by(ChainOp.id)))
+    by_guardian = guardian_store.by_op(db, (o.id for o in live))
+    pending = [{**ops.op_view(o), **({"guardian": guardian_named(by_guardian[o.id])} if o.id in by_guardian else {})}
+               for o in live]
     # Some events of the address are not history entries (a role granted to it, say): a page may hold fewer entries
     # than `limit` with more to come. `next_after_id` says where the next page starts, null at the end.
     next_after_id = events[-1].id if len(events) == limit else None

@@ -27,7 +27,9 @@ KINDS = {"earned": ("봉사 적립", "Earned"), "revoked": ("취소된 활동 �
 SIGN = {"earned": 1, "received_payment": 1, "revoked": -1, "debt_repaid": -1, "redeemed": -1, "donated": -1, "paid": -1}
 NOTICES_KO = {"pin_set": "비밀번호를 정했습니다", "pin_reset": "비밀번호를 새로 정했습니다",
               "card_issued": "새 카드를 받았습니다", "card_blocked": "카드가 정지되었습니다",
-              "card_locked": "비밀번호가 여러 번 틀려 카드가 잠겼습니다"}
+              "card_locked": "비밀번호가 여러 번 틀려 카드가 잠겼습니다",
+              "guardian_registered": "보호자가 등록되었습니다", "guardian_revoked": "보호자 등록이 해제되었습니다",
+              "guardian_acted": "보호자가 대신 이용했습니다", "guardian_pin_reset": "보호자와 비밀번호를 새로 정했습니다"}
 
 
 @dataclass
@@ -71,6 +73,9 @@ def _words(entry: dict) -> tuple[str, str]:
     if entry["kind"] == "earned" and entry.get("unit") == "minute":
         name_ko = f"{name_ko} {entry['units']}분".strip()
         name_en = f"{name_en} {entry['units']} min".strip()
+    if entry.get("guardian"):  # done for the member by their guardian
+        name_ko = f"{name_ko} (보호자 {entry['guardian']['name']})".strip()
+        name_en = f"{name_en} (by guardian {entry['guardian']['name']})".strip()
     return (f"{ko} · {name_ko}" if name_ko else ko), (f"{en} · {name_en}" if name_en else en)
 
 

@@ -14,6 +14,7 @@ from backend.store.models import (Activity, ActivityAudit, AttendanceLine, Chain
                                   PortalExport, PortalExported, PortalHours, PortalLink, ProposalSupport, Resident,
                                   ResidentChange, SiweNonce, TalentOffer)
 from backend.domain import portal as portal_format
+from backend.store import guardians as guardian_store
 
 POOL_KEY = "residents.forgotten_pool"
 ERASED = {"erased": True, "detail": "this answer named a resident who asked to be forgotten"}
@@ -107,6 +108,8 @@ def forget(s: Session, resident: Resident, into: Resident, actor: str, reason: s
     s.execute(delete(MemberNotice).where(MemberNotice.resident_id == rid))
     s.execute(delete(MemberCard).where(MemberCard.resident_id == rid))
     s.execute(delete(CustodialAccount).where(CustodialAccount.resident_id == rid))
+    # Who acted for them: their guardians' registrations and the links naming the guardian on their operations.
+    guardian_store.forget(s, rid)
     # The 1365 link: their 1365 id and consent go; portal hours stay with the activities they became (the pool's);
     # the lines of stored exports that name them are cut out of the files kept for download.
     link = s.get(PortalLink, rid)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.store.models.core import Base, UtcDateTime, utcnow
@@ -67,3 +67,35 @@ class MemberNotice(Base):
     card_serial: Mapped[int | None] = mapped_column(Integer)
     at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     __table_args__ = (Index("ix_member_notices_resident", "resident_id", "id"),)
+
+
+class Guardianship(Base):
+    """A guardian or proxy — a family member, a social worker — registered by a coordinator, with the member's
+    recorded consent, to act for a member whose account the centre holds: they sign in with their own wallet
+    (`address`) and spend from the member's account under its daily limit (services.guardians). Revoked, never
+    deleted while the member is kept (the history and the audit log name it); deleted when the member is forgotten."""
+
+    __tablename__ = "guardianships"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"), index=True)
+    address: Mapped[str] = mapped_column(String(42), index=True)  # the guardian's own wallet, checksummed
+    name: Mapped[str] = mapped_column(String(100))
+    relation: Mapped[str] = mapped_column(String(16))  # family | social_worker | other
+    consent_terms_version: Mapped[str] = mapped_column(String(40))
+    consent_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    registered_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    revoked_by: Mapped[str | None] = mapped_column(String(100))
+    revoke_reason: Mapped[str | None] = mapped_column(String(200))
+    __table_args__ = (Index("uq_guardianships_active", "resident_id", "address", unique=True,
+                            postgresql_where=text("revoked_at IS NULL"), sqlite_where=text("revoked_at IS NULL")),)
+
+
+class GuardianOp(Base):
+    """A chain operation a guardian asked for on a member's behalf: the member's history names the guardian on it."""
+
+    __tablename__ = "guardian_ops"
+    chain_op_id: Mapped[int] = mapped_column(ForeignKey("chain_ops.id"), primary_key=True, autoincrement=False)
+    guardianship_id: Mapped[int] = mapped_column(ForeignKey("guardianships.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # redeem | donate

@@ -26,6 +26,7 @@ function residentCard(r, again) {
     statementForm(r, box),
     portalLinkForm(r),
     custodySection(r, again),
+    guardiansSection(r),
     h("details", {}, h("summary", {}, t("console.change_wallet")),
       h("form", { onsubmit: async (e) => {
         e.preventDefault();
@@ -111,6 +112,57 @@ function custodySection(r, again) {
       } }, t("console.custody.new_card")),
       box);
   });
+  return section;
+}
+
+const GUARDIAN_TERMS_VERSION = "guardian-2026-03";
+const RELATIONS = ["family", "social_worker", "other"];
+
+/**
+ * 보호자·대리인 (docs/access.md): the member's guardians — a family member or social worker who acts for a member whose
+ * account the centre holds, with their own wallet — listed, registered with the member's consent, revoked at once.
+ * The API refuses one for a member without such an account, in words. Read when the section is opened.
+ */
+function guardiansSection(r) {
+  const body = h("div");
+  const section = h("details", { class: "guardians", "data-guardians": r.id }, h("summary", {}, t("console.guardians.title")), body);
+  const draw = async () => {
+    if (!section.open) return;
+    show(body, status(t("loading")));
+    let list;
+    try {
+      list = await call(`/residents/${r.id}/guardians`);
+    } catch (error) {
+      show(body, status(explain(error), "error"));
+      return;
+    }
+    const box = h("div", { "aria-live": "polite" });
+    const address = h("input", { type: "text", class: "mono", autocomplete: "off" });
+    const name = h("input", { type: "text", maxlength: "100", autocomplete: "off" });
+    const relation = h("select", {}, RELATIONS.map((k) => h("option", { value: k }, t(`guardian.relation.${k}`))));
+    const consent = h("input", { type: "checkbox" });
+    show(body, h("p", {}, t("console.guardians.intro")),
+      list.length ? h("ul", { class: "guardian-list" }, list.map((g) => h("li", { "data-guardian": g.id, "data-active": String(g.active) },
+        h("strong", {}, g.name), " ", h("span", { class: "mono" }, g.address), " — ",
+        g.active ? t("console.guardians.active", { relation: t(`guardian.relation.${g.relation}`), since: dateTime(g.created_at) })
+          : t("console.guardians.revoked", { relation: t(`guardian.relation.${g.relation}`), at: dateTime(g.revoked_at), by: g.revoked_by }),
+        g.active ? h("button", { type: "button", class: "danger", onclick: async () => {
+          if (await act(box, () => call(`/residents/${r.id}/guardians/${g.id}/revoke`, { method: "POST", body: {}, idempotencyKey: newIdempotencyKey() }))) draw();
+        } }, t("console.guardians.revoke", { name: g.name })) : null)))
+        : h("p", { class: "muted" }, t("console.guardians.none")),
+      h("form", { onsubmit: async (e) => {
+        e.preventDefault();
+        if (!isAddress(address.value.trim())) { show(box, status(t("pay.payee_invalid"), "error")); return; }
+        if (!consent.checked) { show(box, status(t("console.consent_missing"), "error")); return; }
+        if (await act(box, () => call(`/residents/${r.id}/guardians`, { method: "POST", idempotencyKey: newIdempotencyKey(),
+          body: { address: address.value.trim(), name: name.value.trim(), relation: relation.value, consent_terms_version: GUARDIAN_TERMS_VERSION } }))) draw();
+      } }, field(`guardian-address-${r.id}`, t("console.guardians.address"), address),
+      field(`guardian-name-${r.id}`, t("console.guardians.name"), name),
+      field(`guardian-relation-${r.id}`, t("console.guardians.relation"), relation),
+      h("div", { class: "field" }, h("label", {}, consent, " ", t("console.guardians.consent", { version: GUARDIAN_TERMS_VERSION }))),
+      h("button", { type: "submit", class: "primary" }, t("console.guardians.register"))), box);
+  };
+  section.addEventListener("toggle", draw);
   return section;
 }
 

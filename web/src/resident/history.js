@@ -23,8 +23,13 @@ function name(entry, field) {
   return (lang() === "ko" && entry[`${field}_name_ko`]) || entry[`${field}_name`] || null;
 }
 
-/** [what, signed amount] of one history entry. */
+/** [what, signed amount] of one history entry; one a guardian did for the member names the guardian. */
 export function describe(entry) {
+  const [what, amount] = describeKind(entry);
+  return [entry.guardian ? `${what} · ${t("history.by_guardian", { name: entry.guardian.name })}` : what, amount];
+}
+
+function describeKind(entry) {
   switch (entry.kind) {
     case "earned": {
       // entry.category_name is the category's key; its words come from the catalogue, else the config's names.

@@ -8,6 +8,7 @@ import { communityScreen } from "./community.js";
 import { connectScreen } from "./connect.js";
 import { donateScreen } from "./donate.js";
 import { fittingScreen } from "./fitting.js";
+import { guardianScreen } from "./guardian.js";
 import { historyScreen } from "./history.js";
 import { homeScreen } from "./home.js";
 import { matchesScreen } from "./matches.js";
@@ -28,6 +29,7 @@ const signedIn = {
   donate: donateScreen, pay: payScreen, receive: receiveScreen, history: historyScreen,
   community: communityScreen, talents: talentsScreen, needs: needsScreen, need: needScreen, fitting: fittingScreen, matches: matchesScreen,
   proposals: proposalsScreen, proposal: proposalScreen, report: reportScreen, certificate: certificateScreen, programmes: programmesScreen,
+  guardian: guardianScreen,
 };
 
 function tabs() {
@@ -36,7 +38,7 @@ function tabs() {
     { route: "home", label: t("tab.home") }, { route: "offers", label: t("tab.offers") },
     { route: "vouchers", label: t("tab.vouchers") }, { route: "pay", label: t("tab.pay") },
     { route: "donate", label: t("tab.donate") }, { route: "history", label: t("tab.history") },
-    { route: "community", label: t("tab.community") },
+    { route: "community", label: t("tab.community") }, { route: "guardian", label: t("tab.guardian") },
   ];
 }
 
