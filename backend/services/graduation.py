@@ -186,8 +186,7 @@ def _pay(db: Session, chain: ChainClient, settings: Settings, keyring: custody.K
     account = store.account(db, move.resident_id)
     resident = db.get(Resident, move.resident_id)
     amount = _whole(db, chain, move.old_address)
-    db.rollback()
-    op = None
+    op = None  # (no rollback here: under an Idempotency-Key the confirm and its payment are one unit of work)
     try:
         if amount > 0:
             prepared = relay.prepare(db, chain, move.old_address, "pay", custody.SPEND_VALID_S, offer_id=None,
