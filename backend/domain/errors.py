@@ -735,8 +735,6 @@ CATALOGUE: dict[str, dict] = {
                           "결제가 실패한 옮기기만 다시 시도할 수 있습니다 (지금 상태: {state})",
                           "only a move whose payment failed can be tried again",
                           "결제가 실패한 옮기기만 다시 시도할 수 있습니다"),
-    "no_custody_move": _e("this wallet has no move from an account held by the centre",
-                          "이 지갑으로 옮기는 센터 보관 계정이 없습니다"),
     "balance_changed": _e("the balance changed while the move was being prepared ({amount} asked, {available} can "
                           "move now): try again",
                           "옮기는 동안 잔액이 바뀌었습니다 (요청 {amount}, 지금 옮길 수 있는 코인 {available}). 다시 시도하세요",

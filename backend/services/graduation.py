@@ -90,11 +90,9 @@ def request(db: Session, settings: Settings, wallet: str, card_token: str, pin: 
 
 
 def of_wallet(db: Session, wallet: str) -> dict:
-    """The latest move to this wallet, with its payment."""
+    """The latest move to this wallet, with its payment (`move`: None when there is none)."""
     move = store.move_of_wallet(db, wallet)
-    if move is None:
-        raise Refusal(404, "no_custody_move")
-    return _view(move, db)
+    return {"move": _view(move, db) if move is not None else None}
 
 
 # ------------------------------------------------------------------ the coordinator decides

@@ -102,7 +102,7 @@ def test_a_declined_request_moves_nothing_and_says_why(backend, coord1, coord2, 
     refused(backend.http.post(path, json={"reason": "x"}, headers=coord2), 404, "not_found")
     r = backend.http.post(path, json={"reason": "신분증을 가져오지 않음"}, headers=coord1)
     assert r.status_code == 200 and r.json()["state"] == "declined", r.text
-    mine = backend.http.get("/me/custody-move", headers=sign_in(backend, member["wallet"])).json()
+    mine = backend.http.get("/me/custody-move", headers=sign_in(backend, member["wallet"])).json()["move"]
     assert mine["state"] == "declined" and mine["reason"] == "신분증을 가져오지 않음"
     refused(confirm(backend, coord1, member["id"]), 409, "no_move_request")
     assert balance(backend, member["address"]) == 6 * COIN
@@ -156,7 +156,7 @@ def test_the_key_is_destroyed_only_once_the_payment_is_final_and_the_old_address
     assert finisher.step()[move_id] == "done"
     row = account_row(backend, member["id"])
     assert (row.sealed_private_key, row.sealed_data_key) == (None, None) and row.key_destroyed_at is not None
-    mine = backend.http.get("/me/custody-move", headers=sign_in(backend, member["wallet"])).json()
+    mine = backend.http.get("/me/custody-move", headers=sign_in(backend, member["wallet"])).json()["move"]
     assert mine["state"] == "done" and mine["moved"] == str(6 * COIN) and mine["payments"] == 1
     with backend.sessions() as s:
         audit = s.scalar(select(AdminAudit).where(AdminAudit.action == "custody_key_destroyed")

@@ -226,7 +226,8 @@ def request_move(body: MoveIn, request: Request, who: WalletResident, db: DbDep,
 
 @router.get("/me/custody-move")
 def my_move(who: WalletResident, db: DbDep) -> dict:
-    """The move to this wallet: requested, confirmed, paying, done, declined (why) or failed (why)."""
+    """The move to this wallet (`move`: null when none): requested, confirmed, paying, done, declined (why) or
+    failed (why)."""
     return graduation.of_wallet(db, who.username)
 
 

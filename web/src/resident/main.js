@@ -11,6 +11,7 @@ import { fittingScreen } from "./fitting.js";
 import { historyScreen } from "./history.js";
 import { homeScreen } from "./home.js";
 import { matchesScreen } from "./matches.js";
+import { moveScreen } from "./move.js";
 import { needScreen } from "./need.js";
 import { needsScreen } from "./needs.js";
 import { offersScreen, redeemScreen } from "./offers.js";
@@ -28,6 +29,7 @@ const signedIn = {
   donate: donateScreen, pay: payScreen, receive: receiveScreen, history: historyScreen,
   community: communityScreen, talents: talentsScreen, needs: needsScreen, need: needScreen, fitting: fittingScreen, matches: matchesScreen,
   proposals: proposalsScreen, proposal: proposalScreen, report: reportScreen, certificate: certificateScreen, programmes: programmesScreen,
+  move: moveScreen,
 };
 
 function tabs() {
