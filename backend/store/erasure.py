@@ -9,6 +9,7 @@ from sqlalchemy import Text, cast, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from backend.store.models import (Activity, ActivityAudit, AttendanceLine, ChainOp, CommunityCredit, CustodialAccount,
+                                  CustodyMove,
                                   IdempotencyRecord, MemberCard, MemberNotice,
                                   KeyValue, Match, Need, NeighbourReport, OutboxItem, Proposal, ProposalComment,
                                   PortalExport, PortalExported, PortalHours, PortalLink, ProposalSupport, Resident,
@@ -106,6 +107,7 @@ def forget(s: Session, resident: Resident, into: Resident, actor: str, reason: s
     cards = [f"card:{c}" for c in s.scalars(select(MemberCard.id).where(MemberCard.resident_id == rid))]
     s.execute(delete(MemberNotice).where(MemberNotice.resident_id == rid))
     s.execute(delete(MemberCard).where(MemberCard.resident_id == rid))
+    s.execute(delete(CustodyMove).where(CustodyMove.resident_id == rid))  # it links the two addresses
     s.execute(delete(CustodialAccount).where(CustodialAccount.resident_id == rid))
     # The 1365 link: their 1365 id and consent go; portal hours stay with the activities they became (the pool's);
     # the lines of stored exports that name them are cut out of the files kept for download.

@@ -64,7 +64,9 @@ class MemberNotice(Base):
     __tablename__ = "member_notices"
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"))
-    kind: Mapped[str] = mapped_column(String(32))  # pin_set | pin_reset | card_issued | card_blocked | card_locked
+    # pin_set | pin_reset | card_issued | card_blocked | card_locked | move_requested | move_declined | custody_moved |
+    # move_failed | move_done
+    kind: Mapped[str] = mapped_column(String(32))
     actor: Mapped[str | None] = mapped_column(String(100))
     card_serial: Mapped[int | None] = mapped_column(Integer)
     at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)

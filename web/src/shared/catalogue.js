@@ -1064,6 +1064,8 @@ Object.assign(catalogue, {
   "kiosk.notice.card_issued": ["새 카드({serial}번)를 받았습니다.", "You got a new card (no. {serial})."],
   "kiosk.notice.card_blocked": ["카드 {serial}번이 정지되었습니다.", "Card no. {serial} was blocked."],
   "kiosk.notice.card_locked": ["비밀번호가 여러 번 틀려 카드가 잠겼습니다.", "The card was locked after wrong PINs."],
+  "kiosk.notice.move_requested": ["본인 지갑으로 옮기기를 요청했습니다. 센터에서 확인해 드립니다.", "You asked to move to your own wallet. Your centre will confirm it with you."],
+  "kiosk.notice.move_declined": ["본인 지갑으로 옮기기 요청을 센터가 받아들이지 않았습니다.", "Your centre declined the request to move to your own wallet."],
   "kiosk.notice.other": ["계정에 변경이 있었습니다.", "Something changed in your account."],
   "kiosk.offers.title": ["어떤 이용권을 쓸까요?", "Which voucher?"],
   "kiosk.offers.intro": ["쓸 수 있는 코인: {amount}코인", "Coins you can use: {amount}"],
