@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import logging
 import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
 
 import pytest
 from conftest import COIN, activity_body
@@ -232,6 +235,23 @@ def test_a_resident_without_coins_moves_without_a_payment(backend, coord1, finis
     assert relayed_ops(backend, resident["address"]) == []
     with backend.sessions() as s:
         assert s.get(Resident, resident["id"]).address == wallet.address
+
+
+def test_two_confirms_at_once_pay_once(backend, coord1, member):
+    assert ask(backend, member["wallet"], member["token"]).status_code == 201
+
+    def confirm_alone(_):
+        with httpx.Client(base_url=backend.url, timeout=60) as http:
+            return http.post(f"/residents/{member['id']}/custody/move/confirm",
+                             headers={**coord1, "Idempotency-Key": uuid.uuid4().hex})
+
+    with ThreadPoolExecutor(4) as pool:
+        answers = list(pool.map(confirm_alone, range(4)))
+    assert all(r.status_code == 200 for r in answers), [r.text for r in answers]
+    assert len({r.json()["op_id"] for r in answers if r.json()["state"] == "paying"}) == 1
+    backend.drain()
+    assert [o.kind for o in relayed_ops(backend, member["address"])] == ["pay"]
+    assert balance(backend, member["wallet"].address) == 6 * COIN
 
 
 def test_another_centres_coordinator_cannot_confirm(backend, coord1, coord2, member):
