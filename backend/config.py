@@ -160,6 +160,9 @@ class Settings(BaseSettings):
     card_pin_max_failures: int = Field(default=5, ge=1, le=20)
     card_client_max_failures: int = Field(default=20, ge=1, le=10_000)
     card_client_window_s: int = Field(default=900, ge=1, le=86400)
+    # How often an API process looks at custodial residents' moves to their own wallets (services.graduation:
+    # sweeps late coins, destroys the key once all is final); 0: never (the tests step it by hand).
+    custody_move_finish_s: float = Field(default=15.0, ge=0, le=3600)
 
     # the residents' app: the city's names, logo and colours (docs/branding.md)
     branding_file: Path = ROOT / "config" / "branding.yaml"

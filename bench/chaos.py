@@ -177,6 +177,9 @@ class Chaos:
             VB_LOGS_VERIFY="true")
         self._seed()
         self._mining = threading.Event()
+        # Our own evm_mine and evm_revert one at a time: Anvil 1.7 running both at once lost blocks from its chain
+        # (heights with no block under a later head), which no real chain does.
+        self._node_calls = threading.Lock()
         self._miner = threading.Thread(target=self._mine, daemon=True)
         self._miner.start()
         port = free_port()
@@ -222,7 +225,8 @@ class Chaos:
         """A block a second, as a chain makes them whether or not we send anything (logs lagging N blocks catch up)."""
         while not self._mining.wait(1.0):
             try:
-                self.node.web3.provider.make_request("evm_mine", [])
+                with self._node_calls:
+                    self.node.web3.provider.make_request("evm_mine", [])
             except Exception:  # the node is being restarted
                 pass
 
@@ -262,7 +266,8 @@ class Chaos:
             time.sleep(REORG_EVERY_S)
             head = web3.eth.block_number
             removed = sum(len(web3.eth.get_block(n)["transactions"]) for n in range(base + 1, head + 1))
-            web3.provider.make_request("evm_revert", [snapshot])
+            with self._node_calls:
+                web3.provider.make_request("evm_revert", [snapshot])
             injected["reorg"] += 1
             injected["reorg_removed_transactions"] += removed
             deepest = max(deepest, head - base)

@@ -35,7 +35,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import requests
 from eth_utils import keccak
 
-FAULT_KINDS = ("429", "timeout", "timeout_after_forward", "drop", "delay")
+FAULT_KINDS = ("429", "timeout", "timeout_after_forward", "drop", "delay", "behind")
 REORDERED = ("eth_blockNumber", "eth_getLogs", "eth_getBlockByNumber")  # the calls `reorder` may answer from behind
 
 
@@ -179,6 +179,8 @@ class ChaosProxy:
             if fault.kind == "timeout":
                 time.sleep(fault.seconds)
                 return 504, {}, {"jsonrpc": "2.0", "id": request.get("id"), "error": {"code": -32000, "message": "timeout"}}
+            if fault.kind == "behind":  # a backend that has not seen it yet: a block, a receipt, a transaction
+                return 200, {}, {"jsonrpc": "2.0", "id": request.get("id"), "result": None}
             if fault.kind == "timeout_after_forward":
                 answer = self._forward(request)
                 time.sleep(fault.seconds)

@@ -34,6 +34,23 @@ from backend.store.db import make_engine, make_session_factory, migrate
 log = logging.getLogger("backend")
 
 
+def _move_finisher(app: FastAPI, settings: Settings, stop: threading.Event) -> list[threading.Thread]:
+    """Custodial residents' moves to their own wallets are finished by the API processes: they hold the master key
+    the sweeps are signed with (the worker does not)."""
+    from backend.services import custody, graduation
+
+    if app.state.chain is None or not settings.custody_move_finish_s:
+        return []
+    keyring = custody.Keyring.from_settings(settings, app.state.chain.chain_id)
+    app.state.custody_keyring = keyring
+    if keyring is None:
+        return []
+    finisher = graduation.MoveFinisher(settings, app.state.sessions, app.state.chain, keyring)
+    thread = threading.Thread(target=finisher.run, args=(stop,), name="custody-moves", daemon=True)
+    thread.start()
+    return [thread]
+
+
 def create_app(settings: Settings | None = None, *, chain: ChainClient | None = None, run_worker: bool = False) -> FastAPI:
     settings = settings or get_settings()
     if not settings.jwt_secret:
@@ -55,6 +72,7 @@ def create_app(settings: Settings | None = None, *, chain: ChainClient | None = 
             from backend.worker import start_in_process
 
             threads = start_in_process(settings, app.state.sessions, app.state.chain, stop)
+        threads += _move_finisher(app, settings, stop)
         # What was built at start (modules, ABIs, the app) lives as long as the process: out of the collector's
         # sight, so its full collections stop pausing requests for tens of milliseconds.
         gc.freeze()

@@ -70,6 +70,10 @@ class TxLifecycle:
         self._held_until: dict[int, float] = {}
         self.lease = LeaseKeeper(sessions, self.NAME, settings.lease_s) if settings.lease_s else None
         self._no_finalized_tag_logged = False
+        # Rows whose block the re-check found on the chain (id → block hash), and the highest such block (number,
+        # hash): while that block is unchanged, every block under it is, so those rows need no second look.
+        self._intact: dict[int, str] = {}
+        self._anchor: tuple[int, str] | None = None
 
     @property
     def confirmations(self) -> int:
@@ -259,10 +263,21 @@ class TxLifecycle:
         if not rows:
             return False
         finalized = self._finalized_block()
-        moved, unknown, canonical, intact_below = [], set(), {}, None
-        for chain_tx_id, number, block_hash in rows:  # newest block first
-            if intact_below is not None and number < intact_below:
-                break  # an unchanged block vouches for every block under it
+        # A row is looked at until its block has been seen on the chain; after that, one read of the highest block
+        # seen (the anchor) vouches for all of them while it is unchanged. A newer intact block would not vouch for
+        # an older row: that row may have been written on a branch the chain has since left (confirmed before a
+        # reorganisation whose first re-check met a backend that had not seen the new branch yet).
+        canonical: dict[int, str | None] = {}
+        if self._anchor is not None:
+            number, anchor_hash = self._anchor
+            header = self.client.rpc("eth_getBlockByNumber", [hex(number), False])
+            canonical[number] = header["hash"] if header else None
+            if canonical[number] != anchor_hash:
+                self._intact, self._anchor = {}, None
+        moved, unknown = [], set()
+        for chain_tx_id, number, block_hash in rows:
+            if self._intact.get(chain_tx_id) == block_hash:
+                continue
             if number not in canonical:
                 header = self.client.rpc("eth_getBlockByNumber", [hex(number), False])
                 canonical[number] = header["hash"] if header else None
@@ -270,8 +285,10 @@ class TxLifecycle:
                 unknown.add(chain_tx_id)
             elif canonical[number] != block_hash:
                 moved.append(chain_tx_id)
-            elif intact_below is None:
-                intact_below = number
+            else:
+                self._intact[chain_tx_id] = block_hash
+                if self._anchor is None or number > self._anchor[0]:
+                    self._anchor = (number, block_hash)
         for chain_tx_id in moved:
             self._reopen(chain_tx_id)
         final = [i for i, number, _ in rows
@@ -280,6 +297,8 @@ class TxLifecycle:
             with transaction(self.sessions) as s:
                 s.execute(update(ChainTx).where(ChainTx.id.in_(final), ChainTx.status.in_(SETTLED))
                           .values(final=True))
+        for chain_tx_id in final:
+            self._intact.pop(chain_tx_id, None)
         return bool(moved)
 
     def _finalized_block(self) -> int | None:

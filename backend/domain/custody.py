@@ -16,6 +16,12 @@ _TOKEN = re.compile(r"^vbc_[A-Za-z0-9_-]{24}$")
 KST = timezone(timedelta(hours=9))
 
 
+def is_held(record_address: str, account_address: str, key_kept: bool) -> bool:
+    """The centre still holds the resident's account: the record's wallet is the account's and its key is kept (not
+    once the resident moved to a wallet of their own)."""
+    return key_kept and record_address == account_address
+
+
 def check_pin(pin: str, phone_digits: str | None = None) -> None:
     """A PIN of 4 to 6 digits that is not trivially guessed: not one digit repeated (0000), not a run up or down
     (1234, 987654), not a pair or triple repeated (1212, 123123), not the end of the resident's phone number."""

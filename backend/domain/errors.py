@@ -716,6 +716,56 @@ CATALOGUE: dict[str, dict] = {
                        "{resident_id}번 회원을 대신할 수 없습니다. 보호자로 등록되어 있지 않거나 등록이 해제되었습니다",
                        "you are not (or no longer) a guardian of this member",
                        "이 회원의 보호자로 등록되어 있지 않거나 등록이 해제되었습니다"),
+    "custodial_address": _e("{address} is an account held by the centre, not a wallet of your own: sign in with "
+                            "your own wallet to move to it",
+                            "{address}은(는) 센터가 보관하는 계정입니다. 본인 지갑으로 로그인한 뒤 옮기기를 요청하세요",
+                            "this address is an account held by the centre, not a wallet of your own",
+                            "이 주소는 센터가 보관하는 계정입니다. 본인 지갑으로 로그인한 뒤 옮기기를 요청하세요"),
+    "custodial_address_change": _e("resident {resident_id}'s account is held by the centre: its address is not changed "
+                                   "by hand; the resident asks to move to their own wallet (the resident app, 본인 "
+                                   "지갑으로 옮기기) and a coordinator confirms it, so the coins move too",
+                                   "{resident_id}번 주민의 계정은 센터가 보관합니다. 주소를 직접 바꿀 수 없습니다. 주민이 앱에서 "
+                                   "'본인 지갑으로 옮기기'를 요청하고 코디네이터가 확인하면 코인도 함께 옮겨집니다",
+                                   "this resident's account is held by the centre: its address is not changed by "
+                                   "hand; the resident asks to move to their own wallet and a coordinator confirms it",
+                                   "이 주민의 계정은 센터가 보관합니다. 주소를 직접 바꿀 수 없습니다. 주민이 앱에서 '본인 지갑으로 "
+                                   "옮기기'를 요청하고 코디네이터가 확인하면 코인도 함께 옮겨집니다"),
+    "custody_moved": _e("resident {resident_id} has moved to a wallet of their own: the account held by the centre "
+                        "and its cards are no longer used",
+                        "{resident_id}번 주민은 본인 지갑으로 옮겼습니다. 센터 보관 계정과 회원 카드는 더 이상 쓰지 않습니다",
+                        "this resident has moved to a wallet of their own: the account held by the centre and its "
+                        "cards are no longer used",
+                        "이 주민은 본인 지갑으로 옮겼습니다. 센터 보관 계정과 회원 카드는 더 이상 쓰지 않습니다"),
+    "custody_key_destroyed": _e("the key of resident {resident_id}'s account held by the centre was destroyed after "
+                                "the move to their own wallet: it signs nothing more",
+                                "{resident_id}번 주민의 센터 보관 키는 본인 지갑으로 옮긴 뒤 폐기되었습니다. 더 이상 서명할 수 없습니다",
+                                "the key of this account held by the centre was destroyed after the move to the "
+                                "resident's own wallet",
+                                "이 센터 보관 키는 본인 지갑으로 옮긴 뒤 폐기되었습니다. 더 이상 서명할 수 없습니다"),
+    "move_in_progress": _e("a move to a wallet of your own is already {state}: wait for it to finish",
+                           "본인 지갑으로 옮기기가 이미 진행 중입니다 (상태: {state}). 끝날 때까지 기다려 주세요",
+                           "a move to a wallet of your own is already in progress: wait for it to finish",
+                           "본인 지갑으로 옮기기가 이미 진행 중입니다. 끝날 때까지 기다려 주세요"),
+    "no_move_request": _e("resident {resident_id} has no request to move to their own wallet waiting",
+                          "{resident_id}번 주민의 본인 지갑으로 옮기기 요청이 없습니다",
+                          "this resident has no request to move to their own wallet waiting",
+                          "이 주민의 본인 지갑으로 옮기기 요청이 없습니다"),
+    "move_not_failed": _e("only a move whose payment failed can be tried again (this one is {state})",
+                          "결제가 실패한 옮기기만 다시 시도할 수 있습니다 (지금 상태: {state})",
+                          "only a move whose payment failed can be tried again",
+                          "결제가 실패한 옮기기만 다시 시도할 수 있습니다"),
+    "balance_changed": _e("the balance changed while the move was being prepared ({amount} asked, {available} can "
+                          "move now): try again",
+                          "옮기는 동안 잔액이 바뀌었습니다 (요청 {amount}, 지금 옮길 수 있는 코인 {available}). 다시 시도하세요",
+                          "the balance changed while the move was being prepared: try again",
+                          "옮기는 동안 잔액이 바뀌었습니다. 다시 시도하세요"),
+    "payee_moved": _e("{payee} was an account held by the centre whose resident moved to their own wallet: it can "
+                      "receive nothing more; ask them for their new payment code",
+                      "{payee}은(는) 본인 지갑으로 옮긴 주민의 예전 센터 보관 계정이라 더 받을 수 없습니다. 새 결제 코드를 "
+                      "받아 주세요",
+                      "this address was an account held by the centre whose resident moved to their own wallet: "
+                      "it can receive nothing more",
+                      "본인 지갑으로 옮긴 주민의 예전 센터 보관 계정이라 더 받을 수 없습니다. 새 결제 코드를 받아 주세요"),
     "not_custodial": _e("resident {resident_id} has no account held by the centre",
                         "{resident_id}번 주민은 센터가 보관하는 계정이 없습니다",
                         "this resident has no account held by the centre", "이 주민은 센터가 보관하는 계정이 없습니다"),

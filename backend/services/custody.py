@@ -122,6 +122,18 @@ def _account(db: Session, resident: Resident, *, for_update: bool = False) -> Cu
     return account
 
 
+def _still_held(resident: Resident, account: CustodialAccount) -> None:
+    """Cards and PINs are for an account the centre still holds: not once the resident moved to their own wallet."""
+    if not held(resident, account):
+        raise Refusal(409, "custody_moved", resident_id=resident.id)
+
+
+def held(resident: Resident, account: CustodialAccount | None) -> bool:
+    """The centre still holds this resident's account (it exists, and they have not moved to their own wallet)."""
+    return account is not None and rules.is_held(resident.address, account.address,
+                                                 account.sealed_private_key is not None)
+
+
 def _new_card(db: Session, keyring: Keyring, account: CustodialAccount, actor_name: str) -> MemberCard:
     token = rules.new_card_token()
     serial = store.next_serial(db, account.resident_id)
@@ -199,10 +211,21 @@ def account_view(db: Session, settings: Settings, resident: Resident, account: C
             "daily_limit": str(limit), "spent_today": str(spent), "left_today": str(max(limit - spent, 0)),
             "consent_terms_version": account.consent_terms_version, "consent_at": account.consent_at,
             "created_by": account.created_by, "created_at": account.created_at,
+            "key_destroyed_at": account.key_destroyed_at, "move": move_view(store.latest_move(db, resident.id)),
             "card": None if latest is None else {
                 "serial": latest.serial, "status": latest.status, "locked": latest.locked_at is not None,
                 "pin_failures": latest.pin_failures, "issued_at": latest.issued_at, "issued_by": latest.issued_by,
                 "blocked_at": latest.blocked_at, "blocked_by": latest.blocked_by}}
+
+
+def move_view(move) -> dict | None:
+    """A move to the resident's own wallet as staff and the resident see it (services.graduation)."""
+    if move is None:
+        return None
+    return {"id": move.id, "state": move.state, "old_address": move.old_address, "new_address": move.new_address,
+            "op_id": move.op_id, "payments": move.payments, "moved": move.moved, "reason": move.reason,
+            "requested_at": move.requested_at, "decided_by": move.decided_by, "decided_at": move.decided_at,
+            "finished_at": move.finished_at}
 
 
 def status(db: Session, settings: Settings, actor, resident_id: int) -> dict:
@@ -216,7 +239,7 @@ def reset_pin(db: Session, settings: Settings, actor, resident_id: int, pin: str
     """The PIN the resident chose anew, entered with a coordinator of their centre in person: the card unlocked,
     its sessions ended, the city's audit log and the member's notices say who did it."""
     resident = _resident(db, actor, resident_id)
-    _account(db, resident)
+    _still_held(resident, _account(db, resident))
     return set_pin(db, settings, resident_id, pin, by=actor.name,
                    locked=lambda: _resident(db, actor, resident_id, for_update=True),
                    audit=lambda resident, card: _audit(db, actor, "pin_reset", resident,
@@ -236,6 +259,7 @@ def set_pin(db: Session, settings: Settings, resident_id: int, pin: str, *, by: 
     with write_transaction(db):
         resident = locked()
         account = _account(db, resident, for_update=True)
+        _still_held(resident, account)
         account.pin_hash = pin_hash
         card = store.active_card(db, resident.id, for_update=True)
         if card is not None:
@@ -268,6 +292,7 @@ def replace_card(db: Session, keyring: Keyring, settings: Settings, actor, resid
     with write_transaction(db):
         resident = _resident(db, actor, resident_id, for_update=True)
         account = _account(db, resident)
+        _still_held(resident, account)
         old = store.active_card(db, resident.id, for_update=True)
         if old is not None:
             _block(db, actor, resident, old, "replaced")
@@ -294,6 +319,7 @@ class PrintedCard:
 def printed_card(db: Session, keyring: Keyring, actor, resident_id: int) -> PrintedCard:
     resident = _resident(db, actor, resident_id)
     account = _account(db, resident)
+    _still_held(resident, account)
     card = store.active_card(db, resident.id)
     if card is None:
         raise Refusal(409, "no_active_card", resident_id=resident.id)
@@ -377,15 +403,22 @@ def _count_client_failure(db: Session, settings: Settings, client: str, now: dat
                 raise
 
 
-def start_session(db: Session, settings: Settings, card_token: str, pin: str, client: str,
-                  desk_user_id: int | None) -> tuple[str, int, dict]:
-    """A card and its PIN: a short session for that resident only (the token, its lifetime, who it is for).
+@dataclass(frozen=True)
+class CheckedCard:
+    """A card whose PIN was right: the card, its resident, the PIN's hash (which a card session's token marks)."""
+
+    card_id: int
+    resident_id: int
+    pin_hash: str
+
+
+def check_card(db: Session, settings: Settings, card_token: str, pin: str, client: str) -> CheckedCard:
+    """A card and its PIN checked, for a card session or a move to the resident's own wallet.
 
     Wrong PINs are counted before the PIN is checked, so that many guesses at once cannot pass the threshold;
     a card at the threshold is locked until a coordinator resets the PIN. Unknown or blocked cards and wrong PINs
     count against the client address too (VB_CARD_CLIENT_MAX_FAILURES per VB_CARD_CLIENT_WINDOW_S)."""
     now = datetime.now(UTC)
-    desk = provider_address(db, desk_user_id) if desk_user_id is not None else None
     login_throttle.check_client(db, _client_key(client), settings.card_client_max_failures,
                                 settings.card_client_window_s, now)
     found = store.card_by_digest(db, rules.token_digest(card_token)) if rules.is_card_token(card_token) else None
@@ -406,12 +439,7 @@ def start_session(db: Session, settings: Settings, card_token: str, pin: str, cl
         with write_transaction(db):
             card = store.card(db, found.id, for_update=True)
             card.pin_failures = 0
-            account = store.account(db, card.resident_id)
-            resident = db.get(Resident, card.resident_id)
-            who = {"member_number": resident.member_number, "name": resident.name, "card_serial": card.serial,
-                   "address": account.address}
-        ttl = settings.card_session_ttl_s
-        return issue_card_token(settings.jwt_secret, settings.jwt_issuer, ttl, found.id, pin_hash, desk), ttl, who
+            return CheckedCard(card.id, card.resident_id, pin_hash)
     with write_transaction(db):
         card = store.card(db, found.id, for_update=True)
         locked = card.pin_failures >= limit
@@ -423,6 +451,23 @@ def start_session(db: Session, settings: Settings, card_token: str, pin: str, cl
     if locked:
         raise Refusal(403, "card_locked", failures=limit)
     raise Refusal(401, "pin_wrong", left=left)
+
+
+def start_session(db: Session, settings: Settings, card_token: str, pin: str, client: str,
+                  desk_user_id: int | None) -> tuple[str, int, dict]:
+    """A card and its PIN (check_card): a short session for that resident only (the token, its lifetime, who it is
+    for)."""
+    desk = provider_address(db, desk_user_id) if desk_user_id is not None else None
+    checked = check_card(db, settings, card_token, pin, client)
+    card = store.card(db, checked.card_id)
+    account = store.account(db, checked.resident_id)
+    resident = db.get(Resident, checked.resident_id)
+    who = {"member_number": resident.member_number, "name": resident.name, "card_serial": card.serial,
+           "address": account.address}
+    db.rollback()
+    ttl = settings.card_session_ttl_s
+    return issue_card_token(settings.jwt_secret, settings.jwt_issuer, ttl, checked.card_id, checked.pin_hash,
+                            desk), ttl, who
 
 
 def session_of(db: Session, settings: Settings, token: str) -> CardSession:
@@ -511,13 +556,21 @@ def spend_for(db: Session, chain: ChainClient, settings: Settings, keyring: Keyr
                              charity=charity, payee=None, amount=str(amount) if amount is not None else None,
                              request_ref=None, memo=None)
     typed = prepared["typed_data"]
-    with keyring.signer(account) as key:
-        signature = "0x" + bytes(key.sign_message(encode_typed_data(full_message=typed)).signature).hex()
-    signed = relay.Signed(account.address, prepared["nonce"], prepared["deadline"], signature)
+    signed = sign(keyring, account, prepared)
     if kind == "redeem":
         return relay.redeem(db, chain, settings, signed, offer_id, int(typed["message"]["maxPrice"]),
                             daily_limit=limit, provider_only=provider_only, on_queued=on_queued)
     return relay.donate(db, chain, settings, signed, charity, amount, daily_limit=limit, on_queued=on_queued)
+
+
+def sign(keyring: Keyring, account: CustodialAccount, prepared: dict) -> relay.Signed:
+    """The request relay.prepare made for the account, signed with its key (opened for this signature only)."""
+    if account.sealed_private_key is None:
+        raise Refusal(409, "custody_key_destroyed", resident_id=account.resident_id)
+    with keyring.signer(account) as key:
+        signature = "0x" + bytes(key.sign_message(encode_typed_data(full_message=prepared["typed_data"]))
+                                 .signature).hex()
+    return relay.Signed(account.address, prepared["nonce"], prepared["deadline"], signature)
 
 
 # ------------------------------------------------------------------ master key rotation
@@ -528,7 +581,7 @@ def reseal(db: Session, keyring: Keyring) -> int:
     with the data keys, do not change): the step of a master key rotation (docs/access.md). Returns how many."""
     count = 0
     for account in store.accounts(db):
-        if account.master_key_id == keyring.key_id:
+        if account.master_key_id == keyring.key_id or account.sealed_data_key is None:
             continue
         with write_transaction(db):
             row = store.account(db, account.resident_id, for_update=True)

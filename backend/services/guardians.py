@@ -62,7 +62,7 @@ def register(db: Session, actor, resident_id: int, *, address: str, name: str, r
         with write_transaction(db):
             resident = _member(db, actor, resident_id, for_update=True)
             account = custody_store.account(db, resident.id)
-            if account is None:
+            if not custody.held(resident, account):
                 raise Refusal(409, "guardian_needs_custody", resident_id=resident.id)
             if address == account.address:
                 raise Refusal(422, "guardian_is_member")
@@ -95,11 +95,27 @@ def revoke(db: Session, actor, resident_id: int, guardianship_id: int, reason: s
             raise Refusal(404, "not_found", what=f"guardian {guardianship_id}")
         if g.revoked_at is not None:
             raise Refusal(409, "guardian_revoked", name=g.name)
-        g.revoked_at, g.revoked_by, g.revoke_reason = datetime.now(UTC), actor.name, reason
-        custody_store.notify(db, resident.id, "guardian_revoked", g.name, None)
-        _staff_audit(db, actor, "guardian_revoked", resident, guardianship_id=g.id, guardian_address=g.address,
-                     guardian_name=g.name, reason=reason)
+        _revoke(db, actor, resident, g, reason)
         return view(g)
+
+
+def _revoke(db: Session, actor, resident: Resident, g: Guardianship, reason: str | None) -> None:
+    g.revoked_at, g.revoked_by, g.revoke_reason = datetime.now(UTC), actor.name, reason
+    custody_store.notify(db, resident.id, "guardian_revoked", g.name, None)
+    _staff_audit(db, actor, "guardian_revoked", resident, guardianship_id=g.id, guardian_address=g.address,
+                 guardian_name=g.name, reason=reason)
+
+
+MOVED = "the member moved to a wallet of their own"
+
+
+def revoke_all(db: Session, actor, resident: Resident) -> int:
+    """Inside the transaction that moves the member to their own wallet (services.graduation): a guardian acts only
+    for an account the centre holds, so every one of them is revoked, each told and audited like any revocation."""
+    active = [g for g in store.of_resident(db, resident.id) if g.revoked_at is None]
+    for g in active:
+        _revoke(db, actor, resident, store.get(db, g.id, for_update=True), MOVED)
+    return len(active)
 
 
 # ------------------------------------------------------------------ the guardian, signed in with their wallet
@@ -111,7 +127,9 @@ def _guardianship(db: Session, address: str, resident_id: int, *, for_update: bo
     g = store.active(db, resident_id, address)
     if g is not None and for_update:
         g = store.get(db, g.id, for_update=True)
-    if g is None or g.revoked_at is not None or custody_store.account(db, resident_id) is None:
+    resident = db.get(Resident, resident_id)
+    if g is None or g.revoked_at is not None or resident is None or not custody.held(
+            resident, custody_store.account(db, resident_id)):
         raise Refusal(404, "not_guardian", resident_id=resident_id)
     return g
 
@@ -121,7 +139,7 @@ def members(db: Session, settings: Settings, address: str) -> list[dict]:
     out = []
     for g in store.active_of(db, address):
         resident, account = db.get(Resident, g.resident_id), custody_store.account(db, g.resident_id)
-        if resident is None or account is None:
+        if resident is None or not custody.held(resident, account):
             continue
         card = custody_store.latest_card(db, resident.id)
         status = custody.account_view(db, settings, resident, account, card)

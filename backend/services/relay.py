@@ -26,6 +26,7 @@ from backend.domain.activities import parse_address
 from backend.domain.errors import Refusal
 from backend.domain.units import coins_text
 from backend.services.offers_catalogue import offer_view
+from backend.store import custody as custody_store
 from backend.store import ops
 from backend.store.db import write_transaction
 from backend.store.models import ChainOp
@@ -136,20 +137,31 @@ def donate(db: Session, chain: ChainClient, settings: Settings, req: Signed, cha
 
 
 def pay(db: Session, chain: ChainClient, settings: Settings, req: Signed, payee: str, amount: int,
-        request_ref: str, *, daily_limit: int | None = None) -> dict:
-    """Another resident paid for a service, with a signed `PayForService` request."""
+        request_ref: str, *, daily_limit: int | None = None, whole_balance: bool = False,
+        payer_centre: int | None = None) -> dict:
+    """Another resident paid for a service, with a signed `PayForService` request.
+
+    `whole_balance`: a custodial resident's coins moving to their own wallet (services.graduation): `amount` must be
+    all the payer can use now (checked under the budgets' lock, else 409 balance_changed), however small;
+    `payer_centre`: the centre whose gas budget pays (the resident's own)."""
     payee = parse_address(payee, "payee")
     if payee == req.address:
         raise Refusal(422, "invalid_payee", "you cannot pay yourself")
     if amount == 0:
         raise Refusal(422, "zero_amount", "pay more than 0")
-    _check_amount("payments", amount, settings)
+    if not whole_balance:
+        _check_amount("payments", amount, settings)
+        moved = custody_store.account_by_address(db, payee)
+        if moved is not None and moved.key_destroyed_at is not None:
+            # The resident moved to a wallet of their own and the key of this address is destroyed: coins sent to
+            # it could never be spent again.
+            raise Refusal(409, "payee_moved", payee=payee)
     message = {"payer": req.address, "payee": payee, "amount": amount, "requestRef": request_ref, "nonce": req.nonce,
                "deadline": req.deadline}
     data = relay.calldata("pay", req.address, payee, amount, bytes.fromhex(request_ref[2:]), req.deadline,
                           req.signature_bytes)
     return _accept("pay", req, message, db, chain, settings, amount_out=amount, check_chain=lambda: None, data=data,
-                   daily_limit=daily_limit,
+                   daily_limit=daily_limit, whole_balance=whole_balance, payer_centre=payer_centre,
                    params={"payee": payee, "amount": str(amount), "request_ref": request_ref, "nonce": req.nonce,
                            "deadline": req.deadline})
 
@@ -193,7 +205,8 @@ def _check_deadline(deadline: int, now: int, settings: Settings) -> None:
 def _accept(kind: str, req: Signed, message: dict, db: Session, chain: ChainClient, settings: Settings, *,
             amount_out: int, check_chain: Callable[[], None], data: str, params: dict,
             offer: tuple[int, int, int] | None = None, daily_limit: int | None = None,
-            on_queued: OnQueued | None = None) -> dict:
+            on_queued: OnQueued | None = None, whole_balance: bool = False,
+            payer_centre: int | None = None) -> dict:
     """The checks every relayed request shares, then the operation recorded (one database transaction)."""
     address = req.address
     _check_deadline(req.deadline, reads.chain_time(chain), settings)
@@ -215,7 +228,7 @@ def _accept(kind: str, req: Signed, message: dict, db: Session, chain: ChainClie
         raise Refusal(409, "coin_paused", "the city has paused the coin; nothing can be spent until it resumes")
     balance, spendable = reads.balance(chain, address), reads.available(chain, address)
     check_chain()
-    centre = ops.resident_centre(db, address)
+    centre = payer_centre if payer_centre is not None else ops.resident_centre(db, address)
     if centre is None:
         raise Refusal(403, "no_centre", "no coordinator has recorded or approved an activity of yours yet, so no "
                                         "centre pays for your requests' gas")
@@ -246,6 +259,9 @@ def _accept(kind: str, req: Signed, message: dict, db: Session, chain: ChainClie
                                                        "it can no longer be revoked")
                 raise Refusal(409, "insufficient_balance", f"this needs {needed} coins, you have {have} available "
                                                                f"({missing} more needed)")
+            if whole_balance and amount_out != available:
+                raise Refusal(409, "balance_changed", amount=coins_text(amount_out),
+                              available=coins_text(max(available, 0)))
             if daily_limit is not None:
                 # Under the budgets' lock: two requests at once cannot both fit under the limit.
                 spent = ops.spent_since(db, address, custody_rules.korean_midnight(now))

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from backend.domain.activities import parse_address
 from backend.domain.errors import Refusal
 from backend.domain.residents import consent_moment, parse_search, phone_digits
+from backend.store import custody as custody_store
 from backend.store import residents as store
 from backend.store.db import write_transaction
 from backend.store.models import Centre, Resident, ResidentChange
@@ -98,8 +99,11 @@ def update(db: Session, actor, resident_id: int, fields: dict, reason: str | Non
         if "address" in changed:
             if changed["address"] is None:
                 raise Refusal(422, "address_cannot_be_removed")
+            held = custody_store.account(db, resident.id)
+            if held is not None and held.address == resident.address:
+                raise Refusal(409, "custodial_address_change", resident_id=resident.id)
             other = store.by_address(db, changed["address"])
-            if other is not None:
+            if other is not None or custody_store.account_by_address(db, changed["address"]) is not None:
                 raise Refusal(409, "address_taken", address=changed["address"])
             if store.has_activity_in_flight(db, resident.id):
                 raise Refusal(409, "resident_activity_in_flight", resident_id=resident.id)

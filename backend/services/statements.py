@@ -29,7 +29,12 @@ NOTICES_KO = {"pin_set": "비밀번호를 정했습니다", "pin_reset": "비밀
               "card_issued": "새 카드를 받았습니다", "card_blocked": "카드가 정지되었습니다",
               "card_locked": "비밀번호가 여러 번 틀려 카드가 잠겼습니다",
               "guardian_registered": "보호자가 등록되었습니다", "guardian_revoked": "보호자 등록이 해제되었습니다",
-              "guardian_acted": "보호자가 대신 이용했습니다", "guardian_pin_reset": "보호자와 비밀번호를 새로 정했습니다"}
+              "guardian_acted": "보호자가 대신 이용했습니다", "guardian_pin_reset": "보호자와 비밀번호를 새로 정했습니다",
+              "move_requested": "본인 지갑으로 옮기기를 요청했습니다",
+              "move_declined": "본인 지갑으로 옮기기 요청을 센터가 받아들이지 않았습니다",
+              "custody_moved": "본인 지갑으로 옮기기를 코디네이터와 확인했습니다",
+              "move_failed": "본인 지갑으로 코인을 옮기지 못했습니다 (다시 시도할 수 있습니다)",
+              "move_done": "본인 지갑으로 옮기기를 마치고 센터 보관 열쇠를 폐기했습니다"}
 
 
 @dataclass

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from backend.store.models import CustodialAccount, MemberCard, MemberNotice
+from backend.store.models import CustodialAccount, CustodyMove, MemberCard, MemberNotice
 
 
 def account(s: Session, resident_id: int, *, for_update: bool = False) -> CustodialAccount | None:
@@ -48,3 +48,40 @@ def notify(s: Session, resident_id: int, kind: str, actor: str | None, serial: i
 def notices(s: Session, resident_id: int, limit: int) -> list[MemberNotice]:
     return list(s.scalars(select(MemberNotice).where(MemberNotice.resident_id == resident_id)
                           .order_by(MemberNotice.id.desc()).limit(limit)))
+
+
+OPEN_MOVES = ("requested", "confirmed", "paying", "failed")
+
+
+def account_by_address(s: Session, address: str) -> CustodialAccount | None:
+    return s.scalar(select(CustodialAccount).where(CustodialAccount.address == address))
+
+
+def open_move(s: Session, resident_id: int, *, for_update: bool = False) -> CustodyMove | None:
+    q = select(CustodyMove).where(CustodyMove.resident_id == resident_id, CustodyMove.state.in_(OPEN_MOVES))
+    return s.scalar(q.with_for_update() if for_update else q)
+
+
+def latest_move(s: Session, resident_id: int) -> CustodyMove | None:
+    return s.scalar(select(CustodyMove).where(CustodyMove.resident_id == resident_id)
+                    .order_by(CustodyMove.id.desc()).limit(1))
+
+
+def move_of_wallet(s: Session, address: str) -> CustodyMove | None:
+    return s.scalar(select(CustodyMove).where(CustodyMove.new_address == address).order_by(CustodyMove.id.desc())
+                    .limit(1))
+
+
+def move(s: Session, move_id: int, *, for_update: bool = False) -> CustodyMove | None:
+    q = select(CustodyMove).where(CustodyMove.id == move_id)
+    return s.scalar(q.with_for_update() if for_update else q)
+
+
+def moves_to_finish(s: Session) -> list[int]:
+    return list(s.scalars(select(CustodyMove.id).where(CustodyMove.state.in_(("confirmed", "paying")))
+                          .order_by(CustodyMove.id)))
+
+
+def active_cards(s: Session, resident_id: int) -> list[MemberCard]:
+    return list(s.scalars(select(MemberCard).where(MemberCard.resident_id == resident_id,
+                                                   MemberCard.status == "active").with_for_update()))

@@ -9,6 +9,7 @@ from sqlalchemy import Text, cast, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from backend.store.models import (Activity, ActivityAudit, AttendanceLine, ChainOp, CommunityCredit, CustodialAccount,
+                                  CustodyMove,
                                   IdempotencyRecord, MemberCard, MemberNotice,
                                   KeyValue, Match, Need, NeighbourReport, OutboxItem, Proposal, ProposalComment,
                                   PortalExport, PortalExported, PortalHours, PortalLink, ProposalSupport, Resident,
@@ -107,6 +108,7 @@ def forget(s: Session, resident: Resident, into: Resident, actor: str, reason: s
     cards = [f"card:{c}" for c in s.scalars(select(MemberCard.id).where(MemberCard.resident_id == rid))]
     s.execute(delete(MemberNotice).where(MemberNotice.resident_id == rid))
     s.execute(delete(MemberCard).where(MemberCard.resident_id == rid))
+    s.execute(delete(CustodyMove).where(CustodyMove.resident_id == rid))  # it links the two addresses
     s.execute(delete(CustodialAccount).where(CustodialAccount.resident_id == rid))
     # Who acted for them: their guardians' registrations and the links naming the guardian on their operations.
     guardian_store.forget(s, rid)

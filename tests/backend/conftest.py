@@ -197,6 +197,7 @@ def backend(node, manifest_dir, tmp_path_factory):
         keystore_dir=tmp / "no-keys", matching_model_dir=tmp / "matching", jwt_secret="test-secret-" + uuid.uuid4().hex, batch_max_wait_s=0.0,
         poll_interval_s=0.05, confirmations=1, stuck_after_s=3600,
         lease_s=0,  # the tests step several writers by hand; test_chaos.py tests the lease
+        custody_move_finish_s=0,  # test_custody_graduation.py steps the finisher by hand
         dev_relayer_key=dev_key(RELAYER_INDEX).key.hex(), dev_admin_key=dev_key(0).key.hex(),
         dev_provider_keys=",".join(dev_key(i).key.hex() for i in (3, 4)),
     )

@@ -10,7 +10,7 @@ from chaos_proxy import ChaosProxy
 from conftest import COIN, activity_body, new_resident
 from nodes import start_node
 from sqlalchemy import select
-from test_chaos import attest_behind_the_backs_of
+from test_chaos import attest_behind_the_backs_of, proxied_writer
 from test_node_restart import manifest_dir  # noqa: F401  (deploys to this module's node)
 from test_worker_faults import assert_exactly_once, attested_logs, queue, wait_confirmed
 
@@ -288,3 +288,52 @@ def test_a_confirmed_operation_reorganised_out_before_it_is_final_is_sent_again(
     again = backend.http.get(f"/operations/{op_id}", headers=gym).json()
     assert again["state"] == "confirmed" and again["result"] == first["result"]
     assert backend.chain.redemption.functions.offerCount().call() == offers_before + 1
+
+
+def test_a_newer_intact_block_does_not_vouch_for_an_older_confirmation_of_another_branch(backend, coord1, coord2,
+                                                                                           chaos):
+    """Two senders: the writer's batch confirmed on one branch; the chain replaced, and the re-check's look at its block
+    answered by a backend that had not seen it yet (so not reopened then); meanwhile another centre's batch confirmed on
+    the new branch, higher up. That newer block is intact, but it says nothing of a row written on the old branch: the
+    first batch is still found gone, sent again, and never made final while absent."""
+    writer = proxied_writer(backend, chaos)
+    backend.drain()
+    supply = backend.chain.coin.functions.totalSupply().call()
+    snapshot = rpc(backend, "evm_snapshot")
+    first, first_total = queue(backend, coord1, 2)
+    writer.dispatch(1, flush=True)
+    writer.track()
+    wait_confirmed(backend, first, timeout=10)
+    with backend.sessions() as s:
+        old = s.scalars(select(ChainTx).order_by(ChainTx.id.desc())).first()
+        old_id, old_block = old.id, old.block_number
+
+    assert rpc(backend, "evm_revert", snapshot)
+    rpc(backend, "anvil_mine", "0x3")  # the new branch is longer than the old block's height
+    second, second_total = [], 0
+    for _ in range(2):
+        r = backend.http.post("/activities", headers=coord2, json=activity_body(
+            new_resident(backend), centre_id=2, approve=True, units=60))
+        assert r.status_code == 201, r.text
+        second.append(r.json()["id"])
+        second_total += int(r.json()["reward"])
+    writer.dispatch(2, flush=True)  # centre 2 signs with its own key: mined at once, above the old block
+    # The re-check asks for the finalized block, then for the old block's: that second answer comes from a backend
+    # that has not seen it yet.
+    chaos.reset().around("eth_getBlockByNumber", "after", lambda: chaos.fail("eth_getBlockByNumber", "behind"))
+    writer.track()
+    wait_confirmed(backend, second, timeout=10)
+    with backend.sessions() as s:
+        newer = s.scalars(select(ChainTx).order_by(ChainTx.id.desc())).first()
+        assert newer.block_number > old_block and s.get(ChainTx, old_id).status == "confirmed"
+
+    writer.track()  # the old row is checked on its own: gone, reopened, its bytes sent again
+    writer.track()
+    rows = wait_confirmed(backend, first + second, timeout=10)
+    assert_exactly_once(backend, rows, supply, first_total + second_total)
+    rpc(backend, "anvil_mine", hex(70))
+    writer.track()
+    with backend.sessions() as s:
+        row = s.get(ChainTx, old_id)
+        assert row.final and row.block_number != old_block
+        assert backend.node.web3.eth.get_transaction_receipt(row.tx_hash)["blockNumber"] == row.block_number

@@ -122,6 +122,7 @@ def start_stack(tmp: Path) -> tuple[Stack, callable]:
         siwe_domain=f"127.0.0.1:{port}", siwe_uri=url, web_dir=WEB_DIST,
         # Community rewards settled every 2 s, even for one resident: a journey sees a report's reward arrive.
         community_reward_period_s=2, community_reward_min_residents=1,
+        custody_move_finish_s=1,  # a custodial resident's move to their wallet finished promptly
         portal_api_url=portal.url, portal_service_key=SERVICE_KEY, portal_page_rows=PAGE_ROWS,
     )
     migrate(settings.database_url)

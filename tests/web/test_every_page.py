@@ -12,7 +12,7 @@ from stack import PASSWORD, axe_violations, record_activity, screenshot
 from wallet import BrowserWallet
 
 RESIDENT = ["home", "offers", "vouchers", "pay", "donate", "receive", "history", "community", "talents", "needs",
-            "fitting", "matches", "proposals", "report", "certificate", "programmes", "guardian"]
+            "fitting", "matches", "proposals", "report", "certificate", "programmes", "guardian", "move"]
 DESK = ["voucher", "offers", "statement"]
 DASHBOARD = ["figures", "check", "proposals"]
 CONSOLE = {"coord1": ["residents", "record", "sheets", "queue", "portal"], "officer1": ["reports"],

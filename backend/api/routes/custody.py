@@ -16,13 +16,15 @@ from backend.api.deps import (ChainDep, DbDep, SettingsDep, chain_or_503, client
 from backend.api.idempotency import IdempotencyDep
 from backend.api.schemas import AMOUNT_PATTERN, Strict
 from backend.domain.errors import Refusal
-from backend.services import custody
-from backend.services.security import CARD_ROLE, Principal
+from backend.services import custody, graduation
+from backend.services.security import CARD_ROLE, RESIDENT_ROLE, Principal
 
 router = APIRouter(tags=["custodial accounts and member cards"])
 Staff = Annotated[Principal, Depends(require("admin", "coordinator"))]
 # A PIN is reset with the resident in person, at their centre: its coordinators only (not the city's admin).
 Coordinator = Annotated[Principal, Depends(require("coordinator"))]
+# A resident signed in with a wallet (Sign-In with Ethereum): the wallet they move to.
+WalletResident = Annotated[Principal, Depends(require(RESIDENT_ROLE))]
 PIN = Field(pattern=r"^\d{4,6}$", description="4 to 6 digits the resident chose", repr=False)
 
 
@@ -201,3 +203,57 @@ def card_donate(body: CardDonateIn, session: Card, db: DbDep, chain: ChainDep, s
     """Coins to a registered charity, signed with the account's key and relayed; under the daily limit."""
     return once.run(db, _card_actor(session), body, lambda: custody.spend(
         db, chain, settings, keys, session, "donate", charity=body.charity, amount=int(body.amount)), 202)
+
+
+# ------------------------------------------------------------------ moving to the resident's own wallet
+
+
+class MoveIn(Strict):
+    card_token: StrictStr = Field(max_length=64, repr=False)
+    pin: StrictStr = Field(max_length=6, repr=False)
+
+
+class DeclineIn(Strict):
+    reason: StrictStr = Field(min_length=1, max_length=300)
+
+
+@router.post("/me/custody-move", status_code=201)
+def request_move(body: MoveIn, request: Request, who: WalletResident, db: DbDep, settings: SettingsDep) -> dict:
+    """Signed in with the wallet they want, the resident shows their member card and PIN: their coins and record
+    are to move to this wallet once a coordinator of their centre confirms it with them in person."""
+    return graduation.request(db, settings, who.username, body.card_token, body.pin, client_address(request))
+
+
+@router.get("/me/custody-move")
+def my_move(who: WalletResident, db: DbDep) -> dict:
+    """The move to this wallet (`move`: null when none): requested, confirmed, paying, done, declined (why) or
+    failed (why)."""
+    return graduation.of_wallet(db, who.username)
+
+
+@router.post("/me/custody-move/retry")
+def retry_my_move(who: WalletResident, db: DbDep, chain: ChainDep, settings: SettingsDep, keys: KeyringDep,
+                  once: IdempotencyDep) -> JSONResponse:
+    """A failed payment of the move tried again (all the coins the old account can use now)."""
+    return once.run(db, who, None, lambda: graduation.retry_by_resident(db, chain, settings, keys, who.username))
+
+
+@router.post("/residents/{resident_id}/custody/move/confirm")
+def confirm_move(resident_id: int, db: DbDep, chain: ChainDep, settings: SettingsDep, actor: Coordinator,
+                 keys: KeyringDep, once: IdempotencyDep) -> JSONResponse:
+    """Confirmed with the resident in person: the record's address becomes the new wallet, the cards are blocked,
+    and the whole balance is paid to it in one signed payment (a second confirm pays nothing more)."""
+    return once.run(db, actor, None, lambda: graduation.confirm(db, chain, settings, keys, actor, resident_id))
+
+
+@router.post("/residents/{resident_id}/custody/move/decline")
+def decline_move(resident_id: int, body: DeclineIn, db: DbDep, actor: Coordinator) -> dict:
+    """The request refused, saying why (the resident sees the reason)."""
+    return graduation.decline(db, actor, resident_id, body.reason)
+
+
+@router.post("/residents/{resident_id}/custody/move/retry")
+def retry_move(resident_id: int, db: DbDep, chain: ChainDep, settings: SettingsDep, actor: Coordinator,
+               keys: KeyringDep, once: IdempotencyDep) -> JSONResponse:
+    """A failed payment of the move tried again."""
+    return once.run(db, actor, None, lambda: graduation.retry_by_staff(db, chain, settings, keys, actor, resident_id))

@@ -20,8 +20,9 @@ class CustodialAccount(Base):
     resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"), primary_key=True, autoincrement=False)
     address: Mapped[str] = mapped_column(String(42), unique=True)
     master_key_id: Mapped[str] = mapped_column(String(16))
-    sealed_data_key: Mapped[bytes] = mapped_column(LargeBinary)
-    sealed_private_key: Mapped[bytes] = mapped_column(LargeBinary)
+    # Both None once the resident moved to a wallet of their own and the key was destroyed (`key_destroyed_at`).
+    sealed_data_key: Mapped[bytes | None] = mapped_column(LargeBinary)
+    sealed_private_key: Mapped[bytes | None] = mapped_column(LargeBinary)
     pin_hash: Mapped[str] = mapped_column(String(200))
     # Coins (base units) the account may spend per Korean day; None: VB_CUSTODY_DAILY_LIMIT.
     daily_limit: Mapped[str | None] = mapped_column(String(80))
@@ -29,6 +30,7 @@ class CustodialAccount(Base):
     consent_at: Mapped[datetime] = mapped_column(UtcDateTime())
     created_by: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    key_destroyed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 class MemberCard(Base):
@@ -62,7 +64,9 @@ class MemberNotice(Base):
     __tablename__ = "member_notices"
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"))
-    kind: Mapped[str] = mapped_column(String(32))  # pin_set | pin_reset | card_issued | card_blocked | card_locked
+    # pin_set | pin_reset | card_issued | card_blocked | card_locked | move_requested | move_declined | custody_moved |
+    # move_failed | move_done
+    kind: Mapped[str] = mapped_column(String(32))
     actor: Mapped[str | None] = mapped_column(String(100))
     card_serial: Mapped[int | None] = mapped_column(Integer)
     at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
@@ -99,3 +103,30 @@ class GuardianOp(Base):
     chain_op_id: Mapped[int] = mapped_column(ForeignKey("chain_ops.id"), primary_key=True, autoincrement=False)
     guardianship_id: Mapped[int] = mapped_column(ForeignKey("guardianships.id"), index=True)
     kind: Mapped[str] = mapped_column(String(16))  # redeem | donate
+
+
+class CustodyMove(Base):
+    """A custodial resident moving to a wallet of their own (services.graduation, docs/access.md).
+
+    state: requested (the resident asked, signed in with the new wallet, with their card and PIN) → declined (a
+    coordinator said no, `reason`) | confirmed (a coordinator of their centre confirmed in person: the record's
+    address is the new one, the cards blocked) → paying (the whole available balance relayed to the new address in
+    one signed payment, `op_id`; again for coins that arrive later, `payments` counts them) → done (the payment final,
+    the old address empty, the key destroyed) | failed (a payment failed, `reason`; a retry pays again)."""
+
+    __tablename__ = "custody_moves"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"), index=True)
+    old_address: Mapped[str] = mapped_column(String(42))
+    new_address: Mapped[str] = mapped_column(String(42), index=True)
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    op_id: Mapped[int | None] = mapped_column(ForeignKey("chain_ops.id"))
+    payments: Mapped[int] = mapped_column(Integer, default=0)
+    moved: Mapped[str] = mapped_column(String(80), default="0")  # coins (base units) the payments carried
+    reason: Mapped[str | None] = mapped_column(String(300))
+    requested_by: Mapped[str] = mapped_column(String(100))
+    requested_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    decided_by: Mapped[str | None] = mapped_column(String(100))
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)

@@ -83,12 +83,18 @@ function custodySection(r, again) {
         h("button", { type: "submit", class: "primary" }, t("console.custody.open"))), box);
       return;
     }
+    const move = account.move;
+    if (move && ["confirmed", "paying", "done", "failed"].includes(move.state)) {
+      show(body, moveBlock(r, move, box, redraw), box);
+      return;
+    }
     const card = account.card;
     const state = !card ? t("console.custody.no_card") : card.status === "blocked" ? t("console.custody.card_blocked", { serial: card.serial })
       : card.locked ? t("console.custody.card_locked", { serial: card.serial }) : t("console.custody.card_active", { serial: card.serial });
     const { pin, again: pin2, fields } = pinInputs(`reset-${r.id}`);
     const reason = h("input", { type: "text", maxlength: "200" });
     show(body,
+      move ? moveBlock(r, move, box, redraw) : null,
       h("dl", { class: "pairs" },
         h("dt", {}, t("console.custody.card")), h("dd", { "data-card-state": card ? (card.locked ? "locked" : card.status) : "none" }, state),
         h("dt", {}, t("console.custody.today")), h("dd", {}, t("console.custody.spent", { spent: coins(account.spent_today), limit: coins(account.daily_limit) }))),
@@ -164,6 +170,45 @@ function guardiansSection(r) {
   };
   section.addEventListener("toggle", draw);
   return section;
+}
+
+/**
+ * The resident's request to move to their own wallet (docs/access.md): confirmed or declined with them in person;
+ * then where the move is (moving, done, failed with a retry).
+ */
+function moveBlock(r, move, box, redraw) {
+  const said = (key, params) => h("p", { "data-move-state": move.state }, t(key, params));
+  if (move.state === "declined") return said("console.custody.move.declined", { reason: move.reason || "—" });
+  if (move.state !== "requested") {
+    return h("section", { class: "custody-move", "aria-label": t("console.custody.move.title") },
+      h("h4", {}, t("console.custody.move.title")),
+      move.state === "done" ? said("console.custody.move.done")
+        : move.state === "failed" ? said("console.custody.move.failed", { reason: move.reason || "—" })
+          : said("console.custody.move.state", { state: t(`move.state.${move.state}`) }),
+      h("dl", { class: "pairs" },
+        h("dt", {}, t("console.custody.move.wallet")), h("dd", { class: "mono" }, move.new_address),
+        h("dt", {}, t("move.moved")), h("dd", {}, t("coins.amount", { amount: coins(move.moved) }))),
+      move.state === "failed" ? h("button", { type: "button", class: "primary", onclick: async () => {
+        if (await act(box, () => call(`/residents/${r.id}/custody/move/retry`, { method: "POST", idempotencyKey: newIdempotencyKey() }))) redraw();
+      } }, t("console.custody.move.retry")) : null);
+  }
+  const reason = h("input", { type: "text", maxlength: "300" });
+  return h("section", { class: "custody-move", "aria-label": t("console.custody.move.title") },
+    h("h4", {}, t("console.custody.move.title")),
+    h("p", {}, t("console.custody.move.intro")),
+    h("dl", { class: "pairs" },
+      h("dt", {}, t("console.custody.move.wallet")), h("dd", { class: "mono", "data-new-wallet": move.new_address }, move.new_address),
+      h("dt", {}, t("console.custody.move.asked")), h("dd", {}, dateTime(move.requested_at))),
+    h("button", { type: "button", class: "primary", onclick: async () => {
+      if (await act(box, () => call(`/residents/${r.id}/custody/move/confirm`, { method: "POST", idempotencyKey: newIdempotencyKey() }))) redraw();
+    } }, t("console.custody.move.confirm")),
+    h("details", {}, h("summary", {}, t("console.custody.move.decline")),
+      h("form", { onsubmit: async (e) => {
+        e.preventDefault();
+        if (!reason.value.trim()) { show(box, status(t("console.custody.move.reason_missing"), "error")); return; }
+        if (await act(box, () => call(`/residents/${r.id}/custody/move/decline`, { method: "POST", body: { reason: reason.value.trim() } }))) redraw();
+      } }, field(`move-reason-${r.id}`, t("console.custody.move.reason"), reason),
+      h("button", { type: "submit", class: "danger" }, t("console.custody.move.decline")))));
 }
 
 /** 봉사활동 확인서 of a period as a PDF: the activities recorded at my centre (the resident gets all of theirs in the app). */

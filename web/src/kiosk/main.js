@@ -65,7 +65,8 @@ function money(amount, wonPerCoin) {
 const NOTICE_KEYS = { pin_reset: "kiosk.notice.pin_reset", pin_set: "kiosk.notice.pin_reset", card_issued: "kiosk.notice.card_issued",
   card_blocked: "kiosk.notice.card_blocked", card_locked: "kiosk.notice.card_locked",
   guardian_registered: "kiosk.notice.guardian_registered", guardian_revoked: "kiosk.notice.guardian_revoked",
-  guardian_acted: "kiosk.notice.guardian_acted", guardian_pin_reset: "kiosk.notice.guardian_pin_reset" };
+  guardian_acted: "kiosk.notice.guardian_acted", guardian_pin_reset: "kiosk.notice.guardian_pin_reset",
+  move_requested: "kiosk.notice.move_requested", move_declined: "kiosk.notice.move_declined" };
 
 async function homeScreen({ main }) {
   const bearer = token();

@@ -55,6 +55,7 @@ export async function homeScreen({ main }) {
     historyList(history.entries.slice(0, 8)),
     history.entries.length > 8 ? h("p", {}, h("a", { href: "#/history" }, t("home.all_history"))) : null,
     h("p", {}, h("a", { href: "#/certificate" }, t("certificate.link"))),
+    h("p", {}, h("a", { href: "#/move" }, t("move.link"))),
     h("h2", {}, t("home.wallet_title")),
     h("p", { class: "hint" }, t("home.add_coin_hint")),
     h("div", { class: "actions" }, addCoin,

@@ -12,6 +12,7 @@ import { guardianScreen } from "./guardian.js";
 import { historyScreen } from "./history.js";
 import { homeScreen } from "./home.js";
 import { matchesScreen } from "./matches.js";
+import { moveScreen } from "./move.js";
 import { needScreen } from "./need.js";
 import { needsScreen } from "./needs.js";
 import { offersScreen, redeemScreen } from "./offers.js";
@@ -30,6 +31,7 @@ const signedIn = {
   community: communityScreen, talents: talentsScreen, needs: needsScreen, need: needScreen, fitting: fittingScreen, matches: matchesScreen,
   proposals: proposalsScreen, proposal: proposalScreen, report: reportScreen, certificate: certificateScreen, programmes: programmesScreen,
   guardian: guardianScreen,
+  move: moveScreen,
 };
 
 function tabs() {

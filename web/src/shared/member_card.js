@@ -58,9 +58,10 @@ export function cardStep(main, { onCard, notice = null }) {
 
 /**
  * The PIN step for `card`: `onSession(session)` with POST /card/sessions' answer. `staffToken`: a provider's sign-in
- * (their desk: the session redeems their offers only). `cancelHref`: where "start again" goes.
+ * (their desk: the session redeems their offers only). `cancelHref`: where "start again" goes. `send(card, pin)`:
+ * where the card and PIN go instead of POST /card/sessions (the resident app's move to their own wallet).
  */
-export function pinStep(main, { card, onSession, staffToken = null, cancelHref }) {
+export function pinStep(main, { card, onSession, staffToken = null, cancelHref, send = null }) {
   let pin = "";
   const count = h("p", { class: "visually-hidden", "aria-live": "polite" });
   const input = h("input", { type: "password", inputmode: "numeric", autocomplete: "off", maxlength: "6", pattern: "[0-9]*" });
@@ -78,7 +79,8 @@ export function pinStep(main, { card, onSession, staffToken = null, cancelHref }
     }
     show(result, status(t("membercard.pin.checking")));
     try {
-      onSession(await api("/card/sessions", { method: "POST", body: { card_token: card, pin }, token: staffToken, endsSession: false }));
+      onSession(await (send ? send(card, pin)
+        : api("/card/sessions", { method: "POST", body: { card_token: card, pin }, token: staffToken, endsSession: false })));
     } catch (error) {
       pin = "";
       draw();
