@@ -242,14 +242,21 @@ class Chaos:
         self.worker = self._start_worker()
 
     def restart_node(self, down_s: float = 2.0) -> None:
-        last = int(self.node.web3.eth.get_block("latest")["timestamp"])
-        self.node.stop()  # Anvil writes its state file on the way out
-        time.sleep(down_s)  # calls meanwhile: 502 from the proxy
-        self.node.start_again()
-        # The chain's clock, moved ahead by the bench to unlock coins, goes on from where it was (Anvil's state file
-        # keeps the blocks, not the offset from the wall clock).
-        self.node.web3.provider.make_request("evm_setNextBlockTimestamp", [last + 1])
-        self.node.web3.provider.make_request("evm_mine", [])
+        with self._node_calls:  # no block of ours mined meanwhile
+            last = int(self.node.web3.eth.get_block("latest")["timestamp"])
+            self.proxy.unreachable = True  # calls meanwhile: 502 from the proxy, until the clock is set again
+            try:
+                self.node.stop()  # Anvil writes its state file on the way out
+                time.sleep(down_s)
+                self.node.start_again()
+                # The chain's clock, moved ahead by the bench to unlock coins, goes on from where it was (Anvil's
+                # state file keeps the blocks, not the offset from the wall clock) before anyone else reaches the
+                # node: a block at the wall clock's time would lock the residents' coins again, which no real
+                # chain does.
+                self.node.web3.provider.make_request("evm_setNextBlockTimestamp", [last + 1])
+                self.node.web3.provider.make_request("evm_mine", [])
+            finally:
+                self.proxy.unreachable = False
         self.node_restarts += 1
         log("node stopped and started again from its state file")
 

@@ -52,6 +52,8 @@ class ChaosProxy:
         self.upstream = upstream
         self._lock = threading.Lock()
         self._session = requests.Session()
+        # True: every call answered 502 as if the node were down (a restarted node held back until it is ready).
+        self.unreachable = False
         self.reset()
         proxy = self
 
@@ -62,6 +64,8 @@ class ChaosProxy:
             def do_POST(self):
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 try:
+                    if proxy.unreachable:
+                        raise requests.ConnectionError("the node is held unreachable")
                     status, headers, answer = proxy.answer(body)
                 except requests.RequestException:  # the node is down: what a gateway in front of it answers
                     with proxy._lock:
