@@ -31,6 +31,8 @@ def test_resident_wallet(stack, new_page, coordinator, gym_offer):
     # The session survives a reload.
     page.reload()
     page.get_by_role("heading", name="내 코인", level=1).wait_for()
+    page.wait_for_load_state("networkidle")  # the app has asked whether this wallet acts for anyone
+    assert page.get_by_role("link", name="대신하기").count() == 0  # a tab for guardians only
 
     page.get_by_role("button", name=re.compile("지갑에 VSC 코인 추가")).click()
     page.get_by_text("지갑에 VSC 코인을 추가했습니다.").wait_for()

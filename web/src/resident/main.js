@@ -1,6 +1,7 @@
 // The resident app (/app/): sign in with any EVM wallet, see my coins, spend them at providers, donate, pay a
 // neighbour, show a voucher. Installable (manifest + service worker).
 import "../shared/base.css";
+import { api } from "../shared/api.js";
 import { t } from "../shared/i18n.js";
 import { frame, loadBranding, startRouter } from "../shared/layout.js";
 import { certificateScreen } from "./certificate.js";
@@ -34,13 +35,33 @@ const signedIn = {
   move: moveScreen,
 };
 
+// The 대신하기 tab is for a wallet that acts for a member as their guardian: most residents never need it, and a
+// tab fewer keeps the bar short on a phone. Asked once per signed-in address (the screen itself stays reachable).
+let guardianOf = { address: null, members: 0 };
+
+async function askGuardianship(s) {
+  guardianOf = { address: s.address, members: 0 };
+  try {
+    const members = await api("/guardian/members", { token: s.token });
+    if (guardianOf.address === s.address && members.length) {
+      guardianOf.members = members.length;
+      router.go();
+    }
+  } catch {
+    // no tab; the screen says why if opened
+  }
+}
+
 function tabs() {
-  if (!session.current()) return [];
+  const s = session.current();
+  if (!s) return [];
+  if (guardianOf.address !== s.address) askGuardianship(s);
   return [
     { route: "home", label: t("tab.home") }, { route: "offers", label: t("tab.offers") },
     { route: "vouchers", label: t("tab.vouchers") }, { route: "pay", label: t("tab.pay") },
     { route: "donate", label: t("tab.donate") }, { route: "history", label: t("tab.history") },
-    { route: "community", label: t("tab.community") }, { route: "guardian", label: t("tab.guardian") },
+    { route: "community", label: t("tab.community") },
+    ...(guardianOf.members ? [{ route: "guardian", label: t("tab.guardian") }] : []),
   ];
 }
 
