@@ -163,6 +163,9 @@ class Settings(BaseSettings):
     # How often an API process looks at custodial residents' moves to their own wallets (services.graduation:
     # sweeps late coins, destroys the key once all is final); 0: never (the tests step it by hand).
     custody_move_finish_s: float = Field(default=15.0, ge=0, le=3600)
+    # A move is confirmed by a coordinator who has not, in this many days, opened the account, set its PIN, printed
+    # or issued its card or registered a guardian for it (any of which gives them the card's token and PIN).
+    custody_move_separation_days: int = Field(default=30, ge=0, le=3650)
 
     # the residents' app: the city's names, logo and colours (docs/branding.md)
     branding_file: Path = ROOT / "config" / "branding.yaml"

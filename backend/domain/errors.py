@@ -742,6 +742,18 @@ CATALOGUE: dict[str, dict] = {
                                 "the key of this account held by the centre was destroyed after the move to the "
                                 "resident's own wallet",
                                 "이 센터 보관 키는 본인 지갑으로 옮긴 뒤 폐기되었습니다. 더 이상 서명할 수 없습니다"),
+    "move_needs_another_coordinator": _e(
+        "you opened this account, set its PIN, printed or issued its card or registered a guardian for it in the last "
+        "{days} days: another coordinator of the centre confirms the move of resident {resident_id} with them in person",
+        "최근 {days}일 안에 이 계정을 열었거나, 비밀번호를 정했거나, 카드를 인쇄·발급했거나, 보호자를 등록하셨습니다. "
+        "{resident_id}번 주민의 지갑 옮기기는 센터의 다른 코디네이터가 주민과 직접 만나 확인해야 합니다",
+        "you have held this member's card or PIN recently: another coordinator of the centre confirms the move",
+        "최근 이 회원의 카드나 비밀번호를 다루셨습니다. 센터의 다른 코디네이터가 옮기기를 확인해야 합니다"),
+    "move_changed": _e("the request now names the wallet {address}, not the one you checked: look at it again with the "
+                       "resident before confirming",
+                       "요청된 지갑이 확인하신 주소가 아니라 {address}입니다. 주민과 다시 확인한 뒤 진행하세요",
+                       "the request names another wallet than the one you checked: look at it again with the resident",
+                       "요청된 지갑이 확인하신 주소와 다릅니다. 주민과 다시 확인한 뒤 진행하세요"),
     "move_in_progress": _e("a move to a wallet of your own is already {state}: wait for it to finish",
                            "본인 지갑으로 옮기기가 이미 진행 중입니다 (상태: {state}). 끝날 때까지 기다려 주세요",
                            "a move to a wallet of your own is already in progress: wait for it to finish",

@@ -323,7 +323,10 @@ def printed_card(db: Session, keyring: Keyring, actor, resident_id: int) -> Prin
     card = store.active_card(db, resident.id)
     if card is None:
         raise Refusal(409, "no_active_card", resident_id=resident.id)
-    return PrintedCard(resident.member_number or "", resident.name, card.serial, keyring.card_token(account, card))
+    printed = PrintedCard(resident.member_number or "", resident.name, card.serial, keyring.card_token(account, card))
+    with write_transaction(db):  # whoever printed it has held the card's token (a move's confirm asks another)
+        _audit(db, actor, "card_printed", resident, card_serial=card.serial)
+    return printed
 
 
 def card_pdf(card: PrintedCard, platform_ko: str, platform_en: str) -> bytes:

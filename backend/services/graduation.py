@@ -23,6 +23,7 @@ import logging
 import threading
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend.chain import reads
@@ -33,6 +34,7 @@ from backend.domain.errors import Refusal
 from backend.services import custody, guardians, relay
 from backend.services.resident_records import scope
 from backend.store import custody as store
+from backend.store import guardians as guardian_store
 from backend.store import ops
 from backend.store.db import write_transaction
 from backend.store.models import AdminAudit, ChainOp, ChainTx, CustodyMove, Resident
@@ -105,10 +107,31 @@ def _resident(db: Session, actor, resident_id: int) -> Resident:
     return resident
 
 
+# What gives a staff member the card's token or a PIN they chose or saw typed: they do not also confirm a move.
+HOLDER_ACTIONS = ("custody_opened", "pin_reset", "card_issued", "card_printed", "guardian_registered")
+
+
+def _has_held_the_card(db: Session, settings: Settings, actor, resident: Resident) -> bool:
+    """Whether `actor` may know both the card's token and its PIN: in the separation window they opened the account,
+    set its PIN, printed or issued its card or registered a guardian for it — or a guardian they registered is still
+    active (a guardian resets the PIN). One coordinator alone could otherwise move a member's coins to a wallet of
+    their own; a second person of the centre confirms instead."""
+    since = datetime.now(UTC) - timedelta(days=settings.custody_move_separation_days)
+    acts = db.scalars(select(AdminAudit.params).where(
+        AdminAudit.actor == actor.name, AdminAudit.action.in_(HOLDER_ACTIONS), AdminAudit.at >= since,
+        AdminAudit.centre_id == resident.centre_id))
+    if any(p.get("resident_id") == resident.id for p in acts):
+        return True
+    return any(g.registered_by == actor.name and g.revoked_at is None
+               for g in guardian_store.of_resident(db, resident.id))
+
+
 def confirm(db: Session, chain: ChainClient, settings: Settings, keyring: custody.Keyring, actor,
-            resident_id: int) -> dict:
-    """Confirmed with the resident in person: the address is the new wallet's, the cards blocked, and the whole
-    balance paid to it. Confirming again answers the move as it is (nothing paid twice)."""
+            resident_id: int, new_address: str | None = None) -> dict:
+    """Confirmed with the resident in person, by a coordinator of their centre who has not held their card (see
+    _has_held_the_card), for the wallet the coordinator checked (`new_address`): the address is the new wallet's, the
+    cards blocked, and the whole balance paid to it. Confirming again answers the move as it is (nothing paid
+    twice)."""
     with write_transaction(db):
         resident = _resident(db, actor, resident_id)
         move = store.open_move(db, resident.id, for_update=True)
@@ -116,8 +139,14 @@ def confirm(db: Session, chain: ChainClient, settings: Settings, keyring: custod
             raise Refusal(409, "no_move_request", resident_id=resident.id)
         if move.state != "requested":
             return _view(move, db)
+        if new_address is not None and parse_address(new_address, "new_address") != move.new_address:
+            # the coordinator confirms the wallet they checked with the resident, not whatever request is open now
+            raise Refusal(409, "move_changed", address=move.new_address)
         if by_address(db, move.new_address) is not None:
             raise Refusal(409, "address_taken", address=move.new_address)
+        if _has_held_the_card(db, settings, actor, resident):
+            raise Refusal(409, "move_needs_another_coordinator", resident_id=resident.id,
+                          days=settings.custody_move_separation_days)
         move.state, move.decided_by, move.decided_at = "confirmed", actor.name, datetime.now(UTC)
         change(db, resident, actor.name, actor.user_id or None, "address", move.new_address,
                "moved from the account held by the centre to the resident's own wallet")
@@ -166,6 +195,8 @@ def retry_by_resident(db: Session, chain: ChainClient, settings: Settings, keyri
         if move is None or move.state != "failed":
             raise Refusal(409, "move_not_failed", state=move.state if move else "none")
         move.state, move.reason = "confirmed", None
+        _audit(db, f"resident {wallet}", None, "custody_move_retried", db.get(Resident, move.resident_id),
+               move_id=move.id)
         move_id = move.id
     return _pay(db, chain, settings, keyring, move_id, "confirmed")
 
@@ -247,12 +278,12 @@ def finish(db: Session, chain: ChainClient, settings: Settings, keyring: custody
         if not _final(db, op):
             return "waiting"
     old = move.old_address
-    if has_activity_in_flight(db, move.resident_id) or ops.pending_out(db, old) > 0:
+    if has_activity_in_flight(db, move.resident_id) or ops.pending_out(db, old) > 0 or ops.pending_in(db, old) > 0:
         return "waiting"  # coins still on their way to (or from) the old address
-    balance = reads.balance(chain, old)
-    if balance > 0:
-        if _whole(db, chain, old) == 0:
-            return "waiting"  # coins still locked: swept once they can move
+    balance, whole = reads.balance(chain, old), _whole(db, chain, old)
+    if balance > whole:
+        return "waiting"  # coins still locked: swept once they can move
+    if whole >= settings.relay_min_amount:  # less is not worth a payment: anyone can send dust to any address
         db.rollback()
         with write_transaction(db):
             move = store.move(db, move_id, for_update=True)
@@ -295,6 +326,10 @@ class MoveFinisher:
                 except Refusal as refusal:
                     log.warning("custody move %s: %s", move_id, refusal.code)
                     done[move_id] = refusal.code
+                    db.rollback()
+                except Exception as exc:  # one move's trouble (the node, a key) does not hold back the others
+                    log.warning("custody move %s: %s", move_id, type(exc).__name__)
+                    done[move_id] = "error"
                     db.rollback()
         return done
 

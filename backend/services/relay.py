@@ -29,7 +29,7 @@ from backend.services.offers_catalogue import offer_view
 from backend.store import custody as custody_store
 from backend.store import ops
 from backend.store.db import write_transaction
-from backend.store.models import ChainOp
+from backend.store.models import ChainOp, Resident
 
 DEADLINE_MARGIN_S = 15  # a request must survive the trip to a block
 
@@ -152,9 +152,10 @@ def pay(db: Session, chain: ChainClient, settings: Settings, req: Signed, payee:
     if not whole_balance:
         _check_amount("payments", amount, settings)
         moved = custody_store.account_by_address(db, payee)
-        if moved is not None and moved.key_destroyed_at is not None:
-            # The resident moved to a wallet of their own and the key of this address is destroyed: coins sent to
-            # it could never be spent again.
+        if moved is not None and not custody_rules.is_held(
+                db.get(Resident, moved.resident_id).address, moved.address, moved.sealed_private_key is not None):
+            # The resident moved (or is moving) to a wallet of their own: coins sent here would wait for a sweep,
+            # or, once the key is destroyed, never be spent again.
             raise Refusal(409, "payee_moved", payee=payee)
     message = {"payer": req.address, "payee": payee, "amount": amount, "requestRef": request_ref, "nonce": req.nonce,
                "deadline": req.deadline}

@@ -200,7 +200,7 @@ def _history_entry(e: ChainEvent, address: str, names: HistoryNames) -> dict | N
                     counterparty=a["payee"] if outgoing else a["payer"], request_ref=a["requestRef"])
     else:
         return None
-    if e.tx_hash in names.guardians:  # asked for by the member's guardian
+    if e.tx_hash in names.guardians and e.address1 == address:  # the member's own entry, asked for by their guardian
         item["guardian"] = names.guardians[e.tx_hash]
     return item
 

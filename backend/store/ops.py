@@ -28,6 +28,12 @@ def pending_out(s: Session, subject: str) -> int:
     return sum(int(op.amount or 0) for op in live_ops(s, subject))
 
 
+def pending_in(s: Session, payee: str) -> int:
+    """Coins on their way to `payee` by relayed payments not mined yet."""
+    live = s.scalars(select(ChainOp).where(ChainOp.kind == "pay", ChainOp.state.in_(LIVE)))
+    return sum(int(op.amount or 0) for op in live if (op.params or {}).get("payee") == payee)
+
+
 def spent_since(s: Session, subject: str, since: datetime) -> int:
     """Coins the subject's relayed requests accepted since `since` spend: in flight or mined (a failed one spent
     nothing)."""

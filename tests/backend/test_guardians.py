@@ -18,6 +18,7 @@ from test_statements import statement_text
 from test_custody import (CHARITY, PIN, card_token, earn, offer_id, open_session, private_key, register, relayed_ops,
                           session_headers)
 
+from backend.chain.keys import dev_key
 from backend.services.statements import KST
 from backend.store.models import GuardianOp, Guardianship, MemberNotice
 
@@ -126,6 +127,16 @@ def test_a_guardian_redeems_for_the_member_once_per_key_and_the_voucher_names_th
     assert op.status_code == 200 and op.json()["state"] == "confirmed", op.text
     history = backend.http.get(f"/guardian/members/{member['id']}/history", headers=guardian["headers"]).json()
     assert [(e["kind"], e["guardian"]["name"]) for e in history["entries"] if "guardian" in e] == [("redeemed", "김보호")]
+    # The provider's own history has the voucher too, without the member's guardian (who they are is the member's).
+    gym = backend.http.get("/me/history", headers=sign_in(backend, dev_key(3))).json()
+    vouchers = [e for e in gym["entries"] if e["kind"] == "redeemed" and e["tx_hash"] == history["entries"][-1]["tx_hash"]]
+    assert vouchers and all("guardian" not in e for e in vouchers), vouchers
+
+
+def test_the_citys_admin_does_not_register_a_guardian(backend, admin_headers, member):
+    """A guardian may set the member's PIN: registering one is for the member's own centre, not the city."""
+    r = add_guardian(backend, admin_headers, member["id"], new_wallet())
+    assert r.status_code == 403, r.text
 
 
 def test_a_wallet_that_is_no_guardian_is_refused(backend, member, guardian):

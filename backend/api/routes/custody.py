@@ -213,6 +213,10 @@ class MoveIn(Strict):
     pin: StrictStr = Field(max_length=6, repr=False)
 
 
+class ConfirmMoveIn(Strict):
+    new_address: StrictStr = Field(max_length=42, description="the wallet the coordinator checked with the resident")
+
+
 class DeclineIn(Strict):
     reason: StrictStr = Field(min_length=1, max_length=300)
 
@@ -239,11 +243,13 @@ def retry_my_move(who: WalletResident, db: DbDep, chain: ChainDep, settings: Set
 
 
 @router.post("/residents/{resident_id}/custody/move/confirm")
-def confirm_move(resident_id: int, db: DbDep, chain: ChainDep, settings: SettingsDep, actor: Coordinator,
-                 keys: KeyringDep, once: IdempotencyDep) -> JSONResponse:
-    """Confirmed with the resident in person: the record's address becomes the new wallet, the cards are blocked,
-    and the whole balance is paid to it in one signed payment (a second confirm pays nothing more)."""
-    return once.run(db, actor, None, lambda: graduation.confirm(db, chain, settings, keys, actor, resident_id))
+def confirm_move(resident_id: int, body: ConfirmMoveIn, db: DbDep, chain: ChainDep, settings: SettingsDep,
+                 actor: Coordinator, keys: KeyringDep, once: IdempotencyDep) -> JSONResponse:
+    """Confirmed with the resident in person, for the wallet checked with them, by a coordinator who has not held
+    their card: the record's address becomes the new wallet, the cards are blocked, and the whole balance is paid to
+    it in one signed payment (a second confirm pays nothing more)."""
+    return once.run(db, actor, body, lambda: graduation.confirm(db, chain, settings, keys, actor, resident_id,
+                                                                body.new_address))
 
 
 @router.post("/residents/{resident_id}/custody/move/decline")

@@ -200,7 +200,7 @@ function moveBlock(r, move, box, redraw) {
       h("dt", {}, t("console.custody.move.wallet")), h("dd", { class: "mono", "data-new-wallet": move.new_address }, move.new_address),
       h("dt", {}, t("console.custody.move.asked")), h("dd", {}, dateTime(move.requested_at))),
     h("button", { type: "button", class: "primary", onclick: async () => {
-      if (await act(box, () => call(`/residents/${r.id}/custody/move/confirm`, { method: "POST", idempotencyKey: newIdempotencyKey() }))) redraw();
+      if (await act(box, () => call(`/residents/${r.id}/custody/move/confirm`, { method: "POST", body: { new_address: move.new_address }, idempotencyKey: newIdempotencyKey() }))) redraw();
     } }, t("console.custody.move.confirm")),
     h("details", {}, h("summary", {}, t("console.custody.move.decline")),
       h("form", { onsubmit: async (e) => {
