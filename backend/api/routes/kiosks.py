@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Header
 from fastapi.responses import JSONResponse
 from pydantic import Field, StrictStr
 
@@ -42,3 +42,11 @@ def revoke_kiosk(centre_id: int, kiosk_id: int, db: DbDep, actor: Staff, once: I
     """The kiosk taken out of service (lost, stolen, moved): it opens no card session from now on and its open
     sessions are refused at their next call."""
     return once.run(db, actor, None, lambda: kiosks.revoke(db, actor, centre_id, kiosk_id))
+
+
+@router.get("/kiosks/this")
+def this_kiosk(db: DbDep, x_kiosk_device: Annotated[str | None, Header(max_length=80)] = None) -> dict:
+    """The enrolled kiosk a device code names (the kiosk's setup screen checks the code it was given): its place and
+    centre; 401 `kiosk_device_required` for an unknown code, 403 `kiosk_device_revoked` once revoked."""
+    kiosk = kiosks.device_of(db, x_kiosk_device)
+    return {"id": kiosk.id, "name": kiosk.name, "centre_id": kiosk.centre_id}
