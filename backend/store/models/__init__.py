@@ -15,5 +15,4 @@ from backend.store.models.leases import Lease  # noqa: F401
 from backend.store.models.portal import PortalProgramme, PortalLink, PortalExport, PortalExported, PortalHours  # noqa: F401
 from backend.store.models.restore import UnmatchedAttestation  # noqa: F401
 from backend.store.models.custody import (CustodialAccount, CustodyMove, GuardianOp, Guardianship, KioskDevice,  # noqa: F401
-                                          MemberCard,
-                                          MemberNotice)
+                                          MemberCard, MemberNotice)
