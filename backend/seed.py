@@ -5,26 +5,32 @@
 Staff: an admin, a coordinator and a welfare officer of centre 1, a provider (the manifest's first provider);
 residents: dev accounts 7 and 8 with made-up names (personal data, so in the database only); for the community layer,
 four Seocho areas with their centroids, centre 1 serving 서초2동 and centre 2 반포1동. Passwords are random on every
-run, printed once. Existing accounts are left alone."""
+run, printed once. Existing accounts are left alone. On a local chain only, a development kiosk of centre 1 is
+enrolled (its device code printed once, a new one each run; the one of the run before revoked), so that /kiosk/
+works after one paste."""
 
 from __future__ import annotations
 
 import json
 import secrets
 import sys
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 
 from backend.services.security import hash_password
 from backend.chain.client import ChainClient
 from backend.chain.keys import dev_key
-from backend.config import get_settings
+from backend.config import LOCAL_CHAIN_IDS, get_settings
+from backend.domain.custody import new_kiosk_token, token_digest
 from backend.services.centres import sync_centres
 from backend.store.activities import resident_for
 from backend.store.areas import next_version
 from backend.store.models import Area
 from backend.store.db import make_engine, make_session_factory, migrate, transaction
-from backend.store.models import Centre, StaffUser
+from backend.store.models import AdminAudit, Centre, KioskDevice, StaffUser
+
+DEV_KIOSK = "개발용 키오스크 (tools/run)"
 
 DEMO_AREAS = {  # code: (name, latitude, longitude of the centroid)
     "seocho-seocho2": ("서초2동", 37.4925, 127.0260),
@@ -66,9 +72,27 @@ def main() -> int:
             centre = s.get(Centre, centre_id)
             if centre is not None and centre.area is None:
                 centre.area = code
-    json.dump({"staff": accounts, "residents": residents, "areas": sorted(DEMO_AREAS)}, sys.stdout, ensure_ascii=False)
+    kiosk = dev_kiosk(sessions) if chain.chain_id in LOCAL_CHAIN_IDS else None
+    json.dump({"staff": accounts, "residents": residents, "areas": sorted(DEMO_AREAS), "kiosk": kiosk}, sys.stdout,
+              ensure_ascii=False)
     print()
     return 0
+
+
+def dev_kiosk(sessions) -> dict:
+    """A kiosk of centre 1 enrolled for the local demo (local chains only: elsewhere a coordinator enrols each kiosk
+    in the console); the previous run's development kiosk is revoked."""
+    code = new_kiosk_token()
+    with transaction(sessions) as s:
+        for old in s.scalars(select(KioskDevice).where(KioskDevice.name == DEV_KIOSK, KioskDevice.revoked_at.is_(None))):
+            old.revoked_at, old.revoked_by = datetime.now(UTC), "seed"
+        device = KioskDevice(centre_id=1, name=DEV_KIOSK, token_digest=token_digest(code), enrolled_by="seed",
+                             enrolled_at=datetime.now(UTC))
+        s.add(device)
+        s.flush()
+        s.add(AdminAudit(actor="seed", actor_user_id=None, action="kiosk_enrolled",
+                         params={"kiosk_id": device.id, "name": DEV_KIOSK}, centre_id=1))
+    return {"centre_id": 1, "name": DEV_KIOSK, "device_code": code}
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ from backend.api.body_limit import BodyLimit, BodyTooLarge
 from backend.api.routes import (activities, admin, auth, branding, chain_views, directory, health, operations,
                                 providers, resident_records, residents, sheets, staff, statistics)
 from backend.api.routes import areas, certificates, community_rewards, custody, matches, needs, portal, proposals, reports, talents
-from backend.api.routes import guardians, statements
+from backend.api.routes import guardians, kiosks, statements
 from backend.chain.client import ChainClient
 from backend.config import Settings, get_settings
 from backend.domain.errors import Refusal
@@ -124,7 +124,7 @@ def create_app(settings: Settings | None = None, *, chain: ChainClient | None = 
                    operations.router, branding.router,
                    areas.router, talents.router, needs.router,
                    matches.router, reports.router, proposals.router, community_rewards.router, certificates.router,
-                   portal.router, custody.router, guardians.router, statements.router):
+                   portal.router, custody.router, guardians.router, kiosks.router, statements.router):
         app.include_router(router)
     web.mount(app, settings.web_dir)
     # Every body at most VB_MAX_BODY_BYTES (413 request_too_large); the sheet upload bounds its own (routes/sheets).

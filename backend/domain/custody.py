@@ -43,6 +43,19 @@ def is_card_token(text: str) -> bool:
     return bool(_TOKEN.match(text or ""))
 
 
+KIOSK_TOKEN_PREFIX = "vbk_"
+_KIOSK_TOKEN = re.compile(r"^vbk_[A-Za-z0-9_-]{43}$")
+
+
+def new_kiosk_token() -> str:
+    """A kiosk device's secret: shown once when a coordinator enrols the kiosk, kept only as its digest (256 bits)."""
+    return KIOSK_TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+def is_kiosk_token(text: str) -> bool:
+    return bool(_KIOSK_TOKEN.match(text or ""))
+
+
 def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 

@@ -75,7 +75,7 @@ def _e(en: str, ko: str, en_plain: str | None = None, ko_plain: str | None = Non
 THINGS_KO = {"need": "요청", "talent": "재능 나눔", "match": "연결", "report": "제보", "proposal": "제안",
              "organisation": "단체", "area": "지역", "centre": "센터", "resident": "주민", "activity": "활동",
              "offer": "상품", "voucher": "이용권", "sheet line": "출석부 줄", "sheet": "출석부", "operation": "작업", "staff account": "직원 계정", "API key": "API 키",
-             "programme": "프로그램", "export": "내보내기", "guardian": "보호자"}
+             "programme": "프로그램", "export": "내보내기", "guardian": "보호자", "kiosk": "키오스크"}
 
 # Korean for the statuses, roles and fields the messages name (an unknown one stays as it is: it is an identifier).
 WORDS_KO = {
@@ -693,6 +693,22 @@ CATALOGUE: dict[str, dict] = {
                               "오늘 쓸 수 있는 한도를 넘습니다. 내일 다시 해 주세요"),
     "desk_redeems_only": _e("at a provider's desk a card redeems this provider's offers only; donate at the centre's kiosk",
                             "가게 창구에서는 이곳의 상품만 쓸 수 있습니다. 기부는 센터의 키오스크에서 해 주세요"),
+    "kiosk_already_revoked": _e("the kiosk {name!r} is already revoked", "키오스크 '{name}'은(는) 이미 등록 해제되었습니다",
+                                "the kiosk is already revoked", "이 키오스크는 이미 등록 해제되었습니다"),
+    "kiosk_device_required": _e("a member card is used at an enrolled kiosk of a centre or at a provider's desk: this "
+                                "device is not enrolled; a coordinator enrols it in the console (Kiosk devices)",
+                                "회원 카드는 센터에 등록된 키오스크나 가게 창구에서만 쓸 수 있습니다. 이 기기는 등록되지 "
+                                "않았습니다. 코디네이터가 관리 화면(키오스크 기기)에서 등록해 주세요"),
+    "kiosk_device_revoked": _e("this kiosk ({name}) was taken out of service by a coordinator; a coordinator can "
+                               "enrol it again in the console (Kiosk devices)",
+                               "이 키오스크({name})는 코디네이터가 등록을 해제했습니다. 코디네이터가 관리 화면(키오스크 "
+                               "기기)에서 다시 등록해 주세요",
+                               "this kiosk was taken out of service by a coordinator; a coordinator can enrol it "
+                               "again in the console (Kiosk devices)",
+                               "이 키오스크는 코디네이터가 등록을 해제했습니다. 코디네이터가 관리 화면(키오스크 기기)에서 "
+                               "다시 등록해 주세요"),
+    "kiosk_name_required": _e("give the kiosk's place (for example: 1st floor lobby)",
+                              "키오스크가 있는 곳을 입력하세요 (예: 1층 로비)"),
     "no_active_card": _e("resident {resident_id} has no active member card; issue a new one",
                          "{resident_id}번 주민은 쓸 수 있는 회원 카드가 없습니다. 새 카드를 발급하세요",
                          "the resident has no active member card; issue a new one",

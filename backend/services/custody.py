@@ -34,7 +34,7 @@ from backend.domain import custody as rules
 from backend.domain.residents import consent_moment
 from backend.domain.errors import Refusal
 from backend.services.chain_ops import provider_address
-from backend.services import documents, login_throttle, offers_catalogue, relay, residents
+from backend.services import documents, kiosks, login_throttle, offers_catalogue, relay, residents
 from backend.services.resident_records import scope
 from backend.services.security import (CARD_ROLE, decode_token, hash_password, issue_card_token, password_mark,
                                        verify_password)
@@ -389,6 +389,7 @@ class CardSession:
     resident_id: int
     address: str
     desk: str | None  # the provider whose desk opened the session
+    kiosk: int | None = None  # the enrolled kiosk (services.kiosks) that opened it, when no desk did
 
 
 def _client_key(client: str) -> str:
@@ -457,10 +458,12 @@ def check_card(db: Session, settings: Settings, card_token: str, pin: str, clien
 
 
 def start_session(db: Session, settings: Settings, card_token: str, pin: str, client: str,
-                  desk_user_id: int | None) -> tuple[str, int, dict]:
+                  desk_user_id: int | None, kiosk_code: str | None = None) -> tuple[str, int, dict]:
     """A card and its PIN (check_card): a short session for that resident only (the token, its lifetime, who it is
-    for)."""
+    for). Without a provider's desk, only an enrolled kiosk opens one (`kiosk_code`, its device secret): the
+    session is bound to that kiosk and ends when the kiosk is revoked."""
     desk = provider_address(db, desk_user_id) if desk_user_id is not None else None
+    kiosk = kiosks.device_of(db, kiosk_code, touch=True) if desk is None else None
     checked = check_card(db, settings, card_token, pin, client)
     card = store.card(db, checked.card_id)
     account = store.account(db, checked.resident_id)
@@ -469,8 +472,10 @@ def start_session(db: Session, settings: Settings, card_token: str, pin: str, cl
            "address": account.address}
     db.rollback()
     ttl = settings.card_session_ttl_s
+    if kiosk is not None:
+        who = {**who, "kiosk": {"id": kiosk.id, "name": kiosk.name, "centre_id": kiosk.centre_id}}
     return issue_card_token(settings.jwt_secret, settings.jwt_issuer, ttl, checked.card_id, checked.pin_hash,
-                            desk), ttl, who
+                            desk, kiosk.id if kiosk is not None else None), ttl, who
 
 
 def session_of(db: Session, settings: Settings, token: str) -> CardSession:
@@ -492,7 +497,12 @@ def session_of(db: Session, settings: Settings, token: str) -> CardSession:
     account = store.account(db, card.resident_id)
     if account is None or claims.get("pin") != password_mark(account.pin_hash):
         raise Refusal(401, "card_session_required")
-    return CardSession(card.id, card.resident_id, account.address, claims.get("desk"))
+    desk, kiosk = claims.get("desk"), claims.get("kiosk")
+    if desk is None:  # a kiosk's session: only while that kiosk is enrolled
+        if not isinstance(kiosk, int):
+            raise Refusal(401, "card_session_required")
+        kiosks.still_enrolled(db, kiosk)
+    return CardSession(card.id, card.resident_id, account.address, desk, kiosk if desk is None else None)
 
 
 def me(db: Session, chain: ChainClient, settings: Settings, session: CardSession) -> dict:
@@ -541,7 +551,9 @@ def spend(db: Session, chain: ChainClient, settings: Settings, keyring: Keyring,
     if kind == "donate" and session.desk is not None:
         raise Refusal(403, "desk_redeems_only")
     return spend_for(db, chain, settings, keyring, session.resident_id, kind, offer_id=offer_id, charity=charity,
-                     amount=amount, provider_only=session.desk)
+                     amount=amount, provider_only=session.desk,
+                     on_queued=kiosks.spent_at(session.kiosk, session.resident_id, kind)
+                     if session.kiosk is not None else None)
 
 
 def spend_for(db: Session, chain: ChainClient, settings: Settings, keyring: Keyring, resident_id: int, kind: str, *,

@@ -165,10 +165,12 @@ def issue_resident_token(secret: str, issuer: str, ttl_s: int, address: str) -> 
 CARD_ROLE = "card"  # a member card and its PIN at a kiosk or a provider's desk; never a staff role
 
 
-def issue_card_token(secret: str, issuer: str, ttl_s: int, card_id: int, pin_hash: str, desk: str | None) -> str:
-    """A card session: the subject is the card; `desk` the provider whose desk opened it (its offers only); `pin`
-    ties it to the PIN as it is now (a reset ends it at once)."""
+def issue_card_token(secret: str, issuer: str, ttl_s: int, card_id: int, pin_hash: str, desk: str | None,
+                     kiosk: int | None = None) -> str:
+    """A card session: the subject is the card; `desk` the provider whose desk opened it (its offers only), else
+    `kiosk` the enrolled kiosk that did (a revoked kiosk's sessions end at once); `pin` ties it to the PIN as it is
+    now (a reset ends it at once)."""
     now = int(time.time())
     claims = {"sub": f"card:{card_id}", "role": CARD_ROLE, "iat": now, "exp": now + ttl_s, "iss": issuer,
-              "jti": secrets.token_urlsafe(9), "desk": desk, "pin": password_mark(pin_hash)}
+              "jti": secrets.token_urlsafe(9), "desk": desk, "kiosk": kiosk, "pin": password_mark(pin_hash)}
     return jwt.encode(claims, secret, algorithm=ALGORITHM)

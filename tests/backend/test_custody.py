@@ -46,9 +46,22 @@ def card_token(backend, coord, resident_id: int) -> str:
     return re.search(r"vbc_[A-Za-z0-9_-]{24}", text).group(0)
 
 
+def kiosk_code(backend) -> str:
+    """The device code of a kiosk enrolled once per app for centre 1 (a card session without a desk needs one)."""
+    if getattr(backend, "kiosk_code", None) is None:
+        r = backend.http.post("/centres/1/kiosks", json={"name": "1층 로비"}, headers=backend.login("coord1"))
+        assert r.status_code == 201, r.text
+        backend.kiosk_code = r.json()["device_code"]
+    return backend.kiosk_code
+
+
 def open_session(backend, token: str, pin: str = PIN, headers: dict | None = None, language: str = "en"):
+    """A card session at the enrolled kiosk, or at a provider's desk when `headers` carry its sign-in."""
+    headers = dict(headers or {})
+    if "Authorization" not in headers and "X-API-Key" not in headers:
+        headers["X-Kiosk-Device"] = kiosk_code(backend)
     return backend.http.post("/card/sessions", json={"card_token": token, "pin": pin},
-                             headers={**(headers or {}), "Accept-Language": language})
+                             headers={**headers, "Accept-Language": language})
 
 
 def session_headers(backend, token: str, pin: str = PIN, headers: dict | None = None) -> dict:

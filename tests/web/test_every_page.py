@@ -15,8 +15,8 @@ RESIDENT = ["home", "offers", "vouchers", "pay", "donate", "receive", "history",
             "fitting", "matches", "proposals", "report", "certificate", "programmes", "guardian", "move"]
 DESK = ["voucher", "offers", "statement"]
 DASHBOARD = ["figures", "check", "proposals"]
-CONSOLE = {"coord1": ["residents", "record", "sheets", "queue", "portal"], "officer1": ["reports"],
-           "admin": ["rules", "city", "staff", "audit", "portal"]}
+CONSOLE = {"coord1": ["residents", "record", "sheets", "queue", "portal", "kiosks"], "officer1": ["reports"],
+           "admin": ["rules", "city", "staff", "audit", "portal", "kiosks"]}
 
 
 def check(page, watch, name: str) -> None:
@@ -53,7 +53,14 @@ def resident_pages(stack, new_page, coordinator, gym_offer, lang, viewport):
     page.goto(f"{stack.url}/verify/")
     check(page, watch, "verify without a certificate")
     page.goto(f"{stack.url}/kiosk/")
+    check(page, watch, "kiosk not enrolled (its setup screen)")
+    r = stack.http.post("/centres/1/kiosks", json={"name": f"every page {lang} {viewport}"}, headers=coordinator)
+    assert r.status_code == 201, r.text
+    page.evaluate("code => localStorage.setItem('vb.kiosk.device', code)", r.json()["device_code"])
+    page.goto(f"{stack.url}/kiosk/#/start")
+    page.reload()
     check(page, watch, "kiosk without a card")
+    assert page.locator("#member-card").count() == 1
 
     # The resident, signed in with a wallet, with some history.
     wallet = BrowserWallet.create()

@@ -12,7 +12,7 @@ import re
 
 from pypdf import PdfReader
 from test_console import console_sign_in
-from test_kiosk import custodial_resident
+from test_kiosk import custodial_resident, kiosk_code
 
 from stack import axe_violations, screenshot
 from wallet import BrowserWallet
@@ -100,7 +100,8 @@ def test_guardian_acts(stack, new_page, coordinator):
     assert watch.unexpected(allowed_statuses=(422,)) == []
 
     # The member's own history (their card, with the PIN the guardian reset) and the city's log name the guardian.
-    session = stack.http.post("/card/sessions", json={"card_token": token, "pin": "5071"})
+    session = stack.http.post("/card/sessions", json={"card_token": token, "pin": "5071"},
+                              headers={"X-Kiosk-Device": kiosk_code(stack, coordinator)})
     assert session.status_code == 200, session.text
     me = {"Authorization": f"Bearer {session.json()['access_token']}"}
     history = stack.http.get("/card/history", headers=me).json()

@@ -1,7 +1,9 @@
 """The centre's kiosk in a real browser, for a resident whose account the centre holds: the printed card's QR code
 (the one in the card's PDF, played to Chromium's fake camera) and the PIN on the touch keypad open the session; the
 resident uses a voucher and gets its number and check code; on another visit five wrong PINs lock the card, said in
-words. No browser error, axe-core finds nothing serious."""
+words. The kiosk is enrolled first as a device of its centre: a coordinator enrols it in the console and the device
+code is typed into the kiosk's setup screen; revoked in the console, the kiosk ends its session and asks to be
+enrolled again. No browser error, axe-core finds nothing serious."""
 
 from __future__ import annotations
 
@@ -16,6 +18,44 @@ from test_certificates import qr_modules
 from stack import CHROMIUM, VIEWPORTS, axe_violations, qr_video, record_activity, screenshot
 
 PIN = "4826"
+KIOSK_KEY = "vb.kiosk.device"
+
+
+def kiosk_code(stack, coordinator, name: str = "1층 로비") -> str:
+    """A kiosk of centre 1 enrolled through the API: its device code (shown once)."""
+    r = stack.http.post("/centres/1/kiosks", json={"name": name}, headers=coordinator)
+    assert r.status_code == 201, r.text
+    return r.json()["device_code"]
+
+
+def enrolled(page, stack, coordinator) -> str:
+    """The page's browser made an enrolled kiosk (the code in its localStorage, as the setup screen keeps it)."""
+    code = kiosk_code(stack, coordinator)
+    page.context.add_init_script(f"localStorage.setItem('{KIOSK_KEY}', '{code}');")
+    return code
+
+
+def enrol_in_console(page, stack, name: str) -> str:
+    """A coordinator enrols a kiosk in the console's 키오스크 기기 tab: the device code shown once."""
+    from test_console import console_sign_in
+
+    console_sign_in(page, stack, "coord1")
+    page.get_by_role("link", name="키오스크 기기").click()
+    page.get_by_role("heading", name="키오스크 기기", level=1).wait_for()
+    page.get_by_label("놓인 곳").fill(name)
+    page.get_by_role("button", name="등록하고 기기 코드 받기").click()
+    shown = page.locator("[data-device-code]")
+    shown.wait_for()
+    assert page.get_by_text("이 코드는 지금 한 번만 보입니다").is_visible()
+    return shown.get_attribute("data-device-code")
+
+
+def enrol_kiosk_screen(page, code: str) -> None:
+    """The kiosk's setup screen: the device code pasted, then the card screen."""
+    page.get_by_role("heading", name="이 키오스크 등록하기", level=1).wait_for()
+    page.get_by_label("기기 코드").fill(code)
+    page.get_by_role("button", name="등록하기", exact=True).click()
+    page.get_by_role("heading", name="회원 카드를 보여 주세요", level=1).wait_for()
 
 
 def custodial_resident(stack, coordinator) -> tuple[dict, bytes]:
@@ -55,6 +95,13 @@ def test_kiosk_card(stack, new_page, playwright, coordinator, gym_offer, tmp_pat
     r0, c0 = min(r for r, _ in dark), min(c for _, c in dark)
     assert qr_modules(pdf) == {(r - r0, c - c0) for r, c in dark}
 
+    # A coordinator enrols the kiosk in the console; the code is typed into the kiosk's setup screen below.
+    console, console_watch = new_page("desktop", "ko")
+    code = enrol_in_console(console, stack, "1층 로비 (kiosk_card)")
+    assert axe_violations(console) == []
+    screenshot(console, "kiosk_card-console-enrolled")
+    assert console_watch.unexpected() == []
+
     video = qr_video(token, tmp_path / "card.y4m")
     browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[
         "--no-sandbox", "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
@@ -67,7 +114,12 @@ def test_kiosk_card(stack, new_page, playwright, coordinator, gym_offer, tmp_pat
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         page.goto(f"{stack.url}/kiosk/")
-        page.get_by_role("heading", name="회원 카드를 보여 주세요", level=1).wait_for()
+        page.get_by_role("heading", name="이 키오스크 등록하기", level=1).wait_for()
+        page.locator("main[aria-busy=false]").wait_for()
+        assert axe_violations(page) == []
+        screenshot(page, "kiosk_card-setup")
+        enrol_kiosk_screen(page, code)
+        assert page.evaluate(f"localStorage.getItem('{KIOSK_KEY}')") == code
         page.get_by_role("button", name="카메라로 카드 읽기").click()
         page.get_by_role("heading", name="비밀번호를 눌러 주세요", level=1).wait_for(timeout=30_000)
         page.locator("main[aria-busy=false]").wait_for()
@@ -96,6 +148,7 @@ def test_kiosk_card(stack, new_page, playwright, coordinator, gym_offer, tmp_pat
 
     # Another visit, the card's code typed: five wrong PINs lock the card, and the right one no longer opens it.
     page, watch = new_page("phone", "ko")
+    enrolled(page, stack, coordinator)
     page.goto(f"{stack.url}/kiosk/")
     page.get_by_label("카드 번호 (QR 아래 글자)").fill(token)
     page.get_by_role("button", name="다음").click()
@@ -140,7 +193,8 @@ def test_provider_card(stack, new_page, coordinator, gym_offer):
     page.get_by_role("button", name="네, 쓰고 사용 처리하기").click()
     page.locator("#card-result [data-done=true]").wait_for(timeout=90_000)
     screenshot(page, "provider_card")
-    session = stack.http.post("/card/sessions", json={"card_token": token, "pin": PIN}).json()
+    session = stack.http.post("/card/sessions", json={"card_token": token, "pin": PIN},
+                              headers={"X-Kiosk-Device": kiosk_code(stack, coordinator)}).json()
     vouchers = stack.http.get("/card/vouchers", headers={"Authorization": f"Bearer {session['access_token']}"}).json()
     assert [(v["offer_id"], v["fulfilled"]) for v in vouchers] == [(gym_offer["offer_id"], True)]
     assert watch.unexpected(allowed_statuses=(401,)) == []
@@ -157,6 +211,7 @@ def test_an_idle_kiosk_asks_then_ends_the_session(stack, new_page, coordinator):
     pdf = stack.http.get(f"/residents/{rid}/card.pdf", headers=coordinator).content
     token = re.search(r"vbc_[A-Za-z0-9_-]{24}", PdfReader(io.BytesIO(pdf)).pages[0].extract_text()).group(0)
     page, watch = new_page("phone", "ko")
+    enrolled(page, stack, coordinator)
     page.clock.install()
     page.goto(f"{stack.url}/kiosk/")
     page.get_by_label("카드 번호 (QR 아래 글자)").fill(token)
@@ -174,6 +229,50 @@ def test_an_idle_kiosk_asks_then_ends_the_session(stack, new_page, coordinator):
     page.get_by_role("heading", name="회원 카드를 보여 주세요").wait_for()
     assert page.get_by_text("한동안 누르지 않아 끝냈습니다").is_visible()
     assert watch.unexpected() == []
+
+
+def test_kiosk_revoked(stack, new_page, coordinator):
+    """A kiosk is lost: the coordinator revokes it in the console (asked once more), and the session open on it is
+    refused at its next touch — the kiosk forgets its code and shows its setup screen saying why."""
+    r = stack.http.post("/residents", json={"name": "이순임", "consent_terms_version": "2026-03"}, headers=coordinator)
+    rid = r.json()["id"]
+    r = stack.http.post(f"/residents/{rid}/custody", json={"pin": PIN, "consent_terms_version": "custody-1"},
+                        headers=coordinator)
+    assert r.status_code == 201, r.text
+    pdf = stack.http.get(f"/residents/{rid}/card.pdf", headers=coordinator).content
+    token = re.search(r"vbc_[A-Za-z0-9_-]{24}", PdfReader(io.BytesIO(pdf)).pages[0].extract_text()).group(0)
+    console, console_watch = new_page("desktop", "ko")
+    name = f"2층 복도 {uuid.uuid4().hex[:4]}"
+    code = enrol_in_console(console, stack, name)
+    kiosk, watch = new_page("phone", "ko")
+    kiosk.goto(f"{stack.url}/kiosk/")
+    enrol_kiosk_screen(kiosk, code)
+    kiosk.get_by_label("카드 번호 (QR 아래 글자)").fill(token)
+    kiosk.get_by_role("button", name="다음").click()
+    press(kiosk, PIN)
+    kiosk.get_by_role("heading", name=re.compile("님, 안녕하세요")).wait_for()
+
+    console.get_by_role("button", name="다 했습니다 (코드 숨기기)").click()
+    row = console.locator("tr", has_text=name)
+    row.get_by_role("button", name="등록 해제").click()
+    row.get_by_role("button", name="네, 등록 해제하기").click()
+    console.locator("tr", has_text=name).get_by_text("등록 해제됨").wait_for()
+    assert code not in console.locator("main").inner_text()  # the code is never shown again
+    assert axe_violations(console) == []
+    screenshot(console, "kiosk_revoked-console")
+
+    kiosk.get_by_role("link", name="이용권 쓰기").click()
+    kiosk.get_by_role("heading", name="이 키오스크 등록하기", level=1).wait_for()
+    kiosk.get_by_text("코디네이터가 등록을 해제했습니다").first.wait_for()
+    assert kiosk.evaluate(f"localStorage.getItem('{KIOSK_KEY}')") is None
+    kiosk.get_by_label("기기 코드").fill(code)  # the old code no longer enrols it
+    kiosk.get_by_role("button", name="등록하기", exact=True).click()
+    kiosk.locator("main [data-error=kiosk_device_revoked]").wait_for()
+    kiosk.locator("main[aria-busy=false]").wait_for()
+    assert axe_violations(kiosk) == []
+    screenshot(kiosk, "kiosk_revoked-setup")
+    assert watch.unexpected(allowed_statuses=(403,)) == []
+    assert console_watch.unexpected() == []
 
 
 def test_coordinator_custody(stack, new_page, coordinator):

@@ -146,11 +146,15 @@ Card = Annotated[custody.CardSession, Depends(card_session)]
 
 @router.post("/card/sessions")
 def start_card_session(body: CardSessionIn, request: Request, db: DbDep, settings: SettingsDep,
-                       desk: Annotated[Principal | None, Depends(_desk)]) -> dict:
+                       desk: Annotated[Principal | None, Depends(_desk)],
+                       x_kiosk_device: Annotated[str | None, Header(max_length=80)] = None) -> dict:
     """A member card's token (from its QR code) and the PIN: a short session for that resident only. Sent with a
-    provider's sign-in (their desk), the session redeems that provider's offers only."""
+    provider's sign-in (their desk), the session redeems that provider's offers only; otherwise the request comes
+    from a kiosk enrolled for a centre (`X-Kiosk-Device: vbk_…`, the code shown when it was enrolled) and the
+    session is that kiosk's: 401 `kiosk_device_required` without one, 403 `kiosk_device_revoked` once revoked."""
     token, ttl, who = custody.start_session(db, settings, body.card_token, body.pin, client_address(request),
-                                            desk.user_id if desk is not None and desk.role == "provider" else None)
+                                            desk.user_id if desk is not None and desk.role == "provider" else None,
+                                            x_kiosk_device)
     return {"access_token": token, "token_type": "bearer", "expires_in": ttl, "role": CARD_ROLE, **who}
 
 

@@ -14,5 +14,5 @@ from backend.store.models.sheets import AttendanceSheet, AttendanceLine, SignedB
 from backend.store.models.leases import Lease  # noqa: F401
 from backend.store.models.portal import PortalProgramme, PortalLink, PortalExport, PortalExported, PortalHours  # noqa: F401
 from backend.store.models.restore import UnmatchedAttestation  # noqa: F401
-from backend.store.models.custody import (CustodialAccount, CustodyMove, GuardianOp, Guardianship, MemberCard,  # noqa: F401
-                                          MemberNotice)
+from backend.store.models.custody import (CustodialAccount, CustodyMove, GuardianOp, Guardianship, KioskDevice,  # noqa: F401
+                                          MemberCard, MemberNotice)

@@ -130,3 +130,20 @@ class CustodyMove(Base):
     decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class KioskDevice(Base):
+    """A kiosk enrolled as a device of its centre (services.kiosks): a card session without a provider's desk
+    sign-in is opened only by an enrolled, unrevoked kiosk. The device's secret (`vbk_…`) is shown once at
+    enrolment; only its SHA-256 digest is kept."""
+
+    __tablename__ = "kiosk_devices"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))  # where it stands: "1층 로비"
+    token_digest: Mapped[str] = mapped_column(String(64), unique=True)
+    enrolled_by: Mapped[str] = mapped_column(String(100))
+    enrolled_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    revoked_by: Mapped[str | None] = mapped_column(String(100))

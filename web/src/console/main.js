@@ -7,6 +7,7 @@ import { frame, loadBranding, startRouter } from "../shared/layout.js";
 import { loginScreen } from "../shared/staff_login.js";
 import * as staff from "../shared/staff_session.js";
 import { auditScreen, cityScreen, rulesScreen, staffScreen } from "./admin.js";
+import { kiosksScreen } from "./kiosks.js";
 import { portalHoursScreen, portalProgrammesScreen } from "./portal.js";
 import { queueScreen } from "./queue.js";
 import { recordScreen } from "./record.js";
@@ -15,9 +16,9 @@ import { residentsScreen } from "./residents.js";
 import { sheetsScreen } from "./sheets.js";
 
 const BY_ROLE = {
-  coordinator: { residents: residentsScreen, record: recordScreen, sheets: sheetsScreen, queue: queueScreen, portal: portalHoursScreen },
+  coordinator: { residents: residentsScreen, record: recordScreen, sheets: sheetsScreen, queue: queueScreen, portal: portalHoursScreen, kiosks: kiosksScreen },
   welfare_officer: { reports: reportsScreen },
-  admin: { rules: rulesScreen, city: cityScreen, staff: staffScreen, audit: auditScreen, queue: queueScreen, portal: portalProgrammesScreen },
+  admin: { rules: rulesScreen, city: cityScreen, staff: staffScreen, audit: auditScreen, queue: queueScreen, portal: portalProgrammesScreen, kiosks: kiosksScreen },
 };
 const FIRST = { coordinator: "residents", welfare_officer: "reports", admin: "rules" };
 

@@ -2,16 +2,26 @@
 // the camera, or type the code printed under it), press the PIN, then see the balance, use a voucher or donate.
 // Large type, one thing per screen, Korean first, a touch keypad. The session lives in this page only (a shared
 // device): "끝내기" or the end of the session forgets it.
+//
+// A card session without a provider's desk is opened only by a kiosk enrolled for its centre: a coordinator enrols
+// the kiosk in the console (키오스크 기기) and types the device code shown there into this kiosk's setup screen once.
+// The code is kept in this browser's localStorage — unlike the member's session, it is the device's credential, not
+// a person's: it opens nothing without a member's card and PIN, and a coordinator revokes it if the kiosk is lost.
 import "../shared/base.css";
 import "./kiosk.css";
 import { api, ApiRefusal, newIdempotencyKey } from "../shared/api.js";
-import { h, show, status } from "../shared/dom.js";
+import { field, h, show, status } from "../shared/dom.js";
 import { coins, dateTime, won } from "../shared/format.js";
 import { localName, t } from "../shared/i18n.js";
 import { frame, loadBranding, startRouter } from "../shared/layout.js";
 import { cardStep, pinStep } from "../shared/member_card.js";
 
-const state = { card: null, session: null, notice: null };
+const DEVICE_KEY = "vb.kiosk.device";
+const state = { card: null, session: null, notice: null, setupNotice: null };
+
+function deviceCode() {
+  return localStorage.getItem(DEVICE_KEY);
+}
 
 function go(route) {
   if (location.hash === `#/${route}`) router.go();
@@ -30,9 +40,51 @@ function said(error) {
   return error instanceof ApiRefusal ? error.message : t("error.unexpected");
 }
 
+// ------------------------------------------------------------------ 0. this kiosk enrolled
+
+async function setupScreen({ main }) {
+  if (deviceCode()) return go("start");
+  const notice = state.setupNotice;
+  state.setupNotice = null;
+  const input = h("input", { type: "text", autocomplete: "off", autocapitalize: "off", spellcheck: "false", maxlength: "80" });
+  const result = h("div", { "aria-live": "polite" });
+  show(main,
+    h("h1", {}, t("kiosk.setup.title")),
+    notice ? status(t(notice), "warn") : null,
+    h("p", {}, t("kiosk.setup.intro")),
+    h("form", { onsubmit: async (e) => {
+      e.preventDefault();
+      const code = input.value.trim();
+      show(result, status(t("kiosk.setup.checking")));
+      try {
+        const kiosk = await api("/kiosks/this", { headers: { "X-Kiosk-Device": code } });
+        localStorage.setItem(DEVICE_KEY, code);
+        state.notice = null;
+        show(result, status(t("kiosk.setup.done", { name: kiosk.name }), "ok"));
+        go("start");
+      } catch (error) {
+        show(result, h("p", { role: "alert", class: "status status-error", "data-error": error.code || "error" }, said(error)));
+      }
+    } },
+    field("kiosk-device-code", t("kiosk.setup.code"), input, t("kiosk.setup.code_hint")),
+    h("button", { type: "submit", class: "primary block" }, t("kiosk.setup.enrol"))),
+    result);
+}
+
+/** The kiosk's code was refused (revoked, or unknown): forget it and the session, and go back to the setup screen. */
+function deviceRefused(code) {
+  localStorage.removeItem(DEVICE_KEY);
+  state.card = null;
+  state.session = null;
+  state.setupNotice = code === "kiosk_device_revoked" ? "kiosk.setup.revoked" : "kiosk.setup.unknown";
+  stillHere();
+  go("setup");
+}
+
 // ------------------------------------------------------------------ 1. the card, 2. the PIN
 
 async function startScreen({ main }) {
+  if (!deviceCode()) return go("setup");
   state.session = null;
   const notice = state.notice;
   state.notice = null;
@@ -42,7 +94,7 @@ async function startScreen({ main }) {
 async function pinScreen({ main }) {
   if (!state.card) return go("start");
   pinStep(main, {
-    card: state.card, cancelHref: "#/start",
+    card: state.card, cancelHref: "#/start", deviceCode: deviceCode(),
     onSession: (session) => { state.session = session; stillHere(); go("home"); },
   });
 }
@@ -236,8 +288,9 @@ function askIfStillHere() {
 for (const name of ["pointerdown", "keydown"]) window.addEventListener(name, stillHere); // someone is there
 window.addEventListener("hashchange", stillHere);
 
-const routes = { start: startScreen, pin: pinScreen, home: homeScreen, offers: offersScreen, redeem: redeemScreen, donate: donateScreen };
+const routes = { setup: setupScreen, start: startScreen, pin: pinScreen, home: homeScreen, offers: offersScreen, redeem: redeemScreen, donate: donateScreen };
 const router = startRouter(routes, "start", () => frame("kiosk", [], () => router.go()));
 window.addEventListener("vb:session-ended", () => end("kiosk.session_ended"));
+window.addEventListener("vb:kiosk-device-refused", (e) => { if (deviceCode()) deviceRefused(e.detail); });
 await loadBranding();
 router.go();

@@ -15,8 +15,8 @@ export class ApiRefusal extends Error {
  * JSON from `path`; `token` is a Bearer session. Throws ApiRefusal. `endsSession`: whether a 401 means the app's
  * own session ended (false where a 401 is about something else: a member card's PIN asked with a provider's token).
  */
-export async function api(path, { method = "GET", body, token, idempotencyKey, raw = false, endsSession = true } = {}) {
-  const headers = { "Accept-Language": lang() === "en" ? "en" : "ko" };
+export async function api(path, { method = "GET", body, token, idempotencyKey, raw = false, endsSession = true, headers: extra = {} } = {}) {
+  const headers = { ...extra, "Accept-Language": lang() === "en" ? "en" : "ko" };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   if (token) headers.Authorization = `Bearer ${token}`;
   if (idempotencyKey) headers["Idempotency-Key"] = idempotencyKey;
@@ -36,6 +36,10 @@ export async function api(path, { method = "GET", body, token, idempotencyKey, r
     payload = await response.json();
   } catch {
     // not JSON: a proxy's page, for example
+  }
+  if (payload?.error === "kiosk_device_revoked" || payload?.error === "kiosk_device_required") {
+    // The kiosk this page runs on is not (or no longer) enrolled: the kiosk goes back to its setup screen.
+    window.dispatchEvent(new CustomEvent("vb:kiosk-device-refused", { detail: payload.error }));
   }
   const detail = payload && typeof payload.detail === "string" ? payload.detail : null;
   throw new ApiRefusal(response.status, payload?.error || `http_${response.status}`,

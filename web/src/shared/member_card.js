@@ -58,10 +58,11 @@ export function cardStep(main, { onCard, notice = null }) {
 
 /**
  * The PIN step for `card`: `onSession(session)` with POST /card/sessions' answer. `staffToken`: a provider's sign-in
- * (their desk: the session redeems their offers only). `cancelHref`: where "start again" goes. `send(card, pin)`:
+ * (their desk: the session redeems their offers only); `deviceCode`: the enrolled kiosk's code (X-Kiosk-Device), which
+ * a card session without a desk needs. `cancelHref`: where "start again" goes. `send(card, pin)`:
  * where the card and PIN go instead of POST /card/sessions (the resident app's move to their own wallet).
  */
-export function pinStep(main, { card, onSession, staffToken = null, cancelHref, send = null }) {
+export function pinStep(main, { card, onSession, staffToken = null, deviceCode = null, cancelHref, send = null }) {
   let pin = "";
   const count = h("p", { class: "visually-hidden", "aria-live": "polite" });
   const input = h("input", { type: "password", inputmode: "numeric", autocomplete: "off", maxlength: "6", pattern: "[0-9]*" });
@@ -80,7 +81,8 @@ export function pinStep(main, { card, onSession, staffToken = null, cancelHref, 
     show(result, status(t("membercard.pin.checking")));
     try {
       onSession(await (send ? send(card, pin)
-        : api("/card/sessions", { method: "POST", body: { card_token: card, pin }, token: staffToken, endsSession: false })));
+        : api("/card/sessions", { method: "POST", body: { card_token: card, pin }, token: staffToken, endsSession: false,
+          headers: deviceCode ? { "X-Kiosk-Device": deviceCode } : {} })));
     } catch (error) {
       pin = "";
       draw();
