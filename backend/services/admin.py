@@ -223,6 +223,7 @@ ACTIONS = ("add_centre", "set_cap", "set_centre_active", "add_coordinator", "rem
            "custody_opened", "pin_reset", "card_blocked", "card_issued", "card_printed",  # services.custody
            "custody_moved", "custody_move_declined", "custody_move_retried", "custody_key_destroyed",  # graduation
            "guardian_registered", "guardian_revoked", "guardian_acted",  # guardians and proxies (services.guardians)
+           "kiosk_enrolled", "kiosk_revoked", "card_spent_at_kiosk",  # kiosks, devices of their centre (services.kiosks)
            "import_portal_programmes", "export_portal_hours", "import_portal_hours",  # the 1365 link (services.portal)
            "portal_consent", "portal_consent_withdrawn",
            "update_staff")  # update_staff: staff changes before they were one row each (migration 0015)
