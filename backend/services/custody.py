@@ -34,15 +34,14 @@ from backend.domain import custody as rules
 from backend.domain.residents import consent_moment
 from backend.domain.errors import Refusal
 from backend.services.chain_ops import provider_address
-from backend.services import documents, kiosks, login_throttle, offers_catalogue, relay, residents
-from backend.services.resident_records import scope
+from backend.services import documents, kiosks, login_throttle, offers_catalogue, relay, resident_records, residents
 from backend.services.security import (CARD_ROLE, decode_token, hash_password, issue_card_token, password_mark,
                                        verify_password)
 from backend.store import custody as store
 from backend.store import ops
 from backend.store.db import write_transaction
-from backend.store.models import AdminAudit, CustodialAccount, MemberCard, Resident
-from backend.store.residents import change, in_scope
+from backend.store.models import CustodialAccount, MemberCard, Resident
+from backend.store.residents import change
 from backend.store.sealing import SealingError, open_bytes, parse_key, seal_bytes
 
 log = logging.getLogger("backend")
@@ -103,18 +102,6 @@ class Keyring:
         return open_bytes(self.data_key(account), card.sealed_token, f"card:{card.resident_id}:{card.serial}").decode()
 
 
-def _audit(db: Session, actor, action: str, resident: Resident, **params) -> None:
-    db.add(AdminAudit(actor=actor.name, actor_user_id=actor.user_id or None, action=action,
-                      params={"resident_id": resident.id, **params}, centre_id=resident.centre_id))
-
-
-def _resident(db: Session, actor, resident_id: int, *, for_update: bool = False) -> Resident:
-    resident = in_scope(db, resident_id, scope(actor), for_update=for_update)
-    if resident is None:
-        raise Refusal(404, "not_found", what=f"resident {resident_id}")
-    return resident
-
-
 def _account(db: Session, resident: Resident, *, for_update: bool = False) -> CustodialAccount:
     account = store.account(db, resident.id, for_update=for_update)
     if account is None:
@@ -161,7 +148,7 @@ def open_account(db: Session, keyring: Keyring, settings: Settings, actor, resid
     record's wallet address becomes the account's (audited as any change of it)."""
     now = datetime.now(UTC)
     consent_at = consent_moment(consent_terms_version, consent_at, now)
-    resident = _resident(db, actor, resident_id)
+    resident = resident_records.get(db, actor, resident_id)
     _refuse_if_taken(db, resident)
     rules.check_pin(pin, resident.phone_digits)
     db.rollback()
@@ -170,7 +157,7 @@ def open_account(db: Session, keyring: Keyring, settings: Settings, actor, resid
     data_key = secrets.token_bytes(32)
     try:
         with write_transaction(db):
-            resident = _resident(db, actor, resident_id, for_update=True)
+            resident = resident_records.get(db, actor, resident_id, for_update=True)
             _refuse_if_taken(db, resident)
             master_id, sealed_data_key = keyring.seal_data_key(data_key, resident.id)
             account = CustodialAccount(
@@ -184,8 +171,8 @@ def open_account(db: Session, keyring: Keyring, settings: Settings, actor, resid
             change(db, resident, actor.name, actor.user_id or None, "address", key.address,
                    "account held by the centre (custodial)")
             card = _new_card(db, keyring, account, actor.name)
-            _audit(db, actor, "custody_opened", resident, address=key.address, card_serial=card.serial,
-                   consent_terms_version=consent_terms_version)
+            resident_records.audit(db, actor, "custody_opened", resident, address=key.address,
+                                   card_serial=card.serial, consent_terms_version=consent_terms_version)
             return account_view(db, settings, resident, account, card)
     except IntegrityError:  # the same resident opened twice at once, or an address taken meanwhile
         raise Refusal(409, "custody_exists", resident_id=resident_id) from None
@@ -231,19 +218,19 @@ def move_view(move) -> dict | None:
 def status(db: Session, settings: Settings, actor, resident_id: int) -> dict:
     """The account as staff see it: its address, the day's limit and spending, the card (never the key, never the
     card's token)."""
-    resident = _resident(db, actor, resident_id)
+    resident = resident_records.get(db, actor, resident_id)
     return account_view(db, settings, resident, _account(db, resident), None)
 
 
 def reset_pin(db: Session, settings: Settings, actor, resident_id: int, pin: str) -> dict:
     """The PIN the resident chose anew, entered with a coordinator of their centre in person: the card unlocked,
     its sessions ended, the city's audit log and the member's notices say who did it."""
-    resident = _resident(db, actor, resident_id)
+    resident = resident_records.get(db, actor, resident_id)
     _still_held(resident, _account(db, resident))
     return set_pin(db, settings, resident_id, pin, by=actor.name,
-                   locked=lambda: _resident(db, actor, resident_id, for_update=True),
-                   audit=lambda resident, card: _audit(db, actor, "pin_reset", resident,
-                                                       card_serial=card.serial if card else None))
+                   locked=lambda: resident_records.get(db, actor, resident_id, for_update=True),
+                   audit=lambda resident, card: resident_records.audit(
+                       db, actor, "pin_reset", resident, card_serial=card.serial if card else None))
 
 
 def set_pin(db: Session, settings: Settings, resident_id: int, pin: str, *, by: str, locked, audit,
@@ -272,7 +259,7 @@ def set_pin(db: Session, settings: Settings, resident_id: int, pin: str, *, by: 
 def block_card(db: Session, settings: Settings, actor, resident_id: int, reason: str | None) -> dict:
     """A lost card blocked at once: its token is refused from now on, and its sessions end."""
     with write_transaction(db):
-        resident = _resident(db, actor, resident_id, for_update=True)
+        resident = resident_records.get(db, actor, resident_id, for_update=True)
         account = _account(db, resident)
         card = store.active_card(db, resident.id, for_update=True)
         if card is None:
@@ -284,13 +271,13 @@ def block_card(db: Session, settings: Settings, actor, resident_id: int, reason:
 def _block(db: Session, actor, resident: Resident, card: MemberCard, reason: str | None) -> None:
     card.status, card.blocked_at, card.blocked_by = "blocked", datetime.now(UTC), actor.name
     store.notify(db, resident.id, "card_blocked", actor.name, card.serial)
-    _audit(db, actor, "card_blocked", resident, card_serial=card.serial, reason=reason)
+    resident_records.audit(db, actor, "card_blocked", resident, card_serial=card.serial, reason=reason)
 
 
 def replace_card(db: Session, keyring: Keyring, settings: Settings, actor, resident_id: int) -> dict:
     """A new card with the next serial; the one before, if still active, blocked."""
     with write_transaction(db):
-        resident = _resident(db, actor, resident_id, for_update=True)
+        resident = resident_records.get(db, actor, resident_id, for_update=True)
         account = _account(db, resident)
         _still_held(resident, account)
         old = store.active_card(db, resident.id, for_update=True)
@@ -304,7 +291,7 @@ def replace_card(db: Session, keyring: Keyring, settings: Settings, actor, resid
             # The PIN stays the same, so its wrong guesses and its lock do too: only a coordinator's PIN reset, in
             # person, clears them (a new card is not a way round the lockout).
             card.pin_failures, card.locked_at = last.pin_failures, last.locked_at
-        _audit(db, actor, "card_issued", resident, card_serial=card.serial)
+        resident_records.audit(db, actor, "card_issued", resident, card_serial=card.serial)
         return account_view(db, settings, resident, account, card)
 
 
@@ -317,7 +304,7 @@ class PrintedCard:
 
 
 def printed_card(db: Session, keyring: Keyring, actor, resident_id: int) -> PrintedCard:
-    resident = _resident(db, actor, resident_id)
+    resident = resident_records.get(db, actor, resident_id)
     account = _account(db, resident)
     _still_held(resident, account)
     card = store.active_card(db, resident.id)
@@ -325,7 +312,7 @@ def printed_card(db: Session, keyring: Keyring, actor, resident_id: int) -> Prin
         raise Refusal(409, "no_active_card", resident_id=resident.id)
     printed = PrintedCard(resident.member_number or "", resident.name, card.serial, keyring.card_token(account, card))
     with write_transaction(db):  # whoever printed it has held the card's token (a move's confirm asks another)
-        _audit(db, actor, "card_printed", resident, card_serial=card.serial)
+        resident_records.audit(db, actor, "card_printed", resident, card_serial=card.serial)
     return printed
 
 

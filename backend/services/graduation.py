@@ -31,14 +31,13 @@ from backend.chain.client import ChainClient
 from backend.config import Settings
 from backend.domain.activities import parse_address
 from backend.domain.errors import Refusal
-from backend.services import custody, guardians, relay
-from backend.services.resident_records import scope
+from backend.services import custody, guardians, relay, resident_records
 from backend.store import custody as store
 from backend.store import guardians as guardian_store
 from backend.store import ops
 from backend.store.db import write_transaction
 from backend.store.models import AdminAudit, ChainOp, ChainTx, CustodyMove, Resident
-from backend.store.residents import by_address, change, has_activity_in_flight, in_scope
+from backend.store.residents import by_address, change, has_activity_in_flight
 
 log = logging.getLogger("backend")
 MEMO = "moved to the resident's own wallet"
@@ -100,13 +99,6 @@ def of_wallet(db: Session, wallet: str) -> dict:
 # ------------------------------------------------------------------ the coordinator decides
 
 
-def _resident(db: Session, actor, resident_id: int) -> Resident:
-    resident = in_scope(db, resident_id, scope(actor), for_update=True)
-    if resident is None:
-        raise Refusal(404, "not_found", what=f"resident {resident_id}")
-    return resident
-
-
 # What gives a staff member the card's token or a PIN they chose or saw typed: they do not also confirm a move.
 HOLDER_ACTIONS = ("custody_opened", "pin_reset", "card_issued", "card_printed", "guardian_registered")
 
@@ -133,7 +125,7 @@ def confirm(db: Session, chain: ChainClient, settings: Settings, keyring: custod
     cards blocked, and the whole balance paid to it. Confirming again answers the move as it is (nothing paid
     twice)."""
     with write_transaction(db):
-        resident = _resident(db, actor, resident_id)
+        resident = resident_records.get(db, actor, resident_id, for_update=True)
         move = store.open_move(db, resident.id, for_update=True)
         if move is None:
             raise Refusal(409, "no_move_request", resident_id=resident.id)
@@ -162,7 +154,7 @@ def confirm(db: Session, chain: ChainClient, settings: Settings, keyring: custod
 
 def decline(db: Session, actor, resident_id: int, reason: str) -> dict:
     with write_transaction(db):
-        resident = _resident(db, actor, resident_id)
+        resident = resident_records.get(db, actor, resident_id, for_update=True)
         move = store.open_move(db, resident.id, for_update=True)
         if move is None or move.state != "requested":
             raise Refusal(409, "no_move_request", resident_id=resident.id)
@@ -177,7 +169,7 @@ def decline(db: Session, actor, resident_id: int, reason: str) -> dict:
 def retry_by_staff(db: Session, chain: ChainClient, settings: Settings, keyring: custody.Keyring, actor,
                    resident_id: int) -> dict:
     with write_transaction(db):
-        resident = _resident(db, actor, resident_id)
+        resident = resident_records.get(db, actor, resident_id, for_update=True)
         move = store.open_move(db, resident.id, for_update=True)
         if move is None or move.state != "failed":
             raise Refusal(409, "move_not_failed", state=move.state if move else "none")

@@ -18,31 +18,17 @@ from backend.config import Settings
 from backend.domain.activities import parse_address
 from backend.domain.errors import Refusal
 from backend.domain.residents import consent_moment
-from backend.services import custody, offers_catalogue, residents
-from backend.services.resident_records import scope
+from backend.services import custody, offers_catalogue, resident_records, residents
 from backend.store import custody as custody_store
 from backend.store import guardians as store
 from backend.store.db import write_transaction
 from backend.store.models import AdminAudit, ChainOp, Guardianship, Resident
-from backend.store.residents import in_scope
 
 def view(g: Guardianship) -> dict:
     return {"id": g.id, "resident_id": g.resident_id, "address": g.address, "name": g.name, "relation": g.relation,
             "consent_terms_version": g.consent_terms_version, "consent_at": g.consent_at,
             "registered_by": g.registered_by, "created_at": g.created_at, "active": g.revoked_at is None,
             "revoked_at": g.revoked_at, "revoked_by": g.revoked_by, "revoke_reason": g.revoke_reason}
-
-
-def _staff_audit(db: Session, actor, action: str, resident: Resident, **params) -> None:
-    db.add(AdminAudit(actor=actor.name, actor_user_id=actor.user_id or None, action=action,
-                      params={"resident_id": resident.id, **params}, centre_id=resident.centre_id))
-
-
-def _member(db: Session, actor, resident_id: int, *, for_update: bool = False) -> Resident:
-    resident = in_scope(db, resident_id, scope(actor), for_update=for_update)
-    if resident is None:
-        raise Refusal(404, "not_found", what=f"resident {resident_id}")
-    return resident
 
 
 # ------------------------------------------------------------------ staff: register, list, revoke
@@ -60,7 +46,7 @@ def register(db: Session, actor, resident_id: int, *, address: str, name: str, r
     consent_at = consent_moment(consent_terms_version, consent_at, now)
     try:
         with write_transaction(db):
-            resident = _member(db, actor, resident_id, for_update=True)
+            resident = resident_records.get(db, actor, resident_id, for_update=True)
             account = custody_store.account(db, resident.id)
             if not custody.held(resident, account):
                 raise Refusal(409, "guardian_needs_custody", resident_id=resident.id)
@@ -74,22 +60,23 @@ def register(db: Session, actor, resident_id: int, *, address: str, name: str, r
             db.add(g)
             db.flush()
             custody_store.notify(db, resident.id, "guardian_registered", name, None)
-            _staff_audit(db, actor, "guardian_registered", resident, guardianship_id=g.id, guardian_address=address,
-                         guardian_name=name, relation=relation, consent_terms_version=consent_terms_version)
+            resident_records.audit(db, actor, "guardian_registered", resident, guardianship_id=g.id,
+                                   guardian_address=address, guardian_name=name, relation=relation,
+                                   consent_terms_version=consent_terms_version)
             return view(g)
     except IntegrityError:  # the same guardian registered twice at once
         raise Refusal(409, "guardian_exists", resident_id=resident_id, address=address) from None
 
 
 def of_member(db: Session, actor, resident_id: int) -> list[dict]:
-    resident = _member(db, actor, resident_id)
+    resident = resident_records.get(db, actor, resident_id)
     return [view(g) for g in store.of_resident(db, resident.id)]
 
 
 def revoke(db: Session, actor, resident_id: int, guardianship_id: int, reason: str | None) -> dict:
     """The guardian may no longer act, from this moment (their next request is refused)."""
     with write_transaction(db):
-        resident = _member(db, actor, resident_id, for_update=True)
+        resident = resident_records.get(db, actor, resident_id, for_update=True)
         g = store.get(db, guardianship_id, for_update=True)
         if g is None or g.resident_id != resident.id:
             raise Refusal(404, "not_found", what=f"guardian {guardianship_id}")
@@ -102,8 +89,8 @@ def revoke(db: Session, actor, resident_id: int, guardianship_id: int, reason: s
 def _revoke(db: Session, actor, resident: Resident, g: Guardianship, reason: str | None) -> None:
     g.revoked_at, g.revoked_by, g.revoke_reason = datetime.now(UTC), actor.name, reason
     custody_store.notify(db, resident.id, "guardian_revoked", g.name, None)
-    _staff_audit(db, actor, "guardian_revoked", resident, guardianship_id=g.id, guardian_address=g.address,
-                 guardian_name=g.name, reason=reason)
+    resident_records.audit(db, actor, "guardian_revoked", resident, guardianship_id=g.id,
+                           guardian_address=g.address, guardian_name=g.name, reason=reason)
 
 
 MOVED = "the member moved to a wallet of their own"

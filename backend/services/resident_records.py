@@ -15,7 +15,7 @@ from backend.domain.residents import consent_moment, parse_search, phone_digits
 from backend.store import custody as custody_store
 from backend.store import residents as store
 from backend.store.db import write_transaction
-from backend.store.models import Centre, Resident, ResidentChange
+from backend.store.models import AdminAudit, Centre, Resident, ResidentChange
 
 PAGE_MAX = 50
 EDITABLE = ("address", "name", "phone", "email")
@@ -68,11 +68,19 @@ def search(db: Session, actor, q: str | None, after_id: int, limit: int) -> list
     return store.search(db, scope(actor), parse_search(q), after_id, max(1, min(limit, PAGE_MAX)))
 
 
-def get(db: Session, actor, resident_id: int) -> Resident:
-    resident = store.in_scope(db, resident_id, scope(actor))
+def get(db: Session, actor, resident_id: int, *, for_update: bool = False) -> Resident:
+    """The resident if the actor may see them (their centre's coordinator, the admin); 404 otherwise, as for one
+    that does not exist."""
+    resident = store.in_scope(db, resident_id, scope(actor), for_update=for_update)
     if resident is None:
         raise _not_found(resident_id)
     return resident
+
+
+def audit(db: Session, actor, action: str, resident: Resident, **params) -> None:
+    """A staff member's act on a resident in the city's audit log (who, what, for which centre; never a secret)."""
+    db.add(AdminAudit(actor=actor.name, actor_user_id=actor.user_id or None, action=action,
+                      params={"resident_id": resident.id, **params}, centre_id=resident.centre_id))
 
 
 def changes(db: Session, actor, resident_id: int) -> list[ResidentChange]:
