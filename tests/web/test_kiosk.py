@@ -58,6 +58,18 @@ def enrol_kiosk_screen(page, code: str) -> None:
     page.get_by_role("heading", name="회원 카드를 보여 주세요", level=1).wait_for()
 
 
+def card_without_coins(stack, coordinator, name: str) -> tuple[int, str]:
+    """A resident without a wallet whose account the centre holds (PIN 4826), no coins: (their id, their card's
+    token as printed under its QR code)."""
+    r = stack.http.post("/residents", json={"name": name, "consent_terms_version": "2026-03"}, headers=coordinator)
+    rid = r.json()["id"]
+    r = stack.http.post(f"/residents/{rid}/custody", json={"pin": PIN, "consent_terms_version": "custody-1"},
+                        headers=coordinator)
+    assert r.status_code == 201, r.text
+    pdf = stack.http.get(f"/residents/{rid}/card.pdf", headers=coordinator).content
+    return rid, re.search(r"vbc_[A-Za-z0-9_-]{24}", PdfReader(io.BytesIO(pdf)).pages[0].extract_text()).group(0)
+
+
 def custodial_resident(stack, coordinator) -> tuple[dict, bytes]:
     """A resident registered without a wallet, their account held by the centre (PIN 4826), with 2 hours of
     volunteering that can be spent; and their card's PDF."""
@@ -203,13 +215,7 @@ def test_provider_card(stack, new_page, coordinator, gym_offer):
 def test_an_idle_kiosk_asks_then_ends_the_session(stack, new_page, coordinator):
     """A member who walks away: after two minutes without a touch the kiosk asks whether to go on (one tap extends
     it), and with no answer it ends the session and says why. The page's clock is moved, not waited for."""
-    r = stack.http.post("/residents", json={"name": "김말순", "consent_terms_version": "2026-03"}, headers=coordinator)
-    rid = r.json()["id"]
-    r = stack.http.post(f"/residents/{rid}/custody", json={"pin": PIN, "consent_terms_version": "custody-1"},
-                        headers=coordinator)
-    assert r.status_code == 201, r.text
-    pdf = stack.http.get(f"/residents/{rid}/card.pdf", headers=coordinator).content
-    token = re.search(r"vbc_[A-Za-z0-9_-]{24}", PdfReader(io.BytesIO(pdf)).pages[0].extract_text()).group(0)
+    _, token = card_without_coins(stack, coordinator, "김말순")
     page, watch = new_page("phone", "ko")
     enrolled(page, stack, coordinator)
     page.clock.install()
@@ -234,13 +240,7 @@ def test_an_idle_kiosk_asks_then_ends_the_session(stack, new_page, coordinator):
 def test_kiosk_revoked(stack, new_page, coordinator):
     """A kiosk is lost: the coordinator revokes it in the console (asked once more), and the session open on it is
     refused at its next touch — the kiosk forgets its code and shows its setup screen saying why."""
-    r = stack.http.post("/residents", json={"name": "이순임", "consent_terms_version": "2026-03"}, headers=coordinator)
-    rid = r.json()["id"]
-    r = stack.http.post(f"/residents/{rid}/custody", json={"pin": PIN, "consent_terms_version": "custody-1"},
-                        headers=coordinator)
-    assert r.status_code == 201, r.text
-    pdf = stack.http.get(f"/residents/{rid}/card.pdf", headers=coordinator).content
-    token = re.search(r"vbc_[A-Za-z0-9_-]{24}", PdfReader(io.BytesIO(pdf)).pages[0].extract_text()).group(0)
+    _, token = card_without_coins(stack, coordinator, "이순임")
     console, console_watch = new_page("desktop", "ko")
     name = f"2층 복도 {uuid.uuid4().hex[:4]}"
     code = enrol_in_console(console, stack, name)
