@@ -166,7 +166,7 @@ class LogReader:
         self._successes = 0
         self._refused: int | None = None  # the smallest span refused lately
         self._since_refusal = 0
-        self.stats = {"refused": 0, "cut": 0, "retried": 0, "verified": 0}
+        self.stats = {"refused": 0, "cut": 0, "retried": 0, "verified": 0, "from_receipts": 0}
 
     def like(self, span: int) -> LogReader:
         """A reader on the same node with the same defences, starting at another span."""
@@ -175,9 +175,36 @@ class LogReader:
 
     def _get(self, query: dict, start: int, last: int) -> list:
         """One eth_getLogs, transient errors retried with a doubling pause (or the provider's Retry-After)."""
+        return self._call("eth_getLogs", [{**query, "fromBlock": hex(start), "toBlock": hex(last)}])
+
+    def _from_receipts(self, query: dict, number: int) -> list:
+        """The logs of one block that `query` selects, from its transactions' receipts: complete whatever a
+        provider's cap on eth_getLogs results (a block may hold more of our logs than the cap, and there is no
+        smaller range to ask for)."""
+        block = self._call("eth_getBlockByNumber", [hex(number), False])
+        if block is None:
+            raise LogRangeRefused(f"block {number} is not known to the node")
+        addresses = query.get("address")
+        wanted = None if addresses is None else {a.lower() for a in ([addresses] if isinstance(addresses, str)
+                                                                      else addresses)}
+        topics = query.get("topics") or []
+        found = []
+        for tx_hash in block["transactions"]:
+            receipt = self._call("eth_getTransactionReceipt", [tx_hash])
+            for entry in (receipt or {}).get("logs", []):
+                if wanted is not None and entry["address"].lower() not in wanted:
+                    continue
+                if all(t is None or (len(entry["topics"]) > i and entry["topics"][i].lower() in
+                                     {x.lower() for x in ([t] if isinstance(t, str) else t)})
+                       for i, t in enumerate(topics)):
+                    found.append(entry)
+        return found
+
+    def _call(self, method: str, params: list):
+        """One call, transient errors retried with a doubling pause (or the provider's Retry-After)."""
         for attempt in range(self.retries + 1):
             try:
-                return self.rpc("eth_getLogs", [{**query, "fromBlock": hex(start), "toBlock": hex(last)}])
+                return self.rpc(method, params)
             except Exception as exc:
                 if not is_transient(exc) or attempt == self.retries:
                     raise
@@ -221,7 +248,11 @@ class LogReader:
                 raw = self._get(query, start, last)
                 if self._cut(query, start, last, raw):
                     self.stats["cut"] += 1
-                    raise _Cut(f"{len(raw)} results, perhaps cut short")
+                    if last != start:
+                        raise _Cut(f"{len(raw)} results, perhaps cut short")
+                    # One block holding as many of our logs as the cap: no smaller range, so its receipts.
+                    raw = self._from_receipts(query, start)
+                    self.stats["from_receipts"] += 1
             except Exception as exc:
                 if not isinstance(exc, _Cut) and not is_range_refusal(exc):
                     raise

@@ -129,6 +129,27 @@ def test_silently_truncated_answers_are_found_and_read_again_in_smaller_ranges(b
     assert reader.stats["verified"] == 0
 
 
+def test_a_block_holding_as_many_logs_as_the_cap_is_read_from_its_receipts(backend, history, chaos):
+    """A cap learnt (or configured) below what one block holds: no smaller range exists to ask for, so the block's
+    logs come from its transactions' receipts, complete — not a refusal that stops the reader for good."""
+    start, head = history
+    expected = reference_logs(backend, start, head)
+    per_block: dict[int, int] = {}
+    for e in expected:
+        per_block[e["blockNumber"]] = per_block.get(e["blockNumber"], 0) + 1
+    densest = max(per_block, key=per_block.get)
+    cap = per_block[densest] - 1
+    assert cap >= 1
+    chaos.reset(logs_max_results=cap, logs_truncate=True)
+    reader = reader_through(chaos, results_cap=cap)
+    assert reader.logs(densest, densest, contracts(backend)) == [e for e in expected if e["blockNumber"] == densest]
+    assert reader.stats["from_receipts"] == 1
+    assert reader.logs(start, head, contracts(backend)) == expected  # the whole range, each dense block the same way
+    topics = [ACTIVITY_ATTESTED_TOPIC]
+    assert reader.logs(densest, densest, backend.chain.registry.address, topics) == [
+        e for e in expected if e["blockNumber"] == densest and e["topics"][0] == ACTIVITY_ATTESTED_TOPIC]
+
+
 def test_range_and_result_refusals_shrink_the_span_and_it_grows_back(backend, history, chaos):
     start, head = history
     expected = reference_logs(backend, start, head)
