@@ -6,12 +6,10 @@ error, axe-core finds nothing serious."""
 
 from __future__ import annotations
 
-import io
 import re
 
-from pypdf import PdfReader
 from test_console import console_sign_in_en
-from test_kiosk import PIN, custodial_resident, press
+from test_kiosk import PIN, custodial_resident, press, printed_token
 
 from backend.store.models import CustodialAccount
 from stack import PASSWORD, axe_violations, screenshot
@@ -25,7 +23,7 @@ def wallet_sign_in(page, stack, route: str) -> None:
 
 def test_graduate_wallet(stack, new_page, coordinator):
     resident, pdf = custodial_resident(stack, coordinator)
-    token = re.search(r"vbc_[A-Za-z0-9_-]{24}", PdfReader(io.BytesIO(pdf)).pages[0].extract_text()).group(0)
+    token = printed_token(pdf)
     wallet = BrowserWallet.create()
 
     # The resident, on their phone, in Korean: signs in with the new wallet and asks with the card and its PIN.

@@ -7,12 +7,10 @@ city's audit log name the guardian too. No browser error, axe-core finds nothing
 
 from __future__ import annotations
 
-import io
 import re
 
-from pypdf import PdfReader
 from test_console import console_sign_in
-from test_kiosk import custodial_resident, kiosk_code
+from test_kiosk import custodial_resident, kiosk_code, printed_token
 
 from stack import axe_violations, screenshot
 from wallet import BrowserWallet
@@ -26,7 +24,7 @@ def app_sign_in(page, stack) -> None:
 
 def test_guardian_acts(stack, new_page, coordinator):
     resident, pdf = custodial_resident(stack, coordinator)
-    token = re.search(r"vbc_[A-Za-z0-9_-]{24}", PdfReader(io.BytesIO(pdf)).pages[0].extract_text()).group(0)
+    token = printed_token(pdf)
     name = resident["name"]
     daughter = BrowserWallet.create()
 

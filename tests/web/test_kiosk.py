@@ -58,6 +58,11 @@ def enrol_kiosk_screen(page, code: str) -> None:
     page.get_by_role("heading", name="회원 카드를 보여 주세요", level=1).wait_for()
 
 
+def printed_token(pdf: bytes) -> str:
+    """The card's token as printed under its QR code on the card's PDF."""
+    return re.search(r"vbc_[A-Za-z0-9_-]{24}", PdfReader(io.BytesIO(pdf)).pages[0].extract_text()).group(0)
+
+
 def card_without_coins(stack, coordinator, name: str) -> tuple[int, str]:
     """A resident without a wallet whose account the centre holds (PIN 4826), no coins: (their id, their card's
     token as printed under its QR code)."""
@@ -67,7 +72,7 @@ def card_without_coins(stack, coordinator, name: str) -> tuple[int, str]:
                         headers=coordinator)
     assert r.status_code == 201, r.text
     pdf = stack.http.get(f"/residents/{rid}/card.pdf", headers=coordinator).content
-    return rid, re.search(r"vbc_[A-Za-z0-9_-]{24}", PdfReader(io.BytesIO(pdf)).pages[0].extract_text()).group(0)
+    return rid, printed_token(pdf)
 
 
 def custodial_resident(stack, coordinator) -> tuple[dict, bytes]:
@@ -185,7 +190,7 @@ def test_provider_card(stack, new_page, coordinator, gym_offer):
     from test_provider_voucher import desk_sign_in
 
     resident, pdf = custodial_resident(stack, coordinator)
-    token = re.search(r"vbc_[A-Za-z0-9_-]{24}", PdfReader(io.BytesIO(pdf)).pages[0].extract_text()).group(0)
+    token = printed_token(pdf)
     page, watch = new_page("desktop", "ko")
     desk_sign_in(page, stack)
     page.get_by_role("link", name="회원 카드").click()
