@@ -15,7 +15,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from backend.chain import reads
+from backend.chain import counterfactual, reads
 from backend.chain.attestation_pages import centre_of
 from backend.chain.client import ChainClient
 from backend.config import Settings
@@ -50,13 +50,13 @@ def new_siwe_nonce(settings: Settings) -> tuple[str, datetime]:
 
 def sign_in(db: Session, settings: Settings, chain: ChainClient, message_text: str, signature: str) -> tuple[str, int]:
     """Checks the signed message (its nonce ours and not expired first, then domain, URI, chain id, times, signature
-    — a key's, or a smart-contract wallet's by EIP-1271) and uses up its nonce: (the address, the session's lifetime
+    — a key's, or a smart-contract wallet's by EIP-1271, deployed or not yet by EIP-6492) and uses up its nonce: (the address, the session's lifetime
     in seconds). Only here is anything written: the used nonce, until it would have expired anyway."""
     key = _nonce_key(settings)
     issued = siwe.check_nonce(key, siwe.parse(message_text).nonce, int(time.time()), settings.siwe_nonce_ttl_s)
     message = siwe.verify(message_text, signature, domain=settings.siwe_domain, uri=settings.siwe_uri,
                           chain_id=chain.chain_id,
-                          contract_accepts=lambda account, digest, sig: reads.is_valid_signature(chain, account, digest, sig))
+                          contract_accepts=lambda account, digest, sig: counterfactual.accepts(chain, account, digest, sig))
     now = datetime.now(UTC)
     used = Refusal(401, "siwe_nonce_used", "the nonce was already used; get a new one from GET /siwe/nonce")
     try:

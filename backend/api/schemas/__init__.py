@@ -237,9 +237,16 @@ class SiweNonceOut(BaseModel):
     issued_at: datetime | None = None
 
 
+# A wallet not deployed yet wraps its own signature with the call that creates it (EIP-6492): a passkey account's
+# runs to a few kilobytes.
+SIWE_SIGNATURE_PATTERN = r"^0x(?:[0-9a-fA-F]{2}){65,8192}$"
+
+
 class SiweVerifyIn(Strict):
     message: StrictStr = Field(min_length=1, max_length=4000)
-    signature: StrictStr = Hex65
+    signature: StrictStr = Field(pattern=SIWE_SIGNATURE_PATTERN,
+                                 description="0x-prefixed hex: 65 bytes from a key, a smart-contract wallet's own "
+                                             "(EIP-1271), or one not deployed yet (EIP-6492), up to 8192 bytes")
 
 
 class ResidentTokenOut(BaseModel):
