@@ -47,6 +47,8 @@ def enrol_in_console(page, stack, name: str) -> str:
     shown = page.locator("[data-device-code]")
     shown.wait_for()
     assert page.get_by_text("이 코드는 지금 한 번만 보입니다").is_visible()
+    # Listed at once beside its code, not only once the code is put away.
+    page.locator("tr[data-kiosk] th", has_text=name).wait_for()
     return shown.get_attribute("data-device-code")
 
 

@@ -22,20 +22,14 @@ export async function kiosksScreen({ main }) {
 
 function centreSection(main, centre, kiosks, named) {
   const box = h("div", { "aria-live": "polite" });
+  const list = h("div", {});
   const name = h("input", { type: "text", autocomplete: "off", maxlength: "100" });
   const again = () => kiosksScreen({ main });
   const id = `kiosk-name-${centre.id}`;
+  showList(list, centre, kiosks, box, again);
   return h("section", { class: "card", "data-centre": centre.id },
     named ? h("h2", {}, localName(centre, centre.key || String(centre.id))) : null,
-    kiosks.length ? scrollRegion(t("console.kiosks"), h("table", {},
-      h("thead", {}, h("tr", {}, ["console.kiosks.name", "console.kiosks.enrolled", "console.kiosks.last_used", "console.state", "console.kiosks.actions"]
-        .map((k) => h("th", { scope: "col" }, t(k))))),
-      h("tbody", {}, kiosks.map((k) => h("tr", { "data-kiosk": k.id },
-        h("th", { scope: "row" }, k.name),
-        h("td", {}, dateTime(k.enrolled_at), h("span", { class: "muted" }, ` · ${k.enrolled_by}`)),
-        h("td", {}, k.last_used_at ? dateTime(k.last_used_at) : "—"),
-        h("td", {}, k.active ? t("console.active") : t("console.kiosks.revoked", { by: k.revoked_by || "" })),
-        h("td", {}, k.active ? revokeButton(centre, k, box, again) : null)))))) : h("p", {}, t("console.kiosks.none")),
+    list,
     box,
     h("form", { onsubmit: async (e) => {
       e.preventDefault();
@@ -45,10 +39,28 @@ function centreSection(main, centre, kiosks, named) {
       }))) return;
       name.value = "";
       showCode(box, enrolled, () => again());
+      // The new kiosk is listed at once, under its code (the code itself stays on screen until "다 했습니다").
+      try {
+        showList(list, centre, await call(`/centres/${centre.id}/kiosks`), box, again);
+      } catch {
+        // the list is refreshed with the screen when the code is put away
+      }
     } },
     h("h3", {}, t("console.kiosks.enrol_title")),
     field(id, t("console.kiosks.name"), name, t("console.kiosks.name_hint")),
     h("button", { type: "submit", class: "primary" }, t("console.kiosks.enrol"))));
+}
+
+function showList(list, centre, kiosks, box, again) {
+  show(list, kiosks.length ? scrollRegion(t("console.kiosks"), h("table", {},
+    h("thead", {}, h("tr", {}, ["console.kiosks.name", "console.kiosks.enrolled", "console.kiosks.last_used", "console.state", "console.kiosks.actions"]
+      .map((k) => h("th", { scope: "col" }, t(k))))),
+    h("tbody", {}, kiosks.map((k) => h("tr", { "data-kiosk": k.id },
+      h("th", { scope: "row" }, k.name),
+      h("td", {}, dateTime(k.enrolled_at), h("span", { class: "muted" }, ` · ${k.enrolled_by}`)),
+      h("td", {}, k.last_used_at ? dateTime(k.last_used_at) : "—"),
+      h("td", {}, k.active ? t("console.active") : t("console.kiosks.revoked", { by: k.revoked_by || "" })),
+      h("td", {}, k.active ? revokeButton(centre, k, box, again) : null)))))) : h("p", {}, t("console.kiosks.none")));
 }
 
 /** 등록 해제, asked once more in the row (what it does) before it is sent. */
