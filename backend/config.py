@@ -10,12 +10,13 @@ from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parents[1]
-LOCAL_CHAIN_IDS = frozenset({31337, 1337})  # Anvil, Ganache: the only chains a plaintext key is accepted on
+LOCAL_CHAIN_IDS = frozenset({31337, 1337})  # Anvil, Ganache (a development chain is also on this machine: local_chain)
 EIP7825_TX_GAS_CAP = 2**24  # 16,777,216: the per-transaction gas cap from Osaka on
 MAX_BUDGET_WEI = 9 * 10**18  # the relay budgets are summed in 64-bit integer columns
 # Blocks on top of a transaction's before it counts as confirmed, per chain id, when VB_CONFIRMATIONS is not set
@@ -123,6 +124,9 @@ class Settings(BaseSettings):
     # resident app's origin (e.g. bank.example.org and https://bank.example.org).
     siwe_domain: str = "localhost:8000"
     siwe_uri: str = "http://localhost:8000"
+    # A developer's own machine against a testnet: sign-in at localhost accepted off a development chain (never on
+    # a server: any page on the resident's own machine could then ask for a sign-in that works here).
+    siwe_localhost_ok: bool = False
     siwe_nonce_ttl_s: int = Field(default=600, ge=30, le=86400)
     # The key the SIWE nonces are signed with (HMAC-SHA256; at least 32 bytes, the same in every API process). Unset:
     # derived from VB_JWT_SECRET.
@@ -229,3 +233,34 @@ class Settings(BaseSettings):
 @lru_cache
 def get_settings() -> Settings:
     return Settings()
+
+
+# ------------------------------------------------------------------------------------ development or deployment
+
+
+def loopback(url: str) -> bool:
+    """Does the URL (or a bare host[:port]) name this machine?"""
+    host = urlsplit(url if "//" in url else f"//{url}").hostname or ""
+    return host in ("localhost", "::1") or host.startswith("127.")
+
+
+def local_chain(settings: Settings, chain_id: int | None) -> bool:
+    """A development chain: the only place plaintext keys, development secrets and a localhost sign-in are
+    accepted. A local chain id (Anvil, Ganache) is not enough — any remote node can claim 1337 — so the node must also
+    be on this machine. `chain_id` None (the node not reached yet): its URL decides."""
+    return loopback(settings.rpc_url) and (chain_id is None or chain_id in LOCAL_CHAIN_IDS)
+
+
+def deployment_problems(settings: Settings, chain_id: int | None) -> list[str]:
+    """What makes these settings unsafe for a real deployment (nothing on a development chain): the API refuses to
+    start with any of them."""
+    if local_chain(settings, chain_id):
+        return []
+    problems = []
+    if not settings.jwt_secret:
+        problems.append("VB_JWT_SECRET is not set: sessions would be signed with a secret of this process only")
+    if (loopback(settings.siwe_domain) or loopback(settings.siwe_uri)) and not settings.siwe_localhost_ok:
+        problems.append(f"VB_SIWE_DOMAIN ({settings.siwe_domain}) / VB_SIWE_URI ({settings.siwe_uri}) name this "
+                        "machine: residents sign in at the site's public address (https://bank.example.org); on a developer's "
+                        "own machine against a testnet, VB_SIWE_LOCALHOST_OK=true")
+    return problems

@@ -29,7 +29,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from backend.chain.client import ChainClient
-from backend.config import LOCAL_CHAIN_IDS, Settings
+from backend.config import Settings, local_chain
 from backend.domain import custody as rules
 from backend.domain.residents import consent_moment
 from backend.domain.errors import Refusal
@@ -69,7 +69,7 @@ class Keyring:
                if k.strip()]
         if settings.custody_master_key:
             return cls(parse_key(settings.custody_master_key, "VB_CUSTODY_MASTER_KEY"), old)
-        if chain_id in LOCAL_CHAIN_IDS:
+        if local_chain(settings, chain_id):
             log.warning("VB_CUSTODY_MASTER_KEY is not set: custodial keys are sealed with the public development key "
                         "(local development chain only)")
             return cls(DEV_MASTER_KEY, old, dev=True)
