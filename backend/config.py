@@ -128,6 +128,10 @@ class Settings(BaseSettings):
     # a server: any page on the resident's own machine could then ask for a sign-in that works here).
     siwe_localhost_ok: bool = False
     siwe_nonce_ttl_s: int = Field(default=600, ge=30, le=86400)
+    # Sign-ins whose signature is refused, per client address: each asks the node (a contract wallet's check, an
+    # EIP-6492 simulation), so a client gets this many per window, then 429 until the window ends.
+    siwe_client_max_failures: int = Field(default=20, ge=1, le=10_000)
+    siwe_client_window_s: int = Field(default=600, ge=1, le=86400)
     # The key the SIWE nonces are signed with (HMAC-SHA256; at least 32 bytes, the same in every API process). Unset:
     # derived from VB_JWT_SECRET.
     siwe_nonce_secret: str = Field(default="", repr=False)

@@ -383,17 +383,6 @@ def _client_key(client: str) -> str:
     return f"card-client:{client}"
 
 
-def _count_client_failure(db: Session, settings: Settings, client: str, now: datetime) -> None:
-    for attempt in (1, 2):  # two processes creating the same row at once: the loser counts again on the winner's
-        try:
-            with write_transaction(db):
-                login_throttle.client_failed(db, _client_key(client), settings.card_client_window_s, now)
-            return
-        except IntegrityError:
-            if attempt == 2:
-                raise
-
-
 @dataclass(frozen=True)
 class CheckedCard:
     """A card whose PIN was right: the card, its resident, the PIN's hash (which a card session's token marks)."""
@@ -415,7 +404,7 @@ def check_card(db: Session, settings: Settings, card_token: str, pin: str, clien
     found = store.card_by_digest(db, rules.token_digest(card_token)) if rules.is_card_token(card_token) else None
     db.rollback()
     if found is None or found.status != "active":
-        _count_client_failure(db, settings, client, now)
+        login_throttle.count_client_failure(db, _client_key(client), settings.card_client_window_s, now)
         if found is None:
             raise Refusal(401, "card_unknown")
         raise Refusal(403, "card_blocked")
