@@ -95,6 +95,8 @@ class Settings(BaseSettings):
     # A staff member's working day: how long a sign-in's refresh token gives new access tokens (not extended by
     # refreshing; revoked at sign-out, on reuse, when the account is disabled or its password changed).
     staff_session_ttl_s: int = Field(default=10 * 3600, ge=300, le=7 * 86400)
+    # The longest an API key may live (its creator picks up to this many days; the default is this).
+    api_key_max_days: int = Field(default=90, ge=1, le=3650)
     # Password hashing (argon2id). The defaults are argon2-cffi's (RFC 9106 "low memory": 64 MiB, 3 passes, 4 lanes),
     # stronger than OWASP's minimum (19 MiB, 2 passes, 1 lane), which the bounds allow. Raise them until a sign-in
     # takes about half a second on the server (docs/backend.md); hashes made with other parameters still verify and
@@ -115,7 +117,9 @@ class Settings(BaseSettings):
     # HTTP
     # The built web app (web/dist, from `npm run build` in web/; tools/run and tools/test build it).
     web_dir: Path = ROOT / "web" / "dist"
-    idempotency_ttl_s: int = 24 * 3600
+    # How long a stored answer of an Idempotency-Key is kept (the worker deletes older ones; a key retried later is a
+    # new request): longer than any client's retries.
+    idempotency_ttl_s: int = Field(default=24 * 3600, ge=3600, le=90 * 86400)
     # The largest request body any route takes (413 request_too_large above it; the attendance sheet upload has its
     # own bound, routes/sheets.py).
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024, le=64 * 1024 * 1024)
