@@ -464,6 +464,36 @@ def test_a_retried_report_with_its_idempotency_key_is_stored_once(community):
     assert other.status_code == 409 and other.json()["error"] == "idempotency_key_reused"
 
 
+def test_the_idempotency_record_of_a_report_keeps_no_plain_hash_of_its_content(community):
+    """Someone holding only the database cannot confirm a guess of a sealed report by hashing it: the stored
+    fingerprint is keyed with a secret of the server; a replay still matches it and another body is still refused."""
+    import hashlib
+    import json
+
+    from backend.services.idempotency import fingerprint_key, request_fingerprint
+    from backend.store.models import IdempotencyRecord
+
+    backend = community
+    _, h = resident(backend)
+    body = {"area": "seocho-banpo1", "place": "반포동 7-1 2층", "situation": "거동이 불편한 분이 혼자 계세요",
+            "neighbour": "70대 할아버지"}
+    first = backend.http.post("/reports", json=body, headers={**h, "Idempotency-Key": "guess-me"})
+    assert first.status_code == 201, first.text
+    with backend.sessions() as s:
+        stored = s.scalar(select(IdempotencyRecord.request_sha256).where(IdempotencyRecord.key == "guess-me"))
+    payload = json.dumps({"method": "POST", "path": "/reports", "body": body}, sort_keys=True, separators=(",", ":"))
+    assert stored != hashlib.sha256(payload.encode()).hexdigest()
+    assert body["situation"] not in stored and len(stored) == 64
+    key = fingerprint_key(backend.app.state.settings.jwt_secret)
+    assert stored == request_fingerprint(key, "POST", "/reports", body)
+
+    again = backend.http.post("/reports", json=body, headers={**h, "Idempotency-Key": "guess-me"})
+    assert again.status_code == 201 and again.json() == first.json() and again.headers["idempotent-replayed"] == "true"
+    other = backend.http.post("/reports", json={**body, "neighbour": "80대 할머니"},
+                              headers={**h, "Idempotency-Key": "guess-me"})
+    assert other.status_code == 409 and other.json()["error"] == "idempotency_key_reused"
+
+
 def test_reports_are_refused_without_a_sealing_key(community):
     """Without VB_REPORTS_KEY (and not on a local chain) the report endpoints answer 503 and store nothing."""
     from backend.store.sealing import Sealer, SealingError
