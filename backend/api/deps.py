@@ -179,3 +179,28 @@ def require(*roles: str) -> Callable[[Principal], Principal]:
         return principal
 
     return check
+
+
+def require_logging_refusals(note: Callable[[Session, Principal, str, dict], None], *roles: str):
+    """`require(*roles)` for routes that log a refused attempt (neighbour reports: services.reports.refused): when
+    a signed-in staff caller is refused — another role, or a password someone else set and not yet replaced (403
+    password_change_required, as current_principal) — `note(db, principal, code, path_params)` runs first."""
+    check_role = require(*roles)
+
+    async def check(
+        request: Request,
+        settings: SettingsDep,
+        db: DbDep,
+        authorization: Annotated[str | None, Header()] = None,
+        x_api_key: Annotated[str | None, Header()] = None,
+    ) -> Principal:
+        principal, must_change = await _principal(request, settings, db, authorization, x_api_key)
+        try:
+            if must_change:
+                raise _password_change_required()
+            return await check_role(principal)
+        except Refusal as refusal:
+            note(db, principal, refusal.code, dict(request.path_params))
+            raise
+
+    return check

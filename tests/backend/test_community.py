@@ -418,7 +418,13 @@ def test_neighbour_report_read_only_by_its_areas_officers_logged_and_rewarded(co
     assert rid not in [x["id"] for x in backend.http.get("/reports", headers=officer2).json()]
     r = backend.http.post(f"/reports/{rid}/triage", json={"decision": "confirmed", "note": "x"}, headers=officer2)
     assert r.status_code == 403
-    assert count(backend, ReportAccess, ReportAccess.report_id == rid) == 0  # refusals read nothing
+    # Refusals read nothing, and each refused staff account is logged (in a transaction of its own); the residents
+    # refused have no staff account and leave no row.
+    with backend.sessions() as s:
+        logged = [(a.actor, a.action) for a in s.scalars(select(ReportAccess).where(ReportAccess.report_id == rid)
+                                                          .order_by(ReportAccess.id))]
+    assert logged == [("coord1", "refused:role"), ("admin", "refused:role"), ("officer2", "refused:area"),
+                      ("officer2", "refused:area"), ("officer2", "refused:area")]
 
     assert rid in [x["id"] for x in backend.http.get("/reports", headers=officer1).json()]
     r = backend.http.get(f"/reports/{rid}", headers=officer1)
@@ -445,9 +451,14 @@ def test_neighbour_report_read_only_by_its_areas_officers_logged_and_rewarded(co
     assert [x["status"] for x in backend.http.get("/me/reports", headers=reporter_h).json()] == ["confirmed"]
 
     log = backend.http.get(f"/reports/{rid}/access-log", headers=admin_headers).json()
-    assert [x["action"] for x in log] == ["listed", "read", "triaged", "triaged"]
-    assert {x["actor"] for x in log} == {"officer1"}
+    assert [(x["actor"], x["action"], x["reason"]) for x in log] == [
+        ("coord1", "refused", "staff_required"), ("admin", "refused", "staff_required"),
+        ("officer2", "refused", "not_your_area"), ("officer2", "refused", "not_your_area"),
+        ("officer2", "refused", "not_your_area"),
+        ("officer1", "listed", None), ("officer1", "read", None), ("officer1", "triaged", None),
+        ("officer1", "triaged", None)]
     assert backend.http.get(f"/reports/{rid}/access-log", headers=officer2).status_code == 403
+    assert backend.http.get(f"/reports/{rid}/access-log", headers=officer1).json()[-1]["reason"] == "not_your_area"
 
 
 def test_a_retried_report_with_its_idempotency_key_is_stored_once(community):
