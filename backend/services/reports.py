@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from backend.config import Settings
 from backend.domain.errors import Refusal
-from backend.services import community_rewards
+from backend.services import community_rewards, posting
 from backend.services.actors import ResidentPrincipal
 from backend.services.security import RESIDENT_ROLE
 from backend.store import areas as area_rows
@@ -76,10 +76,12 @@ def _associated(r: NeighbourReport) -> str:
     return f"vb:report:{r.ref}:{r.area}"
 
 
-def create(db: Session, seal: Sealer, resident: ResidentPrincipal, *, area: str, place: str, situation: str,
-           neighbour: str | None) -> NeighbourReport:
-    """The place, the situation and what helps find the neighbour are sealed before they are written."""
+def create(db: Session, seal: Sealer, settings: Settings, resident: ResidentPrincipal, *, area: str, place: str,
+           situation: str, neighbour: str | None) -> NeighbourReport:
+    """The place, the situation and what helps find the neighbour are sealed before they are written; within the
+    resident's posting limits (services.posting)."""
     with write_transaction(db):
+        posting.check(db, settings, "report", resident.resident_id)
         area_rows.area_or_refuse(db, area)
         centre = area_rows.centre_for_area(db, area)
         report = NeighbourReport(ref=secrets.token_hex(16), reporter_id=resident.resident_id, area=area,

@@ -589,3 +589,75 @@ def test_proposal_supported_commented_made_a_project_and_filled_by_matching(comm
     # A done proposal takes no more support.
     r = backend.http.post(f"/proposals/{pid}/support", headers=resident(backend)[1])
     assert r.status_code == 409 and r.json()["error"] == "proposal_not_open"
+
+
+# ------------------------------------------------------------------------------------------------ posting limits
+
+
+def _report(backend, headers, **extra):
+    return backend.http.post("/reports", json={"area": "seocho-banpo1", "place": "반포동 3-4",
+                                               "situation": "혼자 사시는 분이 며칠째 안 보여요"}, headers={**headers, **extra})
+
+
+def test_a_resident_over_the_daily_posting_limit_is_refused_while_another_is_served(community, monkeypatch):
+    backend = community
+    monkeypatch.setattr(backend.app.state.settings, "community_reports_per_day", 2)
+    _, busy = resident(backend)
+    _, calm = resident(backend)
+    assert [_report(backend, busy).status_code for _ in range(2)] == [201, 201]
+    before = count(backend, NeighbourReport)
+    r = _report(backend, busy, **{"Accept-Language": "ko"})
+    assert r.status_code == 429 and r.json()["error"] == "posting_limited", r.text
+    assert "24시간 동안 제보를 2건" in r.json()["detail"] and "분쯤 뒤에" in r.json()["detail"]
+    assert 86_000 < int(r.headers["retry-after"]) <= 86_400  # when the first of the two turns a day old
+    assert count(backend, NeighbourReport) == before
+    assert _report(backend, calm).status_code == 201
+
+
+def test_the_posting_limit_is_counted_per_kind(community, monkeypatch):
+    backend = community
+    settings = backend.app.state.settings
+    monkeypatch.setattr(settings, "community_talents_per_day", 1)
+    monkeypatch.setattr(settings, "community_proposals_per_day", 1)
+    monkeypatch.setattr(settings, "community_comments_per_day", 1)
+    _, h = resident(backend)
+    offer(backend, h, "동네 어르신 말벗", "seocho-banpo1")
+    r = backend.http.post("/talents", json={"title": "컴퓨터 가르치기", "area": "seocho-banpo1", "availability": ["sat"]},
+                          headers=h)
+    assert r.status_code == 429 and r.json()["error"] == "posting_limited" and "1 talents" in r.json()["detail"]
+    # Another kind is counted on its own: a proposal, then a comment on it, then no second comment.
+    r = backend.http.post("/proposals", json={"kind": "meeting", "title": "골목 모임", "body": "토요일 오전에 모여요",
+                                              "area": "seocho-banpo1"}, headers=h)
+    assert r.status_code == 201, r.text
+    path = f"/proposals/{r.json()['id']}/comments"
+    assert backend.http.post(path, json={"body": "저도 갈게요"}, headers=h).status_code == 201
+    r = backend.http.post(path, json={"body": "한 번 더"}, headers=h)
+    assert r.status_code == 429 and r.json()["error"] == "posting_limited"
+
+
+def test_a_replayed_post_is_not_counted_again(community, monkeypatch):
+    backend = community
+    monkeypatch.setattr(backend.app.state.settings, "community_reports_per_day", 2)
+    _, h = resident(backend)
+    first = _report(backend, h, **{"Idempotency-Key": "limit-1"})
+    for _ in range(3):
+        again = _report(backend, h, **{"Idempotency-Key": "limit-1"})
+        assert again.status_code == 201 and again.json() == first.json(), again.text
+    assert _report(backend, h, **{"Idempotency-Key": "limit-2"}).status_code == 201  # the second of two
+    r = _report(backend, h, **{"Idempotency-Key": "limit-3"})
+    assert r.status_code == 429 and r.json()["error"] == "posting_limited"
+    assert _report(backend, h, **{"Idempotency-Key": "limit-2"}).headers["idempotent-replayed"] == "true"
+
+
+def test_a_resident_with_too_many_open_posts_of_a_kind_closes_one_first(community, monkeypatch):
+    backend = community
+    monkeypatch.setattr(backend.app.state.settings, "community_open_per_resident", 2)
+    _, h = resident(backend)
+    first = offer(backend, h, "반찬 나눔", "seocho-banpo1")
+    offer(backend, h, "장보기 동행", "seocho-banpo1")
+    body = {"title": "화분 가꾸기", "area": "seocho-banpo1", "availability": ["sun"]}
+    r = backend.http.post("/talents", json=body, headers={**h, "Accept-Language": "ko"})
+    assert r.status_code == 409 and r.json()["error"] == "too_many_open" and "재능 나눔이 2건" in r.json()["detail"]
+    assert backend.http.post(f"/talents/{first['id']}/withdraw", headers=h).status_code == 200
+    assert backend.http.post("/talents", json=body, headers=h).status_code == 201
+

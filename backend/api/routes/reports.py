@@ -31,11 +31,13 @@ SealerDep = Annotated[Sealer, Depends(sealer)]
 
 
 @router.post("/reports", response_model=ReportReceipt, status_code=201)
-def create_report(body: ReportIn, db: DbDep, resident: ResidentDep, seal: SealerDep, once: IdempotencyDep):
+def create_report(body: ReportIn, db: DbDep, resident: ResidentDep, seal: SealerDep, settings: SettingsDep,
+                  once: IdempotencyDep):
     """A resident reports a neighbour who may need help. The place, the situation and what helps find them are
     sealed before they are written; the receipt echoes none of it (nor does a replayed Idempotency-Key)."""
     return once.run(db, resident, body, lambda: receipt(reports.create(
-        db, seal, resident, area=body.area, place=body.place, situation=body.situation, neighbour=body.neighbour)), 201)
+        db, seal, settings, resident, area=body.area, place=body.place, situation=body.situation,
+        neighbour=body.neighbour)), 201)
 
 
 @router.get("/me/reports", response_model=list[ReportReceipt])
