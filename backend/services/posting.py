@@ -31,13 +31,9 @@ def check(db: Session, settings: Settings, kind: str, resident_id: int, now: dat
     times = posting_rows.posted_since(db, kind, resident_id, now - WINDOW)
     if len(times) >= limit:
         # The post whose turning 24 hours old brings the count below the limit.
-        frees_at = _aware(times[len(times) - limit]) + WINDOW
+        frees_at = times[len(times) - limit] + WINDOW
         wait = max(1, math.ceil((frees_at - now).total_seconds()))
         raise Refusal(429, "posting_limited", what=kind, limit=limit, wait=wait, minutes=math.ceil(wait / 60))
     most = settings.community_open_per_resident
     if posting_rows.open_count(db, kind, resident_id) >= most:
         raise Refusal(409, "too_many_open", what=kind, count=most)
-
-
-def _aware(at: datetime) -> datetime:
-    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
