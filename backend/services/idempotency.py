@@ -46,7 +46,8 @@ def request_fingerprint(key: bytes, method: str, path: str, body: dict | None) -
     (HMAC-SHA256 with `fingerprint_key`). Keyed, so that the stored fingerprint of a request whose body is sealed
     (a neighbour report) cannot confirm a guess of that body to someone holding only the database."""
     payload = {"method": method, "path": path, "body": body}
-    return hmac.new(key, json.dumps(payload, sort_keys=True, separators=(",", ":")).encode(), hashlib.sha256).hexdigest()
+    text = json.dumps(payload, sort_keys=True, separators=(",", ":"))
+    return hmac.new(key, text.encode(), hashlib.sha256).hexdigest()
 
 
 def check_key(key: str | None) -> None:

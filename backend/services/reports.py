@@ -1,7 +1,8 @@
 """Neighbour-in-need reports: a resident reports a neighbour who may need help; only the welfare officers of that
-area read it (sealed at rest, every read and every refused attempt logged); an officer triages it, and a confirmed report earns the reporter
-community points, attested with the period's other community rewards. The chain gets nothing about the neighbour
-nor about the report, and no endpoint shows the reporter to anyone but those officers (as a resident number)."""
+area read it (sealed at rest, every read and every refused attempt logged); an officer triages it, and a confirmed
+report earns the reporter community points, attested with the period's other community rewards. The chain gets
+nothing about the neighbour nor about the report, and no endpoint shows the reporter to anyone but those officers (as
+a resident number)."""
 
 from __future__ import annotations
 
