@@ -29,9 +29,11 @@ from backend.store.sealing import Sealer, SealingError
 
 # The refusals of an attempt to open a report (read it, triage it, see its access log) that leave a row in its access
 # log, and the reason written there (action "refused:<why>", at most 20 characters): an officer of another area, a
-# staff account of another role, an account whose password someone else set (its owner has not replaced it yet).
+# staff account of another role, an account whose password someone else set (its owner has not replaced it yet), a
+# read-only API key triaging.
 # A report that does not exist has no log; a resident (no staff account) is refused without a row.
-REFUSALS_LOGGED = {"not_your_area": "area", "staff_required": "role", "password_change_required": "password"}
+REFUSALS_LOGGED = {"not_your_area": "area", "staff_required": "role", "password_change_required": "password",
+                   "api_key_read_only": "scope"}
 REFUSED_PREFIX = "refused:"
 _MAX_ID = 2**31 - 1
 

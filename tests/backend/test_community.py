@@ -475,6 +475,23 @@ def test_a_retried_report_with_its_idempotency_key_is_stored_once(community):
     assert other.status_code == 409 and other.json()["error"] == "idempotency_key_reused"
 
 
+def test_a_read_only_api_key_cannot_triage_a_report_and_its_attempt_is_logged(community):
+    backend = community
+    _, h = resident(backend)
+    rid = _report(backend, h).json()["id"]
+    officer1 = backend.login("officer1")
+    r = backend.http.post("/auth/api-keys", json={"label": "tablet", "scope": "read"}, headers=officer1)
+    assert r.status_code == 201, r.text
+    key = {"X-API-Key": r.json()["key"]}
+    assert backend.http.get(f"/reports/{rid}", headers=key).status_code == 200
+    r = backend.http.post(f"/reports/{rid}/triage", json={"decision": "dismissed", "note": "x"}, headers=key)
+    assert r.status_code == 403 and r.json()["error"] == "api_key_read_only", r.text
+    log = backend.http.get(f"/reports/{rid}/access-log", headers=officer1).json()
+    assert [(x["actor"], x["action"], x["reason"]) for x in log] == [
+        ("officer1 (api key)", "read", None), ("officer1 (api key)", "refused", "api_key_read_only")]
+    assert backend.http.get(f"/reports/{rid}", headers=officer1).json()["status"] == "new"
+
+
 def test_the_idempotency_record_of_a_report_keeps_no_plain_hash_of_its_content(community):
     """Someone holding only the database cannot confirm a guess of a sealed report by hashing it: the stored
     fingerprint is keyed with a secret of the server; a replay still matches it and another body is still refused."""

@@ -45,7 +45,7 @@ class ReportAccess(Base):
     report_id: Mapped[int] = mapped_column(ForeignKey("neighbour_reports.id"), index=True)
     staff_user_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id"))
     actor: Mapped[str] = mapped_column(String(100))
-    action: Mapped[str] = mapped_column(String(20))  # listed | read | triaged | refused:area|role|password
+    action: Mapped[str] = mapped_column(String(20))  # listed | read | triaged | refused:area|role|password|scope
     at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
