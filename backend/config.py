@@ -192,6 +192,16 @@ class Settings(BaseSettings):
     community_reward_period_s: int = Field(default=7 * 86400, ge=1)
     community_reward_min_residents: int = Field(default=3, ge=1)
     report_reward_points: int = Field(default=5, ge=1)
+    # Posting limits per resident (services.posting): at most so many new talents, needs, proposals, comments and
+    # neighbour reports of each kind in any 24 hours (429 posting_limited, with when to try again), and at most
+    # `community_open_per_resident` of each kind open at once (active talents, open needs and proposals, reports not
+    # yet decided; 409 too_many_open). Staff posts are not limited.
+    community_talents_per_day: int = Field(default=20, ge=1)
+    community_needs_per_day: int = Field(default=20, ge=1)
+    community_proposals_per_day: int = Field(default=20, ge=1)
+    community_comments_per_day: int = Field(default=20, ge=1)
+    community_reports_per_day: int = Field(default=5, ge=1)
+    community_open_per_resident: int = Field(default=100, ge=1)
 
     # The national volunteer portal 1365 (docs/portal.md): the public data portal's volunteer-participation service
     # (its end point, and the account's service key, which stays out of logs and answers), asked at most

@@ -94,8 +94,14 @@ async def current_principal(
     """Who is asking. A staff account whose password someone else set is refused (403 password_change_required)
     on every route but POST /auth/password (password_changer) until its owner sets their own. An API key of scope
     "read" is refused (403 api_key_read_only) on every request but GET and HEAD: every route that needs a principal
-    (require's role check included) comes through here, so no route can forget the scope."""
+    (require's role check included) comes through here or through require_logging_refusals, which makes the same
+    checks (_admitted), so no route can forget the scope."""
     principal, must_change = await _principal(request, settings, db, authorization, x_api_key)
+    return _admitted(request, principal, must_change)
+
+
+def _admitted(request: Request, principal: Principal, must_change: bool) -> Principal:
+    """The principal, unless its password must be set first or its API key may not make this request."""
     if must_change:
         raise _password_change_required()
     if principal.scope == "read" and request.method not in READ_METHODS:
@@ -188,5 +194,28 @@ def require(*roles: str) -> Callable[[Principal], Principal]:
                 raise Refusal(403, "resident_required", who=who)
             raise Refusal(403, "staff_required", roles=" or ".join(roles), who=who)
         return principal
+
+    return check
+
+
+def require_logging_refusals(note: Callable[[Session, Principal, str, dict], None], *roles: str):
+    """`require(*roles)` for routes that log a refused attempt (neighbour reports: services.reports.refused): when
+    a signed-in staff caller is refused — another role, a password someone else set and not yet replaced, a read-only
+    API key writing (current_principal's checks) — `note(db, principal, code, path_params)` runs first."""
+    check_role = require(*roles)
+
+    async def check(
+        request: Request,
+        settings: SettingsDep,
+        db: DbDep,
+        authorization: Annotated[str | None, Header()] = None,
+        x_api_key: Annotated[str | None, Header()] = None,
+    ) -> Principal:
+        principal, must_change = await _principal(request, settings, db, authorization, x_api_key)
+        try:
+            return await check_role(_admitted(request, principal, must_change))
+        except Refusal as refusal:
+            note(db, principal, refusal.code, dict(request.path_params))
+            raise
 
     return check

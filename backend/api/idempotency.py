@@ -1,11 +1,13 @@
 """The one Idempotency-Key dependency of every POST that changes something (coordinators, providers, the city,
 residents): the same key with the same body returns the first response (`Idempotent-Replayed: true`), another body
-is refused with 409. The rules are in backend.services.idempotency."""
+is refused with 409. What a key stands for is stored as a keyed fingerprint (HMAC, services.idempotency), never as
+a plain hash of the body. The rules are in backend.services.idempotency."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
@@ -14,7 +16,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from backend.services.idempotency import Answer, Once, check_key, owner_of, request_fingerprint
+from backend.api.deps import SettingsDep
+from backend.services.idempotency import Answer, Once, check_key, fingerprint_key, owner_of, request_fingerprint
 
 
 def respond(answer: Answer) -> JSONResponse:
@@ -27,9 +30,11 @@ class IdempotencyKey:
     key: str | None
     method: str
     path: str
+    secret: bytes = field(repr=False, default=b"")  # fingerprint_key of this deployment
 
     def fingerprint(self, body: BaseModel | None) -> str:
-        return request_fingerprint(self.method, self.path, body.model_dump(mode="json") if body is not None else None)
+        return request_fingerprint(self.secret, self.method, self.path,
+                                   body.model_dump(mode="json") if body is not None else None)
 
     def once(self, actor, body: BaseModel | None) -> Once:
         return Once(owner_of(actor), self.key, self.fingerprint(body))
@@ -40,10 +45,15 @@ class IdempotencyKey:
         return respond(self.once(actor, body).run(db, lambda: jsonable_encoder(work()), status_code))
 
 
-async def idempotency_key(request: Request,
+async def idempotency_key(request: Request, settings: SettingsDep,
                           key: Annotated[str | None, Header(alias="Idempotency-Key")] = None) -> IdempotencyKey:
     check_key(key)
-    return IdempotencyKey(key, request.method, request.url.path)
+    return IdempotencyKey(key, request.method, request.url.path, _fingerprint_key(settings.jwt_secret))
+
+
+@lru_cache(maxsize=4)
+def _fingerprint_key(jwt_secret: str) -> bytes:
+    return fingerprint_key(jwt_secret)
 
 
 IdempotencyDep = Annotated[IdempotencyKey, Depends(idempotency_key)]

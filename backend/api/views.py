@@ -10,6 +10,7 @@ from backend.api.schemas.talents import TalentOut
 from backend.domain.matching import Factor, Ranked, RankedNeed, slot_names, slots_between
 from backend.domain.messages import factor_note
 from backend.services.actors import Actor, is_resident
+from backend.services.reports import refusal_of
 from backend.store.models import (Need, NeighbourReport, Proposal, ProposalComment, ReportAccess,
                                             TalentOffer)
 
@@ -70,7 +71,9 @@ def report_out(r: NeighbourReport, content: dict, notes: list[dict], reward: dic
 
 
 def access_out(a: ReportAccess) -> AccessOut:
-    return AccessOut(actor=a.actor, staff_user_id=a.staff_user_id, action=a.action, at=a.at)
+    reason = refusal_of(a.action)
+    return AccessOut(actor=a.actor, staff_user_id=a.staff_user_id, action="refused" if reason else a.action,
+                     reason=reason, at=a.at)
 
 
 def comment_out(c: ProposalComment) -> CommentOut:

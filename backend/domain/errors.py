@@ -75,7 +75,8 @@ def _e(en: str, ko: str, en_plain: str | None = None, ko_plain: str | None = Non
 THINGS_KO = {"need": "요청", "talent": "재능 나눔", "match": "연결", "report": "제보", "proposal": "제안",
              "organisation": "단체", "area": "지역", "centre": "센터", "resident": "주민", "activity": "활동",
              "offer": "상품", "voucher": "이용권", "sheet line": "출석부 줄", "sheet": "출석부", "operation": "작업", "staff account": "직원 계정", "API key": "API 키",
-             "programme": "프로그램", "export": "내보내기", "guardian": "보호자", "kiosk": "키오스크"}
+             "programme": "프로그램", "export": "내보내기", "guardian": "보호자", "kiosk": "키오스크",
+             "comment": "댓글"}
 
 # Korean for the statuses, roles and fields the messages name (an unknown one stays as it is: it is an identifier).
 WORDS_KO = {
@@ -442,6 +443,12 @@ CATALOGUE: dict[str, dict] = {
         "대가 지급은 주민 사이의 요청에만 쓸 수 있습니다. 단체나 프로젝트의 요청은 봉사활동입니다"),
     "period_too_long": _e("a period is at most {days} days", "기간은 최대 {days}일입니다",
                           "the period is too long", "기간이 너무 깁니다"),
+    "posting_limited": _e("you have posted {limit} {what}s in the last 24 hours, the most allowed; try again in about "
+                          "{minutes} min",
+                          "최근 24시간 동안 {what_ko}을(를) {limit}건 올려 한도에 이르렀습니다. {minutes}분쯤 뒤에 다시 "
+                          "올려 주세요",
+                          "you have posted the most allowed in 24 hours; try again later",
+                          "24시간 동안 올릴 수 있는 한도에 이르렀습니다. 나중에 다시 올려 주세요"),
     "price_above_max": _e("offer {offer_id} costs {price}, more than your max_price {max_price}",
                           "{offer_id}번 상품의 가격 {price}이(가) 지정한 최대 가격(max_price) {max_price}보다 높습니다",
                           "the offer costs more than your max_price", "상품 가격이 지정한 최대 가격(max_price)보다 높습니다"),
@@ -607,6 +614,10 @@ CATALOGUE: dict[str, dict] = {
                     "confirm the need after it happened", "활동이 끝난 뒤에 확인하세요"),
     "too_many_ids": _e("at most {max} ids at once", "한 번에 최대 {max}개까지 확인할 수 있습니다",
                        "too many ids at once", "한 번에 확인할 수 있는 수보다 많습니다"),
+    "too_many_open": _e("you have {count} open {what}s, the most allowed; close or withdraw one first",
+                        "열려 있는 {what_ko}이(가) {count}건으로 한도에 이르렀습니다. 먼저 하나를 마감하거나 철회하세요",
+                        "you have the most open posts of this kind allowed; close or withdraw one first",
+                        "열려 있는 글이 한도에 이르렀습니다. 먼저 하나를 마감하거나 철회하세요"),
     "unauthorized": _e("{why}", "로그인이 필요하거나 인증 정보가 올바르지 않습니다", "sign in first", forms=[
         ("invalid or revoked API key", "API 키가 올바르지 않거나 폐기되었습니다"),
         ("sign in first: Authorization: Bearer <token> (POST /auth/login) or X-API-Key",

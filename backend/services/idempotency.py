@@ -10,6 +10,7 @@ one, carried out again. A client must not retry with the same key longer than th
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import logging
 import threading
@@ -42,10 +43,22 @@ class Answer:
     headers: dict = field(default_factory=dict)
 
 
-def request_fingerprint(method: str, path: str, body: dict | None) -> str:
-    """What a key stands for: the method, the path and the parsed body (as JSON, keys sorted)."""
+FINGERPRINT_LABEL = b"vb:idempotency-fingerprint"
+
+
+def fingerprint_key(jwt_secret: str) -> bytes:
+    """The key request fingerprints are made with: derived from VB_JWT_SECRET (the same in every API process, so a
+    replay sent to another process still matches) under a label of its own."""
+    return hmac.new(jwt_secret.encode(), FINGERPRINT_LABEL, hashlib.sha256).digest()
+
+
+def request_fingerprint(key: bytes, method: str, path: str, body: dict | None) -> str:
+    """What an Idempotency-Key stands for: the method, the path and the parsed body (as JSON, keys sorted), keyed
+    (HMAC-SHA256 with `fingerprint_key`). Keyed, so that the stored fingerprint of a request whose body is sealed
+    (a neighbour report) cannot confirm a guess of that body to someone holding only the database."""
     payload = {"method": method, "path": path, "body": body}
-    return hashlib.sha256(json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+    text = json.dumps(payload, sort_keys=True, separators=(",", ":"))
+    return hmac.new(key, text.encode(), hashlib.sha256).hexdigest()
 
 
 def check_key(key: str | None) -> None:

@@ -10,9 +10,11 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from backend.chain.client import ChainClient
+from backend.config import Settings
 from backend.domain.access import check_centre
 from backend.domain.errors import Refusal
 from backend.domain.matching import NeedQuery, Ranked, RankedNeed, slots_between
+from backend.services import posting
 from backend.services.actors import Actor, ResidentPrincipal, is_resident, who
 from backend.services.areas import organisation_of
 from backend.services.categories import VOLUNTEERING, max_units
@@ -55,15 +57,17 @@ def longest_need(chain: ChainClient) -> int:
     return max_units(chain, VOLUNTEERING)
 
 
-def create(db: Session, chain: ChainClient, actor: Actor, *, title: str, description: str | None, area: str,
-           starts_at: datetime, ends_at: datetime, people_needed: int, settlement: str, centre_id: int | None,
-           organisation_id: int | None) -> Need:
-    """Volunteer activity names the centre whose coordinators approve it; payment is between two residents."""
+def create(db: Session, chain: ChainClient, settings: Settings, actor: Actor, *, title: str, description: str | None,
+           area: str, starts_at: datetime, ends_at: datetime, people_needed: int, settlement: str,
+           centre_id: int | None, organisation_id: int | None) -> Need:
+    """Volunteer activity names the centre whose coordinators approve it; payment is between two residents. A
+    resident posts within their posting limits (services.posting)."""
     fields = dict(title=title, description=description, area=area, starts_at=starts_at, ends_at=ends_at,
                   people_needed=people_needed, created_by=actor.name)
     longest = longest_need(chain)  # before the write lock
     with write_transaction(db):
         if is_resident(actor):
+            posting.check(db, settings, "need", actor.resident_id)
             org = organisation_of(db, actor, organisation_id)
             centre = org.centre_id if org else centre_id
             if org and settlement == "payment":

@@ -6,9 +6,11 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from backend.config import Settings
 from backend.domain.errors import Refusal
 from backend.domain.matching import NeedQuery, Ranked, parse_slots
 from backend.services.actors import Actor, ResidentPrincipal, is_resident, who
+from backend.services import posting
 from backend.services.areas import organisation_of
 from backend.store import areas as area_rows
 from backend.store.models import Match, TalentOffer
@@ -23,10 +25,12 @@ def slots(names: list[str]) -> int:
         raise Refusal(422, "invalid_slots", why=str(exc)) from None
 
 
-def create(db: Session, resident: ResidentPrincipal, *, title: str, description: str | None, skills: list[str],
-           area: str, availability: list[str], organisation_id: int | None) -> TalentOffer:
+def create(db: Session, settings: Settings, resident: ResidentPrincipal, *, title: str, description: str | None,
+           skills: list[str], area: str, availability: list[str], organisation_id: int | None) -> TalentOffer:
+    """Within the resident's posting limits (services.posting)."""
     weekly = slots(availability)
     with write_transaction(db):
+        posting.check(db, settings, "talent", resident.resident_id)
         area_rows.area_or_refuse(db, area)
         org = organisation_of(db, resident, organisation_id)
         offer = TalentOffer(resident_id=resident.resident_id, organisation_id=org.id if org else None, title=title,

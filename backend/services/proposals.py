@@ -8,9 +8,10 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from backend.chain.client import ChainClient
+from backend.config import Settings
 from backend.domain.access import check_centre
 from backend.domain.errors import Refusal
-from backend.services import needs
+from backend.services import needs, posting
 from backend.services.actors import Actor, ResidentPrincipal, is_resident
 from backend.store import areas as area_rows
 from backend.store import needs as need_rows
@@ -29,9 +30,12 @@ def supported_by(db: Session, proposal_id: int, actor: Actor | None) -> bool:
         ProposalSupport.proposal_id == proposal_id, ProposalSupport.resident_id == actor.resident_id)) is not None
 
 
-def create(db: Session, resident: ResidentPrincipal, *, kind: str, title: str, body: str, area: str) -> Proposal:
-    """A resident proposes a local problem to solve or a meeting (e.g. an alley meeting) in their area."""
+def create(db: Session, settings: Settings, resident: ResidentPrincipal, *, kind: str, title: str, body: str,
+           area: str) -> Proposal:
+    """A resident proposes a local problem to solve or a meeting (e.g. an alley meeting) in their area, within their
+    posting limits (services.posting)."""
     with write_transaction(db):
+        posting.check(db, settings, "proposal", resident.resident_id)
         area_rows.area_or_refuse(db, area)
         p = Proposal(author_id=resident.resident_id, kind=kind, title=title, body=body, area=area, status="open",
                      supporters=0)
@@ -67,13 +71,15 @@ def support(db: Session, resident: ResidentPrincipal, proposal_id: int) -> Propo
         return proposal_rows.support(db, get(db, proposal_id, for_update=True), resident.resident_id)
 
 
-def comment(db: Session, actor: Actor, proposal_id: int, text: str) -> ProposalComment:
-    """Residents are shown as "resident" (or "resident (author)"), staff by role and centre."""
+def comment(db: Session, settings: Settings, actor: Actor, proposal_id: int, text: str) -> ProposalComment:
+    """Residents are shown as "resident" (or "resident (author)"), staff by role and centre; a resident comments
+    within their posting limits (services.posting)."""
     with write_transaction(db):
         p = get(db, proposal_id)
         if p.status == "closed":
             raise Refusal(409, "proposal_not_open", proposal_id=proposal_id, status=p.status)
         if is_resident(actor):
+            posting.check(db, settings, "comment", actor.resident_id)
             author = "resident (author)" if p.author_id == actor.resident_id else "resident"
             c = ProposalComment(proposal_id=p.id, resident_id=actor.resident_id, author=author, body=text)
         else:

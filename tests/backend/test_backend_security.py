@@ -408,8 +408,13 @@ def test_a_reset_password_must_be_replaced_by_its_owner_before_anything_else(bac
                        403, "password_change_required")
         assert "비밀번호" in body["detail"]
     refused(backend.http.get(f"/reports/{report}", headers={"X-API-Key": api_key}), 401, "api_key_password_changed")
+    # Nothing was read after the reset; each refused attempt of the signed-in account on the report is logged, naming
+    # it (the dead API key is not signed in: no account to name).
     log = backend.http.get(f"/reports/{report}/access-log", headers=admin_headers).json()
-    assert [e["action"] for e in log if e["staff_user_id"] == officer["id"]] == ["read"]  # before the reset only
+    assert [(e["actor"], e["action"], e["reason"]) for e in log if e["staff_user_id"] == officer["id"]] == [
+        (officer["username"], "read", None),
+        (officer["username"], "refused", "password_change_required"),
+        (officer["username"], "refused", "password_change_required")]
 
     # Only the owner's own password ends it.
     refused(backend.http.post("/auth/password", json={"current_password": "temporary-pass-1",

@@ -418,7 +418,13 @@ def test_neighbour_report_read_only_by_its_areas_officers_logged_and_rewarded(co
     assert rid not in [x["id"] for x in backend.http.get("/reports", headers=officer2).json()]
     r = backend.http.post(f"/reports/{rid}/triage", json={"decision": "confirmed", "note": "x"}, headers=officer2)
     assert r.status_code == 403
-    assert count(backend, ReportAccess, ReportAccess.report_id == rid) == 0  # refusals read nothing
+    # Refusals read nothing, and each refused staff account is logged (in a transaction of its own); the residents
+    # refused have no staff account and leave no row.
+    with backend.sessions() as s:
+        logged = [(a.actor, a.action) for a in s.scalars(select(ReportAccess).where(ReportAccess.report_id == rid)
+                                                          .order_by(ReportAccess.id))]
+    assert logged == [("coord1", "refused:role"), ("admin", "refused:role"), ("officer2", "refused:area"),
+                      ("officer2", "refused:area"), ("officer2", "refused:area")]
 
     assert rid in [x["id"] for x in backend.http.get("/reports", headers=officer1).json()]
     r = backend.http.get(f"/reports/{rid}", headers=officer1)
@@ -445,9 +451,14 @@ def test_neighbour_report_read_only_by_its_areas_officers_logged_and_rewarded(co
     assert [x["status"] for x in backend.http.get("/me/reports", headers=reporter_h).json()] == ["confirmed"]
 
     log = backend.http.get(f"/reports/{rid}/access-log", headers=admin_headers).json()
-    assert [x["action"] for x in log] == ["listed", "read", "triaged", "triaged"]
-    assert {x["actor"] for x in log} == {"officer1"}
+    assert [(x["actor"], x["action"], x["reason"]) for x in log] == [
+        ("coord1", "refused", "staff_required"), ("admin", "refused", "staff_required"),
+        ("officer2", "refused", "not_your_area"), ("officer2", "refused", "not_your_area"),
+        ("officer2", "refused", "not_your_area"),
+        ("officer1", "listed", None), ("officer1", "read", None), ("officer1", "triaged", None),
+        ("officer1", "triaged", None)]
     assert backend.http.get(f"/reports/{rid}/access-log", headers=officer2).status_code == 403
+    assert backend.http.get(f"/reports/{rid}/access-log", headers=officer1).json()[-1]["reason"] == "not_your_area"
 
 
 def test_a_retried_report_with_its_idempotency_key_is_stored_once(community):
@@ -461,6 +472,53 @@ def test_a_retried_report_with_its_idempotency_key_is_stored_once(community):
     assert again.headers["idempotent-replayed"] == "true"
     assert count(backend, NeighbourReport) == before + 1
     other = backend.http.post("/reports", json={**body, "situation": "다른 내용"}, headers={**h, "Idempotency-Key": "report-1"})
+    assert other.status_code == 409 and other.json()["error"] == "idempotency_key_reused"
+
+
+def test_a_read_only_api_key_cannot_triage_a_report_and_its_attempt_is_logged(community):
+    backend = community
+    _, h = resident(backend)
+    rid = _report(backend, h).json()["id"]
+    officer1 = backend.login("officer1")
+    r = backend.http.post("/auth/api-keys", json={"label": "tablet", "scope": "read"}, headers=officer1)
+    assert r.status_code == 201, r.text
+    key = {"X-API-Key": r.json()["key"]}
+    assert backend.http.get(f"/reports/{rid}", headers=key).status_code == 200
+    r = backend.http.post(f"/reports/{rid}/triage", json={"decision": "dismissed", "note": "x"}, headers=key)
+    assert r.status_code == 403 and r.json()["error"] == "api_key_read_only", r.text
+    log = backend.http.get(f"/reports/{rid}/access-log", headers=officer1).json()
+    assert [(x["actor"], x["action"], x["reason"]) for x in log] == [
+        ("officer1 (api key)", "read", None), ("officer1 (api key)", "refused", "api_key_read_only")]
+    assert backend.http.get(f"/reports/{rid}", headers=officer1).json()["status"] == "new"
+
+
+def test_the_idempotency_record_of_a_report_keeps_no_plain_hash_of_its_content(community):
+    """Someone holding only the database cannot confirm a guess of a sealed report by hashing it: the stored
+    fingerprint is keyed with a secret of the server; a replay still matches it and another body is still refused."""
+    import hashlib
+    import json
+
+    from backend.services.idempotency import fingerprint_key, request_fingerprint
+    from backend.store.models import IdempotencyRecord
+
+    backend = community
+    _, h = resident(backend)
+    body = {"area": "seocho-banpo1", "place": "반포동 7-1 2층", "situation": "거동이 불편한 분이 혼자 계세요",
+            "neighbour": "70대 할아버지"}
+    first = backend.http.post("/reports", json=body, headers={**h, "Idempotency-Key": "guess-me"})
+    assert first.status_code == 201, first.text
+    with backend.sessions() as s:
+        stored = s.scalar(select(IdempotencyRecord.request_sha256).where(IdempotencyRecord.key == "guess-me"))
+    payload = json.dumps({"method": "POST", "path": "/reports", "body": body}, sort_keys=True, separators=(",", ":"))
+    assert stored != hashlib.sha256(payload.encode()).hexdigest()
+    assert body["situation"] not in stored and len(stored) == 64
+    key = fingerprint_key(backend.app.state.settings.jwt_secret)
+    assert stored == request_fingerprint(key, "POST", "/reports", body)
+
+    again = backend.http.post("/reports", json=body, headers={**h, "Idempotency-Key": "guess-me"})
+    assert again.status_code == 201 and again.json() == first.json() and again.headers["idempotent-replayed"] == "true"
+    other = backend.http.post("/reports", json={**body, "neighbour": "80대 할머니"},
+                              headers={**h, "Idempotency-Key": "guess-me"})
     assert other.status_code == 409 and other.json()["error"] == "idempotency_key_reused"
 
 
@@ -548,3 +606,75 @@ def test_proposal_supported_commented_made_a_project_and_filled_by_matching(comm
     # A done proposal takes no more support.
     r = backend.http.post(f"/proposals/{pid}/support", headers=resident(backend)[1])
     assert r.status_code == 409 and r.json()["error"] == "proposal_not_open"
+
+
+# ------------------------------------------------------------------------------------------------ posting limits
+
+
+def _report(backend, headers, **extra):
+    return backend.http.post("/reports", json={"area": "seocho-banpo1", "place": "반포동 3-4",
+                                               "situation": "혼자 사시는 분이 며칠째 안 보여요"}, headers={**headers, **extra})
+
+
+def test_a_resident_over_the_daily_posting_limit_is_refused_while_another_is_served(community, monkeypatch):
+    backend = community
+    monkeypatch.setattr(backend.app.state.settings, "community_reports_per_day", 2)
+    _, busy = resident(backend)
+    _, calm = resident(backend)
+    assert [_report(backend, busy).status_code for _ in range(2)] == [201, 201]
+    before = count(backend, NeighbourReport)
+    r = _report(backend, busy, **{"Accept-Language": "ko"})
+    assert r.status_code == 429 and r.json()["error"] == "posting_limited", r.text
+    assert "24시간 동안 제보를 2건" in r.json()["detail"] and "분쯤 뒤에" in r.json()["detail"]
+    assert 86_000 < int(r.headers["retry-after"]) <= 86_400  # when the first of the two turns a day old
+    assert count(backend, NeighbourReport) == before
+    assert _report(backend, calm).status_code == 201
+
+
+def test_the_posting_limit_is_counted_per_kind(community, monkeypatch):
+    backend = community
+    settings = backend.app.state.settings
+    monkeypatch.setattr(settings, "community_talents_per_day", 1)
+    monkeypatch.setattr(settings, "community_proposals_per_day", 1)
+    monkeypatch.setattr(settings, "community_comments_per_day", 1)
+    _, h = resident(backend)
+    offer(backend, h, "동네 어르신 말벗", "seocho-banpo1")
+    r = backend.http.post("/talents", json={"title": "컴퓨터 가르치기", "area": "seocho-banpo1", "availability": ["sat"]},
+                          headers=h)
+    assert r.status_code == 429 and r.json()["error"] == "posting_limited" and "1 talents" in r.json()["detail"]
+    # Another kind is counted on its own: a proposal, then a comment on it, then no second comment.
+    r = backend.http.post("/proposals", json={"kind": "meeting", "title": "골목 모임", "body": "토요일 오전에 모여요",
+                                              "area": "seocho-banpo1"}, headers=h)
+    assert r.status_code == 201, r.text
+    path = f"/proposals/{r.json()['id']}/comments"
+    assert backend.http.post(path, json={"body": "저도 갈게요"}, headers=h).status_code == 201
+    r = backend.http.post(path, json={"body": "한 번 더"}, headers=h)
+    assert r.status_code == 429 and r.json()["error"] == "posting_limited"
+
+
+def test_a_replayed_post_is_not_counted_again(community, monkeypatch):
+    backend = community
+    monkeypatch.setattr(backend.app.state.settings, "community_reports_per_day", 2)
+    _, h = resident(backend)
+    first = _report(backend, h, **{"Idempotency-Key": "limit-1"})
+    for _ in range(3):
+        again = _report(backend, h, **{"Idempotency-Key": "limit-1"})
+        assert again.status_code == 201 and again.json() == first.json(), again.text
+    assert _report(backend, h, **{"Idempotency-Key": "limit-2"}).status_code == 201  # the second of two
+    r = _report(backend, h, **{"Idempotency-Key": "limit-3"})
+    assert r.status_code == 429 and r.json()["error"] == "posting_limited"
+    assert _report(backend, h, **{"Idempotency-Key": "limit-2"}).headers["idempotent-replayed"] == "true"
+
+
+def test_a_resident_with_too_many_open_posts_of_a_kind_closes_one_first(community, monkeypatch):
+    backend = community
+    monkeypatch.setattr(backend.app.state.settings, "community_open_per_resident", 2)
+    _, h = resident(backend)
+    first = offer(backend, h, "반찬 나눔", "seocho-banpo1")
+    offer(backend, h, "장보기 동행", "seocho-banpo1")
+    body = {"title": "화분 가꾸기", "area": "seocho-banpo1", "availability": ["sun"]}
+    r = backend.http.post("/talents", json=body, headers={**h, "Accept-Language": "ko"})
+    assert r.status_code == 409 and r.json()["error"] == "too_many_open" and "재능 나눔이 2건" in r.json()["detail"]
+    assert backend.http.post(f"/talents/{first['id']}/withdraw", headers=h).status_code == 200
+    assert backend.http.post("/talents", json=body, headers=h).status_code == 201
+

@@ -176,6 +176,9 @@ def test_officer_report(stack, new_page, areas):
     page.get_by_text(re.compile(r"\d+번으로 접수되었습니다")).wait_for()
     report_id = int(re.search(r"(\d+)번으로", page.get_by_text(re.compile("접수되었습니다")).inner_text()).group(1))
 
+    # A coordinator may not open it: refused, and the refusal is in the report's access log.
+    assert stack.http.get(f"/reports/{report_id}", headers=stack.login("coord1")).status_code == 403
+
     officer, watch = new_page("desktop", "ko")
     console_sign_in(officer, stack, "officer1")
     officer.locator(f"[data-report='{report_id}'] a").click()
@@ -185,6 +188,7 @@ def test_officer_report(stack, new_page, areas):
     officer.locator("dd[data-status=confirmed]").wait_for()
     log = officer.locator("#access-log li").all_inner_texts()
     assert any("열어 봄" in x for x in log) and any("처리함" in x for x in log)
+    assert any("coord1 · 열람 거절됨 (열람 권한이 없는 역할)" in x for x in log)
     screenshot(officer, "officer_report")
 
     # The reporter's reward (5 coins) arrives in their history.

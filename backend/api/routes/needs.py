@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request
 from backend.api.community import matcher
 from backend.api.schemas.needs import CandidateOut, NeedIn, NeedOut
 from backend.api.schemas.texts import ReasonIn
-from backend.api.deps import ChainDep, DbDep, LanguageDep
+from backend.api.deps import ChainDep, DbDep, LanguageDep, SettingsDep
 from backend.api.idempotency import IdempotencyDep
 from backend.api.residents_auth import ActorDep
 from backend.api.views import candidates_out, need_out
@@ -19,13 +19,14 @@ router = APIRouter(tags=["talents and needs"])
 
 
 @router.post("/needs", response_model=NeedOut, status_code=201)
-def create_need(body: NeedIn, db: DbDep, actor: ActorDep, chain: ChainDep, once: IdempotencyDep):
+def create_need(body: NeedIn, db: DbDep, actor: ActorDep, chain: ChainDep, settings: SettingsDep,
+                once: IdempotencyDep):
     """A resident (for themselves or their organisation) or a coordinator (for the centre) asks for help.
     Volunteer activity names the centre whose coordinators approve it; payment is between two residents."""
     return once.run(db, actor, body, lambda: need_out(needs.create(
-        db, chain, actor, title=body.title, description=body.description, area=body.area, starts_at=body.starts_at,
-        ends_at=body.ends_at, people_needed=body.people_needed, settlement=body.settlement, centre_id=body.centre_id,
-        organisation_id=body.organisation_id), actor), 201)
+        db, chain, settings, actor, title=body.title, description=body.description, area=body.area,
+        starts_at=body.starts_at, ends_at=body.ends_at, people_needed=body.people_needed, settlement=body.settlement,
+        centre_id=body.centre_id, organisation_id=body.organisation_id), actor), 201)
 
 
 @router.get("/needs", response_model=list[NeedOut])

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query
 
 from backend.api.schemas.proposals import CommentIn, CommentOut, ProjectIn, ProposalDetail, ProposalIn, ProposalOut
 from backend.api.schemas.texts import ReasonIn
-from backend.api.deps import ChainDep, DbDep, require
+from backend.api.deps import ChainDep, DbDep, SettingsDep, require
 from backend.api.idempotency import IdempotencyDep
 from backend.api.residents_auth import ActorDep, ResidentDep
 from backend.api.views import comment_out, need_out, proposal_out
@@ -34,10 +34,10 @@ def _detail(db, proposal_id: int) -> ProposalDetail:
 
 
 @router.post("", response_model=ProposalOut, status_code=201)
-def create_proposal(body: ProposalIn, db: DbDep, resident: ResidentDep, once: IdempotencyDep):
+def create_proposal(body: ProposalIn, db: DbDep, resident: ResidentDep, settings: SettingsDep, once: IdempotencyDep):
     """A resident proposes a local problem to solve or a meeting (e.g. an alley meeting) in their area."""
     return once.run(db, resident, body, lambda: _out(db, proposals.create(
-        db, resident, kind=body.kind, title=body.title, body=body.body, area=body.area), resident), 201)
+        db, settings, resident, kind=body.kind, title=body.title, body=body.body, area=body.area), resident), 201)
 
 
 @router.get("", response_model=list[ProposalOut])
@@ -62,9 +62,11 @@ def support_proposal(proposal_id: int, db: DbDep, resident: ResidentDep) -> Prop
 
 
 @router.post("/{proposal_id}/comments", response_model=CommentOut, status_code=201)
-def comment(proposal_id: int, body: CommentIn, db: DbDep, actor: ActorDep, once: IdempotencyDep):
+def comment(proposal_id: int, body: CommentIn, db: DbDep, actor: ActorDep, settings: SettingsDep,
+            once: IdempotencyDep):
     """A resident or a staff member comments; residents are shown as "resident", staff by role and centre."""
-    return once.run(db, actor, body, lambda: comment_out(proposals.comment(db, actor, proposal_id, body.body)), 201)
+    return once.run(db, actor, body,
+                    lambda: comment_out(proposals.comment(db, settings, actor, proposal_id, body.body)), 201)
 
 
 @router.post("/{proposal_id}/project", response_model=ProposalDetail)

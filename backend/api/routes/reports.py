@@ -1,5 +1,5 @@
-"""Neighbour-in-need reports: sealed, read only by the welfare officers of their area, every read logged
-(services.reports)."""
+"""Neighbour-in-need reports: sealed, read only by the welfare officers of their area, every read and every refused
+attempt of a staff account logged (services.reports)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query
 
 from backend.api.community import sealer
 from backend.api.schemas.reports import AccessOut, ReportIn, ReportOut, ReportReceipt, TriageIn
-from backend.api.deps import DbDep, SettingsDep, require
+from backend.api.deps import DbDep, SettingsDep, require_logging_refusals
 from backend.api.idempotency import IdempotencyDep
 from backend.api.residents_auth import ResidentDep
 from backend.api.views import access_out, receipt, report_out
@@ -18,17 +18,26 @@ from backend.services.security import Principal
 from backend.store.sealing import Sealer
 
 router = APIRouter(tags=["neighbour reports"])
-Officer = Annotated[Principal, Depends(require("welfare_officer"))]
-OfficerOrAdmin = Annotated[Principal, Depends(require("welfare_officer", "admin"))]
+
+
+def _refused(db, principal: Principal, code: str, path_params: dict) -> None:
+    """A staff account refused on /reports/{report_id}… (another role, a password to set first) is logged."""
+    reports.refused(db, principal, path_params.get("report_id"), code)
+
+
+Officer = Annotated[Principal, Depends(require_logging_refusals(_refused, "welfare_officer"))]
+OfficerOrAdmin = Annotated[Principal, Depends(require_logging_refusals(_refused, "welfare_officer", "admin"))]
 SealerDep = Annotated[Sealer, Depends(sealer)]
 
 
 @router.post("/reports", response_model=ReportReceipt, status_code=201)
-def create_report(body: ReportIn, db: DbDep, resident: ResidentDep, seal: SealerDep, once: IdempotencyDep):
+def create_report(body: ReportIn, db: DbDep, resident: ResidentDep, seal: SealerDep, settings: SettingsDep,
+                  once: IdempotencyDep):
     """A resident reports a neighbour who may need help. The place, the situation and what helps find them are
     sealed before they are written; the receipt echoes none of it (nor does a replayed Idempotency-Key)."""
     return once.run(db, resident, body, lambda: receipt(reports.create(
-        db, seal, resident, area=body.area, place=body.place, situation=body.situation, neighbour=body.neighbour)), 201)
+        db, seal, settings, resident, area=body.area, place=body.place, situation=body.situation,
+        neighbour=body.neighbour)), 201)
 
 
 @router.get("/me/reports", response_model=list[ReportReceipt])
@@ -60,6 +69,6 @@ def triage_report(report_id: int, body: TriageIn, db: DbDep, officer: Officer, s
 
 @router.get("/reports/{report_id}/access-log", response_model=list[AccessOut])
 def access_log(report_id: int, db: DbDep, principal: OfficerOrAdmin) -> list[AccessOut]:
-    """Who listed, read or triaged the report, and when: for the area's officers and the admin (who cannot read
-    the report itself)."""
+    """Who listed, read or triaged the report, or was refused opening it (`action` "refused", `reason` the refusal's
+    code), and when: for the area's officers and the admin (who cannot read the report itself)."""
     return [access_out(a) for a in reports.access_log(db, principal, report_id)]

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request
 from backend.api.community import matcher
 from backend.api.schemas.needs import CandidateOut, FittingNeedOut
 from backend.api.schemas.talents import TalentIn, TalentOut, TalentPatch
-from backend.api.deps import DbDep, LanguageDep
+from backend.api.deps import DbDep, LanguageDep, SettingsDep
 from backend.api.idempotency import IdempotencyDep
 from backend.api.residents_auth import ActorDep, ResidentDep
 from backend.api.views import candidates_out, fitting_out, talent_out
@@ -19,10 +19,10 @@ router = APIRouter(tags=["talents and needs"])
 
 
 @router.post("/talents", response_model=TalentOut, status_code=201)
-def create_talent(body: TalentIn, db: DbDep, resident: ResidentDep, once: IdempotencyDep):
+def create_talent(body: TalentIn, db: DbDep, resident: ResidentDep, settings: SettingsDep, once: IdempotencyDep):
     """A resident offers a talent (for themselves, or for the organisation they represent)."""
     return once.run(db, resident, body, lambda: talent_out(offers.create(
-        db, resident, title=body.title, description=body.description, skills=body.skills, area=body.area,
+        db, settings, resident, title=body.title, description=body.description, skills=body.skills, area=body.area,
         availability=body.availability, organisation_id=body.organisation_id), resident), 201)
 
 

@@ -45,5 +45,7 @@ class TriageIn(Strict):
 class AccessOut(BaseModel):
     actor: str  # the staff account of the session that asked ("officer1", "officer1 (api key)")
     staff_user_id: int
-    action: str
+    action: str  # listed | read | triaged | refused
+    # a refused attempt's refusal code: not_your_area | staff_required | password_change_required | api_key_read_only
+    reason: str | None = None
     at: datetime

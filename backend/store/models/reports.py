@@ -37,14 +37,15 @@ class NeighbourReport(Base):
 
 
 class ReportAccess(Base):
-    """Every time a report is read (listed, opened) or changed, by whom."""
+    """Every time a report is read (listed, opened) or changed, by whom; and every refused attempt to open it by a
+    staff account (action "refused:<why>", services.reports.REFUSALS_LOGGED)."""
 
     __tablename__ = "report_access_log"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     report_id: Mapped[int] = mapped_column(ForeignKey("neighbour_reports.id"), index=True)
     staff_user_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id"))
     actor: Mapped[str] = mapped_column(String(100))
-    action: Mapped[str] = mapped_column(String(20))  # listed | read | triaged
+    action: Mapped[str] = mapped_column(String(20))  # listed | read | triaged | refused:area|role|password|scope
     at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 

@@ -1,5 +1,6 @@
 // Welfare officers: their area's reports of neighbours who may need help — a queue with status; opening one is
-// logged; triage with a note; closing as confirmed (which rewards the reporter, unnamed) or not; who read it.
+// logged; triage with a note; closing as confirmed (which rewards the reporter, unnamed) or not; who read it, and
+// who was refused opening it.
 import { field, h, show, status } from "../shared/dom.js";
 import { t } from "../shared/i18n.js";
 import { dateTime } from "../shared/format.js";
@@ -51,5 +52,12 @@ async function reportScreen({ main, id }) {
         h("button", { type: "button", onclick: triage("dismissed") }, t("console.dismiss")))],
     box,
     h("h2", {}, t("console.access_log")),
-    h("ul", { id: "access-log" }, log.map((a) => h("li", {}, `${dateTime(a.at)} · ${a.actor} · ${t(`access.${a.action}`)}`))));
+    h("ul", { id: "access-log" }, log.map((a) => h("li", { "data-action": a.action },
+      `${dateTime(a.at)} · ${a.actor} · ${accessAction(a)}`))));
+}
+
+// What an access-log entry says was done: listed, read, triaged — or refused, and why.
+function accessAction(a) {
+  const action = t(`access.${a.action}`);
+  return a.reason ? `${action} (${t(`access.why.${a.reason}`)})` : action;
 }

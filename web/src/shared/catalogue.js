@@ -728,6 +728,12 @@ Object.assign(catalogue, {
   "console.dismiss": ["해당 없음으로 닫기", "Close as not needed"],
   "console.access_log": ["열람 기록", "Access log"],
   "access.listed": ["목록에서 봄", "listed"], "access.read": ["열어 봄", "read"], "access.triaged": ["처리함", "triaged"],
+  // A refused attempt to open the report, and why (the refusal's code, from the access log).
+  "access.refused": ["열람 거절됨", "refused"],
+  "access.why.not_your_area": ["다른 지역 담당자", "an officer of another area"],
+  "access.why.staff_required": ["열람 권한이 없는 역할", "a role without access"],
+  "access.why.password_change_required": ["초기화된 비밀번호를 아직 바꾸지 않음", "a reset password not yet replaced"],
+  "access.why.api_key_read_only": ["읽기 전용 API 키로 처리 시도", "a read-only API key trying to change it"],
 });
 
 // The city's screens in the console.
