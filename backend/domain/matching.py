@@ -460,7 +460,13 @@ BRIDGE_WEIGHT = 1.0  # an unknown word's bridged row counts this much of the rar
 # then near, then free): on the tuning pool the weights fitted to outcomes alone lost nDCG@10 against the fixed
 # ones, so the learned weights are blended in at this share.
 LEARNED_SHARE = 0.25
+# Before the platform has matches to learn from, the meaning space knows the offers' own words and tags only: a
+# need's situation words mostly reach an offer through the words they share. The text factor then counts this
+# much more (the weights renormalised), fading out as good matches accumulate (none left at WARM_MATCHES).
+COLD_TEXT = 0.2
+WARM_MATCHES = 500
 MIN_OUTCOMES = 30  # outcomes of each kind needed to learn the weights
+AUTO_RELEARN = 1.25  # an untrained index relearns its offers-only meaning space when its offers grew by this
 POSITIVE = frozenset({"completed", "scheduled"})
 NEGATIVE = frozenset({"declined", "no_show"})
 FACTORS = ("talent", "text", "distance", "schedule", "reliability")
@@ -627,11 +633,15 @@ class MatchIndex:
     """Offers indexed for ranking against needs; updated in place as offers are added, changed and withdrawn;
     `train` learns the meaning space and the weights from the offers and the past matches."""
 
-    def __init__(self, areas: Mapping[str, tuple[float, float]], weights: Weights = Weights(),
+    def __init__(self, areas: Mapping[str, tuple[float, float]], weights: Weights | None = None,
                  gate: float = GATE, seed_trust: float = SEED_TRUST):
-        self.scorer = Scorer(areas, weights)
+        self.scorer = Scorer(areas, fixed_weights(0) if weights is None else weights)
         self.gate, self.seed_trust = gate, seed_trust
         self.meaning: Meaning | None = None
+        # Never trained (`train`, `restore`): the meaning space is learned from the offers alone when first needed,
+        # and again once the offers have grown by AUTO_RELEARN since (self._auto_at: live offers at the last try).
+        self._trained = False
+        self._auto_at = 0
         self._docs: list[OfferDoc | None] = []  # internal doc number → offer (None: withdrawn)
         self._tf: list[Counter[str] | None] = []
         self._length: list[int] = []
@@ -688,7 +698,7 @@ class MatchIndex:
     def _compact(self) -> None:
         alive = self.docs()
         fresh = MatchIndex(self.scorer.areas, self.scorer.weights, self.gate, self.seed_trust)
-        fresh.meaning = self.meaning
+        fresh.meaning, fresh._trained, fresh._auto_at = self.meaning, self._trained, self._auto_at
         for d in alive:
             fresh.upsert(d)
         self.__dict__.update(fresh.__dict__)
@@ -730,8 +740,10 @@ class MatchIndex:
             ys.append(1.0 if o.status in POSITIVE else 0.0)
         positives = int(sum(ys))
         learned = positives >= MIN_OUTCOMES and len(ys) - positives >= MIN_OUTCOMES
-        weights = blend(Weights(), fit_weights(np.array(rows), np.array(ys)), LEARNED_SHARE) if learned else Weights()
+        fixed = fixed_weights(self.meaning.matches if self.meaning else 0)
+        weights = blend(fixed, fit_weights(np.array(rows), np.array(ys)), LEARNED_SHARE) if learned else fixed
         self.scorer = Scorer(self.scorer.areas, weights)
+        self._trained = True
         return TrainReport(len(self), texts, len(ys), learned, {f: round(getattr(weights, f), 4) for f in FACTORS})
 
     def restore(self, meaning: Meaning | None, weights: Weights) -> None:
@@ -743,6 +755,18 @@ class MatchIndex:
                 self._tf[d], labels_of(self._tf[d], doc.tags))
         self._matrix = None
         self.scorer = Scorer(self.scorer.areas, weights)
+        self._trained = True
+
+    def _meaning_now(self) -> None:
+        """An index never trained learns its meaning space from its offers (their words, tags and seed talents)
+        when first asked, and again once they have grown by AUTO_RELEARN: a platform that has not trained yet still
+        ranks by what its offers say about themselves."""
+        if self._trained or len(self) < MIN_LABELLED:
+            return
+        if self._auto_at and len(self) < self._auto_at * AUTO_RELEARN:
+            return
+        self._auto_at = len(self)
+        self.learn_meaning()
 
     # -------------------------------------------------------------------------------------------- text
 
@@ -833,6 +857,7 @@ class MatchIndex:
         """The best `k` offers for the need, best first, each with its factors. The candidates are scored as arrays
         (the same arithmetic as Scorer.total and _talent, one offer at a time, which explain and the exhaustive
         ranker use)."""
+        self._meaning_now()
         query = features(need.text)
         acc, best = self.text_scores(query)
         qv = self._query_vector(query)
@@ -906,6 +931,7 @@ class MatchIndex:
         d = self._by_offer.get(offer_id)
         if d is None:
             return None
+        self._meaning_now()
         query = features(need.text)
         return self._pair(need, query, self._query_vector(query), d)
 
@@ -925,6 +951,7 @@ class MatchIndex:
         d = self._by_offer.get(offer_id)
         if d is None:
             return []
+        self._meaning_now()
         doc, tf = self._docs[d], self._tf[d]
         scored = []
         for i, nd in enumerate(needs):
@@ -959,6 +986,16 @@ class MatchIndex:
         terms = shared + [t for t in learned if t not in shared] + common
         factors = self.scorer.explain(talent, why, text, need, doc, relevance >= self.gate, relevance, self.gate)
         return Ranked(doc.offer_id, round(score, 6), factors, terms)
+
+
+def fixed_weights(matches: int) -> Weights:
+    """The fixed weights for a meaning space learned from `matches` good past matches: the text factor raised by
+    COLD_TEXT with none (a new platform), by less with more, not at all from WARM_MATCHES on."""
+    boost = COLD_TEXT * max(0.0, 1.0 - matches / WARM_MATCHES)
+    w = {f: getattr(Weights(), f) for f in FACTORS}
+    w["text"] += boost
+    total = sum(w.values())
+    return Weights(**{f: round(v / total, 4) for f, v in w.items()})
 
 
 def blend(fixed: Weights, learned: Weights, share: float) -> Weights:

@@ -26,7 +26,7 @@ def need_query(n) -> NeedQuery:
 def build(world: World, gate: float = matching.GATE, seed_trust: float = matching.SEED_TRUST,
           train: bool = True) -> tuple[MatchIndex, object, float]:
     t0 = time.perf_counter()
-    index = MatchIndex(world.areas, Weights(), gate=gate, seed_trust=seed_trust)
+    index = MatchIndex(world.areas, gate=gate, seed_trust=seed_trust)
     for o in world.offers:
         index.upsert(OfferDoc(o.offer_id, offer_text(o), o.area, o.slots, o.reliability, f"r{o.offer_id}", o.tags))
     report = index.train(outcomes(world)) if train else None
@@ -92,7 +92,7 @@ def ablation(world: World, index: MatchIndex) -> dict[str, dict]:
     index.gate = 0.0
     score("without_relevance_gate")
     index.gate = gate
-    index.scorer = matching.Scorer(index.scorer.areas, Weights())
+    index.scorer = matching.Scorer(index.scorer.areas, matching.fixed_weights(meaning.matches if meaning else 0))
     score("without_learned_weights")
     index.scorer = matching.Scorer(index.scorer.areas, weights)
     index.seed_trust = 0.0

@@ -13,7 +13,11 @@ from conftest import ROOT
 
 from backend.domain.matching import (
     ALL_SLOTS,
+    FACTORS,
     KST,
+    WARM_MATCHES,
+    Weights,
+    fixed_weights,
     BruteForceRanker,
     MatchIndex,
     NeedQuery,
@@ -167,6 +171,7 @@ def test_the_benchmark_prints_its_figures():
     assert result["offers"] == 1400 and result["split"].startswith("pool b") and result["query_p99_ms"] > 0
     for key in ("precision_at_5", "ndcg_at_10", "baseline_tfidf_p5", "baseline_kiwi_bm25_p5", "previous_engine_p5"):
         assert 0 <= result[key] <= 1
+    assert 0 <= result["cold_start"]["precision_at_5"] <= 1 and 0 <= result["cold_start"]["ndcg_at_10"] <= 1
 
 
 def test_the_two_pools_are_disjoint_and_tuning_never_reads_pool_b():
@@ -201,12 +206,14 @@ def test_meaning_learned_from_past_matches_bridges_a_situation_to_an_activity():
     docs, history = _learned_world()
     index = index_of(*docs)
     need = NeedQuery("싱크대 물이 안 내려가요", "banpo1", parse_slots(["sat-morning"]), owner="me")
-    assert all(r.offer_id >= 200 or r.factors["talent"].value == 0 for r in index.rank(need, 5))  # nothing learned
+    # Untrained, the offers' own words and tags only (the situation's words bridged through Kiwi's embedding).
+    before = index.explain(need, 100).factors["talent"].value
     index.train(history)
     ranked = index.rank(need, 5)
     assert all(100 <= r.offer_id < 140 for r in ranked)  # the plumbers, although the washer cleaners are nearer
     top = ranked[0]
     assert top.factors["talent"].note_code == "talents_learned" and "수도설비" in top.factors["talent"].note
+    assert top.factors["talent"].value > before  # the past matches said it in the need's own words
 
 
 def test_the_gate_keeps_an_off_topic_neighbour_below_a_relevant_volunteer_far_away():
@@ -251,6 +258,51 @@ def test_outcomes_teach_the_weights_and_change_a_ranking():
     assert abs(sum(report.weights.values()) - 1) < 1e-3
     need = NeedQuery("요리 부탁해요", "banpo1", monday, "y")  # near ones are busy on Mondays, far ones free
     assert index.rank(need, 1)[0].offer_id % 2 == 1  # nearness now outweighs the schedule
+
+
+def test_an_untrained_index_learns_its_meaning_from_its_offers_when_first_asked():
+    docs, _ = _learned_world()
+    index = index_of(*docs)
+    assert index.meaning is None
+    ranked = index.rank(NeedQuery("배관 수리", "banpo1", parse_slots(["sat"]), owner="me"), 3)
+    assert index.meaning is not None and index.meaning.matches == 0 and index.meaning.texts == len(docs)
+    assert ranked[0].factors["talent"].note_code == "talents_learned"
+
+
+def test_an_untrained_index_relearns_once_its_offers_have_grown_by_a_quarter():
+    docs, _ = _learned_world()
+    index = index_of(*docs)
+    need = NeedQuery("배관 수리", "banpo1", parse_slots(["sat"]), owner="me")
+    index.rank(need, 3)
+    first = index.meaning
+    extra = [OfferDoc(300 + i, f"형광등 교체 {i}호", "banpo1", 0, 0.5, f"e{i}", ("전기수리",)) for i in range(20)]
+    for d in extra[:5]:
+        index.upsert(d)
+    index.rank(need, 3)
+    assert index.meaning is first  # 85 offers: less than a quarter more
+    for d in extra[5:]:
+        index.upsert(d)
+    index.rank(need, 3)
+    assert index.meaning is not first and index.meaning.texts == len(docs) + len(extra)
+
+
+def test_a_trained_index_does_not_relearn_by_itself():
+    docs, history = _learned_world()
+    index = index_of(*docs)
+    index.train(history)
+    trained = index.meaning
+    for i in range(40):
+        index.upsert(OfferDoc(300 + i, f"형광등 교체 {i}호", "banpo1", 0, 0.5, f"e{i}", ("전기수리",)))
+    index.rank(NeedQuery("배관 수리", "banpo1", parse_slots(["sat"]), owner="me"), 3)
+    assert index.meaning is trained and trained.matches == len(history)
+
+
+def test_the_text_factor_counts_more_before_the_platform_has_matches():
+    cold, warm = fixed_weights(0), fixed_weights(WARM_MATCHES)
+    assert cold.text > fixed_weights(WARM_MATCHES // 2).text > warm.text == Weights().text
+    assert MatchIndex(AREAS).scorer.weights == cold
+    for w in (cold, warm):
+        assert sum(getattr(w, f) for f in FACTORS) == pytest.approx(1, abs=1e-3)
 
 
 def test_too_few_outcomes_keep_the_fixed_weights():
