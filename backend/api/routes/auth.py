@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from backend.api.deps import DbDep, PasswordChangerDep, PrincipalDep, SettingsDep, client_address, forget_account
-from backend.api.schemas import ApiKeyIn, ApiKeyOut, LoginIn, PasswordChangeIn, RefreshIn, TokenOut
+from backend.api.schemas import Id, ApiKeyIn, ApiKeyOut, LoginIn, PasswordChangeIn, RefreshIn, TokenOut
 from backend.domain.errors import Refusal
 from backend.services import staff, staff_sessions
 
@@ -58,5 +58,5 @@ def create_api_key(body: ApiKeyIn, db: DbDep, principal: PrincipalDep) -> ApiKey
 
 
 @router.delete("/api-keys/{key_id}", status_code=204)
-def revoke_api_key(key_id: int, db: DbDep, principal: PrincipalDep) -> None:
+def revoke_api_key(key_id: Id, db: DbDep, principal: PrincipalDep) -> None:
     staff.revoke_api_key(db, principal.user_id, principal.role, key_id)
