@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse, Response
 
 from backend.api.deps import ChainDep, DbDep, LanguageDep, require
 from backend.api.idempotency import IdempotencyDep, respond
-from backend.api.schemas import AfterId, Id, ActivityBatchIn, ActivityIn, ActivityOut, ActivityPatch, AuditOut, ReasonIn
+from backend.api.schemas import ActivityBatchIn, ActivityIn, ActivityOut, ActivityPatch, AfterId, AuditOut, Id, ReasonIn
 from backend.services.security import Principal
 from backend.domain.access import check_centre
 from backend.domain.activities import parse_address

@@ -17,7 +17,7 @@ from pydantic import Field, StrictBool, StrictInt, StrictStr
 
 from backend.api.deps import ChainDep, DbDep, LanguageDep, SendersDep, require
 from backend.api.idempotency import IdempotencyDep
-from backend.api.schemas import AfterId, Id, OfferId, Coins, Strict
+from backend.api.schemas import AfterId, Coins, Id, OfferId, Strict
 from backend.services.security import Principal
 from backend.services import admin as service
 from backend.services import categories, exports

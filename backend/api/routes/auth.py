@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from backend.api.deps import DbDep, PasswordChangerDep, PrincipalDep, SettingsDep, client_address, forget_account
-from backend.api.schemas import Id, ApiKeyIn, ApiKeyOut, LoginIn, PasswordChangeIn, RefreshIn, TokenOut
+from backend.api.schemas import ApiKeyIn, ApiKeyOut, Id, LoginIn, PasswordChangeIn, RefreshIn, TokenOut
 from backend.domain.errors import Refusal
 from backend.services import staff, staff_sessions
 

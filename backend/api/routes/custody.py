@@ -14,7 +14,7 @@ from pydantic import Field, StrictStr
 from backend.api.deps import (ChainDep, DbDep, SettingsDep, chain_or_503, client_address, current_principal,
                               require)
 from backend.api.idempotency import IdempotencyDep
-from backend.api.schemas import AfterId, Id, Coins, StrictOfferId, Strict
+from backend.api.schemas import AfterId, Coins, Id, Strict, StrictOfferId
 from backend.domain.errors import Refusal
 from backend.services import custody, graduation
 from backend.services.security import CARD_ROLE, RESIDENT_ROLE, Principal

@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse, Response
 
 from backend.api.deps import ChainDep, DbDep, LanguageDep, SendersDep, require
 from backend.api.idempotency import IdempotencyDep
-from backend.api.schemas import Coins, OfferId, VoucherId, OfferIn, OfferOut, OfferPatch, OperationOut, Strict
+from backend.api.schemas import Coins, OfferId, OfferIn, OfferOut, OfferPatch, OperationOut, Strict, VoucherId
 from backend.services.security import Principal
 from backend.services import providers
 

@@ -9,8 +9,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 
 from backend.api.deps import ChainDep, DbDep, SettingsDep, require
-from backend.api.schemas import (AfterId, Id, OfferId, DonateIn, OfferOut, OperationOut, PayIn, PrepareIn, RedeemIn, ResidentTokenOut,
-                                 SiweNonceOut, SiweVerifyIn)
+from backend.api.schemas import (AfterId, DonateIn, Id, OfferId, OfferOut, OperationOut, PayIn, PrepareIn, RedeemIn,
+                                 ResidentTokenOut, SiweNonceOut, SiweVerifyIn)
 from backend.services.security import RESIDENT_ROLE, Principal, issue_resident_token
 from backend.services import offers_catalogue, relay, residents
 
