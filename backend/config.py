@@ -16,7 +16,7 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parents[1]
-LOCAL_CHAIN_IDS = frozenset({31337, 1337})  # Anvil, Ganache: the only chains a plaintext key is accepted on
+LOCAL_CHAIN_IDS = frozenset({31337, 1337})  # Anvil, Ganache (a development chain is also on this machine: local_chain)
 EIP7825_TX_GAS_CAP = 2**24  # 16,777,216: the per-transaction gas cap from Osaka on
 MAX_BUDGET_WEI = 9 * 10**18  # the relay budgets are summed in 64-bit integer columns
 # Blocks on top of a transaction's before it counts as confirmed, per chain id, when VB_CONFIRMATIONS is not set
@@ -119,6 +119,8 @@ class Settings(BaseSettings):
     # A staff member's working day: how long a sign-in's refresh token gives new access tokens (not extended by
     # refreshing; revoked at sign-out, on reuse, when the account is disabled or its password changed).
     staff_session_ttl_s: int = Field(default=10 * 3600, ge=300, le=7 * 86400)
+    # The longest an API key may live (its creator picks up to this many days; the default is this).
+    api_key_max_days: int = Field(default=90, ge=1, le=3650)
     # Password hashing (argon2id). The defaults are argon2-cffi's (RFC 9106 "low memory": 64 MiB, 3 passes, 4 lanes),
     # stronger than OWASP's minimum (19 MiB, 2 passes, 1 lane), which the bounds allow. Raise them until a sign-in
     # takes about half a second on the server (docs/backend.md); hashes made with other parameters still verify and
@@ -139,7 +141,9 @@ class Settings(BaseSettings):
     # HTTP
     # The built web app (web/dist, from `npm run build` in web/; tools/run and tools/test build it).
     web_dir: Path = ROOT / "web" / "dist"
-    idempotency_ttl_s: int = 24 * 3600
+    # How long a stored answer of an Idempotency-Key is kept (the worker deletes older ones; a key retried later is a
+    # new request): longer than any client's retries.
+    idempotency_ttl_s: int = Field(default=24 * 3600, ge=3600, le=90 * 86400)
     # The largest request body any route takes (413 request_too_large above it; the attendance sheet upload has its
     # own bound, routes/sheets.py).
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024, le=64 * 1024 * 1024)
@@ -148,7 +152,14 @@ class Settings(BaseSettings):
     # resident app's origin (e.g. bank.example.org and https://bank.example.org).
     siwe_domain: str = "localhost:8000"
     siwe_uri: str = "http://localhost:8000"
+    # A developer's own machine against a testnet: sign-in at localhost accepted off a development chain (never on
+    # a server: any page on the resident's own machine could then ask for a sign-in that works here).
+    siwe_localhost_ok: bool = False
     siwe_nonce_ttl_s: int = Field(default=600, ge=30, le=86400)
+    # Sign-ins whose signature is refused, per client address: each asks the node (a contract wallet's check, an
+    # EIP-6492 simulation), so a client gets this many per window, then 429 until the window ends.
+    siwe_client_max_failures: int = Field(default=20, ge=1, le=10_000)
+    siwe_client_window_s: int = Field(default=600, ge=1, le=86400)
     # The key the SIWE nonces are signed with (HMAC-SHA256; at least 32 bytes, the same in every API process). Unset:
     # derived from VB_JWT_SECRET.
     siwe_nonce_secret: str = Field(default="", repr=False)
@@ -264,3 +275,34 @@ REDACTED_URLS = {"database_url": True, "rpc_url": False, "public_rpc_url": False
 @lru_cache
 def get_settings() -> Settings:
     return Settings()
+
+
+# ------------------------------------------------------------------------------------ development or deployment
+
+
+def loopback(url: str) -> bool:
+    """Does the URL (or a bare host[:port]) name this machine?"""
+    host = urlsplit(url if "//" in url else f"//{url}").hostname or ""
+    return host in ("localhost", "::1") or host.startswith("127.")
+
+
+def local_chain(settings: Settings, chain_id: int | None) -> bool:
+    """A development chain: the only place plaintext keys, development secrets and a localhost sign-in are
+    accepted. A local chain id (Anvil, Ganache) is not enough — any remote node can claim 1337 — so the node must also
+    be on this machine. `chain_id` None (the node not reached yet): its URL decides."""
+    return loopback(settings.rpc_url) and (chain_id is None or chain_id in LOCAL_CHAIN_IDS)
+
+
+def deployment_problems(settings: Settings, chain_id: int | None) -> list[str]:
+    """What makes these settings unsafe for a real deployment (nothing on a development chain): the API refuses to
+    start with any of them."""
+    if local_chain(settings, chain_id):
+        return []
+    problems = []
+    if not settings.jwt_secret:
+        problems.append("VB_JWT_SECRET is not set: sessions would be signed with a secret of this process only")
+    if (loopback(settings.siwe_domain) or loopback(settings.siwe_uri)) and not settings.siwe_localhost_ok:
+        problems.append(f"VB_SIWE_DOMAIN ({settings.siwe_domain}) / VB_SIWE_URI ({settings.siwe_uri}) name this "
+                        "machine: residents sign in at the site's public address (https://bank.example.org); on a developer's "
+                        "own machine against a testnet, VB_SIWE_LOCALHOST_OK=true")
+    return problems

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from backend.services.security import hash_password
 from backend.chain.client import ChainClient
 from backend.chain.keys import dev_key
-from backend.config import LOCAL_CHAIN_IDS, get_settings
+from backend.config import get_settings, local_chain
 from backend.domain.custody import new_kiosk_token, token_digest
 from backend.services.centres import sync_centres
 from backend.store.activities import resident_for
@@ -72,7 +72,7 @@ def main() -> int:
             centre = s.get(Centre, centre_id)
             if centre is not None and centre.area is None:
                 centre.area = code
-    kiosk = dev_kiosk(sessions) if chain.chain_id in LOCAL_CHAIN_IDS else None
+    kiosk = dev_kiosk(sessions) if local_chain(settings, chain.chain_id) else None
     json.dump({"staff": accounts, "residents": residents, "areas": sorted(DEMO_AREAS), "kiosk": kiosk}, sys.stdout,
               ensure_ascii=False)
     print()

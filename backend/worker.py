@@ -23,6 +23,7 @@ from backend.chain.writer import ChainWriter
 from backend.config import Settings, get_settings
 from backend.services.centres import sync_centres
 from backend.services.community_rewards import CommunityRewardSettler
+from backend.services.idempotency import forget_expired_until
 from backend.store.db import make_engine, make_session_factory, migrate
 
 log = logging.getLogger("backend.worker")
@@ -41,7 +42,9 @@ def start_in_process(settings: Settings, sessions: sessionmaker[Session], chain:
                threading.Thread(target=indexer.run, args=(stop,), name="indexer", daemon=True),
                threading.Thread(target=sender.run, args=(stop,), name="op-sender", daemon=True),
                threading.Thread(target=CommunityRewardSettler(settings, sessions, chain).run, args=(stop,),
-                                name="community-rewards", daemon=True)]
+                                name="community-rewards", daemon=True),
+               threading.Thread(target=forget_expired_until, args=(sessions, settings.idempotency_ttl_s, stop),
+                                name="idempotency-expiry", daemon=True)]
     for t in threads:
         t.start()
     log.info("chain writer for centres %s, indexer, and sender (relayer %s, admin %s, providers %s) started",

@@ -24,7 +24,7 @@ from backend.api.routes import (activities, admin, auth, branding, chain_views, 
 from backend.api.routes import areas, certificates, community_rewards, custody, matches, needs, portal, proposals, reports, talents
 from backend.api.routes import guardians, kiosks, statements
 from backend.chain.client import ChainClient
-from backend.config import Settings, get_settings
+from backend.config import Settings, deployment_problems, get_settings
 from backend.domain.errors import Refusal
 from backend.domain.messages import localized, pick_language, validation_detail
 from backend.services import branding as branding_service
@@ -55,7 +55,7 @@ def _move_finisher(app: FastAPI, settings: Settings, stop: threading.Event) -> l
 
 
 def create_app(settings: Settings | None = None, *, chain: ChainClient | None = None, run_worker: bool = False) -> FastAPI:
-    settings = settings or get_settings()
+    settings = configured = settings or get_settings()
     if not settings.jwt_secret:
         # Tokens then last as long as this process; set VB_JWT_SECRET to keep them across restarts and processes.
         settings = settings.model_copy(update={"jwt_secret": secrets.token_urlsafe(32)})
@@ -66,6 +66,9 @@ def create_app(settings: Settings | None = None, *, chain: ChainClient | None = 
     async def lifespan(app: FastAPI):
         migrate(settings.database_url)
         app.state.chain = chain or _connect(settings)
+        problems = deployment_problems(configured, app.state.chain.chain_id if app.state.chain is not None else None)
+        if problems:
+            raise RuntimeError("refusing to start outside a local development chain: " + "; ".join(problems))
         if app.state.chain is not None:
             sync_centres(app.state.sessions, app.state.chain)
         community.start(app, settings)

@@ -10,7 +10,7 @@ from pathlib import Path
 from fastapi import FastAPI, Request
 from sqlalchemy.orm import Session
 
-from backend.config import LOCAL_CHAIN_IDS, Settings
+from backend.config import Settings, local_chain
 from backend.domain.matching import MatchIndex, NeedQuery, Ranked, RankedNeed, Scorer, need_doc
 from backend.domain.errors import Refusal
 from backend.store.areas import area_map, version
@@ -101,7 +101,7 @@ class OfferMatcher:
 def start(app: FastAPI, settings: Settings) -> None:
     """At startup: the index (filled on first use) and the sealer (a dev key only on a local chain)."""
     chain = app.state.chain
-    local = chain is not None and chain.chain_id in LOCAL_CHAIN_IDS
+    local = chain is not None and local_chain(settings, chain.chain_id)
     app.state.matcher = OfferMatcher(matching_model.model_file(settings.matching_model_dir, settings.database_url))
     app.state.sealer = Sealer.from_settings(settings.reports_key, settings.reports_old_keys, local)
     # Fill the index now, beside start-up, so the first query does not load every offer (about a second for 10,000).

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
 from typing import Annotated
 
 import jwt
 from fastapi import Depends, Header, Request
 from sqlalchemy.orm import Session
 
-from backend.services.security import (RESIDENT_ROLE, Principal, api_key_matches, decode_token, password_mark,
-                                       split_api_key)
+from backend.services.security import (READ_METHODS, RESIDENT_ROLE, Principal, api_key_matches, decode_token,
+                                       password_mark, split_api_key)
 from backend.chain.client import ChainClient
 from backend.chain.keys import sender_addresses
 from backend.config import Settings
@@ -91,10 +92,14 @@ async def current_principal(
     x_api_key: Annotated[str | None, Header()] = None,
 ) -> Principal:
     """Who is asking. A staff account whose password someone else set is refused (403 password_change_required)
-    on every route but POST /auth/password (password_changer) until its owner sets their own."""
+    on every route but POST /auth/password (password_changer) until its owner sets their own. An API key of scope
+    "read" is refused (403 api_key_read_only) on every request but GET and HEAD: every route that needs a principal
+    (require's role check included) comes through here, so no route can forget the scope."""
     principal, must_change = await _principal(request, settings, db, authorization, x_api_key)
     if must_change:
         raise _password_change_required()
+    if principal.scope == "read" and request.method not in READ_METHODS:
+        raise Refusal(403, "api_key_read_only", method=request.method)
     return principal
 
 
@@ -117,7 +122,12 @@ async def _principal(request: Request, settings: Settings, db: Session, authoriz
         db.rollback()  # hold no transaction between the dependency and the endpoint
         if row is None or row.revoked_at is not None or not api_key_matches(parts[1], row.secret_sha256) or not row.active:
             raise unauthorized("invalid or revoked API key")
-        return Principal(row.id, row.username, row.role, row.centre_id, "api_key"), row.must_change_password
+        if row.expires_at <= datetime.now(UTC):
+            raise Refusal(401, "api_key_expired")
+        if row.key_password_mark != password_mark(row.password_hash):  # a reset, or its owner setting their own
+            raise Refusal(401, "api_key_password_changed")
+        return (Principal(row.id, row.username, row.role, row.centre_id, "api_key", row.scope),
+                row.must_change_password)
     if not authorization or not authorization.lower().startswith("bearer "):
         raise unauthorized("sign in first: Authorization: Bearer <token> (POST /auth/login) or X-API-Key")
     try:
@@ -168,7 +178,8 @@ PasswordChangerDep = Annotated[Principal, Depends(password_changer)]
 
 def require(*roles: str) -> Callable[[Principal], Principal]:
     """The one role check: the caller is signed in with one of `roles` (staff roles, or RESIDENT_ROLE for a
-    resident signed in with their wallet); anyone else gets 403 saying who may."""
+    resident signed in with their wallet); anyone else gets 403 saying who may. The principal it checks has passed
+    current_principal's checks: a temporary password, and an API key's scope (a "read" key: GET and HEAD only)."""
 
     async def check(principal: PrincipalDep) -> Principal:
         if principal.role not in roles:

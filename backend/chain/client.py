@@ -16,7 +16,7 @@ from backend.chain.attestation_pages import (ACTIVITY_ATTESTED_TOPIC, Attestatio
 from backend.chain.deployment import Deployment, load_deployment, manifest_path
 from backend.chain.events import abi_type, decode_event, event_topic
 from backend.chain.logs import LogReader, LogsIncomplete, logs_rpc
-from backend.config import LOCAL_CHAIN_IDS, Settings
+from backend.config import Settings, local_chain
 from backend.domain.activities import Rule
 
 
@@ -62,7 +62,7 @@ class ChainClient:
         self._remaining_cap_selector = keccak(text="remainingCap(uint32)")[:4]
         self._lock = threading.Lock()
         # Shared by the API's and the worker's threads: what it learns of the node's limits serves them all.
-        verify = settings.logs_verify if settings.logs_verify is not None else chain_id not in LOCAL_CHAIN_IDS
+        verify = settings.logs_verify if settings.logs_verify is not None else not local_chain(settings, chain_id)
         self.logs = LogReader(logs_rpc(self.web3.provider), span=10_000, results_cap=settings.logs_results_cap,
                               verify=verify)
         self._voucher_issued_abi = next(i for i in self.redemption.abi if i.get("type") == "event"

@@ -8,7 +8,7 @@ from functools import lru_cache
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 
-from backend.config import LOCAL_CHAIN_IDS, Settings
+from backend.config import Settings, local_chain
 
 # The development accounts: the one definition of `dev:N` for every local chain. tools/run and the test suites start
 # Anvil and Ganache with this mnemonic (Anvil's default), so the node's N-th unlocked account, which the deployment
@@ -48,9 +48,11 @@ def load_centre_signers(settings: Settings, chain_id: int) -> dict[int, LocalAcc
     chain only, VB_DEV_CENTRE_KEYS="1=0x…,2=0x…"."""
     signers: dict[int, LocalAccount] = {}
     if settings.dev_centre_keys:
-        if chain_id not in LOCAL_CHAIN_IDS:
-            raise KeyError_(f"VB_DEV_CENTRE_KEYS holds plaintext keys; they are refused on chain {chain_id}. "
-                            f"Use encrypted keystores in {settings.keystore_dir} (centre-<id>.json)")
+        if not local_chain(settings, chain_id):
+            # The node's URL is not named: a hosted one carries a provider's key.
+            raise KeyError_(f"VB_DEV_CENTRE_KEYS holds plaintext keys; they are refused on chain {chain_id} unless "
+                            f"its node is on this machine. Use encrypted keystores in {settings.keystore_dir} "
+                            "(centre-<id>.json)")
         for part in settings.dev_centre_keys.split(","):
             centre, _, key = part.strip().partition("=")
             if not centre.isdigit() or not key:
@@ -89,10 +91,10 @@ def _dev_keys(settings: Settings, chain_id: int) -> dict[str, list[str]]:
     found = {"relayer": [settings.dev_relayer_key] if settings.dev_relayer_key else [],
              "admin": [settings.dev_admin_key] if settings.dev_admin_key else [],
              "provider": [k.strip() for k in (settings.dev_provider_keys or "").split(",") if k.strip()]}
-    if any(found.values()) and chain_id not in LOCAL_CHAIN_IDS:
+    if any(found.values()) and not local_chain(settings, chain_id):
         raise KeyError_(f"VB_DEV_RELAYER_KEY / VB_DEV_ADMIN_KEY / VB_DEV_PROVIDER_KEYS hold plaintext keys; they are "
-                        f"refused on chain {chain_id}. Use keystores in {settings.keystore_dir} (relayer.json, "
-                        "admin.json, provider-<name>.json)")
+                        f"refused on chain {chain_id} unless its node is on this machine. Use keystores in "
+                        f"{settings.keystore_dir} (relayer.json, admin.json, provider-<name>.json)")
     return found
 
 

@@ -119,6 +119,20 @@ CATALOGUE: dict[str, dict] = {
                              "이 센터에 {identifier}에 해당하는 주민이 여러 명입니다. 회원번호로 적어 주세요",
                              "several residents of this centre match; name them by member number",
                              "이 센터에 해당하는 주민이 여러 명입니다. 회원번호로 적어 주세요"),
+    "api_key_expired": _e("this API key has expired; create a new one (POST /auth/api-keys)",
+                          "이 API 키는 유효 기간이 지났습니다. 새 키를 만드세요 (POST /auth/api-keys)"),
+    "api_key_lifetime_too_long": _e("an API key lives 1 to {max_days} days: give days within that",
+                                    "API 키의 유효 기간은 1일에서 {max_days}일 사이입니다. 그 안에서 days를 정하세요",
+                                    "an API key's lifetime (days) is out of bounds",
+                                    "API 키의 유효 기간(days)이 허용 범위를 벗어났습니다"),
+    "api_key_password_changed": _e("the password of this API key's account has changed since it was made; create a "
+                                   "new key (POST /auth/api-keys)",
+                                   "이 API 키를 만든 뒤 계정의 비밀번호가 바뀌었습니다. 새 키를 만드세요 "
+                                   "(POST /auth/api-keys)"),
+    "api_key_read_only": _e("this API key may only read (GET): {method} needs a key of scope write",
+                            "이 API 키는 읽기(GET)만 할 수 있습니다. {method} 요청에는 쓰기(write) 범위의 키가 필요합니다",
+                            "this API key may only read (GET): this request needs a key of scope write",
+                            "이 API 키는 읽기(GET)만 할 수 있습니다. 이 요청에는 쓰기(write) 범위의 키가 필요합니다"),
     "bad_schedule": _e("{why}", "일정이 올바르지 않습니다. 끝나는 시각은 시작 시각보다 뒤여야 하고, 최대 시간을 넘을 수 없습니다",
                        "the schedule is not valid", forms=[
                            ("ends_at must be after starts_at", "끝나는 시각(ends_at)은 시작 시각(starts_at)보다 뒤여야 합니다"),

@@ -220,6 +220,7 @@ ACTIONS = ("add_centre", "set_cap", "set_centre_active", "add_coordinator", "rem
            "remove_provider", "add_charity", "remove_charity", "set_rule", "set_offer_active", "set_won_per_coin",
            "pause", "unpause", "export_centre", "create_staff", "disable_staff", "enable_staff", "change_staff_role",
            "move_staff", "reset_staff_password", "set_own_password", "forget_resident",
+           "create_api_key", "revoke_api_key",  # staff's API keys (services.staff)
            "custody_opened", "pin_reset", "card_blocked", "card_issued", "card_printed",  # services.custody
            "custody_moved", "custody_move_declined", "custody_move_retried", "custody_key_destroyed",  # graduation
            "guardian_registered", "guardian_revoked", "guardian_acted",  # guardians and proxies (services.guardians)

@@ -29,7 +29,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from backend.chain.client import ChainClient
-from backend.config import LOCAL_CHAIN_IDS, Settings
+from backend.config import Settings, local_chain
 from backend.domain import custody as rules
 from backend.domain.residents import consent_moment
 from backend.domain.errors import Refusal
@@ -69,7 +69,7 @@ class Keyring:
                if k.strip()]
         if settings.custody_master_key:
             return cls(parse_key(settings.custody_master_key, "VB_CUSTODY_MASTER_KEY"), old)
-        if chain_id in LOCAL_CHAIN_IDS:
+        if local_chain(settings, chain_id):
             log.warning("VB_CUSTODY_MASTER_KEY is not set: custodial keys are sealed with the public development key "
                         "(local development chain only)")
             return cls(DEV_MASTER_KEY, old, dev=True)
@@ -383,17 +383,6 @@ def _client_key(client: str) -> str:
     return f"card-client:{client}"
 
 
-def _count_client_failure(db: Session, settings: Settings, client: str, now: datetime) -> None:
-    for attempt in (1, 2):  # two processes creating the same row at once: the loser counts again on the winner's
-        try:
-            with write_transaction(db):
-                login_throttle.client_failed(db, _client_key(client), settings.card_client_window_s, now)
-            return
-        except IntegrityError:
-            if attempt == 2:
-                raise
-
-
 @dataclass(frozen=True)
 class CheckedCard:
     """A card whose PIN was right: the card, its resident, the PIN's hash (which a card session's token marks)."""
@@ -415,7 +404,7 @@ def check_card(db: Session, settings: Settings, card_token: str, pin: str, clien
     found = store.card_by_digest(db, rules.token_digest(card_token)) if rules.is_card_token(card_token) else None
     db.rollback()
     if found is None or found.status != "active":
-        _count_client_failure(db, settings, client, now)
+        login_throttle.count_client_failure(db, _client_key(client), settings.card_client_window_s, now)
         if found is None:
             raise Refusal(401, "card_unknown")
         raise Refusal(403, "card_blocked")

@@ -1,24 +1,35 @@
 """Idempotency-Key: the same key with the same request returns the first answer; another request is refused (409).
 
 The key's record is written in the same database transaction as the effect (a unit of work), so a key can never
-stand for two effects, even when duplicates race: the unique (principal, key) constraint decides."""
+stand for two effects, even when duplicates race: the unique (principal, key) constraint decides.
+
+Records are kept VB_IDEMPOTENCY_TTL_S (a day by default), then deleted by the worker (forget_expired, a batch at a
+time): a key sent again within that time gets the first answer; after it the key is unknown and the request is a new
+one, carried out again. A client must not retry with the same key longer than that (docs/backend.md)."""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from backend.domain.errors import Refusal
 from backend.store.db import unit_of_work, write_transaction
-from backend.store.idempotency import find_stored, store_answer
+from backend.store.idempotency import find_stored, forget_older_than, store_answer
 from backend.store.models import IdempotencyRecord
 
 MAX_KEY_LENGTH = 200
+FORGET_BATCH = 500  # records deleted per transaction (a short write lock each)
+FORGET_EVERY_S = 300.0  # how often the worker looks for expired records
+
+log = logging.getLogger("backend.idempotency")
 
 
 @dataclass(frozen=True)
@@ -100,3 +111,29 @@ class Once:
                 raise
             return replay
         return Answer(body, status_code)
+
+
+def forget_expired(sessions: sessionmaker[Session], ttl_s: int, now: datetime | None = None,
+                   batch: int = FORGET_BATCH) -> int:
+    """Deletes the records stored more than `ttl_s` seconds before `now`, `batch` per transaction; how many."""
+    before = (now or datetime.now(UTC)) - timedelta(seconds=ttl_s)
+    total = 0
+    while True:
+        with sessions() as db, write_transaction(db):
+            n = forget_older_than(db, before, batch)
+        total += n
+        if n < batch:
+            return total
+
+
+def forget_expired_until(sessions: sessionmaker[Session], ttl_s: int, stop: threading.Event,
+                         every_s: float = FORGET_EVERY_S) -> None:
+    """The worker's thread: forget_expired every `every_s` seconds until `stop`."""
+    while not stop.is_set():
+        try:
+            n = forget_expired(sessions, ttl_s)
+            if n:
+                log.info("forgot %d stored answers older than %d s", n, ttl_s)
+        except Exception as exc:  # the database away for a while: next round
+            log.warning("forgetting expired stored answers: %s", exc)
+        stop.wait(every_s)

@@ -63,6 +63,18 @@ def client_failed(db: Session, key: str, window_s: int, now: datetime) -> None:
     _count_in_window(store.for_update(db, key, now), window_s, now)
 
 
+def count_client_failure(db: Session, key: str, window_s: int, now: datetime) -> None:
+    """Counts a failure against `key` in a transaction of its own (the refusal that follows rolls back the caller's)."""
+    for attempt in (1, 2):  # two processes creating the same row at once: the loser counts again on the winner's
+        try:
+            with write_transaction(db):
+                client_failed(db, key, window_s, now)
+            return
+        except IntegrityError:
+            if attempt == 2:
+                raise
+
+
 def check(db: Session, settings: Settings, username: str, client: str, now: datetime) -> None:
     """429 login_throttled (its `wait` the seconds to Retry-After) while the address or the account is held."""
     account_key, client_key, known_key = _keys(username, client)

@@ -21,7 +21,7 @@ from backend.chain.client import ChainClient
 from backend.config import Settings
 from backend.domain import siwe
 from backend.domain.errors import Refusal
-from backend.services import directory
+from backend.services import directory, login_throttle
 from backend.store import guardians as guardian_store
 from backend.store import ops
 from backend.store import vouchers as voucher_store
@@ -48,16 +48,26 @@ def new_siwe_nonce(settings: Settings) -> tuple[str, datetime]:
     return nonce, datetime.fromtimestamp(now + settings.siwe_nonce_ttl_s, UTC)
 
 
-def sign_in(db: Session, settings: Settings, chain: ChainClient, message_text: str, signature: str) -> tuple[str, int]:
+def sign_in(db: Session, settings: Settings, chain: ChainClient, message_text: str, signature: str,
+            client: str) -> tuple[str, int]:
     """Checks the signed message (its nonce ours and not expired first, then domain, URI, chain id, times, signature
     — a key's, or a smart-contract wallet's by EIP-1271, deployed or not yet by EIP-6492) and uses up its nonce: (the address, the session's lifetime
     in seconds). Only here is anything written: the used nonce, until it would have expired anyway."""
     key = _nonce_key(settings)
     issued = siwe.check_nonce(key, siwe.parse(message_text).nonce, int(time.time()), settings.siwe_nonce_ttl_s)
-    message = siwe.verify(message_text, signature, domain=settings.siwe_domain, uri=settings.siwe_uri,
-                          chain_id=chain.chain_id,
-                          contract_accepts=lambda account, digest, sig: counterfactual.accepts(chain, account, digest, sig))
     now = datetime.now(UTC)
+    # A refused signature costs the node a call or two (a contract wallet's check): counted per client address.
+    throttle_key = f"siwe-client:{client}"
+    login_throttle.check_client(db, throttle_key, settings.siwe_client_max_failures, settings.siwe_client_window_s, now)
+    db.rollback()
+    try:
+        message = siwe.verify(message_text, signature, domain=settings.siwe_domain, uri=settings.siwe_uri,
+                              chain_id=chain.chain_id,
+                              contract_accepts=lambda who, digest, sig: counterfactual.accepts(chain, who, digest, sig))
+    except Refusal as refused:
+        if refused.code == "siwe_bad_signature":
+            login_throttle.count_client_failure(db, throttle_key, settings.siwe_client_window_s, now)
+        raise
     used = Refusal(401, "siwe_nonce_used", "the nonce was already used; get a new one from GET /siwe/nonce")
     try:
         with write_transaction(db):

@@ -52,6 +52,7 @@ class Principal:
     role: str
     centre_id: int | None
     via: str  # jwt | api_key | siwe (a resident: username is the wallet address)
+    scope: str | None = None  # an API key's: API_KEY_SCOPES (None: signed in otherwise, no scope)
 
     @property
     def name(self) -> str:
@@ -123,6 +124,11 @@ def decode_token(secret: str, issuer: str, token: str) -> dict:
 # that follows). Bounded; cleared when full.
 _verified: dict[tuple[str, str, str], dict] = {}
 _VERIFIED_MAX = 4096
+
+
+# What an API key may do: "read" GET (and HEAD) requests only; "write" whatever its account may do.
+API_KEY_SCOPES = ("read", "write")
+READ_METHODS = frozenset({"GET", "HEAD"})
 
 
 def new_api_key() -> tuple[str, str, str]:

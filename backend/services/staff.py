@@ -3,13 +3,13 @@ and their API keys."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy import update as sql_update
 from sqlalchemy.orm import Session
 
-from backend.services.security import hash_password, new_api_key, verify_password
+from backend.services.security import API_KEY_SCOPES, hash_password, new_api_key, password_mark, verify_password
 from backend.domain.activities import parse_address
 from backend.domain.errors import Refusal
 from backend.store import staff_sessions
@@ -116,9 +116,12 @@ def set_own_password(db: Session, user_id: int, current: str, new: str, client: 
         return user
 
 
-def set_password_hash(db: Session, user_id: int, password_hash: str) -> None:
-    """The same password hashed again with the current parameters (at a successful sign-in)."""
+def set_password_hash(db: Session, user_id: int, old_hash: str, password_hash: str) -> None:
+    """The same password hashed again with the current parameters (at a successful sign-in): the password did not
+    change, so the account's API keys made under the old hash carry the new hash's mark and keep working."""
     db.execute(sql_update(StaffUser).where(StaffUser.id == user_id).values(password_hash=password_hash))
+    db.execute(sql_update(ApiKey).where(ApiKey.user_id == user_id, ApiKey.password_mark == password_mark(old_hash))
+               .values(password_mark=password_mark(password_hash)))
 
 
 def _audit(db: Session, admin: tuple[str, int], action: str, user: StaffUser, params: dict) -> None:
@@ -134,21 +137,46 @@ def authenticate(db: Session, username: str, password: str) -> StaffUser:
     return user
 
 
-def create_api_key(db: Session, user_id: int, label: str) -> tuple[ApiKey, str]:
-    """A key acting as the account, for a machine client: (its row, the key, shown this once)."""
+def create_api_key(db: Session, user_id: int, label: str, *, scope: str, days: int | None, max_days: int,
+                   by: tuple[str, int]) -> tuple[ApiKey, str]:
+    """A key acting as the account, for a machine client: (its row, the key, shown this once). It works for `days`
+    (at most `max_days`, VB_API_KEY_MAX_DAYS; that by default) and until the account's password changes; `scope`
+    "read" (GET only) or "write". Audited as create_api_key (never the key)."""
+    assert scope in API_KEY_SCOPES, scope  # the request's schema allows no other
+    if days is not None and not 1 <= days <= max_days:
+        raise Refusal(422, "api_key_lifetime_too_long", max_days=max_days)
     key, prefix, digest = new_api_key()
+    now = datetime.now(UTC)
     with write_transaction(db):
-        row = ApiKey(prefix=prefix, secret_sha256=digest, user_id=user_id, label=label)
+        user = get_or_refuse(db, StaffUser, user_id, "staff account")
+        row = ApiKey(prefix=prefix, secret_sha256=digest, user_id=user_id, label=label, scope=scope, created_at=now,
+                     expires_at=now + timedelta(days=days or max_days), password_mark=password_mark(user.password_hash))
         db.add(row)
+        db.flush()
+        _audit(db, by, "create_api_key", user, {"key_id": row.id, "prefix": prefix, "label": label, "scope": scope,
+                                                 "expires_at": row.expires_at.isoformat()})
     return row, key
 
 
-def revoke_api_key(db: Session, user_id: int, role: str, key_id: int) -> None:
+def api_keys(db: Session, user_id: int, role: str) -> list[tuple[ApiKey, str]]:
+    """The keys of the account (the admin: every account's), oldest first, each with its account's username; revoked
+    and expired ones too (their dates say so)."""
+    query = select(ApiKey, StaffUser.username).join(ApiKey.user).order_by(ApiKey.id)
+    if role != "admin":
+        query = query.where(ApiKey.user_id == user_id)
+    return [(key, username) for key, username in db.execute(query)]
+
+
+def revoke_api_key(db: Session, user_id: int, role: str, key_id: int, by: tuple[str, int]) -> None:
+    """Ends a key of the account (the admin: of any account); audited as revoke_api_key (once: a key revoked again
+    is left as it was)."""
     with write_transaction(db):
         row = db.get(ApiKey, key_id)
         if row is None or (row.user_id != user_id and role != "admin"):
             raise Refusal(404, "not_found", f"API key {key_id} not found")
-        row.revoked_at = row.revoked_at or datetime.now(UTC)
+        if row.revoked_at is None:
+            row.revoked_at = datetime.now(UTC)
+            _audit(db, by, "revoke_api_key", row.user, {"key_id": row.id, "prefix": row.prefix, "label": row.label})
 
 
 def centres(db: Session) -> list[dict]:

@@ -66,7 +66,7 @@ def sign_in(db: Session, settings: Settings, username: str, password: str, clien
     rehashed = hash_password(password) if password_needs_rehash(user.password_hash) else None
     with write_transaction(db):
         if rehashed is not None:
-            staff.set_password_hash(db, user.id, rehashed)
+            staff.set_password_hash(db, user.id, user.password_hash, rehashed)
         store.forget_old(db, now)
         store.start(db, user.id, secrets.token_hex(16), digest, now, expires_at)
     return _signed_in(settings, user, token, expires_at, now, rehashed)

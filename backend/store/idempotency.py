@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select, tuple_
+from datetime import datetime
+
+from sqlalchemy import delete, select, tuple_
 from sqlalchemy.orm import Session
 
 from backend.store.models import IdempotencyRecord
@@ -23,3 +25,13 @@ def find_many(s: Session, keys: list[tuple[str, str]]) -> dict[tuple[str, str], 
 def store_answer(s: Session, owner: str, key: str, fingerprint: str, status_code: int, body) -> None:
     s.add(IdempotencyRecord(principal=owner, key=key, request_sha256=fingerprint, status_code=status_code,
                             response=body))
+
+
+def forget_older_than(s: Session, before: datetime, limit: int) -> int:
+    """Deletes up to `limit` records stored before `before` (the oldest first, by the created_at index); how many."""
+    oldest = select(IdempotencyRecord.id).where(IdempotencyRecord.created_at < before).order_by(
+        IdempotencyRecord.created_at).limit(limit)
+    ids = list(s.scalars(oldest))
+    if ids:
+        s.execute(delete(IdempotencyRecord).where(IdempotencyRecord.id.in_(ids)))
+    return len(ids)

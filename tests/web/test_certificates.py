@@ -15,7 +15,8 @@ import segno
 from pypdf import PdfReader
 
 from backend.domain import certificates as rules
-from stack import PASSWORD, axe_violations, record_activity, screenshot
+from stack import axe_violations, record_activity, screenshot
+from test_console import console_sign_in, find_resident
 from wallet import BrowserWallet
 
 
@@ -144,14 +145,8 @@ def test_a_coordinator_downloads_a_residents_certificate_from_the_console(stack,
     resident = r.json()
     record_activity(stack, coordinator, wallet.address, minutes=120)
     page, watch = new_page("desktop", "ko")
-    page.goto(f"{stack.url}/console/")
-    page.get_by_label("아이디").fill("coord1")
-    page.get_by_label("비밀번호").fill(PASSWORD)
-    page.get_by_role("button", name="로그인").click()
-    page.locator("nav.tabs").wait_for()
-    page.get_by_label("이름, 전화번호 끝자리, 회원번호").fill(resident["member_number"])
-    page.get_by_role("button", name="찾기").click()
-    card = page.locator(f"[data-resident='{resident['id']}']")
+    console_sign_in(page, stack, "coord1")
+    card = find_resident(page, resident)
     card.get_by_text("확인서", exact=True).click()
     assert axe_violations(page) == []
     with page.expect_download() as download:

@@ -24,6 +24,15 @@ def console_sign_in(page, stack, username: str):
     page.locator("nav.tabs").wait_for()
 
 
+def find_resident(page, resident: dict, query: str | None = None):
+    """The console's find-a-resident search (Korean), by `query` or the member number: the resident's card."""
+    page.get_by_label("이름, 전화번호 끝자리, 회원번호").fill(query or resident["member_number"])
+    page.get_by_role("button", name="찾기").click()
+    card = page.locator(f"[data-resident='{resident['id']}']")
+    card.wait_for()
+    return card
+
+
 def register(stack, coordinator, name: str, phone: str) -> dict:
     r = stack.http.post("/residents", json={"name": name, "phone": phone, "address": Account.create().address,
                                             "consent_terms_version": "2026-03"}, headers=coordinator)
@@ -115,10 +124,7 @@ def test_coordinator_single(stack, new_page, coordinator):
     resident = register(stack, coordinator, "김순자", "010-5555-4321")
     page, watch = new_page("phone", "ko")
     console_sign_in(page, stack, "coord1")
-    page.get_by_label("이름, 전화번호 끝자리, 회원번호").fill("4321")
-    page.get_by_role("button", name="찾기").click()
-    card = page.locator(f"[data-resident='{resident['id']}']")
-    card.wait_for()
+    card = find_resident(page, resident, "4321")
     card.get_by_role("link", name="이 주민의 활동 기록하기").click()
     page.get_by_text("김순자 님의 활동").wait_for()
     assert page.get_by_label("주민 지갑 주소").input_value() == resident["address"]
@@ -147,9 +153,7 @@ def test_coordinator_forgets_a_resident_on_request(stack, new_page, coordinator)
     resident = register(stack, coordinator, "이정숙", "010-6666-2468")
     page, watch = new_page("phone", "ko")
     console_sign_in(page, stack, "coord1")
-    page.get_by_label("이름, 전화번호 끝자리, 회원번호").fill("2468")
-    page.get_by_role("button", name="찾기").click()
-    card = page.locator(f"[data-resident='{resident['id']}']")
+    card = find_resident(page, resident, "2468")
     card.get_by_text("잊혀질 권리").click()
     card.get_by_label("요청 근거").fill("2026-12-01 서면 요청 접수")
     card.get_by_role("button", name="정보 지우기").click()

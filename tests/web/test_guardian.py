@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from test_console import console_sign_in
+from test_console import console_sign_in, find_resident
 from test_kiosk import custodial_resident, kiosk_code, printed_token
 
 from stack import axe_violations, screenshot
@@ -31,9 +31,7 @@ def test_guardian_acts(stack, new_page, coordinator):
     # The coordinator registers the member's daughter, with the member's consent, in the resident's card.
     page, watch = new_page("desktop", "ko")
     console_sign_in(page, stack, "coord1")
-    page.get_by_label("이름, 전화번호 끝자리, 회원번호").fill(resident["member_number"])
-    page.get_by_role("button", name="찾기").click()
-    card = page.locator(f"[data-resident='{resident['id']}']")
+    card = find_resident(page, resident)
     card.get_by_text("보호자·대리인").click()
     card.get_by_text("등록된 보호자가 없습니다.").wait_for()
     card.get_by_label("보호자의 지갑 주소").fill(daughter.address)

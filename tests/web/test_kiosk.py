@@ -286,16 +286,14 @@ def test_coordinator_custody(stack, new_page, coordinator):
     """In the staff console a coordinator opens an account held by the centre for a resident without a wallet (the
     PIN typed twice, the consent ticked; an easy PIN refused in words), prints the card, blocks it as lost, issues
     the next one and sets the PIN anew with the resident."""
-    from test_console import console_sign_in
+    from test_console import console_sign_in, find_resident
 
     r = stack.http.post("/residents", json={"name": "최복순", "phone": "010-7777-1357", "consent_terms_version": "2026-03"},
                         headers=coordinator)
     resident = r.json()
     page, watch = new_page("desktop", "ko")
     console_sign_in(page, stack, "coord1")
-    page.get_by_label("이름, 전화번호 끝자리, 회원번호").fill(resident["member_number"])
-    page.get_by_role("button", name="찾기").click()
-    card = page.locator(f"[data-resident='{resident['id']}']")
+    card = find_resident(page, resident)
     card.get_by_text("센터 보관 계정과 회원 카드").click()
     card.get_by_label("비밀번호 (주민이 입력)").fill("1234")
     card.get_by_label("비밀번호 한 번 더").fill("1234")

@@ -14,7 +14,7 @@ import re
 import uuid
 from datetime import datetime, timedelta, timezone
 
-from test_console import console_sign_in, register
+from test_console import console_sign_in, find_resident, register
 
 from stack import axe_violations, record_activity, screenshot
 from wallet import BrowserWallet
@@ -94,9 +94,7 @@ def test_portal_link(stack, new_page, coordinator, areas, tmp_path):
     neighbour = register(stack, coordinator, "서누리", f"010-4{number:03d}-2468")
     console, console_watch = new_page("desktop", "ko")
     console_sign_in(console, stack, "coord1")
-    console.get_by_label("이름, 전화번호 끝자리, 회원번호").fill(neighbour["member_number"])
-    console.get_by_role("button", name="찾기").click()
-    card = console.locator(f"[data-resident='{neighbour['id']}']")
+    card = find_resident(console, neighbour)
     card.get_by_text("1365 실적 연계").click()
     card.get_by_label("1365 아이디").fill(f"nuri{tag}")
     card.get_by_label("주민이 직접 동의했습니다 (대면 확인).").check()

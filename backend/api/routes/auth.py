@@ -3,12 +3,16 @@ and API keys for machine clients (services.staff)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Annotated
 
-from backend.api.deps import DbDep, PasswordChangerDep, PrincipalDep, SettingsDep, client_address, forget_account
+from fastapi import APIRouter, Depends, Request
+
+from backend.api.deps import (DbDep, PasswordChangerDep, PrincipalDep, SettingsDep, client_address, forget_account,
+                              require)
 from backend.api.schemas import ApiKeyIn, ApiKeyOut, Id, LoginIn, PasswordChangeIn, RefreshIn, TokenOut
 from backend.domain.errors import Refusal
 from backend.services import staff, staff_sessions
+from backend.services.security import ROLES, Principal
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
@@ -48,15 +52,31 @@ def logout(body: RefreshIn, db: DbDep) -> None:
     staff_sessions.sign_out(db, body.refresh_token)
 
 
+def _key_out(row, username: str, key: str | None = None) -> ApiKeyOut:
+    return ApiKeyOut(id=row.id, prefix=row.prefix, label=row.label, scope=row.scope, user_id=row.user_id,
+                     username=username, created_at=row.created_at, expires_at=row.expires_at,
+                     revoked_at=row.revoked_at, key=key)
+
+
 @router.post("/api-keys", response_model=ApiKeyOut, status_code=201)
-def create_api_key(body: ApiKeyIn, db: DbDep, principal: PrincipalDep) -> ApiKeyOut:
-    """A key acting as you, for a machine client; the key is shown this once."""
+def create_api_key(body: ApiKeyIn, db: DbDep, settings: SettingsDep, principal: PrincipalDep) -> ApiKeyOut:
+    """A key acting as you, for a machine client; the key is shown this once. Scope "read" (GET requests only) or
+    "write" (the default: whatever your account may do); it works `days` days (at most, and by default,
+    VB_API_KEY_MAX_DAYS), and ends with a change of your password."""
     if principal.via != "jwt":
         raise Refusal(403, "forbidden", "sign in with a password to create API keys")
-    row, key = staff.create_api_key(db, principal.user_id, body.label)
-    return ApiKeyOut(id=row.id, prefix=row.prefix, label=row.label, key=key)
+    row, key = staff.create_api_key(db, principal.user_id, body.label, scope=body.scope, days=body.days,
+                                    max_days=settings.api_key_max_days, by=(principal.name, principal.user_id))
+    return _key_out(row, principal.username, key)
+
+
+@router.get("/api-keys", response_model=list[ApiKeyOut])
+def list_api_keys(db: DbDep, principal: Annotated[Principal, Depends(require(*ROLES))]) -> list[ApiKeyOut]:
+    """My API keys (the admin: everyone's), revoked and expired ones too; never a key's secret."""
+    return [_key_out(row, username) for row, username in staff.api_keys(db, principal.user_id, principal.role)]
 
 
 @router.delete("/api-keys/{key_id}", status_code=204)
 def revoke_api_key(key_id: Id, db: DbDep, principal: PrincipalDep) -> None:
-    staff.revoke_api_key(db, principal.user_id, principal.role, key_id)
+    """Ends one of my API keys (the admin: anyone's) at once."""
+    staff.revoke_api_key(db, principal.user_id, principal.role, key_id, by=(principal.name, principal.user_id))

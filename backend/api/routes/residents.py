@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 
-from backend.api.deps import ChainDep, DbDep, SettingsDep, require
+from backend.api.deps import ChainDep, DbDep, SettingsDep, client_address, require
 from backend.api.schemas import (AfterId, DonateIn, Id, OfferId, OfferOut, OperationOut, PayIn, PrepareIn, RedeemIn,
                                  ResidentTokenOut, SiweNonceOut, SiweVerifyIn)
 from backend.services.security import RESIDENT_ROLE, Principal, issue_resident_token
@@ -32,10 +32,11 @@ async def siwe_nonce(settings: SettingsDep, chain: ChainDep) -> SiweNonceOut:
 
 
 @router.post("/siwe/verify", response_model=ResidentTokenOut)
-def siwe_verify(body: SiweVerifyIn, db: DbDep, settings: SettingsDep, chain: ChainDep) -> ResidentTokenOut:
+def siwe_verify(body: SiweVerifyIn, request: Request, db: DbDep, settings: SettingsDep,
+                chain: ChainDep) -> ResidentTokenOut:
     """Checks the signed message (domain, URI, chain id, times, signature) and uses up its nonce; returns a session
     token for the address."""
-    address, ttl = residents.sign_in(db, settings, chain, body.message, body.signature)
+    address, ttl = residents.sign_in(db, settings, chain, body.message, body.signature, client_address(request))
     token = issue_resident_token(settings.jwt_secret, settings.jwt_issuer, ttl, address)
     return ResidentTokenOut(access_token=token, expires_in=ttl, address=address)
 

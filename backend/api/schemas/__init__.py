@@ -89,12 +89,24 @@ class StaffOut(BaseModel):
 
 class ApiKeyIn(Strict):
     label: StrictStr = Field(min_length=1, max_length=100)
+    scope: Literal["read", "write"] = Field(default="write",
+                                            description="read: GET requests only; write: whatever the account may do")
+    days: StrictInt | None = Field(default=None, ge=1, le=100_000,
+                                   description="how long it works (at most VB_API_KEY_MAX_DAYS, the default)")
 
 
 class ApiKeyOut(BaseModel):
+    """An API key as listed: never its secret (`key` only in the answer that creates it)."""
+
     id: int
     prefix: str
     label: str
+    scope: str
+    user_id: int
+    username: str
+    created_at: datetime
+    expires_at: datetime
+    revoked_at: datetime | None = None
     key: str | None = None  # shown once, at creation
 
 

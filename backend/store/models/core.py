@@ -94,7 +94,10 @@ class LoginThrottle(Base):
 
 
 class ApiKey(Base):
-    """A machine client acting as a staff user. Only a SHA-256 of the secret is kept."""
+    """A machine client acting as a staff user. Only a SHA-256 of the secret is kept. It works until `expires_at`
+    (at most VB_API_KEY_MAX_DAYS after its creation), until it is revoked, or until the account's password changes
+    (`password_mark`: services.security.password_mark of the password hash it was created under, as access tokens
+    carry); `scope` "read" allows GET requests only, "write" whatever the account may do (api/deps)."""
 
     __tablename__ = "api_keys"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -104,6 +107,9 @@ class ApiKey(Base):
     label: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    scope: Mapped[str] = mapped_column(String(16), default="write")
+    password_mark: Mapped[str] = mapped_column(String(16))
     user: Mapped[StaffUser] = relationship()
 
 
@@ -228,7 +234,8 @@ class IdempotencyRecord(Base):
     request_sha256: Mapped[str] = mapped_column(String(64))
     status_code: Mapped[int | None] = mapped_column(Integer)
     response: Mapped[dict | list | None] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    # Records older than VB_IDEMPOTENCY_TTL_S are deleted (services.idempotency.forget_expired, from the worker).
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, index=True)
     __table_args__ = (UniqueConstraint("principal", "key"),)
 
 
