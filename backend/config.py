@@ -9,7 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
@@ -27,7 +27,31 @@ CONFIRMATIONS_BY_CHAIN = {31337: 1, 1337: 1, 1: 3, 11155111: 3, 17000: 3, 560048
 DEFAULT_CONFIRMATIONS = 3
 
 
+def redacted_url(url: str, *, database: bool) -> str:
+    """A URL as logs and reprs may show it: no password, no query or fragment; the path and the user name only of a
+    `database`'s (a hosted node's URL carries its provider's API key in the path, /v3/<key>, or as the user name)."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        return "<not a URL>"
+    if not parts.scheme:
+        return "<not a URL>"
+    if ":" in host:  # IPv6
+        host = f"[{host}]"
+    user = ""
+    if parts.username is not None or parts.password is not None:
+        shown = f"{parts.username}{':***' if parts.password is not None else ''}" if database and parts.username else "***"
+        user = shown + "@"
+    path = parts.path if database else ("/…" if parts.path.strip("/") else parts.path)
+    return f"{parts.scheme}://{user}{host}{port}{path}{'?…' if parts.query else ''}{'#…' if parts.fragment else ''}"
+
+
 class Settings(BaseSettings):
+    """repr(settings) and str(settings) show no secret: the keys, passwords and secrets are left out (repr=False),
+    and the URLs that may hold one (the database's password, a hosted node's API key) are shown redacted."""
+
     model_config = SettingsConfigDict(env_prefix="VB_", extra="ignore")
 
     # storage
@@ -54,8 +78,8 @@ class Settings(BaseSettings):
     # The matcher's trained model, one file per database (backend/store/matching_model.py): an API process that
     # starts on unchanged offers and outcomes loads it instead of training again.
     matching_model_dir: Path = ROOT / ".run" / "matching"
-    keystore_password: str | None = None
-    dev_centre_keys: str | None = None
+    keystore_password: str | None = Field(default=None, repr=False)
+    dev_centre_keys: str | None = Field(default=None, repr=False)
 
     # What wallets are told about the network (GET /token): the RPC URL residents' wallets should add (never the
     # backend's own VB_RPC_URL unless it is on this machine: a hosted one carries a provider's API key), the
@@ -212,6 +236,12 @@ class Settings(BaseSettings):
     portal_page_rows: int = Field(default=100, ge=1, le=1000)
     portal_max_pages: int = Field(default=20, ge=1, le=500)
 
+    def __repr_args__(self) -> Any:
+        for name, value in super().__repr_args__():
+            if name in REDACTED_URLS and isinstance(value, str):
+                value = redacted_url(value, database=REDACTED_URLS[name])
+            yield name, value
+
     def confirmations_on(self, chain_id: int) -> int:
         """Blocks on top of a transaction's (its own included) before it counts as confirmed on `chain_id`."""
         if self.confirmations is not None:
@@ -246,6 +276,10 @@ class Settings(BaseSettings):
         if value.startswith("postgresql://"):
             value = "postgresql+psycopg://" + value[len("postgresql://"):]
         return value
+
+
+# The settings holding a URL that may carry a secret, and whether it is a database's (its name and user are shown).
+REDACTED_URLS = {"database_url": True, "rpc_url": False, "public_rpc_url": False}
 
 
 @lru_cache

@@ -10,10 +10,12 @@ import threading
 from contextlib import asynccontextmanager
 
 import requests
+from eth_abi.exceptions import EncodingError
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 
 from backend.api import community, web
 from backend.api.body_limit import BodyLimit, BodyTooLarge
@@ -32,6 +34,7 @@ from backend.services.security import configure_passwords
 from backend.store.db import make_engine, make_session_factory, migrate
 
 log = logging.getLogger("backend")
+NUMERIC_VALUE_OUT_OF_RANGE = "22003"  # PostgreSQL's SQLSTATE
 
 
 def _move_finisher(app: FastAPI, settings: Settings, stop: threading.Event) -> list[threading.Thread]:
@@ -108,6 +111,19 @@ def create_app(settings: Settings | None = None, *, chain: ChainClient | None = 
     async def body_too_large(request: Request, exc: BodyTooLarge) -> JSONResponse:
         # A body without Content-Length that grew past the limit while a route read it (middleware: BodyLimit).
         return await domain_error(request, exc.refusal())
+
+    @app.exception_handler(OverflowError)
+    @app.exception_handler(DataError)
+    @app.exception_handler(EncodingError)
+    async def number_out_of_range(request: Request, exc: Exception) -> JSONResponse:
+        # A safety net under the API's types (api/schemas: Id, OfferId, Coins), which bound every number a request
+        # carries: one that still reaches SQLite (OverflowError), PostgreSQL (numeric_value_out_of_range) or the
+        # chain's encoder (eth_abi) too large is the request's fault, refused like any bad input. Other data errors
+        # of the database stay faults of ours (500).
+        if isinstance(exc, DataError) and getattr(exc.orig, "sqlstate", None) != NUMERIC_VALUE_OUT_OF_RANGE:
+            raise exc
+        log.warning("%s %s: a number out of range reached %s", request.method, request.url.path, type(exc).__name__)
+        return await domain_error(request, Refusal(422, "number_out_of_range"))
 
     @app.exception_handler(requests.exceptions.RequestException)
     async def node_unreachable(_: Request, exc: requests.exceptions.RequestException) -> JSONResponse:

@@ -415,6 +415,9 @@ CATALOGUE: dict[str, dict] = {
     "nothing_to_change": _e("{why}", "바꿀 항목을 하나 이상 입력하세요", "give at least one field to change", forms=[
         ("give at least one field to correct", "고칠 항목을 하나 이상 입력하세요"),
         ("give active, password, role or centre_id", "active, password, role, centre_id 중 하나 이상을 입력하세요")]),
+    "number_out_of_range": _e("a number in the request is too large (an id names one of our records; an amount is "
+                              "below 2^256)",
+                              "요청에 든 숫자가 너무 큽니다. 번호는 등록된 항목의 번호여야 하고, 금액은 2^256보다 작아야 합니다"),
     "offer_inactive": _e("offer {offer_id} is not active", "{offer_id}번 상품은 현재 판매하지 않습니다",
                          "the offer is not active", "현재 판매하지 않는 상품입니다"),
     "offer_sold_out": _e("offer {offer_id} is sold out ({capacity} vouchers)", "{offer_id}번 상품은 매진되었습니다 (전체 {capacity}장)",

@@ -71,8 +71,8 @@ def listing(db: Session, actor, centre_id: int | None, status: str | list[str] |
     """The activities the actor may see (a coordinator: their centre's), in any of the statuses and sources given:
     by id after `after_id`, or, with `before_id`, the newest first below it (the latest of a queue)."""
     where = [Activity.id > after_id]
-    if before_id is not None:  # ids are 32-bit in the database: a larger bound means "from the latest"
-        where.append(Activity.id < min(before_id, 2**31 - 1))
+    if before_id is not None:
+        where.append(Activity.id < before_id)
     if actor.role != "admin":
         if centre_id is not None and centre_id != actor.centre_id:
             check_centre(actor, centre_id)

@@ -10,11 +10,10 @@ from sqlalchemy.orm import Session
 from backend.chain import reads
 from backend.chain.client import ChainClient
 from backend.domain.activities import parse_address
+from backend.domain.bounds import BIGINT_MAX
 from backend.domain.errors import Refusal
 from backend.store import directory
 from backend.store.models import OfferDetails
-
-MAX_OFFER_ID = 2**64
 
 
 def names(chain: ChainClient, listing: str) -> dict[str, str]:
@@ -27,7 +26,7 @@ def names(chain: ChainClient, listing: str) -> dict[str, str]:
 def offer_view(db: Session, chain: ChainClient, offer_id: int, providers: dict[str, str] | None = None) -> dict | None:
     """An offer as OfferOut shows it, or None when the chain has no such offer (`providers`: names(chain,
     "providers"), when the caller shows many offers)."""
-    if not 0 < offer_id < MAX_OFFER_ID:
+    if not 0 < offer_id <= BIGINT_MAX:  # the largest our columns hold (api/schemas: OfferId)
         return None
     provider, price, capacity, sold, active = reads.offer(chain, offer_id)
     if int(provider, 16) == 0:

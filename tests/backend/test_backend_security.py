@@ -10,6 +10,7 @@ import threading
 import time
 import urllib.request
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
@@ -272,6 +273,29 @@ def test_a_forged_expired_or_used_nonce_is_refused(backend):
     assert backend.http.post("/siwe/verify", json=body).status_code == 200
     refused(backend.http.post("/siwe/verify", json=body), 401, "siwe_nonce_used")
     refused(backend.http.post("/siwe/verify", json=_siwe_body(backend, new_wallet(), nonce)), 401, "siwe_nonce_used")
+
+
+def test_one_signed_message_sent_eight_times_at_once_signs_in_once(backend):
+    """The same signed message replayed concurrently (on PostgreSQL, transactions that each find the nonce unused):
+    exactly one sign-in, the others 401 siwe_nonce_used, and one row of the used nonce."""
+    body = _siwe_body(backend, new_wallet(), backend.http.get("/siwe/nonce").json()["nonce"])
+    start = threading.Barrier(8)
+
+    def verify(_):
+        with httpx.Client(base_url=backend.url, timeout=60) as http:
+            http.get("/siwe/nonce")  # the connection open before the start
+            start.wait()
+            return http.post("/siwe/verify", json=body)
+
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(verify, range(8)))
+    assert sorted(r.status_code for r in answers) == [200] + [401] * 7, [r.text for r in answers]
+    for r in answers:
+        if r.status_code == 401:
+            refused(r, 401, "siwe_nonce_used")
+    nonce = siwe.parse(body["message"]).nonce
+    with backend.sessions() as s:
+        assert s.scalar(select(func.count()).select_from(SiweNonce).where(SiweNonce.nonce == nonce)) == 1
 
 
 # ---------------------------------------------------------------------------------------------- GET /offers

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse, Response
 
 from backend.api.deps import ChainDep, DbDep, LanguageDep, require
 from backend.api.idempotency import IdempotencyDep, respond
-from backend.api.schemas import ActivityBatchIn, ActivityIn, ActivityOut, ActivityPatch, AuditOut, ReasonIn
+from backend.api.schemas import ActivityBatchIn, ActivityIn, ActivityOut, ActivityPatch, AfterId, AuditOut, Id, ReasonIn
 from backend.services.security import Principal
 from backend.domain.access import check_centre
 from backend.domain.activities import parse_address
@@ -82,33 +82,33 @@ def record_batch(body: ActivityBatchIn, db: DbDep, chain: ChainDep, principal: C
 
 # Reads are `async def`: their queries are short, and the event loop saves two thread hand-offs per request.
 @router.get("", response_model=list[ActivityOut])
-async def list_activities(db: DbDep, principal: Coordinator, centre_id: int | None = None,
+async def list_activities(db: DbDep, principal: Coordinator, centre_id: Id | None = None,
                           status: Annotated[list[Status] | None, Query()] = None,
                           source: Annotated[list[Source] | None, Query()] = None,
-                          after_id: Annotated[int, Query(ge=0)] = 0, limit: Annotated[int, Query(ge=1, le=500)] = 100,
-                          before_id: Annotated[int | None, Query(ge=1)] = None):
+                          after_id: AfterId = 0, limit: Annotated[int, Query(ge=1, le=500)] = 100,
+                          before_id: Id | None = None):
     """The centre's activities by id (a coordinator: their own centre's), filtered by status and source (each may be
     repeated: `?status=pending_review&status=recorded&source=self_report` is the approval queue), paged by
-    `after_id`; with `before_id`, the newest first below it (`before_id` larger than any id: the latest)."""
+    `after_id`; with `before_id`, the newest first below it (`before_id` 2147483647, the largest id there can be: the latest)."""
     return [ActivityOut(**v) for v in service.listing(db, principal, centre_id, status, after_id, limit, source,
                                                       before_id)]
 
 
 @router.get("/{activity_id}", response_model=ActivityOut)
-async def get_activity(activity_id: int, db: DbDep, principal: Coordinator) -> Response:
+async def get_activity(activity_id: Id, db: DbDep, principal: Coordinator) -> Response:
     view = service.view(db, principal, activity_id)
     # Serialised here: returning the model would have FastAPI validate it against response_model a second time.
     return Response(ActivityOut(**view).model_dump_json(), media_type="application/json")
 
 
 @router.get("/{activity_id}/audit", response_model=list[AuditOut])
-async def get_audit(activity_id: int, db: DbDep, principal: Coordinator) -> list[AuditOut]:
+async def get_audit(activity_id: Id, db: DbDep, principal: Coordinator) -> list[AuditOut]:
     return [AuditOut(actor=r.actor, action=r.action, before=r.before, after=r.after, reason=r.reason, at=r.at)
             for r in service.audit_trail(db, principal, activity_id)]
 
 
 @router.patch("/{activity_id}", response_model=ActivityOut)
-def correct_activity(activity_id: int, body: ActivityPatch, db: DbDep, chain: ChainDep, principal: Coordinator) -> ActivityOut:
+def correct_activity(activity_id: Id, body: ActivityPatch, db: DbDep, chain: ChainDep, principal: Coordinator) -> ActivityOut:
     """Corrects an activity before approval; every change is audited with its reason."""
     changes = body.model_dump(exclude_unset=True, exclude={"reason"})
     return to_out(service.correct(db, chain, principal, activity_id, changes, body.reason))
@@ -116,13 +116,13 @@ def correct_activity(activity_id: int, body: ActivityPatch, db: DbDep, chain: Ch
 
 @router.post("/{activity_id}/approve", response_model=ActivityOut,
              summary="Approve: fixes the reward and the on-chain id, queues it for the chain")
-def approve_activity(activity_id: int, db: DbDep, chain: ChainDep, principal: Coordinator, once: IdempotencyDep,
+def approve_activity(activity_id: Id, db: DbDep, chain: ChainDep, principal: Coordinator, once: IdempotencyDep,
                      body: ReasonIn | None = None) -> JSONResponse:
     return once.run(db, principal, body, lambda: to_out(service.approve(db, chain, principal, activity_id)))
 
 
 @router.post("/{activity_id}/reject", response_model=ActivityOut, summary="Reject, with a reason")
-def reject_activity(activity_id: int, db: DbDep, principal: Coordinator, once: IdempotencyDep,
+def reject_activity(activity_id: Id, db: DbDep, principal: Coordinator, once: IdempotencyDep,
                     body: ReasonIn | None = None) -> JSONResponse:
     return once.run(db, principal, body, lambda: to_out(service.reject(db, principal, activity_id,
                                                                        body.reason if body else None)))
@@ -130,14 +130,14 @@ def reject_activity(activity_id: int, db: DbDep, principal: Coordinator, once: I
 
 @router.post("/{activity_id}/revoke", response_model=ActivityOut,
              summary="Revoke a confirmed activity on-chain, with a reason")
-def revoke_activity(activity_id: int, db: DbDep, principal: Coordinator, once: IdempotencyDep,
+def revoke_activity(activity_id: Id, db: DbDep, principal: Coordinator, once: IdempotencyDep,
                     body: ReasonIn | None = None) -> JSONResponse:
     return once.run(db, principal, body, lambda: to_out(service.revoke(db, principal, activity_id,
                                                                        body.reason if body else None)))
 
 
 @router.post("/{activity_id}/erase-link", response_model=ActivityOut)
-def erase_link(activity_id: int, body: ReasonIn, db: DbDep, principal: Annotated[Principal, Depends(require("admin"))]):
+def erase_link(activity_id: Id, body: ReasonIn, db: DbDep, principal: Annotated[Principal, Depends(require("admin"))]):
     """The city cuts a settled activity's link to the chain: salt, on-chain id, evidence hash, serial, transaction
     and block are removed from the record, its audit snapshots and stored answers. The record stays, for the
     accounts. (A resident's whole request to be forgotten: POST /residents/{id}/forget.)"""

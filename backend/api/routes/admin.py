@@ -17,7 +17,7 @@ from pydantic import Field, StrictBool, StrictInt, StrictStr
 
 from backend.api.deps import ChainDep, DbDep, LanguageDep, SendersDep, require
 from backend.api.idempotency import IdempotencyDep
-from backend.api.schemas import AMOUNT_PATTERN, Strict
+from backend.api.schemas import AfterId, Coins, Id, OfferId, Strict
 from backend.services.security import Principal
 from backend.services import admin as service
 from backend.services import categories, exports
@@ -30,12 +30,12 @@ RulesReader = Annotated[Principal, Depends(require("admin", "coordinator"))]
 class CentreIn(Strict):
     key: StrictStr = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9-]+$")
     name: StrictStr = Field(min_length=1, max_length=200)
-    cap: StrictStr = Field(pattern=AMOUNT_PATTERN, description="coins per period, base units")
+    cap: Coins = Field(description="coins per period, base units")
     period_days: StrictInt = Field(ge=1, le=3650)
 
 
 class CapIn(Strict):
-    cap: StrictStr = Field(pattern=AMOUNT_PATTERN)
+    cap: Coins
     period_days: StrictInt = Field(ge=1, le=3650)
 
 
@@ -48,7 +48,7 @@ class AddressIn(Strict):
 
 
 class RuleIn(Strict):
-    coins_per_block: StrictStr = Field(pattern=AMOUNT_PATTERN, description="base units per block of units")
+    coins_per_block: Coins = Field(description="base units per block of units")
     units_per_block: StrictInt = Field(ge=1, le=2**32 - 1)
     max_units: StrictInt = Field(ge=1, le=2**32 - 1)
     active: StrictBool = True
@@ -82,24 +82,24 @@ def add_centre(body: CentreIn, admin: City, principal: AdminRole, once: Idempote
 
 
 @router.put("/centres/{centre_id}/cap", status_code=202)
-def set_cap(centre_id: int, body: CapIn, admin: City, principal: AdminRole, once: IdempotencyDep) -> JSONResponse:
+def set_cap(centre_id: Id, body: CapIn, admin: City, principal: AdminRole, once: IdempotencyDep) -> JSONResponse:
     return change(admin, principal, once, body, lambda: admin.set_cap(centre_id, body.cap, body.period_days))
 
 
 @router.put("/centres/{centre_id}/active", status_code=202)
-def set_centre_active(centre_id: int, body: ActiveIn, admin: City, principal: AdminRole,
+def set_centre_active(centre_id: Id, body: ActiveIn, admin: City, principal: AdminRole,
                       once: IdempotencyDep) -> JSONResponse:
     return change(admin, principal, once, body, lambda: admin.set_centre_active(centre_id, body.active))
 
 
 @router.post("/centres/{centre_id}/coordinators", status_code=202)
-def add_coordinator(centre_id: int, body: AddressIn, admin: City, principal: AdminRole,
+def add_coordinator(centre_id: Id, body: AddressIn, admin: City, principal: AdminRole,
                     once: IdempotencyDep) -> JSONResponse:
     return change(admin, principal, once, body, lambda: admin.set_coordinator(centre_id, body.address, True))
 
 
 @router.delete("/centres/{centre_id}/coordinators/{address}", status_code=202)
-def remove_coordinator(centre_id: int, address: str, admin: City, principal: AdminRole,
+def remove_coordinator(centre_id: Id, address: str, admin: City, principal: AdminRole,
                        once: IdempotencyDep) -> JSONResponse:
     return change(admin, principal, once, None, lambda: admin.set_coordinator(centre_id, address, False))
 
@@ -139,7 +139,7 @@ def rule_history(category: int, principal: RulesReader, db: DbDep, chain: ChainD
 
 
 @router.put("/offers/{offer_id}/active", status_code=202)
-def set_offer_active(offer_id: int, body: ActiveIn, admin: City, principal: AdminRole,
+def set_offer_active(offer_id: OfferId, body: ActiveIn, admin: City, principal: AdminRole,
                      once: IdempotencyDep) -> JSONResponse:
     """Switches any provider's offer off (suspended: its provider cannot switch it back on) or on again."""
     return change(admin, principal, once, body, lambda: admin.set_offer_active(offer_id, body.active))
@@ -164,7 +164,7 @@ def unpause(admin: City, principal: AdminRole, once: IdempotencyDep) -> JSONResp
 
 
 @router.get("/centres/{centre_id}/export.zip", response_class=StreamingResponse)
-def export_centre(centre_id: int, principal: AdminRole, db: DbDep, chain: ChainDep,
+def export_centre(centre_id: Id, principal: AdminRole, db: DbDep, chain: ChainDep,
                   start: Annotated[date | None, Query(alias="from", description="settlements from this day (UTC)")] = None,
                   end: Annotated[date | None, Query(alias="to", description="settlements up to this day (UTC)")] = None,
                   ) -> StreamingResponse:
@@ -186,8 +186,8 @@ def export_centre(centre_id: int, principal: AdminRole, db: DbDep, chain: ChainD
 
 @router.get("/audit")
 def audit(principal: AdminRole, db: DbDep, actor: str | None = None, action: str | None = None,
-          since: datetime | None = None, until: datetime | None = None, centre_id: int | None = None,
-          after_id: int | None = None, limit: int = 100) -> list[dict]:
+          since: datetime | None = None, until: datetime | None = None, centre_id: Id | None = None,
+          after_id: AfterId | None = None, limit: int = 100) -> list[dict]:
     """The city's changes and exports, newest first: who asked, what, and where its transaction stands; filtered by
     actor, action, time (since ≤ at < until) and centre; paged by `after_id` (the last id of the page before),
     `limit` ≤ 500."""

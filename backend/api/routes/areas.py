@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query
 
+from backend.api.schemas import Id
 from backend.api.schemas.areas import AreaIn, AreaOut, CentreAreaIn, OrganisationIn, OrganisationOut
 from backend.api.deps import DbDep, require
 from backend.api.residents_auth import ActorDep
@@ -37,7 +38,7 @@ async def list_areas(db: DbDep) -> list[AreaOut]:
 
 
 @router.put("/centres/{centre_id}/area", response_model=dict)
-def set_centre_area(centre_id: int, body: CentreAreaIn, db: DbDep, _: Admin) -> dict:
+def set_centre_area(centre_id: Id, body: CentreAreaIn, db: DbDep, _: Admin) -> dict:
     """Sets the area a centre serves: its welfare officers read the neighbour reports of that area."""
     c = areas.set_centre_area(db, centre_id, body.area)
     return {"id": c.id, "key": c.key, "name": c.name, "area": c.area}
@@ -52,7 +53,7 @@ def create_organisation(body: OrganisationIn, db: DbDep, principal: Coordinator)
 
 
 @router.get("/organisations", response_model=list[OrganisationOut])
-def list_organisations(db: DbDep, _: ActorDep, area: str | None = None, centre_id: int | None = None,
+def list_organisations(db: DbDep, _: ActorDep, area: str | None = None, centre_id: Id | None = None,
                        limit: Annotated[int, Query(ge=1, le=200)] = 100) -> list[OrganisationOut]:
     """Organisations of an area or centre (residents see who asks; the representative's address is their
     pseudonymous on-chain identity)."""

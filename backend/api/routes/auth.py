@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Request
 
 from backend.api.deps import (DbDep, PasswordChangerDep, PrincipalDep, SettingsDep, client_address, forget_account,
                               require)
-from backend.api.schemas import ApiKeyIn, ApiKeyOut, LoginIn, PasswordChangeIn, RefreshIn, TokenOut
+from backend.api.schemas import ApiKeyIn, ApiKeyOut, Id, LoginIn, PasswordChangeIn, RefreshIn, TokenOut
 from backend.domain.errors import Refusal
 from backend.services import staff, staff_sessions
 from backend.services.security import ROLES, Principal
@@ -77,6 +77,6 @@ def list_api_keys(db: DbDep, principal: Annotated[Principal, Depends(require(*RO
 
 
 @router.delete("/api-keys/{key_id}", status_code=204)
-def revoke_api_key(key_id: int, db: DbDep, principal: PrincipalDep) -> None:
+def revoke_api_key(key_id: Id, db: DbDep, principal: PrincipalDep) -> None:
     """Ends one of my API keys (the admin: anyone's) at once."""
     staff.revoke_api_key(db, principal.user_id, principal.role, key_id, by=(principal.name, principal.user_id))

@@ -12,6 +12,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from backend.api.deps import ChainDep, DbDep, SettingsDep, client_address, require
+from backend.api.schemas import Id
 from backend.services import certificates
 from backend.services.security import RESIDENT_ROLE, Principal
 
@@ -60,7 +61,7 @@ def my_certificate_pdf(request: Request, who: Resident, db: DbDep, chain: ChainD
 
 
 @router.get("/residents/{resident_id}/certificate")
-def resident_certificate(resident_id: int, actor: Staff, db: DbDep, chain: ChainDep, settings: SettingsDep,
+def resident_certificate(resident_id: Id, actor: Staff, db: DbDep, chain: ChainDep, settings: SettingsDep,
                          start: From, end: To) -> dict:
     """A resident's certificate for staff: the admin's lists every centre's activities, a coordinator's those of
     their centre (another centre's resident: 404)."""
@@ -69,7 +70,7 @@ def resident_certificate(resident_id: int, actor: Staff, db: DbDep, chain: Chain
 
 @router.get("/residents/{resident_id}/certificate.pdf", response_class=Response,
             responses={200: {"content": {"application/pdf": {}}}})
-def resident_certificate_pdf(request: Request, resident_id: int, actor: Staff, db: DbDep, chain: ChainDep,
+def resident_certificate_pdf(request: Request, resident_id: Id, actor: Staff, db: DbDep, chain: ChainDep,
                              settings: SettingsDep, start: From, end: To) -> Response:
     return _pdf(request, certificates.for_resident(db, chain, settings, actor, resident_id, start, end))
 

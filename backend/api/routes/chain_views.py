@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from backend.api.deps import DbDep
-from backend.api.schemas import BalanceOut, EventOut
+from backend.api.schemas import AfterId, BalanceOut, EventOut
 from backend.chain.indexer import indexed_height
 from backend.domain.activities import parse_address
 from backend.domain.errors import Refusal
@@ -41,7 +41,7 @@ async def balance(address: str, db: DbDep) -> BalanceOut:
 
 
 @router.get("/history/{address}", response_model=list[EventOut])
-async def history(address: str, db: DbDep, after_id: Annotated[int, Query(ge=0)] = 0,
+async def history(address: str, db: DbDep, after_id: AfterId = 0,
             limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[EventOut]:
     """Everything on-chain that involves the address, oldest first: attestations, revocations, transfers,
     vouchers, donations, payments."""

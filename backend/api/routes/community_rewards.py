@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 
 from backend.api.deps import ChainDep, DbDep, require
 from backend.api.idempotency import IdempotencyDep
+from backend.api.schemas import StrictId
 from backend.services import community_rewards
 from backend.services.security import Principal
 
@@ -20,10 +21,10 @@ Coordinator = Annotated[Principal, Depends(require("admin", "coordinator"))]
 class GrantIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    resident_id: StrictInt = Field(ge=1)
+    resident_id: StrictId
     points: StrictInt = Field(ge=1, description="at most the community_reward category's max_units (GET /categories)")
     reason: StrictStr = Field(min_length=1, max_length=300, description="kept off-chain, for the centre's records")
-    centre_id: StrictInt | None = Field(default=None, ge=1, description="the admin's: which centre grants them")
+    centre_id: StrictId | None = Field(default=None, description="the admin's: which centre grants them")
 
 
 @router.post("", status_code=201)

@@ -9,12 +9,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse, Response
-from pydantic import Field, StrictInt, StrictStr
+from pydantic import Field, StrictStr
 
 from backend.api.deps import (ChainDep, DbDep, SettingsDep, chain_or_503, client_address, current_principal,
                               require)
 from backend.api.idempotency import IdempotencyDep
-from backend.api.schemas import AMOUNT_PATTERN, Strict
+from backend.api.schemas import AfterId, Coins, Id, Strict, StrictOfferId
 from backend.domain.errors import Refusal
 from backend.services import custody, graduation
 from backend.services.security import CARD_ROLE, RESIDENT_ROLE, Principal
@@ -45,8 +45,8 @@ class CustodyIn(Strict):
     pin: StrictStr = PIN
     consent_terms_version: StrictStr | None = Field(default=None, max_length=40)
     consent_at: datetime | None = None
-    daily_limit: StrictStr | None = Field(default=None, pattern=AMOUNT_PATTERN,
-                                          description="coins in base units per Korean day (default: the city's)")
+    daily_limit: Coins | None = Field(default=None,
+                                      description="coins in base units per Korean day (default: the city's)")
 
 
 class PinIn(Strict):
@@ -63,19 +63,19 @@ class CardSessionIn(Strict):
 
 
 class CardRedeemIn(Strict):
-    offer_id: StrictInt = Field(ge=1)
+    offer_id: StrictOfferId
 
 
 class CardDonateIn(Strict):
     charity: StrictStr = Field(max_length=42)
-    amount: StrictStr = Field(pattern=AMOUNT_PATTERN)
+    amount: Coins
 
 
 # ------------------------------------------------------------------ staff
 
 
 @router.post("/residents/{resident_id}/custody", status_code=201)
-def open_custody(resident_id: int, body: CustodyIn, db: DbDep, settings: SettingsDep, actor: Staff,
+def open_custody(resident_id: Id, body: CustodyIn, db: DbDep, settings: SettingsDep, actor: Staff,
                  keys: KeyringDep) -> dict:
     """An account held by the centre for a registered resident without a wallet, with their recorded consent to the
     custody terms and the PIN they chose; their first member card. The key is made and sealed here and never shown."""
@@ -85,26 +85,26 @@ def open_custody(resident_id: int, body: CustodyIn, db: DbDep, settings: Setting
 
 
 @router.get("/residents/{resident_id}/custody")
-def custody_status(resident_id: int, db: DbDep, settings: SettingsDep, actor: Staff) -> dict:
+def custody_status(resident_id: Id, db: DbDep, settings: SettingsDep, actor: Staff) -> dict:
     """The account's address, the day's limit and spending, the card's state (another centre's resident: 404)."""
     return custody.status(db, settings, actor, resident_id)
 
 
 @router.post("/residents/{resident_id}/pin")
-def reset_pin(resident_id: int, body: PinIn, db: DbDep, settings: SettingsDep, actor: Coordinator) -> dict:
+def reset_pin(resident_id: Id, body: PinIn, db: DbDep, settings: SettingsDep, actor: Coordinator) -> dict:
     """The PIN chosen anew by the resident, in person: the card unlocked, its sessions ended; audited, and the
     member told."""
     return custody.reset_pin(db, settings, actor, resident_id, body.pin)
 
 
 @router.post("/residents/{resident_id}/card/block")
-def block_card(resident_id: int, body: BlockIn, db: DbDep, settings: SettingsDep, actor: Staff) -> dict:
+def block_card(resident_id: Id, body: BlockIn, db: DbDep, settings: SettingsDep, actor: Staff) -> dict:
     """A lost card blocked at once (its QR code refused from now on); audited, and the member told."""
     return custody.block_card(db, settings, actor, resident_id, body.reason)
 
 
 @router.post("/residents/{resident_id}/card", status_code=201)
-def replace_card(resident_id: int, db: DbDep, settings: SettingsDep, actor: Staff, keys: KeyringDep,
+def replace_card(resident_id: Id, db: DbDep, settings: SettingsDep, actor: Staff, keys: KeyringDep,
                  once: IdempotencyDep) -> JSONResponse:
     """A new card with the next serial; the one before blocked. Print it with GET …/card.pdf."""
     return once.run(db, actor, None, lambda: custody.replace_card(db, keys, settings, actor, resident_id), 201)
@@ -112,7 +112,7 @@ def replace_card(resident_id: int, db: DbDep, settings: SettingsDep, actor: Staf
 
 @router.get("/residents/{resident_id}/card.pdf", response_class=Response,
             responses={200: {"content": {"application/pdf": {}}}})
-def card_pdf(request: Request, resident_id: int, db: DbDep, actor: Staff, keys: KeyringDep) -> Response:
+def card_pdf(request: Request, resident_id: Id, db: DbDep, actor: Staff, keys: KeyringDep) -> Response:
     """The active card to print: member number, name, serial, and a QR code of the card's token only."""
     card = custody.printed_card(db, keys, actor, resident_id)
     names = request.app.state.branding.branding.name
@@ -165,7 +165,7 @@ def card_me(session: Card, db: DbDep, chain: ChainDep, settings: SettingsDep) ->
 
 
 @router.get("/card/history")
-def card_history(session: Card, db: DbDep, chain: ChainDep, after_id: Annotated[int, Query(ge=0)] = 0,
+def card_history(session: Card, db: DbDep, chain: ChainDep, after_id: AfterId = 0,
                  limit: Annotated[int, Query(ge=1, le=500)] = 100) -> dict:
     return custody.history(db, chain, session, after_id, limit)
 
@@ -183,7 +183,7 @@ def card_vouchers(session: Card, db: DbDep, chain: ChainDep) -> list[dict]:
 
 
 @router.get("/card/operations/{op_id}")
-def card_operation(op_id: int, session: Card, db: DbDep) -> dict:
+def card_operation(op_id: Id, session: Card, db: DbDep) -> dict:
     """A spend of this card's resident as it goes to the chain (queued → in_tx → confirmed | failed)."""
     return custody.operation(db, session, op_id)
 
@@ -247,7 +247,7 @@ def retry_my_move(who: WalletResident, db: DbDep, chain: ChainDep, settings: Set
 
 
 @router.post("/residents/{resident_id}/custody/move/confirm")
-def confirm_move(resident_id: int, body: ConfirmMoveIn, db: DbDep, chain: ChainDep, settings: SettingsDep,
+def confirm_move(resident_id: Id, body: ConfirmMoveIn, db: DbDep, chain: ChainDep, settings: SettingsDep,
                  actor: Coordinator, keys: KeyringDep, once: IdempotencyDep) -> JSONResponse:
     """Confirmed with the resident in person, for the wallet checked with them, by a coordinator who has not held
     their card: the record's address becomes the new wallet, the cards are blocked, and the whole balance is paid to
@@ -257,13 +257,13 @@ def confirm_move(resident_id: int, body: ConfirmMoveIn, db: DbDep, chain: ChainD
 
 
 @router.post("/residents/{resident_id}/custody/move/decline")
-def decline_move(resident_id: int, body: DeclineIn, db: DbDep, actor: Coordinator) -> dict:
+def decline_move(resident_id: Id, body: DeclineIn, db: DbDep, actor: Coordinator) -> dict:
     """The request refused, saying why (the resident sees the reason)."""
     return graduation.decline(db, actor, resident_id, body.reason)
 
 
 @router.post("/residents/{resident_id}/custody/move/retry")
-def retry_move(resident_id: int, db: DbDep, chain: ChainDep, settings: SettingsDep, actor: Coordinator,
+def retry_move(resident_id: Id, db: DbDep, chain: ChainDep, settings: SettingsDep, actor: Coordinator,
                keys: KeyringDep, once: IdempotencyDep) -> JSONResponse:
     """A failed payment of the move tried again."""
     return once.run(db, actor, None, lambda: graduation.retry_by_staff(db, chain, settings, keys, actor, resident_id))

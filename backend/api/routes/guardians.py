@@ -14,7 +14,7 @@ from pydantic import Field, StrictInt, StrictStr
 from backend.api.deps import ChainDep, DbDep, SettingsDep, require
 from backend.api.idempotency import IdempotencyDep
 from backend.api.routes.custody import PIN, CardDonateIn, CardRedeemIn, KeyringDep
-from backend.api.schemas import Strict
+from backend.api.schemas import AfterId, Id, Strict
 from backend.services import guardians
 from backend.services.security import RESIDENT_ROLE, Principal
 
@@ -46,7 +46,7 @@ class GuardianPinIn(Strict):
 
 
 @router.post("/residents/{resident_id}/guardians", status_code=201)
-def register_guardian(resident_id: int, body: GuardianIn, db: DbDep, actor: Coordinator,
+def register_guardian(resident_id: Id, body: GuardianIn, db: DbDep, actor: Coordinator,
                       once: IdempotencyDep) -> JSONResponse:
     """A guardian or proxy for a member whose account the centre holds, with the member's recorded consent;
     audited, and the member told."""
@@ -56,13 +56,13 @@ def register_guardian(resident_id: int, body: GuardianIn, db: DbDep, actor: Coor
 
 
 @router.get("/residents/{resident_id}/guardians")
-def list_guardians(resident_id: int, db: DbDep, actor: Staff) -> list[dict]:
+def list_guardians(resident_id: Id, db: DbDep, actor: Staff) -> list[dict]:
     """The member's guardians, active first, with who registered and who revoked each."""
     return guardians.of_member(db, actor, resident_id)
 
 
 @router.post("/residents/{resident_id}/guardians/{guardianship_id}/revoke")
-def revoke_guardian(resident_id: int, guardianship_id: int, body: RevokeIn, db: DbDep, actor: Staff,
+def revoke_guardian(resident_id: Id, guardianship_id: Id, body: RevokeIn, db: DbDep, actor: Staff,
                     once: IdempotencyDep) -> JSONResponse:
     """The guardian may no longer act, from now on; audited, and the member told."""
     return once.run(db, actor, body, lambda: guardians.revoke(db, actor, resident_id, guardianship_id, body.reason))
@@ -83,31 +83,31 @@ def my_members(who: Wallet, db: DbDep, settings: SettingsDep) -> list[dict]:
 
 
 @router.get("/guardian/members/{resident_id}")
-def member(resident_id: int, who: Wallet, db: DbDep, chain: ChainDep, settings: SettingsDep) -> dict:
+def member(resident_id: Id, who: Wallet, db: DbDep, chain: ChainDep, settings: SettingsDep) -> dict:
     """The member's balance, today's limit and what is left of it, and what they were told."""
     return guardians.member(db, chain, settings, who.username, resident_id)
 
 
 @router.get("/guardian/members/{resident_id}/history")
-def member_history(resident_id: int, who: Wallet, db: DbDep, chain: ChainDep,
-                   after_id: Annotated[int, Query(ge=0)] = 0,
+def member_history(resident_id: Id, who: Wallet, db: DbDep, chain: ChainDep,
+                   after_id: AfterId = 0,
                    limit: Annotated[int, Query(ge=1, le=500)] = 100) -> dict:
     return guardians.history(db, chain, who.username, resident_id, after_id, limit)
 
 
 @router.get("/guardian/members/{resident_id}/offers")
-def member_offers(resident_id: int, who: Wallet, db: DbDep, chain: ChainDep) -> list[dict]:
+def member_offers(resident_id: Id, who: Wallet, db: DbDep, chain: ChainDep) -> list[dict]:
     return guardians.offers(db, chain, who.username, resident_id)
 
 
 @router.get("/guardian/members/{resident_id}/operations/{op_id}")
-def member_operation(resident_id: int, op_id: int, who: Wallet, db: DbDep) -> dict:
+def member_operation(resident_id: Id, op_id: Id, who: Wallet, db: DbDep) -> dict:
     """A spend of the member's as it goes to the chain (queued → in_tx → confirmed | failed)."""
     return guardians.operation(db, who.username, resident_id, op_id)
 
 
 @router.post("/guardian/members/{resident_id}/donate", status_code=202)
-def donate_for(resident_id: int, body: CardDonateIn, who: Wallet, db: DbDep, chain: ChainDep, settings: SettingsDep,
+def donate_for(resident_id: Id, body: CardDonateIn, who: Wallet, db: DbDep, chain: ChainDep, settings: SettingsDep,
                keys: KeyringDep, once: IdempotencyDep) -> JSONResponse:
     """Coins of the member to a registered charity, signed with the member's held key and relayed; under the
     member's daily limit; the guardian named in the member's history and the city's audit log."""
@@ -117,7 +117,7 @@ def donate_for(resident_id: int, body: CardDonateIn, who: Wallet, db: DbDep, cha
 
 
 @router.post("/guardian/members/{resident_id}/redeem", status_code=202)
-def redeem_for(resident_id: int, body: CardRedeemIn, who: Wallet, db: DbDep, chain: ChainDep, settings: SettingsDep,
+def redeem_for(resident_id: Id, body: CardRedeemIn, who: Wallet, db: DbDep, chain: ChainDep, settings: SettingsDep,
                keys: KeyringDep, once: IdempotencyDep) -> JSONResponse:
     """A voucher for the member, the same way."""
     return once.run(db, _owner(who), body, lambda: guardians.spend(
@@ -125,7 +125,7 @@ def redeem_for(resident_id: int, body: CardRedeemIn, who: Wallet, db: DbDep, cha
 
 
 @router.post("/guardian/members/{resident_id}/pin")
-def reset_pin_for(resident_id: int, body: GuardianPinIn, who: Wallet, db: DbDep, settings: SettingsDep) -> dict:
+def reset_pin_for(resident_id: Id, body: GuardianPinIn, who: Wallet, db: DbDep, settings: SettingsDep) -> dict:
     """A forgotten PIN set anew with the member: the card unlocked, its sessions ended, the member told. (No
     Idempotency-Key: a stored fingerprint of the request would be a quick hash of the PIN; setting the same PIN
     twice does no harm.)"""

@@ -11,7 +11,7 @@ from pydantic import Field, StrictStr
 
 from backend.api.deps import DbDep, require
 from backend.api.idempotency import IdempotencyDep
-from backend.api.schemas import Strict
+from backend.api.schemas import Id, Strict
 from backend.services import kiosks
 from backend.services.security import Principal
 
@@ -24,7 +24,7 @@ class KioskIn(Strict):
 
 
 @router.post("/centres/{centre_id}/kiosks", status_code=201)
-def enrol_kiosk(centre_id: int, body: KioskIn, db: DbDep, actor: Staff) -> dict:
+def enrol_kiosk(centre_id: Id, body: KioskIn, db: DbDep, actor: Staff) -> dict:
     """A kiosk enrolled for the centre; `device_code` (`vbk_…`) is in this answer only — type it into the kiosk's
     setup screen. No Idempotency-Key: a stored answer would keep the code in clear; a retry enrols another kiosk
     (revoke the one not used)."""
@@ -32,13 +32,13 @@ def enrol_kiosk(centre_id: int, body: KioskIn, db: DbDep, actor: Staff) -> dict:
 
 
 @router.get("/centres/{centre_id}/kiosks")
-def list_kiosks(centre_id: int, db: DbDep, actor: Staff) -> list[dict]:
+def list_kiosks(centre_id: Id, db: DbDep, actor: Staff) -> list[dict]:
     """The centre's kiosks, revoked ones too; never their codes."""
     return kiosks.listed(db, actor, centre_id)
 
 
 @router.post("/centres/{centre_id}/kiosks/{kiosk_id}/revoke")
-def revoke_kiosk(centre_id: int, kiosk_id: int, db: DbDep, actor: Staff, once: IdempotencyDep) -> JSONResponse:
+def revoke_kiosk(centre_id: Id, kiosk_id: Id, db: DbDep, actor: Staff, once: IdempotencyDep) -> JSONResponse:
     """The kiosk taken out of service (lost, stolen, moved): it opens no card session from now on and its open
     sessions are refused at their next call."""
     return once.run(db, actor, None, lambda: kiosks.revoke(db, actor, centre_id, kiosk_id))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from backend.api.community import matcher
+from backend.api.schemas import Id
 from backend.api.schemas.matches import ConfirmIn, MatchIn, MatchOut
 from backend.api.schemas.texts import ReasonIn
 from backend.api.deps import ChainDep, DbDep, LanguageDep
@@ -22,7 +23,7 @@ def _redemption(request: Request) -> str | None:
 
 
 @router.post("/needs/{need_id}/matches", response_model=MatchOut, status_code=201)
-def propose_match(need_id: int, body: MatchIn, request: Request, db: DbDep, actor: ActorDep, once: IdempotencyDep):
+def propose_match(need_id: Id, body: MatchIn, request: Request, db: DbDep, actor: ActorDep, once: IdempotencyDep):
     """The requester (or the centre's coordinator) picks an offer, or a resident volunteers one of their own
     offers for the need. The side that proposes has accepted; the other side accepts or declines."""
     return once.run(db, actor, body, lambda: matches.view(
@@ -30,7 +31,7 @@ def propose_match(need_id: int, body: MatchIn, request: Request, db: DbDep, acto
 
 
 @router.get("/needs/{need_id}/matches", response_model=list[MatchOut])
-def need_matches(need_id: int, request: Request, db: DbDep, actor: ActorDep, language: LanguageDep) -> list[dict]:
+def need_matches(need_id: Id, request: Request, db: DbDep, actor: ActorDep, language: LanguageDep) -> list[dict]:
     """The need's matches (e.g. residents who volunteered, waiting for the requester's acceptance): for the
     requester and the need's coordinators."""
     names = areas.area_names(db)
@@ -39,7 +40,7 @@ def need_matches(need_id: int, request: Request, db: DbDep, actor: ActorDep, lan
 
 
 @router.get("/matches/{match_id}", response_model=MatchOut)
-def get_match(match_id: int, request: Request, db: DbDep, actor: ActorDep, language: LanguageDep) -> dict:
+def get_match(match_id: Id, request: Request, db: DbDep, actor: ActorDep, language: LanguageDep) -> dict:
     m = matches.get(db, actor, match_id)
     return match_out(matches.view(db, m, _redemption(request)), language, areas.area_names(db))
 
@@ -52,18 +53,18 @@ def my_matches(request: Request, db: DbDep, resident: ResidentDep, language: Lan
 
 
 @router.post("/matches/{match_id}/accept", response_model=MatchOut)
-def accept_match(match_id: int, db: DbDep, actor: ActorDep) -> dict:
+def accept_match(match_id: Id, db: DbDep, actor: ActorDep) -> dict:
     """The other side accepts; with both sides agreed the match is scheduled (at the need's time)."""
     return matches.view(db, matches.accept(db, actor, match_id))
 
 
 @router.post("/matches/{match_id}/decline", response_model=MatchOut)
-def decline_match(match_id: int, body: ReasonIn, db: DbDep, actor: ActorDep) -> dict:
+def decline_match(match_id: Id, body: ReasonIn, db: DbDep, actor: ActorDep) -> dict:
     return matches.view(db, matches.decline(db, actor, match_id, body.reason))
 
 
 @router.post("/matches/{match_id}/confirm", response_model=MatchOut)
-def confirm_match(match_id: int, body: ConfirmIn, db: DbDep, chain: ChainDep, actor: ActorDep) -> dict:
+def confirm_match(match_id: Id, body: ConfirmIn, db: DbDep, chain: ChainDep, actor: ActorDep) -> dict:
     """After the activity, the beneficiary (the requester, or for a centre's need its coordinator) confirms it
     happened, and for how long. Volunteer activity is then recorded for the centre's coordinators to approve (POST
     /activities/{id}/approve puts it on-chain); between residents, the agreed payment is due."""

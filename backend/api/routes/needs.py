@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 
 from backend.api.community import matcher
+from backend.api.schemas import AfterId, Id
 from backend.api.schemas.needs import CandidateOut, NeedIn, NeedOut
 from backend.api.schemas.texts import ReasonIn
 from backend.api.deps import ChainDep, DbDep, LanguageDep, SettingsDep
@@ -32,19 +33,19 @@ def create_need(body: NeedIn, db: DbDep, actor: ActorDep, chain: ChainDep, setti
 @router.get("/needs", response_model=list[NeedOut])
 def list_needs(db: DbDep, actor: ActorDep, status: str = "open", area: str | None = None,
                q: Annotated[str | None, Query(max_length=200)] = None, mine: bool = False,
-               after_id: Annotated[int, Query(ge=0)] = 0, limit: Annotated[int, Query(ge=1, le=200)] = 50):
+               after_id: AfterId = 0, limit: Annotated[int, Query(ge=1, le=200)] = 50):
     """Needs (open by default) of an area, or matching `q` (every word, Korean or English, as a substring)."""
     return [need_out(n, actor) for n in needs.listing(db, actor, status=status, area=area, text=q, mine=mine,
                                                      after_id=after_id, limit=limit)]
 
 
 @router.get("/needs/{need_id}", response_model=NeedOut)
-async def get_need(need_id: int, db: DbDep, actor: ActorDep) -> NeedOut:
+async def get_need(need_id: Id, db: DbDep, actor: ActorDep) -> NeedOut:
     return need_out(needs.get(db, need_id), actor)
 
 
 @router.get("/needs/{need_id}/candidates", response_model=list[CandidateOut])
-def candidates(need_id: int, request: Request, db: DbDep, actor: ActorDep, language: LanguageDep,
+def candidates(need_id: Id, request: Request, db: DbDep, actor: ActorDep, language: LanguageDep,
                limit: Annotated[int, Query(ge=1, le=50)] = 10) -> list[CandidateOut]:
     """Offers ranked for the need, best first, with each factor's value, weight and contribution (the score is
     their sum) and the terms and talents they share, so the requester or coordinator sees why."""
@@ -54,5 +55,5 @@ def candidates(need_id: int, request: Request, db: DbDep, actor: ActorDep, langu
 
 
 @router.post("/needs/{need_id}/close", response_model=NeedOut)
-def close_need(need_id: int, body: ReasonIn, db: DbDep, actor: ActorDep) -> NeedOut:
+def close_need(need_id: Id, body: ReasonIn, db: DbDep, actor: ActorDep) -> NeedOut:
     return need_out(needs.close(db, actor, need_id, body.reason), actor)

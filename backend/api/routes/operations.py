@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 
 from backend.api.deps import DbDep, require
-from backend.api.schemas import OperationOut
+from backend.api.schemas import Id, OperationOut
 from backend.services.security import Principal
 from backend.services.chain_ops import operation
 
@@ -15,6 +15,6 @@ router = APIRouter(tags=["operations"])
 
 
 @router.get("/operations/{op_id}", response_model=OperationOut)
-def get_operation(op_id: int, db: DbDep, principal: Annotated[Principal, Depends(require("admin", "provider"))]) -> dict:
+def get_operation(op_id: Id, db: DbDep, principal: Annotated[Principal, Depends(require("admin", "provider"))]) -> dict:
     """A provider's or the city's operation: queued, in a transaction, confirmed or failed (with the reason)."""
     return operation(db, op_id, role=principal.role, user_id=principal.user_id)

@@ -15,7 +15,9 @@ from starlette.datastructures import UploadFile
 from backend.api.community import matcher
 from backend.api.deps import ChainDep, DbDep, LanguageDep, SettingsDep, require
 from backend.api.residents_auth import ResidentDep
+from backend.api.schemas import AfterId, Id
 from backend.api.views import factors_out
+from backend.domain.bounds import ROW_ID_MAX
 from backend.domain.errors import Refusal
 from backend.domain.messages import localized
 from backend.domain.portal import signup_url
@@ -27,7 +29,6 @@ from backend.store.models import PortalProgramme
 router = APIRouter(tags=["1365 link"])
 Admin = Annotated[Principal, Depends(require("admin"))]
 Coordinator = Annotated[Principal, Depends(require("admin", "coordinator"))]
-UINT32_MAX = 2**32 - 1
 FORM_OVERHEAD = 64 * 1024
 PORTAL_ID = r"^[A-Za-z0-9][A-Za-z0-9_.\-]{2,39}$"
 HOURS_PATH = "/portal/hours"
@@ -57,7 +58,7 @@ class HoursExport(BaseModel):
 
     from_: date = Field(alias="from")
     to: date
-    centre_id: int | None = Field(default=None, ge=1, le=UINT32_MAX, description="the admin's: which centre")
+    centre_id: Id | None = Field(default=None, description="the admin's: which centre")
     dry_run: StrictBool = True
 
 
@@ -86,19 +87,19 @@ def import_programmes(body: ProgrammeImport, db: DbDep, settings: SettingsDep, a
 
 @router.get("/programmes")
 def list_programmes(db: DbDep, area: str | None = None, q: Annotated[str | None, Query(max_length=100)] = None,
-                    after_id: Annotated[int, Query(ge=0)] = 0,
+                    after_id: AfterId = 0,
                     limit: Annotated[int, Query(ge=1, le=100)] = 20) -> list[dict]:
     """1365 programmes not yet over (public: the portal publishes them), by id; each links to its 1365 page."""
     return [programme_out(p) for p in portal.programmes(db, area=area, q=q, after_id=after_id, limit=limit)]
 
 
 @router.get("/programmes/{programme_id}")
-def get_programme(programme_id: int, db: DbDep) -> dict:
+def get_programme(programme_id: Id, db: DbDep) -> dict:
     return programme_out(portal.programme(db, programme_id))
 
 
 @router.get("/me/talents/{talent_id}/programmes")
-def fitting_programmes(talent_id: int, request: Request, db: DbDep, resident: ResidentDep, language: LanguageDep,
+def fitting_programmes(talent_id: Id, request: Request, db: DbDep, resident: ResidentDep, language: LanguageDep,
                        limit: Annotated[int, Query(ge=1, le=50)] = 10) -> list[dict]:
     """The 1365 programmes that fit one of my talents, best first, each with its score and factors in words."""
     ranked = portal.fitting_programmes(db, matcher(request), resident, talent_id, limit)
@@ -109,12 +110,12 @@ def fitting_programmes(talent_id: int, request: Request, db: DbDep, resident: Re
 
 
 @router.get("/residents/{resident_id}/portal-link")
-def staff_portal_link(resident_id: int, db: DbDep, actor: Coordinator) -> dict:
+def staff_portal_link(resident_id: Id, db: DbDep, actor: Coordinator) -> dict:
     return portal.staff_link(db, actor, resident_id)
 
 
 @router.put("/residents/{resident_id}/portal-link")
-def staff_set_portal_link(resident_id: int, body: PortalLinkIn, db: DbDep, actor: Coordinator) -> dict:
+def staff_set_portal_link(resident_id: Id, body: PortalLinkIn, db: DbDep, actor: Coordinator) -> dict:
     """A coordinator of the resident's centre records their 1365 id and their consent, given in person."""
     if not body.consent:
         raise Refusal(422, "portal_consent_required")
@@ -122,7 +123,7 @@ def staff_set_portal_link(resident_id: int, body: PortalLinkIn, db: DbDep, actor
 
 
 @router.delete("/residents/{resident_id}/portal-link")
-def staff_withdraw_portal_link(resident_id: int, db: DbDep, actor: Coordinator) -> dict:
+def staff_withdraw_portal_link(resident_id: Id, db: DbDep, actor: Coordinator) -> dict:
     return portal.staff_withdraw_link(db, actor, resident_id)
 
 
@@ -156,7 +157,7 @@ def export_hours(body: HoursExport, db: DbDep, chain: ChainDep, actor: Coordinat
 
 
 @router.get("/portal/exports/{export_id}.csv")
-def export_file(export_id: int, db: DbDep, actor: Coordinator) -> Response:
+def export_file(export_id: Id, db: DbDep, actor: Coordinator) -> Response:
     name, content = portal.export_file(db, actor, export_id)
     return Response(content, media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
@@ -184,7 +185,7 @@ async def import_hours(request: Request, db: DbDep, chain: ChainDep, actor: Coor
     if dry_run not in ("true", "false"):
         raise Refusal(422, "invalid_request", "dry_run is true or false")
     centre = str(form.get("centre_id") or "").strip()
-    if centre and not (centre.isdigit() and 1 <= int(centre) <= UINT32_MAX):
+    if centre and not (centre.isdigit() and 1 <= int(centre) <= ROW_ID_MAX):
         raise Refusal(422, "invalid_request", "centre_id is a centre's number")
     found = await run_in_threadpool(portal.import_hours, db, chain, actor, int(centre) if centre else None, data,
                                     dry_run == "true")

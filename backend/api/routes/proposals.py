@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
+from backend.api.schemas import Id
 from backend.api.schemas.proposals import CommentIn, CommentOut, ProjectIn, ProposalDetail, ProposalIn, ProposalOut
 from backend.api.schemas.texts import ReasonIn
 from backend.api.deps import ChainDep, DbDep, SettingsDep, require
@@ -50,19 +51,19 @@ def list_proposals(db: DbDep, area: str | None = None, status: str | None = None
 
 
 @router.get("/{proposal_id}", response_model=ProposalDetail)
-def get_proposal(proposal_id: int, db: DbDep) -> ProposalDetail:
+def get_proposal(proposal_id: Id, db: DbDep) -> ProposalDetail:
     """Public: the proposal, its comments and, once a project, its needs."""
     return _detail(db, proposal_id)
 
 
 @router.post("/{proposal_id}/support", response_model=ProposalOut)
-def support_proposal(proposal_id: int, db: DbDep, resident: ResidentDep) -> ProposalOut:
+def support_proposal(proposal_id: Id, db: DbDep, resident: ResidentDep) -> ProposalOut:
     """Supports a proposal: once per resident, not one's own."""
     return _out(db, proposals.support(db, resident, proposal_id), resident)
 
 
 @router.post("/{proposal_id}/comments", response_model=CommentOut, status_code=201)
-def comment(proposal_id: int, body: CommentIn, db: DbDep, actor: ActorDep, settings: SettingsDep,
+def comment(proposal_id: Id, body: CommentIn, db: DbDep, actor: ActorDep, settings: SettingsDep,
             once: IdempotencyDep):
     """A resident or a staff member comments; residents are shown as "resident", staff by role and centre."""
     return once.run(db, actor, body,
@@ -70,7 +71,7 @@ def comment(proposal_id: int, body: CommentIn, db: DbDep, actor: ActorDep, setti
 
 
 @router.post("/{proposal_id}/project", response_model=ProposalDetail)
-def make_project(proposal_id: int, body: ProjectIn, db: DbDep, principal: Coordinator,
+def make_project(proposal_id: Id, body: ProjectIn, db: DbDep, principal: Coordinator,
                  chain: ChainDep) -> ProposalDetail:
     """A coordinator adopts an open proposal as a volunteer project of their centre, with its needs (open to the
     matching at once, settled as volunteer activity of that centre)."""
@@ -79,12 +80,12 @@ def make_project(proposal_id: int, body: ProjectIn, db: DbDep, principal: Coordi
 
 
 @router.post("/{proposal_id}/done", response_model=ProposalOut)
-def project_done(proposal_id: int, db: DbDep, principal: Coordinator) -> ProposalOut:
+def project_done(proposal_id: Id, db: DbDep, principal: Coordinator) -> ProposalOut:
     """The project is done: needs still open are closed (a need whose match waits for confirmation holds it)."""
     return _out(db, proposals.decide(db, principal, proposal_id, "project", "done", None), None)
 
 
 @router.post("/{proposal_id}/close", response_model=ProposalOut)
-def close_proposal(proposal_id: int, body: ReasonIn, db: DbDep, principal: Coordinator) -> ProposalOut:
+def close_proposal(proposal_id: Id, body: ReasonIn, db: DbDep, principal: Coordinator) -> ProposalOut:
     """Declines an open proposal, with the reason shown to everyone."""
     return _out(db, proposals.decide(db, principal, proposal_id, "open", "closed", body.reason), None)

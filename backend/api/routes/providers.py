@@ -9,11 +9,10 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse, Response
-from pydantic import Field, StrictStr
 
 from backend.api.deps import ChainDep, DbDep, LanguageDep, SendersDep, require
 from backend.api.idempotency import IdempotencyDep
-from backend.api.schemas import AMOUNT_PATTERN, OfferIn, OfferOut, OfferPatch, OperationOut, Strict
+from backend.api.schemas import Coins, OfferId, OfferIn, OfferOut, OfferPatch, OperationOut, Strict, VoucherId
 from backend.services.security import Principal
 from backend.services import providers
 
@@ -22,10 +21,10 @@ Provider = Annotated[Principal, Depends(require("provider"))]
 
 
 class SettleIn(Strict):
-    amount: StrictStr = Field(pattern=AMOUNT_PATTERN)
+    amount: Coins
     # The least won the provider accepts; by default the won at the rate read when the request is accepted, so a
     # rate change before the transaction is mined makes it revert rather than pay less.
-    min_won: StrictStr | None = Field(default=None, pattern=AMOUNT_PATTERN)
+    min_won: Coins | None = None
 
 
 @router.get("/offers", response_model=list[OfferOut])
@@ -44,7 +43,7 @@ def create_offer(body: OfferIn, principal: Provider, db: DbDep, chain: ChainDep,
 
 
 @router.patch("/offers/{offer_id}", response_model=OperationOut | OfferOut)
-def edit_offer(offer_id: int, body: OfferPatch, principal: Provider, db: DbDep, chain: ChainDep, senders: SendersDep):
+def edit_offer(offer_id: OfferId, body: OfferPatch, principal: Provider, db: DbDep, chain: ChainDep, senders: SendersDep):
     """Changes an offer. Price, capacity and active go on-chain (`updateOffer`, 202 with the operation); a change
     of title or description alone is off-chain (200 with the offer)."""
     kind, out = providers.edit_offer(db, chain, senders, principal.user_id, principal.name, offer_id,
@@ -53,7 +52,7 @@ def edit_offer(offer_id: int, body: OfferPatch, principal: Provider, db: DbDep, 
 
 
 @router.get("/vouchers/{voucher_id}")
-def verify_voucher(voucher_id: int, principal: Provider, db: DbDep, chain: ChainDep,
+def verify_voucher(voucher_id: VoucherId, principal: Provider, db: DbDep, chain: ChainDep,
                    code: Annotated[str | None, Query(max_length=20)] = None) -> dict:
     """Is it real (issued on-chain), for this provider, unused, and is `code` its check code (shown only to the
     resident who holds it)? `valid` says all four."""
@@ -61,7 +60,7 @@ def verify_voucher(voucher_id: int, principal: Provider, db: DbDep, chain: Chain
 
 
 @router.post("/vouchers/{voucher_id}/fulfill", response_model=OperationOut, status_code=202)
-def fulfill_voucher(voucher_id: int, principal: Provider, db: DbDep, chain: ChainDep, senders: SendersDep,
+def fulfill_voucher(voucher_id: VoucherId, principal: Provider, db: DbDep, chain: ChainDep, senders: SendersDep,
                     code: Annotated[str | None, Query(max_length=20)] = None) -> dict:
     """Marks the voucher used (`fulfill` with the provider's key), given its check code `code`. A used voucher is
     refused (409), a missing or wrong code too (403)."""

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from backend.api.community import sealer
+from backend.api.schemas import Id
 from backend.api.schemas.reports import AccessOut, ReportIn, ReportOut, ReportReceipt, TriageIn
 from backend.api.deps import DbDep, SettingsDep, require_logging_refusals
 from backend.api.idempotency import IdempotencyDep
@@ -54,13 +55,13 @@ def list_reports(db: DbDep, officer: Officer, status: str | None = None,
 
 
 @router.get("/reports/{report_id}", response_model=ReportOut)
-def read_report(report_id: int, db: DbDep, officer: Officer, seal: SealerDep) -> ReportOut:
+def read_report(report_id: Id, db: DbDep, officer: Officer, seal: SealerDep) -> ReportOut:
     """A welfare officer of the report's area reads it; the read is logged in the same transaction."""
     return report_out(*reports.read(db, seal, officer, report_id))
 
 
 @router.post("/reports/{report_id}/triage", response_model=ReportOut)
-def triage_report(report_id: int, body: TriageIn, db: DbDep, officer: Officer, seal: SealerDep,
+def triage_report(report_id: Id, body: TriageIn, db: DbDep, officer: Officer, seal: SealerDep,
                   settings: SettingsDep) -> ReportOut:
     """in_review, confirmed or dismissed, with a note (sealed). Confirming credits the reporter once with community
     points (`reward_points`), attested with the period's other community rewards, never as an activity of its own."""
@@ -68,7 +69,7 @@ def triage_report(report_id: int, body: TriageIn, db: DbDep, officer: Officer, s
 
 
 @router.get("/reports/{report_id}/access-log", response_model=list[AccessOut])
-def access_log(report_id: int, db: DbDep, principal: OfficerOrAdmin) -> list[AccessOut]:
+def access_log(report_id: Id, db: DbDep, principal: OfficerOrAdmin) -> list[AccessOut]:
     """Who listed, read or triaged the report, or was refused opening it (`action` "refused", `reason` the refusal's
     code), and when: for the area's officers and the admin (who cannot read the report itself)."""
     return [access_out(a) for a in reports.access_log(db, principal, report_id)]

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 
 from backend.api.deps import DbDep, require
 from backend.api.idempotency import IdempotencyDep
-from backend.api.schemas import ReasonIn, ResidentChangeOut, ResidentIn, ResidentOut, ResidentPatch
+from backend.api.schemas import AfterId, Id, ReasonIn, ResidentChangeOut, ResidentIn, ResidentOut, ResidentPatch
 from backend.services import erasure, resident_records
 from backend.services.security import Principal
 from backend.store.models import Resident
@@ -36,7 +36,7 @@ def register_resident(body: ResidentIn, db: DbDep, actor: Staff) -> ResidentOut:
 
 @router.get("", response_model=list[ResidentOut])
 def find_residents(db: DbDep, actor: Staff, q: Annotated[str | None, Query(max_length=100)] = None,
-                   after_id: Annotated[int, Query(ge=0)] = 0,
+                   after_id: AfterId = 0,
                    limit: Annotated[int, Query(ge=1, le=resident_records.PAGE_MAX)] = 20) -> list[ResidentOut]:
     """The centre's residents whose name contains `q`, whose phone ends with its digits (4 at least), or whose
     member number or wallet address it is (all of them without `q`); by id, from after `after_id`, at most 50."""
@@ -44,27 +44,27 @@ def find_residents(db: DbDep, actor: Staff, q: Annotated[str | None, Query(max_l
 
 
 @router.get("/{resident_id}", response_model=ResidentOut)
-def get_resident(resident_id: int, db: DbDep, actor: Staff) -> ResidentOut:
+def get_resident(resident_id: Id, db: DbDep, actor: Staff) -> ResidentOut:
     """One resident of the caller's centre (another centre's: 404)."""
     return resident_out(resident_records.get(db, actor, resident_id))
 
 
 @router.get("/{resident_id}/changes", response_model=list[ResidentChangeOut])
-def resident_changes(resident_id: int, db: DbDep, actor: Staff) -> list[ResidentChangeOut]:
+def resident_changes(resident_id: Id, db: DbDep, actor: Staff) -> list[ResidentChangeOut]:
     """Who changed what in the record, when, before → after."""
     return [ResidentChangeOut(actor=c.actor, field=c.field, before=c.before, after=c.after, reason=c.reason, at=c.at)
             for c in resident_records.changes(db, actor, resident_id)]
 
 
 @router.patch("/{resident_id}", response_model=ResidentOut)
-def update_resident(resident_id: int, body: ResidentPatch, db: DbDep, actor: Staff) -> ResidentOut:
+def update_resident(resident_id: Id, body: ResidentPatch, db: DbDep, actor: Staff) -> ResidentOut:
     """Links or changes the wallet address (not one another resident has), or the name, phone or e-mail; audited."""
     fields = body.model_dump(exclude_unset=True, exclude={"reason"})
     return resident_out(resident_records.update(db, actor, resident_id, fields, body.reason))
 
 
 @router.post("/{resident_id}/forget")
-def forget_resident(resident_id: int, body: ReasonIn, db: DbDep, actor: Staff, once: IdempotencyDep) -> JSONResponse:
+def forget_resident(resident_id: Id, body: ReasonIn, db: DbDep, actor: Staff, once: IdempotencyDep) -> JSONResponse:
     """The resident's request to be forgotten (the admin, or a coordinator of their centre): their personal details
     deleted, every link from their records to the chain removed, what the city's accounts need kept aggregated
     (services.erasure). Refused (409 resident_in_flight) while the chain has not settled one of their activities or

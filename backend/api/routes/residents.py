@@ -9,8 +9,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 
 from backend.api.deps import ChainDep, DbDep, SettingsDep, client_address, require
-from backend.api.schemas import (DonateIn, OfferOut, OperationOut, PayIn, PrepareIn, RedeemIn, ResidentTokenOut,
-                                 SiweNonceOut, SiweVerifyIn)
+from backend.api.schemas import (AfterId, DonateIn, Id, OfferId, OfferOut, OperationOut, PayIn, PrepareIn, RedeemIn,
+                                 ResidentTokenOut, SiweNonceOut, SiweVerifyIn)
 from backend.services.security import RESIDENT_ROLE, Principal, issue_resident_token
 from backend.services import offers_catalogue, relay, residents
 
@@ -56,7 +56,7 @@ def offers(db: DbDep, chain: ChainDep, include_inactive: bool = False) -> list[d
 
 
 @router.get("/offers/{offer_id}", response_model=OfferOut)
-def get_offer(offer_id: int, db: DbDep, chain: ChainDep) -> dict:
+def get_offer(offer_id: OfferId, db: DbDep, chain: ChainDep) -> dict:
     return offers_catalogue.offer_or_refuse(db, chain, offer_id)
 
 
@@ -68,7 +68,7 @@ def me(who: Resident, db: DbDep, chain: ChainDep) -> dict:
 
 
 @router.get("/me/history")
-def my_history(who: Resident, db: DbDep, chain: ChainDep, after_id: int = 0, limit: int = 100) -> dict:
+def my_history(who: Resident, db: DbDep, chain: ChainDep, after_id: AfterId = 0, limit: int = 100) -> dict:
     """What happened to my coins, oldest first: activities attested (with their category), revocations, vouchers
     redeemed, donations, payments made and received — and my requests not yet on-chain."""
     return residents.history(db, chain, who.username, after_id, limit)
@@ -87,7 +87,7 @@ def my_operations(who: Resident, db: DbDep, limit: int = 50) -> list[dict]:
 
 
 @router.get("/me/operations/{op_id}", response_model=OperationOut)
-def my_operation(op_id: int, who: Resident, db: DbDep) -> dict:
+def my_operation(op_id: Id, who: Resident, db: DbDep) -> dict:
     return residents.operation(db, who.username, op_id)
 
 

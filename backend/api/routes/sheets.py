@@ -15,6 +15,7 @@ from starlette.datastructures import UploadFile
 
 from backend.api.deps import ChainDep, DbDep, LanguageDep, require
 from backend.api.idempotency import IdempotencyDep
+from backend.api.schemas import AfterId, Id
 from backend.api.schemas.sheets import SheetApproval, SheetForm, SheetLinePatch, SheetSignature
 from backend.domain.errors import Refusal
 from backend.domain.messages import localized
@@ -82,21 +83,21 @@ async def upload_sheet(request: Request, db: DbDep, chain: ChainDep, actor: Coor
 
 @router.get("")
 def list_sheets(db: DbDep, actor: Coordinator, status: Annotated[str | None, Query(pattern="^(draft|approved)$")] = None,
-                after_id: Annotated[int, Query(ge=0)] = 0,
+                after_id: AfterId = 0,
                 limit: Annotated[int, Query(ge=1, le=sheets.PAGE_MAX)] = 50) -> list[dict]:
     """The centre's sheets, by id."""
     return sheets.listing(db, actor, status, after_id, limit)
 
 
 @router.get("/{sheet_id}")
-def get_sheet(sheet_id: int, db: DbDep, chain: ChainDep, actor: Coordinator, language: LanguageDep) -> dict:
+def get_sheet(sheet_id: Id, db: DbDep, chain: ChainDep, actor: Coordinator, language: LanguageDep) -> dict:
     """The sheet, each line with its problems (a draft's, checked now) and the activity it became with its chain
     status (confirmed, its transaction)."""
     return sheet_out(sheets.view(db, chain, actor, sheet_id), language)
 
 
 @router.patch("/{sheet_id}/lines/{n}")
-def fix_line(sheet_id: int, n: int, body: SheetLinePatch, db: DbDep, chain: ChainDep, actor: Coordinator,
+def fix_line(sheet_id: Id, n: int, body: SheetLinePatch, db: DbDep, chain: ChainDep, actor: Coordinator,
              language: LanguageDep) -> dict:
     """Names the line's resident again or corrects its units; the sheet is checked again."""
     changes = body.model_dump(exclude_unset=True, exclude_none=True)
@@ -104,13 +105,13 @@ def fix_line(sheet_id: int, n: int, body: SheetLinePatch, db: DbDep, chain: Chai
 
 
 @router.delete("/{sheet_id}/lines/{n}")
-def drop_line(sheet_id: int, n: int, db: DbDep, chain: ChainDep, actor: Coordinator, language: LanguageDep) -> dict:
+def drop_line(sheet_id: Id, n: int, db: DbDep, chain: ChainDep, actor: Coordinator, language: LanguageDep) -> dict:
     """Leaves the line out; the sheet is checked again."""
     return sheet_out(sheets.drop_line(db, chain, actor, sheet_id, n), language)
 
 
 @router.post("/{sheet_id}/approve")
-def approve_sheet(sheet_id: int, db: DbDep, chain: ChainDep, actor: Coordinator, once: IdempotencyDep,
+def approve_sheet(sheet_id: Id, db: DbDep, chain: ChainDep, actor: Coordinator, once: IdempotencyDep,
                   language: LanguageDep, body: SheetApproval | None = None) -> JSONResponse:
     """Records and approves every kept line as an activity in one transaction (refused while a kept line has a
     problem); the chain writer then puts them on-chain under the centre's key — or, with `sign_with`, once that
@@ -121,14 +122,14 @@ def approve_sheet(sheet_id: int, db: DbDep, chain: ChainDep, actor: Coordinator,
 
 
 @router.get("/{sheet_id}/signature")
-def signature_request(sheet_id: int, db: DbDep, chain: ChainDep, actor: Coordinator) -> dict:
+def signature_request(sheet_id: Id, db: DbDep, chain: ChainDep, actor: Coordinator) -> dict:
     """The EIP-712 typed data (AttestBatch: the centre, the hash of the waiting activities, the wallet's nonce, a
     deadline a day away) for the coordinator's wallet to sign with eth_signTypedData_v4; integers as strings."""
     return sheets.signing_request(db, chain, actor, sheet_id)
 
 
 @router.post("/{sheet_id}/signature")
-def sign_sheet(sheet_id: int, body: SheetSignature, db: DbDep, chain: ChainDep, actor: Coordinator,
+def sign_sheet(sheet_id: Id, body: SheetSignature, db: DbDep, chain: ChainDep, actor: Coordinator,
                language: LanguageDep) -> dict:
     """The coordinator wallet's signature: checked against the waiting activities, which then go on-chain whole
     with attestBatchBySig (the registry records that coordinator as their attester). The same signature twice
@@ -137,6 +138,6 @@ def sign_sheet(sheet_id: int, body: SheetSignature, db: DbDep, chain: ChainDep, 
 
 
 @router.delete("/{sheet_id}/signature")
-def release_signing(sheet_id: int, db: DbDep, chain: ChainDep, actor: Coordinator, language: LanguageDep) -> dict:
+def release_signing(sheet_id: Id, db: DbDep, chain: ChainDep, actor: Coordinator, language: LanguageDep) -> dict:
     """No signature after all: the waiting activities go on-chain under the centre's key, as any approved sheet."""
     return sheet_out(sheets.release_signing(db, chain, actor, sheet_id), language)

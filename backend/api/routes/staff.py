@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 
 from backend.api.deps import DbDep, forget_account, require
-from backend.api.schemas import StaffIn, StaffOut, StaffPatch
+from backend.api.schemas import Id, StaffIn, StaffOut, StaffPatch
 from backend.services import staff
 from backend.services.security import Principal
 from backend.store.models import StaffUser
@@ -33,7 +33,7 @@ def list_staff(db: DbDep, _: Admin) -> list[StaffOut]:
 
 
 @router.patch("/staff/{user_id}", response_model=StaffOut)
-def update_staff(user_id: int, body: StaffPatch, request: Request, db: DbDep, admin: Admin) -> StaffOut:
+def update_staff(user_id: Id, body: StaffPatch, request: Request, db: DbDep, admin: Admin) -> StaffOut:
     """Disables or re-enables an account (a coordinator who left), changes its role, moves it to another centre, or
     sets a temporary password (its owner must set their own before anything else: POST /auth/password). Each change
     is in the audit log. Disabling takes effect at once in this API process and within a second in the others."""

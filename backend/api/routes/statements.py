@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from backend.api.deps import ChainDep, DbDep, require
+from backend.api.schemas import Id
 from backend.services import statements
 from backend.services.security import Principal
 
@@ -18,7 +19,7 @@ Staff = Annotated[Principal, Depends(require("admin", "coordinator"))]
 
 @router.get("/residents/{resident_id}/statement.pdf", response_class=Response,
             responses={200: {"content": {"application/pdf": {}}}})
-def statement_pdf(request: Request, resident_id: int, actor: Staff, db: DbDep, chain: ChainDep,
+def statement_pdf(request: Request, resident_id: Id, actor: Staff, db: DbDep, chain: ChainDep,
                   month: Annotated[str, Query(pattern=r"^\d{4}-\d{2}$", description="YYYY-MM (Korean time)")]) -> Response:
     """A4 PDF: the month's coins in and out in words, the balance now, what the member was told. A coordinator of the
     resident's centre (another centre's resident: 404) or the admin."""

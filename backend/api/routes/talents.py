@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 
 from backend.api.community import matcher
+from backend.api.schemas import Id
 from backend.api.schemas.needs import CandidateOut, FittingNeedOut
 from backend.api.schemas.talents import TalentIn, TalentOut, TalentPatch
 from backend.api.deps import DbDep, LanguageDep, SettingsDep
@@ -27,12 +28,12 @@ def create_talent(body: TalentIn, db: DbDep, resident: ResidentDep, settings: Se
 
 
 @router.patch("/talents/{talent_id}", response_model=TalentOut)
-def change_talent(talent_id: int, body: TalentPatch, db: DbDep, resident: ResidentDep) -> TalentOut:
+def change_talent(talent_id: Id, body: TalentPatch, db: DbDep, resident: ResidentDep) -> TalentOut:
     return talent_out(offers.change(db, resident, talent_id, body.model_dump(exclude_unset=True)), resident)
 
 
 @router.post("/talents/{talent_id}/withdraw", response_model=TalentOut)
-def withdraw_talent(talent_id: int, db: DbDep, resident: ResidentDep) -> TalentOut:
+def withdraw_talent(talent_id: Id, db: DbDep, resident: ResidentDep) -> TalentOut:
     """Withdraws an offer: it is no longer a candidate; proposed matches with it are cancelled."""
     return talent_out(offers.withdraw(db, resident, talent_id), resident)
 
@@ -49,7 +50,7 @@ def search_talents(request: Request, db: DbDep, actor: ActorDep, language: Langu
 
 
 @router.get("/me/talents/{talent_id}/needs", response_model=list[FittingNeedOut])
-def fitting_needs(talent_id: int, request: Request, db: DbDep, resident: ResidentDep, language: LanguageDep,
+def fitting_needs(talent_id: Id, request: Request, db: DbDep, resident: ResidentDep, language: LanguageDep,
                   limit: Annotated[int, Query(ge=1, le=50)] = 10) -> list[FittingNeedOut]:
     """The open needs that fit one of my talents, best first: yet to start, not my own, not already matched with
     this talent, and relevant to it (a talent the need names, or enough of its words); each with the score and the
@@ -67,5 +68,5 @@ def list_talents(db: DbDep, actor: ActorDep, area: str | None = None, mine: bool
 
 
 @router.get("/talents/{talent_id}", response_model=TalentOut)
-async def get_talent(talent_id: int, db: DbDep, actor: ActorDep) -> TalentOut:
+async def get_talent(talent_id: Id, db: DbDep, actor: ActorDep) -> TalentOut:
     return talent_out(offers.get(db, talent_id), actor)

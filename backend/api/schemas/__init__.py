@@ -3,12 +3,27 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
+from annotated_types import Ge, Le
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
+from pydantic_core import PydanticCustomError
+
+from backend.domain.bounds import BIGINT_MAX, ROW_ID_MAX, UINT256_LIMIT, VOUCHER_ID_MAX
 
 UINT32_MAX = 2**32 - 1
 Text = Field(default=None, max_length=2000)
+
+# Every id the API reads, in a path, a query or a body: a number the database's column can hold, else 422 (a larger
+# one names no row; given to the database it would fail the request with a 500). `Id` for paths and queries (read
+# from text), `StrictId` for bodies (a JSON number, never "5"); `AfterId` pages from after an id, 0 from the start.
+Id = Annotated[int, Ge(1), Le(ROW_ID_MAX)]
+StrictId = Annotated[StrictInt, Ge(1), Le(ROW_ID_MAX)]
+AfterId = Annotated[int, Ge(0), Le(ROW_ID_MAX)]
+# Offers are numbered on-chain and kept in 64-bit columns.
+OfferId = Annotated[int, Ge(1), Le(BIGINT_MAX)]
+StrictOfferId = Annotated[StrictInt, Ge(1), Le(BIGINT_MAX)]
+VoucherId = Annotated[int, Ge(1), Le(VOUCHER_ID_MAX)]
 
 
 class Strict(BaseModel):
@@ -50,7 +65,7 @@ class StaffIn(Strict):
     username: StrictStr = Field(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9_.@-]+$")
     password: StrictStr = Field(min_length=10, max_length=200)
     role: Literal["admin", "coordinator", "welfare_officer", "provider"]
-    centre_id: StrictInt | None = Field(default=None, ge=1, le=UINT32_MAX)
+    centre_id: StrictId | None = None
     address: StrictStr | None = None
 
 
@@ -59,7 +74,7 @@ class StaffPatch(Strict):
     password: StrictStr | None = Field(default=None, min_length=10, max_length=200,
                                        description="a temporary password: its owner must set their own before anything else")
     role: Literal["admin", "coordinator", "welfare_officer", "provider"] | None = None
-    centre_id: StrictInt | None = Field(default=None, ge=1, le=UINT32_MAX)
+    centre_id: StrictId | None = None
 
 
 class StaffOut(BaseModel):
@@ -104,8 +119,8 @@ class ResidentIn(Strict):
                                                     pattern=r"^[A-Za-z0-9._-]+$",
                                                     description="the version of the terms the resident agreed to (required)")
     consent_at: AwareDatetime | None = Field(default=None, description="when they agreed (default: now)")
-    centre_id: StrictInt | None = Field(default=None, ge=1, le=UINT32_MAX,
-                                        description="the registering centre (a coordinator's own by default)")
+    centre_id: StrictId | None = Field(default=None,
+                                       description="the registering centre (a coordinator's own by default)")
 
 
 class ResidentPatch(Strict):
@@ -140,7 +155,7 @@ class ResidentChangeOut(BaseModel):
 
 
 class ActivityIn(Strict):
-    centre_id: StrictInt = Field(ge=1, le=UINT32_MAX)
+    centre_id: StrictId
     volunteer: StrictStr = Field(description="the resident's wallet address")
     category: StrictInt = Field(ge=1, le=2**16 - 1)
     units: StrictInt = Field(gt=0, le=UINT32_MAX)
@@ -154,7 +169,7 @@ class ActivityIn(Strict):
 class ActivityItem(Strict):
     """One line of a sheet (POST /activities/batch)."""
 
-    centre_id: StrictInt = Field(ge=1, le=UINT32_MAX)
+    centre_id: StrictId
     volunteer: StrictStr
     category: StrictInt = Field(ge=1, le=2**16 - 1)
     units: StrictInt = Field(gt=0, le=UINT32_MAX)
@@ -230,8 +245,18 @@ class BalanceOut(BaseModel):
 # the city. Coin amounts are strings of base units (18 decimals): they do not fit a JSON number.
 
 AMOUNT_PATTERN = r"^[0-9]{1,78}$"
-Amount = Field(pattern=AMOUNT_PATTERN, description="coins in base units (1 coin = 10^18), as a decimal string")
-OptionalAmount = Field(default=None, pattern=AMOUNT_PATTERN, description="coins in base units, as a decimal string")
+
+
+def _uint256(text: str) -> str:
+    if int(text) >= UINT256_LIMIT:
+        raise PydanticCustomError("less_than", "Input should be less than {lt}", {"lt": "2^256"})
+    return text
+
+
+# Coins in base units as a decimal string (they do not fit a JSON number), below 2^256 (the chain's uint256).
+Coins = Annotated[StrictStr, Field(pattern=AMOUNT_PATTERN), AfterValidator(_uint256)]
+Amount = Field(description="coins in base units (1 coin = 10^18), as a decimal string")
+OptionalAmount = Field(default=None, description="coins in base units, as a decimal string")
 # 65 bytes from a key; a smart-contract wallet's (EIP-1271: a Safe's is 65 bytes per owner) may be longer.
 SIGNATURE_PATTERN = r"^0x(?:[0-9a-fA-F]{2}){65,1024}$"
 Hex65 = Field(pattern=SIGNATURE_PATTERN, description="a signature, 0x-prefixed hex: 65 bytes from a key, or a "
@@ -272,11 +297,11 @@ class PrepareIn(Strict):
     """What a resident wants to sign; the answer is the EIP-712 typed data (eth_signTypedData_v4)."""
 
     kind: Literal["redeem", "donate", "pay"]
-    offer_id: StrictInt | None = Field(default=None, ge=1)
-    max_price: StrictStr | None = OptionalAmount
+    offer_id: StrictOfferId | None = None
+    max_price: Coins | None = OptionalAmount
     charity: StrictStr | None = None
     payee: StrictStr | None = None
-    amount: StrictStr | None = OptionalAmount
+    amount: Coins | None = OptionalAmount
     request_ref: StrictStr | None = Field(default=None, pattern=r"^0x[0-9a-fA-F]{64}$")
     memo: StrictStr | None = Field(default=None, max_length=500,
                                    description="hashed with a random 16-byte salt into request_ref if none is given; "
@@ -285,8 +310,8 @@ class PrepareIn(Strict):
 
 
 class RedeemIn(Strict):
-    offer_id: StrictInt = Field(ge=1, le=2**64)
-    max_price: StrictStr = Amount
+    offer_id: StrictOfferId
+    max_price: Coins = Amount
     nonce: StrictInt = Field(ge=0)
     deadline: StrictInt = Field(ge=0, le=2**40)
     signature: StrictStr = Hex65
@@ -294,7 +319,7 @@ class RedeemIn(Strict):
 
 class DonateIn(Strict):
     charity: StrictStr
-    amount: StrictStr = Amount
+    amount: Coins = Amount
     nonce: StrictInt = Field(ge=0)
     deadline: StrictInt = Field(ge=0, le=2**40)
     signature: StrictStr = Hex65
@@ -302,7 +327,7 @@ class DonateIn(Strict):
 
 class PayIn(Strict):
     payee: StrictStr
-    amount: StrictStr = Amount
+    amount: Coins = Amount
     request_ref: StrictStr = Field(pattern=r"^0x[0-9a-fA-F]{64}$")
     nonce: StrictInt = Field(ge=0)
     deadline: StrictInt = Field(ge=0, le=2**40)
@@ -326,14 +351,14 @@ class OperationOut(BaseModel):
 class OfferIn(Strict):
     title: StrictStr = Field(min_length=1, max_length=200)
     description: StrictStr | None = Field(default=None, max_length=2000)
-    price: StrictStr = Amount
+    price: Coins = Amount
     capacity: StrictInt = Field(ge=1, le=UINT32_MAX)
 
 
 class OfferPatch(Strict):
     title: StrictStr | None = Field(default=None, min_length=1, max_length=200)
     description: StrictStr | None = Field(default=None, max_length=2000)
-    price: StrictStr | None = OptionalAmount
+    price: Coins | None = OptionalAmount
     capacity: StrictInt | None = Field(default=None, ge=1, le=UINT32_MAX)
     active: StrictBool | None = None
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, StrictFloat, StrictInt, StringConstraints
+from pydantic import BaseModel, Field, StrictFloat, StringConstraints
 
-from backend.api.schemas import UINT32_MAX, Strict
+from backend.api.schemas import Strict, StrictId
 from backend.api.schemas.texts import AreaCode, Text, Title
 
 
@@ -31,7 +31,7 @@ class OrganisationIn(Strict):
     name: Title
     kind: Literal["farm", "small_firm", "social_economy", "nonprofit", "public", "other"]
     area: AreaCode
-    centre_id: StrictInt = Field(ge=1, le=UINT32_MAX)
+    centre_id: StrictId
     representative: Annotated[str, StringConstraints(strict=True)] = Field(description="the representative's wallet address")
 
 

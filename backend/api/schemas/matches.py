@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field, StrictBool, StrictInt
 
-from backend.api.schemas import Strict
+from backend.api.schemas import Strict, StrictId
 from backend.api.schemas.texts import Body
 
 
 class MatchIn(Strict):
-    talent_id: StrictInt = Field(ge=1)
+    talent_id: StrictId
 
 
 class ConfirmIn(Strict):

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, Field, StrictInt
 
-from backend.api.schemas import UINT32_MAX, Strict
+from backend.api.schemas import Strict, StrictId
 from backend.api.schemas.texts import AreaCode, Body, Title
 from backend.api.schemas.talents import TalentOut
 
@@ -20,8 +20,8 @@ class NeedIn(Strict):
     ends_at: AwareDatetime
     people_needed: StrictInt = Field(default=1, ge=1, le=50)
     settlement: Literal["volunteer_activity", "payment"] = "volunteer_activity"
-    centre_id: StrictInt | None = Field(default=None, ge=1, le=UINT32_MAX)
-    organisation_id: StrictInt | None = Field(default=None, ge=1)
+    centre_id: StrictId | None = None
+    organisation_id: StrictId | None = None
 
 
 class ProjectNeedIn(Strict):

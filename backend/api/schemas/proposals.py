@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field, StrictInt
+from pydantic import BaseModel, Field
 
-from backend.api.schemas import UINT32_MAX, Strict
+from backend.api.schemas import Strict, StrictId
 from backend.api.schemas.texts import AreaCode, Body, Text, Title
 from backend.api.schemas.needs import NeedOut, ProjectNeedIn
 
@@ -52,5 +52,5 @@ class ProposalDetail(ProposalOut):
 
 
 class ProjectIn(Strict):
-    centre_id: StrictInt = Field(ge=1, le=UINT32_MAX)
+    centre_id: StrictId
     needs: list[ProjectNeedIn] = Field(min_length=1, max_length=20)

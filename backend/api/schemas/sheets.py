@@ -6,7 +6,8 @@ from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 
-UINT32_MAX = 2**32 - 1
+from backend.api.schemas import UINT32_MAX, Id, StrictId
+from backend.domain.bounds import BIGINT_MAX
 
 
 class SheetForm(BaseModel):
@@ -18,13 +19,13 @@ class SheetForm(BaseModel):
     occurred_on: date = Field(description="the event's day, YYYY-MM-DD")
     place: str | None = Field(default=None, max_length=300)
     description: str | None = Field(default=None, max_length=2000)
-    centre_id: int | None = Field(default=None, ge=1, le=UINT32_MAX, description="the admin's: which centre's sheet")
+    centre_id: Id | None = Field(default=None, description="the admin's: which centre's sheet")
 
 
 class SheetLinePatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    resident_id: StrictInt | None = Field(default=None, ge=1, description="the resident, as found with GET /residents")
+    resident_id: StrictId | None = Field(default=None, description="the resident, as found with GET /residents")
     identifier: StrictStr | None = Field(default=None, min_length=1, max_length=60,
                                          description="or a member number, wallet address or phone")
     units: StrictInt | None = Field(default=None, gt=0, le=UINT32_MAX)
@@ -43,7 +44,7 @@ class SheetSignature(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    nonce: StrictInt = Field(ge=0, le=2**64, description="message.nonce of the typed data signed")
+    nonce: StrictInt = Field(ge=0, le=BIGINT_MAX, description="message.nonce of the typed data signed")
     deadline: StrictInt = Field(ge=0, le=2**40, description="message.deadline of the typed data signed")
     signature: StrictStr = Field(min_length=4, max_length=4000, pattern="^0x[0-9a-fA-F]+$",
                                  description="65 bytes from a key, or a smart-contract wallet's own form (EIP-1271)")

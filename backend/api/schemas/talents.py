@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 
-from pydantic import BaseModel, Field, StrictInt
+from pydantic import BaseModel, Field
 
-from backend.api.schemas import Strict
+from backend.api.schemas import Strict, StrictId
 from backend.api.schemas.texts import AreaCode, Body, Slot, Text, Title
 
 
@@ -16,7 +16,7 @@ class TalentIn(Strict):
     area: AreaCode
     availability: list[Slot] = Field(min_length=1, max_length=21,
                                      description='weekly slots: "mon-morning", "sat-evening", "sun", "weekend", "weekdays", "any"')
-    organisation_id: StrictInt | None = Field(default=None, ge=1)
+    organisation_id: StrictId | None = None
 
 
 class TalentPatch(Strict):
