@@ -34,9 +34,10 @@ class _SendsReturnOnceMined(Web3Middleware):
     is published, and hands Brownie the hash it expects from `eth_send(Raw)Transaction`.
 
     Anvil (1.7.1) answers `eth_sendTransaction` before its automine has run, and while mining it writes the new state
-    before it publishes the block and its receipts: for a moment `eth_getTransactionCount(sender, "latest")` is past the
-    transaction's nonce while `eth_getTransactionReceipt` is still null. Brownie's confirmation thread asks exactly that,
-    in that order, right after sending, and takes the pair as "Tx dropped without known replacement" (docs/toolchain.md).
+    before it publishes the block and its receipts: for a moment `eth_getTransactionCount(sender, "latest")` is past
+    the transaction's nonce while `eth_getTransactionReceipt` is still null. Brownie's confirmation thread asks exactly
+    that, in that order, right after sending, and takes the pair as "Tx dropped without known replacement"
+    (docs/toolchain.md).
     """
 
     SYNC = {"eth_sendTransaction": "eth_sendTransactionSync", "eth_sendRawTransaction": "eth_sendRawTransactionSync"}
