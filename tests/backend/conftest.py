@@ -18,6 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 import uvicorn
+from sqlalchemy import select
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
@@ -34,7 +35,7 @@ from backend.chain.sender import OpSender  # noqa: E402
 from backend.chain.writer import ChainWriter  # noqa: E402
 from backend.config import Settings  # noqa: E402
 from backend.store.db import make_engine, make_session_factory, migrate, transaction  # noqa: E402
-from backend.store.models import Activity, ChainOp, OutboxItem, StaffUser  # noqa: E402
+from backend.store.models import Activity, AdminAudit, ChainOp, OutboxItem, StaffUser  # noqa: E402
 
 ADMIN_PASSWORD = "admin-password-1"
 RELAYER_INDEX = 9  # the dev account that pays the gas of residents' requests (admin: 0; providers: 3 and 4)
@@ -256,3 +257,12 @@ def activity_body(volunteer: str, **overrides) -> dict:
             "place": "Seocho-daero 74 community kitchen", "description": "served lunch with 김민지 (010-1234-5678)"}
     body.update(overrides)
     return body
+
+
+def audit_rows(backend, action: str, **params) -> list[AdminAudit]:
+    """The audit log's rows of `action` whose parameters include `params` (e.g. user_id=3), oldest first."""
+    with backend.sessions() as s:
+        rows = [a for a in s.scalars(select(AdminAudit).where(AdminAudit.action == action).order_by(AdminAudit.id))
+                if all(a.params.get(k) == v for k, v in params.items())]
+        s.expunge_all()
+        return rows

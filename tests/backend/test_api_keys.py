@@ -10,12 +10,12 @@ from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
-from conftest import PASSWORD, activity_body, new_resident
+from conftest import PASSWORD, activity_body, audit_rows, new_resident
 from sqlalchemy import select, update
 
 from backend.services.security import password_mark
 from backend.store.db import transaction
-from backend.store.models import AdminAudit, ApiKey, StaffUser
+from backend.store.models import ApiKey, StaffUser
 
 NEW_PASSWORD = "my-own-password-7"
 
@@ -43,14 +43,6 @@ def new_key(backend, headers, **body) -> dict:
 
 def as_key(key: dict, lang: str = "en") -> dict:
     return {"X-API-Key": key["key"], "Accept-Language": lang}
-
-
-def audit_rows(backend, action: str, key_id: int) -> list[AdminAudit]:
-    with backend.sessions() as s:
-        rows = [a for a in s.scalars(select(AdminAudit).where(AdminAudit.action == action).order_by(AdminAudit.id))
-                if a.params.get("key_id") == key_id]
-        s.expunge_all()
-        return rows
 
 
 # ---------------------------------------------------------------------------------------------- expiry
@@ -201,7 +193,7 @@ def test_a_key_survives_its_password_hashed_again_at_sign_in(backend):
 def test_creating_a_key_is_audited_without_its_secret(backend, admin_headers):
     staff, coordinator = new_coordinator(backend, admin_headers)
     key = new_key(backend, coordinator, scope="read", days=5)
-    (row,) = audit_rows(backend, "create_api_key", key["id"])
+    (row,) = audit_rows(backend, "create_api_key", key_id=key["id"])
     assert (row.actor, row.actor_user_id, row.centre_id) == (staff["username"], staff["id"], 1)
     assert row.params == {"user_id": staff["id"], "username": staff["username"], "key_id": key["id"],
                           "prefix": key["prefix"], "label": "tablet", "scope": "read",
@@ -214,7 +206,7 @@ def test_revoking_a_key_is_audited_under_who_revoked_it(backend, admin_headers):
     key = new_key(backend, coordinator)
     assert backend.http.delete(f"/auth/api-keys/{key['id']}", headers=admin_headers).status_code == 204
     assert backend.http.delete(f"/auth/api-keys/{key['id']}", headers=coordinator).status_code == 204  # again: no row
-    (row,) = audit_rows(backend, "revoke_api_key", key["id"])
+    (row,) = audit_rows(backend, "revoke_api_key", key_id=key["id"])
     assert row.actor == "admin" and row.params["user_id"] == staff["id"] and row.params["prefix"] == key["prefix"]
     r = backend.http.get("/admin/audit", params={"action": "revoke_api_key"}, headers=admin_headers)
     assert r.status_code == 200 and key["id"] in [e["params"]["key_id"] for e in r.json()]

@@ -16,7 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import httpx
 import pytest
 from argon2 import PasswordHasher
-from conftest import ADMIN_PASSWORD, COIN, PASSWORD, serve
+from conftest import ADMIN_PASSWORD, COIN, PASSWORD, audit_rows, serve
 from residents_helpers import new_wallet, personal_sign, sign_in, siwe_text
 from sqlalchemy import func, select
 from test_residents import create_offer_on_chain, earn
@@ -26,7 +26,7 @@ from backend.chain.client import ChainClient
 from backend.domain import siwe
 from backend.services import residents
 from backend.store.db import transaction
-from backend.store.models import AdminAudit, LoginThrottle, SiweNonce, StaffUser
+from backend.store.models import LoginThrottle, SiweNonce, StaffUser
 
 with warnings.catch_warnings():  # Starlette asks for httpx2; its TestClient still works with httpx
     warnings.simplefilter("ignore", DeprecationWarning)
@@ -369,14 +369,6 @@ def test_offers_come_from_the_index_right_after_each_change_and_without_a_call_p
 # ---------------------------------------------------------------------------------------------- staff changes
 
 
-def _audit(backend, action: str, user_id: int) -> list[AdminAudit]:
-    with backend.sessions() as s:
-        rows = [a for a in s.scalars(select(AdminAudit).where(AdminAudit.action == action).order_by(AdminAudit.id))
-                if a.params.get("user_id") == user_id]
-        s.expunge_all()
-        return rows
-
-
 def test_every_staff_change_is_one_row_of_the_audit_log(backend, admin_headers):
     user = new_staff(backend, admin_headers)
     uid = user["id"]
@@ -389,7 +381,7 @@ def test_every_staff_change_is_one_row_of_the_audit_log(backend, admin_headers):
                 "change_staff_role": {"before": "coordinator", "after": "welfare_officer"},
                 "move_staff": {"before": 1, "after": 2}, "reset_staff_password": {"temporary": True}}
     for action, params in expected.items():
-        (row,) = _audit(backend, action, uid)
+        (row,) = audit_rows(backend, action, user_id=uid)
         assert (row.actor, row.params) == ("admin", {"user_id": uid, "username": user["username"], **params})
         assert "temporary-pass-1" not in str(row.params)
     listed = backend.http.get("/admin/audit", params={"action": "change_staff_role"}, headers=admin_headers).json()
@@ -449,7 +441,7 @@ def test_a_reset_password_must_be_replaced_by_its_owner_before_anything_else(bac
     r = backend.http.post("/auth/password", json={"current_password": "temporary-pass-1", "new_password": NEW_PASSWORD},
                           headers=temp)
     assert r.status_code == 204, r.text
-    (changed,) = _audit(backend, "set_own_password", officer["id"])
+    (changed,) = audit_rows(backend, "set_own_password", user_id=officer["id"])
     assert changed.actor == officer["username"] and changed.actor_user_id == officer["id"]
     assert changed.params["after_reset"] is True and changed.params["client"] == "127.0.0.1"
     refused(backend.http.get("/reports", headers=temp), 401, "unauthorized")  # its sessions ended with it
