@@ -743,7 +743,8 @@ class MatchIndex:
         fixed = fixed_weights(self.meaning.matches if self.meaning else 0)
         weights = blend(fixed, fit_weights(np.array(rows), np.array(ys)), LEARNED_SHARE) if learned else fixed
         self.scorer = Scorer(self.scorer.areas, weights)
-        self._trained = True
+        # Trained on too few texts to learn a meaning space (a platform starting): learn it as offers come.
+        self._trained, self._auto_at = self.meaning is not None, len(self)
         return TrainReport(len(self), texts, len(ys), learned, {f: round(getattr(weights, f), 4) for f in FACTORS})
 
     def restore(self, meaning: Meaning | None, weights: Weights) -> None:
@@ -755,7 +756,7 @@ class MatchIndex:
                 self._tf[d], labels_of(self._tf[d], doc.tags))
         self._matrix = None
         self.scorer = Scorer(self.scorer.areas, weights)
-        self._trained = True
+        self._trained, self._auto_at = meaning is not None, len(self)
 
     def _meaning_now(self) -> None:
         """An index never trained learns its meaning space from its offers (their words, tags and seed talents)

@@ -9,12 +9,13 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.config import Settings
+from backend.domain.bounds import ROW_ID_MAX
 from backend.domain.errors import Refusal
 from backend.services import community_rewards, posting
 from backend.services.actors import ResidentPrincipal
@@ -35,7 +36,9 @@ from backend.store.sealing import Sealer, SealingError
 REFUSALS_LOGGED = {"not_your_area": "area", "staff_required": "role", "password_change_required": "password",
                    "api_key_read_only": "scope"}
 REFUSED_PREFIX = "refused:"
-_MAX_ID = 2**31 - 1
+# The same refusal of the same account on the same report is logged once per window: a loop over every id cannot
+# bury the officers' log under rows (nor grow the table at a request's pace).
+REFUSED_LOG_WINDOW = timedelta(hours=1)
 
 
 def refusal_of(action: str) -> str | None:
@@ -56,12 +59,14 @@ def refused(db: Session, who, report_id, code: str) -> None:
         report_id = int(report_id)
     except (TypeError, ValueError):
         return
-    if not 0 < report_id <= _MAX_ID:
+    if not 0 < report_id <= ROW_ID_MAX:
         return
+    action = REFUSED_PREFIX + why
     with write_transaction(db):
         r = db.get(NeighbourReport, report_id)
-        if r is not None:
-            report_rows.log_access(db, [r], who.user_id, who.name, REFUSED_PREFIX + why)
+        if r is not None and not report_rows.logged_since(db, r.id, who.user_id, action,
+                                                          datetime.now(UTC) - REFUSED_LOG_WINDOW):
+            report_rows.log_access(db, [r], who.user_id, who.name, action)
 
 
 @contextmanager

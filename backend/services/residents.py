@@ -51,21 +51,30 @@ def new_siwe_nonce(settings: Settings) -> tuple[str, datetime]:
 def sign_in(db: Session, settings: Settings, chain: ChainClient, message_text: str, signature: str,
             client: str) -> tuple[str, int]:
     """Checks the signed message (its nonce ours and not expired first, then domain, URI, chain id, times, signature
-    — a key's, or a smart-contract wallet's by EIP-1271, deployed or not yet by EIP-6492) and uses up its nonce: (the address, the session's lifetime
-    in seconds). Only here is anything written: the used nonce, until it would have expired anyway."""
+    — a key's, or a smart-contract wallet's by EIP-1271, deployed or not yet by EIP-6492) and uses up its nonce:
+    (the address, the session's lifetime in seconds). Only here is anything written: the used nonce, until it would have expired anyway."""
     key = _nonce_key(settings)
     issued = siwe.check_nonce(key, siwe.parse(message_text).nonce, int(time.time()), settings.siwe_nonce_ttl_s)
     now = datetime.now(UTC)
-    # A refused signature costs the node a call or two (a contract wallet's check): counted per client address.
+    # A signature the address's key did not make is asked of the node (is it a contract wallet that accepts it?):
+    # those asks are counted per client address, and a client past the limit is held before the node is asked. A
+    # key's own valid signature never reaches this, so one client cannot lock out the others at its address.
     throttle_key = f"siwe-client:{client}"
-    login_throttle.check_client(db, throttle_key, settings.siwe_client_max_failures, settings.siwe_client_window_s, now)
-    db.rollback()
+    asked = False
+
+    def contract_accepts(who: str, digest: bytes, sig: bytes) -> bool:
+        nonlocal asked
+        login_throttle.check_client(db, throttle_key, settings.siwe_client_max_failures,
+                                    settings.siwe_client_window_s, now)
+        db.rollback()
+        asked = True
+        return counterfactual.accepts(chain, who, digest, sig)
+
     try:
         message = siwe.verify(message_text, signature, domain=settings.siwe_domain, uri=settings.siwe_uri,
-                              chain_id=chain.chain_id,
-                              contract_accepts=lambda who, digest, sig: counterfactual.accepts(chain, who, digest, sig))
+                              chain_id=chain.chain_id, contract_accepts=contract_accepts)
     except Refusal as refused:
-        if refused.code == "siwe_bad_signature":
+        if refused.code == "siwe_bad_signature" and asked:
             login_throttle.count_client_failure(db, throttle_key, settings.siwe_client_window_s, now)
         raise
     used = Refusal(401, "siwe_nonce_used", "the nonce was already used; get a new one from GET /siwe/nonce")

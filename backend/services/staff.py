@@ -116,12 +116,18 @@ def set_own_password(db: Session, user_id: int, current: str, new: str, client: 
         return user
 
 
-def set_password_hash(db: Session, user_id: int, old_hash: str, password_hash: str) -> None:
+def set_password_hash(db: Session, user_id: int, old_hash: str, password_hash: str) -> bool:
     """The same password hashed again with the current parameters (at a successful sign-in): the password did not
-    change, so the account's API keys made under the old hash carry the new hash's mark and keep working."""
-    db.execute(sql_update(StaffUser).where(StaffUser.id == user_id).values(password_hash=password_hash))
+    change, so the account's API keys made under the old hash carry the new hash's mark and keep working. Only if
+    the stored hash is still `old_hash`: a reset or another sign-in's rehash since the password was checked wins
+    (False), so a rehash can neither undo a reset nor leave the keys under a mark no hash has."""
+    changed = db.execute(sql_update(StaffUser).where(StaffUser.id == user_id, StaffUser.password_hash == old_hash)
+                         .values(password_hash=password_hash)).rowcount
+    if changed != 1:
+        return False
     db.execute(sql_update(ApiKey).where(ApiKey.user_id == user_id, ApiKey.password_mark == password_mark(old_hash))
                .values(password_mark=password_mark(password_hash)))
+    return True
 
 
 def _audit(db: Session, admin: tuple[str, int], action: str, user: StaffUser, params: dict) -> None:
@@ -142,7 +148,8 @@ def create_api_key(db: Session, user_id: int, label: str, *, scope: str, days: i
     """A key acting as the account, for a machine client: (its row, the key, shown this once). It works for `days`
     (at most `max_days`, VB_API_KEY_MAX_DAYS; that by default) and until the account's password changes; `scope`
     "read" (GET only) or "write". Audited as create_api_key (never the key)."""
-    assert scope in API_KEY_SCOPES, scope  # the request's schema allows no other
+    if scope not in API_KEY_SCOPES:  # the request's schema allows no other; a caller in code might
+        raise Refusal(422, "invalid_request", why=f"scope: give one of {', '.join(sorted(API_KEY_SCOPES))}")
     if days is not None and not 1 <= days <= max_days:
         raise Refusal(422, "api_key_lifetime_too_long", max_days=max_days)
     key, prefix, digest = new_api_key()

@@ -18,7 +18,7 @@ from backend.config import Settings
 from backend.domain.errors import Refusal
 from backend.services import login_throttle, staff
 from backend.services.security import (REFRESH_PREFIX, hash_password, issue_token, new_refresh_token,
-                                       password_needs_rehash, refresh_digest)
+                                       password_needs_rehash, refresh_digest, verify_password)
 from backend.store import staff_sessions as store
 from backend.store.accounts import account_by_id
 from backend.store.db import write_transaction
@@ -65,8 +65,12 @@ def sign_in(db: Session, settings: Settings, username: str, password: str, clien
     expires_at = now + timedelta(seconds=settings.staff_session_ttl_s)
     rehashed = hash_password(password) if password_needs_rehash(user.password_hash) else None
     with write_transaction(db):
-        if rehashed is not None:
-            staff.set_password_hash(db, user.id, user.password_hash, rehashed)
+        if rehashed is not None and not staff.set_password_hash(db, user.id, user.password_hash, rehashed):
+            # The hash changed since the password was checked: another sign-in's rehash (the same password under
+            # its hash) or a reset (another password: this sign-in no longer holds).
+            rehashed = account_by_id(db, user.id).password_hash
+            if not verify_password(rehashed, password):
+                raise Refusal(401, "unauthorized", "wrong username or password")
         store.forget_old(db, now)
         store.start(db, user.id, secrets.token_hex(16), digest, now, expires_at)
     return _signed_in(settings, user, token, expires_at, now, rehashed)

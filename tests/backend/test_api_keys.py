@@ -13,6 +13,7 @@ from argon2 import PasswordHasher
 from conftest import PASSWORD, activity_body, audit_rows, new_resident
 from sqlalchemy import select, update
 
+from backend.services import staff as staff_service
 from backend.services.security import password_mark
 from backend.store.db import transaction
 from backend.store.models import ApiKey, StaffUser
@@ -185,6 +186,29 @@ def test_a_key_survives_its_password_hashed_again_at_sign_in(backend):
     assert before != weak
     backend.login(username)  # hashed again, once more
     assert backend.http.get("/activities", headers=as_key(key)).status_code == 200
+
+
+def test_a_rehash_that_comes_after_a_reset_changes_nothing(backend):
+    """A sign-in checked the old password, then a reset stored another before its rehash was written: the reset
+    stands (the old password does not come back) and the keys stay ended."""
+    username = f"race-{secrets.token_hex(4)}"
+    with transaction(backend.sessions) as s:
+        weak = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1).hash(PASSWORD)
+        user = StaffUser(username=username, password_hash=weak, role="coordinator", centre_id=1)
+        s.add(user)
+        s.flush()
+        user_id = user.id
+        s.add(ApiKey(user_id=user_id, prefix=secrets.token_hex(4), secret_sha256="0" * 64, label="k",
+                     created_at=datetime.now(UTC), expires_at=datetime.now(UTC) + timedelta(days=1), scope="write",
+                     password_mark=password_mark(weak)))
+    reset = PasswordHasher().hash("a-temporary-password-1")
+    with transaction(backend.sessions) as s:  # the reset, between the sign-in's check and its rehash
+        s.execute(update(StaffUser).where(StaffUser.id == user_id).values(password_hash=reset))
+    with transaction(backend.sessions) as s:
+        assert not staff_service.set_password_hash(s, user_id, weak, PasswordHasher().hash(PASSWORD))
+    with backend.sessions() as s:
+        assert s.scalar(select(StaffUser.password_hash).where(StaffUser.id == user_id)) == reset
+        assert s.scalar(select(ApiKey.password_mark).where(ApiKey.user_id == user_id)) == password_mark(weak)
 
 
 # ---------------------------------------------------------------------------------------------- audit

@@ -286,6 +286,18 @@ def test_an_untrained_index_relearns_once_its_offers_have_grown_by_a_quarter():
     assert index.meaning is not first and index.meaning.texts == len(docs) + len(extra)
 
 
+def test_an_index_trained_before_it_had_offers_learns_once_they_come():
+    """An API process starts on a new platform: trained on nothing (no meaning space), then offers are posted."""
+    docs, _ = _learned_world()
+    index = MatchIndex(AREAS)
+    index.train([])
+    assert index.meaning is None
+    for d in docs:
+        index.upsert(d)
+    index.rank(NeedQuery("배관 수리", "banpo1", parse_slots(["sat"]), owner="me"), 3)
+    assert index.meaning is not None and index.meaning.texts == len(docs)
+
+
 def test_a_trained_index_does_not_relearn_by_itself():
     docs, history = _learned_world()
     index = index_of(*docs)

@@ -75,33 +75,39 @@ def test_siwe_nonce_reused_unknown_or_expired(backend):
 
 
 def test_a_client_whose_signatures_keep_failing_is_held_before_the_node_is_asked(backend, monkeypatch):
-    """Each refused signature asks the node (is the address a contract wallet, and does it accept?): a client gets
-    VB_SIWE_CLIENT_MAX_FAILURES of them per window, then 429 — before the signature is even looked at."""
-    from backend.store.models import LoginThrottle
-
-    def forget_client() -> None:  # this module's other tests fail signatures from the same address
-        with backend.sessions() as s, s.begin():
-            s.query(LoginThrottle).filter(LoginThrottle.key.like("siwe-client:%")).delete(synchronize_session=False)
-
-    forget_client()
+    """Each signature the address's key did not make asks the node (is the address a contract wallet, and does it
+    accept?): a client gets VB_SIWE_CLIENT_MAX_FAILURES of them per window, then 429 before the node is asked."""
+    forget_siwe_clients(backend)
     monkeypatch.setattr(backend.app.state.settings, "siwe_client_max_failures", 2)
     alice, mallory = new_wallet(), new_wallet()
     for _ in range(2):
         _, text, sig = _siwe(backend, alice, signer=mallory)
         refused(backend.http.post("/siwe/verify", json={"message": text, "signature": sig}), 401, "siwe_bad_signature")
-    _, text, sig = _siwe(backend, alice)
+    _, text, sig = _siwe(backend, alice, signer=mallory)
     r = backend.http.post("/siwe/verify", json={"message": text, "signature": sig})
     assert r.status_code == 429 and r.json()["error"] == "login_throttled" and int(r.headers["Retry-After"]) > 0, r.text
-    forget_client()
+    forget_siwe_clients(backend)
+    _, text, sig = _siwe(backend, alice, signer=mallory)
+    refused(backend.http.post("/siwe/verify", json={"message": text, "signature": sig}), 401, "siwe_bad_signature")
+
+
+def test_a_held_client_address_still_signs_in_with_a_keys_own_signature(backend, monkeypatch):
+    """Residents behind one address (a mobile carrier's NAT, a centre's Wi-Fi) are not locked out by one of them:
+    a signature the address's key made never asks the node, so it is never held."""
+    forget_siwe_clients(backend)
+    monkeypatch.setattr(backend.app.state.settings, "siwe_client_max_failures", 1)
+    alice, mallory = new_wallet(), new_wallet()
+    for _ in range(2):
+        _, text, sig = _siwe(backend, alice, signer=mallory)
+        backend.http.post("/siwe/verify", json={"message": text, "signature": sig})
+    _, text, sig = _siwe(backend, new_wallet())
     assert backend.http.post("/siwe/verify", json={"message": text, "signature": sig}).status_code == 200
+    forget_siwe_clients(backend)
 
 
 def test_other_refusals_do_not_count_against_the_client(backend, monkeypatch):
     """A wrong domain or an expired message is refused without asking the node: not counted."""
-    from backend.store.models import LoginThrottle
-
-    with backend.sessions() as s, s.begin():
-        s.query(LoginThrottle).filter(LoginThrottle.key.like("siwe-client:%")).delete(synchronize_session=False)
+    forget_siwe_clients(backend)
     monkeypatch.setattr(backend.app.state.settings, "siwe_client_max_failures", 1)
     alice = new_wallet()
     for _ in range(3):
@@ -109,6 +115,14 @@ def test_other_refusals_do_not_count_against_the_client(backend, monkeypatch):
         refused(backend.http.post("/siwe/verify", json={"message": text, "signature": sig}), 401, "siwe_wrong_domain")
     _, text, sig = _siwe(backend, alice)
     assert backend.http.post("/siwe/verify", json={"message": text, "signature": sig}).status_code == 200
+
+
+def forget_siwe_clients(backend) -> None:
+    """This module's tests fail signatures from the same client address: each starts the count afresh."""
+    from backend.store.models import LoginThrottle
+
+    with backend.sessions() as s, s.begin():
+        s.query(LoginThrottle).filter(LoginThrottle.key.like("siwe-client:%")).delete(synchronize_session=False)
 
 
 # ---------------------------------------------------------------------------------------------- relayed requests
