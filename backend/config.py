@@ -6,6 +6,7 @@ manifest in deployments/. Everything else is set per deployment through the envi
 
 from __future__ import annotations
 
+import ipaddress
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -220,12 +221,12 @@ class Settings(BaseSettings):
     # neighbour reports of each kind in any 24 hours (429 posting_limited, with when to try again), and at most
     # `community_open_per_resident` of each kind open at once (active talents, open needs and proposals, reports not
     # yet decided; 409 too_many_open). Staff posts are not limited.
-    community_talents_per_day: int = Field(default=20, ge=1)
-    community_needs_per_day: int = Field(default=20, ge=1)
-    community_proposals_per_day: int = Field(default=20, ge=1)
-    community_comments_per_day: int = Field(default=20, ge=1)
-    community_reports_per_day: int = Field(default=5, ge=1)
-    community_open_per_resident: int = Field(default=100, ge=1)
+    community_talents_per_day: int = Field(default=20, ge=1, le=10_000)
+    community_needs_per_day: int = Field(default=20, ge=1, le=10_000)
+    community_proposals_per_day: int = Field(default=20, ge=1, le=10_000)
+    community_comments_per_day: int = Field(default=20, ge=1, le=10_000)
+    community_reports_per_day: int = Field(default=5, ge=1, le=10_000)
+    community_open_per_resident: int = Field(default=100, ge=1, le=100_000)
 
     # The national volunteer portal 1365 (docs/portal.md): the public data portal's volunteer-participation service
     # (its end point, and the account's service key, which stays out of logs and answers), asked at most
@@ -291,9 +292,18 @@ def get_settings() -> Settings:
 
 
 def loopback(url: str) -> bool:
-    """Does the URL (or a bare host[:port]) name this machine?"""
-    host = urlsplit(url if "//" in url else f"//{url}").hostname or ""
-    return host in ("localhost", "::1") or host.startswith("127.")
+    """Does the URL (or a bare host[:port]) name this machine: localhost or a loopback address (127.x, ::1; not a
+    name that merely starts with "127.")?"""
+    try:
+        host = urlsplit(url if "//" in url else f"//{url}").hostname or ""
+    except ValueError:
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def local_chain(settings: Settings, chain_id: int | None) -> bool:
@@ -305,7 +315,9 @@ def local_chain(settings: Settings, chain_id: int | None) -> bool:
 
 def deployment_problems(settings: Settings, chain_id: int | None) -> list[str]:
     """What makes these settings unsafe for a real deployment (nothing on a development chain): the API refuses to
-    start with any of them."""
+    start with any of them. A node on this machine not reached at start (`chain_id` None) passes: the process then
+    never reaches a chain (it does not reconnect: no sign-in with a wallet, no key used), and a secret made up for
+    it is as unguessable as a configured one, only not shared with other processes."""
     if local_chain(settings, chain_id):
         return []
     problems = []

@@ -16,7 +16,7 @@ from backend.chain.attestation_pages import (ACTIVITY_ATTESTED_TOPIC, Attestatio
 from backend.chain.deployment import Deployment, load_deployment, manifest_path
 from backend.chain.events import abi_type, decode_event, event_topic
 from backend.chain.logs import LogReader, LogsIncomplete, logs_rpc
-from backend.config import Settings, local_chain
+from backend.config import Settings, local_chain, redacted_url
 from backend.domain.activities import Rule
 
 
@@ -41,7 +41,9 @@ class ChainClient:
         try:
             chain_id = self.web3.eth.chain_id
         except Exception as exc:
-            raise ChainUnavailable(f"cannot reach the node at {settings.rpc_url}: {exc}") from None
+            # Named without its secret: a hosted node's URL (and the error that quotes it) carries a provider's key.
+            raise ChainUnavailable(f"cannot reach the node at {redacted_url(settings.rpc_url, database=False)}: "
+                                   f"{type(exc).__name__}") from None
         self.deployment = deployment or load_deployment(manifest_path(chain_id, settings.deployments_dir))
         if self.deployment.chain_id != chain_id:
             raise ChainUnavailable(f"the node is chain {chain_id}, the manifest is for chain {self.deployment.chain_id}")

@@ -9,7 +9,6 @@ import secrets
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from urllib.parse import urlsplit
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
@@ -18,7 +17,7 @@ from sqlalchemy.orm import Session
 from backend.chain import counterfactual, reads
 from backend.chain.attestation_pages import centre_of
 from backend.chain.client import ChainClient
-from backend.config import Settings
+from backend.config import Settings, loopback
 from backend.domain import siwe
 from backend.domain.errors import Refusal
 from backend.services import directory, login_throttle
@@ -133,7 +132,7 @@ def network_info(chain_id: int, settings: Settings) -> dict:
     """The chain as a wallet adds it. The backend's own RPC URL is offered only when it is on this machine (a
     local development chain): a hosted one may hold an API key, so a real deployment names VB_PUBLIC_RPC_URL."""
     rpc = settings.public_rpc_url
-    if rpc is None and urlsplit(settings.rpc_url).hostname in ("127.0.0.1", "localhost", "::1"):
+    if rpc is None and loopback(settings.rpc_url):
         rpc = settings.rpc_url
     return {"name": settings.network_name or f"Volunteer Bank (chain {chain_id})",
             "native_currency": {"name": "Ether", "symbol": "ETH", "decimals": 18},

@@ -10,7 +10,8 @@ from fastapi.testclient import TestClient
 from backend.api.app import create_app
 from backend.chain.keys import KeyError_, load_centre_signers, load_sender_keys
 from backend.chain.keys import dev_key
-from backend.config import Settings, deployment_problems, local_chain
+from backend.chain.client import ChainClient, ChainUnavailable
+from backend.config import Settings, deployment_problems, local_chain, loopback
 
 REMOTE = "https://eth-sepolia.example.org/v2/provider-key"
 PUBLIC = {"siwe_domain": "bank.example.org", "siwe_uri": "https://bank.example.org"}
@@ -90,3 +91,17 @@ def test_the_api_starts_against_a_remote_node_once_configured(backend, tmp_path)
                  jwt_secret="s" * 32, **PUBLIC)
     with TestClient(create_app(s, chain=backend.chain)) as client:
         assert client.get("/health").status_code in (200, 503)
+
+
+def test_a_host_name_that_starts_like_a_loopback_address_is_not_this_machine(tmp_path):
+    assert not loopback("http://127.evil.example:8545") and not loopback("127.0.0.1.nip.io:8000")
+    assert loopback("http://127.0.0.2:8545") and loopback("localhost:8000")
+    assert not local_chain(settings(tmp_path, rpc_url="http://127.evil.example:8545"), 1337)
+
+
+def test_an_unreachable_hosted_node_is_named_without_its_key(tmp_path):
+    """The error an API process logs when the node does not answer (a hosted URL carries its provider's key)."""
+    s = settings(tmp_path, rpc_url="http://127.0.0.1:9/v3/provider-secret-key", rpc_timeout_s=1)
+    with pytest.raises(ChainUnavailable) as refused:
+        ChainClient(s)
+    assert "provider-secret-key" not in str(refused.value) and "127.0.0.1:9" in str(refused.value)

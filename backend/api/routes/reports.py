@@ -1,5 +1,5 @@
-"""Neighbour-in-need reports: sealed, read only by the welfare officers of their area, every read and every refused
-attempt of a staff account logged (services.reports)."""
+"""Neighbour-in-need reports: sealed, read only by the welfare officers of their area; every read, and a staff
+account's refused attempt to open one (once per account, reason and hour), logged (services.reports)."""
 
 from __future__ import annotations
 
