@@ -84,22 +84,6 @@ def _password_change_required() -> Refusal:
     return Refusal(403, "password_change_required")
 
 
-async def current_principal(
-    request: Request,
-    settings: SettingsDep,
-    db: DbDep,
-    authorization: Annotated[str | None, Header()] = None,
-    x_api_key: Annotated[str | None, Header()] = None,
-) -> Principal:
-    """Who is asking. A staff account whose password someone else set is refused (403 password_change_required)
-    on every route but POST /auth/password (password_changer) until its owner sets their own. An API key of scope
-    "read" is refused (403 api_key_read_only) on every request but GET and HEAD: every route that needs a principal
-    (require's role check included) comes through here or through require_logging_refusals, which makes the same
-    checks (_admitted), so no route can forget the scope."""
-    principal, must_change = await _principal(request, settings, db, authorization, x_api_key)
-    return _admitted(request, principal, must_change)
-
-
 def _admitted(request: Request, principal: Principal, must_change: bool) -> Principal:
     """The principal, unless its password must be set first or its API key may not make this request."""
     if must_change:
@@ -109,19 +93,15 @@ def _admitted(request: Request, principal: Principal, must_change: bool) -> Prin
     return principal
 
 
-async def password_changer(
+async def signed_in(
     request: Request,
     settings: SettingsDep,
     db: DbDep,
     authorization: Annotated[str | None, Header()] = None,
     x_api_key: Annotated[str | None, Header()] = None,
-) -> Principal:
-    """Who is asking, also while the account must set its password first: for POST /auth/password only."""
-    return (await _principal(request, settings, db, authorization, x_api_key))[0]
-
-
-async def _principal(request: Request, settings: Settings, db: Session, authorization: str | None,
-                     x_api_key: str | None) -> tuple[Principal, bool]:
+) -> tuple[Principal, bool]:
+    """Who is asking (a staff token or API key, or a resident's wallet token), and whether the account's password
+    was set by someone else and must be replaced first: the one reading of a request's credentials."""
     if x_api_key:
         parts = split_api_key(x_api_key)
         row = account_by_api_key(db, parts[0]) if parts else None
@@ -178,6 +158,23 @@ def forget_account(request: Request, user_id: int) -> None:
     request.app.state.accounts.pop(user_id, None)
 
 
+SignedInDep = Annotated[tuple[Principal, bool], Depends(signed_in)]
+
+
+async def current_principal(request: Request, signed: SignedInDep) -> Principal:
+    """Who is asking. A staff account whose password someone else set is refused (403 password_change_required)
+    on every route but POST /auth/password (password_changer) until its owner sets their own. An API key of scope
+    "read" is refused (403 api_key_read_only) on every request but GET and HEAD: every route that needs a principal
+    (require's role check included) comes through here or through require_logging_refusals, which makes the same
+    checks (_admitted), so no route can forget the scope."""
+    return _admitted(request, *signed)
+
+
+async def password_changer(signed: SignedInDep) -> Principal:
+    """Who is asking, also while the account must set its password first: for POST /auth/password only."""
+    return signed[0]
+
+
 PrincipalDep = Annotated[Principal, Depends(current_principal)]
 PasswordChangerDep = Annotated[Principal, Depends(password_changer)]
 
@@ -204,14 +201,8 @@ def require_logging_refusals(note: Callable[[Session, Principal, str, dict], Non
     API key writing (current_principal's checks) — `note(db, principal, code, path_params)` runs first."""
     check_role = require(*roles)
 
-    async def check(
-        request: Request,
-        settings: SettingsDep,
-        db: DbDep,
-        authorization: Annotated[str | None, Header()] = None,
-        x_api_key: Annotated[str | None, Header()] = None,
-    ) -> Principal:
-        principal, must_change = await _principal(request, settings, db, authorization, x_api_key)
+    async def check(request: Request, db: DbDep, signed: SignedInDep) -> Principal:
+        principal, must_change = signed
         try:
             return await check_role(_admitted(request, principal, must_change))
         except Refusal as refusal:

@@ -11,8 +11,8 @@ from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import Field, StrictStr
 
-from backend.api.deps import (ChainDep, DbDep, SettingsDep, chain_or_503, client_address, current_principal,
-                              require)
+from backend.api.deps import (ChainDep, DbDep, SettingsDep, chain_or_503, client_address, current_principal, require,
+                              signed_in)
 from backend.api.idempotency import IdempotencyDep
 from backend.api.schemas import AfterId, Coins, Id, Strict, StrictOfferId
 from backend.domain.errors import Refusal
@@ -131,7 +131,7 @@ async def _desk(request: Request, settings: SettingsDep, db: DbDep,
     """The provider signed in at their desk, if the request carries one's sign-in; None at a kiosk."""
     if not authorization and not x_api_key:
         return None
-    return await current_principal(request, settings, db, authorization, x_api_key)
+    return await current_principal(request, await signed_in(request, settings, db, authorization, x_api_key))
 
 
 async def card_session(request: Request, db: DbDep,
