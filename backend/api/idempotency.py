@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
@@ -48,12 +47,7 @@ class IdempotencyKey:
 async def idempotency_key(request: Request, settings: SettingsDep,
                           key: Annotated[str | None, Header(alias="Idempotency-Key")] = None) -> IdempotencyKey:
     check_key(key)
-    return IdempotencyKey(key, request.method, request.url.path, _fingerprint_key(settings.jwt_secret))
-
-
-@lru_cache(maxsize=4)
-def _fingerprint_key(jwt_secret: str) -> bytes:
-    return fingerprint_key(jwt_secret)
+    return IdempotencyKey(key, request.method, request.url.path, fingerprint_key(settings.jwt_secret))
 
 
 IdempotencyDep = Annotated[IdempotencyKey, Depends(idempotency_key)]

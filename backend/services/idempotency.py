@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend.domain.errors import Refusal
+from backend.services.security import derived_key
 from backend.store.db import unit_of_work, write_transaction
 from backend.store.idempotency import find_stored, forget_older_than, store_answer
 from backend.store.models import IdempotencyRecord
@@ -49,7 +50,7 @@ FINGERPRINT_LABEL = b"vb:idempotency-fingerprint"
 def fingerprint_key(jwt_secret: str) -> bytes:
     """The key request fingerprints are made with: derived from VB_JWT_SECRET (the same in every API process, so a
     replay sent to another process still matches) under a label of its own."""
-    return hmac.new(jwt_secret.encode(), FINGERPRINT_LABEL, hashlib.sha256).digest()
+    return derived_key(jwt_secret, FINGERPRINT_LABEL)
 
 
 def request_fingerprint(key: bytes, method: str, path: str, body: dict | None) -> str:

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import secrets
 import time
 from dataclasses import dataclass
@@ -21,6 +19,7 @@ from backend.config import Settings, loopback
 from backend.domain import siwe
 from backend.domain.errors import Refusal
 from backend.services import directory, login_throttle
+from backend.services.security import derived_key
 from backend.store import guardians as guardian_store
 from backend.store import ops
 from backend.store import vouchers as voucher_store
@@ -37,7 +36,7 @@ def _nonce_key(settings: Settings) -> bytes:
     process with the same settings accepts the others' nonces)."""
     if settings.siwe_nonce_secret:
         return settings.siwe_nonce_secret.encode()
-    return hmac.new(settings.jwt_secret.encode(), b"vb:siwe-nonce-key", hashlib.sha256).digest()
+    return derived_key(settings.jwt_secret, b"vb:siwe-nonce-key")
 
 
 def new_siwe_nonce(settings: Settings) -> tuple[str, datetime]:

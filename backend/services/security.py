@@ -89,6 +89,12 @@ def verify_password(password_hash: str | None, password: str) -> bool:
             return False
 
 
+def derived_key(secret: str, label: bytes) -> bytes:
+    """A key for one purpose (`label`) derived from a deployment secret (VB_JWT_SECRET): every process with the same
+    settings derives the same one, and none of them can be turned back into the secret or into another purpose's."""
+    return hmac.new(secret.encode(), label, hashlib.sha256).digest()
+
+
 def password_mark(password_hash: str) -> str:
     """What an access token carries of its account's password: a token issued before the password changed (a reset,
     or its owner setting their own) is refused at once, not when it expires."""
