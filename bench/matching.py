@@ -14,7 +14,9 @@ Time: each query's wall-clock time (query_p50_ms, query_p99_ms) and its CPU time
 with other work the wall clock also counts the time others had the CPU, so the load average is printed beside them.
 
 Baselines in the same run: character 2–4-gram TF-IDF cosine, BM25 over Kiwi tokens, the previous engine (a frozen
-copy, n-grams + the 37-talent glossary). `ablation`: the engine's score without each part.
+copy, n-grams + the 37-talent glossary). `ablation`: the engine's score without each part (`without_sentence_encoder`:
+needs by their words alone, without multilingual-e5-small). Query times include embedding the need (~20 ms of one
+CPU: the first time a need is ranked; a running service then has it cached).
 """
 
 from __future__ import annotations

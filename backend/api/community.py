@@ -11,7 +11,8 @@ from fastapi import FastAPI, Request
 from sqlalchemy.orm import Session
 
 from backend.config import Settings, local_chain
-from backend.domain.matching import MatchIndex, NeedQuery, Ranked, RankedNeed, Scorer, need_doc
+from backend.domain.matching import MatchIndex, NeedQuery, Ranked, RankedNeed, Scorer, need_doc, need_sentence
+from backend.domain.sentences import encoder
 from backend.domain.errors import Refusal
 from backend.store.areas import area_map, version
 from backend.store.offers import match_outcomes, offer_doc, offers_changed_since, outcomes_fingerprint
@@ -53,6 +54,12 @@ class OfferMatcher:
                 log.info("matching model loaded from %s: %s", self.model_file, stored.report)
                 return
         outcomes = match_outcomes(s)
+        enc = encoder()
+        if enc is not None:  # the sentence vectors learning needs, computed before the lock (seconds, then cached)
+            with self._lock:
+                wanted = self.index.sentence_texts(outcomes)
+            for kind in {k for k, _ in wanted}:
+                enc.embed([t for k, t in wanted if k == kind], kind)
         with self._lock:
             self.report = self.index.train(outcomes)
             self.trained_on, self.loaded = mark, False
@@ -81,11 +88,13 @@ class OfferMatcher:
                 self.offers_version = offers_v
 
     def rank(self, s: Session, need: NeedQuery, k: int) -> list[Ranked]:
+        need_sentence(need.text)  # computed (then cached) before the lock: ~20 ms others need not wait for
         self.refresh(s)
         with self._lock:
             return self.index.rank(need, k)
 
     def explain(self, s: Session, need: NeedQuery, offer_id: int) -> Ranked | None:
+        need_sentence(need.text)
         self.refresh(s)
         with self._lock:
             return self.index.explain(need, offer_id)

