@@ -220,10 +220,11 @@ class Meaning:
         self.labels, self.rows, self.idf = labels, rows, idf
         self.column = {label: i for i, label in enumerate(labels)}
         self.texts, self.matches = texts, matches
-        # each label's texts in the sentence encoder's space: their mean less the mean of all (`centre`), unit length
-        # (a row of zeros: no text); None without the encoder
+        # each label's texts in the sentence encoder's space (their mean, each taken from its kind's mean), unit
+        # length (a row of zeros: no text), and the centre a need's sentence vector is taken from; None without the
+        # encoder (sentence_centroids)
         self.centroids, self.centre = centroids, centre
-        self.sentence_weight = SENTENCE_WEIGHT + SENTENCE_COLD * max(0.0, 1.0 - matches / WARM_MATCHES)
+        self.sentence_weight = SENTENCE_WEIGHT
         # the commonest known Korean words are the bridge's targets (bounded: a lookup costs ~1.5 µs per target)
         self._vocab = sorted((w for w in rows if morpheme_id(w) is not None), key=lambda w: (idf[w], w))[:BRIDGE_VOCAB]
         self._vocab_ids = [morpheme_id(w) for w in self._vocab]
@@ -368,8 +369,10 @@ def sentence_texts(sentences: Iterable[tuple[str, str, Iterable[str]]]) -> dict[
 
 def sentence_centroids(labels: list[str], sentences: Iterable[tuple[str, str, Iterable[str]]]
                        ) -> tuple[np.ndarray | None, np.ndarray | None]:
-    """Each label's centroid in the sentence encoder's space and the centre of all the texts (None, None without
-    the encoder or texts)."""
+    """Each label's centroid in the sentence encoder's space, and the centre a need's vector is taken from (None,
+    None without the encoder or texts). Each text is taken from the mean of its kind first: needs share their
+    register (“도와주세요”, “…에 삽니다”) and offers theirs, which says nothing of the talent; a need is then taken
+    from the needs' mean (the offers' on a platform with no good match yet)."""
     enc = encoder()
     if enc is None or not labels:
         return None, None
@@ -377,21 +380,23 @@ def sentence_centroids(labels: list[str], sentences: Iterable[tuple[str, str, It
     distinct = list(dict.fromkeys(t for lab in labels for t in chosen.get(lab, ())))
     if not distinct:
         return None, None
-    rows = {}
+    rows, centres = {}, {}
     for kind in (QUERY, PASSAGE):
         texts = [t for k, t in distinct if k == kind]
         if texts:
-            rows.update(zip(((kind, t) for t in texts), enc.embed(texts, kind)))
-    centre = np.mean(np.vstack(list(rows.values())), axis=0).astype(np.float32)
+            vectors = enc.embed(texts, kind)
+            centres[kind] = vectors.mean(axis=0)
+            rows.update(zip(((kind, t) for t in texts), vectors - centres[kind]))
     centroids = np.zeros((len(labels), DIM), dtype=np.float32)
     for c, lab in enumerate(labels):
         texts = chosen.get(lab)
         if texts:
-            mean = np.mean(np.vstack([rows[t] for t in texts]), axis=0) - centre
+            mean = np.mean(np.vstack([rows[t] for t in texts]), axis=0)
             size = float(np.linalg.norm(mean))
             if size > 0:
                 centroids[c] = mean / size
-    return centroids, centre
+    centre = centres[QUERY] if QUERY in centres else centres[PASSAGE]
+    return centroids, centre.astype(np.float32)
 
 
 def labels_of(tf: Mapping[str, int], tags: Iterable[str]) -> list[str]:
@@ -525,7 +530,9 @@ class RankedNeed:
 
 DISTANCE_SCALE_KM = 3.0
 K1, B = 1.2, 0.75
-TEXT_POOL = 300  # the best candidates by text, and as many by meaning, get the other factors computed
+TEXT_POOL = 300  # the best candidates by text ...
+MEANING_POOL = 1000  # ... and by meaning get the other factors computed (a need's sentence spreads its vector over
+# a few labels: more offers come close, and the nearest of them must not be cut for being a little less close)
 MIN_TEXT = 0.05  # below this share of the need's own text score a word match alone does not make a candidate
 MAX_DF_SHARE = 0.1  # words in more offers than this share are too common to rank by
 GATE = 0.3  # relevance (weighted mean of talent and text) below which distance, schedule, reliability count 0
@@ -538,8 +545,7 @@ BRIDGE_MAX_WORDS = 12  # unknown words bridged per text (each costs about 1 µs 
 BRIDGE_WEIGHT = 1.0  # an unknown word's bridged row counts this much of the rarest known word's weight
 CENTROID_TEXTS = 32  # texts per label whose sentence vectors make its centroid (each costs ~20 ms once)
 SENTENCE_Z = 1.0  # a need's closeness to a label's centroid lifts it only above the mean by this many deviations
-SENTENCE_WEIGHT = 0.5  # the lift's length beside the words' unit vector once the platform has its matches ...
-SENTENCE_COLD = 0.5  # ... and this much more with none (fading out at WARM_MATCHES), when words know less
+SENTENCE_WEIGHT = 1.0  # the lift's length beside the words' unit vector
 # Outcomes say whether a match was accepted and kept, which is not all a requester wants first (the right talent,
 # then near, then free): on the tuning pool the weights fitted to outcomes alone lost nDCG@10 against the fixed
 # ones, so the learned weights are blended in at this share.
@@ -975,7 +981,7 @@ class MatchIndex:
         if qv is not None and len(self._vec):
             # einsum, not BLAS: a threaded matrix-vector product stalls for milliseconds on a busy machine
             sims = np.einsum("ij,j->i", self._matrix_now(), qv)
-            top = np.argpartition(-sims, min(TEXT_POOL, len(sims) - 1))[:TEXT_POOL]
+            top = np.argpartition(-sims, min(MEANING_POOL, len(sims) - 1))[:MEANING_POOL]
             for d in top.tolist():
                 if sims[d] > 0.05 and self._docs[d] is not None:
                     candidates.setdefault(d, acc.get(d, 0.0))

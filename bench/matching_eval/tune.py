@@ -5,7 +5,9 @@ bench/matching_eval/pool_a.py. This module never reads pool B (a test checks it)
 
 Sweeps what was chosen this way: the meaning space's weight of a text's own labels (Meaning.OWN_LABEL), how much a
 word's strongest association counts (Meaning.FOCUS), the weight of words bridged through Kiwi's embedding
-(BRIDGE_WEIGHT), the share of the outcome-fitted weights (LEARNED_SHARE), the relevance gate. Prints the best first.
+(BRIDGE_WEIGHT), the share of the outcome-fitted weights (LEARNED_SHARE), the relevance gate; then, with those at
+their defaults, how far a need's sentence lifts its vector (SENTENCE_WEIGHT) above how many deviations (SENTENCE_Z),
+with the history and on the same world without it. Prints the best first.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import json
 
 from backend.domain import matching
 
-from .generate import generate
+from .generate import World, generate
 from .run import build, ours
 
 TUNING_POOL = "a"
@@ -34,6 +36,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=3)
     args = parser.parse_args()
     world = tuning_world(args.offers, args.needs, args.history, args.seed)
+    chosen = matching.Meaning.OWN_LABEL, matching.Meaning.FOCUS, matching.BRIDGE_WEIGHT, matching.LEARNED_SHARE
     results = []
     for own, focus, bridge in itertools.product((1.0, 0.25), (0.0, 1.0), (0.0, 1.0)):
         matching.Meaning.OWN_LABEL, matching.Meaning.FOCUS, matching.BRIDGE_WEIGHT = own, focus, bridge
@@ -46,7 +49,18 @@ def main() -> None:
                 results.append({"own_label": own, "focus": focus, "bridge_weight": bridge, "learned_share": share,
                                 "gate": gate, "precision_at_5": r["precision_at_5"], "ndcg_at_10": r["ndcg_at_10"]})
     results.sort(key=lambda r: -(r["precision_at_5"] + r["ndcg_at_10"]))
-    print(json.dumps({"best": results[:8]}, ensure_ascii=False))
+    matching.Meaning.OWN_LABEL, matching.Meaning.FOCUS, matching.BRIDGE_WEIGHT, matching.LEARNED_SHARE = chosen
+    sentence = []
+    for history in (True, False):
+        w = world if history else World(world.pool, world.areas, world.offers, world.needs, [])
+        index, _, _ = build(w)
+        for z, weight in itertools.product((0.5, 1.0, 1.5, 2.0), (0.5, 0.75, 1.0, 1.5, 2.0)):
+            matching.SENTENCE_Z, index.meaning.sentence_weight = z, weight
+            r, _ = ours(index, w)
+            sentence.append({"history": history, "sentence_z": z, "sentence_weight": weight,
+                             "precision_at_5": r["precision_at_5"], "ndcg_at_10": r["ndcg_at_10"]})
+    sentence.sort(key=lambda r: (not r["history"], -(r["precision_at_5"] + r["ndcg_at_10"])))
+    print(json.dumps({"best": results[:8], "sentence": sentence}, ensure_ascii=False))
 
 
 if __name__ == "__main__":
