@@ -24,6 +24,7 @@ from backend.config import Settings, get_settings
 from backend.services.centres import sync_centres
 from backend.services.community_rewards import CommunityRewardSettler
 from backend.services.idempotency import forget_expired_until
+from backend.services.sentences import fill_until
 from backend.store.db import make_engine, make_session_factory, migrate
 
 log = logging.getLogger("backend.worker")
@@ -44,7 +45,8 @@ def start_in_process(settings: Settings, sessions: sessionmaker[Session], chain:
                threading.Thread(target=CommunityRewardSettler(settings, sessions, chain).run, args=(stop,),
                                 name="community-rewards", daemon=True),
                threading.Thread(target=forget_expired_until, args=(sessions, settings.idempotency_ttl_s, stop),
-                                name="idempotency-expiry", daemon=True)]
+                                name="idempotency-expiry", daemon=True),
+               threading.Thread(target=fill_until, args=(sessions, stop), name="sentence-vectors", daemon=True)]
     for t in threads:
         t.start()
     log.info("chain writer for centres %s, indexer, and sender (relayer %s, admin %s, providers %s) started",

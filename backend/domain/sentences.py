@@ -24,6 +24,20 @@ DIM = 384
 CACHE_TEXTS = 50_000  # about 80 MB of float32 at most
 BATCH = 32
 QUERY, PASSAGE = "query", "passage"  # e5 reads a need as a query, an offer (what answers it) as a passage
+MODEL_TAG = b"e5sq4v1:"  # a stored vector's model: one made by another model is not used (pack, unpack)
+
+
+def pack(vector: np.ndarray) -> bytes:
+    """A vector as stored with its row (the model's tag, then 384 little-endian float32: exactly what was computed,
+    so a stored vector and a fresh one score alike)."""
+    return MODEL_TAG + np.asarray(vector, dtype="<f4").tobytes()
+
+
+def unpack(data: bytes | None) -> np.ndarray | None:
+    """A stored vector, or None when there is none or another model made it."""
+    if not data or not data.startswith(MODEL_TAG) or len(data) != len(MODEL_TAG) + 4 * DIM:
+        return None
+    return np.frombuffer(data, dtype="<f4", offset=len(MODEL_TAG)).astype(np.float32)
 
 
 class Encoder:
@@ -63,6 +77,23 @@ class Encoder:
 
     def query(self, text: str) -> np.ndarray:
         return self.embed([text], QUERY)[0]
+
+    def remember(self, text: str, vector: np.ndarray, kind: str = QUERY) -> None:
+        """Takes a vector computed before (stored with its row) as this text's."""
+        with self._lock:
+            self._cache[(kind, text)] = np.asarray(vector, dtype=np.float32)
+            self._cache.move_to_end((kind, text))
+            while len(self._cache) > CACHE_TEXTS:
+                self._cache.popitem(last=False)
+
+    def clear(self) -> None:
+        """Forgets every cached vector."""
+        with self._lock:
+            self._cache.clear()
+
+    def known(self, text: str, kind: str = QUERY) -> bool:
+        with self._lock:
+            return (kind, text) in self._cache
 
 
 _encoder: Encoder | None = None

@@ -7,14 +7,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, undefer
 
 from backend.chain.client import ChainClient
 from backend.config import Settings
 from backend.domain.access import check_centre
 from backend.domain.errors import Refusal
 from backend.domain.matching import NeedQuery, Ranked, RankedNeed, slots_between
-from backend.services import posting
+from backend.services import posting, sentences
 from backend.services.actors import Actor, ResidentPrincipal, is_resident, who
 from backend.services.areas import organisation_of
 from backend.services.categories import VOLUNTEERING, max_units
@@ -145,7 +145,9 @@ def candidates(db: Session, matcher, actor: Actor, need_id: int, limit: int) -> 
     if need.status != "open":
         raise Refusal(409, "need_not_open", need_id=need_id, status=need.status)
     taken = set(db.scalars(select(Match.offer_id).where(Match.need_id == need_id)))
-    return [r for r in matcher.rank(db, query_of(need), limit + len(taken)) if r.offer_id not in taken][:limit]
+    query = query_of(need)
+    sentences.seed([(need.sentence, query.text)])
+    return [r for r in matcher.rank(db, query, limit + len(taken)) if r.offer_id not in taken][:limit]
 
 
 FITTING_POOL = 5000  # the soonest open needs a talent is ranked against
@@ -164,8 +166,10 @@ def fitting(db: Session, matcher, resident: ResidentPrincipal, talent_id: int, l
     rows = db.scalars(select(Need).where(
         Need.status == "open", Need.starts_at > datetime.now(UTC), Need.id.not_in(taken),
         or_(Need.resident_id.is_(None), Need.resident_id != resident.resident_id),
-    ).order_by(Need.starts_at, Need.id).limit(FITTING_POOL))
-    return matcher.rank_needs(db, talent_id, [(n.id, query_of(n)) for n in rows], limit)
+    ).options(undefer(Need.sentence)).order_by(Need.starts_at, Need.id).limit(FITTING_POOL)).all()
+    queries = [(n.id, query_of(n)) for n in rows]
+    sentences.seed((n.sentence, q.text) for n, (_, q) in zip(rows, queries))
+    return matcher.rank_needs(db, talent_id, queries, limit)
 
 
 def by_ids(db: Session, ids: list[int]) -> dict[int, Need]:

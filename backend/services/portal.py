@@ -23,7 +23,7 @@ from urllib.parse import quote, urlencode
 import httpx
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, undefer
 
 from backend.chain.client import ChainClient
 from backend.config import Settings
@@ -33,7 +33,7 @@ from backend.domain.activities import coins
 from backend.domain.errors import Refusal
 from backend.domain.matching import NeedQuery, RankedNeed, slots_between
 from backend.domain.residents import member_number_of, name_key, phone_digits
-from backend.services import activities
+from backend.services import activities, sentences
 from backend.services.sheets import SheetLineItem
 from backend.services.actors import ResidentPrincipal
 from backend.services.categories import VOLUNTEERING, category_id
@@ -135,6 +135,7 @@ def import_programmes(db: Session, settings: Settings, actor, *, keyword: str | 
                 for k, v in _columns(p).items():
                     setattr(row, k, v)
                 row.digest, row.imported_at, row.imported_by = p.digest(), now, actor.name
+                row.sentence = None  # its text may have changed: the worker computes it again
                 if area is not None:
                     row.area = area
             db.add(AdminAudit(actor=actor.name, actor_user_id=actor.user_id, action="import_portal_programmes",
@@ -183,8 +184,7 @@ def _query_of(p: PortalProgramme, today: date) -> NeedQuery:
                            p.place, p.organisation, p.sido_code, p.gugun_code, p.field, p.adults, p.youths,
                            p.recruits, p.weekdays, p.description)
     start, end = fmt.programme_window(record, today)
-    text = " ".join(t for t in (p.title, p.description, p.organisation, p.place) if t)
-    return NeedQuery(text, p.area, slots_between(start, end), None)
+    return NeedQuery(sentences.programme_text(p), p.area, slots_between(start, end), None)
 
 
 def fitting_programmes(db: Session, matcher, resident: ResidentPrincipal, talent_id: int,
@@ -198,8 +198,11 @@ def fitting_programmes(db: Session, matcher, resident: ResidentPrincipal, talent
         raise Refusal(409, "talent_withdrawn", talent_id=talent_id)
     today = _today()
     rows = db.scalars(select(PortalProgramme).where(PortalProgramme.ends_on >= today)
-                      .order_by(PortalProgramme.starts_on, PortalProgramme.id).limit(PROGRAMME_POOL))
-    return matcher.rank_needs(db, talent_id, [(p.id, _query_of(p, today)) for p in rows], limit)
+                      .options(undefer(PortalProgramme.sentence))
+                      .order_by(PortalProgramme.starts_on, PortalProgramme.id).limit(PROGRAMME_POOL)).all()
+    queries = [(p.id, _query_of(p, today)) for p in rows]
+    sentences.seed((p.sentence, q.text) for p, (_, q) in zip(rows, queries))
+    return matcher.rank_needs(db, talent_id, queries, limit)
 
 
 def by_ids(db: Session, ids: list[int]) -> dict[int, PortalProgramme]:

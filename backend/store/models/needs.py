@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy import ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.store.models.core import Base, Resident, UtcDateTime, utcnow
@@ -36,4 +36,6 @@ class Need(Base):
     closed_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
+    # the sentence vector of its text for matching (domain.sentences.pack; None: not computed yet)
+    sentence: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True, deferred=True)
     resident: Mapped[Resident | None] = relationship()

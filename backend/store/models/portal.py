@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.store.models.core import Base, UtcDateTime, utcnow
@@ -37,6 +37,8 @@ class PortalProgramme(Base):
     digest: Mapped[str] = mapped_column(String(64))
     imported_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     imported_by: Mapped[str] = mapped_column(String(100))
+    # the sentence vector of its text for matching (domain.sentences.pack; None: not computed yet)
+    sentence: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True, deferred=True)
 
 
 class PortalLink(Base):

@@ -1,0 +1,130 @@
+"""Sentence vectors kept with the needs and 1365 programmes they are computed from (backend/services/sentences.py),
+on a real database: the worker's filler stores what is missing, the listings take the stored vectors first."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, date, datetime, timedelta
+
+import numpy as np
+import pytest
+from conftest import database_url
+from sqlalchemy import select
+
+from backend.api.community import OfferMatcher
+from backend.domain.sentences import encoder, pack, unpack
+from backend.services import sentences
+from backend.services.needs import query_of
+from backend.store.areas import next_version
+from backend.store.db import make_engine, make_session_factory, migrate, transaction
+from backend.store.models import Area, Need, PortalProgramme, Resident, TalentOffer
+from backend.store.needs import need_text
+
+AREA = "haeundae-u1"
+SOON = datetime.now(UTC) + timedelta(days=3)
+
+
+@pytest.fixture
+def sessions(tmp_path):
+    url = database_url(tmp_path)
+    migrate(url)
+    factory = make_session_factory(make_engine(url))
+    with transaction(factory) as s:
+        s.add(Area(code=AREA, name="우1동", lat=35.163, lon=129.163))
+    return factory
+
+
+def add_need(sessions, title: str, status: str = "open") -> int:
+    with transaction(sessions) as s:
+        requester = Resident(name="requester")
+        s.add(requester)
+        s.flush()
+        need = Need(resident_id=requester.id, title=title, area=AREA, starts_at=SOON, ends_at=SOON + timedelta(hours=2),
+                    settlement="payment", status=status, created_by="test")
+        s.add(need)
+        s.flush()
+        return need.id
+
+
+def add_programme(sessions, title: str, ends_on: date) -> int:
+    with transaction(sessions) as s:
+        p = PortalProgramme(registration_no=f"R{s.query(PortalProgramme).count()}", title=title, ends_on=ends_on,
+                            starts_on=ends_on - timedelta(days=7), area=AREA, digest="d1", imported_by="test",
+                            place="해운대 복지관")
+        s.add(p)
+        s.flush()
+        return p.id
+
+
+def add_offer(sessions, title: str, tags: str) -> int:
+    with transaction(sessions) as s:
+        volunteer = Resident(name="volunteer")
+        s.add(volunteer)
+        s.flush()
+        offer = TalentOffer(resident_id=volunteer.id, title=title, skills=[tags], area=AREA, availability=0,
+                            version=next_version(s, "offers"))
+        s.add(offer)
+        s.flush()
+        return offer.id
+
+
+def test_the_filler_stores_the_vectors_of_open_needs_and_current_programmes(sessions):
+    open_id = add_need(sessions, "엄마 파마가 다 풀렸어요")
+    closed_id = add_need(sessions, "지난주 일이에요", status="closed")
+    current = add_programme(sessions, "어르신 이미용 봉사", date.today() + timedelta(days=30))
+    past = add_programme(sessions, "지난 행사 안내", date.today() - timedelta(days=30))
+    assert sentences.fill_missing(sessions) == 2
+    with sessions() as s:
+        stored = {n.id: n.sentence for n in s.scalars(select(Need))}
+        programmes = {p.id: p for p in s.scalars(select(PortalProgramme))}
+        expected = encoder().embed([need_text(s.get(Need, open_id)), sentences.programme_text(programmes[current])],
+                                   "query")
+        assert np.array_equal(unpack(stored[open_id]), expected[0])  # what a fresh computation gives, exactly
+        assert np.array_equal(unpack(programmes[current].sentence), expected[1])
+        assert stored[closed_id] is None and programmes[past].sentence is None
+    assert sentences.fill_missing(sessions) == 0  # nothing left: nothing computed again
+
+
+def test_the_filler_works_through_a_backlog_in_rounds_until_stopped(sessions):
+    ids = [add_need(sessions, f"화장실 물이 안 내려가요 {i}") for i in range(sentences.FILL_BATCH + 3)]
+    stop = threading.Event()
+    filler = threading.Thread(target=sentences.fill_until, args=(sessions, stop, 0.05))
+    filler.start()
+    try:
+        for _ in range(200):
+            with sessions() as s:
+                if all(n.sentence is not None for n in s.scalars(select(Need).where(Need.id.in_(ids)))):
+                    break
+            stop.wait(0.1)
+    finally:
+        stop.set()
+        filler.join(timeout=30)
+    assert not filler.is_alive()
+    with sessions() as s:
+        assert all(n.sentence is not None for n in s.scalars(select(Need).where(Need.id.in_(ids))))
+
+
+def test_a_vector_made_by_another_model_is_not_used():
+    vector = encoder().query("엄마 파마가 다 풀렸어요")
+    assert np.array_equal(unpack(pack(vector)), vector)
+    assert unpack(b"other-model:" + vector.astype("<f4").tobytes()) is None
+    assert unpack(pack(vector)[:-4]) is None and unpack(None) is None
+
+
+def test_a_stored_vector_is_taken_before_ranking_and_ranks_as_a_fresh_one(sessions):
+    for i in range(30):
+        add_offer(sessions, f"머리 잘라 드려요 {i}", "이미용")
+        add_offer(sessions, f"수학 문제 같이 풀어요 {i}", "수학")
+    need_id = add_need(sessions, "할머니 흰머리 염색을 도와주실 분")
+    with sessions() as s:
+        query = query_of(s.get(Need, need_id))
+    matcher = OfferMatcher()
+    with sessions() as s:
+        fresh = [(r.offer_id, r.score) for r in matcher.rank(s, query, 10)]
+    enc = encoder()
+    stored = pack(enc.query(query.text))
+    enc.clear()  # as in another process: nothing computed yet
+    sentences.seed([(stored, query.text)])
+    assert enc.known(query.text)
+    with sessions() as s:
+        assert [(r.offer_id, r.score) for r in matcher.rank(s, query, 10)] == fresh
