@@ -18,6 +18,8 @@ from backend.chain.client import ChainClient
 from backend.chain.indexer import ChainMoved, Indexer
 from backend.store.models import ChainTx, KeyValue
 
+CONFIRM_WAIT_S = 60  # a wait, not a deadline: on a machine busy with other test streams ten seconds ran out
+
 
 @pytest.fixture(scope="module")
 def node():
@@ -46,7 +48,7 @@ def test_a_mined_batch_reorganised_out_is_sent_again(backend, coord1):
         backend.writer.track()  # no receipt any more: sent again, same nonce and signature
         rpc(backend, "anvil_mine", "0x3")
         backend.writer.track()
-        rows = wait_confirmed(backend, ids, timeout=10)
+        rows = wait_confirmed(backend, ids, timeout=CONFIRM_WAIT_S)
         assert_exactly_once(backend, rows, supply, total)
     finally:
         backend.writer.settings = backend.settings
@@ -194,7 +196,7 @@ def test_a_confirmed_batch_reorganised_out_before_it_is_final_is_sent_again_with
     ids, total = queue(backend, coord1, 3)
     backend.writer.dispatch(1, flush=True)
     backend.writer.track()
-    rows = wait_confirmed(backend, ids, timeout=10)
+    rows = wait_confirmed(backend, ids, timeout=CONFIRM_WAIT_S)
     serials = {a.id: a.serial for a in rows}
     with backend.sessions() as s:
         tx = s.scalars(select(ChainTx).order_by(ChainTx.id.desc())).first()
@@ -206,7 +208,7 @@ def test_a_confirmed_batch_reorganised_out_before_it_is_final_is_sent_again_with
     backend.writer.track()  # its block is gone: reopened, and the same bytes broadcast again
     assert {backend.activity(i).status for i in ids} <= {"submitted", "confirmed"}
     backend.writer.track()
-    rows = wait_confirmed(backend, ids, timeout=10)
+    rows = wait_confirmed(backend, ids, timeout=CONFIRM_WAIT_S)
     assert {a.id: a.serial for a in rows} == serials
     assert_exactly_once(backend, rows, supply, total)
     with backend.sessions() as s:
@@ -303,7 +305,7 @@ def test_a_newer_intact_block_does_not_vouch_for_an_older_confirmation_of_anothe
     first, first_total = queue(backend, coord1, 2)
     writer.dispatch(1, flush=True)
     writer.track()
-    wait_confirmed(backend, first, timeout=10)
+    wait_confirmed(backend, first, timeout=CONFIRM_WAIT_S)
     with backend.sessions() as s:
         old = s.scalars(select(ChainTx).order_by(ChainTx.id.desc())).first()
         old_id, old_block = old.id, old.block_number
@@ -322,14 +324,14 @@ def test_a_newer_intact_block_does_not_vouch_for_an_older_confirmation_of_anothe
     # that has not seen it yet.
     chaos.reset().around("eth_getBlockByNumber", "after", lambda: chaos.fail("eth_getBlockByNumber", "behind"))
     writer.track()
-    wait_confirmed(backend, second, timeout=10)
+    wait_confirmed(backend, second, timeout=CONFIRM_WAIT_S)
     with backend.sessions() as s:
         newer = s.scalars(select(ChainTx).order_by(ChainTx.id.desc())).first()
         assert newer.block_number > old_block and s.get(ChainTx, old_id).status == "confirmed"
 
     writer.track()  # the old row is checked on its own: gone, reopened, its bytes sent again
     writer.track()
-    rows = wait_confirmed(backend, first + second, timeout=10)
+    rows = wait_confirmed(backend, first + second, timeout=CONFIRM_WAIT_S)
     assert_exactly_once(backend, rows, supply, first_total + second_total)
     rpc(backend, "anvil_mine", hex(70))
     writer.track()
