@@ -28,11 +28,14 @@ kinds. Training also relearns the meaning space from the offers and the positive
 stored model without relearning.
 
 Korean words the platform's texts never used are bridged to known ones through the embedding of Kiwi's CoNg
-language model (shipped with the model package), so an unseen phrasing is not matched by distance alone.
+language model (shipped with the model package), so an unseen phrasing is not matched by distance alone. And a
+need's whole sentence counts: a small multilingual encoder (backend/domain/sentences.py) places it among the
+centroids of the labels' own texts, and the labels it stands out as closest to lift its vector (`Meaning.vector`),
+so “엄마 파마가 다 풀렸어요”, sharing no word with any offer, still reaches the hairdressers.
 
 An inverted index over the words and the learned vectors (one matrix product over all offers) keep a query at
-10,000 offers to milliseconds: the candidates are the best by text, the best by meaning and those sharing a
-glossary talent; the factors are computed for them only.
+10,000 offers to milliseconds (plus ~20 ms the first time a need's sentence is embedded): the candidates are the
+best by text, the best by meaning and those sharing a glossary talent; the factors are computed for them only.
 
 The other direction (`MatchIndex.rank_needs`): the open needs that fit one offer, scored exactly as that offer
 would be among the need's candidates, so a volunteer and a requester see the same score for the same pair; a need

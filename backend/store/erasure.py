@@ -80,7 +80,7 @@ def forget(s: Session, resident: Resident, into: Resident, actor: str, reason: s
     s.execute(update(TalentOffer).where(TalentOffer.resident_id == rid).values(
         resident_id=pid, title="", description=None, skills=[], status="withdrawn"))
     s.execute(update(Need).where(Need.resident_id == rid).values(
-        resident_id=pid, title="", description=None, status="closed", closed_reason="forgotten"))
+        resident_id=pid, title="", description=None, sentence=None, status="closed", closed_reason="forgotten"))
     mine = select(Need.id).where(Need.resident_id == pid).scalar_subquery()
     s.execute(update(Match).where(or_(Match.volunteer_id == rid, Match.need_id.in_(mine)),
                                   Match.status.in_(("proposed", "scheduled"))).values(status="cancelled",

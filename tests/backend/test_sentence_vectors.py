@@ -15,6 +15,7 @@ from backend.api.community import OfferMatcher
 from backend.domain.sentences import encoder, pack, unpack
 from backend.services import sentences
 from backend.services.needs import query_of
+from backend.store import erasure
 from backend.store.areas import next_version
 from backend.store.db import make_engine, make_session_factory, migrate, transaction
 from backend.store.models import Area, Need, PortalProgramme, Resident, TalentOffer
@@ -128,3 +129,14 @@ def test_a_stored_vector_is_taken_before_ranking_and_ranks_as_a_fresh_one(sessio
     assert enc.known(query.text)
     with sessions() as s:
         assert [(r.offer_id, r.score) for r in matcher.rank(s, query, 10)] == fresh
+
+
+def test_forgetting_a_resident_wipes_their_needs_vectors_with_their_words(sessions):
+    need_id = add_need(sessions, "엄마 파마가 다 풀렸어요")
+    assert sentences.fill_missing(sessions) == 1
+    with transaction(sessions) as s:
+        need = s.get(Need, need_id)
+        erasure.forget(s, s.get(Resident, need.resident_id), erasure.pool(s), "coordinator", "본인 요청")
+    with sessions() as s:
+        need = s.get(Need, need_id)
+        assert need.title == "" and need.sentence is None  # a vector says something of the words it was made from
