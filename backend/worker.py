@@ -21,6 +21,7 @@ from backend.chain.keys import KeyError_, load_centre_signers, load_sender_keys
 from backend.chain.sender import OpSender
 from backend.chain.writer import ChainWriter
 from backend.config import Settings, get_settings
+from backend.domain.sentences import encoder
 from backend.services.centres import sync_centres
 from backend.services.community_rewards import CommunityRewardSettler
 from backend.services.idempotency import forget_expired_until
@@ -57,6 +58,7 @@ def start_in_process(settings: Settings, sessions: sessionmaker[Session], chain:
 def main() -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     settings = get_settings()
+    encoder()  # the sentence encoder (services.sentences), loaded before any thread: loading sets the environment
     migrate(settings.database_url)
     sessions = make_session_factory(make_engine(settings.database_url))
     chain = ChainClient(settings)

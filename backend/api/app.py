@@ -27,6 +27,7 @@ from backend.chain.client import ChainClient
 from backend.config import Settings, deployment_problems, get_settings
 from backend.domain.errors import Refusal
 from backend.domain.messages import localized, pick_language, validation_detail
+from backend.domain.sentences import encoder
 from backend.services import branding as branding_service
 from backend.services.centres import sync_centres
 from backend.services.recorder import ActivityRecorder
@@ -61,6 +62,7 @@ def create_app(settings: Settings | None = None, *, chain: ChainClient | None = 
         settings = settings.model_copy(update={"jwt_secret": secrets.token_urlsafe(32)})
         log.warning("VB_JWT_SECRET is not set: using a random secret for this process")
     configure_passwords(settings.argon2_memory_kib, settings.argon2_time_cost, settings.argon2_parallelism)
+    encoder()  # the matcher's sentence encoder, loaded before any thread: loading sets the environment
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):

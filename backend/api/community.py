@@ -11,8 +11,8 @@ from fastapi import FastAPI, Request
 from sqlalchemy.orm import Session
 
 from backend.config import Settings, local_chain
-from backend.domain.matching import MatchIndex, NeedQuery, Ranked, RankedNeed, Scorer, need_doc, need_sentence
-from backend.domain.sentences import encoder
+from backend.domain.matching import MatchIndex, NeedQuery, Ranked, RankedNeed, Scorer, need_doc
+from backend.domain.sentences import QUERY, encoder
 from backend.domain.errors import Refusal
 from backend.store.areas import area_map, version
 from backend.store.offers import match_outcomes, offer_doc, offers_changed_since, outcomes_fingerprint
@@ -21,15 +21,22 @@ from backend.store.sealing import Sealer
 
 log = logging.getLogger("backend")
 
+# Needs of one listing whose sentence vectors (~20 ms each) are computed in the request when neither stored nor
+# cached (the worker stores them; services.sentences): the others are ranked by their words this time.
+LISTING_VECTORS = 32
+
 
 class OfferMatcher:
     """The offers' index, brought up to date from the database before each query: a read of two counters when
     nothing changed, the changed offers otherwise. `model_file`: where the trained model is kept
-    (backend/store/matching_model.py; None: nowhere, train in memory only)."""
+    (backend/store/matching_model.py; None: nowhere, train in memory only).
+
+    Sentence vectors are computed before the lock is taken, never under it: the index is told not to compute any
+    in a query (compute_in_queries False), and uses those computed beforehand."""
 
     def __init__(self, model_file: Path | None = None) -> None:
         self._lock = threading.Lock()
-        self.index = MatchIndex({})
+        self.index = MatchIndex({}, compute_in_queries=False)
         self.offers_version = 0
         self.areas_version = -1
         self.model_file = model_file
@@ -42,7 +49,8 @@ class OfferMatcher:
         they did not change since the last training, the stored model when it was trained on exactly them (unless
         `force`), else relearned (and stored)."""
         self.refresh(s)
-        mark = (self.offers_version, *outcomes_fingerprint(s))
+        # a model learned without the encoder is not the one to use with it (and the other way round)
+        mark = (self.offers_version, *outcomes_fingerprint(s), int(encoder() is not None))
         if mark == self.trained_on and not force:
             return
         if not force and self.model_file is not None:
@@ -87,15 +95,31 @@ class OfferMatcher:
                         self.index.remove(offer.id)
                 self.offers_version = offers_v
 
+    def _vectors_first(self, texts: list[str], budget: int) -> None:
+        """Computes, before the lock, the sentence vectors the next query will use: the labels' texts if it will
+        learn the meaning space (an index never trained), and up to `budget` of the needs' texts not cached yet."""
+        enc = encoder()
+        if enc is None:
+            return
+        with self._lock:
+            due = self.index.relearn_due()
+            wanted = self.index.sentence_texts() if due else []
+            meaning = self.index.meaning
+        for kind in {k for k, _ in wanted}:
+            enc.embed([t for k, t in wanted if k == kind], kind)
+        if due or (meaning is not None and meaning.centroids is not None):
+            known = enc.cached(texts, QUERY)
+            enc.embed([t for t in dict.fromkeys(texts) if t not in known][:budget], QUERY)
+
     def rank(self, s: Session, need: NeedQuery, k: int) -> list[Ranked]:
-        need_sentence(need.text)  # computed (then cached) before the lock: ~20 ms others need not wait for
         self.refresh(s)
+        self._vectors_first([need.text], 1)
         with self._lock:
             return self.index.rank(need, k)
 
     def explain(self, s: Session, need: NeedQuery, offer_id: int) -> Ranked | None:
-        need_sentence(need.text)
         self.refresh(s)
+        self._vectors_first([need.text], 1)
         with self._lock:
             return self.index.explain(need, offer_id)
 
@@ -103,6 +127,7 @@ class OfferMatcher:
         """The needs that fit the offer, best first (the needs' terms computed before taking the lock)."""
         docs = [need_doc(need_id, query) for need_id, query in needs]
         self.refresh(s)
+        self._vectors_first([q.text for _, q in needs], LISTING_VECTORS)
         with self._lock:
             return self.index.rank_needs(offer_id, docs, k)
 

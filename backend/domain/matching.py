@@ -256,9 +256,10 @@ class Meaning:
 
     @classmethod
     def learn(cls, labelled: Iterable[tuple[Iterable[str], Iterable[str]]], matches: int = 0,
-              sentences: Iterable[tuple[str, str, Iterable[str]]] = ()) -> Meaning | None:
+              sentences: Iterable[tuple[str, str, Iterable[str]]] = (), compute: bool = True) -> Meaning | None:
         """`labelled`: (words, labels) of each text; `sentences`: (kind, text, labels) of the same texts, whose
-        sentence vectors (a bounded sample per label) make each label's centroid."""
+        sentence vectors (a bounded sample per label) make each label's centroid (`compute` False: only the vectors
+        already computed)."""
         docs = [(set(w), set(lab)) for w, lab in labelled]
         docs = [(w, lab) for w, lab in docs if w and lab]
         if len(docs) < MIN_LABELLED:
@@ -288,7 +289,7 @@ class Meaning:
             if norm > 0:
                 rows[w] = row / norm
                 idf[w] = math.log(1 + n / word_df[w])
-        return cls(labels, rows, idf, n, matches, *sentence_centroids(labels, sentences))
+        return cls(labels, rows, idf, n, matches, *sentence_centroids(labels, sentences, compute))
 
     def to_arrays(self) -> dict[str, np.ndarray]:
         """The learned space as plain arrays (strings and numbers only: stored without pickling)."""
@@ -370,12 +371,13 @@ def sentence_texts(sentences: Iterable[tuple[str, str, Iterable[str]]]) -> dict[
     return out
 
 
-def sentence_centroids(labels: list[str], sentences: Iterable[tuple[str, str, Iterable[str]]]
+def sentence_centroids(labels: list[str], sentences: Iterable[tuple[str, str, Iterable[str]]], compute: bool = True
                        ) -> tuple[np.ndarray | None, np.ndarray | None]:
     """Each label's centroid in the sentence encoder's space, and the centre a need's vector is taken from (None,
     None without the encoder or texts). Each text is taken from the mean of its kind first: needs share their
     register (“도와주세요”, “…에 삽니다”) and offers theirs, which says nothing of the talent; a need is then taken
-    from the needs' mean (the offers' on a platform with no good match yet)."""
+    from the needs' mean (the offers' on a platform with no good match yet). `compute` False: from the vectors
+    already computed only (a caller holding a lock others wait on)."""
     enc = encoder()
     if enc is None or not labels:
         return None, None
@@ -386,10 +388,16 @@ def sentence_centroids(labels: list[str], sentences: Iterable[tuple[str, str, It
     rows, centres = {}, {}
     for kind in (QUERY, PASSAGE):
         texts = [t for k, t in distinct if k == kind]
+        if not compute:
+            known = enc.cached(texts, kind)
+            texts = [t for t in texts if t in known]
         if texts:
-            vectors = enc.embed(texts, kind)
+            vectors = np.vstack([known[t] for t in texts]) if not compute else enc.embed(texts, kind)
             centres[kind] = vectors.mean(axis=0)
             rows.update(zip(((kind, t) for t in texts), vectors - centres[kind]))
+    if not rows:
+        return None, None
+    chosen = {lab: [t for t in texts if t in rows] for lab, texts in chosen.items()}
     centroids = np.zeros((len(labels), DIM), dtype=np.float32)
     for c, lab in enumerate(labels):
         texts = chosen.get(lab)
@@ -433,23 +441,26 @@ class NeedQuery:
 
 @dataclass(frozen=True)
 class NeedDoc:
-    """A need to rank for an offer: its query, its terms and its sentence vector (need_doc makes them, outside any
-    lock; None: no encoder)."""
+    """A need to rank for an offer: its query and its terms (need_doc makes them, outside any lock)."""
 
     need_id: int
     query: NeedQuery
     tf: Counter[str]
-    sentence: np.ndarray | None = None
 
 
-def need_sentence(text: str) -> np.ndarray | None:
-    """A need's sentence vector (cached by its text), or None without the encoder."""
+def need_sentence(text: str, compute: bool = True) -> np.ndarray | None:
+    """A need's sentence vector (cached by its text; `compute` False: only if computed before), or None without
+    the encoder."""
     enc = encoder()
-    return enc.query(text) if enc is not None else None
+    if enc is None:
+        return None
+    if compute:
+        return enc.query(text)
+    return enc.cached([text], QUERY).get(text)
 
 
 def need_doc(need_id: int, query: NeedQuery) -> NeedDoc:
-    return NeedDoc(need_id, query, features(query.text), need_sentence(query.text))
+    return NeedDoc(need_id, query, features(query.text))
 
 
 @dataclass(frozen=True)
@@ -727,9 +738,13 @@ class MatchIndex:
     `train` learns the meaning space and the weights from the offers and the past matches."""
 
     def __init__(self, areas: Mapping[str, tuple[float, float]], weights: Weights | None = None,
-                 gate: float = GATE, seed_trust: float = SEED_TRUST):
+                 gate: float = GATE, seed_trust: float = SEED_TRUST, compute_in_queries: bool = True):
         self.scorer = Scorer(areas, fixed_weights(0) if weights is None else weights)
         self.gate, self.seed_trust = gate, seed_trust
+        # Whether a query may compute sentence vectors (~20 ms each): a need's, and the labels' texts when it learns
+        # the meaning space lazily. False for a caller holding a lock others wait on (the API's OfferMatcher): it
+        # computes them beforehand (sentence_texts, relearn_due), and a query uses only vectors already computed.
+        self.compute_in_queries = compute_in_queries
         self.meaning: Meaning | None = None
         # Never trained (`train`, `restore`): the meaning space is learned from the offers alone when first needed,
         # and again once the offers have grown by AUTO_RELEARN since (self._auto_at: live offers at the last try).
@@ -790,7 +805,7 @@ class MatchIndex:
 
     def _compact(self) -> None:
         alive = self.docs()
-        fresh = MatchIndex(self.scorer.areas, self.scorer.weights, self.gate, self.seed_trust)
+        fresh = MatchIndex(self.scorer.areas, self.scorer.weights, self.gate, self.seed_trust, self.compute_in_queries)
         fresh.meaning, fresh._trained, fresh._auto_at = self.meaning, self._trained, self._auto_at
         for d in alive:
             fresh.upsert(d)
@@ -798,30 +813,33 @@ class MatchIndex:
 
     # -------------------------------------------------------------------------------------------- learning
 
-    def learn_meaning(self, outcomes: Iterable[Outcome] = ()) -> int:
+    def learn_meaning(self, outcomes: Iterable[Outcome] = (), compute_sentences: bool = True) -> int:
         """Learns the meaning space from the offers (words ↔ tags and seed talents) and the needs of good matches
         (the need's words ↔ the labels of the offer that did it); returns the labelled texts used (0: too few,
-        no meaning: the seed glossary alone)."""
+        no meaning: the seed glossary alone). `compute_sentences` False: the labels' centroids from the sentence
+        vectors already computed only."""
         labelled, sentences, matches = [], [], 0
         for kind, text, words, labels in self._labelled_texts(outcomes):
             labelled.append((words, labels))
             sentences.append((kind, text, labels))
             matches += kind == QUERY
-        self.meaning = Meaning.learn(labelled, matches, sentences)
+        self.meaning = Meaning.learn(labelled, matches, sentences, compute_sentences)
         for d, doc in enumerate(self._docs):
             self._vec[d] = None if doc is None or self.meaning is None else self.meaning.vector(
                 self._tf[d], labels_of(self._tf[d], doc.tags))
         self._matrix = None
         return self.meaning.texts if self.meaning else 0
 
-    def _labelled_texts(self, outcomes: Iterable[Outcome]) -> list[tuple[str, str, Iterable[str], list[str]]]:
+    def _labelled_texts(self, outcomes: Iterable[Outcome], words: bool = True
+                        ) -> list[tuple[str, str, Iterable[str], list[str]]]:
         """(kind, text, words, labels) of what the meaning is learned from: the needs of good matches first (with
-        the labels of the offer that did it; most recent first), then the offers (with their own labels)."""
+        the labels of the offer that did it; most recent first), then the offers (with their own labels). `words`
+        False: a need's words are not analysed (left empty)."""
         out = []
         for o in reversed(list(outcomes)):
             d = self._by_offer.get(o.offer_id)
             if d is not None and o.status in POSITIVE:
-                out.append((QUERY, o.need.text, features(o.need.text).keys(),
+                out.append((QUERY, o.need.text, features(o.need.text).keys() if words else (),
                             labels_of(self._tf[d], self._docs[d].tags)))
         for d, doc in enumerate(self._docs):
             if doc is not None:
@@ -831,7 +849,8 @@ class MatchIndex:
     def sentence_texts(self, outcomes: Iterable[Outcome] = ()) -> list[tuple[str, str]]:
         """The texts whose sentence vectors learning would need ((kind, text)): embedding them before taking a lock
         (Encoder.embed caches them) keeps the lock's holder from spending seconds on them."""
-        chosen = sentence_texts((kind, text, labels) for kind, text, _, labels in self._labelled_texts(outcomes))
+        chosen = sentence_texts((kind, text, labels) for kind, text, _, labels
+                                in self._labelled_texts(outcomes, words=False))
         return list(dict.fromkeys(t for texts in chosen.values() for t in texts))
 
     def train(self, outcomes: Iterable[Outcome] = ()) -> TrainReport:
@@ -869,12 +888,16 @@ class MatchIndex:
         """An index never trained learns its meaning space from its offers (their words, tags and seed talents)
         when first asked, and again once they have grown by AUTO_RELEARN: a platform that has not trained yet still
         ranks by what its offers say about themselves."""
-        if self._trained or len(self) < MIN_LABELLED:
-            return
-        if self._auto_at and len(self) < self._auto_at * AUTO_RELEARN:
+        if not self.relearn_due():
             return
         self._auto_at = len(self)
-        self.learn_meaning()
+        self.learn_meaning(compute_sentences=self.compute_in_queries)
+
+    def relearn_due(self) -> bool:
+        """Whether the next query will learn the meaning space from the offers (an index never trained)."""
+        if self._trained or len(self) < MIN_LABELLED:
+            return False
+        return not self._auto_at or len(self) >= self._auto_at * AUTO_RELEARN
 
     # -------------------------------------------------------------------------------------------- text
 
@@ -930,13 +953,14 @@ class MatchIndex:
 
     # -------------------------------------------------------------------------------------------- ranking
 
-    def _query_vector(self, query: Counter[str], text: str, sentence: np.ndarray | None = None) -> np.ndarray | None:
-        """A need's vector in the meaning space (None: no meaning learned); its sentence vector is computed from
-        `text` unless given."""
+    def _query_vector(self, query: Counter[str], text: str) -> np.ndarray | None:
+        """A need's vector in the meaning space (None: no meaning learned), with its sentence vector: computed
+        if missing, or (compute_in_queries False) only if computed beforehand, else the words alone."""
         if self.meaning is None:
             return None
-        if sentence is None and self.meaning.centroids is not None:
-            sentence = need_sentence(text)
+        sentence = None
+        if self.meaning.centroids is not None:
+            sentence = need_sentence(text, compute=self.compute_in_queries)
         return self.meaning.vector(query, labels_of(query, ()), sentence)
 
     def _word_vector(self, query: Counter[str]) -> np.ndarray | None:
@@ -1074,7 +1098,7 @@ class MatchIndex:
             need = nd.query
             if need.owner is not None and need.owner == doc.owner:
                 continue
-            qv = self._query_vector(nd.tf, need.text, nd.sentence)
+            qv = self._query_vector(nd.tf, need.text)
             r = self._pair(need, nd.tf, qv, d)
             talent, text = r.factors["talent"].value, r.factors["text"].value
             wanted = talents_of(nd.tf)

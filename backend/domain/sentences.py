@@ -10,6 +10,7 @@ the words alone.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import threading
@@ -21,7 +22,8 @@ import numpy as np
 log = logging.getLogger("backend")
 
 DIM = 384
-CACHE_TEXTS = 50_000  # about 80 MB of float32 at most
+CACHE_TEXTS = 50_000  # vectors kept (1.5 KB each, keyed by a 16-byte digest: about 80 MB at most)
+MAX_CHARS = 500  # of a text the encoder reads (one window of the model: a longer text costs more, says little more)
 BATCH = 32
 QUERY, PASSAGE = "query", "passage"  # e5 reads a need as a query, an offer (what answers it) as a passage
 MODEL_TAG = b"e5sq4v1:"  # a stored vector's model: one made by another model is not used (pack, unpack)
@@ -41,38 +43,56 @@ def unpack(data: bytes | None) -> np.ndarray | None:
 
 
 class Encoder:
-    """The process's encoder: one model, one CPU thread (a web process shares its machine), calls serialised (the
-    engine's thread safety is not documented), vectors cached by (kind, text)."""
+    """The process's encoder: one model, one CPU thread (a web process shares its machine), its calls serialised
+    (the engine's thread safety is not documented) under a lock of their own, so a cached vector is never kept
+    waiting behind a computation; vectors cached by a digest of (kind, text) (a long text is not kept as a key)."""
 
     def __init__(self, model) -> None:
         self._model = model
-        self._lock = threading.Lock()
-        self._cache: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
+        self._model_lock = threading.Lock()
+        self._cache_lock = threading.Lock()
+        self._cache: OrderedDict[bytes, np.ndarray] = OrderedDict()
+
+    @staticmethod
+    def _key(kind: str, text: str) -> bytes:
+        return hashlib.blake2b(f"{kind}\0{text}".encode(), digest_size=16).digest()
+
+    def _put(self, key: bytes, vector: np.ndarray) -> None:
+        with self._cache_lock:
+            self._cache[key] = vector
+            self._cache.move_to_end(key)
+            while len(self._cache) > CACHE_TEXTS:
+                self._cache.popitem(last=False)
+
+    def cached(self, texts: Sequence[str], kind: str = PASSAGE) -> dict[str, np.ndarray]:
+        """The vectors of those of `texts` already computed (none is computed)."""
+        out = {}
+        with self._cache_lock:
+            for text in texts:
+                key = self._key(kind, text)
+                vector = self._cache.get(key)
+                if vector is not None:
+                    self._cache.move_to_end(key)
+                    out[text] = vector
+        return out
 
     def embed(self, texts: Sequence[str], kind: str = PASSAGE) -> np.ndarray:
-        """Unit vectors, one row per text (cached ones are not computed again)."""
-        out = np.zeros((len(texts), DIM), dtype=np.float32)
-        missing: dict[str, list[int]] = {}
-        with self._lock:
-            for i, text in enumerate(texts):
-                vec = self._cache.get((kind, text))
-                if vec is None:
-                    missing.setdefault(text, []).append(i)
-                else:
-                    self._cache.move_to_end((kind, text))
-                    out[i] = vec
-        todo = list(missing)
+        """Unit vectors, one row per text (cached ones are not computed again). A text is read up to MAX_CHARS:
+        the engine's cost grows with the length, and a need says what it needs first."""
+        found = self.cached(texts, kind)
+        todo = [t for t in dict.fromkeys(texts) if t not in found]
         for start in range(0, len(todo), BATCH):
             chunk = todo[start:start + BATCH]
-            with self._lock:
-                rows = np.atleast_2d(self._model.query(chunk) if kind == QUERY else self._model.passage(chunk))
-                for text, row in zip(chunk, rows):
-                    row = np.asarray(row, dtype=np.float32)
-                    self._cache[(kind, text)] = row
-                    for i in missing[text]:
-                        out[i] = row
-                while len(self._cache) > CACHE_TEXTS:
-                    self._cache.popitem(last=False)
+            cut = [t[:MAX_CHARS] for t in chunk]
+            with self._model_lock:
+                rows = np.atleast_2d(self._model.query(cut) if kind == QUERY else self._model.passage(cut))
+            for text, row in zip(chunk, rows):
+                vector = np.asarray(row, dtype=np.float32)
+                found[text] = vector
+                self._put(self._key(kind, text), vector)
+        out = np.zeros((len(texts), DIM), dtype=np.float32)
+        for i, text in enumerate(texts):
+            out[i] = found[text]
         return out
 
     def query(self, text: str) -> np.ndarray:
@@ -80,20 +100,15 @@ class Encoder:
 
     def remember(self, text: str, vector: np.ndarray, kind: str = QUERY) -> None:
         """Takes a vector computed before (stored with its row) as this text's."""
-        with self._lock:
-            self._cache[(kind, text)] = np.asarray(vector, dtype=np.float32)
-            self._cache.move_to_end((kind, text))
-            while len(self._cache) > CACHE_TEXTS:
-                self._cache.popitem(last=False)
+        self._put(self._key(kind, text), np.asarray(vector, dtype=np.float32))
 
     def clear(self) -> None:
         """Forgets every cached vector."""
-        with self._lock:
+        with self._cache_lock:
             self._cache.clear()
 
     def known(self, text: str, kind: str = QUERY) -> bool:
-        with self._lock:
-            return (kind, text) in self._cache
+        return bool(self.cached([text], kind))
 
 
 _encoder: Encoder | None = None
@@ -103,7 +118,8 @@ enabled = True  # False: the matcher runs on words alone (the benchmark's ablati
 
 
 def encoder() -> Encoder | None:
-    """The process-wide encoder, loaded on first use (a few ms: the model file is mapped), or None."""
+    """The process-wide encoder, loaded on first use (a few ms: the model file is mapped), or None. Processes load it
+    at start, before their threads: loading sets the engine's thread count through the environment."""
     global _encoder, _tried
     if not enabled:
         return None
@@ -117,7 +133,7 @@ def encoder() -> Encoder | None:
                 # the engine's OpenMP reads its thread count when loaded: one, and the process's setting put back
                 os.environ["OMP_NUM_THREADS"] = "1"
                 _encoder = Encoder(E5())
-            except (ImportError, OSError, RuntimeError) as exc:
+            except Exception as exc:  # noqa: BLE001 (whatever stops it loading, the matcher works without it)
                 log.warning("sentence encoder unavailable, matching on words alone: %s", exc)
             finally:
                 if before is None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -45,15 +45,15 @@ def seed(rows: Iterable[tuple[bytes | None, str]]) -> None:
 
 
 def fill_missing(sessions: sessionmaker[Session], limit: int = FILL_BATCH) -> int:
-    """Computes and stores the vectors of up to `limit` open needs and current programmes that have none (soonest
-    first); returns how many were stored. A row whose text changed meanwhile (a programme imported again) is left
-    for the next round."""
+    """Computes and stores the vectors of up to `limit` open needs yet to start and current programmes that have
+    none (soonest first: what the listings read); returns how many were stored. A row changed meanwhile (a need
+    closed or its resident forgotten, a programme imported again) is left alone: its vector is not written."""
     enc = encoder()
     if enc is None:
         return 0
     with sessions() as s:
         needs = [(n.id, need_text(n)) for n in s.scalars(
-            select(Need).where(Need.status == "open", Need.sentence.is_(None))
+            select(Need).where(Need.status == "open", Need.starts_at > datetime.now(UTC), Need.sentence.is_(None))
             .order_by(Need.starts_at, Need.id).limit(limit))]
         programmes = [(p.id, p.digest, programme_text(p)) for p in s.scalars(
             select(PortalProgramme).where(PortalProgramme.ends_on >= datetime.now(KST).date(),
@@ -65,8 +65,8 @@ def fill_missing(sessions: sessionmaker[Session], limit: int = FILL_BATCH) -> in
     stored = 0
     with transaction(sessions) as s:
         for (need_id, _), v in zip(needs, vectors):
-            stored += s.execute(update(Need).where(Need.id == need_id, Need.sentence.is_(None))
-                                .values(sentence=pack(v))).rowcount
+            stored += s.execute(update(Need).where(Need.id == need_id, Need.status == "open",
+                                                   Need.sentence.is_(None)).values(sentence=pack(v))).rowcount
         for (programme_id, digest, _), v in zip(programmes, vectors[len(needs):]):
             stored += s.execute(update(PortalProgramme).where(
                 PortalProgramme.id == programme_id, PortalProgramme.digest == digest,

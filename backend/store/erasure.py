@@ -16,6 +16,7 @@ from backend.store.models import (Activity, ActivityAudit, AttendanceLine, Chain
                                   ResidentChange, SiweNonce, TalentOffer)
 from backend.domain import portal as portal_format
 from backend.store import guardians as guardian_store
+from backend.store.areas import next_version
 
 POOL_KEY = "residents.forgotten_pool"
 ERASED = {"erased": True, "detail": "this answer named a resident who asked to be forgotten"}
@@ -77,8 +78,10 @@ def forget(s: Session, resident: Resident, into: Resident, actor: str, reason: s
     s.execute(update(AttendanceLine).where(AttendanceLine.resident_id == rid).values(
         resident_id=pid, member_number=None, address=None, phone=None, name=None, activity_id=None))
     s.execute(delete(ResidentChange).where(ResidentChange.resident_id == rid))
+    # a new version for their offers: every API process's matcher drops them from its index at its next query, and
+    # a stored matching model (keyed by the offers' version) is not loaded again but relearned without their words
     s.execute(update(TalentOffer).where(TalentOffer.resident_id == rid).values(
-        resident_id=pid, title="", description=None, skills=[], status="withdrawn"))
+        resident_id=pid, title="", description=None, skills=[], status="withdrawn", version=next_version(s, "offers")))
     s.execute(update(Need).where(Need.resident_id == rid).values(
         resident_id=pid, title="", description=None, sentence=None, status="closed", closed_reason="forgotten"))
     mine = select(Need.id).where(Need.resident_id == pid).scalar_subquery()

@@ -39,7 +39,9 @@ from backend.domain.matching import (
 from backend.domain import sentences
 from backend.domain.analysis import analyse
 from backend.domain.errors import Refusal
+from backend.domain.matching import TrainReport
 from backend.domain.messages import localized, pick_language
+from backend.store import matching_model
 from backend.store.sealing import Sealer, SealingError, new_key_text, parse_key
 
 AREAS = {"banpo1": (37.5045, 127.0050), "banpo2": (37.5080, 126.9960), "sanggye1": (37.6690, 127.0570)}
@@ -360,11 +362,31 @@ def test_a_need_sharing_no_word_with_the_offers_finds_them_through_its_sentence(
     assert [r.offer_id // 100 for r in ranked] == [0] * 5  # the hairdressers
 
 
-def test_without_the_encoder_the_same_need_is_matched_by_its_words_alone(without_encoder):
+def test_without_the_encoder_a_need_is_matched_by_its_words_alone(without_encoder):
     index = _four_talents()
-    ranked = index.rank(NeedQuery("엄마 파마가 다 풀렸어요", "banpo1", parse_slots(["sat"]), owner="me"), 5)
-    assert index.meaning is not None and index.meaning.centroids is None  # the engine still works, less well
-    assert [r.offer_id // 100 for r in ranked] != [0] * 5
+    ranked = index.rank(NeedQuery("아이 수학 문제 풀이를 도와주세요", "banpo1", parse_slots(["sat"]), owner="me"), 5)
+    assert index.meaning is not None and index.meaning.centroids is None  # learned, with no sentence centroids
+    assert [r.offer_id // 100 for r in ranked] == [1] * 5  # the maths tutors, by the words they share
+
+
+def test_with_the_sentence_lift_a_pair_scores_the_same_in_both_directions_and_explained():
+    index = _four_talents()
+    need = NeedQuery("엄마 파마가 다 풀렸어요", "banpo1", parse_slots(["sat"]), owner="me")
+    top = index.rank(need, 1)[0]
+    assert index.meaning.centroids is not None
+    explained = index.explain(need, top.offer_id)
+    listed = index.rank_needs(top.offer_id, [need_doc(7, need)], 1)[0]
+    assert top.score == explained.score == listed.score
+    assert listed.factors["talent"].value == top.factors["talent"].value
+
+
+def test_a_query_told_not_to_computes_no_sentence_vector():
+    index = MatchIndex(AREAS, compute_in_queries=False)
+    for doc in _four_talents().docs():
+        index.upsert(doc)
+    text = "할아버지 머리카락이 덥수룩해요 37"
+    index.rank(NeedQuery(text, "banpo1", 0, owner="me"), 5)  # learns its meaning lazily, under a caller's lock
+    assert not sentences.encoder().known(text) and not sentences.encoder().known(text, sentences.PASSAGE)
 
 
 def test_the_needs_that_fit_an_offer_use_the_needs_sentences_too():
@@ -372,20 +394,29 @@ def test_the_needs_that_fit_an_offer_use_the_needs_sentences_too():
     saturday = parse_slots(["sat"])
     needs = [need_doc(1, NeedQuery("아이가 분수 나눗셈을 어려워해요", "banpo1", saturday, "a")),
              need_doc(2, NeedQuery("엄마 파마가 다 풀렸어요", "banpo1", saturday, "b"))]
-    assert needs[0].sentence is not None
     assert [n.need_id for n in index.rank_needs(0, needs, 2)][0] == 2  # a hairdresser: the perm first
     assert [n.need_id for n in index.rank_needs(100, needs, 2)][0] == 1  # a maths tutor: the fractions first
 
 
-def test_a_stored_meaning_keeps_its_sentence_centroids():
+def test_a_stored_meaning_keeps_its_sentence_centroids(tmp_path):
     index = _four_talents()
     index.train([])
-    stored = Meaning.from_arrays(index.meaning.to_arrays())
+    path = tmp_path / "model.npz"
+    matching_model.save(path, (1, 2), index.meaning, index.scorer.weights, TrainReport(80, 80, 0, False, {}))
+    stored = matching_model.load(path).meaning
     assert np.array_equal(stored.centroids, index.meaning.centroids)
     assert np.array_equal(stored.centre, index.meaning.centre)
     need = features("엄마 파마가 다 풀렸어요")
     sentence = sentences.encoder().query("엄마 파마가 다 풀렸어요")
     assert np.allclose(stored.vector(need, (), sentence), index.meaning.vector(need, (), sentence))
+
+
+def test_centroids_of_another_shape_are_left_out_of_a_stored_meaning():
+    index = _four_talents()
+    index.train([])
+    arrays = index.meaning.to_arrays()
+    arrays["centroids"] = arrays["centroids"][:, :10]  # another encoder's width
+    assert Meaning.from_arrays(arrays).centroids is None
 
 
 def test_each_labels_centroid_is_made_from_a_bounded_sample_half_of_it_needs():

@@ -11,7 +11,8 @@ import pytest
 from conftest import database_url
 from sqlalchemy import select
 
-from backend.api.community import OfferMatcher
+from backend.api.community import LISTING_VECTORS, OfferMatcher
+from backend.domain.matching import NeedQuery
 from backend.domain.sentences import encoder, pack, unpack
 from backend.services import sentences
 from backend.services.needs import query_of
@@ -75,13 +76,14 @@ def test_the_filler_stores_the_vectors_of_open_needs_and_current_programmes(sess
     current = add_programme(sessions, "어르신 이미용 봉사", date.today() + timedelta(days=30))
     past = add_programme(sessions, "지난 행사 안내", date.today() - timedelta(days=30))
     assert sentences.fill_missing(sessions) == 2
+    encoder().clear()  # what follows is computed afresh, one text at a time
     with sessions() as s:
         stored = {n.id: n.sentence for n in s.scalars(select(Need))}
         programmes = {p.id: p for p in s.scalars(select(PortalProgramme))}
-        expected = encoder().embed([need_text(s.get(Need, open_id)), sentences.programme_text(programmes[current])],
-                                   "query")
-        assert np.array_equal(unpack(stored[open_id]), expected[0])  # what a fresh computation gives, exactly
-        assert np.array_equal(unpack(programmes[current].sentence), expected[1])
+        need_vector = encoder().query(need_text(s.get(Need, open_id)))
+        programme_vector = encoder().query(sentences.programme_text(programmes[current]))
+        assert np.array_equal(unpack(stored[open_id]), need_vector)  # exactly what a fresh computation gives
+        assert np.array_equal(unpack(programmes[current].sentence), programme_vector)
         assert stored[closed_id] is None and programmes[past].sentence is None
     assert sentences.fill_missing(sessions) == 0  # nothing left: nothing computed again
 
@@ -122,6 +124,7 @@ def test_a_stored_vector_is_taken_before_ranking_and_ranks_as_a_fresh_one(sessio
     matcher = OfferMatcher()
     with sessions() as s:
         fresh = [(r.offer_id, r.score) for r in matcher.rank(s, query, 10)]
+    assert matcher.index.meaning.centroids is not None  # learned on first use, its texts' vectors computed first
     enc = encoder()
     stored = pack(enc.query(query.text))
     enc.clear()  # as in another process: nothing computed yet
@@ -140,3 +143,17 @@ def test_forgetting_a_resident_wipes_their_needs_vectors_with_their_words(sessio
     with sessions() as s:
         need = s.get(Need, need_id)
         assert need.title == "" and need.sentence is None  # a vector says something of the words it was made from
+
+
+def test_a_listing_computes_only_a_bounded_number_of_missing_vectors(sessions):
+    for i in range(30):
+        add_offer(sessions, f"머리 잘라 드려요 {i}", "이미용")
+        add_offer(sessions, f"수학 문제 같이 풀어요 {i}", "수학")
+    talent = add_offer(sessions, "머리 잘라 드려요 마지막", "이미용")
+    texts = [f"흰머리 염색이 필요해요 {i}번째 부탁" for i in range(LISTING_VECTORS + 8)]
+    queries = [(i, NeedQuery(t, AREA, 0, None)) for i, t in enumerate(texts)]
+    matcher = OfferMatcher()
+    with sessions() as s:
+        listed = matcher.rank_needs(s, talent, queries, 5)
+    assert listed  # the others ranked by their words this time
+    assert sum(encoder().known(t) for t in texts) == LISTING_VECTORS
