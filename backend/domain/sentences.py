@@ -107,9 +107,6 @@ class Encoder:
         with self._cache_lock:
             self._cache.clear()
 
-    def known(self, text: str, kind: str = QUERY) -> bool:
-        return bool(self.cached([text], kind))
-
 
 _encoder: Encoder | None = None
 _tried = False

@@ -386,7 +386,8 @@ def test_a_query_told_not_to_computes_no_sentence_vector():
         index.upsert(doc)
     text = "할아버지 머리카락이 덥수룩해요 37"
     index.rank(NeedQuery(text, "banpo1", 0, owner="me"), 5)  # learns its meaning lazily, under a caller's lock
-    assert not sentences.encoder().known(text) and not sentences.encoder().known(text, sentences.PASSAGE)
+    enc = sentences.encoder()
+    assert not enc.cached([text], sentences.QUERY) and not enc.cached([text], sentences.PASSAGE)
 
 
 def test_the_needs_that_fit_an_offer_use_the_needs_sentences_too():

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from backend.api.community import LISTING_VECTORS, OfferMatcher
 from backend.domain.matching import NeedQuery
-from backend.domain.sentences import encoder, pack, unpack
+from backend.domain.sentences import QUERY, encoder, pack, unpack
 from backend.services import sentences
 from backend.services.needs import query_of
 from backend.store import erasure
@@ -129,7 +129,7 @@ def test_a_stored_vector_is_taken_before_ranking_and_ranks_as_a_fresh_one(sessio
     stored = pack(enc.query(query.text))
     enc.clear()  # as in another process: nothing computed yet
     sentences.seed([(stored, query.text)])
-    assert enc.known(query.text)
+    assert query.text in enc.cached([query.text], QUERY)
     with sessions() as s:
         assert [(r.offer_id, r.score) for r in matcher.rank(s, query, 10)] == fresh
 
@@ -156,4 +156,4 @@ def test_a_listing_computes_only_a_bounded_number_of_missing_vectors(sessions):
     with sessions() as s:
         listed = matcher.rank_needs(s, talent, queries, 5)
     assert listed  # the others ranked by their words this time
-    assert sum(encoder().known(t) for t in texts) == LISTING_VECTORS
+    assert len(encoder().cached(texts, QUERY)) == LISTING_VECTORS
