@@ -227,6 +227,11 @@ class Settings(BaseSettings):
     community_comments_per_day: int = Field(default=20, ge=1, le=10_000)
     community_reports_per_day: int = Field(default=5, ge=1, le=10_000)
     community_open_per_resident: int = Field(default=100, ge=1, le=100_000)
+    # New texts a talent search may have the sentence encoder read (about 20 ms of CPU each; services.sentences.
+    # TextAllowance), per minute, per actor and in all, in each API process: past either, a search is ranked by its
+    # words alone that time.
+    search_texts_per_actor_per_minute: int = Field(default=20, ge=0, le=10_000)
+    search_texts_per_minute: int = Field(default=600, ge=0, le=100_000)
 
     # The national volunteer portal 1365 (docs/portal.md): the public data portal's volunteer-participation service
     # (its end point, and the account's service key, which stays out of logs and answers), asked at most

@@ -17,6 +17,7 @@ from backend.domain.errors import Refusal
 from backend.store.areas import area_map, version
 from backend.store.offers import match_outcomes, offer_doc, offers_changed_since, outcomes_fingerprint
 from backend.store import matching_model
+from backend.services.sentences import TextAllowance
 from backend.store.sealing import Sealer
 
 log = logging.getLogger("backend")
@@ -34,8 +35,9 @@ class OfferMatcher:
     Sentence vectors are computed before the lock is taken, never under it: the index is told not to compute any
     in a query (compute_in_queries False), and uses those computed beforehand."""
 
-    def __init__(self, model_file: Path | None = None) -> None:
+    def __init__(self, model_file: Path | None = None, allowance: TextAllowance | None = None) -> None:
         self._lock = threading.Lock()
+        self.allowance = allowance  # of new texts searches may have the encoder read (None: no limit)
         self.index = MatchIndex({}, compute_in_queries=False)
         self.offers_version = 0
         self.areas_version = -1
@@ -111,11 +113,21 @@ class OfferMatcher:
             known = enc.cached(texts, QUERY)
             enc.embed([t for t in dict.fromkeys(texts) if t not in known][:budget], QUERY)
 
-    def rank(self, s: Session, need: NeedQuery, k: int) -> list[Ranked]:
+    def rank(self, s: Session, need: NeedQuery, k: int, spender: str | None = None) -> list[Ranked]:
+        """The best k offers for the need. `spender`: the actor a new text is counted against (a search: free
+        text), within the allowance; past it, the text is ranked by its words alone this time."""
         self.refresh(s)
-        self._vectors_first([need.text], 1)
+        self._vectors_first([need.text], 1 if spender is None else self._allowed(spender, need.text))
         with self._lock:
             return self.index.rank(need, k)
+
+    def _allowed(self, spender: str, text: str) -> int:
+        """How many new texts `spender` may have read now for this one: 1, or 0 past the allowance (a text already
+        read costs nothing and counts nothing)."""
+        enc = encoder()
+        if self.allowance is None or enc is None or enc.cached([text], QUERY):
+            return 1
+        return int(self.allowance.take(spender))
 
     def explain(self, s: Session, need: NeedQuery, offer_id: int) -> Ranked | None:
         self.refresh(s)
@@ -136,7 +148,9 @@ def start(app: FastAPI, settings: Settings) -> None:
     """At startup: the index (filled on first use) and the sealer (a dev key only on a local chain)."""
     chain = app.state.chain
     local = chain is not None and local_chain(settings, chain.chain_id)
-    app.state.matcher = OfferMatcher(matching_model.model_file(settings.matching_model_dir, settings.database_url))
+    app.state.matcher = OfferMatcher(matching_model.model_file(settings.matching_model_dir, settings.database_url),
+                                     TextAllowance(settings.search_texts_per_actor_per_minute,
+                                                   settings.search_texts_per_minute))
     app.state.sealer = Sealer.from_settings(settings.reports_key, settings.reports_old_keys, local)
     # Fill the index now, beside start-up, so the first query does not load every offer (about a second for 10,000).
     threading.Thread(target=_warm, args=(app.state.matcher, app.state.sessions), name="matching-index", daemon=True).start()

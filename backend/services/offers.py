@@ -75,11 +75,13 @@ def withdraw(db: Session, resident: ResidentPrincipal, talent_id: int) -> Talent
         return offer
 
 
-def search(db: Session, matcher, text: str, area: str | None, limit: int) -> list[Ranked]:
-    """Offers for free text (Korean or English), ranked by the matcher (talents, text, distance to `area`)."""
+def search(db: Session, matcher, actor: Actor, text: str, area: str | None, limit: int) -> list[Ranked]:
+    """Offers for free text (Korean or English), ranked by the matcher (talents, text, distance to `area`); a new
+    text is read by the sentence encoder within the actor's allowance (OfferMatcher.rank)."""
     if not text.strip():
         raise Refusal(422, "invalid_request", why="q: say what you are looking for")
-    return matcher.rank(db, NeedQuery(text, area, 0), limit)
+    spender = f"{'resident' if is_resident(actor) else 'staff'}:{actor.user_id}"
+    return matcher.rank(db, NeedQuery(text, area, 0), limit, spender)
 
 
 def listing(db: Session, actor: Actor, area: str | None, mine: bool, limit: int) -> list[TalentOffer]:

@@ -1,4 +1,5 @@
-"""Sentence vectors of what the matcher ranks as needs (open needs, current 1365 programmes), kept with their rows.
+"""Sentence vectors of what the matcher ranks as needs (open needs, current 1365 programmes), kept with their rows;
+and the allowance of new texts a search may have the encoder read.
 
 A vector costs about 20 ms of one CPU (domain.sentences): a volunteer's list of the needs that fit their talent
 reads up to 5,000 needs, which must not wait for 5,000 of them. So the worker computes the missing ones in the
@@ -10,7 +11,9 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 
 from sqlalchemy import select, update
@@ -87,3 +90,38 @@ def fill_until(sessions: sessionmaker[Session], stop: threading.Event, every_s: 
         stop.wait(every_s)
 
 
+
+
+class TextAllowance:
+    """How many new texts searches may have the encoder read (about 20 ms of CPU each): at most `per_actor` for one
+    actor and `overall` for all, in any `window_s` seconds, in this process. A search past either is still answered,
+    ranked by its words alone that time, so one actor (or many wallets) sending ever new texts costs the others no
+    CPU beyond the allowance. A text already read (cached) is not counted."""
+
+    def __init__(self, per_actor: int, overall: int, window_s: float = 60.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.per_actor, self.overall, self.window_s, self._clock = per_actor, overall, window_s, clock
+        self._lock = threading.Lock()
+        self._all: deque[float] = deque()
+        self._by_actor: dict[str, deque[float]] = {}
+
+    def take(self, actor: str) -> bool:
+        """True, and counted, when `actor` may have one more new text read now."""
+        now = self._clock()
+        since = now - self.window_s
+        with self._lock:
+            while self._all and self._all[0] <= since:
+                self._all.popleft()
+            mine = self._by_actor.get(actor)
+            while mine and mine[0] <= since:
+                mine.popleft()
+            if len(self._all) >= self.overall or (len(mine) if mine else 0) >= self.per_actor:
+                return False
+            if mine is None:
+                # actors with nothing left in the window are forgotten first: at most `overall` have anything in it
+                if len(self._by_actor) >= self.overall:
+                    self._by_actor = {a: q for a, q in self._by_actor.items() if q and q[-1] > since}
+                mine = self._by_actor[actor] = deque()
+            mine.append(now)
+            self._all.append(now)
+            return True

@@ -12,7 +12,8 @@ from eth_account import Account
 from residents_helpers import sign_in, sign_request
 from sqlalchemy import func, select
 
-from backend.store.models import Match, Need, NeighbourReport, ProposalSupport, ReportAccess, TalentOffer
+from backend.services.sentences import TextAllowance
+from backend.store.models import Match, Need, NeighbourReport, ProposalSupport, ReportAccess, Resident, TalentOffer
 
 AREAS = {  # code: (name, lat, lon)
     "seocho-banpo1": ("반포1동", 37.5045, 127.0050),
@@ -328,6 +329,25 @@ def test_search_finds_korean_and_english_offers(community):
     assert ids[0] == ko["id"] and en["id"] in ids
     r = backend.http.get("/talents/search", params={"q": "elderly"}, headers=h)
     assert {ko["id"], en["id"]} <= {c["talent"]["id"] for c in r.json()}
+
+
+def test_a_search_counts_against_the_searching_residents_allowance(community):
+    backend = community
+    matcher = backend.app.state.matcher
+    kept = matcher.allowance
+    matcher.allowance = TextAllowance(per_actor=1, overall=100)
+    try:
+        searcher, h = resident(backend)
+        other, _ = resident(backend)
+        for q in ("이웃 어르신 말동무 첫째", "이웃 어르신 말동무 둘째"):
+            r = backend.http.get("/talents/search", params={"q": q}, headers=h)
+            assert r.status_code == 200, r.text  # the second past the allowance: answered, by its words
+        with backend.sessions() as s:
+            ids = {a: s.scalar(select(Resident.id).where(Resident.address == a.address)) for a in (searcher, other)}
+        assert not matcher.allowance.take(f"resident:{ids[searcher]}")
+        assert matcher.allowance.take(f"resident:{ids[other]}")
+    finally:
+        matcher.allowance = kept
 
 
 def test_candidates_are_explained_in_korean_when_asked(community):

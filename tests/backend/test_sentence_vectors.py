@@ -15,6 +15,7 @@ from backend.api.community import LISTING_VECTORS, OfferMatcher
 from backend.domain.matching import NeedQuery
 from backend.domain.sentences import QUERY, encoder, pack, unpack
 from backend.services import sentences
+from backend.services.sentences import TextAllowance
 from backend.services.needs import query_of
 from backend.store import erasure
 from backend.store.areas import next_version
@@ -157,3 +158,67 @@ def test_a_listing_computes_only_a_bounded_number_of_missing_vectors(sessions):
         listed = matcher.rank_needs(s, talent, queries, 5)
     assert listed  # the others ranked by their words this time
     assert len(encoder().cached(texts, QUERY)) == LISTING_VECTORS
+
+
+@pytest.fixture
+def learned_offers(sessions):
+    """Enough offers with tags for the matcher to learn a meaning space with sentence centroids."""
+    for i in range(30):
+        add_offer(sessions, f"머리 잘라 드려요 {i}", "이미용")
+        add_offer(sessions, f"수학 문제 같이 풀어요 {i}", "수학")
+    return sessions
+
+
+def search(matcher, sessions, text, spender):
+    with sessions() as s:
+        return matcher.rank(s, NeedQuery(text, AREA, 0, None), 5, spender)
+
+
+def test_a_search_past_the_actors_allowance_is_ranked_by_its_words_alone(learned_offers):
+    matcher = OfferMatcher(allowance=TextAllowance(per_actor=2, overall=100))
+    texts = [f"할머니 파마가 다 풀렸어요 {i}번" for i in range(3)]
+    found = [search(matcher, learned_offers, t, "resident:1") for t in texts]
+    assert all(found)  # the third is answered too
+    assert set(encoder().cached(texts, QUERY)) == set(texts[:2])
+
+
+def test_the_allowance_is_counted_per_actor(learned_offers):
+    matcher = OfferMatcher(allowance=TextAllowance(per_actor=1, overall=100))
+    search(matcher, learned_offers, "아이가 구구단을 못 외워요 하나", "resident:1")
+    search(matcher, learned_offers, "아이가 구구단을 못 외워요 둘", "resident:1")
+    search(matcher, learned_offers, "아이가 구구단을 못 외워요 셋", "staff:1")
+    assert set(encoder().cached(["아이가 구구단을 못 외워요 둘", "아이가 구구단을 못 외워요 셋"], QUERY)) == \
+        {"아이가 구구단을 못 외워요 셋"}
+
+
+def test_the_allowance_bounds_all_actors_together(learned_offers):
+    matcher = OfferMatcher(allowance=TextAllowance(per_actor=10, overall=2))
+    texts = [f"흰머리 염색 부탁해요 {i}" for i in range(3)]
+    for i, text in enumerate(texts):
+        search(matcher, learned_offers, text, f"resident:{i}")  # a new wallet each time
+    assert set(encoder().cached(texts, QUERY)) == set(texts[:2])
+
+
+def test_a_text_already_read_is_not_counted(learned_offers):
+    matcher = OfferMatcher(allowance=TextAllowance(per_actor=2, overall=100))
+    for _ in range(3):
+        search(matcher, learned_offers, "동네 어르신 머리 손질", "resident:1")
+    search(matcher, learned_offers, "동네 아이 수학 숙제", "resident:1")  # the second new text, not the fourth
+    assert encoder().cached(["동네 아이 수학 숙제"], QUERY)
+
+
+def test_the_allowance_comes_back_as_its_window_passes():
+    now = [1000.0]
+    allowance = TextAllowance(per_actor=2, overall=3, window_s=60.0, clock=lambda: now[0])
+    assert allowance.take("resident:1") and allowance.take("resident:1")
+    assert not allowance.take("resident:1")
+    assert allowance.take("resident:2")
+    assert not allowance.take("resident:3")  # three in the window in all
+    now[0] += 60.0
+    assert allowance.take("resident:1") and allowance.take("resident:3")
+
+
+def test_a_zero_allowance_reads_no_new_text(learned_offers):
+    matcher = OfferMatcher(allowance=TextAllowance(per_actor=0, overall=100))
+    assert search(matcher, learned_offers, "머리 좀 다듬어 주실 분", "resident:1")
+    assert not encoder().cached(["머리 좀 다듬어 주실 분"], QUERY)

@@ -44,7 +44,7 @@ def search_talents(request: Request, db: DbDep, actor: ActorDep, language: Langu
                    limit: Annotated[int, Query(ge=1, le=100)] = 20) -> list[CandidateOut]:
     """Offers for free text in Korean or English, ranked by the matcher (talents, text, distance to `area`), with
     their factors."""
-    ranked = offers.search(db, matcher(request), q, area, limit)
+    ranked = offers.search(db, matcher(request), actor, q, area, limit)
     return candidates_out(ranked, offers.by_ids(db, [r.offer_id for r in ranked]), actor, language,
                           areas.area_names(db))
 
