@@ -7,7 +7,8 @@ Sweeps what was chosen this way: the meaning space's weight of a text's own labe
 word's strongest association counts (Meaning.FOCUS), the weight of words bridged through Kiwi's embedding
 (BRIDGE_WEIGHT), the share of the outcome-fitted weights (LEARNED_SHARE), the relevance gate; then, with those at
 their defaults, how far a need's sentence lifts its vector (SENTENCE_WEIGHT) above how many deviations (SENTENCE_Z),
-with the history and on the same world without it. Prints the best first.
+with the history and on the same world without it; and, never trained, the text factor's extra weight on a new
+platform (COLD_TEXT). Prints the best first.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ def main() -> None:
     results.sort(key=lambda r: -(r["precision_at_5"] + r["ndcg_at_10"]))
     matching.Meaning.OWN_LABEL, matching.Meaning.FOCUS, matching.BRIDGE_WEIGHT, matching.LEARNED_SHARE = chosen
     sentence = []
+    chosen_z, chosen_cold = matching.SENTENCE_Z, matching.COLD_TEXT
     for history in (True, False):
         w = world if history else World(world.pool, world.areas, world.offers, world.needs, [])
         index, _, _ = build(w)
@@ -60,7 +62,18 @@ def main() -> None:
             sentence.append({"history": history, "sentence_z": z, "sentence_weight": weight,
                              "precision_at_5": r["precision_at_5"], "ndcg_at_10": r["ndcg_at_10"]})
     sentence.sort(key=lambda r: (not r["history"], -(r["precision_at_5"] + r["ndcg_at_10"])))
-    print(json.dumps({"best": results[:8], "sentence": sentence}, ensure_ascii=False))
+    matching.SENTENCE_Z = chosen_z
+    # a new platform, never trained (its centre from the needs it is asked about): the text factor's extra weight
+    new = World(world.pool, world.areas, world.offers, world.needs, [])
+    cold = []
+    for boost in (0.0, 0.05, 0.1, 0.15, 0.2):
+        matching.COLD_TEXT = boost
+        index, _, _ = build(new, train=False)
+        r, _ = ours(index, new)
+        cold.append({"cold_text": boost, "precision_at_5": r["precision_at_5"], "ndcg_at_10": r["ndcg_at_10"]})
+    matching.COLD_TEXT = chosen_cold
+    cold.sort(key=lambda r: -(r["precision_at_5"] + r["ndcg_at_10"]))
+    print(json.dumps({"best": results[:8], "sentence": sentence, "cold_text": cold}, ensure_ascii=False))
 
 
 if __name__ == "__main__":
