@@ -784,9 +784,9 @@ class MatchIndex:
         # and again once the offers have grown by AUTO_RELEARN since (self._auto_at: live offers at the last try).
         self._trained = False
         self._auto_at = 0
+        self._open_needs: list[str] = []  # texts of the platform's open needs, as last given to `train`
         # texts of the needs asked about (whose sentence vectors were at hand) while the centre a need is read from
-        # is not yet the mean of CENTRE_NEEDS needs: once there are that many, it becomes theirs (_meaning_now) and
-        # the texts are let go (no need's text is kept longer than that)
+        # is not yet the mean of CENTRE_NEEDS needs: once there are that many, it becomes theirs (_meaning_now)
         self._heard: dict[str, None] = {}
         self._docs: list[OfferDoc | None] = []  # internal doc number → offer (None: withdrawn)
         self._tf: list[Counter[str] | None] = []
@@ -845,33 +845,25 @@ class MatchIndex:
         alive = self.docs()
         fresh = MatchIndex(self.scorer.areas, self.scorer.weights, self.gate, self.seed_trust, self.compute_in_queries)
         fresh.meaning, fresh._trained, fresh._auto_at = self.meaning, self._trained, self._auto_at
-        fresh._heard = self._heard
+        fresh._open_needs, fresh._heard = self._open_needs, self._heard
         for d in alive:
             fresh.upsert(d)
         self.__dict__.update(fresh.__dict__)
 
     # -------------------------------------------------------------------------------------------- learning
 
-    def learn_meaning(self, outcomes: Iterable[Outcome] = (), compute_sentences: bool = True,
-                      open_needs: Sequence[str] = ()) -> int:
+    def learn_meaning(self, outcomes: Iterable[Outcome] = (), compute_sentences: bool = True) -> int:
         """Learns the meaning space from the offers (words ↔ tags and seed talents) and the needs of good matches
         (the need's words ↔ the labels of the offer that did it); returns the labelled texts used (0: too few,
         no meaning: the seed glossary alone). `compute_sentences` False: the labels' centroids from the sentence
-        vectors already computed only. `open_needs` (and the needs heard): texts of needs without a label, for the
-        centre a need is read from (sentence_centroids); a centre learned from fewer needs than the one before is
-        not taken while this one's is from fewer than CENTRE_NEEDS (a relearning without them keeps it)."""
-        before = self.meaning
+        vectors already computed only."""
         labelled, sentences, matches = [], [], 0
         for kind, text, words, labels in self._labelled_texts(outcomes):
             labelled.append((words, labels))
             sentences.append((kind, text, labels))
             matches += kind == QUERY
         self.meaning = Meaning.learn(labelled, matches, sentences, compute_sentences,
-                                     list(dict.fromkeys([*open_needs, *self._heard])))
-        m = self.meaning
-        if (m is not None and m.centroids is not None and before is not None and before.centroids is not None
-                and m.centre_needs < CENTRE_NEEDS and before.centre_needs > m.centre_needs):
-            m.centre, m.centre_needs = before.centre, before.centre_needs
+                                     self._open_needs + [t for t in self._heard if t not in self._open_needs])
         for d, doc in enumerate(self._docs):
             self._vec[d] = None if doc is None or self.meaning is None else self.meaning.vector(
                 self._tf[d], labels_of(self._tf[d], doc.tags))
@@ -894,22 +886,25 @@ class MatchIndex:
                 out.append((PASSAGE, doc.text, self._tf[d].keys(), labels_of(self._tf[d], doc.tags)))
         return out
 
-    def sentence_texts(self, outcomes: Iterable[Outcome] = (), open_needs: Sequence[str] = ()
+    def sentence_texts(self, outcomes: Iterable[Outcome] = (), open_needs: Sequence[str] | None = None
                        ) -> list[tuple[str, str]]:
         """The texts whose sentence vectors learning would need ((kind, text)): embedding them before taking a lock
         (Encoder.embed caches them) keeps the lock's holder from spending seconds on them. `open_needs`: as `train`
-        will be given them."""
+        will be given them (None: as last given)."""
         sentences = [(kind, text, labels) for kind, text, _, labels in self._labelled_texts(outcomes, words=False)]
         chosen = sentence_texts(sentences)
-        extra = centre_needs(sentences, [*open_needs, *self._heard])
+        given = self._open_needs if open_needs is None else list(open_needs)
+        extra = centre_needs(sentences, given + list(self._heard))
         return list(dict.fromkeys([t for texts in chosen.values() for t in texts] + [(QUERY, t) for t in extra]))
 
-    def train(self, outcomes: Iterable[Outcome] = (), open_needs: Sequence[str] = ()) -> TrainReport:
+    def train(self, outcomes: Iterable[Outcome] = (), open_needs: Sequence[str] | None = None) -> TrainReport:
         """Relearns the meaning space, then the weights from the outcomes (the fixed weights with too few).
         `open_needs`: the texts of the platform's open needs (no label: on a platform with few good matches their
-        mean is where a need's sentence is read from; sentence_centroids), used now and not kept."""
+        mean is where a need's sentence is read from; sentence_centroids); None: as last given."""
         outcomes = list(outcomes)
-        texts = self.learn_meaning(outcomes, open_needs=open_needs)
+        if open_needs is not None:
+            self._open_needs = list(dict.fromkeys(open_needs))[:OPEN_NEEDS]
+        texts = self.learn_meaning(outcomes)
         rows, ys = [], []
         for o in outcomes:
             if o.status not in POSITIVE | NEGATIVE or o.offer_id not in self._by_offer:
@@ -954,7 +949,6 @@ class MatchIndex:
         if len(known) >= CENTRE_NEEDS:
             m.centre = np.mean(np.vstack(list(known.values())), axis=0).astype(np.float32)
             m.centre_needs = len(known)
-            self._heard = {}
 
     def _hear(self, text: str) -> None:
         """Counts a need asked about (its sentence vector at hand) towards its register's centre, while that is due."""

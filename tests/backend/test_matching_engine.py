@@ -464,7 +464,7 @@ def test_with_enough_good_matches_the_open_needs_are_not_read():
     assert np.allclose(index.meaning.centre, matched, atol=1e-6)
 
 
-def test_a_later_training_without_needs_keeps_the_needs_centre():
+def test_open_needs_given_once_are_kept_for_a_later_training():
     index = _four_talents()
     index.train([], OPEN_NEEDS_TEXTS)
     first = index.meaning.centre.copy()
