@@ -11,14 +11,13 @@ from fastapi import FastAPI, Request
 from sqlalchemy.orm import Session
 
 from backend.config import Settings, local_chain
-from backend.domain.matching import OPEN_NEEDS, MatchIndex, NeedQuery, Ranked, RankedNeed, Scorer, need_doc
+from backend.domain.matching import MatchIndex, NeedQuery, Ranked, RankedNeed, Scorer, need_doc
 from backend.domain.sentences import QUERY, encoder
 from backend.domain.errors import Refusal
 from backend.store.areas import area_map, version
-from backend.store.needs import open_need_texts
 from backend.store.offers import match_outcomes, offer_doc, offers_changed_since, outcomes_fingerprint
 from backend.store import matching_model
-from backend.services.sentences import TextAllowance, seed
+from backend.services.sentences import TextAllowance
 from backend.store.sealing import Sealer
 
 log = logging.getLogger("backend")
@@ -65,17 +64,14 @@ class OfferMatcher:
                 log.info("matching model loaded from %s: %s", self.model_file, stored.report)
                 return
         outcomes = match_outcomes(s)
-        stored = open_need_texts(s, OPEN_NEEDS)
-        seed(stored)  # the worker's vectors of the open needs, which a new platform's centre is taken from
-        open_needs = [text for _, text in stored]
         enc = encoder()
         if enc is not None:  # the sentence vectors learning needs, computed before the lock (seconds, then cached)
             with self._lock:
-                wanted = self.index.sentence_texts(outcomes, open_needs)
+                wanted = self.index.sentence_texts(outcomes)
             for kind in {k for k, _ in wanted}:
                 enc.embed([t for k, t in wanted if k == kind], kind)
         with self._lock:
-            self.report = self.index.train(outcomes, open_needs)
+            self.report = self.index.train(outcomes)
             self.trained_on, self.loaded = mark, False
             meaning, weights = self.index.meaning, self.index.scorer.weights
         log.info("matching trained: %s", self.report)
@@ -118,12 +114,12 @@ class OfferMatcher:
             enc.embed([t for t in dict.fromkeys(texts) if t not in known][:budget], QUERY)
 
     def rank(self, s: Session, need: NeedQuery, k: int, spender: str | None = None) -> list[Ranked]:
-        """The best k offers for the need. `spender`: for a search (free text, not a need's), the actor a new text
-        is counted against, within the allowance; past it, the text is ranked by its words alone this time."""
+        """The best k offers for the need. `spender`: the actor a new text is counted against (a search: free
+        text), within the allowance; past it, the text is ranked by its words alone this time."""
         self.refresh(s)
         self._vectors_first([need.text], 1 if spender is None else self._allowed(spender, need.text))
         with self._lock:
-            return self.index.rank(need, k, a_need=spender is None)
+            return self.index.rank(need, k)
 
     def _allowed(self, spender: str, text: str) -> int:
         """How many new texts `spender` may have read now for this one: 1, or 0 past the allowance (a text already

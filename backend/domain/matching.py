@@ -31,9 +31,7 @@ Korean words the platform's texts never used are bridged to known ones through t
 language model (shipped with the model package), so an unseen phrasing is not matched by distance alone. And a
 need's whole sentence counts: a small multilingual encoder (backend/domain/sentences.py) places it among the
 centroids of the labels' own texts, and the labels it stands out as closest to lift its vector (`Meaning.vector`),
-so “엄마 파마가 다 풀렸어요”, sharing no word with any offer, still reaches the hairdressers. A need's sentence is
-read against the needs' own register (“도와주세요”, “…에 삽니다”): the mean of the needs of good matches, or, on a
-platform with fewer than CENTRE_NEEDS of them, of those and its open needs given to `train` (their texts only).
+so “엄마 파마가 다 풀렸어요”, sharing no word with any offer, still reaches the hairdressers.
 
 An inverted index over the words and the learned vectors (one matrix product over all offers) keep a query at
 10,000 offers to milliseconds (plus ~20 ms the first time a need's sentence is embedded): the candidates are the
@@ -50,7 +48,7 @@ import heapq
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
@@ -221,15 +219,14 @@ class Meaning:
     FOCUS = 1.0  # a word counts by its idf × its strongest association: words said about everything count little
 
     def __init__(self, labels: list[str], rows: dict[str, np.ndarray], idf: dict[str, float], texts: int,
-                 matches: int, centroids: np.ndarray | None = None, centre: np.ndarray | None = None,
-                 centre_needs: int = 0):
+                 matches: int, centroids: np.ndarray | None = None, centre: np.ndarray | None = None):
         self.labels, self.rows, self.idf = labels, rows, idf
         self.column = {label: i for i, label in enumerate(labels)}
         self.texts, self.matches = texts, matches
         # each label's texts in the sentence encoder's space (their mean, each taken from its kind's mean), unit
         # length (a row of zeros: no text), and the centre a need's sentence vector is taken from; None without the
-        # encoder (sentence_centroids), and how many needs' vectors that centre is the mean of (0: the offers')
-        self.centroids, self.centre, self.centre_needs = centroids, centre, centre_needs
+        # encoder (sentence_centroids)
+        self.centroids, self.centre = centroids, centre
         self.sentence_weight = SENTENCE_WEIGHT
         # the commonest known Korean words are the bridge's targets (bounded: a lookup costs ~1.5 µs per target)
         self._vocab = sorted((w for w in rows if morpheme_id(w) is not None), key=lambda w: (idf[w], w))[:BRIDGE_VOCAB]
@@ -259,11 +256,10 @@ class Meaning:
 
     @classmethod
     def learn(cls, labelled: Iterable[tuple[Iterable[str], Iterable[str]]], matches: int = 0,
-              sentences: Iterable[tuple[str, str, Iterable[str]]] = (), compute: bool = True,
-              open_needs: Sequence[str] = ()) -> Meaning | None:
+              sentences: Iterable[tuple[str, str, Iterable[str]]] = (), compute: bool = True) -> Meaning | None:
         """`labelled`: (words, labels) of each text; `sentences`: (kind, text, labels) of the same texts, whose
         sentence vectors (a bounded sample per label) make each label's centroid (`compute` False: only the vectors
-        already computed); `open_needs`: texts of needs without a label (sentence_centroids)."""
+        already computed)."""
         docs = [(set(w), set(lab)) for w, lab in labelled]
         docs = [(w, lab) for w, lab in docs if w and lab]
         if len(docs) < MIN_LABELLED:
@@ -293,7 +289,7 @@ class Meaning:
             if norm > 0:
                 rows[w] = row / norm
                 idf[w] = math.log(1 + n / word_df[w])
-        return cls(labels, rows, idf, n, matches, *sentence_centroids(labels, sentences, compute, open_needs))
+        return cls(labels, rows, idf, n, matches, *sentence_centroids(labels, sentences, compute))
 
     def to_arrays(self) -> dict[str, np.ndarray]:
         """The learned space as plain arrays (strings and numbers only: stored without pickling)."""
@@ -303,8 +299,7 @@ class Meaning:
                 else np.zeros((0, len(self.labels)), dtype=np.float32),
                 "idf": np.array([self.idf[w] for w in words], dtype=np.float64),
                 "counts": np.array([self.texts, self.matches], dtype=np.int64),
-                **({"centroids": self.centroids, "centre": self.centre,
-                    "centre_needs": np.array([self.centre_needs], dtype=np.int64)} if self.centroids is not None else {})}
+                **({"centroids": self.centroids, "centre": self.centre} if self.centroids is not None else {})}
 
     @classmethod
     def from_arrays(cls, a: Mapping[str, np.ndarray]) -> Meaning:
@@ -316,9 +311,7 @@ class Meaning:
         centroids = centre = None
         if "centroids" in a and a["centroids"].shape == (len(labels), DIM) and a["centre"].shape == (DIM,):
             centroids, centre = a["centroids"].astype(np.float32), a["centre"].astype(np.float32)
-        # a model stored without the count: its centre is kept as it is (taken as from enough needs)
-        centre_needs = int(a["centre_needs"][0]) if "centre_needs" in a else CENTRE_NEEDS
-        return cls(labels, rows, idf, texts, matches, centroids, centre, centre_needs)
+        return cls(labels, rows, idf, texts, matches, centroids, centre)
 
     def vector(self, tf: Mapping[str, int], own_labels: Iterable[str] = (),
                sentence: np.ndarray | None = None) -> np.ndarray:
@@ -378,31 +371,20 @@ def sentence_texts(sentences: Iterable[tuple[str, str, Iterable[str]]]) -> dict[
     return out
 
 
-def centre_needs(sentences: Iterable[tuple[str, str, Iterable[str]]], open_needs: Sequence[str]) -> list[str]:
-    """The open needs whose mean joins the needs of good matches in the centre a need is read from: none when there
-    are CENTRE_NEEDS of those, else up to OPEN_NEEDS of them."""
-    matched = {text for kind, text, _ in sentences if kind == QUERY}
-    return [] if len(matched) >= CENTRE_NEEDS else list(dict.fromkeys(open_needs))[:OPEN_NEEDS]
-
-
-def sentence_centroids(labels: list[str], sentences: Iterable[tuple[str, str, Iterable[str]]], compute: bool = True,
-                       open_needs: Sequence[str] = ()) -> tuple[np.ndarray | None, np.ndarray | None, int]:
+def sentence_centroids(labels: list[str], sentences: Iterable[tuple[str, str, Iterable[str]]], compute: bool = True
+                       ) -> tuple[np.ndarray | None, np.ndarray | None]:
     """Each label's centroid in the sentence encoder's space, and the centre a need's vector is taken from (None,
     None without the encoder or texts). Each text is taken from the mean of its kind first: needs share their
     register (“도와주세요”, “…에 삽니다”) and offers theirs, which says nothing of the talent; a need is then taken
-    from the needs' mean: of the needs of good matches, joined by the `open_needs` (texts without a label) while
-    those are fewer than CENTRE_NEEDS (a new platform's needs are read against needs, not offers: on the tuning
-    pool, as a new platform, precision@5 0.551 → 0.59); the offers' mean when there is no need at all. `compute`
-    False: from the vectors already computed only (a caller holding a lock others wait on). Also returns how many
-    needs the centre is the mean of (0: the offers')."""
+    from the needs' mean (the offers' on a platform with no good match yet). `compute` False: from the vectors
+    already computed only (a caller holding a lock others wait on)."""
     enc = encoder()
     if enc is None or not labels:
-        return None, None, 0
-    sentences = list(sentences)
+        return None, None
     chosen = sentence_texts(sentences)
     distinct = list(dict.fromkeys(t for lab in labels for t in chosen.get(lab, ())))
     if not distinct:
-        return None, None, 0
+        return None, None
     rows, centres = {}, {}
     for kind in (QUERY, PASSAGE):
         texts = [t for k, t in distinct if k == kind]
@@ -414,7 +396,7 @@ def sentence_centroids(labels: list[str], sentences: Iterable[tuple[str, str, It
             centres[kind] = vectors.mean(axis=0)
             rows.update(zip(((kind, t) for t in texts), vectors - centres[kind]))
     if not rows:
-        return None, None, 0
+        return None, None
     chosen = {lab: [t for t in texts if t in rows] for lab, texts in chosen.items()}
     centroids = np.zeros((len(labels), DIM), dtype=np.float32)
     for c, lab in enumerate(labels):
@@ -425,20 +407,7 @@ def sentence_centroids(labels: list[str], sentences: Iterable[tuple[str, str, It
             if size > 0:
                 centroids[c] = mean / size
     centre = centres[QUERY] if QUERY in centres else centres[PASSAGE]
-    from_needs = sum(k == QUERY for k, _ in rows)
-    extra = centre_needs(sentences, open_needs)
-    if extra:
-        matched = [t for k, t in distinct if k == QUERY]
-        texts = list(dict.fromkeys(matched + extra))
-        if not compute:
-            known = enc.cached(texts, QUERY)
-            texts = [t for t in texts if t in known]
-            vectors = np.vstack([known[t] for t in texts]) if texts else None
-        else:
-            vectors = enc.embed(texts, QUERY)
-        if vectors is not None:
-            centre, from_needs = vectors.mean(axis=0), len(vectors)
-    return centroids, centre.astype(np.float32), from_needs
+    return centroids, centre.astype(np.float32)
 
 
 def labels_of(tf: Mapping[str, int], tags: Iterable[str]) -> list[str]:
@@ -591,9 +560,6 @@ BRIDGE_WEIGHT = 1.0  # an unknown word's bridged row counts this much of the rar
 CENTROID_TEXTS = 32  # texts per label whose sentence vectors make its centroid (each costs ~20 ms once)
 SENTENCE_Z = 1.0  # a need's closeness to a label's centroid lifts it only above the mean by this many deviations
 SENTENCE_WEIGHT = 1.0  # the lift's length beside the words' unit vector
-CENTRE_NEEDS = 10  # needs of good matches from which their mean is where a need's sentence is read from; with fewer,
-# the platform's open needs (OPEN_NEEDS at most, as given to `train`) join them
-OPEN_NEEDS = 300
 # Outcomes say whether a match was accepted and kept, which is not all a requester wants first (the right talent,
 # then near, then free): on the tuning pool the weights fitted to outcomes alone lost nDCG@10 against the fixed
 # ones, so the learned weights are blended in at this share.
@@ -784,10 +750,6 @@ class MatchIndex:
         # and again once the offers have grown by AUTO_RELEARN since (self._auto_at: live offers at the last try).
         self._trained = False
         self._auto_at = 0
-        self._open_needs: list[str] = []  # texts of the platform's open needs, as last given to `train`
-        # texts of the needs asked about (whose sentence vectors were at hand) while the centre a need is read from
-        # is not yet the mean of CENTRE_NEEDS needs: once there are that many, it becomes theirs (_meaning_now)
-        self._heard: dict[str, None] = {}
         self._docs: list[OfferDoc | None] = []  # internal doc number → offer (None: withdrawn)
         self._tf: list[Counter[str] | None] = []
         self._length: list[int] = []
@@ -845,7 +807,6 @@ class MatchIndex:
         alive = self.docs()
         fresh = MatchIndex(self.scorer.areas, self.scorer.weights, self.gate, self.seed_trust, self.compute_in_queries)
         fresh.meaning, fresh._trained, fresh._auto_at = self.meaning, self._trained, self._auto_at
-        fresh._open_needs, fresh._heard = self._open_needs, self._heard
         for d in alive:
             fresh.upsert(d)
         self.__dict__.update(fresh.__dict__)
@@ -862,8 +823,7 @@ class MatchIndex:
             labelled.append((words, labels))
             sentences.append((kind, text, labels))
             matches += kind == QUERY
-        self.meaning = Meaning.learn(labelled, matches, sentences, compute_sentences,
-                                     self._open_needs + [t for t in self._heard if t not in self._open_needs])
+        self.meaning = Meaning.learn(labelled, matches, sentences, compute_sentences)
         for d, doc in enumerate(self._docs):
             self._vec[d] = None if doc is None or self.meaning is None else self.meaning.vector(
                 self._tf[d], labels_of(self._tf[d], doc.tags))
@@ -886,24 +846,16 @@ class MatchIndex:
                 out.append((PASSAGE, doc.text, self._tf[d].keys(), labels_of(self._tf[d], doc.tags)))
         return out
 
-    def sentence_texts(self, outcomes: Iterable[Outcome] = (), open_needs: Sequence[str] | None = None
-                       ) -> list[tuple[str, str]]:
+    def sentence_texts(self, outcomes: Iterable[Outcome] = ()) -> list[tuple[str, str]]:
         """The texts whose sentence vectors learning would need ((kind, text)): embedding them before taking a lock
-        (Encoder.embed caches them) keeps the lock's holder from spending seconds on them. `open_needs`: as `train`
-        will be given them (None: as last given)."""
-        sentences = [(kind, text, labels) for kind, text, _, labels in self._labelled_texts(outcomes, words=False)]
-        chosen = sentence_texts(sentences)
-        given = self._open_needs if open_needs is None else list(open_needs)
-        extra = centre_needs(sentences, given + list(self._heard))
-        return list(dict.fromkeys([t for texts in chosen.values() for t in texts] + [(QUERY, t) for t in extra]))
+        (Encoder.embed caches them) keeps the lock's holder from spending seconds on them."""
+        chosen = sentence_texts((kind, text, labels) for kind, text, _, labels
+                                in self._labelled_texts(outcomes, words=False))
+        return list(dict.fromkeys(t for texts in chosen.values() for t in texts))
 
-    def train(self, outcomes: Iterable[Outcome] = (), open_needs: Sequence[str] | None = None) -> TrainReport:
-        """Relearns the meaning space, then the weights from the outcomes (the fixed weights with too few).
-        `open_needs`: the texts of the platform's open needs (no label: on a platform with few good matches their
-        mean is where a need's sentence is read from; sentence_centroids); None: as last given."""
+    def train(self, outcomes: Iterable[Outcome] = ()) -> TrainReport:
+        """Relearns the meaning space, then the weights from the outcomes (the fixed weights with too few)."""
         outcomes = list(outcomes)
-        if open_needs is not None:
-            self._open_needs = list(dict.fromkeys(open_needs))[:OPEN_NEEDS]
         texts = self.learn_meaning(outcomes)
         rows, ys = [], []
         for o in outcomes:
@@ -935,26 +887,11 @@ class MatchIndex:
     def _meaning_now(self) -> None:
         """An index never trained learns its meaning space from its offers (their words, tags and seed talents)
         when first asked, and again once they have grown by AUTO_RELEARN: a platform that has not trained yet still
-        ranks by what its offers say about themselves. And once CENTRE_NEEDS needs have been asked about while the
-        centre a need is read from was not yet needs' (a new platform), it becomes their mean: between two queries,
-        so one query's needs are all read alike."""
-        if self.relearn_due():
-            self._auto_at = len(self)
-            self.learn_meaning(compute_sentences=self.compute_in_queries)
-        m = self.meaning
-        if m is None or m.centroids is None or m.centre_needs >= CENTRE_NEEDS or len(self._heard) < CENTRE_NEEDS:
+        ranks by what its offers say about themselves."""
+        if not self.relearn_due():
             return
-        enc = encoder()
-        known = enc.cached(list(self._heard), QUERY) if enc is not None else {}
-        if len(known) >= CENTRE_NEEDS:
-            m.centre = np.mean(np.vstack(list(known.values())), axis=0).astype(np.float32)
-            m.centre_needs = len(known)
-
-    def _hear(self, text: str) -> None:
-        """Counts a need asked about (its sentence vector at hand) towards its register's centre, while that is due."""
-        m = self.meaning
-        if m is not None and m.centre_needs < CENTRE_NEEDS and len(self._heard) < OPEN_NEEDS:
-            self._heard[text] = None
+        self._auto_at = len(self)
+        self.learn_meaning(compute_sentences=self.compute_in_queries)
 
     def relearn_due(self) -> bool:
         """Whether the next query will learn the meaning space from the offers (an index never trained)."""
@@ -1016,17 +953,14 @@ class MatchIndex:
 
     # -------------------------------------------------------------------------------------------- ranking
 
-    def _query_vector(self, query: Counter[str], text: str, a_need: bool = True) -> np.ndarray | None:
+    def _query_vector(self, query: Counter[str], text: str) -> np.ndarray | None:
         """A need's vector in the meaning space (None: no meaning learned), with its sentence vector: computed
-        if missing, or (compute_in_queries False) only if computed beforehand, else the words alone. `a_need` False:
-        free text (a search), not counted as a need's (_hear)."""
+        if missing, or (compute_in_queries False) only if computed beforehand, else the words alone."""
         if self.meaning is None:
             return None
         sentence = None
         if self.meaning.centroids is not None:
             sentence = need_sentence(text, compute=self.compute_in_queries)
-            if sentence is not None and a_need:
-                self._hear(text)
         return self.meaning.vector(query, labels_of(query, ()), sentence)
 
     def _word_vector(self, query: Counter[str]) -> np.ndarray | None:
@@ -1058,14 +992,14 @@ class MatchIndex:
             self._columns = _Columns(self._docs, self.scorer)
         return self._columns
 
-    def rank(self, need: NeedQuery, k: int = 10, a_need: bool = True) -> list[Ranked]:
+    def rank(self, need: NeedQuery, k: int = 10) -> list[Ranked]:
         """The best `k` offers for the need, best first, each with its factors. The candidates are scored as arrays
         (the same arithmetic as Scorer.total and _talent, one offer at a time, which explain and the exhaustive
-        ranker use). `a_need` False: free text searched for, not a need (its register is not a need's)."""
+        ranker use)."""
         self._meaning_now()
         query = features(need.text)
         acc, best = self.text_scores(query)
-        qv = self._query_vector(query, need.text, a_need)
+        qv = self._query_vector(query, need.text)
         candidates: dict[int, float] = {}
         if acc and best > 0:
             floor = MIN_TEXT * best

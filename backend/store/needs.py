@@ -1,13 +1,10 @@
-"""Needs: their text for the matcher, the open ones' texts it learns from, and closing one (its open matches
-cancelled)."""
+"""Needs: their text for the matcher, and closing one (its open matches cancelled)."""
 
 from __future__ import annotations
 
 
-from datetime import UTC, datetime
-
 from sqlalchemy import select
-from sqlalchemy.orm import Session, undefer
+from sqlalchemy.orm import Session
 
 from backend.domain.errors import Refusal
 from backend.store.models import Match, Need
@@ -16,12 +13,6 @@ from backend.store.models import Match, Need
 def need_text(n: Need) -> str:
     return " ".join(filter(None, (n.title, n.description)))
 
-
-def open_need_texts(s: Session, limit: int) -> list[tuple[bytes | None, str]]:
-    """The newest `limit` open needs yet to start: (stored sentence vector or None, text) of each."""
-    rows = s.scalars(select(Need).where(Need.status == "open", Need.starts_at > datetime.now(UTC))
-                     .options(undefer(Need.sentence)).order_by(Need.id.desc()).limit(limit))
-    return [(n.sentence, need_text(n)) for n in rows]
 
 
 def close_need(s: Session, need: Need, actor_name: str, reason: str) -> Need:

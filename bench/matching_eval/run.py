@@ -29,8 +29,7 @@ def build(world: World, gate: float = matching.GATE, seed_trust: float = matchin
     index = MatchIndex(world.areas, gate=gate, seed_trust=seed_trust)
     for o in world.offers:
         index.upsert(OfferDoc(o.offer_id, offer_text(o), o.area, o.slots, o.reliability, f"r{o.offer_id}", o.tags))
-    # as a platform does: its past matches, and its open needs' texts (no label; see MatchIndex.train)
-    report = index.train(outcomes(world), [n.text for n in world.needs]) if train else None
+    report = index.train(outcomes(world)) if train else None
     return index, report, time.perf_counter() - t0
 
 

@@ -19,7 +19,6 @@ from backend.domain.matching import (
     WARM_MATCHES,
     Weights,
     fixed_weights,
-    CENTRE_NEEDS,
     CENTROID_TEXTS,
     BruteForceRanker,
     MatchIndex,
@@ -429,86 +428,3 @@ def test_each_labels_centroid_is_made_from_a_bounded_sample_half_of_it_needs():
     assert len(chosen["#이미용"]) == CENTROID_TEXTS
     assert sum(kind == "query" for kind, _ in chosen["#이미용"]) == CENTROID_TEXTS // 2
     assert len(chosen["#수도설비"]) == CENTROID_TEXTS and ("query", "물이 새요") in chosen["#수도설비"]
-
-
-OPEN_NEEDS_TEXTS = [f"{who} {what} 도와주세요" for who in ("할머니", "아이", "아버지")
-                    for what in ("머리가 덥수룩해요", "숙제가 어려워요", "싱크대가 막혔어요", "끼니를 거르세요")]
-
-
-def test_a_new_platform_reads_a_needs_sentence_from_its_open_needs():
-    index = _four_talents()
-    index.train([], OPEN_NEEDS_TEXTS)
-    needs_mean = sentences.encoder().embed(OPEN_NEEDS_TEXTS, sentences.QUERY).mean(axis=0)
-    assert np.allclose(index.meaning.centre, needs_mean, atol=1e-6)
-
-
-def test_without_open_needs_a_new_platform_reads_it_from_its_offers():
-    index = _four_talents()
-    index.train([])
-    offers = [text for kind, text in index.sentence_texts() if kind == sentences.PASSAGE]
-    offers_mean = sentences.encoder().embed(offers, sentences.PASSAGE).mean(axis=0)
-    assert np.allclose(index.meaning.centre, offers_mean, atol=1e-6)
-
-
-def test_with_enough_good_matches_the_open_needs_are_not_read():
-    index = _four_talents()
-    saturday = parse_slots(["sat"])
-    history = [Outcome(NeedQuery(f"할머니 머리 좀 다듬어 주세요 {i}", "banpo1", saturday, f"n{i}"), i, "completed")
-               for i in range(CENTRE_NEEDS)]
-    unread = [f"{text} 아직 읽지 않은 요청" for text in OPEN_NEEDS_TEXTS]
-    assert all(kind == sentences.PASSAGE or text not in unread for kind, text in index.sentence_texts(history, unread))
-    index.train(history, unread)
-    enc = sentences.encoder()
-    assert not enc.cached(unread, sentences.QUERY)
-    matched = enc.embed([o.need.text for o in history], sentences.QUERY).mean(axis=0)
-    assert np.allclose(index.meaning.centre, matched, atol=1e-6)
-
-
-def test_open_needs_given_once_are_kept_for_a_later_training():
-    index = _four_talents()
-    index.train([], OPEN_NEEDS_TEXTS)
-    first = index.meaning.centre.copy()
-    index.train([])
-    assert np.array_equal(index.meaning.centre, first)
-
-
-def _ask(index, texts, a_need=True):
-    saturday = parse_slots(["sat"])
-    for text in texts:
-        index.rank(NeedQuery(text, "banpo1", saturday, owner="me"), 5, a_need=a_need)
-
-
-def test_a_never_trained_index_reads_needs_from_the_needs_it_was_asked_about():
-    index = _four_talents()
-    asked = OPEN_NEEDS_TEXTS[:CENTRE_NEEDS]
-    _ask(index, asked)
-    offers_centre = index.meaning.centre.copy()
-    assert index.meaning.centre_needs == 0
-    _ask(index, ["할머니 머리카락이 덥수룩해요"])  # the next query reads needs against the needs asked about
-    needs_mean = sentences.encoder().embed(asked, sentences.QUERY).mean(axis=0)
-    assert np.allclose(index.meaning.centre, needs_mean, atol=1e-6) and not np.allclose(offers_centre, needs_mean)
-    assert index.meaning.centre_needs == CENTRE_NEEDS
-
-
-def test_searched_text_is_not_taken_for_a_need():
-    index = _four_talents()
-    _ask(index, OPEN_NEEDS_TEXTS[:CENTRE_NEEDS + 1], a_need=False)
-    assert index.meaning.centre_needs == 0
-
-
-def test_the_needs_of_one_listing_are_all_read_against_one_centre():
-    saturday = parse_slots(["sat"])
-    index = _four_talents()
-    docs = [need_doc(i, NeedQuery(text, "banpo1", saturday, f"n{i}")) for i, text in enumerate(OPEN_NEEDS_TEXTS)]
-    index.rank_needs(0, docs, len(docs))
-    assert len(docs) > CENTRE_NEEDS and index.meaning.centre_needs == 0  # not changed halfway through the listing
-    _ask(index, ["할머니 머리카락이 덥수룩해요"])
-    assert index.meaning.centre_needs == len(docs)  # but before the next query
-
-
-def test_a_stored_meaning_keeps_how_many_needs_its_centre_is_from(tmp_path):
-    index = _four_talents()
-    index.train([], OPEN_NEEDS_TEXTS)
-    path = tmp_path / "model.npz"
-    matching_model.save(path, (1, 2), index.meaning, index.scorer.weights, TrainReport(80, 80, 0, False, {}))
-    assert matching_model.load(path).meaning.centre_needs == len(OPEN_NEEDS_TEXTS)

@@ -12,8 +12,8 @@ from conftest import database_url
 from sqlalchemy import select
 
 from backend.api.community import LISTING_VECTORS, OfferMatcher
-from backend.domain.matching import CENTRE_NEEDS, NeedQuery
-from backend.domain.sentences import DIM, QUERY, encoder, pack, unpack
+from backend.domain.matching import NeedQuery
+from backend.domain.sentences import QUERY, encoder, pack, unpack
 from backend.services import sentences
 from backend.services.sentences import TextAllowance
 from backend.services.needs import query_of
@@ -222,26 +222,3 @@ def test_a_zero_allowance_reads_no_new_text(learned_offers):
     matcher = OfferMatcher(allowance=TextAllowance(per_actor=0, overall=100))
     assert search(matcher, learned_offers, "머리 좀 다듬어 주실 분", "resident:1")
     assert not encoder().cached(["머리 좀 다듬어 주실 분"], QUERY)
-
-
-def test_a_new_platforms_matcher_reads_needs_from_the_stored_vectors_of_its_open_needs(learned_offers):
-    open_ids = [add_need(learned_offers, f"할머니 머리가 덥수룩해요 {i}") for i in range(12)]
-    add_need(learned_offers, "지난 요청이에요", status="closed")
-    rng = np.random.default_rng(5)
-    stored = {}
-    with transaction(learned_offers) as s:  # vectors unlike any the encoder makes: the matcher must read these
-        for need_id in open_ids:
-            v = rng.normal(size=DIM).astype(np.float32)
-            stored[need_id] = v / np.linalg.norm(v)
-            s.get(Need, need_id).sentence = pack(stored[need_id])
-    matcher = OfferMatcher()
-    with learned_offers() as s:
-        matcher.train(s)
-    assert np.allclose(matcher.index.meaning.centre, np.mean(list(stored.values()), axis=0), atol=1e-6)
-
-
-def test_searches_are_not_taken_for_needs(learned_offers):
-    matcher = OfferMatcher()
-    for i in range(CENTRE_NEEDS + 1):
-        search(matcher, learned_offers, f"머리 손질 잘하시는 분 {i}", "resident:1")
-    assert matcher.index.meaning.centre_needs == 0  # still the offers' mean: a search is not a need
