@@ -97,9 +97,10 @@ class OfferMatcher:
                         self.index.remove(offer.id)
                 self.offers_version = offers_v
 
-    def _vectors_first(self, texts: list[str], budget: int) -> None:
+    def _vectors_first(self, texts: list[str], budget: int, keep: bool = True) -> None:
         """Computes, before the lock, the sentence vectors the next query will use: the labels' texts if it will
-        learn the meaning space (an index never trained), and up to `budget` of the needs' texts not cached yet."""
+        learn the meaning space (an index never trained), and up to `budget` of the needs' texts not cached yet
+        (`keep` False: a search's, cached apart: Encoder.embed)."""
         enc = encoder()
         if enc is None:
             return
@@ -111,13 +112,16 @@ class OfferMatcher:
             enc.embed([t for k, t in wanted if k == kind], kind)
         if due or (meaning is not None and meaning.centroids is not None):
             known = enc.cached(texts, QUERY)
-            enc.embed([t for t in dict.fromkeys(texts) if t not in known][:budget], QUERY)
+            enc.embed([t for t in dict.fromkeys(texts) if t not in known][:budget], QUERY, keep)
 
     def rank(self, s: Session, need: NeedQuery, k: int, spender: str | None = None) -> list[Ranked]:
         """The best k offers for the need. `spender`: the actor a new text is counted against (a search: free
         text), within the allowance; past it, the text is ranked by its words alone this time."""
         self.refresh(s)
-        self._vectors_first([need.text], 1 if spender is None else self._allowed(spender, need.text))
+        if spender is None:
+            self._vectors_first([need.text], 1)
+        else:
+            self._vectors_first([need.text], self._allowed(spender, need.text), keep=False)
         with self._lock:
             return self.index.rank(need, k)
 
@@ -167,7 +171,10 @@ def _warm(m: OfferMatcher, sessions) -> None:
 def matcher(request: Request) -> OfferMatcher:
     m = getattr(request.app.state, "matcher", None)
     if m is None:
-        m = request.app.state.matcher = OfferMatcher()
+        settings = getattr(request.app.state, "settings", None)
+        allowance = None if settings is None else TextAllowance(settings.search_texts_per_actor_per_minute,
+                                                                settings.search_texts_per_minute)
+        m = request.app.state.matcher = OfferMatcher(allowance=allowance)
     return m
 
 

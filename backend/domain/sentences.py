@@ -23,6 +23,7 @@ log = logging.getLogger("backend")
 
 DIM = 384
 CACHE_TEXTS = 50_000  # vectors kept (1.5 KB each, keyed by a 16-byte digest: about 80 MB at most)
+PASSING_TEXTS = 2_000  # vectors of passing texts (searches) kept apart, so they never push out needs' and labels'
 MAX_CHARS = 500  # of a text the encoder reads (one window of the model: a longer text costs more, says little more)
 BATCH = 32
 QUERY, PASSAGE = "query", "passage"  # e5 reads a need as a query, an offer (what answers it) as a passage
@@ -52,17 +53,19 @@ class Encoder:
         self._model_lock = threading.Lock()
         self._cache_lock = threading.Lock()
         self._cache: OrderedDict[bytes, np.ndarray] = OrderedDict()
+        self._passing: OrderedDict[bytes, np.ndarray] = OrderedDict()
 
     @staticmethod
     def _key(kind: str, text: str) -> bytes:
         return hashlib.blake2b(f"{kind}\0{text}".encode(), digest_size=16).digest()
 
-    def _put(self, key: bytes, vector: np.ndarray) -> None:
+    def _put(self, key: bytes, vector: np.ndarray, keep: bool = True) -> None:
+        cache, size = (self._cache, CACHE_TEXTS) if keep else (self._passing, PASSING_TEXTS)
         with self._cache_lock:
-            self._cache[key] = vector
-            self._cache.move_to_end(key)
-            while len(self._cache) > CACHE_TEXTS:
-                self._cache.popitem(last=False)
+            cache[key] = vector
+            cache.move_to_end(key)
+            while len(cache) > size:
+                cache.popitem(last=False)
 
     def cached(self, texts: Sequence[str], kind: str = PASSAGE) -> dict[str, np.ndarray]:
         """The vectors of those of `texts` already computed (none is computed)."""
@@ -70,15 +73,18 @@ class Encoder:
         with self._cache_lock:
             for text in texts:
                 key = self._key(kind, text)
-                vector = self._cache.get(key)
-                if vector is not None:
-                    self._cache.move_to_end(key)
-                    out[text] = vector
+                for cache in (self._cache, self._passing):
+                    vector = cache.get(key)
+                    if vector is not None:
+                        cache.move_to_end(key)
+                        out[text] = vector
+                        break
         return out
 
-    def embed(self, texts: Sequence[str], kind: str = PASSAGE) -> np.ndarray:
+    def embed(self, texts: Sequence[str], kind: str = PASSAGE, keep: bool = True) -> np.ndarray:
         """Unit vectors, one row per text (cached ones are not computed again). A text is read up to MAX_CHARS:
-        the engine's cost grows with the length, and a need says what it needs first."""
+        the engine's cost grows with the length, and a need says what it needs first. `keep` False: passing texts
+        (searches), cached apart in a small cache of their own."""
         found = self.cached(texts, kind)
         todo = [t for t in dict.fromkeys(texts) if t not in found]
         for start in range(0, len(todo), BATCH):
@@ -89,7 +95,7 @@ class Encoder:
             for text, row in zip(chunk, rows):
                 vector = np.asarray(row, dtype=np.float32)
                 found[text] = vector
-                self._put(self._key(kind, text), vector)
+                self._put(self._key(kind, text), vector, keep)
         out = np.zeros((len(texts), DIM), dtype=np.float32)
         for i, text in enumerate(texts):
             out[i] = found[text]
@@ -106,6 +112,7 @@ class Encoder:
         """Forgets every cached vector."""
         with self._cache_lock:
             self._cache.clear()
+            self._passing.clear()
 
 
 _encoder: Encoder | None = None

@@ -428,3 +428,13 @@ def test_each_labels_centroid_is_made_from_a_bounded_sample_half_of_it_needs():
     assert len(chosen["#이미용"]) == CENTROID_TEXTS
     assert sum(kind == "query" for kind, _ in chosen["#이미용"]) == CENTROID_TEXTS // 2
     assert len(chosen["#수도설비"]) == CENTROID_TEXTS and ("query", "물이 새요") in chosen["#수도설비"]
+
+
+def test_passing_texts_are_cached_apart_and_never_push_out_the_others(monkeypatch):
+    enc = sentences.encoder()
+    monkeypatch.setattr(sentences, "PASSING_TEXTS", 2)
+    kept = "오래 두고 쓸 요청 문장 하나"
+    enc.embed([kept], sentences.QUERY)
+    passing = [f"지나가는 검색어 {i}" for i in range(3)]
+    enc.embed(passing, sentences.QUERY, keep=False)
+    assert set(enc.cached([kept, *passing], sentences.QUERY)) == {kept, *passing[1:]}

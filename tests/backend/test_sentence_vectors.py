@@ -14,6 +14,7 @@ from sqlalchemy import select
 from backend.api.community import LISTING_VECTORS, OfferMatcher
 from backend.domain.matching import NeedQuery
 from backend.domain.sentences import QUERY, encoder, pack, unpack
+from backend.domain import sentences as encoding
 from backend.services import sentences
 from backend.services.sentences import TextAllowance
 from backend.services.needs import query_of
@@ -222,3 +223,12 @@ def test_a_zero_allowance_reads_no_new_text(learned_offers):
     matcher = OfferMatcher(allowance=TextAllowance(per_actor=0, overall=100))
     assert search(matcher, learned_offers, "머리 좀 다듬어 주실 분", "resident:1")
     assert not encoder().cached(["머리 좀 다듬어 주실 분"], QUERY)
+
+
+def test_a_searchs_text_is_cached_among_passing_texts_only(learned_offers, monkeypatch):
+    monkeypatch.setattr(encoding, "PASSING_TEXTS", 1)
+    matcher = OfferMatcher(allowance=TextAllowance(per_actor=10, overall=100))
+    search(matcher, learned_offers, "머리 다듬어 줄 사람 검색 하나", "resident:1")
+    search(matcher, learned_offers, "머리 다듬어 줄 사람 검색 둘", "resident:1")
+    assert set(encoder().cached(["머리 다듬어 줄 사람 검색 하나", "머리 다듬어 줄 사람 검색 둘"], QUERY)) == \
+        {"머리 다듬어 줄 사람 검색 둘"}
