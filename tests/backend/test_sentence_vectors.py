@@ -16,6 +16,9 @@ from backend.domain.matching import NeedQuery
 from backend.domain.sentences import QUERY, encoder, pack, unpack
 from backend.domain import sentences as encoding
 from backend.services import sentences
+from backend.services import offers
+from backend.services.actors import ResidentPrincipal
+from backend.services.security import Principal
 from backend.services.sentences import TextAllowance
 from backend.services.needs import query_of
 from backend.store import erasure
@@ -232,3 +235,14 @@ def test_a_searchs_text_is_cached_among_passing_texts_only(learned_offers, monke
     search(matcher, learned_offers, "머리 다듬어 줄 사람 검색 둘", "resident:1")
     assert set(encoder().cached(["머리 다듬어 줄 사람 검색 하나", "머리 다듬어 줄 사람 검색 둘"], QUERY)) == \
         {"머리 다듬어 줄 사람 검색 둘"}
+
+
+def test_a_staff_member_and_a_resident_of_the_same_id_have_allowances_of_their_own(learned_offers):
+    matcher = OfferMatcher(allowance=TextAllowance(per_actor=1, overall=100))
+    resident = ResidentPrincipal(resident_id=1, address="0x" + "1" * 40)
+    coordinator = Principal(user_id=1, username="coord1", role="coordinator", centre_id=1, via="jwt")
+    texts = {resident: "할머니 파마 해 주실 분 찾아요 가", coordinator: "할머니 파마 해 주실 분 찾아요 나"}
+    with learned_offers() as s:
+        for actor, text in texts.items():
+            assert offers.search(s, matcher, actor, text, AREA, 5)
+    assert set(encoder().cached(list(texts.values()), QUERY)) == set(texts.values())
