@@ -86,9 +86,67 @@ def own_node_fixtures(*, state_file: bool = False):
     return own_node, own_manifest_dir
 
 
+# ---------------------------------------------------------------------------------- tests that touch no database
+# The PostgreSQL pass (VB_TEST_DATABASE_URL) differs from the SQLite one only where a test reaches database_url(),
+# directly or through a fixture (the `backend` fixture and the modules' own ones), or its module reads
+# VB_TEST_DATABASE_URL. A test that does neither runs identically in both passes; tools/test's PostgreSQL pass
+# (VB_DATABASE_TESTS_ONLY=1) leaves it out. Which tests those are is derived from the source of each test, of every
+# fixture it uses and of its module, not listed by hand; and database_url() fails any test so classed that reaches
+# it another way (a helper) in the SQLite pass, so the class cannot go stale.
+_DATABASE_WORDS = ("database_url(", "VB_TEST_DATABASE_URL")
+_running_without_database: str = ""
+
+
+def _source(obj) -> str:
+    import inspect
+
+    try:
+        return inspect.getsource(obj)
+    except (OSError, TypeError):
+        return ""
+
+
+def touches_database(item) -> bool:
+    if "VB_TEST_DATABASE_URL" in _source(item.module):  # e.g. a module skipped, or acting, by the variable
+        return True
+    sources = [_source(getattr(item, "function", None))]
+    for defs in item._fixtureinfo.name2fixturedefs.values():
+        sources += [_source(d.func) for d in defs]
+    return any(word in source for source in sources for word in _DATABASE_WORDS)
+
+
+def pytest_collection_modifyitems(config, items):
+    import os
+
+    for item in items:
+        if not touches_database(item):
+            item.add_marker("no_database")
+    if os.environ.get("VB_TEST_DATABASE_URL") and os.environ.get("VB_DATABASE_TESTS_ONLY") == "1":
+        kept = [i for i in items if i.get_closest_marker("no_database") is None]
+        config.hook.pytest_deselected(items=[i for i in items if i.get_closest_marker("no_database") is not None])
+        items[:] = kept
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "no_database: derived: the test reaches no database (see conftest.py)")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    global _running_without_database
+    _running_without_database = item.nodeid if item.get_closest_marker("no_database") else ""
+    try:
+        yield
+    finally:
+        _running_without_database = ""
+
+
 def database_url(tmp_path: Path) -> str:
     import os
 
+    if _running_without_database:  # the classification below missed a path to the database: say so, loudly
+        pytest.fail(f"{_running_without_database} asked for a database, but it was classed as not touching one "
+                    "(tests/backend/conftest.py, pytest_collection_modifyitems)", pytrace=False)
     base = os.environ.get("VB_TEST_DATABASE_URL")
     if not base:
         return f"sqlite:///{tmp_path / 'backend.db'}"

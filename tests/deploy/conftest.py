@@ -11,6 +11,11 @@ import pytest
 from deploy_helpers import start_node
 
 
+def pytest_configure(config):
+    # tools/test runs these apart, after the contract suites, which hold the same port.
+    config.addinivalue_line("markers", "brownie_port: starts Brownie's development node on its fixed port 8545")
+
+
 @pytest.fixture(scope="module")
 def anvil():
     node = start_node("anvil")

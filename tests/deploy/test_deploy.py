@@ -230,6 +230,7 @@ def test_an_interrupted_configuration_is_resumed(anvil, manifest_dir):
     assert_configured_as_default(anvil, read_manifest(manifest_dir, ANVIL_CHAIN_ID))
 
 
+@pytest.mark.brownie_port
 def test_brownie_run_entry_point(anvil, manifest_dir, tmp_path):
     """`brownie run scripts/deploy.py` works too, with its options from the environment.
 
