@@ -148,13 +148,16 @@ class OfferMatcher:
             return self.index.rank_needs(offer_id, docs, k)
 
 
+def search_allowance(settings: Settings) -> TextAllowance:
+    return TextAllowance(settings.search_texts_per_actor_per_minute, settings.search_texts_per_minute)
+
+
 def start(app: FastAPI, settings: Settings) -> None:
     """At startup: the index (filled on first use) and the sealer (a dev key only on a local chain)."""
     chain = app.state.chain
     local = chain is not None and local_chain(settings, chain.chain_id)
     app.state.matcher = OfferMatcher(matching_model.model_file(settings.matching_model_dir, settings.database_url),
-                                     TextAllowance(settings.search_texts_per_actor_per_minute,
-                                                   settings.search_texts_per_minute))
+                                     search_allowance(settings))
     app.state.sealer = Sealer.from_settings(settings.reports_key, settings.reports_old_keys, local)
     # Fill the index now, beside start-up, so the first query does not load every offer (about a second for 10,000).
     threading.Thread(target=_warm, args=(app.state.matcher, app.state.sessions), name="matching-index", daemon=True).start()
@@ -172,9 +175,7 @@ def matcher(request: Request) -> OfferMatcher:
     m = getattr(request.app.state, "matcher", None)
     if m is None:
         settings = getattr(request.app.state, "settings", None)
-        allowance = None if settings is None else TextAllowance(settings.search_texts_per_actor_per_minute,
-                                                                settings.search_texts_per_minute)
-        m = request.app.state.matcher = OfferMatcher(allowance=allowance)
+        m = request.app.state.matcher = OfferMatcher(allowance=None if settings is None else search_allowance(settings))
     return m
 
 

@@ -90,8 +90,6 @@ def fill_until(sessions: sessionmaker[Session], stop: threading.Event, every_s: 
         stop.wait(every_s)
 
 
-
-
 class TextAllowance:
     """How many new texts searches may have the encoder read (about 20 ms of CPU each): at most `per_actor` for one
     actor and `overall` for all, in any `window_s` seconds, in this process. A search past either is still answered,
