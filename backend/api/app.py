@@ -25,6 +25,7 @@ from backend.api.routes import areas, certificates, community_rewards, custody, 
 from backend.api.routes import guardians, kiosks, statements
 from backend.chain.client import ChainClient
 from backend.config import Settings, deployment_problems, get_settings
+from backend.domain import analysis
 from backend.domain.errors import Refusal
 from backend.domain.messages import localized, pick_language, validation_detail
 from backend.domain.sentences import encoder
@@ -63,6 +64,9 @@ def create_app(settings: Settings | None = None, *, chain: ChainClient | None = 
         log.warning("VB_JWT_SECRET is not set: using a random secret for this process")
     configure_passwords(settings.argon2_memory_kib, settings.argon2_time_cost, settings.argon2_parallelism)
     encoder()  # the matcher's sentence encoder, loaded before any thread: loading sets the environment
+    # Kiwi loaded and made to read once before the server serves: seconds of CPU holding the GIL (every request of
+    # the process waits), which a resident's first search would otherwise pay.
+    analysis.warm()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):

@@ -11,7 +11,7 @@ from fastapi import FastAPI, Request
 from sqlalchemy.orm import Session
 
 from backend.config import Settings, local_chain
-from backend.domain.matching import MatchIndex, NeedQuery, Ranked, RankedNeed, Scorer, need_doc
+from backend.domain.matching import MatchIndex, NeedQuery, Ranked, RankedNeed, Scorer, need_doc, words
 from backend.domain.sentences import QUERY, encoder
 from backend.domain.errors import Refusal
 from backend.store.areas import area_map, version
@@ -45,6 +45,7 @@ class OfferMatcher:
         self.trained_on: tuple[int, ...] | None = None  # (offers version, *outcomes_fingerprint)
         self.report = None
         self.loaded = False  # the last training was read from model_file, not relearned
+        self.warmed = threading.Event()  # set once the start-up warm-up (warm_up) has finished, well or not
 
     def train(self, s: Session, force: bool = False) -> None:
         """Brings the meaning space and the weights up to date with the offers and the decided matches: nothing when
@@ -85,16 +86,26 @@ class OfferMatcher:
         offers_v, areas_v = version(s, "offers"), version(s, "areas")
         if offers_v == self.offers_version and areas_v == self.areas_version:
             return
+        # Read and analysed before the lock (the analyser caches each text's words): a query never waits behind
+        # the database or the analyser for offers another thread is adding.
+        changed = []
+        if offers_v > self.offers_version:
+            for offer, rel in offers_changed_since(s, self.offers_version):
+                doc = offer_doc(offer, rel) if offer.status == "active" else None
+                if doc is not None:
+                    words(doc.text)
+                changed.append((offer.id, doc))
+        areas = area_map(s) if areas_v != self.areas_version else None
         with self._lock:
-            if areas_v != self.areas_version:
-                self.index.scorer = Scorer(area_map(s), self.index.scorer.weights)
+            if areas is not None and areas_v != self.areas_version:
+                self.index.scorer = Scorer(areas, self.index.scorer.weights)
                 self.areas_version = areas_v
-            if offers_v > self.offers_version:
-                for offer, rel in offers_changed_since(s, self.offers_version):
-                    if offer.status == "active":
-                        self.index.upsert(offer_doc(offer, rel))
+            if offers_v > self.offers_version:  # another thread may have applied these, or newer ones, meanwhile
+                for offer_id, doc in changed:
+                    if doc is not None:
+                        self.index.upsert(doc)
                     else:
-                        self.index.remove(offer.id)
+                        self.index.remove(offer_id)
                 self.offers_version = offers_v
 
     def _vectors_first(self, texts: list[str], budget: int, keep: bool = True) -> None:
@@ -159,16 +170,21 @@ def start(app: FastAPI, settings: Settings) -> None:
     app.state.matcher = OfferMatcher(matching_model.model_file(settings.matching_model_dir, settings.database_url),
                                      search_allowance(settings))
     app.state.sealer = Sealer.from_settings(settings.reports_key, settings.reports_old_keys, local)
-    # Fill the index now, beside start-up, so the first query does not load every offer (about a second for 10,000).
-    threading.Thread(target=_warm, args=(app.state.matcher, app.state.sessions), name="matching-index", daemon=True).start()
+    # Warmed beside start-up, so the first query does not load every offer (about a second for 10,000).
+    threading.Thread(target=warm_up, args=(app.state.matcher, app.state.sessions), name="matching-index",
+                     daemon=True).start()
 
 
-def _warm(m: OfferMatcher, sessions) -> None:
+def warm_up(m: OfferMatcher, sessions) -> None:
+    """Fills the index and trains it (the analysers are loaded before: create_app); `m.warmed` is set at the end,
+    whatever happened (/health shows it: `matching`)."""
     try:
         with sessions() as s:
             m.train(s)  # refresh, then learn from the offers and the past matches if they changed
     except Exception as exc:  # the first query tries again
         log.warning("matching index not warmed: %s", exc)
+    finally:
+        m.warmed.set()
 
 
 def matcher(request: Request) -> OfferMatcher:
@@ -176,6 +192,7 @@ def matcher(request: Request) -> OfferMatcher:
     if m is None:
         settings = getattr(request.app.state, "settings", None)
         m = request.app.state.matcher = OfferMatcher(allowance=None if settings is None else search_allowance(settings))
+        m.warmed.set()  # no warm-up pending: it loads what it needs on its first query
     return m
 
 

@@ -41,6 +41,12 @@ def kiwi():
         return _kiwi
 
 
+def warm() -> None:
+    """Loads Kiwi's model and has it read once (seconds of CPU together, the first reading more than the load): done
+    at a process's start, so the first resident's search does not pay for it."""
+    kiwi().tokenize("이웃을 돕습니다")
+
+
 def stem_en(word: str) -> str:
     """A light English stemmer: plurals, -ing, -ed, -er(s), -ly (cleaning, cleaned, cleaner → clean)."""
     w = word.lower().strip("'")

@@ -4,10 +4,12 @@ to projects; access control, bad inputs that change nothing, Korean in and out."
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from conftest import COIN, PASSWORD, activity_body
+from conftest import COIN, PASSWORD, ROOT, activity_body
 from eth_account import Account
 from residents_helpers import sign_in, sign_request
 from sqlalchemy import func, select
@@ -711,3 +713,38 @@ def test_a_resident_with_too_many_open_posts_of_a_kind_closes_one_first(communit
     assert backend.http.post(f"/talents/{first['id']}/withdraw", headers=h).status_code == 200
     assert backend.http.post("/talents", json=body, headers=h).status_code == 201
 
+
+
+WARM_UP = """
+import sys
+from backend.api.community import OfferMatcher, warm_up
+from backend.store.db import make_engine, make_session_factory
+m = OfferMatcher()
+warm_up(m, make_session_factory(make_engine(sys.argv[1])))
+print(m.warmed.is_set(), *sorted(m.index._by_offer))
+"""
+
+
+def test_the_warm_up_fills_the_index_before_the_first_query(community):
+    _, headers = resident(community)
+    talent = offer(community, headers, "반찬 만들어 드려요", "seocho-banpo1")
+    out = subprocess.run([sys.executable, "-c", WARM_UP, community.settings.database_url], capture_output=True,
+                         text=True, timeout=300, cwd=ROOT)
+    done, *indexed = out.stdout.split()
+    assert done == "True" and str(talent["id"]) in indexed, out.stderr
+
+
+def test_an_api_process_has_its_analyser_loaded_before_it_serves(tmp_path):
+    """Seconds of CPU holding the GIL, which a resident's first search would otherwise pay (and every request of
+    the process with it): paid by create_app, before the server takes a request."""
+    script = """
+import sys
+from backend.api.app import create_app
+from backend.config import Settings
+from backend.domain import analysis
+create_app(Settings(database_url=sys.argv[1]))
+print(analysis._kiwi is not None)
+"""
+    out = subprocess.run([sys.executable, "-c", script, f"sqlite:///{tmp_path}/db.sqlite"], capture_output=True,
+                         text=True, timeout=300, cwd=ROOT)
+    assert out.stdout.split() == ["True"], out.stderr

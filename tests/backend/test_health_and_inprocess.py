@@ -89,3 +89,21 @@ def test_an_indexer_left_behind_makes_health_degraded(backend):
         while backend.indexer.step():
             pass
         assert "indexer_behind" not in problems(backend)[1]
+
+
+def test_health_says_the_matcher_is_ready_once_warmed_up(backend):
+    backend.app.state.matcher.warmed.wait(120)
+    body = backend.http.get("/health").json()
+    assert (body["matching"], body["status"]) == ("ready", "ok")
+
+
+def test_health_says_warming_while_the_matcher_warms_up_without_degrading(backend):
+    from backend.api.community import OfferMatcher
+
+    warmed = backend.app.state.matcher
+    backend.app.state.matcher = OfferMatcher()  # its warm-up not finished
+    try:
+        r = backend.http.get("/health")
+    finally:
+        backend.app.state.matcher = warmed
+    assert (r.status_code, r.json()["matching"], r.json()["status"]) == (200, "warming", "ok")

@@ -21,7 +21,8 @@ log = logging.getLogger("backend.health")
 def health(request: Request) -> JSONResponse:
     """`database`: ok | unreachable; `chain`: ok | unreachable | not_connected (no node at start-up) |
     wrong_chain (the node's chain id is not the manifest's); `problems`: indexer_behind | worker_stale |
-    queue_stale; 503 unless both are ok and there is no problem."""
+    queue_stale; 503 unless both are ok and there is no problem. `matching`: warming | ready (the matcher's start-up
+    warm-up, informational)."""
     state = request.app.state
     settings = state.settings
     out: dict = {"status": "ok"}
@@ -36,6 +37,11 @@ def health(request: Request) -> JSONResponse:
         out["database"], out["status"] = "unreachable", "degraded"
         beat = cursor = synced = oldest = None
         queued = operations = stuck = None
+    # Informational, never "degraded": while warming (the analysers loading, the index filling, seconds after a
+    # start), matching queries are answered, only the first ones slower.
+    matcher = getattr(state, "matcher", None)
+    if matcher is not None:
+        out["matching"] = "ready" if matcher.warmed.is_set() else "warming"
     chain = state.chain
     height = None
     if chain is None:
