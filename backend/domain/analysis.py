@@ -37,7 +37,9 @@ def kiwi():
         if _kiwi is None:
             from kiwipiepy import Kiwi
 
-            _kiwi = Kiwi()
+            # One worker thread: texts come one at a time from the process's threads (a pool parallelises only
+            # batches), and a pool of one loads in half the CPU (about 2 s instead of 4 with its first reading).
+            _kiwi = Kiwi(num_workers=1)
         return _kiwi
 
 

@@ -64,7 +64,9 @@ def port_url(backend):
                             "--log-level", "warning"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
                            stderr=subprocess.STDOUT, text=True)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
+    # A guard against a start that never comes, not a measure of its speed: each API process loads the analyser
+    # and the encoder before serving (seconds of CPU), which a loaded machine stretches several times over.
+    deadline = time.monotonic() + 300
     while True:
         assert api.poll() is None, api.stdout.read()
         try:
