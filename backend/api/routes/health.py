@@ -37,8 +37,8 @@ def health(request: Request) -> JSONResponse:
         out["database"], out["status"] = "unreachable", "degraded"
         beat = cursor = synced = oldest = None
         queued = operations = stuck = None
-    # Informational, never "degraded": while warming (the analysers loading, the index filling, seconds after a
-    # start), matching queries are answered, only the first ones slower.
+    # Informational, never "degraded": while warming (the index filling and training, seconds after a start),
+    # matching queries are answered, only the first ones slower.
     matcher = getattr(state, "matcher", None)
     if matcher is not None:
         out["matching"] = "ready" if matcher.warmed.is_set() else "warming"
