@@ -58,11 +58,13 @@ def main() -> None:
     with contextlib.redirect_stdout(sys.stderr):
         from brownie import accounts, chain, network, project, web3
 
+        from scripts.anvil_sends import send_once_mined_on_anvil
         from scripts.session import _register_network
 
         proj = project.load(ROOT, name="VolunteerBankProject")
         _register_network(args.network, args.rpc_url)
         network.connect(args.network)
+        send_once_mined_on_anvil(web3)
         try:
             figures = measure(proj, accounts, chain, web3)
         finally:

@@ -206,6 +206,8 @@ def open_session(args: argparse.Namespace) -> Session:
     warnings.filterwarnings("ignore", message="Development network has a block height")  # attaching is intended
     from brownie import network, project, web3
 
+    from scripts.anvil_sends import send_once_mined_on_anvil
+
     os.environ.setdefault("SOLCX_BINARY_PATH", str(ROOT / "tools" / "solc"))
     os.environ.setdefault("NODE_PATH", str(ROOT / "node_modules"))
     _skip_brownie_deployment_artifacts()
@@ -221,6 +223,7 @@ def open_session(args: argparse.Namespace) -> Session:
             network.connect(args.network)
         except Exception as exc:  # Brownie raises bare exceptions of many kinds for an unreachable node
             raise CommandError(f"cannot connect to network {args.network!r}: {exc}") from None
+    send_once_mined_on_anvil(web3)  # else Brownie may take a mined transaction for a dropped one
     from brownie._config import CONFIG
 
     live = CONFIG.network_type == "live"

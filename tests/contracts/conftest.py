@@ -10,7 +10,6 @@ from types import SimpleNamespace
 import pytest
 from eth_account import Account
 from eth_account.messages import encode_typed_data
-from web3.middleware import Web3Middleware
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
@@ -22,6 +21,7 @@ from backend.chain.attestation_pages import (  # noqa: E402
     page_records_from_chain,
     prove,
 )
+from scripts.anvil_sends import send_once_mined_on_anvil, stop_sending_once_mined  # noqa: E402
 from scripts.core import COIN, DAY, deploy_core  # noqa: E402
 
 HOUR = 60 * 60
@@ -29,41 +29,15 @@ VOLUNTEERING, CLASS, RECYCLING = 1, 2, 3
 SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 
 
-class _SendsReturnOnceMined(Web3Middleware):
-    """Sends each transaction with Anvil's `eth_send(Raw)TransactionSync`, which answers once the transaction's block
-    is published, and hands Brownie the hash it expects from `eth_send(Raw)Transaction`.
-
-    Anvil (1.7.1) answers `eth_sendTransaction` before its automine has run, and while mining it writes the new state
-    before it publishes the block and its receipts: for a moment `eth_getTransactionCount(sender, "latest")` is past
-    the transaction's nonce while `eth_getTransactionReceipt` is still null. Brownie's confirmation thread asks exactly
-    that, in that order, right after sending, and takes the pair as "Tx dropped without known replacement"
-    (docs/toolchain.md).
-    """
-
-    SYNC = {"eth_sendTransaction": "eth_sendTransactionSync", "eth_sendRawTransaction": "eth_sendRawTransactionSync"}
-
-    def wrap_make_request(self, make_request):
-        def send_and_wait(method, params):
-            if method not in self.SYNC:
-                return make_request(method, params)
-            response = make_request(self.SYNC[method], params)
-            if response.get("result") is not None:
-                response = {**response, "result": response["result"]["transactionHash"]}
-            return response
-
-        return send_and_wait
-
-
 @pytest.fixture(scope="session", autouse=True)
 def sends_return_once_mined(web3):
     """On Anvil, every transaction is mined and its receipt readable before Brownie starts waiting for it (Ganache's
-    instamine already answers only then)."""
-    if not web3.client_version.lower().startswith("anvil/"):
+    instamine already answers only then); see scripts/anvil_sends.py."""
+    if not send_once_mined_on_anvil(web3):
         yield
         return
-    web3.middleware_onion.inject(_SendsReturnOnceMined, name="sends_return_once_mined", layer=0)
     yield
-    web3.middleware_onion.remove("sends_return_once_mined")
+    stop_sending_once_mined(web3)
 
 
 @pytest.fixture(scope="function", autouse=True)
